@@ -1,0 +1,196 @@
+// Package app wires kbbot together: configuration, Redis, content, the
+// conversation engine and dispatcher, the Telegram client and poller. The
+// kbbot binary (cmd/kbbot) and the end-to-end tests both run the bot through
+// it, so tests exercise exactly the code path of production.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/kbbot/kbbot"
+	"github.com/kbbot/kbbot/bot"
+	"github.com/kbbot/kbbot/content"
+	"github.com/kbbot/kbbot/conversations"
+	"github.com/kbbot/kbbot/redisstore"
+)
+
+// Options are the parts a caller may supply instead of the defaults.
+type Options struct {
+	// Logger receives the logs (default: discard).
+	Logger *slog.Logger
+	// Clock tells the time (default: the system clock).
+	Clock kbbot.Clock
+	// Redis is used instead of connecting to cfg.RedisURL; the App does not
+	// close it.
+	Redis redis.UniversalClient
+	// HTTPClient calls Telegram (default: bot.NewHTTPClient).
+	HTTPClient *http.Client
+	// Nonce makes flow nonces (default: random).
+	Nonce func() string
+}
+
+// App is a running kbbot.
+type App struct {
+	cfg        Config
+	log        *slog.Logger
+	rdb        redis.UniversalClient
+	ownsRedis  bool
+	Library    *content.Library
+	Client     *bot.Client
+	Dispatcher *conversations.Dispatcher
+	poller     *bot.Poller
+	closeOnce  sync.Once
+}
+
+// New connects and checks everything the bot needs, failing with a message
+// that names what is wrong. It does not start polling; Run does.
+func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
+	a := &App{cfg: cfg, log: opt.Logger}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	clock := opt.Clock
+	if clock == nil {
+		clock = kbbot.SystemClock{}
+	}
+	lib, err := content.Load()
+	if err != nil {
+		return nil, fmt.Errorf("load content: %w", err)
+	}
+	a.Library = lib
+
+	a.rdb = opt.Redis
+	if a.rdb == nil {
+		ropt, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return nil, fmt.Errorf("REDIS_URL: %w", err)
+		}
+		a.rdb = redis.NewClient(ropt)
+		a.ownsRedis = true
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := a.rdb.Ping(pingCtx).Err(); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("cannot reach Redis at REDIS_URL: %w", err)
+	}
+	if p, err := redisstore.CheckPersistence(pingCtx, a.rdb); err != nil {
+		a.log.Warn("cannot read Redis persistence settings; make sure appendonly is on and maxmemory-policy is noeviction", "error", err)
+	} else if !p.Safe() {
+		a.log.Warn("Redis keeps nothing on disk or may evict keys: bookings and reminders would be lost on a restart; set appendonly yes, appendfsync everysec, maxmemory-policy noeviction",
+			"appendonly", p.AOF, "rdb", p.RDB, "maxmemory_policy", p.Policy)
+	}
+
+	hc := opt.HTTPClient
+	if hc == nil {
+		hc = bot.NewHTTPClient(cfg.PollTimeout + 15*time.Second)
+	}
+	a.Client = bot.NewClient(cfg.APIURL, cfg.Token, hc)
+	me, err := a.getMe(ctx)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+
+	nonce := opt.Nonce
+	if nonce == nil {
+		nonce = randomNonce
+	}
+	keys := redisstore.NewKeys(cfg.RedisPrefix)
+	store := redisstore.NewChatStore(a.rdb, keys, cfg.SessionTTL)
+	engine := conversations.NewEngine(lib, nonce)
+	a.Dispatcher = conversations.NewDispatcher(engine, store, bot.NewSender(a.Client), clock,
+		a.log.With("comp", "dispatcher"), conversations.DispatcherConfig{})
+	a.poller = bot.NewPoller(a.Client, a.Dispatcher, me.UserName, a.log.With("comp", "poller"),
+		bot.PollerConfig{Timeout: cfg.PollTimeout, Workers: cfg.Workers})
+	return a, nil
+}
+
+func (a *App) getMe(ctx context.Context) (tgbotapi.User, error) {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	raw, err := a.Client.Call(ctx, "getMe", nil)
+	if err != nil {
+		if errors.Is(err, bot.ErrUnauthorized) {
+			return tgbotapi.User{}, errors.New("telegram refused TELEGRAM_BOT_TOKEN: check the token from @BotFather")
+		}
+		return tgbotapi.User{}, fmt.Errorf("cannot reach Telegram at TELEGRAM_API_URL: %w", err)
+	}
+	var me tgbotapi.User
+	if err := json.Unmarshal(raw, &me); err != nil {
+		return me, fmt.Errorf("getMe: %w", err)
+	}
+	return me, nil
+}
+
+// Run prepares Telegram (no webhook, the command list), delivers replies a
+// previous run left undelivered, then polls until ctx ends. It returns nil
+// on a clean stop.
+func (a *App) Run(ctx context.Context) error {
+	if _, err := a.Client.Call(ctx, "deleteWebhook", tgbotapi.Params{"drop_pending_updates": "false"}); err != nil && ctx.Err() == nil {
+		a.log.Warn("deleteWebhook failed", "error", err)
+	}
+	a.setCommands(ctx)
+	if err := a.Dispatcher.FlushPending(ctx); err != nil && ctx.Err() == nil {
+		a.log.Warn("flush pending replies", "error", err)
+	}
+	a.log.Info("kbbot is polling for updates")
+	err := a.poller.Run(ctx)
+	a.log.Info("kbbot stopped polling")
+	return err
+}
+
+// setCommands publishes the command list shown in Telegram's menu, in
+// Indonesian by default and English for English clients.
+func (a *App) setCommands(ctx context.Context) {
+	cmds := []string{"start", "menu", "batal", "bantuan", "bahasa", "hapusdata"}
+	for _, lang := range content.Langs {
+		list := make([]tgbotapi.BotCommand, 0, len(cmds))
+		for _, c := range cmds {
+			list = append(list, tgbotapi.BotCommand{Command: c, Description: a.Library.UI.T(lang, "cmd_"+c)})
+		}
+		p := tgbotapi.Params{}
+		if err := p.AddInterface("commands", list); err != nil {
+			return
+		}
+		if lang != content.ID {
+			p["language_code"] = string(lang)
+		}
+		if _, err := a.Client.Call(ctx, "setMyCommands", p); err != nil && ctx.Err() == nil {
+			a.log.Warn("setMyCommands failed", "error", err)
+		}
+	}
+}
+
+// Redis returns the Redis client in use.
+func (a *App) Redis() redis.UniversalClient { return a.rdb }
+
+// Close releases what New opened.
+func (a *App) Close() {
+	a.closeOnce.Do(func() {
+		if a.ownsRedis && a.rdb != nil {
+			_ = a.rdb.Close()
+		}
+	})
+}
+
+func randomNonce() string {
+	const alphabet = "abcdefghijkmnpqrstuvwxyz23456789"
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b[:])
+}

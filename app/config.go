@@ -1,0 +1,140 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kbbot/kbbot/bot"
+	"github.com/kbbot/kbbot/redisstore"
+)
+
+// Config is kbbot's whole configuration, read from environment variables.
+// Every field names its variable and default; README.md lists them too.
+type Config struct {
+	// Token is the bot token from @BotFather. TELEGRAM_BOT_TOKEN; required by serve.
+	Token string
+	// APIURL is the Bot API base URL. TELEGRAM_API_URL; default https://api.telegram.org.
+	APIURL string
+	// RedisURL locates Redis, e.g. redis://:password@host:6379/0 or
+	// rediss:// for TLS. REDIS_URL; required by serve; kbbot chat starts an
+	// embedded Redis when it is empty.
+	RedisURL string
+	// RedisPrefix starts every key, so tenants and tests share a server.
+	// KBBOT_REDIS_PREFIX; default "kbbot:".
+	RedisPrefix string
+	// SessionTTL is how long a conversation is kept without activity.
+	// KBBOT_SESSION_TTL; default 720h (30 days).
+	SessionTTL time.Duration
+	// PollTimeout is the long-poll timeout. KBBOT_POLL_TIMEOUT; default 25s.
+	PollTimeout time.Duration
+	// Workers bounds how many chats are handled at once. KBBOT_WORKERS; default 32.
+	Workers int
+	// LogLevel is debug, info, warn or error. KBBOT_LOG_LEVEL; default info.
+	LogLevel slog.Level
+	// ShutdownTimeout bounds the graceful stop. KBBOT_SHUTDOWN_TIMEOUT; default 10s.
+	ShutdownTimeout time.Duration
+}
+
+// DefaultConfig returns the configuration with every default applied.
+func DefaultConfig() Config {
+	return Config{
+		APIURL:          bot.DefaultAPIURL,
+		RedisPrefix:     redisstore.DefaultPrefix,
+		SessionTTL:      redisstore.DefaultSessionTTL,
+		PollTimeout:     25 * time.Second,
+		Workers:         32,
+		LogLevel:        slog.LevelInfo,
+		ShutdownTimeout: 10 * time.Second,
+	}
+}
+
+// LoadConfig reads the configuration from getenv (os.Getenv in main) on top
+// of the defaults. Every invalid value is reported with its variable name.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	c := DefaultConfig()
+	var errs []error
+	str := func(name string, dst *string) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			*dst = v
+		}
+	}
+	dur := func(name string, dst *time.Duration) {
+		v := strings.TrimSpace(getenv(name))
+		if v == "" {
+			return
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("%s=%q: want a positive duration such as 30s or 720h", name, v))
+			return
+		}
+		*dst = d
+	}
+	str("TELEGRAM_BOT_TOKEN", &c.Token)
+	str("TELEGRAM_API_URL", &c.APIURL)
+	str("REDIS_URL", &c.RedisURL)
+	str("KBBOT_REDIS_PREFIX", &c.RedisPrefix)
+	dur("KBBOT_SESSION_TTL", &c.SessionTTL)
+	dur("KBBOT_POLL_TIMEOUT", &c.PollTimeout)
+	dur("KBBOT_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
+	if v := strings.TrimSpace(getenv("KBBOT_WORKERS")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1024 {
+			errs = append(errs, fmt.Errorf("KBBOT_WORKERS=%q: want a whole number from 1 to 1024", v))
+		} else {
+			c.Workers = n
+		}
+	}
+	if v := strings.TrimSpace(getenv("KBBOT_LOG_LEVEL")); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			errs = append(errs, fmt.Errorf("KBBOT_LOG_LEVEL=%q: want debug, info, warn or error", v))
+		}
+	}
+	if u, err := url.Parse(c.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("TELEGRAM_API_URL=%q: want an http(s) URL such as https://api.telegram.org", c.APIURL))
+	}
+	if c.RedisURL != "" {
+		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
+			errs = append(errs, errors.New("REDIS_URL: want redis://[:password@]host:port[/db], rediss:// or unix://"))
+		}
+	}
+	if c.PollTimeout > 50*time.Second {
+		errs = append(errs, fmt.Errorf("KBBOT_POLL_TIMEOUT=%s: at most 50s", c.PollTimeout))
+	}
+	return c, errors.Join(errs...)
+}
+
+// ValidateServe checks what `kbbot serve` needs beyond LoadConfig.
+func (c Config) ValidateServe() error {
+	var errs []error
+	if c.Token == "" {
+		errs = append(errs, errors.New("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather"))
+	} else if !validToken(c.Token) {
+		errs = append(errs, errors.New("TELEGRAM_BOT_TOKEN does not look like a bot token (<digits>:<letters>)"))
+	}
+	if c.RedisURL == "" {
+		errs = append(errs, errors.New("REDIS_URL is not set: e.g. redis://127.0.0.1:6379/0"))
+	}
+	return errors.Join(errs...)
+}
+
+func validToken(t string) bool {
+	id, secret, ok := strings.Cut(t, ":")
+	if !ok || id == "" || len(secret) < 10 {
+		return false
+	}
+	if _, err := strconv.ParseInt(id, 10, 64); err != nil {
+		return false
+	}
+	for _, r := range secret {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,111 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/kbbot/kbbot/app"
+	"github.com/kbbot/kbbot/bot/telegramtest"
+	"github.com/kbbot/kbbot/internal/redistest"
+)
+
+// process is one running kbbot process: the real App, polling the fake Bot
+// API server, on a real Redis.
+type process struct {
+	App    *app.App
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// env is what processes of one test share: a fake Telegram and a Redis prefix.
+type env struct {
+	t      testing.TB
+	srv    *telegramtest.Server
+	rdb    redis.UniversalClient
+	prefix string
+	nonces atomic.Int64
+}
+
+func newEnv(t testing.TB, opts ...telegramtest.Option) *env {
+	t.Helper()
+	rdb := redistest.Client(t)
+	e := &env{t: t, srv: telegramtest.New(opts...), rdb: rdb, prefix: redistest.Prefix(t, rdb)}
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+func testLogger(t testing.TB) *slog.Logger {
+	if os.Getenv("KBBOT_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// start runs a new kbbot process. Each process has its own Redis client, as
+// separate processes would.
+func (e *env) start() *process {
+	e.t.Helper()
+	cfg := app.DefaultConfig()
+	cfg.Token, cfg.APIURL = e.srv.Token(), e.srv.APIURL()
+	cfg.RedisPrefix = e.prefix
+	cfg.PollTimeout = 2 * time.Second
+	opt, err := redis.ParseURL(redistest.URL())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	opt.PoolSize = 64
+	rdb := redis.NewClient(opt)
+	e.t.Cleanup(func() { _ = rdb.Close() })
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.New(ctx, cfg, app.Options{
+		Logger: testLogger(e.t),
+		Redis:  rdb,
+		Nonce:  func() string { return fmt.Sprintf("n%d", e.nonces.Add(1)) },
+	})
+	if err != nil {
+		cancel()
+		e.t.Fatalf("start kbbot: %v", err)
+	}
+	p := &process{App: a, cancel: cancel, done: make(chan error, 1)}
+	go func() { p.done <- a.Run(ctx) }()
+	e.t.Cleanup(func() { p.stop(e.t) })
+	return p
+}
+
+// stop ends the process as SIGTERM would, and checks it stopped cleanly.
+func (p *process) stop(t testing.TB) {
+	if p.cancel == nil {
+		return
+	}
+	p.cancel()
+	p.cancel = nil
+	select {
+	case err := <-p.done:
+		if err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("kbbot stopped with %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Errorf("kbbot did not stop within 10s of its context ending")
+	}
+	p.App.Close()
+}
+
+// must fails the test when a user action returns an error:
+// must(t)(u.Send("/start")).
+func must(t testing.TB) func(int, error) {
+	return func(_ int, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}

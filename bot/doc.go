@@ -1,0 +1,11 @@
+// Package bot is kbbot's Telegram adapter. It owns everything that knows the
+// Bot API: a context-aware HTTP client (the library's BotAPI has no context
+// and leaks the token in transport errors), our own long-polling loop that
+// confirms an update only after it is handled, the translation of Telegram
+// updates into kbbot.Events and of kbbot.Replies into Bot API calls, and the
+// mapping of Telegram errors to kbbot's domain errors. It uses the types of
+// github.com/go-telegram-bot-api/telegram-bot-api/v5 on the wire.
+//
+// It imports the domain package only; never conversations, scheduler or
+// redisstore.
+package bot

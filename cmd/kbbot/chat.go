@@ -1,0 +1,303 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/kbbot/kbbot/app"
+	"github.com/kbbot/kbbot/bot/telegramtest"
+)
+
+// Demo values for the resident of `kbbot chat`.
+const (
+	chatUserID   = 62001
+	chatUserName = "Sari"
+	demoPhone    = "+6281234567890"
+	// Alun-alun Kota Pekalongan, for a location shared without numbers.
+	demoLat, demoLon = -6.8890, 109.6753
+)
+
+const chatHelp = `kbbot chat — you are a resident talking to kbbot, as in Telegram.
+  Type a message and press Enter. Commands such as /start work as in Telegram.
+  A number taps that button of the last messages.
+  /lokasi [lat lon]   share a location (default: Kota Pekalongan)
+  /kontak [phone]     share your phone number
+  /stiker             send a sticker
+  /blokir, /buka      block and unblock the bot
+  /keluar             quit
+Start with /start.
+`
+
+// chat runs the whole bot in this process against the fake Bot API server
+// and lets the terminal act as one resident.
+func chat(ctx context.Context, cfg app.Config, stdin io.Reader, stdout io.Writer) error {
+	var rdb redis.UniversalClient
+	if cfg.RedisURL == "" {
+		mr, err := miniredis.Run()
+		if err != nil {
+			return fmt.Errorf("start embedded Redis: %w", err)
+		}
+		defer mr.Close()
+		rdb = redis.NewClient(&redis.Options{Addr: mr.Addr()})
+		defer rdb.Close()
+	}
+	srv := telegramtest.New()
+	defer srv.Close()
+	cfg.APIURL, cfg.Token = srv.APIURL(), srv.Token()
+	cfg.PollTimeout = 5 * time.Second
+
+	// Only errors are logged, to stderr, so the conversation stays readable.
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	a, err := app.New(ctx, cfg, app.Options{Logger: log, Redis: rdb})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	runErr := make(chan error, 1)
+	go func() { runErr <- a.Run(runCtx) }()
+
+	t := &terminal{srv: srv, user: srv.User(chatUserID, chatUserName), out: stdout, seen: map[int]string{}}
+	fmt.Fprint(stdout, chatHelp)
+	go t.follow(runCtx)
+
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(stdin)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	for {
+		t.prompt()
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-runErr:
+			return err
+		case line, ok := <-lines:
+			if !ok {
+				return nil
+			}
+			t.mu.Lock()
+			t.prompted, t.busy = false, true
+			t.mu.Unlock()
+			quit := t.act(strings.TrimSpace(line))
+			t.mu.Lock()
+			t.busy = false
+			t.mu.Unlock()
+			if quit {
+				return nil
+			}
+			t.render(false)
+		}
+	}
+}
+
+// terminal shows the resident's side of the chat as plain text.
+type terminal struct {
+	srv  *telegramtest.Server
+	user *telegramtest.User
+	out  io.Writer
+
+	mu       sync.Mutex
+	seen     map[int]string // message id -> what was shown
+	buttons  []tap          // numbered buttons of the last messages shown
+	prompted bool           // "> " is the last thing on screen
+	busy     bool           // an action is in progress; it renders when done
+}
+
+type tap struct {
+	msgID int
+	btn   telegramtest.Button
+	reply bool // a reply-keyboard button
+}
+
+// prompt shows "> " unless it is already the last thing on screen.
+func (t *terminal) prompt() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.promptLocked()
+}
+
+func (t *terminal) promptLocked() {
+	if !t.prompted {
+		fmt.Fprint(t.out, "> ")
+		t.prompted = true
+	}
+}
+
+// follow redraws when the bot sends something on its own (e.g. a reminder).
+func (t *terminal) follow(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.srv.Changes():
+			t.mu.Lock()
+			busy := t.busy
+			t.mu.Unlock()
+			if !busy {
+				t.render(true)
+			}
+		}
+	}
+}
+
+// act performs one line of input; it reports whether to quit.
+func (t *terminal) act(line string) bool {
+	var err error
+	fields := strings.Fields(line)
+	switch {
+	case line == "":
+		return false
+	case line == "/keluar" || line == "/quit" || line == "/exit":
+		return true
+	case isNumber(line):
+		err = t.tapNumber(line)
+	case fields[0] == "/lokasi" || fields[0] == "/location":
+		lat, lon := demoLat, demoLon
+		if len(fields) == 3 {
+			lat, err = strconv.ParseFloat(fields[1], 64)
+			if err == nil {
+				lon, err = strconv.ParseFloat(fields[2], 64)
+			}
+			if err != nil {
+				err = fmt.Errorf("write the location as: /lokasi -6.889 109.675")
+				break
+			}
+		}
+		_, err = t.user.ShareLocation(lat, lon)
+	case fields[0] == "/kontak" || fields[0] == "/contact":
+		phone := demoPhone
+		if len(fields) == 2 {
+			phone = fields[1]
+		}
+		_, err = t.user.ShareContact(phone)
+	case line == "/stiker" || line == "/sticker":
+		_, err = t.user.SendSticker()
+	case line == "/blokir" || line == "/block":
+		_, err = t.user.Block()
+		fmt.Fprintln(t.out, "(you blocked the bot; /buka unblocks it)")
+	case line == "/buka" || line == "/unblock":
+		_, err = t.user.Unblock()
+		fmt.Fprintln(t.out, "(you unblocked the bot)")
+	default:
+		_, err = t.user.Send(line)
+	}
+	if err != nil {
+		fmt.Fprintf(t.out, "(%v)\n", err)
+	}
+	return false
+}
+
+func (t *terminal) tapNumber(s string) error {
+	n, _ := strconv.Atoi(s)
+	t.mu.Lock()
+	if n < 1 || n > len(t.buttons) {
+		t.mu.Unlock()
+		return fmt.Errorf("there is no button %d", n)
+	}
+	b := t.buttons[n-1]
+	t.mu.Unlock()
+	var err error
+	switch {
+	case b.btn.RequestLocation:
+		_, err = t.user.ShareLocation(demoLat, demoLon)
+	case b.btn.RequestContact:
+		_, err = t.user.ShareContact(demoPhone)
+	case b.reply:
+		_, err = t.user.Send(b.btn.Text)
+	case b.btn.URL != "":
+		fmt.Fprintf(t.out, "(opens %s)\n", b.btn.URL)
+	default:
+		_, err = t.user.TapData(b.msgID, b.btn.Data)
+	}
+	return err
+}
+
+// render prints the messages that are new or changed since the last call,
+// numbering the buttons of the messages printed.
+func (t *terminal) render(async bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var printed bool
+	for _, m := range t.user.Messages() {
+		view := t.view(m)
+		old, shown := t.seen[m.ID]
+		if shown && old == view {
+			continue
+		}
+		if !printed {
+			if t.prompted {
+				fmt.Fprintln(t.out)
+			}
+			t.prompted = false
+			t.buttons = t.buttons[:0]
+			printed = true
+		}
+		t.seen[m.ID] = view
+		if shown {
+			fmt.Fprintln(t.out, "✎ (message updated)")
+		}
+		fmt.Fprintln(t.out, "kbbot:", indent(plain(m.Text)))
+		if m.Document != nil {
+			fmt.Fprintf(t.out, "   📎 %s (%d bytes)\n", m.Document.Name, len(m.Document.Data))
+		}
+		if m.Photo != nil {
+			fmt.Fprintf(t.out, "   🖼 %s (%d bytes)\n", m.Photo.Name, len(m.Photo.Data))
+		}
+		for _, row := range m.Buttons {
+			for _, b := range row {
+				t.buttons = append(t.buttons, tap{msgID: m.ID, btn: b})
+				fmt.Fprintf(t.out, "   [%d] %s\n", len(t.buttons), b.Text)
+			}
+		}
+		for _, row := range m.Keyboard {
+			for _, b := range row {
+				t.buttons = append(t.buttons, tap{msgID: m.ID, btn: b, reply: true})
+				fmt.Fprintf(t.out, "   [%d] %s (keyboard)\n", len(t.buttons), b.Text)
+			}
+		}
+	}
+	if printed && async {
+		t.promptLocked()
+	}
+}
+
+func (t *terminal) view(m telegramtest.Message) string {
+	var b strings.Builder
+	b.WriteString(m.Text)
+	for _, row := range m.Buttons {
+		for _, btn := range row {
+			b.WriteString("|" + btn.Text + "=" + btn.Data)
+		}
+	}
+	return b.String()
+}
+
+// plain turns Telegram HTML into terminal text.
+func plain(s string) string {
+	r := strings.NewReplacer("<b>", "", "</b>", "", "<i>", "", "</i>", "", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&amp;", "&")
+	return r.Replace(s)
+}
+
+func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n       ") }
+
+func isNumber(s string) bool {
+	_, err := strconv.Atoi(s)
+	return err == nil
+}

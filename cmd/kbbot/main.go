@@ -1,0 +1,98 @@
+// Command kbbot runs the kbbot Telegram bot.
+//
+//	kbbot serve   run the bot against Telegram (TELEGRAM_BOT_TOKEN, REDIS_URL)
+//	kbbot chat    try the whole bot in this terminal, with nothing but Go
+//
+// Configuration comes from environment variables; see README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/kbbot/kbbot/app"
+)
+
+const usage = `kbbot: Telegram bot for KB (Keluarga Berencana) outreach
+
+Usage:
+  kbbot serve   run the bot against Telegram (needs TELEGRAM_BOT_TOKEN and REDIS_URL)
+  kbbot chat    talk to the bot in this terminal (embedded Redis unless REDIS_URL is set)
+
+Configuration is read from environment variables; see README.md.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cfg, err := app.LoadConfig(getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "kbbot: invalid configuration:\n%v\n", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	switch args[0] {
+	case "serve":
+		err = serve(ctx, cfg, stderr)
+	case "chat":
+		err = chat(ctx, cfg, stdin, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "kbbot: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "kbbot: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// serve runs the bot against Telegram until SIGINT or SIGTERM.
+func serve(ctx context.Context, cfg app.Config, stderr io.Writer) error {
+	if err := cfg.ValidateServe(); err != nil {
+		return fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	a, err := app.New(ctx, cfg, app.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	// Ordered shutdown: the poller stops taking updates at once, finishes
+	// the steps in progress and confirms them; then Redis is closed. A
+	// watchdog ends the process if that takes longer than allowed.
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	select {
+	case err := <-done:
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return err
+		}
+		return nil
+	case <-time.After(cfg.ShutdownTimeout):
+		return fmt.Errorf("shutdown took longer than KBBOT_SHUTDOWN_TIMEOUT=%s", cfg.ShutdownTimeout)
+	}
+}

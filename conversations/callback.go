@@ -1,0 +1,77 @@
+package conversations
+
+import (
+	"strings"
+
+	"github.com/kbbot/kbbot/content"
+)
+
+// Callback data is "<action>" or "<action>:<arg>:..." in at most 64 bytes.
+// Buttons that act within a flow carry the flow's nonce as their last part,
+// so a button of an earlier flow or a forged one is refused as expired.
+// The resident a button acts for is always the one who tapped it: callback
+// data never names a chat or user.
+
+// Callback actions.
+const (
+	cbMenu      = "menu"  // main menu
+	cbMenuItem  = "m"     // m:<item>
+	cbConsent   = "c"     // c:<yes|no|info>:<nonce>
+	cbLang      = "l"     // l:<id|en>
+	cbErase     = "del"   // del:<yes|no>:<nonce>
+	cbLearn     = "e"     // e:<...> education pages
+	cbNoop      = "noop"  // a label-only button
+	cbPrivacy   = "priv"  // privacy notice
+)
+
+// Main menu items.
+const (
+	itemLearn  = "learn"
+	itemEvents = "events"
+	itemOrders = "orders"
+	itemHelp   = "help"
+)
+
+// callback is parsed callback data.
+type callback struct {
+	action string
+	args   []string
+}
+
+// parseCallback splits data and checks that the action is known and has the
+// number of arguments it takes. ok is false for anything else.
+func parseCallback(data string) (callback, bool) {
+	if data == "" || len(data) > content.MaxCallbackBytes {
+		return callback{}, false
+	}
+	parts := strings.Split(data, ":")
+	cb := callback{action: parts[0], args: parts[1:]}
+	want := map[string][2]int{ // action -> min, max args
+		cbMenu:     {0, 0},
+		cbMenuItem: {1, 1},
+		cbConsent:  {2, 2},
+		cbLang:     {1, 1},
+		cbErase:    {2, 2},
+		cbLearn:    {1, 3},
+		cbNoop:     {0, 0},
+		cbPrivacy:  {0, 0},
+	}
+	n, known := want[cb.action]
+	if !known || len(cb.args) < n[0] || len(cb.args) > n[1] {
+		return callback{}, false
+	}
+	for _, a := range cb.args {
+		if a == "" {
+			return callback{}, false
+		}
+	}
+	return cb, true
+}
+
+// data builds callback data from an action and its arguments.
+func data(action string, args ...string) string {
+	if len(args) == 0 {
+		return action
+	}
+	return action + ":" + strings.Join(args, ":")
+}

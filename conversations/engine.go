@@ -1,0 +1,430 @@
+package conversations
+
+import (
+	"html"
+	"strings"
+	"time"
+
+	"github.com/kbbot/kbbot"
+	"github.com/kbbot/kbbot/content"
+)
+
+// Flows a resident can be in.
+const (
+	flowConsent = "consent" // welcome and consent
+	flowErase   = "erase"   // /hapusdata confirmation
+)
+
+// groupNoteEvery is how often a group is told, at most, to chat privately.
+const groupNoteEvery = time.Hour
+
+// Engine is the dialog: a pure function from (session, event, now) to the
+// next session and the replies to send. It keeps no state of its own and
+// does no I/O, so it is tested without Telegram or Redis.
+type Engine struct {
+	lib   *content.Library
+	nonce func() string
+}
+
+// NewEngine returns an engine speaking the texts of lib. nonce returns a
+// fresh short random string ([a-z0-9], at most 8 bytes) for binding buttons
+// to a flow.
+func NewEngine(lib *content.Library, nonce func() string) *Engine {
+	return &Engine{lib: lib, nonce: nonce}
+}
+
+// Result is what one step produced.
+type Result struct {
+	// Session is the session to store; nil when Erase is set.
+	Session *Session
+	// Replies are sent in order.
+	Replies []kbbot.Reply
+	// Erase asks to delete everything held about the resident.
+	Erase bool
+}
+
+// step is the working state of one Step call.
+type step struct {
+	e        *Engine
+	s        *Session
+	ev       kbbot.Event
+	now      time.Time
+	out      []kbbot.Reply
+	answer   *kbbot.Reply
+	wipe     bool
+	inPlace  bool // a reply may edit the tapped message
+	answered bool
+}
+
+// Step handles one event. It never fails: anything unexpected gets a clear
+// answer and the menu.
+func (e *Engine) Step(s *Session, ev kbbot.Event, now time.Time) Result {
+	if s == nil {
+		s = NewSession()
+	}
+	st := &step{e: e, s: s, ev: ev, now: now}
+	st.handle()
+	if ev.Kind == kbbot.EventCallback && !st.answered {
+		st.toast("")
+	}
+	replies := st.out
+	if st.answer != nil {
+		replies = append([]kbbot.Reply{*st.answer}, replies...)
+	}
+	if st.wipe {
+		return Result{Replies: replies, Erase: true}
+	}
+	s.Version = SchemaVersion
+	s.UpdatedAt = now.UTC()
+	return Result{Session: s, Replies: replies}
+}
+
+func (st *step) handle() {
+	ev := st.ev
+	switch ev.Kind {
+	case kbbot.EventBlocked:
+		st.s.Blocked = true
+		return
+	case kbbot.EventUnblocked:
+		st.s.Blocked = false
+		return
+	case kbbot.EventGroup:
+		st.groupNote()
+		return
+	}
+	if st.s.Blocked {
+		// A message from a resident means they are back.
+		if ev.Kind == kbbot.EventReminder {
+			return
+		}
+		st.s.Blocked = false
+	}
+	switch ev.Kind {
+	case kbbot.EventCommand:
+		st.command(ev.Command, strings.TrimSpace(ev.Args))
+	case kbbot.EventCallback:
+		st.callback(ev.Data)
+	case kbbot.EventText:
+		st.text(strings.TrimSpace(ev.Text))
+	case kbbot.EventMedia:
+		st.send(st.t("media_unsupported"), st.menuButton())
+	case kbbot.EventEdited:
+		st.send(st.t("edited_ignored"), nil)
+	case kbbot.EventLocation, kbbot.EventContact:
+		st.send(st.t("share_unexpected"), st.menuButton())
+	default:
+		st.send(st.t("not_understood"), st.menuButton())
+	}
+}
+
+// command runs a global command; these win over any flow.
+func (st *step) command(cmd, args string) {
+	switch cmd {
+	case "start":
+		st.start(args)
+	case "menu":
+		st.s.resetFlow()
+		st.menu()
+	case "batal", "cancel":
+		had := st.s.Flow != ""
+		st.s.resetFlow()
+		if had {
+			st.send(st.t("cancelled"), nil)
+		} else {
+			st.send(st.t("nothing_to_cancel"), nil)
+		}
+		st.menu()
+	case "bantuan", "help":
+		st.help()
+	case "bahasa", "language", "lang":
+		st.language(args)
+	case "hapusdata", "deletedata":
+		st.askErase()
+	case "privasi", "privacy":
+		st.send(st.t("privacy_full"), [][]kbbot.Button{{st.btn("btn_menu", data(cbMenu))}})
+	default:
+		st.send(st.t("unknown_command", html.EscapeString("/"+cmd)), st.menuButton())
+	}
+}
+
+// start greets and, for a resident who has not answered yet, asks consent.
+func (st *step) start(payload string) {
+	if p := sanitizePayload(payload); p != "" {
+		st.s.StartPayload = p
+	}
+	st.s.resetFlow()
+	if st.s.Consent == ConsentUnknown {
+		st.send(st.t("welcome"), nil)
+		st.askConsent()
+		return
+	}
+	st.send(st.t("welcome_back"), nil)
+	st.menu()
+}
+
+// sanitizePayload keeps a deep-link payload only when it has the shape
+// Telegram allows (A-Z, a-z, 0-9, _ and -, up to 64 characters).
+func sanitizePayload(p string) string {
+	if len(p) == 0 || len(p) > 64 {
+		return ""
+	}
+	for _, r := range p {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return ""
+		}
+	}
+	return p
+}
+
+func (st *step) askConsent() {
+	st.s.Flow, st.s.Step, st.s.Nonce = flowConsent, "ask", st.e.nonce()
+	n := st.s.Nonce
+	st.send(st.t("consent_ask"), [][]kbbot.Button{
+		{st.btn("btn_consent_yes", data(cbConsent, "yes", n))},
+		{st.btn("btn_consent_no", data(cbConsent, "no", n))},
+		{st.btn("btn_privacy_full", data(cbConsent, "info", n))},
+		{{Label: st.other("btn_switch_lang"), Data: data(cbLang, string(st.otherLang()))}},
+	})
+}
+
+func (st *step) consent(args []string) {
+	choice, nonce := args[0], args[1]
+	if st.s.Flow != flowConsent || nonce != st.s.Nonce {
+		st.expired()
+		return
+	}
+	switch choice {
+	case "yes":
+		st.s.Consent, st.s.ConsentAt = ConsentGiven, st.now.UTC()
+		st.s.resetFlow()
+		st.toast(st.t("consent_thanks_toast"))
+		st.show(st.t("consent_given")+"\n\n"+st.t("menu_title"), st.menuButtons())
+	case "no":
+		st.s.Consent, st.s.ConsentAt = ConsentDeclined, st.now.UTC()
+		st.s.resetFlow()
+		st.show(st.t("consent_declined")+"\n\n"+st.t("menu_title"), st.menuButtons())
+	case "info":
+		st.show(st.t("privacy_full"), [][]kbbot.Button{
+			{st.btn("btn_consent_yes", data(cbConsent, "yes", nonce))},
+			{st.btn("btn_consent_no", data(cbConsent, "no", nonce))},
+		})
+	default:
+		st.expired()
+	}
+}
+
+func (st *step) menu() {
+	st.show(st.t("menu_title"), st.menuButtons())
+}
+
+func (st *step) menuButtons() [][]kbbot.Button {
+	return [][]kbbot.Button{
+		{st.btn("menu_learn", data(cbMenuItem, itemLearn))},
+		{st.btn("menu_events", data(cbMenuItem, itemEvents))},
+		{st.btn("menu_orders", data(cbMenuItem, itemOrders)), st.btn("menu_help", data(cbMenuItem, itemHelp))},
+	}
+}
+
+func (st *step) menuButton() [][]kbbot.Button {
+	return [][]kbbot.Button{{st.btn("btn_menu", data(cbMenu))}}
+}
+
+func (st *step) help() {
+	st.show(st.t("help"), [][]kbbot.Button{
+		{st.btn("btn_privacy_full", data(cbPrivacy))},
+		{st.btn("btn_menu", data(cbMenu))},
+	})
+}
+
+// language switches at once with an argument, or offers the choice.
+func (st *step) language(arg string) {
+	if l, ok := content.ParseLang(strings.ToLower(arg)); ok {
+		st.s.Lang = l
+		st.send(st.t("lang_set"), nil)
+		st.menu()
+		return
+	}
+	if arg != "" {
+		st.send(st.t("lang_unknown", html.EscapeString(arg)), nil)
+	}
+	st.show(st.t("lang_choose"), [][]kbbot.Button{{
+		{Label: "Bahasa Indonesia", Data: data(cbLang, string(content.ID))},
+		{Label: "English", Data: data(cbLang, string(content.EN))},
+	}})
+}
+
+func (st *step) askErase() {
+	st.s.Flow, st.s.Step, st.s.Nonce = flowErase, "confirm", st.e.nonce()
+	st.send(st.t("erase_confirm"), [][]kbbot.Button{
+		{st.btn("btn_erase_yes", data(cbErase, "yes", st.s.Nonce))},
+		{st.btn("btn_erase_no", data(cbErase, "no", st.s.Nonce))},
+	})
+}
+
+func (st *step) erase(args []string) {
+	choice, nonce := args[0], args[1]
+	if st.s.Flow != flowErase || nonce != st.s.Nonce {
+		st.expired()
+		return
+	}
+	if choice == "yes" {
+		st.wipe = true
+		st.show(st.t("erase_done"), nil)
+		return
+	}
+	st.s.resetFlow()
+	st.show(st.t("erase_kept")+"\n\n"+st.t("menu_title"), st.menuButtons())
+}
+
+// callback routes a button tap. Unknown, malformed or stale data gets
+// "this button has expired" and the menu; it never acts.
+func (st *step) callback(raw string) {
+	cb, ok := parseCallback(raw)
+	if !ok {
+		st.expired()
+		return
+	}
+	st.inPlace = st.ev.MessageID != 0
+	switch cb.action {
+	case cbMenu:
+		st.s.resetFlow()
+		st.menu()
+	case cbMenuItem:
+		st.menuItem(cb.args[0])
+	case cbConsent:
+		st.consent(cb.args)
+	case cbLang:
+		l, ok := content.ParseLang(cb.args[0])
+		if !ok {
+			st.expired()
+			return
+		}
+		st.s.Lang = l
+		st.toast(st.t("lang_set"))
+		if st.s.Flow == flowConsent {
+			// Ask again, in the new language, in place of the old question.
+			st.inPlace = false
+			st.askConsent()
+			return
+		}
+		st.menu()
+	case cbErase:
+		st.erase(cb.args)
+	case cbPrivacy:
+		st.show(st.t("privacy_full"), st.menuButton())
+	case cbLearn:
+		st.learn(cb.args)
+	case cbNoop:
+	default:
+		st.expired()
+	}
+}
+
+func (st *step) menuItem(item string) {
+	switch item {
+	case itemLearn:
+		st.s.resetFlow()
+		st.learnMenu()
+	case itemEvents, itemOrders:
+		st.s.resetFlow()
+		if st.s.Consent != ConsentGiven {
+			st.needConsent()
+			return
+		}
+		st.show(st.t("coming_soon"), st.menuButton())
+	case itemHelp:
+		st.help()
+	default:
+		st.expired()
+	}
+}
+
+// needConsent explains that booking stores personal data and offers consent again.
+func (st *step) needConsent() {
+	st.inPlace = false
+	st.send(st.t("consent_needed"), nil)
+	st.askConsent()
+}
+
+// text handles free text: within a flow the flow decides; otherwise it is a
+// question for the education search.
+func (st *step) text(t string) {
+	if t == "" {
+		st.send(st.t("not_understood"), st.menuButton())
+		return
+	}
+	switch st.s.Flow {
+	case flowConsent:
+		n := st.s.Nonce
+		st.send(st.t("consent_use_buttons"), [][]kbbot.Button{
+			{st.btn("btn_consent_yes", data(cbConsent, "yes", n))},
+			{st.btn("btn_consent_no", data(cbConsent, "no", n))},
+			{st.btn("btn_privacy_full", data(cbConsent, "info", n))},
+		})
+		return
+	case flowErase:
+		st.send(st.t("erase_use_buttons"), nil)
+		return
+	}
+	st.search(t)
+}
+
+func (st *step) groupNote() {
+	if !st.s.GroupNoteAt.IsZero() && st.now.Sub(st.s.GroupNoteAt) < groupNoteEvery {
+		return
+	}
+	st.s.GroupNoteAt = st.now.UTC()
+	st.send(st.t("group_note"), nil)
+}
+
+// expired answers a tap on a button that no longer works, then shows the menu.
+func (st *step) expired() {
+	st.s.resetFlow()
+	st.toast(st.t("button_expired"))
+	st.inPlace = false
+	st.send(st.t("button_expired"), nil)
+	st.menu()
+}
+
+// Reply builders.
+
+func (st *step) t(key string, args ...any) string {
+	return st.e.lib.UI.T(st.s.Lang, key, args...)
+}
+
+// other returns key in the language the resident is not using.
+func (st *step) other(key string) string { return st.e.lib.UI.T(st.otherLang(), key) }
+
+func (st *step) otherLang() content.Lang {
+	if st.s.Lang == content.EN {
+		return content.ID
+	}
+	return content.EN
+}
+
+func (st *step) btn(key, d string) kbbot.Button { return kbbot.Button{Label: st.t(key), Data: d} }
+
+// send adds a new message.
+func (st *step) send(text string, buttons [][]kbbot.Button) {
+	st.out = append(st.out, kbbot.Reply{Kind: kbbot.ReplySend, ChatID: st.ev.ChatID, Text: text, Buttons: buttons})
+}
+
+// show edits the tapped message in place when the event is a button tap on
+// a message (the first show of a step only), and sends a new one otherwise.
+func (st *step) show(text string, buttons [][]kbbot.Button) {
+	if st.inPlace {
+		st.inPlace = false
+		st.out = append(st.out, kbbot.Reply{Kind: kbbot.ReplyEdit, ChatID: st.ev.ChatID, EditID: st.ev.MessageID, Text: text, Buttons: buttons})
+		return
+	}
+	st.send(text, buttons)
+}
+
+// toast answers the callback query, once.
+func (st *step) toast(text string) {
+	if st.ev.Kind != kbbot.EventCallback || st.answered {
+		return
+	}
+	st.answered = true
+	st.answer = &kbbot.Reply{Kind: kbbot.ReplyAnswer, ChatID: st.ev.ChatID, CallbackID: st.ev.CallbackID, Text: text}
+}

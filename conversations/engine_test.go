@@ -1,0 +1,182 @@
+package conversations_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kbbot/kbbot"
+	"github.com/kbbot/kbbot/content"
+	"github.com/kbbot/kbbot/conversations"
+)
+
+var now = time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
+
+func engine(t testing.TB) *conversations.Engine {
+	return conversations.NewEngine(library(t), func() string { return "n1" })
+}
+
+func tap(e *conversations.Engine, s *conversations.Session, d string) conversations.Result {
+	return e.Step(s, kbbot.Event{Kind: kbbot.EventCallback, ChatID: 1, CallbackID: "q", Data: d, MessageID: 10}, now)
+}
+
+// TestEveryEducationButtonLeadsSomewhere taps every button reachable from the
+// education menu, in both languages: none may be "expired", every callback
+// is answered, and every page fits Telegram's limits.
+func TestEveryEducationButtonLeadsSomewhere(t *testing.T) {
+	t.Parallel()
+	e := engine(t)
+	lib := library(t)
+	for _, lang := range content.Langs {
+		expired := lib.UI.T(lang, "button_expired")
+		seen := map[string]bool{}
+		queue := []string{"e:menu"}
+		for len(queue) > 0 {
+			d := queue[0]
+			queue = queue[1:]
+			if seen[d] {
+				continue
+			}
+			seen[d] = true
+			s := conversations.NewSession()
+			s.Lang, s.Consent = lang, conversations.ConsentGiven
+			if strings.HasPrefix(d, "e:qa:") {
+				continue // quiz answers are walked by TestQuizFlow
+			}
+			res := tap(e, s, d)
+			answers := 0
+			for _, r := range res.Replies {
+				if r.Kind == kbbot.ReplyAnswer {
+					answers++
+					continue
+				}
+				if strings.Contains(r.Text, expired) {
+					t.Errorf("%s: button %q says it has expired", lang, d)
+				}
+				if n := len([]rune(r.Text)); n == 0 || n > content.MaxMessageChars {
+					t.Errorf("%s: button %q shows %d characters", lang, d, n)
+				}
+				for _, row := range r.Buttons {
+					for _, b := range row {
+						if len(b.Data) > content.MaxCallbackBytes || b.Label == "" {
+							t.Errorf("%s: bad button %+v on page %q", lang, b, d)
+						}
+						if strings.HasPrefix(b.Data, "e:") {
+							queue = append(queue, b.Data)
+						}
+					}
+				}
+			}
+			if answers != 1 {
+				t.Errorf("%s: tap %q answered %d times, want once", lang, d, answers)
+			}
+		}
+		// Every method, myth and topic must be reachable.
+		for _, m := range lib.Methods() {
+			if !seen["e:m:"+m.Code] {
+				t.Errorf("%s: method %s not reachable from the menu", lang, m.Code)
+			}
+			for _, sec := range content.Sections {
+				if sec != content.SectionOverview && !seen["e:m:"+m.Code+":"+sec] {
+					t.Errorf("%s: section %s of %s not reachable", lang, sec, m.Code)
+				}
+			}
+		}
+		for _, m := range lib.Myths() {
+			if !seen["e:y:"+m.ID] {
+				t.Errorf("%s: myth %s not reachable", lang, m.ID)
+			}
+		}
+		for _, tp := range lib.Topics() {
+			if !seen["e:t:"+tp.ID] {
+				t.Errorf("%s: topic %s not reachable", lang, tp.ID)
+			}
+		}
+	}
+}
+
+// TestMethodPageOffersTheBidanNote: the note that the bot informs and the
+// bidan decides is one tap away on every method page.
+func TestMethodPageOffersTheBidanNote(t *testing.T) {
+	t.Parallel()
+	e := engine(t)
+	for _, m := range library(t).Methods() {
+		for _, sec := range content.Sections {
+			s := conversations.NewSession()
+			res := tap(e, s, "e:m:"+m.Code+":"+sec)
+			found := false
+			for _, r := range res.Replies {
+				for _, row := range r.Buttons {
+					for _, b := range row {
+						found = found || b.Data == "e:t:"+content.NoteTopicID
+					}
+				}
+			}
+			if !found {
+				t.Errorf("%s/%s: no button to the bidan note", m.Code, sec)
+			}
+		}
+	}
+}
+
+// TestQuizFlow answers every question with its first option and gets at
+// least three methods, each with a booking button; a stale answer button
+// from an earlier quiz is refused.
+func TestQuizFlow(t *testing.T) {
+	t.Parallel()
+	e := engine(t)
+	lib := library(t)
+	s := conversations.NewSession()
+	res := tap(e, s, "e:quiz")
+	s = res.Session
+	for i, q := range lib.Quiz() {
+		res = tap(e, s, "e:qa:n1:"+q.Options[0].Code)
+		s = res.Session
+		if i < len(lib.Quiz())-1 && s.Flow != "quiz" {
+			t.Fatalf("quiz ended after question %d", i+1)
+		}
+	}
+	if s.Flow != "" {
+		t.Fatalf("quiz still running after the last question: %+v", s)
+	}
+	books := 0
+	for _, r := range res.Replies {
+		for _, row := range r.Buttons {
+			for _, b := range row {
+				if strings.HasPrefix(b.Data, "e:bk:") {
+					books++
+				}
+			}
+		}
+	}
+	if books < 3 {
+		t.Fatalf("want at least 3 methods with a booking button, got %d", books)
+	}
+	// The answers do not outlive the quiz.
+	if len(s.Data) != 0 {
+		t.Fatalf("quiz answers kept after the quiz: %v", s.Data)
+	}
+	res = tap(e, s, "e:qa:n1:"+lib.Quiz()[0].Options[0].Code)
+	if !strings.Contains(res.Replies[len(res.Replies)-2].Text, lib.UI.T(content.ID, "button_expired")) {
+		t.Fatalf("an answer button of a finished quiz must be expired: %+v", res.Replies)
+	}
+}
+
+// TestFreeTextSearches: a question in the resident's own words gets the
+// matching page; nonsense gets the no-match page and the topic menu.
+func TestFreeTextSearches(t *testing.T) {
+	t.Parallel()
+	e := engine(t)
+	lib := library(t)
+	ask := func(q string) conversations.Result {
+		return e.Step(conversations.NewSession(), kbbot.Event{Kind: kbbot.EventText, ChatID: 1, Text: q}, now)
+	}
+	res := ask("spiral bisa pindah ke jantung?")
+	if len(res.Replies) == 0 || !strings.Contains(strings.ToLower(res.Replies[0].Text), "jantung") {
+		t.Fatalf("IUD-to-heart question not answered by its myth: %+v", res.Replies)
+	}
+	res = ask("harga cabai hari ini")
+	if res.Replies[0].Text != lib.NoMatchPage(content.ID) {
+		t.Fatalf("off-topic question must get the no-match page, got %q", res.Replies[0].Text)
+	}
+}

@@ -1,0 +1,201 @@
+// Package kbbot holds the domain vocabulary every other package shares: the
+// events that reach a conversation (a resident's message, a button tap, a
+// block, a due reminder), the replies it produces, and the domain errors the
+// adapters map their failures to. It imports only the standard library.
+//
+// Dependency direction (enforced by deps_test.go): cmd/kbbot wires bot,
+// scheduler, redisstore, conversations and content; bot, scheduler and
+// redisstore never import each other; conversations and content know nothing
+// of Telegram, Redis or cron.
+package kbbot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ChatID identifies a Telegram chat; for a resident it equals their user id.
+type ChatID int64
+
+// EventKind says what happened.
+type EventKind string
+
+// The kinds of Event.
+const (
+	EventText      EventKind = "text"      // a text message that is not a command
+	EventCommand   EventKind = "command"   // a /command, with Command and Args set
+	EventCallback  EventKind = "callback"  // an inline button tap, with CallbackID and Data
+	EventLocation  EventKind = "location"  // a shared location
+	EventContact   EventKind = "contact"   // a shared contact
+	EventMedia     EventKind = "media"     // a sticker, photo, voice, video or document (Media says which)
+	EventEdited    EventKind = "edited"    // an edited message
+	EventGroup     EventKind = "group"     // a message in a group chat
+	EventBlocked   EventKind = "blocked"   // the resident blocked the bot
+	EventUnblocked EventKind = "unblocked" // the resident unblocked the bot
+	EventReminder  EventKind = "reminder"  // a due reminder from the scheduler
+)
+
+// Event is one thing that happened in one chat, in the terms of the domain.
+type Event struct {
+	Kind     EventKind
+	ChatID   ChatID
+	UserID   int64
+	UpdateID int64 // Telegram update id; 0 for events not from Telegram
+	// LanguageCode is the Telegram client's language, used for new residents.
+	LanguageCode string
+	FirstName    string
+
+	Text    string // message text
+	Command string // command without slash or @bot suffix, lower case
+	Args    string // text after the command
+
+	CallbackID string // callback query id, to be answered
+	Data       string // callback data
+	MessageID  int    // the message the tapped button belongs to
+
+	Lat, Lon float64 // EventLocation
+	Phone    string  // EventContact
+	OwnPhone bool    // the contact shared is the sender's own
+
+	Media string // EventMedia: sticker, photo, voice, video, document, other
+
+	Reminder *Reminder // EventReminder
+}
+
+// Reminder is a due item handed from the scheduler to the conversations.
+type Reminder struct {
+	ID   string // deterministic id, e.g. "h1:<booking>"
+	Kind string
+	Ref  string // what it is about, e.g. a booking code
+}
+
+// Button is one inline button: it carries callback Data, or opens a URL.
+type Button struct {
+	Label string
+	Data  string
+	URL   string
+}
+
+// KeyButton is one button of a reply keyboard (the keyboard under the input
+// field), which can ask the user's app to share a location or a contact.
+type KeyButton struct {
+	Label           string
+	RequestLocation bool
+	RequestContact  bool
+}
+
+// ReplyKind says what a Reply does.
+type ReplyKind string
+
+// The kinds of Reply.
+const (
+	ReplySend     ReplyKind = "send"     // send a new message
+	ReplyEdit     ReplyKind = "edit"     // edit the message EditID in place
+	ReplyAnswer   ReplyKind = "answer"   // answer a callback query (toast or alert)
+	ReplyDocument ReplyKind = "document" // send a file
+	ReplyPhoto    ReplyKind = "photo"    // send a picture
+)
+
+// Reply is one thing to show a chat. Text is Telegram HTML: every user- or
+// data-supplied string in it is already escaped.
+type Reply struct {
+	Kind    ReplyKind
+	ChatID  ChatID
+	Text    string
+	Buttons [][]Button // inline keyboard
+
+	Keyboard       [][]KeyButton // reply keyboard; nil leaves it as it is
+	RemoveKeyboard bool
+
+	EditID int // ReplyEdit: the message to edit
+
+	CallbackID string // ReplyAnswer
+	Alert      bool   // ReplyAnswer: show as a modal alert
+
+	FileName string // ReplyDocument, ReplyPhoto
+	File     []byte
+}
+
+// Sender delivers replies to Telegram.
+//
+// Send returns the id of the message sent or edited (0 for answers). It
+// returns an error wrapping ErrBlocked when the resident blocked the bot, and
+// a *RetryAfterError when Telegram asks to slow down.
+type Sender interface {
+	Send(ctx context.Context, r Reply) (int, error)
+}
+
+// Handler handles one event of one chat.
+type Handler interface {
+	Handle(ctx context.Context, ev Event) error
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, ev Event) error
+
+// Handle calls f.
+func (f HandlerFunc) Handle(ctx context.Context, ev Event) error { return f(ctx, ev) }
+
+// Clock tells the time; tests inject a settable one.
+type Clock interface {
+	Now() time.Time
+}
+
+// SystemClock is the real clock.
+type SystemClock struct{}
+
+// Now returns time.Now().
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// Domain errors. Adapters wrap their failures so that errors.Is finds these.
+var (
+	// ErrBlocked means the resident blocked the bot or deleted their account.
+	ErrBlocked = errors.New("chat blocked the bot")
+	// ErrChatNotFound means Telegram does not know the chat.
+	ErrChatNotFound = errors.New("chat not found")
+	// ErrNotModified means an edit changed nothing; callers treat it as success.
+	ErrNotModified = errors.New("message not modified")
+	// ErrBusy means another process is handling the same chat; retry later.
+	ErrBusy = errors.New("chat is busy")
+	// ErrDuplicate means the update was handled before.
+	ErrDuplicate = errors.New("update already handled")
+	// ErrUnavailable means the state store (Redis) cannot be reached.
+	ErrUnavailable = errors.New("state store unavailable")
+	// ErrBadRequest means Telegram refused a request as malformed.
+	ErrBadRequest = errors.New("bad request")
+)
+
+// RetryAfterError means Telegram asked to wait before the next request.
+type RetryAfterError struct {
+	After time.Duration
+}
+
+func (e *RetryAfterError) Error() string { return fmt.Sprintf("rate limited: retry after %s", e.After) }
+
+// Lease is a held per-chat lock. Token fences writes: a commit made with a
+// lease that has expired and been taken by another process is refused.
+type Lease struct {
+	Chat  ChatID
+	Token string
+}
+
+// Commit is the result of one conversation step, written atomically.
+type Commit struct {
+	// UpdateID is recorded as handled, so a redelivery is skipped; 0 for
+	// events not from Telegram.
+	UpdateID int64
+	// State is the encoded session; ignored when Erase is set.
+	State []byte
+	// Erase deletes the session.
+	Erase bool
+	// Replies are appended to the chat's outbox, to be sent in order.
+	Replies []Reply
+}
+
+// Queued is one undelivered reply in a chat's outbox.
+type Queued struct {
+	ID    string
+	Reply Reply
+}

@@ -1,0 +1,147 @@
+package redisstore
+
+import (
+	"strconv"
+
+	"github.com/kbbot/kbbot"
+)
+
+// DefaultPrefix starts every key unless configured otherwise.
+const DefaultPrefix = "kbbot:"
+
+// Keys builds every Redis key kbbot uses. Nothing outside this file writes
+// a key string.
+type Keys struct {
+	prefix string
+}
+
+// NewKeys returns key builders under prefix (DefaultPrefix when empty).
+func NewKeys(prefix string) Keys {
+	if prefix == "" {
+		prefix = DefaultPrefix
+	}
+	return Keys{prefix: prefix}
+}
+
+// Prefix returns the prefix every key starts with.
+func (k Keys) Prefix() string { return k.prefix }
+
+func (k Keys) chat(c kbbot.ChatID, suffix string) string {
+	return k.prefix + "{chat:" + strconv.FormatInt(int64(c), 10) + "}:" + suffix
+}
+
+// ChatState is the encoded session of a chat. STRING; TTL: the idle expiry.
+func (k Keys) ChatState(c kbbot.ChatID) string { return k.chat(c, "state") }
+
+// ChatLock is the per-chat lock holding its owner's token. STRING; TTL: the lock TTL.
+func (k Keys) ChatLock(c kbbot.ChatID) string { return k.chat(c, "lock") }
+
+// ChatSeen holds the recently handled update ids of a chat, scored by id.
+// ZSET; the newest seenKeep are kept; TTL: seenTTL, renewed on write.
+func (k Keys) ChatSeen(c kbbot.ChatID) string { return k.chat(c, "seen") }
+
+// ChatOutbox holds the replies of a chat not yet delivered, oldest first.
+// LIST of JSON; no TTL (emptied by delivery or /hapusdata).
+func (k Keys) ChatOutbox(c kbbot.ChatID) string { return k.chat(c, "outbox") }
+
+// PendingOutboxes indexes the chats whose outbox is not empty. SET of chat
+// ids; no TTL. It spans chats, so it is written outside the per-chat scripts.
+func (k Keys) PendingOutboxes() string { return k.prefix + "outbox:pending" }
+
+// Booking keys. Every key of one event shares the hash tag {ev:<id>}, so
+// the booking scripts (lua/book_*.lua), which take them all in KEYS, run on
+// Redis Cluster. A resident's cross-event index has the tag {res:<chat>}
+// and is written outside the event scripts, idempotently. None of these
+// keys has a TTL: bookings live as long as their event's data; /hapusdata
+// deletes a resident's records (BookingStore.EraseResident).
+
+func (k Keys) event(id, suffix string) string { return k.prefix + "{ev:" + id + "}:" + suffix }
+
+// EventDef is an event as imported. STRING (JSON of booking.Event); no TTL.
+func (k Keys) EventDef(id string) string { return k.event(id, "def") }
+
+// EventLimits holds an event's limits: "q|<facility>|<method>" -> quota,
+// "s|<facility>|<session>" -> capacity, "c|<facility>" -> cut-off (Unix ms),
+// "m|<facility>" -> offered methods ("iud,implan"), "o|<facility>" ->
+// session ids by start ("0800,1000"). HASH; no TTL; replaced by import.
+func (k Keys) EventLimits(id string) string { return k.event(id, "limit") }
+
+// EventUsed counts the places taken (active bookings and places held for
+// offers) per "q|..." and "s|..." field of EventLimits. HASH; no TTL.
+func (k Keys) EventUsed(id string) string { return k.event(id, "used") }
+
+// EventActive maps a resident ("c<chat>" or "r<ref>") to the code of their
+// active booking for the event. HASH; no TTL.
+func (k Keys) EventActive(id string) string { return k.event(id, "active") }
+
+// EventRecords maps a booking code to the booking's immutable fields.
+// HASH of JSON; no TTL.
+func (k Keys) EventRecords(id string) string { return k.event(id, "rec") }
+
+// EventPlaces maps a booking code to its mutable state,
+// "status|facility|session|method|resident|chat|booked_by|updated_ms".
+// HASH; no TTL.
+func (k Keys) EventPlaces(id string) string { return k.event(id, "place") }
+
+// EventIdempotency maps "<requester chat>|<idempotency key>" to the code
+// the request booked. HASH; no TTL.
+func (k Keys) EventIdempotency(id string) string { return k.event(id, "idem") }
+
+// EventHistory maps a resident to the codes of all their bookings for the
+// event, and "b<chat>" to the codes a cadre booked ("code code ...").
+// HASH; no TTL.
+func (k Keys) EventHistory(id string) string { return k.event(id, "hist") }
+
+// EventWaitlist is the event's waitlist: residents scored by join order.
+// ZSET; no TTL.
+func (k Keys) EventWaitlist(id string) string { return k.event(id, "wait") }
+
+// EventWaitRequests maps a waiting resident to what they wait for,
+// "facility|method|session|chat|joined_ms" (session empty: any). HASH; no TTL.
+func (k Keys) EventWaitRequests(id string) string { return k.event(id, "wreq") }
+
+// EventOffers maps a resident to the place held for them,
+// "state|facility|session|method|chat|deadline_ms" (state offered or
+// expired). HASH; no TTL.
+func (k Keys) EventOffers(id string) string { return k.event(id, "offer") }
+
+// EventOfferDue holds the residents with a held offer, scored by deadline
+// (Unix ms). ZSET; no TTL.
+func (k Keys) EventOfferDue(id string) string { return k.event(id, "due") }
+
+// EventNewOffers holds the residents whose offer has not yet been handed to
+// a caller of ExpireOffers for notification. SET; no TTL.
+func (k Keys) EventNewOffers(id string) string { return k.event(id, "fresh") }
+
+// EventWaitSeq numbers waitlist joins. STRING counter; no TTL.
+func (k Keys) EventWaitSeq(id string) string { return k.event(id, "seq") }
+
+// EventKeys returns every key of an event, in the order the booking
+// scripts take them (see lua/book_lib.lua).
+func (k Keys) EventKeys(id string) []string {
+	return []string{
+		k.EventDef(id), k.EventLimits(id), k.EventUsed(id), k.EventActive(id),
+		k.EventRecords(id), k.EventPlaces(id), k.EventIdempotency(id), k.EventHistory(id),
+		k.EventWaitlist(id), k.EventWaitRequests(id), k.EventOffers(id), k.EventOfferDue(id),
+		k.EventNewOffers(id), k.EventWaitSeq(id),
+	}
+}
+
+// Events lists the ids of imported events. SET; no TTL.
+func (k Keys) Events() string { return k.prefix + "events" }
+
+// Facilities maps a facility id to the facility as imported. HASH of JSON;
+// no TTL.
+func (k Keys) Facilities() string { return k.prefix + "facilities" }
+
+// BookingCode maps a booking code to its event id, so a code alone finds
+// its booking; set (NX) before the booking script runs, which reserves the
+// code across events. STRING; no TTL.
+func (k Keys) BookingCode(code string) string { return k.prefix + "code:" + code }
+
+// ResidentEvents lists the events where a chat booked, was booked for,
+// booked as a cadre, or waits. SET under the tag {res:<chat>}; no TTL;
+// deleted by EraseResident.
+func (k Keys) ResidentEvents(c kbbot.ChatID) string {
+	return k.prefix + "{res:" + strconv.FormatInt(int64(c), 10) + "}:events"
+}
