@@ -194,6 +194,16 @@ type Commit struct {
 	Replies []Reply
 }
 
+// ChatState is what a conversation step reads before it runs.
+type ChatState struct {
+	// State is the encoded session; nil when there is none.
+	State []byte
+	// Seen reports that the update was handled before.
+	Seen bool
+	// Outbox holds replies of earlier steps not yet delivered, oldest first.
+	Outbox []Queued
+}
+
 // Queued is one undelivered reply in a chat's outbox.
 type Queued struct {
 	ID    string

@@ -84,7 +84,11 @@ func (s *Sender) message(raw json.RawMessage, err error) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var m tgbotapi.Message
+	// Only the id is needed: decoding the whole tgbotapi.Message costs more
+	// than the rest of the reply's handling.
+	var m struct {
+		MessageID int `json:"message_id"`
+	}
 	if err := json.Unmarshal(raw, &m); err != nil {
 		// Edits of inline messages return true; nothing to read.
 		return 0, nil

@@ -34,8 +34,10 @@ type Checklist struct {
 
 // ChecklistQuestion is one checklist question.
 type ChecklistQuestion struct {
-	ID   string `yaml:"id" json:"id"`
-	Text Fact   `yaml:"text" json:"text"`
+	// ID is a stable question id.
+	ID string `yaml:"id" json:"id"`
+	// Text is the question as the resident reads it, with its source.
+	Text Fact `yaml:"text" json:"text"`
 }
 
 // ChecklistResult is the outcome of the checklist, for the provider. It is

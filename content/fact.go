@@ -13,7 +13,8 @@ import (
 // `{id: "...", en: "...", source: HB18}` or `source: [HB18, CT21]`.
 // A fact whose text contains a number must name at least one source.
 type Fact struct {
-	Text    `yaml:",inline"`
+	Text `yaml:",inline"`
+	// Sources are the ids of the sources the text rests on.
 	Sources SourceIDs `yaml:"source,omitempty" json:"sources,omitempty"`
 }
 
@@ -82,7 +83,22 @@ const MaxFieldChars = 1500
 // the file and the field, so that one run reports all of them.
 type problems struct {
 	list []string
+	// broken holds the items whose file could not be read, as
+	// "method:<code>", "topic:<id>" or "myth:*", so that references to them
+	// are not reported again as unknown.
+	broken map[string]bool
 }
+
+// markBroken records that the file of an item could not be read.
+func (p *problems) markBroken(item string) {
+	if p.broken == nil {
+		p.broken = map[string]bool{}
+	}
+	p.broken[item] = true
+}
+
+// isBroken reports whether an item's file could not be read.
+func (p *problems) isBroken(item string) bool { return p.broken[item] }
 
 // add records a problem in file at field.
 func (p *problems) add(file, field, format string, args ...any) {
@@ -120,6 +136,7 @@ func (p *problems) err() error {
 // starts with the file name and the field, e.g.
 // "data/methods/iud.yaml: side_effects.en: missing text".
 type LoadError struct {
+	// Problems lists every problem, one a line, each starting with the file.
 	Problems []string
 }
 

@@ -34,16 +34,20 @@ type Topic struct {
 	Title Text `yaml:"title" json:"title"`
 	// Sections are the parts of the page, each with a heading and a body.
 	Sections []TopicSection `yaml:"sections" json:"sections"`
-	// Methods, Topics and Myths are related items, for buttons.
+	// Methods are the codes of related methods, for buttons.
 	Methods []string `yaml:"methods" json:"methods,omitempty"`
-	Topics  []string `yaml:"topics" json:"topics,omitempty"`
-	Myths   []string `yaml:"myths" json:"myths,omitempty"`
+	// Topics are the ids of related topics, for buttons.
+	Topics []string `yaml:"topics" json:"topics,omitempty"`
+	// Myths are the ids of related myths, for buttons.
+	Myths []string `yaml:"myths" json:"myths,omitempty"`
 }
 
 // TopicSection is one part of a topic page.
 type TopicSection struct {
+	// Heading is the section's bold heading.
 	Heading Text `yaml:"heading" json:"heading"`
-	Body    Fact `yaml:"body" json:"body"`
+	// Body is the section's text, with its sources.
+	Body Fact `yaml:"body" json:"body"`
 }
 
 const mythsFile = "data/myths.yaml"
@@ -54,6 +58,7 @@ func loadMyths(fsys fs.FS, p *problems, sources map[string]Source) []Myth {
 		Myths []Myth `yaml:"myths"`
 	}
 	if !decodeFile(fsys, mythsFile, &doc, p) {
+		p.markBroken("myth:*")
 		return nil
 	}
 	seen := map[string]bool{}
@@ -87,10 +92,11 @@ func loadTopics(fsys fs.FS, p *problems, sources map[string]Source) []Topic {
 	var out []Topic
 	for _, file := range files {
 		var t Topic
+		name := strings.TrimSuffix(path.Base(file), ".yaml")
 		if !decodeFile(fsys, file, &t, p) {
+			p.markBroken("topic:" + name)
 			continue
 		}
-		name := strings.TrimSuffix(path.Base(file), ".yaml")
 		checkID(p, file, "id", t.ID)
 		if t.ID != name {
 			p.add(file, "id", "is %q but the file is named %q", t.ID, name+".yaml")
@@ -121,7 +127,7 @@ func topicFile(id string) string { return "data/topics/" + id + ".yaml" }
 func crossCheckItems(p *problems, l *Library) {
 	for i, m := range l.myths {
 		for j, c := range m.Methods {
-			if _, ok := l.methodIdx[c]; !ok {
+			if !l.hasMethod(p, c) {
 				p.add(mythsFile, fmt.Sprintf("myths[%d] (%s).methods[%d]", i, m.ID, j), "unknown method code %q", c)
 			}
 		}
@@ -129,19 +135,26 @@ func crossCheckItems(p *problems, l *Library) {
 	for _, t := range l.topics {
 		file := topicFile(t.ID)
 		for j, c := range t.Methods {
-			if _, ok := l.methodIdx[c]; !ok {
+			if !l.hasMethod(p, c) {
 				p.add(file, fmt.Sprintf("methods[%d]", j), "unknown method code %q", c)
 			}
 		}
 		for j, id := range t.Topics {
-			if _, ok := l.topicIdx[id]; !ok {
+			if _, ok := l.topicIdx[id]; !ok && !p.isBroken("topic:"+id) {
 				p.add(file, fmt.Sprintf("topics[%d]", j), "unknown topic %q", id)
 			}
 		}
 		for j, id := range t.Myths {
-			if _, ok := l.mythIdx[id]; !ok {
+			if _, ok := l.mythIdx[id]; !ok && !p.isBroken("myth:*") {
 				p.add(file, fmt.Sprintf("myths[%d]", j), "unknown myth %q", id)
 			}
 		}
 	}
+}
+
+// hasMethod reports whether code is a loaded method, or one whose file could
+// not be read (already reported).
+func (l *Library) hasMethod(p *problems, code string) bool {
+	_, ok := l.methodIdx[code]
+	return ok || p.isBroken("method:"+code)
 }

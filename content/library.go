@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"regexp"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -121,11 +122,11 @@ func decodeFile(fsys fs.FS, file string, v any, p *problems) bool {
 				if m := unknownFieldRE.FindStringSubmatch(e); m != nil {
 					p.add(file, m[2], "line %s: unknown field (check the spelling)", m[1])
 				} else {
-					p.add(file, "yaml", "%s", e)
+					p.add(file, "yaml", "%s", strings.TrimPrefix(e, "yaml: "))
 				}
 			}
 		default:
-			p.add(file, "yaml", "%v", err)
+			p.add(file, "yaml", "%s", strings.TrimPrefix(err.Error(), "yaml: "))
 		}
 		return false
 	}

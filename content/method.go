@@ -26,8 +26,12 @@ const (
 // of use, as commonly used (typical) and when used consistently and
 // correctly (perfect), with its source.
 type Effectiveness struct {
-	Typical float64   `yaml:"typical" json:"typical"`
-	Perfect float64   `yaml:"perfect" json:"perfect"`
+	// Typical is pregnancies per 100 women in the first year as commonly used.
+	Typical float64 `yaml:"typical" json:"typical"`
+	// Perfect is pregnancies per 100 women in the first year with
+	// consistent and correct use.
+	Perfect float64 `yaml:"perfect" json:"perfect"`
+	// Sources are the ids of the sources of both numbers.
 	Sources SourceIDs `yaml:"source" json:"sources"`
 	// Note qualifies the numbers when needed (e.g. MAL: first 6 months
 	// only). Optional; when given it must be in every language.
@@ -55,23 +59,36 @@ type Method struct {
 	// Effectiveness holds the first-year pregnancy numbers.
 	Effectiveness Effectiveness `yaml:"effectiveness" json:"effectiveness"`
 
-	What              Fact `yaml:"what" json:"what"`
-	How               Fact `yaml:"how" json:"how"`
-	Duration          Fact `yaml:"duration" json:"duration"`
-	DurationShort     Fact `yaml:"duration_short" json:"duration_short"`
+	// What says what the method is.
+	What Fact `yaml:"what" json:"what"`
+	// How says how it is used.
+	How Fact `yaml:"how" json:"how"`
+	// Duration says how long it protects.
+	Duration Fact `yaml:"duration" json:"duration"`
+	// DurationShort is Duration in a few words, for ComparePage.
+	DurationShort Fact `yaml:"duration_short" json:"duration_short"`
+	// ReturnToFertility says when a pregnancy is possible after stopping.
 	ReturnToFertility Fact `yaml:"return_to_fertility" json:"return_to_fertility"`
-	SideEffects       Fact `yaml:"side_effects" json:"side_effects"`
+	// SideEffects lists the common side effects.
+	SideEffects Fact `yaml:"side_effects" json:"side_effects"`
 	// TellBidanFirst names the headline WHO MEC category 4 conditions as
 	// "tell the bidan first if you have or had ...", never as a diagnosis.
-	TellBidanFirst  Fact `yaml:"tell_bidan_first" json:"tell_bidan_first"`
+	TellBidanFirst Fact `yaml:"tell_bidan_first" json:"tell_bidan_first"`
+	// AfterChildbirth says when it can start after childbirth and while
+	// breastfeeding.
 	AfterChildbirth Fact `yaml:"after_childbirth" json:"after_childbirth"`
-	Visits          Fact `yaml:"visits" json:"visits"`
-	VisitsShort     Fact `yaml:"visits_short" json:"visits_short"`
-	STI             Fact `yaml:"sti" json:"sti"`
-	Where           Fact `yaml:"where" json:"where"`
+	// Visits says how often to come back.
+	Visits Fact `yaml:"visits" json:"visits"`
+	// VisitsShort is Visits in a few words, for ComparePage.
+	VisitsShort Fact `yaml:"visits_short" json:"visits_short"`
+	// STI says whether it protects against STIs and HIV.
+	STI Fact `yaml:"sti" json:"sti"`
+	// Where says where it is given.
+	Where Fact `yaml:"where" json:"where"`
 
-	// Myths and Topics are ids of related myths and topics, for buttons.
-	Myths  []string `yaml:"myths" json:"myths,omitempty"`
+	// Myths are the ids of related myths, for buttons.
+	Myths []string `yaml:"myths" json:"myths,omitempty"`
+	// Topics are the ids of related topics, for buttons.
 	Topics []string `yaml:"topics" json:"topics,omitempty"`
 }
 
@@ -114,6 +131,7 @@ func loadMethods(fsys fs.FS, p *problems, sources map[string]Source) []Method {
 		}
 		var m Method
 		if !decodeFile(fsys, file, &m, p) {
+			p.markBroken("method:" + code)
 			continue
 		}
 		validateMethod(p, file, code, &m, sources)
@@ -123,7 +141,7 @@ func loadMethods(fsys fs.FS, p *problems, sources map[string]Source) []Method {
 	for _, c := range MethodCodes {
 		m, ok := byCode[c]
 		if !ok {
-			if _, err := fs.Stat(fsys, methodFile(c)); err != nil {
+			if !p.isBroken("method:" + c) {
 				p.add(methodFile(c), "file", "missing: every method needs a file")
 			}
 			continue
@@ -171,12 +189,12 @@ func crossCheckMethods(p *problems, methods []Method, myths map[string]int, topi
 	for _, m := range methods {
 		file := methodFile(m.Code)
 		for i, id := range m.Myths {
-			if _, ok := myths[id]; !ok {
+			if _, ok := myths[id]; !ok && !p.isBroken("myth:*") {
 				p.add(file, fmt.Sprintf("myths[%d]", i), "unknown myth %q (see data/myths.yaml)", id)
 			}
 		}
 		for i, id := range m.Topics {
-			if _, ok := topics[id]; !ok {
+			if _, ok := topics[id]; !ok && !p.isBroken("topic:"+id) {
 				p.add(file, fmt.Sprintf("topics[%d]", i), "unknown topic %q (see data/topics/)", id)
 			}
 		}

@@ -293,7 +293,7 @@ func loadQuiz(fsys fs.FS, p *problems, l *Library) *quizData {
 		}
 	}
 	checkMethod := func(field, code string) {
-		if _, ok := l.methodIdx[code]; !ok {
+		if !l.hasMethod(p, code) {
 			p.add(f, field, "unknown method code %q", code)
 		}
 	}

@@ -459,7 +459,7 @@ func loadSearch(fsys fs.FS, p *problems, l *Library) *searchIndex {
 			ix.targets = append(ix.targets, searchTarget{kind: kind, id: id, title: titles[i], weights: w})
 		}
 		for _, id := range sortedKeys(weights) {
-			if !known[id] {
+			if !known[id] && !p.isBroken(kind+":"+id) && !p.isBroken(kind+":*") {
 				p.add(f, "targets."+group+"."+id, "unknown %s %q", kind, id)
 			}
 		}

@@ -5,31 +5,29 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/kbbot/kbbot"
 )
 
-// ChatStore keeps sessions, per-chat locks, handled update ids and outboxes.
+// ChatStore keeps sessions, per-chat locks, handled update ids and
+// outboxes. A step is Begin, Commit, Finish: three round trips.
 // Errors wrap kbbot.ErrUnavailable when the store cannot be reached, and
-// kbbot.ErrBusy when a lock is held by someone else or a lease was lost.
+// kbbot.ErrBusy when the chat is locked by someone else or a lease was lost.
 type ChatStore interface {
-	Lock(ctx context.Context, chat kbbot.ChatID, ttl time.Duration) (kbbot.Lease, error)
-	Unlock(ctx context.Context, l kbbot.Lease) error
-	// Load returns the stored session (nil when there is none) and whether
-	// updateID was already handled.
-	Load(ctx context.Context, chat kbbot.ChatID, updateID int64) (state []byte, seen bool, err error)
-	// Commit writes a step atomically while l is held; committing an
-	// update that was committed before changes nothing.
-	Commit(ctx context.Context, l kbbot.Lease, c kbbot.Commit) error
-	// Outbox returns the replies not yet delivered, oldest first.
-	Outbox(ctx context.Context, chat kbbot.ChatID) ([]kbbot.Queued, error)
-	// Ack removes the delivered oldest entry id of the outbox.
-	Ack(ctx context.Context, l kbbot.Lease, id string) error
-	// DropOutbox removes every pending reply.
-	DropOutbox(ctx context.Context, l kbbot.Lease) error
-	// PendingChats lists chats whose outbox is not empty.
+	// Begin takes the chat's lock for ttl and reads the session, whether
+	// updateID was handled before, and the undelivered outbox.
+	Begin(ctx context.Context, chat kbbot.ChatID, updateID int64, ttl time.Duration) (kbbot.Lease, kbbot.ChatState, error)
+	// Commit writes a step atomically while l is held and returns the
+	// replies queued with their outbox ids. Committing an update that was
+	// committed before changes nothing.
+	Commit(ctx context.Context, l kbbot.Lease, c kbbot.Commit) ([]kbbot.Queued, error)
+	// Finish removes the delivered entries from the head of the outbox, or
+	// the whole outbox when drop is set, and releases the lock.
+	Finish(ctx context.Context, l kbbot.Lease, delivered []string, drop bool) error
+	// PendingChats lists chats whose outbox may not be empty.
 	PendingChats(ctx context.Context) ([]kbbot.ChatID, error)
 }
 
@@ -86,7 +84,7 @@ var _ kbbot.Handler = (*Dispatcher)(nil)
 // Handle runs one event. It returns an error only when the event was not
 // handled and should be delivered again (the store could not be reached, or
 // the chat stayed busy); once a step is committed, delivery problems are
-// logged and the outbox is retried by FlushPending.
+// logged and the outbox is retried by FlushPending or the chat's next event.
 func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 	if ev.ChatID == 0 {
 		return nil
@@ -96,35 +94,33 @@ func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 		return err
 	}
 	defer unlock()
-	lease, err := d.acquire(ctx, ev.ChatID)
+	lease, cs, err := d.begin(ctx, ev.ChatID, ev.UpdateID)
 	if err != nil {
 		d.apologize(ctx, ev, err)
 		return fmt.Errorf("handle update %d: %w", ev.UpdateID, err)
 	}
-	defer func() {
-		if err := d.store.Unlock(context.WithoutCancel(ctx), lease); err != nil {
-			d.log.Warn("unlock chat", "error", err)
-		}
-	}()
 	// Deliver first what an interrupted earlier step left behind.
-	d.flush(ctx, lease)
-
-	raw, seen, err := d.store.Load(ctx, ev.ChatID, ev.UpdateID)
-	if err != nil {
-		d.apologize(ctx, ev, err)
-		return fmt.Errorf("handle update %d: %w", ev.UpdateID, err)
+	delivered, ok := d.deliverAll(ctx, cs.Outbox)
+	if !ok {
+		d.finish(ctx, lease, delivered, cs, false)
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return ctx.Err()
+		}
+		// Telegram is unreachable: this event waits behind the backlog.
+		return fmt.Errorf("handle update %d: earlier replies undelivered", ev.UpdateID)
 	}
-	if seen {
+	if cs.Seen {
 		d.log.Debug("skip redelivered update", "update_id", ev.UpdateID)
+		d.finish(ctx, lease, delivered, cs, false)
 		return nil
 	}
-	sess, err := DecodeSession(raw)
+	sess, err := DecodeSession(cs.State)
 	if err != nil {
 		// A session we cannot read must not lock the resident out: start over.
 		d.log.Error("unreadable session, starting over", "error", err)
 		sess = NewSession()
 	}
-	if raw == nil {
+	if cs.State == nil {
 		if l, ok := parseClientLang(ev.LanguageCode); ok {
 			sess.Lang = l
 		}
@@ -134,78 +130,94 @@ func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 	if res.Erase {
 		for _, e := range d.erasers {
 			if err := e.EraseResident(ctx, ev.ChatID); err != nil {
+				d.finish(ctx, lease, delivered, cs, false)
 				return fmt.Errorf("erase resident data: %w", err)
 			}
 		}
-	} else {
-		if c.State, err = res.Session.Encode(); err != nil {
-			return err
-		}
+	} else if c.State, err = res.Session.Encode(); err != nil {
+		d.finish(ctx, lease, delivered, cs, false)
+		return err
 	}
-	if err := d.store.Commit(ctx, lease, c); err != nil {
+	queued, err := d.store.Commit(ctx, lease, c)
+	if err != nil {
+		d.finish(ctx, lease, delivered, cs, false)
 		d.apologize(ctx, ev, err)
 		return fmt.Errorf("commit update %d: %w", ev.UpdateID, err)
 	}
-	d.flush(ctx, lease)
+	cs.State = c.State // what a later markBlocked builds on
+	more, _ := d.deliverAll(ctx, queued)
+	d.finish(ctx, lease, append(delivered, more...), cs, false)
 	return nil
 }
 
-// acquire takes the chat's cross-process lock, waiting while it is busy.
-func (d *Dispatcher) acquire(ctx context.Context, chat kbbot.ChatID) (kbbot.Lease, error) {
+// begin takes the chat's cross-process lock, waiting while it is busy.
+func (d *Dispatcher) begin(ctx context.Context, chat kbbot.ChatID, updateID int64) (kbbot.Lease, kbbot.ChatState, error) {
 	deadline := d.clock.Now().Add(d.cfg.LockWait)
-	wait := 2 * time.Millisecond
+	wait := time.Millisecond
 	for {
-		lease, err := d.store.Lock(ctx, chat, d.cfg.LockTTL)
+		lease, cs, err := d.store.Begin(ctx, chat, updateID, d.cfg.LockTTL)
 		if err == nil {
-			return lease, nil
+			return lease, cs, nil
 		}
 		if !errors.Is(err, kbbot.ErrBusy) || !d.clock.Now().Before(deadline) {
-			return kbbot.Lease{}, err
+			return kbbot.Lease{}, cs, err
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return kbbot.Lease{}, ctx.Err()
+			return kbbot.Lease{}, cs, ctx.Err()
 		case <-t.C:
 		}
-		if wait < 100*time.Millisecond {
+		// Short waits: a step holds the lock for milliseconds.
+		if wait < 16*time.Millisecond {
 			wait *= 2
 		}
 	}
 }
 
-// flush delivers the chat's outbox in order. Replies that cannot ever be
-// delivered are dropped with a log line; a transient failure leaves the rest
-// for FlushPending.
-func (d *Dispatcher) flush(ctx context.Context, lease kbbot.Lease) {
-	replies, err := d.store.Outbox(ctx, lease.Chat)
-	if err != nil {
-		d.log.Warn("read outbox", "error", err)
-		return
-	}
-	for _, q := range replies {
-		r := q.Reply
-		err := d.deliver(ctx, r)
+// deliverAll sends replies in order and returns the ids of those done with
+// (delivered, or dropped as never deliverable), and false when it stopped at
+// one that may succeed later. When the resident has blocked the bot it stops
+// and adds blockedMark, for finish to record it and drop the queue.
+func (d *Dispatcher) deliverAll(ctx context.Context, queue []kbbot.Queued) ([]string, bool) {
+	var done []string
+	for _, q := range queue {
+		err := d.deliver(ctx, q.Reply)
 		switch {
 		case err == nil:
 		case errors.Is(err, kbbot.ErrBlocked):
 			d.log.Info("resident blocked the bot; dropping queued replies")
-			if err := d.markBlocked(ctx, lease); err != nil {
-				d.log.Warn("mark blocked", "error", err)
-			}
-			return
-		case r.Kind == kbbot.ReplyAnswer, errors.Is(err, kbbot.ErrBadRequest), errors.Is(err, kbbot.ErrChatNotFound):
+			return append(done, blockedMark), true
+		case q.Reply.Kind == kbbot.ReplyAnswer, errors.Is(err, kbbot.ErrBadRequest), errors.Is(err, kbbot.ErrChatNotFound):
 			// Never deliverable: an expired callback, or a request Telegram refuses.
-			d.log.Warn("dropping undeliverable reply", "kind", r.Kind, "error", err)
+			d.log.Warn("dropping undeliverable reply", "kind", q.Reply.Kind, "error", err)
 		default:
 			d.log.Warn("deliver reply; will retry", "error", err)
-			return
+			return done, false
 		}
-		if err := d.store.Ack(ctx, lease, q.ID); err != nil {
-			d.log.Warn("ack outbox", "error", err)
-			return
+		done = append(done, q.ID)
+	}
+	return done, true
+}
+
+// blockedMark in a delivered list says the resident blocked the bot.
+const blockedMark = "!blocked"
+
+// finish acknowledges what was delivered and releases the chat. drop
+// empties the outbox. When the resident turned out to have blocked the bot,
+// it records that and drops everything queued for them.
+func (d *Dispatcher) finish(ctx context.Context, lease kbbot.Lease, delivered []string, cs kbbot.ChatState, drop bool) {
+	ctx = context.WithoutCancel(ctx)
+	blocked := slices.Contains(delivered, blockedMark)
+	drop = drop || blocked
+	if blocked {
+		if err := d.markBlocked(ctx, lease, cs); err != nil {
+			d.log.Warn("mark blocked", "error", err)
 		}
+	}
+	if err := d.store.Finish(ctx, lease, delivered, drop); err != nil {
+		d.log.Warn("finish step", "error", err)
 	}
 }
 
@@ -231,16 +243,9 @@ func (d *Dispatcher) deliver(ctx context.Context, r kbbot.Reply) error {
 	}
 }
 
-// markBlocked records that the resident blocked the bot and drops what was queued.
-func (d *Dispatcher) markBlocked(ctx context.Context, lease kbbot.Lease) error {
-	if err := d.store.DropOutbox(ctx, lease); err != nil {
-		return err
-	}
-	raw, _, err := d.store.Load(ctx, lease.Chat, 0)
-	if err != nil {
-		return err
-	}
-	sess, err := DecodeSession(raw)
+// markBlocked records in the session that the resident blocked the bot.
+func (d *Dispatcher) markBlocked(ctx context.Context, lease kbbot.Lease, cs kbbot.ChatState) error {
+	sess, err := DecodeSession(cs.State)
 	if err != nil {
 		sess = NewSession()
 	}
@@ -249,7 +254,8 @@ func (d *Dispatcher) markBlocked(ctx context.Context, lease kbbot.Lease) error {
 	if err != nil {
 		return err
 	}
-	return d.store.Commit(ctx, lease, kbbot.Commit{State: state})
+	_, err = d.store.Commit(ctx, lease, kbbot.Commit{State: state})
+	return err
 }
 
 // FlushPending delivers every outbox left non-empty, e.g. by a crash or a
@@ -267,15 +273,13 @@ func (d *Dispatcher) FlushPending(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		lease, err := d.store.Lock(ctx, chat, d.cfg.LockTTL)
+		lease, cs, err := d.store.Begin(ctx, chat, 0, d.cfg.LockTTL)
 		if err != nil {
 			unlock()
-			continue // busy: its handler flushes it
+			continue // busy: its handler delivers it
 		}
-		d.flush(ctx, lease)
-		if err := d.store.Unlock(context.WithoutCancel(ctx), lease); err != nil {
-			d.log.Warn("unlock chat", "error", err)
-		}
+		delivered, _ := d.deliverAll(ctx, cs.Outbox)
+		d.finish(ctx, lease, delivered, cs, len(cs.Outbox) == 0)
 		unlock()
 	}
 	return nil

@@ -20,11 +20,18 @@ import (
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
+var (
+	libOnce sync.Once
+	lib     *content.Library
+	libErr  error
+)
+
+// library loads the embedded content once for all tests.
 func library(t testing.TB) *content.Library {
 	t.Helper()
-	lib, err := content.Load()
-	if err != nil {
-		t.Fatal(err)
+	libOnce.Do(func() { lib, libErr = content.Load() })
+	if libErr != nil {
+		t.Fatal(libErr)
 	}
 	return lib
 }
@@ -98,8 +105,9 @@ func TestTwoProcessesSerializeOneChat(t *testing.T) {
 		t.Errorf("%d deliveries to one chat ran at once, want 1", probe.maxFlight)
 	}
 	menus := 0
+	title := library(t).UI.T(content.ID, "menu_title")
 	for _, r := range probe.sent {
-		if strings.Contains(r.Text, library(t).UI.T(content.ID, "menu_title")) {
+		if strings.Contains(r.Text, title) {
 			menus++
 		}
 	}

@@ -16,15 +16,15 @@ import (
 )
 
 var (
+	//go:embed lua/begin.lua
+	beginLua    string
+	beginScript = redis.NewScript(beginLua)
 	//go:embed lua/commit.lua
 	commitLua    string
 	commitScript = redis.NewScript(commitLua)
-	//go:embed lua/ack.lua
-	ackLua    string
-	ackScript = redis.NewScript(ackLua)
-	//go:embed lua/unlock.lua
-	unlockLua    string
-	unlockScript = redis.NewScript(unlockLua)
+	//go:embed lua/finish.lua
+	finishLua    string
+	finishScript = redis.NewScript(finishLua)
 )
 
 // Defaults of a ChatStore.
@@ -38,7 +38,8 @@ const (
 	seenKeep = 200
 )
 
-// ChatStore keeps sessions, chat locks, handled update ids and outboxes.
+// ChatStore keeps sessions, chat locks, handled update ids and outboxes. A
+// conversation step costs three round trips: Begin, Commit, Finish.
 type ChatStore struct {
 	rdb        redis.UniversalClient
 	keys       Keys
@@ -54,136 +55,102 @@ func NewChatStore(rdb redis.UniversalClient, keys Keys, sessionTTL time.Duration
 	return &ChatStore{rdb: rdb, keys: keys, sessionTTL: sessionTTL}
 }
 
-// Lock takes chat's lock for ttl, or fails with kbbot.ErrBusy.
-func (s *ChatStore) Lock(ctx context.Context, chat kbbot.ChatID, ttl time.Duration) (kbbot.Lease, error) {
-	tok := token()
-	ok, err := s.rdb.SetNX(ctx, s.keys.ChatLock(chat), tok, ttl).Result()
-	if err != nil {
-		return kbbot.Lease{}, wrap("lock chat", err)
-	}
-	if !ok {
-		return kbbot.Lease{}, fmt.Errorf("redisstore: lock chat: %w", kbbot.ErrBusy)
-	}
-	return kbbot.Lease{Chat: chat, Token: tok}, nil
+func (s *ChatStore) chatKeys(c kbbot.ChatID) []string {
+	return []string{s.keys.ChatLock(c), s.keys.ChatState(c), s.keys.ChatSeen(c), s.keys.ChatOutbox(c)}
 }
 
-// Unlock releases l if it is still held.
-func (s *ChatStore) Unlock(ctx context.Context, l kbbot.Lease) error {
-	return wrap("unlock chat", unlockScript.Run(ctx, s.rdb, []string{s.keys.ChatLock(l.Chat)}, l.Token).Err())
-}
-
-// Load returns the chat's session (nil if none) and whether updateID was
-// handled before (never for updateID 0).
-func (s *ChatStore) Load(ctx context.Context, chat kbbot.ChatID, updateID int64) ([]byte, bool, error) {
-	pipe := s.rdb.Pipeline()
-	get := pipe.Get(ctx, s.keys.ChatState(chat))
-	var score *redis.FloatCmd
-	if updateID != 0 {
-		score = pipe.ZScore(ctx, s.keys.ChatSeen(chat), strconv.FormatInt(updateID, 10))
-	}
-	_, err := pipe.Exec(ctx)
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, false, wrap("load session", err)
-	}
-	state, err := get.Bytes()
+// Begin takes chat's lock for ttl and reads the session, whether updateID
+// was handled before (never for 0) and the undelivered outbox. It fails with
+// kbbot.ErrBusy when another holder has the lock.
+func (s *ChatStore) Begin(ctx context.Context, chat kbbot.ChatID, updateID int64, ttl time.Duration) (kbbot.Lease, kbbot.ChatState, error) {
+	lease := kbbot.Lease{Chat: chat, Token: token()}
+	res, err := beginScript.Run(ctx, s.rdb, s.chatKeys(chat), lease.Token, ttl.Milliseconds(), updateID).Slice()
 	if errors.Is(err, redis.Nil) {
-		state = nil
-	} else if err != nil {
-		return nil, false, wrap("load session", err)
+		return kbbot.Lease{}, kbbot.ChatState{}, fmt.Errorf("redisstore: begin: %w", kbbot.ErrBusy)
 	}
-	seen := false
-	if score != nil {
-		if err := score.Err(); err == nil {
-			seen = true
-		} else if !errors.Is(err, redis.Nil) {
-			return nil, false, wrap("load seen updates", err)
+	if err != nil {
+		return kbbot.Lease{}, kbbot.ChatState{}, wrap("begin", err)
+	}
+	var st kbbot.ChatState
+	if v, ok := res[0].(string); ok {
+		st.State = []byte(v)
+	}
+	st.Seen = res[1] == int64(1)
+	for _, e := range res[2:] {
+		q, err := decodeEntry(e.(string))
+		if err != nil {
+			return lease, st, err
 		}
+		st.Outbox = append(st.Outbox, q)
 	}
-	return state, seen, nil
+	return lease, st, nil
 }
 
 // Commit writes one step atomically while l is held: the session (or its
-// erasure), the handled update id and the replies for the outbox. It fails
-// with kbbot.ErrBusy when the lease was lost. Committing an update that was
-// committed before changes nothing.
-func (s *ChatStore) Commit(ctx context.Context, l kbbot.Lease, c kbbot.Commit) error {
-	replies := c.Replies
+// erasure), the handled update id and the replies for the outbox, which it
+// returns with their ids. It fails with kbbot.ErrBusy when the lease was
+// lost. Committing an update that was committed before changes nothing.
+func (s *ChatStore) Commit(ctx context.Context, l kbbot.Lease, c kbbot.Commit) ([]kbbot.Queued, error) {
 	args := []any{l.Token, c.UpdateID, boolArg(c.Erase), c.State, s.sessionTTL.Milliseconds(), seenTTL.Milliseconds(), seenKeep}
 	batch := token()[:8]
-	for i, r := range replies {
+	queued := make([]kbbot.Queued, 0, len(c.Replies))
+	for i, r := range c.Replies {
 		b, err := json.Marshal(r)
 		if err != nil {
-			return fmt.Errorf("redisstore: encode reply: %w", err)
+			return nil, fmt.Errorf("redisstore: encode reply: %w", err)
 		}
-		args = append(args, batch+"-"+strconv.Itoa(i)+"|"+string(b))
+		id := batch + "-" + strconv.Itoa(i)
+		args = append(args, id+"|"+string(b))
+		queued = append(queued, kbbot.Queued{ID: id, Reply: r})
 	}
-	if len(replies) > 0 {
-		// The index may name a chat whose outbox is already empty; FlushPending
-		// removes such entries. It must never miss one, so it is written first.
-		if err := s.rdb.SAdd(ctx, s.keys.PendingOutboxes(), int64(l.Chat)).Err(); err != nil {
-			return wrap("index outbox", err)
+	pipe := s.rdb.Pipeline()
+	if len(c.Replies) > 0 {
+		// The index spans chats, so it cannot be written by the chat's
+		// script (Redis Cluster); it is written first so that it never
+		// misses an outbox, and cleared by Finish once the outbox is empty.
+		pipe.SAdd(ctx, s.keys.PendingOutboxes(), int64(l.Chat))
+	}
+	run := commitScript.Run(ctx, pipe, s.chatKeys(l.Chat), args...)
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		if isNoScript(err) {
+			// The pipeline sent EVALSHA before the script was loaded.
+			if err := commitScript.Load(ctx, s.rdb).Err(); err != nil {
+				return nil, wrap("load commit script", err)
+			}
+			return s.Commit(ctx, l, c)
 		}
+		return nil, wrap("commit", err)
 	}
-	keys := []string{s.keys.ChatLock(l.Chat), s.keys.ChatState(l.Chat), s.keys.ChatSeen(l.Chat), s.keys.ChatOutbox(l.Chat)}
-	n, err := commitScript.Run(ctx, s.rdb, keys, args...).Int()
+	n, err := run.Int()
 	if err != nil {
-		return wrap("commit", err)
+		return nil, wrap("commit", err)
 	}
 	if n == -1 {
-		return fmt.Errorf("redisstore: commit: lease lost: %w", kbbot.ErrBusy)
+		return nil, fmt.Errorf("redisstore: commit: lease lost: %w", kbbot.ErrBusy)
 	}
-	return nil
+	return queued, nil
 }
 
-// Outbox returns the chat's undelivered replies, oldest first.
-func (s *ChatStore) Outbox(ctx context.Context, chat kbbot.ChatID) ([]kbbot.Queued, error) {
-	raw, err := s.rdb.LRange(ctx, s.keys.ChatOutbox(chat), 0, -1).Result()
+// Finish removes the delivered entries from the head of the outbox (or the
+// whole outbox when drop is set, e.g. for a resident who blocked the bot)
+// and releases the lock.
+func (s *ChatStore) Finish(ctx context.Context, l kbbot.Lease, delivered []string, drop bool) error {
+	args := make([]any, 0, 2+len(delivered))
+	args = append(args, l.Token, boolArg(drop))
+	for _, id := range delivered {
+		args = append(args, id)
+	}
+	n, err := finishScript.Run(ctx, s.rdb, []string{s.keys.ChatLock(l.Chat), s.keys.ChatOutbox(l.Chat)}, args...).Int()
 	if err != nil {
-		return nil, wrap("read outbox", err)
+		return wrap("finish", err)
 	}
-	if len(raw) == 0 {
-		// Keep the pending index honest, e.g. after an erase or a drop.
-		if err := s.rdb.SRem(ctx, s.keys.PendingOutboxes(), int64(chat)).Err(); err != nil {
-			return nil, wrap("unindex outbox", err)
-		}
-		return nil, nil
+	if n == -1 {
+		return fmt.Errorf("redisstore: finish: lease lost: %w", kbbot.ErrBusy)
 	}
-	out := make([]kbbot.Queued, 0, len(raw))
-	for _, e := range raw {
-		id, body, ok := strings.Cut(e, "|")
-		if !ok {
-			return nil, fmt.Errorf("redisstore: outbox entry without id")
-		}
-		var r kbbot.Reply
-		if err := json.Unmarshal([]byte(body), &r); err != nil {
-			return nil, fmt.Errorf("redisstore: decode outbox entry: %w", err)
-		}
-		out = append(out, kbbot.Queued{ID: id, Reply: r})
-	}
-	return out, nil
-}
-
-// Ack removes the delivered oldest entry id from the outbox.
-func (s *ChatStore) Ack(ctx context.Context, l kbbot.Lease, id string) error {
-	n, err := ackScript.Run(ctx, s.rdb, []string{s.keys.ChatLock(l.Chat), s.keys.ChatOutbox(l.Chat)}, l.Token, id).Int()
-	if err != nil {
-		return wrap("ack outbox", err)
-	}
-	switch {
-	case n == -1:
-		return fmt.Errorf("redisstore: ack outbox: lease lost: %w", kbbot.ErrBusy)
-	case n == 0:
+	if n == 0 && (len(delivered) > 0 || drop) {
 		return wrap("unindex outbox", s.rdb.SRem(ctx, s.keys.PendingOutboxes(), int64(l.Chat)).Err())
 	}
 	return nil
-}
-
-// DropOutbox removes every undelivered reply of the chat.
-func (s *ChatStore) DropOutbox(ctx context.Context, l kbbot.Lease) error {
-	if err := s.rdb.Del(ctx, s.keys.ChatOutbox(l.Chat)).Err(); err != nil {
-		return wrap("drop outbox", err)
-	}
-	return wrap("unindex outbox", s.rdb.SRem(ctx, s.keys.PendingOutboxes(), int64(l.Chat)).Err())
 }
 
 // PendingChats lists the chats whose outbox may hold undelivered replies.
@@ -201,6 +168,34 @@ func (s *ChatStore) PendingChats(ctx context.Context) ([]kbbot.ChatID, error) {
 		out = append(out, kbbot.ChatID(n))
 	}
 	return out, nil
+}
+
+// Unindex removes chat from the pending index when its outbox is empty.
+func (s *ChatStore) Unindex(ctx context.Context, chat kbbot.ChatID) error {
+	n, err := s.rdb.LLen(ctx, s.keys.ChatOutbox(chat)).Result()
+	if err != nil {
+		return wrap("outbox length", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	return wrap("unindex outbox", s.rdb.SRem(ctx, s.keys.PendingOutboxes(), int64(chat)).Err())
+}
+
+func decodeEntry(e string) (kbbot.Queued, error) {
+	id, body, ok := strings.Cut(e, "|")
+	if !ok {
+		return kbbot.Queued{}, fmt.Errorf("redisstore: outbox entry without id")
+	}
+	var r kbbot.Reply
+	if err := json.Unmarshal([]byte(body), &r); err != nil {
+		return kbbot.Queued{}, fmt.Errorf("redisstore: decode outbox entry: %w", err)
+	}
+	return kbbot.Queued{ID: id, Reply: r}, nil
+}
+
+func isNoScript(err error) bool {
+	return err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT")
 }
 
 func boolArg(b bool) string {

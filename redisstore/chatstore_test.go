@@ -21,107 +21,102 @@ func newStore(t *testing.T) (*redisstore.ChatStore, redis.UniversalClient, redis
 	return redisstore.NewChatStore(rdb, keys, time.Hour), rdb, keys
 }
 
-func TestLockIsExclusiveAndFenced(t *testing.T) {
+func TestBeginIsExclusiveAndFenced(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s, rdb, keys := newStore(t)
-	a, err := s.Lock(ctx, 7, time.Minute)
+	a, _, err := s.Begin(ctx, 7, 0, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Lock(ctx, 7, time.Minute); !errors.Is(err, kbbot.ErrBusy) {
-		t.Fatalf("second lock: got %v, want ErrBusy", err)
+	if _, _, err := s.Begin(ctx, 7, 0, time.Minute); !errors.Is(err, kbbot.ErrBusy) {
+		t.Fatalf("second begin: got %v, want ErrBusy", err)
 	}
-	// Another chat is independent.
-	if _, err := s.Lock(ctx, 8, time.Minute); err != nil {
-		t.Fatalf("other chat: %v", err)
+	if _, _, err := s.Begin(ctx, 8, 0, time.Minute); err != nil {
+		t.Fatalf("another chat is independent: %v", err)
 	}
 	// The lease expires and someone else takes the chat: the first holder's
-	// commit must be refused.
+	// commit and finish must be refused and must not release the new lock.
 	rdb.Del(ctx, keys.ChatLock(7))
-	b, err := s.Lock(ctx, 7, time.Minute)
+	b, _, err := s.Begin(ctx, 7, 0, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = s.Commit(ctx, a, kbbot.Commit{UpdateID: 1, State: []byte("stale")})
-	if !errors.Is(err, kbbot.ErrBusy) {
+	if _, err := s.Commit(ctx, a, kbbot.Commit{UpdateID: 1, State: []byte("stale")}); !errors.Is(err, kbbot.ErrBusy) {
 		t.Fatalf("commit with a lost lease: got %v, want ErrBusy", err)
 	}
-	if err := s.Unlock(ctx, a); err != nil {
-		t.Fatal(err)
+	if err := s.Finish(ctx, a, nil, false); !errors.Is(err, kbbot.ErrBusy) {
+		t.Fatalf("finish with a lost lease: got %v, want ErrBusy", err)
 	}
 	if got, _ := rdb.Get(ctx, keys.ChatLock(7)).Result(); got != b.Token {
-		t.Fatalf("unlock with a stale lease released the new holder's lock")
+		t.Fatal("a stale lease released the new holder's lock")
+	}
+	if err := s.Finish(ctx, b, nil, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Begin(ctx, 7, 0, time.Minute); err != nil {
+		t.Fatalf("after finish the chat is free: %v", err)
 	}
 }
 
-func TestCommitIsAtomicAndIdempotent(t *testing.T) {
+func TestStepRoundTripIsAtomicAndIdempotent(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s, rdb, keys := newStore(t)
-	l, err := s.Lock(ctx, 42, time.Minute)
-	if err != nil {
-		t.Fatal(err)
+	l, cs, err := s.Begin(ctx, 42, 100, time.Minute)
+	if err != nil || cs.State != nil || cs.Seen || len(cs.Outbox) != 0 {
+		t.Fatalf("fresh chat: %+v, %v", cs, err)
 	}
 	replies := []kbbot.Reply{
 		{Kind: kbbot.ReplyAnswer, ChatID: 42, CallbackID: "q1"},
 		{Kind: kbbot.ReplySend, ChatID: 42, Text: "Halo", Buttons: [][]kbbot.Button{{{Label: "Menu", Data: "menu"}}}},
 	}
 	c := kbbot.Commit{UpdateID: 100, State: []byte(`{"v":1}`), Replies: replies}
-	if err := s.Commit(ctx, l, c); err != nil {
-		t.Fatal(err)
+	queued, err := s.Commit(ctx, l, c)
+	if err != nil || len(queued) != 2 {
+		t.Fatalf("commit: %v, %d queued", err, len(queued))
 	}
 	// go-redis may retry a commit whose reply was lost: nothing doubles.
-	if err := s.Commit(ctx, l, c); err != nil {
+	if _, err := s.Commit(ctx, l, c); err != nil {
 		t.Fatal(err)
-	}
-	state, seen, err := s.Load(ctx, 42, 100)
-	if err != nil || !seen || string(state) != `{"v":1}` {
-		t.Fatalf("load: state %q seen %v err %v", state, seen, err)
-	}
-	if _, seen, _ := s.Load(ctx, 42, 101); seen {
-		t.Fatal("update 101 reported as seen")
-	}
-	out, err := s.Outbox(ctx, 42)
-	if err != nil || len(out) != 2 {
-		t.Fatalf("outbox: %d entries, err %v; want 2", len(out), err)
-	}
-	if out[1].Reply.Text != "Halo" || out[1].Reply.Buttons[0][0].Data != "menu" {
-		t.Fatalf("outbox round trip: %+v", out[1].Reply)
 	}
 	if ttl := rdb.PTTL(ctx, keys.ChatState(42)).Val(); ttl <= 0 || ttl > time.Hour {
 		t.Fatalf("session TTL %v, want the idle expiry of 1h", ttl)
+	}
+	// Only the first reply was delivered when the process died.
+	if err := s.Finish(ctx, l, []string{queued[0].ID}, false); err != nil {
+		t.Fatal(err)
 	}
 	pending, _ := s.PendingChats(ctx)
 	if len(pending) != 1 || pending[0] != 42 {
 		t.Fatalf("pending chats %v, want [42]", pending)
 	}
-	// Ack is idempotent too: acking the same entry twice removes one entry.
-	if err := s.Ack(ctx, l, out[0].ID); err != nil {
-		t.Fatal(err)
+	l, cs, err = s.Begin(ctx, 42, 100, time.Minute)
+	if err != nil || !cs.Seen || string(cs.State) != `{"v":1}` || len(cs.Outbox) != 1 {
+		t.Fatalf("next begin: %+v, %v", cs, err)
 	}
-	if err := s.Ack(ctx, l, out[0].ID); err != nil {
-		t.Fatal(err)
+	if got := cs.Outbox[0].Reply; got.Text != "Halo" || got.Buttons[0][0].Data != "menu" {
+		t.Fatalf("outbox round trip: %+v", got)
 	}
-	if out, _ := s.Outbox(ctx, 42); len(out) != 1 {
-		t.Fatalf("after ack: %d entries, want 1", len(out))
-	}
-	if err := s.Ack(ctx, l, out[1].ID); err != nil {
+	// Finishing twice with the same ids removes nothing more.
+	if err := s.Finish(ctx, l, []string{queued[0].ID, cs.Outbox[0].ID}, false); err != nil {
 		t.Fatal(err)
 	}
 	if pending, _ := s.PendingChats(ctx); len(pending) != 0 {
 		t.Fatalf("pending after the outbox emptied: %v", pending)
 	}
 	// Erase deletes the session.
-	if err := s.Commit(ctx, l, kbbot.Commit{UpdateID: 102, Erase: true}); err != nil {
+	l, _, _ = s.Begin(ctx, 42, 101, time.Minute)
+	if _, err := s.Commit(ctx, l, kbbot.Commit{UpdateID: 101, Erase: true}); err != nil {
 		t.Fatal(err)
 	}
-	if state, _, _ := s.Load(ctx, 42, 0); state != nil {
-		t.Fatalf("session after erase: %q", state)
+	_ = s.Finish(ctx, l, nil, false)
+	if _, cs, _ := s.Begin(ctx, 42, 0, time.Minute); cs.State != nil {
+		t.Fatalf("session after erase: %q", cs.State)
 	}
 }
 
-func TestLockSerializesConcurrentCommits(t *testing.T) {
+func TestBeginSerializesConcurrentSteps(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s, _, _ := newStore(t)
@@ -133,7 +128,7 @@ func TestLockSerializesConcurrentCommits(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for {
-				l, err := s.Lock(ctx, 9, time.Minute)
+				l, _, err := s.Begin(ctx, 9, int64(i+1), time.Minute)
 				if errors.Is(err, kbbot.ErrBusy) {
 					continue
 				}
@@ -145,21 +140,21 @@ func TestLockSerializesConcurrentCommits(t *testing.T) {
 				inside++
 				maxInside = max(maxInside, inside)
 				mu.Unlock()
-				if err := s.Commit(ctx, l, kbbot.Commit{UpdateID: int64(i + 1), State: []byte("x")}); err != nil {
+				if _, err := s.Commit(ctx, l, kbbot.Commit{UpdateID: int64(i + 1), State: []byte("x")}); err != nil {
 					t.Error(err)
 				}
 				mu.Lock()
 				inside--
 				done++
 				mu.Unlock()
-				_ = s.Unlock(ctx, l)
+				_ = s.Finish(ctx, l, nil, false)
 				return
 			}
 		}()
 	}
 	wg.Wait()
 	if maxInside != 1 || done != 20 {
-		t.Fatalf("max holders at once %d (want 1), commits %d (want 20)", maxInside, done)
+		t.Fatalf("max holders at once %d (want 1), steps %d (want 20)", maxInside, done)
 	}
 }
 
@@ -168,7 +163,7 @@ func TestUnavailableRedisIsReported(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
 	defer rdb.Close()
 	s := redisstore.NewChatStore(rdb, redisstore.NewKeys("x:"), 0)
-	_, err := s.Lock(context.Background(), 1, time.Second)
+	_, _, err := s.Begin(context.Background(), 1, 0, time.Second)
 	if !errors.Is(err, kbbot.ErrUnavailable) {
 		t.Fatalf("got %v, want ErrUnavailable", err)
 	}
