@@ -7,9 +7,10 @@ import (
 )
 
 // TestDependencyDirection enforces the layout of DESIGN.md: arrows point
-// inward. conversations and content know nothing of Telegram, Redis or
-// cron; the adapters bot, scheduler and redisstore never import each other
-// or conversations; the domain package imports only the standard library.
+// inward. conversations, content and the domain packages (booking,
+// reminders) know nothing of Telegram, Redis or cron; the adapters bot,
+// scheduler and redisstore never import each other or conversations; the
+// root domain package imports only the standard library.
 func TestDependencyDirection(t *testing.T) {
 	const mod = "github.com/kbbot/kbbot"
 	deps := func(pkg string) []string {
@@ -28,6 +29,9 @@ func TestDependencyDirection(t *testing.T) {
 		{"/conversations", []string{"telegram-bot-api", "go-redis", "robfig/cron", mod + "/bot", mod + "/redisstore", mod + "/scheduler", mod + "/app"}},
 		{"/bot", []string{"go-redis", "robfig/cron", mod + "/conversations", mod + "/redisstore", mod + "/scheduler", mod + "/content", mod + "/app"}},
 		{"/redisstore", []string{"telegram-bot-api", "robfig/cron", mod + "/conversations", mod + "/bot", mod + "/scheduler", mod + "/app"}},
+		{"/scheduler", []string{"telegram-bot-api", "go-redis", mod + "/conversations", mod + "/bot", mod + "/redisstore", mod + "/app"}},
+		{"/booking", []string{"telegram-bot-api", "go-redis", "robfig/cron", mod + "/conversations", mod + "/bot", mod + "/redisstore", mod + "/scheduler", mod + "/content"}},
+		{"/reminders", []string{"telegram-bot-api", "go-redis", "robfig/cron", "yaml", mod + "/"}},
 	}
 	for _, r := range rules {
 		for _, d := range deps(r.pkg) {

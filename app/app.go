@@ -19,10 +19,12 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/kbbot/kbbot"
+	"github.com/kbbot/kbbot/booking"
 	"github.com/kbbot/kbbot/bot"
 	"github.com/kbbot/kbbot/content"
 	"github.com/kbbot/kbbot/conversations"
 	"github.com/kbbot/kbbot/redisstore"
+	"github.com/kbbot/kbbot/scheduler"
 )
 
 // Options are the parts a caller may supply instead of the defaults.
@@ -46,9 +48,15 @@ type App struct {
 	log        *slog.Logger
 	rdb        redis.UniversalClient
 	ownsRedis  bool
+	clock      kbbot.Clock
 	Library    *content.Library
 	Client     *bot.Client
 	Dispatcher *conversations.Dispatcher
+	Bookings   *redisstore.BookingStore
+	Reminders  *redisstore.ReminderStore
+	Scheduler  *scheduler.Scheduler
+	services   conversations.Services
+	catalog    *catalogCache
 	poller     *bot.Poller
 	closeOnce  sync.Once
 }
@@ -107,14 +115,94 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	if nonce == nil {
 		nonce = randomNonce
 	}
+	a.clock = clock
 	keys := redisstore.NewKeys(cfg.RedisPrefix)
 	store := redisstore.NewChatStore(a.rdb, keys, cfg.SessionTTL)
-	engine := conversations.NewEngine(lib, nonce)
+	a.Bookings = redisstore.NewBookingStore(a.rdb, keys, clock, redisstore.BookingOptions{OfferTTL: cfg.OfferTTL})
+	a.Reminders = redisstore.NewReminderStore(a.rdb, keys)
+	a.catalog = &catalogCache{load: a.Bookings.Catalog, ttl: 15 * time.Second}
+	cadres := map[kbbot.ChatID]bool{}
+	for _, id := range cfg.Cadres {
+		cadres[kbbot.ChatID(id)] = true
+	}
+	a.services = conversations.Services{
+		Bookings:  a.Bookings,
+		Catalog:   a.catalog.get,
+		Reminders: a.Reminders,
+		IsCadre:   func(c kbbot.ChatID) bool { return cadres[c] },
+		OfferTTL:  cfg.OfferTTL,
+		Log:       a.log.With("comp", "flows"),
+	}
+	engine := conversations.NewEngine(lib, nonce, a.services)
+	// /hapusdata erases bookings (freeing their places) and reminders
+	// before the session itself.
 	a.Dispatcher = conversations.NewDispatcher(engine, store, bot.NewSender(a.Client), clock,
-		a.log.With("comp", "dispatcher"), conversations.DispatcherConfig{})
+		a.log.With("comp", "dispatcher"), conversations.DispatcherConfig{}, a.Bookings, a.Reminders)
 	a.poller = bot.NewPoller(a.Client, a.Dispatcher, me.UserName, a.log.With("comp", "poller"),
 		bot.PollerConfig{Timeout: cfg.PollTimeout, Workers: cfg.Workers})
+	a.Scheduler = scheduler.New(a.Reminders, a.Dispatcher, clock, a.log.With("comp", "scheduler"), scheduler.Config{Every: cfg.SweepEvery})
+	if err := a.Scheduler.Add("@every 15s", "offers", a.ExpireOffers); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if err := a.Scheduler.Add("@every 30s", "outbox", a.Dispatcher.FlushPending); err != nil {
+		a.Close()
+		return nil, err
+	}
 	return a, nil
+}
+
+// ExpireOffers passes on waitlist offers whose deadline passed and tells
+// the residents who got a place. The scheduler runs it periodically.
+func (a *App) ExpireOffers(ctx context.Context) error {
+	now := a.clock.Now()
+	offers, err := a.Bookings.ExpireOffers(ctx, now)
+	if err != nil {
+		return fmt.Errorf("expire offers: %w", err)
+	}
+	c, _ := a.catalog.get(ctx)
+	conversations.ScheduleOffers(ctx, a.services, c, offers, now)
+	return nil
+}
+
+// Import writes a catalog of facilities and events and refreshes the cache.
+func (a *App) Import(ctx context.Context, c *booking.Catalog) (booking.ImportReport, error) {
+	rep, err := a.Bookings.Import(ctx, c)
+	a.catalog.reset()
+	return rep, err
+}
+
+// catalogCache keeps the facilities and events in memory for a while: they
+// change only when an admin imports a file.
+type catalogCache struct {
+	load func(context.Context) (*booking.Catalog, error)
+	ttl  time.Duration
+	mu   sync.Mutex
+	c    *booking.Catalog
+	at   time.Time
+}
+
+func (cc *catalogCache) get(ctx context.Context) (*booking.Catalog, error) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if cc.c != nil && time.Since(cc.at) < cc.ttl {
+		return cc.c, nil
+	}
+	c, err := cc.load(ctx)
+	if err != nil {
+		if cc.c != nil {
+			return cc.c, nil // a stale catalog beats none
+		}
+		return nil, err
+	}
+	cc.c, cc.at = c, time.Now()
+	return c, nil
+}
+
+func (cc *catalogCache) reset() {
+	cc.mu.Lock()
+	cc.c = nil
+	cc.mu.Unlock()
 }
 
 func (a *App) getMe(ctx context.Context) (tgbotapi.User, error) {
@@ -145,16 +233,25 @@ func (a *App) Run(ctx context.Context) error {
 	if err := a.Dispatcher.FlushPending(ctx); err != nil && ctx.Err() == nil {
 		a.log.Warn("flush pending replies", "error", err)
 	}
+	if err := a.Scheduler.Start(ctx); err != nil {
+		return fmt.Errorf("start scheduler: %w", err)
+	}
 	a.log.Info("kbbot is polling for updates")
 	err := a.poller.Run(ctx)
 	a.log.Info("kbbot stopped polling")
+	// Stop order: updates first (done), then the scheduler's jobs.
+	stopCtx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	if serr := a.Scheduler.Stop(stopCtx); serr != nil {
+		a.log.Warn("scheduler did not stop in time", "error", serr)
+	}
 	return err
 }
 
 // setCommands publishes the command list shown in Telegram's menu, in
 // Indonesian by default and English for English clients.
 func (a *App) setCommands(ctx context.Context) {
-	cmds := []string{"start", "menu", "batal", "bantuan", "bahasa", "hapusdata"}
+	cmds := []string{"start", "menu", "daftar", "pesanan", "pengingat", "batal", "bantuan", "bahasa", "berhenti", "mulai", "hapusdata"}
 	for _, lang := range content.Langs {
 		list := make([]tgbotapi.BotCommand, 0, len(cmds))
 		for _, c := range cmds {

@@ -38,6 +38,16 @@ type Config struct {
 	LogLevel slog.Level
 	// ShutdownTimeout bounds the graceful stop. KBBOT_SHUTDOWN_TIMEOUT; default 10s.
 	ShutdownTimeout time.Duration
+	// Cadres are the Telegram user ids allowed to book for residents
+	// without a phone, until cadre roles exist. KBBOT_CADRE_IDS, comma
+	// separated; default none.
+	Cadres []int64
+	// OfferTTL is how long a freed place is held for the first on the
+	// waitlist. KBBOT_OFFER_TTL; default 2h.
+	OfferTTL time.Duration
+	// SweepEvery is the time between reminder sweeps. KBBOT_SWEEP_EVERY;
+	// default 5s.
+	SweepEvery time.Duration
 }
 
 // DefaultConfig returns the configuration with every default applied.
@@ -50,6 +60,8 @@ func DefaultConfig() Config {
 		Workers:         32,
 		LogLevel:        slog.LevelInfo,
 		ShutdownTimeout: 10 * time.Second,
+		OfferTTL:        2 * time.Hour,
+		SweepEvery:      5 * time.Second,
 	}
 }
 
@@ -82,6 +94,18 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	dur("KBBOT_SESSION_TTL", &c.SessionTTL)
 	dur("KBBOT_POLL_TIMEOUT", &c.PollTimeout)
 	dur("KBBOT_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
+	dur("KBBOT_OFFER_TTL", &c.OfferTTL)
+	dur("KBBOT_SWEEP_EVERY", &c.SweepEvery)
+	if v := strings.TrimSpace(getenv("KBBOT_CADRE_IDS")); v != "" {
+		for _, f := range strings.Split(v, ",") {
+			id, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64)
+			if err != nil || id <= 0 {
+				errs = append(errs, fmt.Errorf("KBBOT_CADRE_IDS: %q is not a Telegram user id", strings.TrimSpace(f)))
+				continue
+			}
+			c.Cadres = append(c.Cadres, id)
+		}
+	}
 	if v := strings.TrimSpace(getenv("KBBOT_WORKERS")); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1024 {

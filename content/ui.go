@@ -3,6 +3,7 @@ package content
 import (
 	"fmt"
 	"io/fs"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -60,6 +61,9 @@ func loadUI(fsys fs.FS) (*Catalog, error) {
 		for _, l := range t.Missing() {
 			problems = append(problems, fmt.Sprintf("%s: %s: missing %q text", uiFile, key, l))
 		}
+		if a, b := verbs(t.ID), verbs(t.EN); t.ID != "" && t.EN != "" && a != b {
+			problems = append(problems, fmt.Sprintf("%s: %s: the languages take different values (%q in id, %q in en)", uiFile, key, a, b))
+		}
 		for _, l := range Langs {
 			if n := len([]rune(t.In(l))); n > MaxMessageChars {
 				problems = append(problems, fmt.Sprintf("%s: %s.%s: %d characters, over Telegram's %d", uiFile, key, l, n, MaxMessageChars))
@@ -71,6 +75,17 @@ func loadUI(fsys fs.FS) (*Catalog, error) {
 		return nil, fmt.Errorf("invalid content:\n%s", strings.Join(problems, "\n"))
 	}
 	return &Catalog{texts: texts}, nil
+}
+
+// verbPattern finds fmt verbs such as %s, %d and %[2]s.
+var verbPattern = regexp.MustCompile(`%(\[\d+\])?[sdv]`)
+
+// verbs lists the fmt verbs of s in a canonical order, so that the two
+// languages of one text can be checked to take the same values.
+func verbs(s string) string {
+	found := verbPattern.FindAllString(s, -1)
+	sort.Strings(found)
+	return strings.Join(found, ",")
 }
 
 // MaxMessageChars is Telegram's limit on the text of one message.

@@ -14,14 +14,16 @@ import (
 
 // Callback actions.
 const (
-	cbMenu      = "menu"  // main menu
-	cbMenuItem  = "m"     // m:<item>
-	cbConsent   = "c"     // c:<yes|no|info>:<nonce>
-	cbLang      = "l"     // l:<id|en>
-	cbErase     = "del"   // del:<yes|no>:<nonce>
-	cbLearn     = "e"     // e:<...> education pages
-	cbNoop      = "noop"  // a label-only button
-	cbPrivacy   = "priv"  // privacy notice
+	cbMenu     = "menu" // main menu
+	cbMenuItem = "m"    // m:<item>
+	cbConsent  = "c"    // c:<yes|no|info>:<nonce>
+	cbLang     = "l"    // l:<id|en>
+	cbErase    = "del"  // del:<yes|no>:<nonce>
+	cbLearn    = "e"    // e:<...> education pages
+	cbNoop     = "noop" // a label-only button
+	cbPrivacy  = "priv" // privacy notice
+	cbBook     = "b"    // b:<...> booking, see book.go
+	cbRemind   = "r"    // r:<...> reminders, see remind.go
 )
 
 // Main menu items.
@@ -30,6 +32,7 @@ const (
 	itemEvents = "events"
 	itemOrders = "orders"
 	itemHelp   = "help"
+	itemCourse = "course"
 )
 
 // callback is parsed callback data.
@@ -55,6 +58,8 @@ func parseCallback(data string) (callback, bool) {
 		cbLearn:    {1, 3},
 		cbNoop:     {0, 0},
 		cbPrivacy:  {0, 0},
+		cbBook:     {1, 3},
+		cbRemind:   {1, 3},
 	}
 	n, known := want[cb.action]
 	if !known || len(cb.args) < n[0] || len(cb.args) > n[1] {

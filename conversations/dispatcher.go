@@ -125,7 +125,11 @@ func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 			sess.Lang = l
 		}
 	}
-	res := d.engine.Step(sess, ev, d.clock.Now())
+	res := d.engine.Step(ctx, sess, ev, d.clock.Now())
+	if res.Retry {
+		d.finish(ctx, lease, delivered, cs, false)
+		return fmt.Errorf("handle update %d: a store is not reachable: %w", ev.UpdateID, kbbot.ErrUnavailable)
+	}
 	c := kbbot.Commit{UpdateID: ev.UpdateID, Replies: res.Replies, Erase: res.Erase}
 	if res.Erase {
 		for _, e := range d.erasers {
@@ -249,7 +253,7 @@ func (d *Dispatcher) markBlocked(ctx context.Context, lease kbbot.Lease, cs kbbo
 	if err != nil {
 		sess = NewSession()
 	}
-	res := d.engine.Step(sess, kbbot.Event{Kind: kbbot.EventBlocked, ChatID: lease.Chat}, d.clock.Now())
+	res := d.engine.Step(ctx, sess, kbbot.Event{Kind: kbbot.EventBlocked, ChatID: lease.Chat}, d.clock.Now())
 	state, err := res.Session.Encode()
 	if err != nil {
 		return err
@@ -299,6 +303,13 @@ func (d *Dispatcher) apologize(ctx context.Context, ev kbbot.Event, err error) {
 		return
 	}
 	d.sorry[ev.ChatID] = now
+	if len(d.sorry) > 10000 {
+		for chat, at := range d.sorry {
+			if now.Sub(at) >= 5*time.Minute {
+				delete(d.sorry, chat)
+			}
+		}
+	}
 	d.sorryMu.Unlock()
 	lang, _ := parseClientLang(ev.LanguageCode)
 	if ev.Kind == kbbot.EventCallback {

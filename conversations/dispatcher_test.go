@@ -72,7 +72,7 @@ func newDispatcher(t testing.TB, prefix string, s kbbot.Sender) *conversations.D
 	rdb := redistest.Client(t) // a client of its own: a separate process
 	store := redisstore.NewChatStore(rdb, redisstore.NewKeys(prefix), 0)
 	var n atomic.Int64
-	engine := conversations.NewEngine(library(t), func() string { return fmt.Sprintf("n%d", n.Add(1)) })
+	engine := conversations.NewEngine(library(t), func() string { return fmt.Sprintf("n%d", n.Add(1)) }, conversations.Services{})
 	return conversations.NewDispatcher(engine, store, s, fixedClock{time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)}, quiet, conversations.DispatcherConfig{})
 }
 
@@ -160,7 +160,7 @@ func TestRedisDownApologizesAndAsksForRedelivery(t *testing.T) {
 	t.Parallel()
 	probe := &probeSender{inFlight: map[kbbot.ChatID]int{}}
 	store := redisstore.NewChatStore(deadRedis(t), redisstore.NewKeys("x:"), 0)
-	engine := conversations.NewEngine(library(t), func() string { return "n" })
+	engine := conversations.NewEngine(library(t), func() string { return "n" }, conversations.Services{})
 	d := conversations.NewDispatcher(engine, store, probe, fixedClock{time.Now()}, quiet, conversations.DispatcherConfig{LockWait: time.Millisecond})
 	for i := 1; i <= 3; i++ {
 		err := d.Handle(context.Background(), kbbot.Event{Kind: kbbot.EventText, ChatID: 9, UpdateID: int64(i), Text: "halo"})

@@ -1,7 +1,9 @@
 package conversations
 
 import (
+	"context"
 	"html"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -18,19 +20,25 @@ const (
 // groupNoteEvery is how often a group is told, at most, to chat privately.
 const groupNoteEvery = time.Hour
 
-// Engine is the dialog: a pure function from (session, event, now) to the
-// next session and the replies to send. It keeps no state of its own and
-// does no I/O, so it is tested without Telegram or Redis.
+// Engine is the dialog: from (session, event, now) to the next session and
+// the replies to send. It keeps no state of its own and knows nothing of
+// Telegram or Redis: the flows that book places or plan reminders reach
+// their stores through the interfaces in Services.
 type Engine struct {
 	lib   *content.Library
 	nonce func() string
+	svc   Services
 }
 
 // NewEngine returns an engine speaking the texts of lib. nonce returns a
 // fresh short random string ([a-z0-9], at most 8 bytes) for binding buttons
-// to a flow.
-func NewEngine(lib *content.Library, nonce func() string) *Engine {
-	return &Engine{lib: lib, nonce: nonce}
+// to a flow. svc may be the zero value: the flows needing a store then say
+// they are not available.
+func NewEngine(lib *content.Library, nonce func() string, svc Services) *Engine {
+	if svc.Log == nil {
+		svc.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Engine{lib: lib, nonce: nonce, svc: svc}
 }
 
 // Result is what one step produced.
@@ -41,10 +49,14 @@ type Result struct {
 	Replies []kbbot.Reply
 	// Erase asks to delete everything held about the resident.
 	Erase bool
+	// Retry says a store needed for the event could not be reached: nothing
+	// is to be committed and the event should be delivered again.
+	Retry bool
 }
 
 // step is the working state of one Step call.
 type step struct {
+	ctx      context.Context
 	e        *Engine
 	s        *Session
 	ev       kbbot.Event
@@ -54,15 +66,16 @@ type step struct {
 	wipe     bool
 	inPlace  bool // a reply may edit the tapped message
 	answered bool
+	retry    bool // a store failed: the event must come again
 }
 
-// Step handles one event. It never fails: anything unexpected gets a clear
-// answer and the menu.
-func (e *Engine) Step(s *Session, ev kbbot.Event, now time.Time) Result {
+// Step handles one event. It never fails: anything unexpected, a store that
+// cannot be reached included, gets a clear answer and the menu.
+func (e *Engine) Step(ctx context.Context, s *Session, ev kbbot.Event, now time.Time) Result {
 	if s == nil {
 		s = NewSession()
 	}
-	st := &step{e: e, s: s, ev: ev, now: now}
+	st := &step{ctx: ctx, e: e, s: s, ev: ev, now: now}
 	st.handle()
 	if ev.Kind == kbbot.EventCallback && !st.answered {
 		st.toast("")
@@ -70,6 +83,9 @@ func (e *Engine) Step(s *Session, ev kbbot.Event, now time.Time) Result {
 	replies := st.out
 	if st.answer != nil {
 		replies = append([]kbbot.Reply{*st.answer}, replies...)
+	}
+	if st.retry {
+		return Result{Retry: true}
 	}
 	if st.wipe {
 		return Result{Replies: replies, Erase: true}
@@ -84,6 +100,7 @@ func (st *step) handle() {
 	switch ev.Kind {
 	case kbbot.EventBlocked:
 		st.s.Blocked = true
+		st.cancelReminders()
 		return
 	case kbbot.EventUnblocked:
 		st.s.Blocked = false
@@ -92,13 +109,12 @@ func (st *step) handle() {
 		st.groupNote()
 		return
 	}
-	if st.s.Blocked {
-		// A message from a resident means they are back.
-		if ev.Kind == kbbot.EventReminder {
-			return
-		}
-		st.s.Blocked = false
+	if ev.Kind == kbbot.EventReminder {
+		st.reminder(ev.Reminder)
+		return
 	}
+	// A message from a resident who had blocked the bot means they are back.
+	st.s.Blocked = false
 	switch ev.Kind {
 	case kbbot.EventCommand:
 		st.command(ev.Command, strings.TrimSpace(ev.Args))
@@ -110,7 +126,17 @@ func (st *step) handle() {
 		st.send(st.t("media_unsupported"), st.menuButton())
 	case kbbot.EventEdited:
 		st.send(st.t("edited_ignored"), nil)
-	case kbbot.EventLocation, kbbot.EventContact:
+	case kbbot.EventLocation:
+		if st.s.Flow == flowBook && st.s.Step == stepWhere {
+			st.bookNear(ev.Lat, ev.Lon)
+			return
+		}
+		st.send(st.t("share_unexpected"), st.menuButton())
+	case kbbot.EventContact:
+		if st.s.Flow == flowBook && st.s.Step == stepPhone {
+			st.bookPhone(ev.Phone, ev.OwnPhone)
+			return
+		}
 		st.send(st.t("share_unexpected"), st.menuButton())
 	default:
 		st.send(st.t("not_understood"), st.menuButton())
@@ -140,6 +166,22 @@ func (st *step) command(cmd, args string) {
 		st.language(args)
 	case "hapusdata", "deletedata":
 		st.askErase()
+	case "berhenti", "stop":
+		st.stopReminders()
+	case "mulai", "resume":
+		st.resumeReminders()
+	case "pesanan", "bookings":
+		st.s.resetFlow()
+		st.orders()
+	case "daftar", "book":
+		st.s.resetFlow()
+		st.bookStart("")
+	case "daftarkan":
+		st.s.resetFlow()
+		st.cadreBookStart()
+	case "pengingat", "reminders":
+		st.s.resetFlow()
+		st.courseStart()
 	case "privasi", "privacy":
 		st.send(st.t("privacy_full"), [][]kbbot.Button{{st.btn("btn_menu", data(cbMenu))}})
 	default:
@@ -159,6 +201,9 @@ func (st *step) start(payload string) {
 		return
 	}
 	st.send(st.t("welcome_back"), nil)
+	if st.deepLink() {
+		return
+	}
 	st.menu()
 }
 
@@ -196,8 +241,29 @@ func (st *step) consent(args []string) {
 	switch choice {
 	case "yes":
 		st.s.Consent, st.s.ConsentAt = ConsentGiven, st.now.UTC()
+		next := st.s.Data[dNext]
 		st.s.resetFlow()
 		st.toast(st.t("consent_thanks_toast"))
+		if next != "" {
+			st.show(st.t("consent_given"), nil)
+			st.inPlace = false
+			switch {
+			case next == nextOrders:
+				st.orders()
+			case next == nextCourse:
+				st.courseStart()
+			case strings.HasPrefix(next, nextBook):
+				st.bookStart(strings.TrimPrefix(next, nextBook+":"))
+			}
+			return
+		}
+		if st.s.StartPayload != "" {
+			st.show(st.t("consent_given"), nil)
+			st.inPlace = false
+			if st.deepLink() {
+				return
+			}
+		}
 		st.show(st.t("consent_given")+"\n\n"+st.t("menu_title"), st.menuButtons())
 	case "no":
 		st.s.Consent, st.s.ConsentAt = ConsentDeclined, st.now.UTC()
@@ -218,11 +284,16 @@ func (st *step) menu() {
 }
 
 func (st *step) menuButtons() [][]kbbot.Button {
-	return [][]kbbot.Button{
+	rows := [][]kbbot.Button{
 		{st.btn("menu_learn", data(cbMenuItem, itemLearn))},
 		{st.btn("menu_events", data(cbMenuItem, itemEvents))},
 		{st.btn("menu_orders", data(cbMenuItem, itemOrders)), st.btn("menu_help", data(cbMenuItem, itemHelp))},
+		{st.btn("menu_course", data(cbRemind, remCourse))},
 	}
+	if st.isCadre() {
+		rows = append(rows, []kbbot.Button{st.btn("menu_cadre_book", data(cbBook, bkCadre))})
+	}
+	return rows
 }
 
 func (st *step) menuButton() [][]kbbot.Button {
@@ -314,6 +385,10 @@ func (st *step) callback(raw string) {
 		st.show(st.t("privacy_full"), st.menuButton())
 	case cbLearn:
 		st.learn(cb.args)
+	case cbBook:
+		st.bookCallback(cb.args)
+	case cbRemind:
+		st.remindCallback(cb.args)
 	case cbNoop:
 	default:
 		st.expired()
@@ -325,26 +400,38 @@ func (st *step) menuItem(item string) {
 	case itemLearn:
 		st.s.resetFlow()
 		st.learnMenu()
-	case itemEvents, itemOrders:
+	case itemEvents:
 		st.s.resetFlow()
-		if st.s.Consent != ConsentGiven {
-			st.needConsent()
-			return
-		}
-		st.show(st.t("coming_soon"), st.menuButton())
+		st.bookStart("")
+	case itemOrders:
+		st.s.resetFlow()
+		st.orders()
 	case itemHelp:
 		st.help()
+	case itemCourse:
+		st.s.resetFlow()
+		st.courseStart()
 	default:
 		st.expired()
 	}
 }
 
-// needConsent explains that booking stores personal data and offers consent again.
-func (st *step) needConsent() {
+// needConsent explains that booking stores personal data and offers
+// consent again; after a yes the resident goes on to what they wanted.
+func (st *step) needConsent(next string) {
 	st.inPlace = false
 	st.send(st.t("consent_needed"), nil)
 	st.askConsent()
+	st.s.set(dNext, next)
 }
+
+// After consent, the flow the resident was heading to (Session.Data).
+const (
+	dNext      = "next"
+	nextBook   = "book"
+	nextOrders = "orders"
+	nextCourse = "course"
+)
 
 // text handles free text: within a flow the flow decides; otherwise it is a
 // question for the education search.
@@ -354,6 +441,14 @@ func (st *step) text(t string) {
 		return
 	}
 	switch st.s.Flow {
+	case flowBook:
+		if st.bookText(t) {
+			return
+		}
+	case flowCourse:
+		if st.courseText(t) {
+			return
+		}
 	case flowConsent:
 		n := st.s.Nonce
 		st.send(st.t("consent_use_buttons"), [][]kbbot.Button{

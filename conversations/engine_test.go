@@ -1,6 +1,7 @@
 package conversations_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -13,11 +14,11 @@ import (
 var now = time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
 
 func engine(t testing.TB) *conversations.Engine {
-	return conversations.NewEngine(library(t), func() string { return "n1" })
+	return conversations.NewEngine(library(t), func() string { return "n1" }, conversations.Services{})
 }
 
 func tap(e *conversations.Engine, s *conversations.Session, d string) conversations.Result {
-	return e.Step(s, kbbot.Event{Kind: kbbot.EventCallback, ChatID: 1, CallbackID: "q", Data: d, MessageID: 10}, now)
+	return e.Step(context.Background(), s, kbbot.Event{Kind: kbbot.EventCallback, ChatID: 1, CallbackID: "q", Data: d, MessageID: 10}, now)
 }
 
 // TestEveryEducationButtonLeadsSomewhere taps every button reachable from the
@@ -169,7 +170,7 @@ func TestFreeTextSearches(t *testing.T) {
 	e := engine(t)
 	lib := library(t)
 	ask := func(q string) conversations.Result {
-		return e.Step(conversations.NewSession(), kbbot.Event{Kind: kbbot.EventText, ChatID: 1, Text: q}, now)
+		return e.Step(context.Background(), conversations.NewSession(), kbbot.Event{Kind: kbbot.EventText, ChatID: 1, Text: q}, now)
 	}
 	res := ask("spiral bisa pindah ke jantung?")
 	if len(res.Replies) == 0 || !strings.Contains(strings.ToLower(res.Replies[0].Text), "jantung") {

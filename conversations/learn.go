@@ -275,11 +275,7 @@ func (st *step) answerQuiz(nonce, opt string) {
 
 // bookMethod starts booking for a method chosen from education.
 func (st *step) bookMethod(code string) {
-	if st.s.Consent != ConsentGiven {
-		st.needConsent()
-		return
-	}
-	st.show(st.t("coming_soon"), st.menuButton())
+	st.bookStart(code)
 }
 
 // search answers a free-text question from the education content: the best

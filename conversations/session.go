@@ -42,12 +42,32 @@ type Session struct {
 	// the flows that act on it (an event or facility link).
 	StartPayload string `json:"start_payload,omitempty"`
 
+	// Name and Phone are what the resident gave when booking, offered again
+	// for the next booking. Kept only with consent; /hapusdata deletes them.
+	Name  string `json:"name,omitempty"`
+	Phone string `json:"phone,omitempty"`
+
+	// RemindersOff is set by /berhenti; OffKinds lists reminder kinds the
+	// resident stopped one by one.
+	RemindersOff bool     `json:"reminders_off,omitempty"`
+	OffKinds     []string `json:"off_kinds,omitempty"`
+	// Course is the method the resident told us they received, for the
+	// reminders to keep on with it.
+	Course *Course `json:"course,omitempty"`
+
 	// Blocked is set while the resident has blocked the bot.
 	Blocked bool `json:"blocked,omitempty"`
 	// GroupNoteAt is when a group was last told to chat privately.
 	GroupNoteAt time.Time `json:"group_note_at,omitempty"`
 
 	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Course is a contraceptive method received, as the resident told us.
+type Course struct {
+	Method  string    `json:"method"`
+	GivenAt time.Time `json:"given_at"`
+	Zone    string    `json:"zone"`
 }
 
 // NewSession returns the session of a chat never seen before.

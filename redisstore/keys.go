@@ -70,9 +70,18 @@ func (k Keys) EventLimits(id string) string { return k.event(id, "limit") }
 // offers) per "q|..." and "s|..." field of EventLimits. HASH; no TTL.
 func (k Keys) EventUsed(id string) string { return k.event(id, "used") }
 
-// EventActive maps a resident ("c<chat>" or "r<ref>") to the code of their
-// active booking for the event. HASH; no TTL.
-func (k Keys) EventActive(id string) string { return k.event(id, "active") }
+// EventResidents holds each resident's state for the event, a resident
+// being "c<chat>" (Telegram) or "r<ref>" (booked by a cadre): "<res>|a" ->
+// code of the active booking; "<res>|h" -> codes of all their bookings
+// ("code code ..."); "<res>|w" -> waitlist request
+// "facility|method|session|chat|joined_ms" (session empty: any);
+// "<res>|o" -> offer "state|facility|session|method|chat|deadline_ms"
+// (state offered or expired). Also "b<chat>|h" -> codes a cadre booked,
+// "i|<requester chat>|<idempotency key>" -> the code that request
+// booked, and "x|handout" -> "<id>|<res>,<res>" the offers the last
+// ExpireOffers call returned, so that its retry returns them again. HASH;
+// no TTL.
+func (k Keys) EventResidents(id string) string { return k.event(id, "res") }
 
 // EventRecords maps a booking code to the booking's immutable fields.
 // HASH of JSON; no TTL.
@@ -83,27 +92,9 @@ func (k Keys) EventRecords(id string) string { return k.event(id, "rec") }
 // HASH; no TTL.
 func (k Keys) EventPlaces(id string) string { return k.event(id, "place") }
 
-// EventIdempotency maps "<requester chat>|<idempotency key>" to the code
-// the request booked. HASH; no TTL.
-func (k Keys) EventIdempotency(id string) string { return k.event(id, "idem") }
-
-// EventHistory maps a resident to the codes of all their bookings for the
-// event, and "b<chat>" to the codes a cadre booked ("code code ...").
-// HASH; no TTL.
-func (k Keys) EventHistory(id string) string { return k.event(id, "hist") }
-
-// EventWaitlist is the event's waitlist: residents scored by join order.
-// ZSET; no TTL.
+// EventWaitlist is the event's waitlist: residents scored by join order
+// (their requests are in EventResidents). ZSET; no TTL.
 func (k Keys) EventWaitlist(id string) string { return k.event(id, "wait") }
-
-// EventWaitRequests maps a waiting resident to what they wait for,
-// "facility|method|session|chat|joined_ms" (session empty: any). HASH; no TTL.
-func (k Keys) EventWaitRequests(id string) string { return k.event(id, "wreq") }
-
-// EventOffers maps a resident to the place held for them,
-// "state|facility|session|method|chat|deadline_ms" (state offered or
-// expired). HASH; no TTL.
-func (k Keys) EventOffers(id string) string { return k.event(id, "offer") }
 
 // EventOfferDue holds the residents with a held offer, scored by deadline
 // (Unix ms). ZSET; no TTL.
@@ -120,9 +111,8 @@ func (k Keys) EventWaitSeq(id string) string { return k.event(id, "seq") }
 // scripts take them (see lua/book_lib.lua).
 func (k Keys) EventKeys(id string) []string {
 	return []string{
-		k.EventDef(id), k.EventLimits(id), k.EventUsed(id), k.EventActive(id),
-		k.EventRecords(id), k.EventPlaces(id), k.EventIdempotency(id), k.EventHistory(id),
-		k.EventWaitlist(id), k.EventWaitRequests(id), k.EventOffers(id), k.EventOfferDue(id),
+		k.EventDef(id), k.EventLimits(id), k.EventUsed(id), k.EventResidents(id),
+		k.EventRecords(id), k.EventPlaces(id), k.EventWaitlist(id), k.EventOfferDue(id),
 		k.EventNewOffers(id), k.EventWaitSeq(id),
 	}
 }
@@ -135,8 +125,9 @@ func (k Keys) Events() string { return k.prefix + "events" }
 func (k Keys) Facilities() string { return k.prefix + "facilities" }
 
 // BookingCode maps a booking code to its event id, so a code alone finds
-// its booking; set (NX) before the booking script runs, which reserves the
-// code across events. STRING; no TTL.
+// its booking. Codes are reserved with SET NX, in batches, before a
+// booking script uses them, which keeps them unique across events; a
+// reserved code not (yet) used names no booking. STRING; no TTL.
 func (k Keys) BookingCode(code string) string { return k.prefix + "code:" + code }
 
 // ResidentEvents lists the events where a chat booked, was booked for,
@@ -145,3 +136,52 @@ func (k Keys) BookingCode(code string) string { return k.prefix + "code:" + code
 func (k Keys) ResidentEvents(c kbbot.ChatID) string {
 	return k.prefix + "{res:" + strconv.FormatInt(int64(c), 10) + "}:events"
 }
+
+// Reminder keys (ReminderStore, lua/rem_*.lua). Due items span residents,
+// so all of them share the single hash tag {rem}: every reminder script
+// takes its keys in KEYS and runs on Redis Cluster, at the price of putting
+// all reminders in one slot (one node). That is fine at kbbot's volume (a
+// million pending reminders are ~150 MiB); sharding would need a claim per
+// shard. No reminder key has a TTL: items leave by ack, cancel or purge.
+
+func (k Keys) rem(suffix string) string { return k.prefix + "{rem}:" + suffix }
+
+// RemDue holds the ids of pending reminders, scored by due time (UTC Unix
+// ms). ZSET; no TTL.
+func (k Keys) RemDue() string { return k.rem("due") }
+
+// RemInflight holds the ids of claimed reminders, scored by lease deadline
+// (UTC Unix ms); the reaper returns expired ones to RemDue. ZSET; no TTL.
+func (k Keys) RemInflight() string { return k.rem("inflight") }
+
+// RemItems maps a reminder id to its payload,
+// "version|due_ms|not_after_ms|chat|kind|ref|zone". HASH; no TTL; a
+// delivered item stays (as a tombstone, see RemDone) until purged.
+func (k Keys) RemItems() string { return k.rem("items") }
+
+// RemAttempts counts the claims of each pending reminder id. HASH; no TTL.
+func (k Keys) RemAttempts() string { return k.rem("attempts") }
+
+// RemDone holds the ids of delivered or dropped reminders, scored by when
+// their tombstone may be purged (UTC Unix ms); while one is there,
+// scheduling the id again is a no-op. ZSET; no TTL (purged by Reap).
+func (k Keys) RemDone() string { return k.rem("done") }
+
+// RemByChat indexes reminder ids by resident, members "<chat>|<id>" with
+// score 0, read by lexicographic range. ZSET; no TTL.
+func (k Keys) RemByChat() string { return k.rem("bychat") }
+
+// RemByRef indexes reminder ids by ref (booking code, method course),
+// members "<ref>|<id>" with score 0, read by lexicographic range. ZSET; no
+// TTL.
+func (k Keys) RemByRef() string { return k.rem("byref") }
+
+// RemKeys returns every reminder key, in the order the reminder scripts
+// take them: due, inflight, items, attempts, done, bychat, byref.
+func (k Keys) RemKeys() []string {
+	return []string{k.RemDue(), k.RemInflight(), k.RemItems(), k.RemAttempts(), k.RemDone(), k.RemByChat(), k.RemByRef()}
+}
+
+// NamedLock is a lock taken by name (a sweep, a periodic job), holding its
+// owner's token. STRING; TTL: the lock's TTL.
+func (k Keys) NamedLock(name string) string { return k.prefix + "lock:" + name }

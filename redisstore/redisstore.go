@@ -38,10 +38,10 @@ func token() string {
 
 // Persistence describes whether the Redis server keeps data on disk.
 type Persistence struct {
-	AOF       bool
-	RDB       bool
-	Evicts    bool   // maxmemory-policy allows evicting keys
-	Policy    string // maxmemory-policy
+	AOF    bool
+	RDB    bool
+	Evicts bool   // maxmemory-policy allows evicting keys
+	Policy string // maxmemory-policy
 }
 
 // Safe reports whether the server keeps data across a restart and never

@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/kbbot/kbbot/app"
+	"github.com/kbbot/kbbot/booking"
 	"github.com/kbbot/kbbot/bot/telegramtest"
 )
 
@@ -35,13 +36,14 @@ const chatHelp = `kbbot chat — you are a resident talking to kbbot, as in Tele
   /kontak [phone]     share your phone number
   /stiker             send a sticker
   /blokir, /buka      block and unblock the bot
+  /waktu +1d          move the clock forward (+3h, +30m, +2d) to see reminders arrive
   /keluar             quit
 Start with /start.
 `
 
 // chat runs the whole bot in this process against the fake Bot API server
 // and lets the terminal act as one resident.
-func chat(ctx context.Context, cfg app.Config, stdin io.Reader, stdout io.Writer) error {
+func chat(ctx context.Context, cfg app.Config, eventsFile string, stdin io.Reader, stdout io.Writer) error {
 	var rdb redis.UniversalClient
 	if cfg.RedisURL == "" {
 		mr, err := miniredis.Run()
@@ -59,17 +61,21 @@ func chat(ctx context.Context, cfg app.Config, stdin io.Reader, stdout io.Writer
 
 	// Only errors are logged, to stderr, so the conversation stays readable.
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	a, err := app.New(ctx, cfg, app.Options{Logger: log, Redis: rdb})
+	clock := &movableClock{}
+	a, err := app.New(ctx, cfg, app.Options{Logger: log, Redis: rdb, Clock: clock})
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	if err := loadEvents(ctx, a, eventsFile, clock.Now(), stdout); err != nil {
+		return err
+	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	runErr := make(chan error, 1)
 	go func() { runErr <- a.Run(runCtx) }()
 
-	t := &terminal{srv: srv, user: srv.User(chatUserID, chatUserName), out: stdout, seen: map[int]string{}}
+	t := &terminal{srv: srv, user: srv.User(chatUserID, chatUserName), out: stdout, seen: map[int]string{}, app: a, clock: clock, ctx: runCtx}
 	fmt.Fprint(stdout, chatHelp)
 	go t.follow(runCtx)
 
@@ -109,9 +115,12 @@ func chat(ctx context.Context, cfg app.Config, stdin io.Reader, stdout io.Writer
 
 // terminal shows the resident's side of the chat as plain text.
 type terminal struct {
-	srv  *telegramtest.Server
-	user *telegramtest.User
-	out  io.Writer
+	app   *app.App
+	clock *movableClock
+	ctx   context.Context
+	srv   *telegramtest.Server
+	user  *telegramtest.User
+	out   io.Writer
 
 	mu       sync.Mutex
 	seen     map[int]string // message id -> what was shown
@@ -192,6 +201,8 @@ func (t *terminal) act(line string) bool {
 	case line == "/blokir" || line == "/block":
 		_, err = t.user.Block()
 		fmt.Fprintln(t.out, "(you blocked the bot; /buka unblocks it)")
+	case fields[0] == "/waktu" || fields[0] == "/time":
+		err = t.moveClock(fields[1:])
 	case line == "/buka" || line == "/unblock":
 		_, err = t.user.Unblock()
 		fmt.Fprintln(t.out, "(you unblocked the bot)")
@@ -300,4 +311,81 @@ func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n       ") }
 func isNumber(s string) bool {
 	_, err := strconv.Atoi(s)
 	return err == nil
+}
+
+// movableClock is the system clock plus an offset that /waktu moves, so
+// that a new user sees reminders arrive without waiting for days.
+type movableClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+// Now returns the moved time.
+func (c *movableClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *movableClock) add(d time.Duration) time.Time {
+	c.mu.Lock()
+	c.offset += d
+	c.mu.Unlock()
+	return c.Now()
+}
+
+// moveClock handles "/waktu +1d": it moves the clock, then runs the
+// scheduler's sweep and the waitlist offers at once, as the cron would.
+func (t *terminal) moveClock(args []string) error {
+	if len(args) != 1 || !strings.HasPrefix(args[0], "+") {
+		return fmt.Errorf("write it as /waktu +1d, /waktu +3h or /waktu +30m")
+	}
+	spec := strings.TrimPrefix(args[0], "+")
+	var d time.Duration
+	if n, err := strconv.Atoi(strings.TrimSuffix(spec, "d")); err == nil && strings.HasSuffix(spec, "d") && n > 0 {
+		d = time.Duration(n) * 24 * time.Hour
+	} else if pd, err := time.ParseDuration(spec); err == nil && pd > 0 {
+		d = pd
+	} else {
+		return fmt.Errorf("write it as /waktu +1d, /waktu +3h or /waktu +30m")
+	}
+	now := t.clock.add(d)
+	fmt.Fprintf(t.out, "(the time is now %s)\n", now.Format("Mon 2 Jan 2006 15:04 MST"))
+	if err := t.app.ExpireOffers(t.ctx); err != nil {
+		return err
+	}
+	res, err := t.app.Scheduler.Sweep(t.ctx)
+	if err != nil {
+		return err
+	}
+	_ = res
+	return nil
+}
+
+// loadEvents puts the events the chat books into Redis: the given file, or
+// else the embedded demo data moved to the coming days (once per Redis).
+func loadEvents(ctx context.Context, a *app.App, file string, now time.Time, stdout io.Writer) error {
+	var cat *booking.Catalog
+	var err error
+	if file != "" {
+		if cat, err = booking.ParseFile(file); err != nil {
+			return fmt.Errorf("%s is not valid:\n%w", file, err)
+		}
+	} else {
+		existing, err := a.Bookings.Catalog(ctx)
+		if err == nil && len(existing.Events()) > 0 {
+			return nil
+		}
+		if cat, err = booking.Demo(now); err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+	}
+	rep, err := a.Import(ctx, cat)
+	if err != nil {
+		return fmt.Errorf("load events: %w", err)
+	}
+	if file != "" {
+		printReport(stdout, file, rep)
+	}
+	return nil
 }

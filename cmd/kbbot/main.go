@@ -23,8 +23,10 @@ import (
 const usage = `kbbot: Telegram bot for KB (Keluarga Berencana) outreach
 
 Usage:
-  kbbot serve   run the bot against Telegram (needs TELEGRAM_BOT_TOKEN and REDIS_URL)
-  kbbot chat    talk to the bot in this terminal (embedded Redis unless REDIS_URL is set)
+  kbbot serve          run the bot against Telegram (needs TELEGRAM_BOT_TOKEN and REDIS_URL)
+  kbbot chat [FILE]    talk to the bot in this terminal (embedded Redis unless REDIS_URL is
+                       set; the demo events of Kota Pekalongan unless an events FILE is given)
+  kbbot import FILE    validate a facilities and events file and load it (needs REDIS_URL)
 
 Configuration is read from environment variables; see README.md.
 `
@@ -49,7 +51,17 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 	case "serve":
 		err = serve(ctx, cfg, stderr)
 	case "chat":
-		err = chat(ctx, cfg, stdin, stdout)
+		file := ""
+		if len(args) > 1 {
+			file = args[1]
+		}
+		err = chat(ctx, cfg, file, stdin, stdout)
+	case "import":
+		if len(args) != 2 {
+			fmt.Fprintf(stderr, "kbbot import: give the events file, e.g. kbbot import events.yaml\n")
+			return 2
+		}
+		err = importFile(ctx, cfg, args[1], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

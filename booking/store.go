@@ -1,0 +1,88 @@
+package booking
+
+import (
+	"context"
+	"time"
+
+	"github.com/kbbot/kbbot"
+)
+
+// Store keeps events' places, bookings and waitlists. Every change of
+// places is atomic and idempotent: a call repeated after a lost reply
+// changes nothing more. Errors wrap the domain errors of this package, and
+// kbbot.ErrUnavailable when the store cannot be reached. Methods without a
+// now parameter ask the store's clock.
+type Store interface {
+	// Import writes a catalog: facilities, then each event atomically. It
+	// is idempotent (importing the same catalog again changes nothing) and
+	// refuses, per event, a quota or capacity below the places already
+	// taken, or the removal of a site, method or session that has
+	// bookings (*BelowBookedError naming each). Events not in the catalog
+	// are left as they are.
+	Import(ctx context.Context, c *Catalog) (ImportReport, error)
+	// Catalog reads back everything imported.
+	Catalog(ctx context.Context) (*Catalog, error)
+	// Availability returns the places left per method and per session at
+	// one site of an event.
+	Availability(ctx context.Context, eventID, facilityID string) (Availability, error)
+	// Book takes a place. A request repeated with the same idempotency
+	// key by the same requester returns the first booking (as it is now:
+	// it may have been cancelled or changed since). A resident with an
+	// active booking for the event gets *AlreadyBookedError; ErrClosed
+	// after the cut-off; *FullError when the method or the session is
+	// full. A resident who holds an offer for exactly this place takes
+	// it; an offer for another place is released once this booking
+	// succeeds.
+	Book(ctx context.Context, r Request) (Booking, error)
+	// Cancel gives the place back at once (ErrNotYours unless by is the
+	// resident or the cadre who booked). The freed place is offered to
+	// the first in line; ExpireOffers returns the new offer. Cancelling a
+	// cancelled booking returns it unchanged.
+	Cancel(ctx context.Context, code string, by kbbot.ChatID) (Booking, error)
+	// Change moves an active booking to another place of the same event
+	// in one step: the new place is taken before the old one is given
+	// back, or nothing changes (*FullError, ErrClosed, ...). Empty fields
+	// of to keep the booking's current value.
+	Change(ctx context.Context, code string, by kbbot.ChatID, to Place) (Booking, error)
+	// Get returns a booking by code (ErrNotFound).
+	Get(ctx context.Context, code string) (Booking, error)
+	// Bookings returns the bookings of a resident and those a cadre made,
+	// active and past, newest first.
+	Bookings(ctx context.Context, chat kbbot.ChatID) ([]Booking, error)
+	// JoinWaitlist puts the resident (a Telegram chat: offers must reach
+	// them) in line for a method at a site, in one session or any. If a
+	// place is free and nobody ahead can take it, the offer is made at
+	// once and returned in Waiting.Offer. Joining again keeps the place in
+	// line and updates the request. *AlreadyBookedError when the resident
+	// has an active booking for the event.
+	JoinWaitlist(ctx context.Context, w WaitRequest) (Waiting, error)
+	// LeaveWaitlist takes the resident out of the line of an event and
+	// declines an offer they hold, passing it on.
+	LeaveWaitlist(ctx context.Context, eventID string, resident kbbot.ChatID) error
+	// Waiting lists the resident's waitlist entries and offers.
+	Waiting(ctx context.Context, resident kbbot.ChatID) ([]Waiting, error)
+	// AcceptOffer turns the offer held for r.Resident at r.EventID into a
+	// booking (the place fields of r are ignored): ErrOfferExpired after
+	// the deadline, ErrNotFound without an offer.
+	AcceptOffer(ctx context.Context, r Request) (Booking, error)
+	// ExpireOffers releases offers whose deadline passed at now, offers
+	// free places to the next in line, and returns every offer made since
+	// the last call (by any operation), so the caller can notify those
+	// residents; an internal retry after a lost reply returns the same
+	// offers. Run it periodically, and after Cancel or Change for a
+	// prompt notice.
+	ExpireOffers(ctx context.Context, now time.Time) ([]Offer, error)
+	// EraseResident, for /hapusdata, cancels the resident's active
+	// bookings (freeing the places, moving the waitlist), leaves their
+	// waitlists and deletes every record of them; bookings they made as a
+	// cadre for others stay but no longer name them.
+	EraseResident(ctx context.Context, chat kbbot.ChatID) error
+}
+
+// ImportReport says what an import changed.
+type ImportReport struct {
+	Facilities int      // facilities written
+	Created    []string // ids of new events
+	Updated    []string // ids of changed events
+	Unchanged  []string // ids of events already as in the catalog
+}

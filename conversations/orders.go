@@ -1,0 +1,406 @@
+package conversations
+
+import (
+	"context"
+	"errors"
+	"html"
+	"strconv"
+	"time"
+
+	"github.com/kbbot/kbbot"
+	"github.com/kbbot/kbbot/booking"
+	"github.com/kbbot/kbbot/reminders"
+)
+
+// "Pesanan saya": a resident's bookings and waitlist places.
+//
+//	b:v:<code>     view a booking          b:ics:<code>  its calendar file again
+//	b:cx:<code>    ask to cancel it        b:cxy:<code>  cancel it
+//	b:chg:<code>   change session or facility
+//	b:acc:<n>      take an offered place   b:dec:<n>     decline it
+//	b:lv:<i>       leave waitlist i
+//
+// Codes in buttons are checked by the store against the tapper: a forged
+// or someone else's code gets "this button has expired".
+const (
+	orderView      = "v"
+	orderICS       = "ics"
+	orderCancel    = "cx"
+	orderCancelYes = "cxy"
+	orderChange    = "chg"
+	offerAccept    = "acc"
+	offerDecline   = "dec"
+	waitLeave      = "lv"
+)
+
+// flowOffer is a waitlist offer being shown; its nonce binds the buttons.
+const flowOffer = "offer"
+
+func (st *step) orders() {
+	if st.s.Consent != ConsentGiven && !st.isCadre() {
+		st.needConsent(nextOrders)
+		return
+	}
+	c := st.catalog()
+	if c == nil {
+		return
+	}
+	bs, err := st.e.svc.Bookings.Bookings(st.ctx, st.ev.ChatID)
+	if err != nil {
+		st.storeFailed("list bookings", err)
+		return
+	}
+	waits, err := st.e.svc.Bookings.Waiting(st.ctx, st.ev.ChatID)
+	if err != nil {
+		st.storeFailed("list waitlists", err)
+		return
+	}
+	var rows [][]kbbot.Button
+	for _, b := range bs {
+		if b.Status != booking.Active {
+			continue
+		}
+		label := b.Code
+		if sl, err := c.Slot(b.EventID, b.FacilityID, b.SessionID); err == nil && sl.Session != nil {
+			label = b.Code + " · " + sl.Facility.Name + " · " + st.fmtShortDay(sl.Session.Start, sl.Facility)
+		}
+		rows = append(rows, []kbbot.Button{{Label: "🎫 " + label, Data: data(cbBook, orderView, b.Code)}})
+	}
+	for i, w := range waits {
+		f, _ := c.Facility(w.FacilityID)
+		name := w.FacilityID
+		if f != nil {
+			name = f.Name
+		}
+		if w.Offer != nil && !w.Offer.Expired {
+			rows = append(rows, []kbbot.Button{{Label: st.t("order_offer_label", st.methodName(w.Method), name), Data: data(cbRemind, remOffer, w.EventID)}})
+			continue
+		}
+		rows = append(rows, []kbbot.Button{{Label: st.t("order_wait_label", st.methodName(w.Method), name, w.Position), Data: data(cbBook, waitLeave, strconv.Itoa(i))}})
+	}
+	text := st.t("orders_title")
+	if len(rows) == 0 {
+		text = st.t("orders_none")
+	}
+	rows = append(rows, []kbbot.Button{st.btn("btn_book_new", data(cbBook, bkStart))}, []kbbot.Button{st.btn("btn_menu", data(cbMenu))})
+	st.show(text, rows)
+}
+
+// orderCallback handles the buttons on bookings, offers and waitlists.
+func (st *step) orderCallback(args []string) {
+	if len(args) != 2 {
+		st.expired()
+		return
+	}
+	op, arg := args[0], args[1]
+	switch op {
+	case offerAccept, offerDecline:
+		st.offerAnswer(op, arg)
+		return
+	case waitLeave:
+		st.leaveWaitlist(arg)
+		return
+	}
+	code, ok := booking.NormalizeCode(arg)
+	if !ok || st.e.svc.Bookings == nil {
+		st.expired()
+		return
+	}
+	b, err := st.e.svc.Bookings.Get(st.ctx, code)
+	if errors.Is(err, booking.ErrNotFound) || (err == nil && !b.Owner(st.ev.ChatID)) {
+		st.expired()
+		return
+	}
+	if err != nil {
+		st.storeFailed("get booking", err)
+		return
+	}
+	c := st.catalog()
+	if c == nil {
+		return
+	}
+	switch op {
+	case orderView:
+		st.showBooking(c, b)
+	case orderICS:
+		sl, err := c.Slot(b.EventID, b.FacilityID, b.SessionID)
+		if err != nil || sl.Session == nil {
+			st.expired()
+			return
+		}
+		st.out = append(st.out, kbbot.Reply{Kind: kbbot.ReplyDocument, ChatID: st.ev.ChatID, Text: st.t("book_ics_caption"),
+			FileName: b.Code + ".ics", File: booking.ICS(b, *sl.Facility, *sl.Event, *sl.Session)})
+	case orderCancel:
+		if b.Status != booking.Active {
+			st.showBooking(c, b)
+			return
+		}
+		st.show(st.t("cancel_confirm", html.EscapeString(b.Code)), [][]kbbot.Button{
+			{st.btn("btn_cancel_yes", data(cbBook, orderCancelYes, b.Code))},
+			{st.btn("btn_cancel_no", data(cbBook, orderView, b.Code))},
+		})
+	case orderCancelYes:
+		st.cancelBooking(c, b)
+	case orderChange:
+		st.changeStart(c, b)
+	default:
+		st.expired()
+	}
+}
+
+// showBooking shows one booking with what can be done with it.
+func (st *step) showBooking(c *booking.Catalog, b booking.Booking) {
+	sl, err := c.Slot(b.EventID, b.FacilityID, b.SessionID)
+	if err != nil || sl.Session == nil {
+		st.storeFailed("resolve booking", err)
+		return
+	}
+	status := st.t("status_" + string(b.Status))
+	text := st.t("booking_view", html.EscapeString(b.Code), status) + "\n\n" + st.bookingDetails(sl, b)
+	rows := [][]kbbot.Button{{{Label: st.t("btn_map"), URL: booking.MapLink(sl.Facility)}}}
+	if b.Status == booking.Active {
+		rows = append(rows,
+			[]kbbot.Button{st.btn("btn_change", data(cbBook, orderChange, b.Code)), st.btn("btn_cancel_booking", data(cbBook, orderCancel, b.Code))},
+			[]kbbot.Button{st.btn("btn_ics", data(cbBook, orderICS, b.Code))})
+	}
+	rows = append(rows, []kbbot.Button{st.btn("menu_orders", data(cbMenuItem, itemOrders)), st.btn("btn_menu", data(cbMenu))})
+	st.show(text, rows)
+}
+
+// cancelBooking frees the place at once, removes its reminders and lets the
+// waitlist move.
+func (st *step) cancelBooking(c *booking.Catalog, b booking.Booking) {
+	b, err := st.e.svc.Bookings.Cancel(st.ctx, b.Code, st.ev.ChatID)
+	if errors.Is(err, booking.ErrNotYours) || errors.Is(err, booking.ErrNotFound) {
+		st.expired()
+		return
+	}
+	if err != nil {
+		st.storeFailed("cancel booking", err)
+		return
+	}
+	if st.e.svc.Reminders != nil {
+		if _, err := st.e.svc.Reminders.CancelRef(st.ctx, b.Code); err != nil {
+			st.e.svc.Log.Error("cancel booking reminders", "error", err)
+		}
+	}
+	st.notifyOffers()
+	st.toast(st.t("cancel_done_toast"))
+	st.show(st.t("cancel_done", html.EscapeString(b.Code)), [][]kbbot.Button{
+		{st.btn("btn_book_new", data(cbBook, bkStart))},
+		{st.btn("menu_orders", data(cbMenuItem, itemOrders)), st.btn("btn_menu", data(cbMenu))},
+	})
+}
+
+// notifyOffers hands new waitlist offers to the reminder queue, which
+// tells those residents (other chats) within seconds.
+func (st *step) notifyOffers() {
+	offers, err := st.e.svc.Bookings.ExpireOffers(st.ctx, st.now)
+	if err != nil {
+		st.e.svc.Log.Error("expire offers", "error", err)
+		return
+	}
+	c, _ := st.e.svc.Catalog(st.ctx)
+	ScheduleOffers(st.ctx, st.e.svc, c, offers, st.now)
+}
+
+// changeStart lets the resident move a booking to another session or
+// facility of the same event; the change happens in one step.
+func (st *step) changeStart(c *booking.Catalog, b booking.Booking) {
+	if b.Status != booking.Active {
+		st.showBooking(c, b)
+		return
+	}
+	st.s.resetFlow()
+	st.s.Flow, st.s.Nonce = flowBook, st.e.nonce()
+	st.s.set(dChange, b.Code)
+	st.s.set(dEvent, b.EventID)
+	st.s.set(dMethod, string(b.Method))
+	st.changeOptions(c, b.FacilityID)
+}
+
+// changeOptions lists the sessions with places at facID, and the other
+// facilities of the event that offer the method.
+func (st *step) changeOptions(c *booking.Catalog, facID string) {
+	st.s.set(dFac, facID)
+	sl, ok := st.slot(c)
+	m := booking.Method(st.s.Data[dMethod])
+	if !ok {
+		st.expired()
+		return
+	}
+	av, err := st.e.svc.Bookings.Availability(st.ctx, sl.Event.ID, facID)
+	if err != nil {
+		st.storeFailed("availability", err)
+		return
+	}
+	st.s.Step = stepSession
+	var rows [][]kbbot.Button
+	if mp, ok := av.Method(m); ok && mp.Left() > 0 || facID == st.currentFacility() {
+		for _, sp := range av.Sessions {
+			ses, ok := sl.Site.Session(sp.SessionID)
+			if !ok || sp.Left() == 0 {
+				continue
+			}
+			rows = append(rows, []kbbot.Button{{Label: st.t("book_session_left", st.fmtSpan(ses.Start, ses.End, sl.Facility), sp.Left()), Data: data(cbBook, bkSession, ses.ID, st.s.Nonce)}})
+		}
+	}
+	for _, site := range sl.Event.Sites {
+		if site.Facility == facID || site.Quota[m] <= 0 || !site.Open(st.now) {
+			continue
+		}
+		if f, ok := c.Facility(site.Facility); ok {
+			rows = append(rows, []kbbot.Button{{Label: "🏥 " + f.Name, Data: data(cbBook, bkFac, f.ID, st.s.Nonce)}})
+		}
+	}
+	rows = append(rows, []kbbot.Button{st.btn("menu_orders", data(cbMenuItem, itemOrders)), st.btn("btn_menu", data(cbMenu))})
+	st.show(st.t("change_pick", html.EscapeString(sl.Facility.Name)), rows)
+}
+
+func (st *step) currentFacility() string {
+	if b, err := st.e.svc.Bookings.Get(st.ctx, st.s.Data[dChange]); err == nil {
+		return b.FacilityID
+	}
+	return ""
+}
+
+// doChange moves the booking: the new place is taken before the old one is
+// given back, or nothing changes.
+func (st *step) doChange(c *booking.Catalog) {
+	code := st.s.Data[dChange]
+	to := booking.Place{FacilityID: st.s.Data[dFac], SessionID: st.s.Data[dSession], Method: booking.Method(st.s.Data[dMethod])}
+	b, err := st.e.svc.Bookings.Change(st.ctx, code, st.ev.ChatID, to)
+	switch {
+	case err == nil:
+	case errors.Is(err, booking.ErrFull):
+		st.s.resetFlow()
+		st.show(st.t("change_full"), [][]kbbot.Button{{st.btn("btn_change", data(cbBook, orderChange, code))}, {st.btn("btn_menu", data(cbMenu))}})
+		return
+	case errors.Is(err, booking.ErrClosed):
+		st.s.resetFlow()
+		st.show(st.t("book_closed"), st.menuButton())
+		return
+	case errors.Is(err, booking.ErrNotYours), errors.Is(err, booking.ErrNotFound):
+		st.expired()
+		return
+	default:
+		st.storeFailed("change booking", err)
+		return
+	}
+	st.s.resetFlow()
+	if st.e.svc.Reminders != nil {
+		if _, err := st.e.svc.Reminders.CancelRef(st.ctx, code); err != nil {
+			st.e.svc.Log.Error("cancel old reminders", "error", err)
+		}
+	}
+	st.notifyOffers()
+	st.toast(st.t("change_done_toast"))
+	st.show(st.t("change_done"), nil)
+	st.inPlace = false
+	st.confirmation(c, b)
+	if sl, err := c.Slot(b.EventID, b.FacilityID, b.SessionID); err == nil && sl.Session != nil && b.Resident != 0 {
+		st.planBooking(sl, b)
+	}
+}
+
+// leaveWaitlist takes the resident out of line i of their waitlists.
+func (st *step) leaveWaitlist(arg string) {
+	if st.e.svc.Bookings == nil {
+		st.expired()
+		return
+	}
+	waits, err := st.e.svc.Bookings.Waiting(st.ctx, st.ev.ChatID)
+	if err != nil {
+		st.storeFailed("list waitlists", err)
+		return
+	}
+	i, err := strconv.Atoi(arg)
+	if err != nil || i < 0 || i >= len(waits) {
+		st.expired()
+		return
+	}
+	if err := st.e.svc.Bookings.LeaveWaitlist(st.ctx, waits[i].EventID, st.ev.ChatID); err != nil {
+		st.storeFailed("leave waitlist", err)
+		return
+	}
+	st.notifyOffers()
+	st.toast(st.t("waitlist_left"))
+	st.orders()
+}
+
+// presentOffer shows a place freed for the resident, with the deadline.
+func (st *step) presentOffer(c *booking.Catalog, o booking.Offer) {
+	sl, err := c.Slot(o.EventID, o.FacilityID, o.SessionID)
+	if err != nil {
+		st.expired()
+		return
+	}
+	st.s.resetFlow()
+	st.s.Flow, st.s.Nonce = flowOffer, st.e.nonce()
+	st.s.set(dEvent, o.EventID)
+	st.s.set(dFac, o.FacilityID)
+	st.s.set(dSession, o.SessionID)
+	st.s.set(dMethod, string(o.Method))
+	when := st.fmtDay(sl.Event.Date)
+	if sl.Session != nil {
+		when += ", " + st.fmtSpan(sl.Session.Start, sl.Session.End, sl.Facility)
+	}
+	st.show(st.t("offer_text", st.methodName(o.Method), html.EscapeString(sl.Facility.Name), when, st.fmtTime(o.Deadline, sl.Facility)), [][]kbbot.Button{
+		{st.btn("btn_offer_accept", data(cbBook, offerAccept, st.s.Nonce))},
+		{st.btn("btn_offer_decline", data(cbBook, offerDecline, st.s.Nonce))},
+	})
+}
+
+// offerAnswer takes or declines the offered place.
+func (st *step) offerAnswer(op, nonce string) {
+	if st.s.Flow != flowOffer || nonce != st.s.Nonce {
+		st.expired()
+		return
+	}
+	if op == offerDecline {
+		if err := st.e.svc.Bookings.LeaveWaitlist(st.ctx, st.s.Data[dEvent], st.ev.ChatID); err != nil {
+			st.storeFailed("decline offer", err)
+			return
+		}
+		st.s.resetFlow()
+		st.notifyOffers()
+		st.show(st.t("offer_declined"), st.menuButton())
+		return
+	}
+	// Taking the place goes through the usual name, screening and
+	// confirmation; the place stays held until the deadline.
+	st.s.Flow = flowBook
+	st.s.set(dOffer, "1")
+	st.askName()
+}
+
+// ScheduleOffers turns waitlist offers into "offer" reminders due now, so
+// that the scheduler tells each resident in their own chat, once.
+func ScheduleOffers(ctx context.Context, svc Services, c *booking.Catalog, offers []booking.Offer, now time.Time) {
+	if svc.Reminders == nil {
+		return
+	}
+	var items []reminders.Item
+	for _, o := range offers {
+		if o.Expired || o.Resident == 0 || !o.Deadline.After(now) {
+			continue
+		}
+		zone := "Asia/Jakarta"
+		if c != nil {
+			if f, ok := c.Facility(o.FacilityID); ok {
+				zone = f.TimeZone
+			}
+		}
+		items = append(items, reminders.Item{
+			ID:   "offer:" + o.EventID + ":" + strconv.FormatInt(int64(o.Resident), 10) + ":" + strconv.FormatInt(o.Deadline.Unix(), 10),
+			Chat: o.Resident, Kind: reminders.KindOffer, Ref: o.EventID,
+			Due: now.UTC(), NotAfter: o.Deadline.UTC(), Zone: zone,
+		})
+	}
+	if len(items) == 0 {
+		return
+	}
+	if _, err := svc.Reminders.Schedule(ctx, items...); err != nil && svc.Log != nil {
+		svc.Log.Error("schedule offer notices", "error", err)
+	}
+}

@@ -1,0 +1,441 @@
+package conversations
+
+import (
+	"errors"
+	"fmt"
+	"html"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kbbot/kbbot"
+	"github.com/kbbot/kbbot/booking"
+	"github.com/kbbot/kbbot/reminders"
+)
+
+// Reminder buttons and the "Pengingat KB saya" flow:
+//
+//	r:off:<kind>       stop reminders of this kind
+//	r:att:<code>       "I will come" on the H-1 reminder
+//	r:srv:<code>       "I was served" on the follow-up
+//	r:nsv:<code>       "I was not served yet" on the follow-up
+//	r:offer:<event>    show the offer held for me at this event
+//	r:course           start telling which method I received
+//	r:cm:<method>:<n>  the method        r:cz:<zone>:<n>  the time zone
+//	r:cw:<days>:<n>    when (days ago)
+const (
+	remOff      = "off"
+	remAttend   = "att"
+	remServed   = "srv"
+	remNotYet   = "nsv"
+	remOffer    = "offer"
+	remCourse   = "course"
+	remCMethod  = "cm"
+	remCZone    = "cz"
+	remCWhen    = "cw"
+	flowCourse  = "course"
+	dCourseM    = "cm"
+	dCourseZone = "cz"
+)
+
+// courseMethods are the methods whose continuation the reminders follow.
+var courseMethods = []booking.Method{booking.Suntik3, booking.Suntik1, booking.Pil, booking.MiniPil, booking.Implan, booking.IUD}
+
+// zones a resident can pick for their reminders, with Indonesia's labels.
+var zones = []struct{ Label, Name string }{
+	{"WIB", "Asia/Jakarta"}, {"WITA", "Asia/Makassar"}, {"WIT", "Asia/Jayapura"},
+}
+
+// reminder turns a due reminder into a message. It stays silent when the
+// reminder no longer applies (booking cancelled, kind stopped, /berhenti,
+// blocked); the scheduler never composes text itself.
+func (st *step) reminder(r *kbbot.Reminder) {
+	if r == nil || st.s.Blocked {
+		return
+	}
+	if r.Kind == reminders.KindOffer {
+		st.offerReminder(r.Ref)
+		return
+	}
+	if st.s.RemindersOff || contains(st.s.OffKinds, r.Kind) || st.s.Consent != ConsentGiven {
+		return
+	}
+	off := []kbbot.Button{st.btn("btn_reminder_off", data(cbRemind, remOff, r.Kind))}
+	switch r.Kind {
+	case reminders.KindH1, reminders.KindH0, reminders.KindFollowup, reminders.KindAftercare:
+		st.bookingReminder(r, off)
+	case reminders.KindSuntik3, reminders.KindSuntik1, reminders.KindPil, reminders.KindCheckup, reminders.KindImplanEnd:
+		if st.s.Course == nil {
+			return
+		}
+		loc := loadZone(st.s.Course.Zone)
+		due := st.now.In(loc)
+		text := st.t("rem_"+r.Kind, st.methodName(booking.Method(st.s.Course.Method)), st.fmtDate(st.s.Course.GivenAt.In(loc)), st.fmtDate(due))
+		st.send(text, [][]kbbot.Button{
+			{st.btn("btn_learn_more", data(cbLearn, learnMethod, st.s.Course.Method, "jadwal"))},
+			{st.btn("btn_book_new", data(cbBook, bkStart))},
+			off,
+		})
+	}
+}
+
+// bookingReminder is a reminder about one booking.
+func (st *step) bookingReminder(r *kbbot.Reminder, off []kbbot.Button) {
+	if st.e.svc.Bookings == nil || st.e.svc.Catalog == nil {
+		return
+	}
+	b, err := st.e.svc.Bookings.Get(st.ctx, r.Ref)
+	if errors.Is(err, booking.ErrNotFound) {
+		return
+	}
+	if err != nil {
+		// Unavailable store: let the scheduler try again.
+		st.e.svc.Log.Error("reminder: get booking", "error", err)
+		st.retry = true
+		return
+	}
+	if !b.Owner(st.ev.ChatID) || (b.Status != booking.Active && r.Kind != reminders.KindAftercare && b.Status != booking.Attended) {
+		return
+	}
+	c, err := st.e.svc.Catalog(st.ctx)
+	if err != nil {
+		st.retry = true
+		return
+	}
+	sl, err := c.Slot(b.EventID, b.FacilityID, b.SessionID)
+	if err != nil || sl.Session == nil {
+		return
+	}
+	details := st.bookingDetails(sl, b)
+	mapBtn := []kbbot.Button{{Label: st.t("btn_map"), URL: booking.MapLink(sl.Facility)}}
+	switch r.Kind {
+	case reminders.KindH1:
+		st.send(st.t("rem_h1", html.EscapeString(b.Code))+"\n\n"+details, [][]kbbot.Button{
+			{st.btn("btn_attend", data(cbRemind, remAttend, b.Code))},
+			{st.btn("btn_change", data(cbBook, orderChange, b.Code)), st.btn("btn_cancel_booking", data(cbBook, orderCancel, b.Code))},
+			mapBtn, off,
+		})
+	case reminders.KindH0:
+		st.send(st.t("rem_h0", html.EscapeString(b.Code), st.fmtSpan(sl.Session.Start, sl.Session.End, sl.Facility))+"\n\n"+details, [][]kbbot.Button{
+			mapBtn,
+			{st.btn("btn_cancel_booking", data(cbBook, orderCancel, b.Code))},
+			off,
+		})
+	case reminders.KindFollowup:
+		if b.Status == booking.Attended {
+			return // served: the aftercare reminder follows
+		}
+		st.send(st.t("rem_followup", html.EscapeString(sl.Facility.Name)), [][]kbbot.Button{
+			{st.btn("btn_served", data(cbRemind, remServed, b.Code))},
+			{st.btn("btn_not_served", data(cbRemind, remNotYet, b.Code))},
+			off,
+		})
+	case reminders.KindAftercare:
+		st.send(st.t("rem_aftercare", st.methodName(b.Method)), [][]kbbot.Button{
+			{st.btn("btn_learn_more", data(cbLearn, learnMethod, string(b.Method), "efek"))},
+			{st.btn("btn_bidan_note", data(cbLearn, learnTopic, "bidan"))},
+			off,
+		})
+	}
+}
+
+// offerReminder shows the place held for the resident at an event.
+func (st *step) offerReminder(eventID string) {
+	if st.e.svc.Bookings == nil || st.e.svc.Catalog == nil {
+		return
+	}
+	waits, err := st.e.svc.Bookings.Waiting(st.ctx, st.ev.ChatID)
+	if err != nil {
+		st.retry = true
+		return
+	}
+	c, err := st.e.svc.Catalog(st.ctx)
+	if err != nil {
+		st.retry = true
+		return
+	}
+	for _, w := range waits {
+		if w.EventID == eventID && w.Offer != nil && !w.Offer.Expired && w.Offer.Deadline.After(st.now) {
+			st.presentOffer(c, *w.Offer)
+			return
+		}
+	}
+}
+
+// remindCallback routes the reminder buttons.
+func (st *step) remindCallback(args []string) {
+	op := args[0]
+	arg := ""
+	if len(args) > 1 {
+		arg = args[1]
+	}
+	switch op {
+	case remOff:
+		if !reminders.KnownKind(arg) || len(args) != 2 {
+			st.expired()
+			return
+		}
+		if !contains(st.s.OffKinds, arg) {
+			st.s.OffKinds = append(st.s.OffKinds, arg)
+		}
+		if st.e.svc.Reminders != nil {
+			if _, err := st.e.svc.Reminders.CancelResident(st.ctx, st.ev.ChatID, arg); err != nil {
+				st.e.svc.Log.Error("cancel reminders of a kind", "error", err)
+			}
+		}
+		st.toast(st.t("reminder_off_toast"))
+		st.inPlace = false
+		st.send(st.t("reminder_off_done"), st.menuButton())
+	case remAttend:
+		st.toast(st.t("attend_thanks"))
+		st.inPlace = false
+		st.send(st.t("attend_thanks"), nil)
+	case remServed:
+		st.toast("")
+		st.inPlace = false
+		st.send(st.t("served_thanks"), nil)
+		st.courseStart()
+	case remNotYet:
+		st.toast("")
+		st.inPlace = false
+		st.send(st.t("not_served"), nil)
+		st.bookStart("")
+	case remOffer:
+		st.offerReminder(arg)
+		if len(st.out) == 0 {
+			st.show(st.t("offer_gone"), st.menuButton())
+		}
+	case remCourse:
+		st.s.resetFlow()
+		st.courseStart()
+	case remCMethod, remCZone, remCWhen:
+		if st.s.Flow != flowCourse || len(args) != 3 || args[2] != st.s.Nonce {
+			st.expired()
+			return
+		}
+		st.courseStep(op, arg)
+	default:
+		st.expired()
+	}
+}
+
+// stopReminders is /berhenti: no reminder of any kind until /mulai.
+func (st *step) stopReminders() {
+	st.s.RemindersOff = true
+	st.cancelReminders()
+	st.send(st.t("reminders_stopped"), st.menuButton())
+}
+
+func (st *step) cancelReminders() {
+	if st.e.svc.Reminders == nil {
+		return
+	}
+	if _, err := st.e.svc.Reminders.CancelResident(st.ctx, st.ev.ChatID); err != nil {
+		st.e.svc.Log.Error("cancel reminders", "error", err)
+	}
+}
+
+// resumeReminders is /mulai: every kind again, planned anew from the active
+// bookings and the method course.
+func (st *step) resumeReminders() {
+	st.s.RemindersOff, st.s.OffKinds = false, nil
+	if st.s.Consent != ConsentGiven {
+		st.send(st.t("reminders_resumed"), st.menuButton())
+		return
+	}
+	if st.e.svc.Bookings != nil && st.e.svc.Catalog != nil {
+		if c, err := st.e.svc.Catalog(st.ctx); err == nil {
+			if bs, err := st.e.svc.Bookings.Bookings(st.ctx, st.ev.ChatID); err == nil {
+				for _, b := range bs {
+					if b.Status != booking.Active || b.Resident != st.ev.ChatID {
+						continue
+					}
+					if sl, err := c.Slot(b.EventID, b.FacilityID, b.SessionID); err == nil && sl.Session != nil {
+						st.planBooking(sl, b)
+					}
+				}
+			}
+		}
+	}
+	st.planCourse()
+	st.send(st.t("reminders_resumed"), st.menuButton())
+}
+
+// courseStart asks which method the resident received, to remind them to
+// keep on with it. Method and date are health data: consent first.
+func (st *step) courseStart() {
+	if st.s.Consent != ConsentGiven {
+		st.needConsent(nextCourse)
+		return
+	}
+	st.s.resetFlow()
+	st.s.Flow, st.s.Nonce = flowCourse, st.e.nonce()
+	var rows [][]kbbot.Button
+	for _, m := range courseMethods {
+		rows = append(rows, []kbbot.Button{{Label: st.methodName(m), Data: data(cbRemind, remCMethod, string(m), st.s.Nonce)}})
+	}
+	st.show(st.t("course_ask_method"), append(rows, st.menuButton()...))
+}
+
+func (st *step) courseStep(op, arg string) {
+	n := st.s.Nonce
+	switch op {
+	case remCMethod:
+		if !contains(methodCodes(courseMethods), arg) {
+			st.expired()
+			return
+		}
+		st.s.set(dCourseM, arg)
+		var row []kbbot.Button
+		for i, z := range zones {
+			row = append(row, kbbot.Button{Label: z.Label, Data: data(cbRemind, remCZone, strconv.Itoa(i), n)})
+		}
+		st.show(st.t("course_ask_zone"), [][]kbbot.Button{row, {st.btn("btn_menu", data(cbMenu))}})
+	case remCZone:
+		i, err := strconv.Atoi(arg)
+		if err != nil || i < 0 || i >= len(zones) || st.s.Data[dCourseM] == "" {
+			st.expired()
+			return
+		}
+		st.s.set(dCourseZone, zones[i].Name)
+		st.s.Step = "when"
+		st.show(st.t("course_ask_when"), [][]kbbot.Button{
+			{st.btn("when_today", data(cbRemind, remCWhen, "0", n)), st.btn("when_yesterday", data(cbRemind, remCWhen, "1", n))},
+			{st.btn("when_week", data(cbRemind, remCWhen, "7", n)), st.btn("when_month", data(cbRemind, remCWhen, "30", n))},
+			{st.btn("btn_menu", data(cbMenu))},
+		})
+	case remCWhen:
+		days, err := strconv.Atoi(arg)
+		if err != nil || days < 0 || days > 31 || st.s.Data[dCourseZone] == "" {
+			st.expired()
+			return
+		}
+		loc := loadZone(st.s.Data[dCourseZone])
+		local := st.now.In(loc)
+		given := time.Date(local.Year(), local.Month(), local.Day(), 9, 0, 0, 0, loc).AddDate(0, 0, -days)
+		st.setCourse(given)
+	}
+}
+
+// courseText takes a typed date (e.g. 15-11-2026) for when the method was given.
+func (st *step) courseText(t string) bool {
+	if st.s.Step != "when" {
+		return false
+	}
+	loc := loadZone(st.s.Data[dCourseZone])
+	for _, layout := range []string{"2-1-2006", "2/1/2006", "2.1.2006", "2006-01-02"} {
+		if d, err := time.ParseInLocation(layout, strings.TrimSpace(t), loc); err == nil {
+			given := d.Add(9 * time.Hour)
+			if given.After(st.now) || st.now.Sub(given) > 3*365*24*time.Hour {
+				st.send(st.t("course_date_range"), nil)
+				return true
+			}
+			st.setCourse(given)
+			return true
+		}
+	}
+	st.send(st.t("course_date_invalid"), nil)
+	return true
+}
+
+// setCourse records the method received and plans its reminders.
+func (st *step) setCourse(given time.Time) {
+	old := st.s.Course
+	st.s.Course = &Course{Method: st.s.Data[dCourseM], GivenAt: given.UTC(), Zone: st.s.Data[dCourseZone]}
+	st.s.resetFlow()
+	if old != nil && st.e.svc.Reminders != nil {
+		ref := reminders.CourseRef(st.ev.ChatID, old.Method, old.GivenAt, loadZone(old.Zone))
+		if _, err := st.e.svc.Reminders.CancelRef(st.ctx, ref); err != nil {
+			st.e.svc.Log.Error("cancel old course reminders", "error", err)
+		}
+	}
+	items := st.planCourse()
+	var lines []string
+	loc := loadZone(st.s.Course.Zone)
+	for _, it := range items {
+		lines = append(lines, "• "+st.t("kind_"+it.Kind)+": "+st.fmtTime(it.Due, &booking.Facility{Location: loc}))
+	}
+	text := st.t("course_set", st.methodName(booking.Method(st.s.Course.Method)), st.fmtDate(given.In(loc)))
+	if len(lines) > 0 {
+		text += "\n\n" + strings.Join(lines, "\n")
+	} else {
+		text += "\n\n" + st.t("course_nothing")
+	}
+	if st.s.RemindersOff {
+		text += "\n\n" + st.t("course_but_stopped")
+	}
+	st.show(text+"\n\n"+st.t("course_note"), st.menuButton())
+}
+
+// planCourse schedules the reminders of the method course, if any.
+func (st *step) planCourse() []reminders.Item {
+	if st.s.Course == nil || st.e.svc.Reminders == nil || st.s.RemindersOff {
+		return nil
+	}
+	c := st.s.Course
+	items := st.keepWanted(reminders.PlanMethod(st.ev.ChatID, c.Method, c.GivenAt, loadZone(c.Zone), st.now))
+	if _, err := st.e.svc.Reminders.Schedule(st.ctx, items...); err != nil {
+		st.e.svc.Log.Error("schedule course reminders", "error", err)
+	}
+	return items
+}
+
+func methodCodes(ms []booking.Method) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = string(m)
+	}
+	return out
+}
+
+func loadZone(name string) *time.Location {
+	if loc, err := booking.LoadZone(name); err == nil {
+		return loc
+	}
+	loc, _ := booking.LoadZone("Asia/Jakarta")
+	return loc
+}
+
+// Dates and times, in the facility's zone with its WIB/WITA/WIT label.
+
+var (
+	daysID   = []string{"Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu"}
+	monthsID = []string{"Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"}
+)
+
+// fmtDay is a calendar day: "Kamis, 26 November 2026".
+func (st *step) fmtDay(d booking.Date) string {
+	t := time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC)
+	return st.fmtDate(t)
+}
+
+func (st *step) fmtDate(t time.Time) string {
+	if st.s.Lang == "en" {
+		return t.Format("Monday, 2 January 2006")
+	}
+	return fmt.Sprintf("%s, %d %s %d", daysID[t.Weekday()], t.Day(), monthsID[t.Month()-1], t.Year())
+}
+
+func (st *step) clock(t time.Time) string {
+	if st.s.Lang == "en" {
+		return t.Format("15:04")
+	}
+	return t.Format("15.04")
+}
+
+// fmtSpan is a session's hours: "08.00–10.00 WIB".
+func (st *step) fmtSpan(start, end time.Time, f *booking.Facility) string {
+	return st.clock(start.In(f.Location)) + "–" + st.clock(end.In(f.Location)) + " " + booking.ZoneLabel(f.Location)
+}
+
+// fmtTime is an instant: "Rabu, 25 November 2026, 20.00 WIB".
+func (st *step) fmtTime(t time.Time, f *booking.Facility) string {
+	lt := t.In(f.Location)
+	return st.fmtDate(lt) + ", " + st.clock(lt) + " " + booking.ZoneLabel(f.Location)
+}
+
+// fmtShortDay is "26/11 08.00" for buttons.
+func (st *step) fmtShortDay(t time.Time, f *booking.Facility) string {
+	lt := t.In(f.Location)
+	return fmt.Sprintf("%d/%d %s", lt.Day(), lt.Month(), st.clock(lt))
+}

@@ -1,0 +1,63 @@
+package conversations
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/kbbot/kbbot"
+	"github.com/kbbot/kbbot/booking"
+	"github.com/kbbot/kbbot/reminders"
+)
+
+// Services are the stores the flows reach. Any may be nil in tests of flows
+// that do not need it; the flows then say the feature is not available.
+type Services struct {
+	// Bookings keeps places, bookings and waitlists.
+	Bookings booking.Store
+	// Catalog returns the facilities and events (cached by the caller).
+	Catalog func(ctx context.Context) (*booking.Catalog, error)
+	// Reminders schedules and cancels reminders.
+	Reminders ReminderStore
+	// IsCadre reports whether a chat may book for residents without a
+	// phone. Until cadre roles exist it is a list in the configuration.
+	IsCadre func(kbbot.ChatID) bool
+	// OfferTTL is how long a freed place is held for the first in line.
+	OfferTTL time.Duration
+	// Log receives operational errors of the stores (no personal data).
+	Log *slog.Logger
+}
+
+// ReminderStore is what the flows need of the reminder store.
+type ReminderStore interface {
+	Schedule(ctx context.Context, items ...reminders.Item) (int, error)
+	CancelResident(ctx context.Context, chat kbbot.ChatID, kinds ...string) (int, error)
+	CancelRef(ctx context.Context, ref string, kinds ...string) (int, error)
+}
+
+func (st *step) isCadre() bool {
+	return st.e.svc.IsCadre != nil && st.e.svc.IsCadre(st.ev.ChatID)
+}
+
+// catalog returns the facilities and events, or nil after telling the
+// resident that booking is not available right now.
+func (st *step) catalog() *booking.Catalog {
+	if st.e.svc.Catalog == nil || st.e.svc.Bookings == nil {
+		st.show(st.t("booking_unavailable"), st.menuButton())
+		return nil
+	}
+	c, err := st.e.svc.Catalog(st.ctx)
+	if err != nil {
+		st.storeFailed("read catalog", err)
+		return nil
+	}
+	return c
+}
+
+// storeFailed tells the resident that something could not be done now, and
+// logs why (without personal data).
+func (st *step) storeFailed(op string, err error) {
+	st.e.svc.Log.Error("store failed", "op", op, "error", err)
+	st.inPlace = false
+	st.send(st.t("store_failed"), st.menuButton())
+}

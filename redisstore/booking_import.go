@@ -1,0 +1,200 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/kbbot/kbbot/booking"
+)
+
+// Import writes a catalog (see booking.Store): facilities first, then each
+// event in one script that refuses limits below the places taken. Events
+// are applied one by one (each atomically): a refused event leaves the
+// others imported, and the error lists every refusal.
+func (s *BookingStore) Import(ctx context.Context, c *booking.Catalog) (booking.ImportReport, error) {
+	var rep booking.ImportReport
+	if len(c.Facilities()) > 0 {
+		vals := make([]any, 0, 2*len(c.Facilities()))
+		for _, f := range c.Facilities() {
+			b, err := json.Marshal(f)
+			if err != nil {
+				return rep, fmt.Errorf("redisstore: encode facility %s: %w", f.ID, err)
+			}
+			vals = append(vals, f.ID, b)
+		}
+		if err := s.rdb.HSet(ctx, s.keys.Facilities(), vals...).Err(); err != nil {
+			return rep, wrap("import facilities", err)
+		}
+		rep.Facilities = len(c.Facilities())
+	}
+	var below []string
+	for _, e := range c.Events() {
+		def, err := json.Marshal(e)
+		if err != nil {
+			return rep, fmt.Errorf("redisstore: encode event %s: %w", e.ID, err)
+		}
+		args := append([]any{def}, limitArgs(e)...)
+		v, err := bookImportScript.Run(ctx, s.rdb, s.keys.EventKeys(e.ID), args...).Slice()
+		if err != nil {
+			return rep, wrap("import event "+e.ID, err)
+		}
+		out := strs(v)
+		switch {
+		case len(out) == 0:
+			return rep, fmt.Errorf("redisstore: import event %s: empty reply", e.ID)
+		case out[0] == "created":
+			rep.Created = append(rep.Created, e.ID)
+		case out[0] == "updated":
+			rep.Updated = append(rep.Updated, e.ID)
+		case out[0] == "unchanged":
+			rep.Unchanged = append(rep.Unchanged, e.ID)
+		case out[0] == "below":
+			for i := 1; i+2 < len(out); i += 3 {
+				below = append(below, describeBelow(e.ID, out[i], out[i+1], out[i+2]))
+			}
+			continue
+		default:
+			return rep, fmt.Errorf("redisstore: import event %s: unexpected status %q", e.ID, out[0])
+		}
+		if err := s.rdb.SAdd(ctx, s.keys.Events(), e.ID).Err(); err != nil {
+			return rep, wrap("index event", err)
+		}
+	}
+	if len(below) > 0 {
+		return rep, fmt.Errorf("redisstore: import: %w", &booking.BelowBookedError{Problems: below})
+	}
+	return rep, nil
+}
+
+// limitArgs returns an event's EventLimits hash as sorted field, value
+// pairs.
+func limitArgs(e *booking.Event) []any {
+	m := map[string]string{}
+	for _, site := range e.Sites {
+		f := site.Facility
+		m["c|"+f] = strconv.FormatInt(site.Closes.UnixMilli(), 10)
+		var offered []string
+		for _, meth := range site.Methods() {
+			offered = append(offered, string(meth))
+			m["q|"+f+"|"+string(meth)] = strconv.Itoa(site.Quota[meth])
+		}
+		m["m|"+f] = strings.Join(offered, ",")
+		var order []string
+		for _, x := range site.Sessions {
+			order = append(order, x.ID)
+			m["s|"+f+"|"+x.ID] = strconv.Itoa(x.Capacity)
+		}
+		m["o|"+f] = strings.Join(order, ",")
+	}
+	fields := make([]string, 0, len(m))
+	for k := range m {
+		fields = append(fields, k)
+	}
+	sort.Strings(fields)
+	out := make([]any, 0, 2*len(fields))
+	for _, k := range fields {
+		out = append(out, k, m[k])
+	}
+	return out
+}
+
+// describeBelow names a refused limit: event, site, method or session.
+func describeBelow(ev, field, taken, limit string) string {
+	parts := strings.Split(field, "|")
+	what := field
+	if len(parts) == 3 && parts[0] == "q" {
+		what = fmt.Sprintf("event %s site %s method %s: quota", ev, parts[1], parts[2])
+	} else if len(parts) == 3 && parts[0] == "s" {
+		what = fmt.Sprintf("event %s site %s session %s: capacity", ev, parts[1], parts[2])
+	}
+	if limit == "" {
+		return fmt.Sprintf("%s removed, but %s places are taken", what, taken)
+	}
+	return fmt.Sprintf("%s %s is below the %s places taken", what, limit, taken)
+}
+
+// Catalog reads back every imported facility and event.
+func (s *BookingStore) Catalog(ctx context.Context) (*booking.Catalog, error) {
+	raw, err := s.rdb.HGetAll(ctx, s.keys.Facilities()).Result()
+	if err != nil {
+		return nil, wrap("read facilities", err)
+	}
+	facs := make([]booking.Facility, 0, len(raw))
+	for id, v := range raw {
+		var f booking.Facility
+		if err := json.Unmarshal([]byte(v), &f); err != nil {
+			return nil, fmt.Errorf("redisstore: decode facility %s: %w", id, err)
+		}
+		facs = append(facs, f)
+	}
+	sort.Slice(facs, func(i, j int) bool { return facs[i].ID < facs[j].ID })
+	ids, err := s.rdb.SMembers(ctx, s.keys.Events()).Result()
+	if err != nil {
+		return nil, wrap("list events", err)
+	}
+	sort.Strings(ids)
+	pipe := s.rdb.Pipeline()
+	defs := make([]*redis.StringCmd, len(ids))
+	for i, id := range ids {
+		defs[i] = pipe.Get(ctx, s.keys.EventDef(id))
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, wrap("read events", err)
+	}
+	events := make([]booking.Event, 0, len(ids))
+	for i, id := range ids {
+		if defs[i].Err() != nil {
+			continue
+		}
+		var e booking.Event
+		if err := json.Unmarshal([]byte(defs[i].Val()), &e); err != nil {
+			return nil, fmt.Errorf("redisstore: decode event %s: %w", id, err)
+		}
+		events = append(events, e)
+	}
+	return booking.NewCatalog(facs, events)
+}
+
+// Availability returns the places left at one site of an event.
+func (s *BookingStore) Availability(ctx context.Context, eventID, facilityID string) (booking.Availability, error) {
+	if !booking.ValidID(eventID) || !booking.ValidID(facilityID) {
+		return booking.Availability{}, fmt.Errorf("redisstore: availability: %w", booking.ErrInvalid)
+	}
+	v, err := bookReadScript.Run(ctx, s.rdb, s.keys.EventKeys(eventID), "site", facilityID).Slice()
+	if err != nil {
+		return booking.Availability{}, wrap("availability", err)
+	}
+	out := append(strs(v), "")
+	if len(out) < 4 {
+		return booking.Availability{}, statusErr("availability", out[0], booking.Request{EventID: eventID, FacilityID: facilityID})
+	}
+	a := booking.Availability{EventID: eventID, FacilityID: facilityID, Closes: parseMS(out[0])}
+	vals := out[3:]
+	next := func() booking.Places {
+		var p booking.Places
+		if len(vals) >= 2 {
+			p.Limit, _ = strconv.Atoi(vals[0])
+			p.Taken, _ = strconv.Atoi(vals[1])
+			vals = vals[2:]
+		}
+		return p
+	}
+	if out[1] != "" {
+		for _, m := range strings.Split(out[1], ",") {
+			a.Methods = append(a.Methods, booking.MethodPlaces{Method: booking.Method(m), Places: next()})
+		}
+	}
+	if out[2] != "" {
+		for _, id := range strings.Split(out[2], ",") {
+			a.Sessions = append(a.Sessions, booking.SessionPlaces{SessionID: id, Places: next()})
+		}
+	}
+	return a, nil
+}

@@ -1,0 +1,179 @@
+package redisstore_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/kbbot/kbbot"
+	"github.com/kbbot/kbbot/booking"
+	"github.com/kbbot/kbbot/redisstore"
+)
+
+func TestBookGetCancel(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, "")
+	b, err := e.store.Book(ctx, req(11, "u1", "pkm-a", "0800", booking.IUD))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !booking.ValidCode(b.Code) || b.Status != booking.Active || b.Resident != 11 || b.Name != "Warga 11" || !b.CreatedAt.Equal(testStart) {
+		t.Fatalf("booking %+v", b)
+	}
+	got, err := e.store.Get(ctx, b.Code)
+	if err != nil || got.Code != b.Code || got.SessionID != "0800" || got.Method != booking.IUD {
+		t.Fatalf("get: %+v %v", got, err)
+	}
+	a, err := e.store.Availability(ctx, testEvent, "pkm-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := a.Method(booking.IUD); p != (booking.Places{Limit: 6, Taken: 1}) {
+		t.Errorf("iud places %+v", p)
+	}
+	if p, _ := a.Session("0800"); p.Left() != 4 {
+		t.Errorf("0800 places %+v", p)
+	}
+	if n := a.Bookable(booking.IUD); n != 5 {
+		t.Errorf("bookable iud %d, want 5", n)
+	}
+	if _, err := e.store.Cancel(ctx, b.Code, 12); !errors.Is(err, booking.ErrNotYours) {
+		t.Fatalf("cancel by someone else: %v", err)
+	}
+	c, err := e.store.Cancel(ctx, b.Code, 11)
+	if err != nil || c.Status != booking.Cancelled {
+		t.Fatalf("cancel: %+v %v", c, err)
+	}
+	// Cancelling again is harmless.
+	if c, err := e.store.Cancel(ctx, b.Code, 11); err != nil || c.Status != booking.Cancelled {
+		t.Fatalf("cancel again: %+v %v", c, err)
+	}
+	// The place is free at once.
+	a, _ = e.store.Availability(ctx, testEvent, "pkm-a")
+	if p, _ := a.Method(booking.IUD); p.Taken != 0 {
+		t.Errorf("after cancel: %+v", p)
+	}
+	// A new booking with a new key works; the old key still answers with
+	// the cancelled booking.
+	b2, err := e.store.Book(ctx, req(11, "u2", "pkm-a", "1000", booking.Implan))
+	if err != nil || b2.Code == b.Code {
+		t.Fatalf("rebook: %+v %v", b2, err)
+	}
+	old, err := e.store.Book(ctx, req(11, "u1", "pkm-a", "0800", booking.IUD))
+	if err != nil || old.Code != b.Code || old.Status != booking.Cancelled {
+		t.Fatalf("redelivered first request: %+v %v", old, err)
+	}
+	list, err := e.store.Bookings(ctx, 11)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("bookings: %v %v", list, err)
+	}
+	checkInvariants(t, e, testEvent)
+}
+
+func TestBookErrors(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, "")
+	cases := []struct {
+		r    booking.Request
+		want error
+	}{
+		{req(1, "k", "pkm-x", "0800", booking.IUD), booking.ErrUnknownSite},
+		{req(1, "k", "pkm-a", "0900", booking.IUD), booking.ErrUnknownSession},
+		{req(1, "k", "pmb-b", "0900", booking.Implan), booking.ErrUnknownMethod},
+		{req(1, "k", "pkm-a", "0800", "spiral"), booking.ErrInvalid},
+	}
+	for _, tc := range cases {
+		if _, err := e.store.Book(ctx, tc.r); !errors.Is(err, tc.want) {
+			t.Errorf("%+v: got %v, want %v", tc.r, err, tc.want)
+		}
+	}
+	r := req(1, "k", "pkm-a", "0800", booking.IUD)
+	r.EventID = "kbs-none"
+	if _, err := e.store.Book(ctx, r); !errors.Is(err, booking.ErrUnknownEvent) {
+		t.Errorf("unknown event: %v", err)
+	}
+	if _, err := e.store.Get(ctx, "KB-333333"); !errors.Is(err, booking.ErrNotFound) {
+		t.Errorf("get unknown: %v", err)
+	}
+	// Nothing was reserved or booked by the failures.
+	if n := checkInvariants(t, e, testEvent); n != 0 {
+		t.Errorf("%d active bookings", n)
+	}
+	// Codes reserved but unused point at the event and name no booking.
+	codes := e.rdb.Keys(ctx, e.keys.Prefix()+"code:*").Val()
+	if len(codes) == 0 || len(codes) > redisstore.CodeBatch {
+		t.Errorf("%d codes reserved, want 1 to %d", len(codes), redisstore.CodeBatch)
+	}
+	for _, k := range codes {
+		code := strings.TrimPrefix(k, e.keys.Prefix()+"code:")
+		if _, err := e.store.Get(ctx, code); !errors.Is(err, booking.ErrNotFound) {
+			t.Errorf("unused code %s: %v", code, err)
+		}
+	}
+}
+
+func TestFullMethodAndSession(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, "")
+	// pmb-b: one session of 3, iud 3.
+	for i := range 3 {
+		if _, err := e.store.Book(ctx, req(kbbotChat(100+i), "k", "pmb-b", "0900", booking.IUD)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var fe *booking.FullError
+	_, err := e.store.Book(ctx, req(200, "k", "pmb-b", "0900", booking.IUD))
+	if !errors.As(err, &fe) || fe.What != booking.FullMethod {
+		t.Fatalf("4th iud at pmb-b: %v", err)
+	}
+	// pkm-a session 0800 holds 5; implan has 10.
+	for i := range 5 {
+		if _, err := e.store.Book(ctx, req(kbbotChat(300+i), "k", "pkm-a", "0800", booking.Implan)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = e.store.Book(ctx, req(400, "k", "pkm-a", "0800", booking.Implan))
+	if !errors.As(err, &fe) || fe.What != booking.FullSession || fe.SessionID != "0800" || !errors.Is(err, booking.ErrFull) {
+		t.Fatalf("6th in session 0800: %v", err)
+	}
+	checkInvariants(t, e, testEvent)
+}
+
+func TestCutoffIsExact(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, "")
+	cut := time.Date(2030, 1, 9, 13, 0, 0, 0, time.UTC) // 20:00 WIB the day before
+	e.clock.Set(cut.Add(-time.Millisecond))
+	if _, err := e.store.Book(ctx, req(1, "k", "pkm-a", "0800", booking.IUD)); err != nil {
+		t.Fatalf("1 ms before the cut-off: %v", err)
+	}
+	e.clock.Set(cut)
+	if _, err := e.store.Book(ctx, req(2, "k", "pkm-a", "0800", booking.IUD)); !errors.Is(err, booking.ErrClosed) {
+		t.Fatalf("at the cut-off: %v", err)
+	}
+	a, _ := e.store.Availability(ctx, testEvent, "pkm-a")
+	if !a.Closes.Equal(cut) {
+		t.Errorf("availability closes %v", a.Closes)
+	}
+}
+
+func TestBookingStoreUnavailable(t *testing.T) {
+	t.Parallel()
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+	defer rdb.Close()
+	s := redisstore.NewBookingStore(rdb, redisstore.NewKeys("x:"), &testClock{t: testStart}, redisstore.BookingOptions{})
+	if _, err := s.Book(context.Background(), req(1, "k", "pkm-a", "0800", booking.IUD)); !errors.Is(err, kbbot.ErrUnavailable) {
+		t.Errorf("book: got %v, want ErrUnavailable", err)
+	}
+	if _, err := s.Bookings(context.Background(), 1); !errors.Is(err, kbbot.ErrUnavailable) {
+		t.Errorf("bookings: got %v, want ErrUnavailable", err)
+	}
+}

@@ -1,0 +1,208 @@
+-- book_lib: helpers shared by the booking scripts; prepended to each of
+-- them (book_*.lua), never run alone.
+-- KEYS: the keys of one event, all with the hash tag {ev:<id>}, in this
+-- order (Keys.EventKeys builds the list):
+--   1 def    STRING event as imported (JSON)
+--   2 limit  HASH   q|<fac>|<method> -> quota (only methods offered);
+--                   s|<fac>|<session> -> capacity; c|<fac> -> cut-off (ms);
+--                   m|<fac> -> "iud,implan"; o|<fac> -> "0800,1000" (by start)
+--   3 used   HASH   q|..., s|... -> places taken (active bookings + held offers)
+--   4 res    HASH   per resident <r>: <r>|a -> active booking code;
+--                   <r>|h -> "code code ..." (all bookings); <r>|w -> waitlist
+--                   request "fac|method|session|chat|joined_ms" (session "" =
+--                   any); <r>|o -> offer "state|fac|session|method|chat|
+--                   deadline_ms" (state offered = place held, expired =
+--                   deadline passed); b<chat>|h -> codes a cadre booked;
+--                   i|<requester chat>|<key> -> code (idempotency);
+--                   x|handout -> "<id>|r1,r2" the last offers ExpireOffers
+--                   returned, for its retries
+--   5 rec    HASH   code -> immutable booking fields (JSON)
+--   6 place  HASH   code -> "status|fac|session|method|resident|chat|by|updated_ms"
+--   7 wait   ZSET   resident -> join sequence (first in line = lowest)
+--   8 due    ZSET   resident -> deadline (ms) of the offer held for them
+--   9 fresh  SET    residents whose offer no ExpireOffers call has returned yet
+--  10 seq    STRING waitlist join counter
+-- A resident <r> is "c<chat>" (Telegram) or "r<ref>" (booked by a cadre).
+-- Times come in ARGV as Unix milliseconds; the server clock is never read.
+-- Every script does its reads and checks before its first write.
+-- Invariant kept by every script: used[f] = active bookings + held offers
+-- on f, and used[f] <= limit[f].
+local K = {
+  def = KEYS[1], limit = KEYS[2], used = KEYS[3], res = KEYS[4], rec = KEYS[5],
+  place = KEYS[6], wait = KEYS[7], due = KEYS[8], fresh = KEYS[9], seq = KEYS[10],
+}
+
+-- FREED is set when a place was given back; done() then offers free
+-- places to the waitlist.
+local FREED = false
+
+local function split(s, sep)
+  local out, start = {}, 1
+  while true do
+    local i = string.find(s, sep, start, true)
+    if not i then
+      out[#out + 1] = string.sub(s, start)
+      return out
+    end
+    out[#out + 1] = string.sub(s, start, i - 1)
+    start = i + 1
+  end
+end
+
+local function ms(n) return string.format('%d', n) end
+
+local function qfield(fac, m) return 'q|' .. fac .. '|' .. m end
+local function sfield(fac, s) return 's|' .. fac .. '|' .. s end
+
+-- free returns limit - used of a field, or nil when the limit is unknown.
+local function free(field)
+  local lim = redis.call('HGET', K.limit, field)
+  if not lim then return nil end
+  return tonumber(lim) - tonumber(redis.call('HGET', K.used, field) or '0')
+end
+
+local function take(fac, s, m)
+  redis.call('HINCRBY', K.used, qfield(fac, m), 1)
+  redis.call('HINCRBY', K.used, sfield(fac, s), 1)
+end
+
+local function give(fac, s, m)
+  redis.call('HINCRBY', K.used, qfield(fac, m), -1)
+  redis.call('HINCRBY', K.used, sfield(fac, s), -1)
+  FREED = true
+end
+
+local function parse_place(raw)
+  if not raw then return nil end
+  local f = split(raw, '|')
+  return { status = f[1], fac = f[2], sess = f[3], m = f[4], res = f[5], chat = f[6], by = f[7], updated = f[8] }
+end
+
+local function place_get(code) return parse_place(redis.call('HGET', K.place, code)) end
+
+local function place_str(p)
+  return table.concat({ p.status, p.fac, p.sess, p.m, p.res, p.chat, p.by, p.updated }, '|')
+end
+
+-- with_code appends a code to a history value (nil when empty).
+local function with_code(h, code)
+  if h then return h .. ' ' .. code end
+  return code
+end
+
+-- place_room checks a place (sess may be '': any session) in two reads:
+-- it returns an error status, or nil and the free places of the method's
+-- quota and of the session (nil for any session).
+local function place_room(fac, sess, m, now)
+  local qf, sf = qfield(fac, m), sfield(fac, sess)
+  local lim = redis.call('HMGET', K.limit, 'c|' .. fac, qf, sf)
+  if not lim[1] then
+    if redis.call('EXISTS', K.limit) == 0 then return 'unknown_event' end
+    return 'unknown_site'
+  end
+  if not lim[2] then return 'unknown_method' end
+  if sess ~= '' and not lim[3] then return 'unknown_session' end
+  if now >= tonumber(lim[1]) then return 'closed' end
+  local used = redis.call('HMGET', K.used, qf, sf)
+  local sfree
+  if sess ~= '' then sfree = tonumber(lim[3]) - tonumber(used[2] or '0') end
+  return nil, tonumber(lim[2]) - tonumber(used[1] or '0'), sfree
+end
+
+local function parse_offer(raw)
+  if not raw then return nil end
+  local f = split(raw, '|')
+  return { state = f[1], fac = f[2], sess = f[3], m = f[4], chat = f[5], deadline = f[6], raw = raw }
+end
+
+local function offer_get(r) return parse_offer(redis.call('HGET', K.res, r .. '|o')) end
+
+-- offer_release gives back the place held for resident r; with mark, an
+-- "expired" marker stays so that a late accept is told so.
+local function offer_release(r, mark)
+  local o = offer_get(r)
+  if not o then return end
+  if o.state == 'offered' then
+    give(o.fac, o.sess, o.m)
+    redis.call('ZREM', K.due, r)
+    redis.call('SREM', K.fresh, r)
+  end
+  if mark then
+    redis.call('HSET', K.res, r .. '|o', table.concat({ 'expired', o.fac, o.sess, o.m, o.chat, o.deadline }, '|'))
+  else
+    redis.call('HDEL', K.res, r .. '|o')
+  end
+end
+
+-- expire_due releases every offer whose deadline is at or before now.
+local function expire_due(now)
+  for _, r in ipairs(redis.call('ZRANGEBYSCORE', K.due, '-inf', ms(now))) do
+    offer_release(r, true)
+  end
+end
+
+local function wait_remove(r)
+  if redis.call('ZREM', K.wait, r) == 1 then redis.call('HDEL', K.res, r .. '|w') end
+end
+
+-- position returns r's place in line among those waiting at facility fac.
+local function position(r, fac)
+  local pos = 0
+  for _, x in ipairs(redis.call('ZRANGE', K.wait, 0, -1)) do
+    local w = redis.call('HGET', K.res, x .. '|w')
+    if w and split(w, '|')[1] == fac then pos = pos + 1 end
+    if x == r then return pos end
+  end
+  return 0
+end
+
+-- match offers free places to the waitlist, first in line first: a
+-- waiter gets the first session (by start) with room, or the one asked
+-- for, if the method has room at the site and booking is still open.
+local function match(now, ttl)
+  for _, r in ipairs(redis.call('ZRANGE', K.wait, 0, -1)) do
+    local st = redis.call('HMGET', K.res, r .. '|w', r .. '|a')
+    if not st[1] or st[2] then
+      wait_remove(r) -- booked meanwhile
+    else
+      local w = split(st[1], '|')
+      local fac, m, want, chat = w[1], w[2], w[3], w[4]
+      local closes = tonumber(redis.call('HGET', K.limit, 'c|' .. fac) or '0')
+      local qfree = free(qfield(fac, m))
+      if now < closes and qfree and qfree > 0 then
+        local pick
+        if want ~= '' then
+          local f = free(sfield(fac, want))
+          if f and f > 0 then pick = want end
+        else
+          for _, s in ipairs(split(redis.call('HGET', K.limit, 'o|' .. fac) or '', ',')) do
+            local f = free(sfield(fac, s))
+            if f and f > 0 then
+              pick = s
+              break
+            end
+          end
+        end
+        if pick then
+          local deadline = math.min(now + ttl, closes)
+          take(fac, pick, m)
+          redis.call('HSET', K.res, r .. '|o', table.concat({ 'offered', fac, pick, m, chat, ms(deadline) }, '|'))
+          redis.call('ZADD', K.due, ms(deadline), r)
+          redis.call('SADD', K.fresh, r)
+          wait_remove(r)
+        end
+      end
+    end
+  end
+end
+
+-- done offers any freed places to the waitlist, then returns reply.
+local function done(now, ttl, reply)
+  if FREED then match(now, ttl) end
+  return reply
+end
+
+-- booking_reply returns a booking as {status, code, record, place}.
+local function booking_reply(status, code)
+  return { status, code, redis.call('HGET', K.rec, code) or '', redis.call('HGET', K.place, code) or '' }
+end

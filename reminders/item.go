@@ -1,0 +1,150 @@
+package reminders
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kbbot/kbbot"
+)
+
+// Reminder kinds. A kind names one message template of the conversations
+// and is what "stop reminders of this kind" stops.
+const (
+	// KindH1 is the day-before reminder of a booking: where, when, what to
+	// bring, with the buttons Hadir, Ubah and Batal.
+	KindH1 = "h1"
+	// KindH0 is the reminder on the day, two hours before the session.
+	KindH0 = "h0"
+	// KindFollowup is the day after the event. The conversation decides when
+	// it arrives whether the resident was served (then it may stay silent) or
+	// not (then it asks and offers the next event nearby).
+	KindFollowup = "followup"
+	// KindAftercare comes three days after the resident was served: side
+	// effects, and when to see the bidan.
+	KindAftercare = "aftercare"
+	// KindSuntik3 is the next DMPA (suntik 3 bulan) injection.
+	KindSuntik3 = "suntik3"
+	// KindSuntik1 is the next monthly injection (suntik 1 bulan).
+	KindSuntik1 = "suntik1"
+	// KindPil is a pill refill (pil or minipil), monthly.
+	KindPil = "pil"
+	// KindCheckup is the check-up a month after an IUD or implant.
+	KindCheckup = "checkup"
+	// KindImplanEnd announces that an implant's protection is about to end.
+	KindImplanEnd = "implan_end"
+	// KindOffer tells a resident on a waitlist that a place is held for
+	// them until a deadline; Ref is the event id.
+	KindOffer = "offer"
+)
+
+// BookingKinds are the kinds planned from a booking; cancelling a booking
+// removes them.
+var BookingKinds = []string{KindH1, KindH0, KindFollowup, KindAftercare}
+
+// MethodKinds are the kinds planned from a method received.
+var MethodKinds = []string{KindSuntik3, KindSuntik1, KindPil, KindCheckup, KindImplanEnd}
+
+// Kinds returns every reminder kind.
+func Kinds() []string {
+	return append(append([]string(nil), BookingKinds...), MethodKinds...)
+}
+
+// KnownKind reports whether k is one of Kinds.
+func KnownKind(k string) bool {
+	for _, x := range Kinds() {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Item is one due reminder: what the planner computes, the store keeps and
+// the scheduler hands on when it is due.
+type Item struct {
+	// ID is deterministic, "<kind>:<ref>[:<occurrence>]", so scheduling the
+	// same fact twice is a no-op.
+	ID   string
+	Chat kbbot.ChatID
+	Kind string
+	// Ref is what the reminder is about: a booking code, or a method
+	// course (see CourseRef). Cancelling a ref removes its items.
+	Ref string
+	// Due is when to send, in UTC, already out of quiet hours.
+	Due time.Time
+	// NotAfter is when the item stops being useful, in UTC: an item still
+	// unsent then is dropped with a log line instead of sent late.
+	NotAfter time.Time
+	// Zone is the IANA zone of the facility or resident, for quiet hours at
+	// send time.
+	Zone string
+
+	// Version is set by the store when it hands the item out: it names this
+	// incarnation of the ID, so an acknowledgement of an item that was
+	// cancelled and scheduled anew does not remove the new one.
+	Version string
+	// Attempt is set by the store when it hands the item out: how many
+	// times it was claimed, this time included.
+	Attempt int
+}
+
+// Stale reports whether the item is too late to help at now.
+func (it Item) Stale(now time.Time) bool { return now.After(it.NotAfter) }
+
+// Event returns the event the scheduler feeds the dispatcher for it.
+func (it Item) Event() kbbot.Event {
+	return kbbot.Event{
+		Kind:     kbbot.EventReminder,
+		ChatID:   it.Chat,
+		Reminder: &kbbot.Reminder{ID: it.ID, Kind: it.Kind, Ref: it.Ref},
+	}
+}
+
+// ErrInvalid means an item cannot be stored as it is.
+var ErrInvalid = errors.New("invalid reminder item")
+
+// maxIDLen bounds IDs and refs, which are stored in Redis index members.
+const maxIDLen = 200
+
+// Validate checks what the store relies on: an ID, kind and ref made of
+// printable characters without spaces or '|', a chat, both times, and a
+// NotAfter not before Due.
+func (it Item) Validate() error {
+	bad := func(what string) error { return fmt.Errorf("%w: %s (id %q)", ErrInvalid, what, it.ID) }
+	switch {
+	case !token(it.ID):
+		return bad("id")
+	case !token(it.Kind):
+		return bad("kind")
+	case it.Ref != "" && !token(it.Ref):
+		return bad("ref")
+	case strings.ContainsAny(it.Zone, "|\t\n"):
+		return bad("zone")
+	case it.Chat == 0:
+		return bad("no chat")
+	case it.Due.IsZero() || it.NotAfter.IsZero():
+		return bad("no due time or no deadline")
+	case it.NotAfter.Before(it.Due):
+		return bad("deadline before due time")
+	}
+	return nil
+}
+
+// token reports whether s is non-empty, short, and printable ASCII without
+// space or '|' (the store's field separator).
+func token(s string) bool {
+	if s == "" || len(s) > maxIDLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c >= 0x7f || c == '|' {
+			return false
+		}
+	}
+	return true
+}
+
+// itemID joins the parts of an ID with ':'.
+func itemID(parts ...string) string { return strings.Join(parts, ":") }

@@ -1,0 +1,14 @@
+package scheduler
+
+import (
+	"context"
+	"time"
+)
+
+// RunJob runs one fire of a job as cron would, with ctx as the run context.
+func (s *Scheduler) RunJob(ctx context.Context, name string, period time.Duration, job func(context.Context) error) {
+	s.mu.Lock()
+	s.runCtx = ctx
+	s.mu.Unlock()
+	s.runJob(name, period, job)
+}
