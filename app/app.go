@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -40,6 +41,8 @@ type Options struct {
 	HTTPClient *http.Client
 	// Nonce makes flow nonces (default: random).
 	Nonce func() string
+	// CodeRand is the source of booking codes (default: crypto/rand).
+	CodeRand io.Reader
 }
 
 // App is a running kbbot.
@@ -118,7 +121,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	a.clock = clock
 	keys := redisstore.NewKeys(cfg.RedisPrefix)
 	store := redisstore.NewChatStore(a.rdb, keys, cfg.SessionTTL)
-	a.Bookings = redisstore.NewBookingStore(a.rdb, keys, clock, redisstore.BookingOptions{OfferTTL: cfg.OfferTTL})
+	a.Bookings = redisstore.NewBookingStore(a.rdb, keys, clock, redisstore.BookingOptions{OfferTTL: cfg.OfferTTL, Rand: opt.CodeRand})
 	a.Reminders = redisstore.NewReminderStore(a.rdb, keys)
 	a.catalog = &catalogCache{load: a.Bookings.Catalog, ttl: 15 * time.Second}
 	cadres := map[kbbot.ChatID]bool{}

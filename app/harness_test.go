@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	mathrand "math/rand"
 	"os"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -26,19 +28,51 @@ type process struct {
 	done   chan error
 }
 
-// env is what processes of one test share: a fake Telegram and a Redis prefix.
+// env is what processes of one test share: a fake Telegram, a Redis
+// prefix, a settable clock and the configuration.
 type env struct {
 	t      testing.TB
 	srv    *telegramtest.Server
 	rdb    redis.UniversalClient
 	prefix string
 	nonces atomic.Int64
+	clock  *testClock
+	cfg    app.Config
+	// codeSeed seeds each process's booking codes.
+	codeSeed atomic.Int64
 }
+
+// testClock is a clock tests set; nothing waits on it.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+// testStart is the moment tests begin at: Monday 23 November 2026, 09:00 WIB.
+var testStart = time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
 
 func newEnv(t testing.TB, opts ...telegramtest.Option) *env {
 	t.Helper()
 	rdb := redistest.Client(t)
-	e := &env{t: t, srv: telegramtest.New(opts...), rdb: rdb, prefix: redistest.Prefix(t, rdb)}
+	e := &env{t: t, srv: telegramtest.New(opts...), rdb: rdb, prefix: redistest.Prefix(t, rdb), clock: &testClock{t: testStart}}
+	e.cfg = app.DefaultConfig()
+	e.cfg.Token, e.cfg.APIURL = e.srv.Token(), e.srv.APIURL()
+	e.cfg.RedisPrefix = e.prefix
+	e.cfg.PollTimeout = 2 * time.Second
+	// Tests sweep by hand (Scheduler.Sweep) with their clock.
+	e.cfg.SweepEvery = time.Hour
 	t.Cleanup(e.srv.Close)
 	return e
 }
@@ -54,10 +88,7 @@ func testLogger(t testing.TB) *slog.Logger {
 // separate processes would.
 func (e *env) start() *process {
 	e.t.Helper()
-	cfg := app.DefaultConfig()
-	cfg.Token, cfg.APIURL = e.srv.Token(), e.srv.APIURL()
-	cfg.RedisPrefix = e.prefix
-	cfg.PollTimeout = 2 * time.Second
+	cfg := e.cfg
 	opt, err := redis.ParseURL(redistest.URL())
 	if err != nil {
 		e.t.Fatal(err)
@@ -69,6 +100,9 @@ func (e *env) start() *process {
 	a, err := app.New(ctx, cfg, app.Options{
 		Logger: testLogger(e.t),
 		Redis:  rdb,
+		Clock:  e.clock,
+		// Deterministic booking codes keep golden transcripts stable.
+		CodeRand: mathrand.New(mathrand.NewSource(int64(e.codeSeed.Add(1)))),
 		Nonce:  func() string { return fmt.Sprintf("n%d", e.nonces.Add(1)) },
 	})
 	if err != nil {

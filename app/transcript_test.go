@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kbbot/kbbot/bot/telegramtest"
 )
@@ -29,6 +30,11 @@ var update = flag.Bool("update", false, "rewrite golden transcripts with what th
 //	> [block] | [unblock]
 //	> [group] text                a message in a group the resident is in
 //	> [channel] text              a post in a channel the bot is in
+//	> [tap~] Puskesmas Bendan     tap the newest button whose label starts so
+//	> [clock] 2026-11-25T09:00Z   set the clock (tests start 2026-11-23 09:00 WIB)
+//	> [sweep]                     run one reminder sweep
+//
+// A header line "# setup: demo" loads the demo events first.
 //
 // Output lines: "< " a new message, "~ " a message edited in place,
 // "  [label]" its buttons, "  {label}" reply-keyboard buttons, "! " a
@@ -66,8 +72,11 @@ func runTranscript(t *testing.T, file string) {
 		}
 	}
 	e := newEnv(t)
-	e.start()
-	rec := &recorder{user: e.srv.User(81001, "Sari"), srv: e.srv, seen: map[int]string{}}
+	p := e.start()
+	if strings.Contains(strings.Join(header, "\n"), "# setup: demo") {
+		importDemo(t, e, p)
+	}
+	rec := &recorder{t: t, e: e, p: p, user: e.srv.User(81001, "Sari"), srv: e.srv, seen: map[int]string{}}
 	var out strings.Builder
 	for _, l := range header {
 		out.WriteString(l + "\n")
@@ -93,6 +102,9 @@ func runTranscript(t *testing.T, file string) {
 
 // recorder acts as the resident and records what changed after each action.
 type recorder struct {
+	t       *testing.T
+	e       *env
+	p       *process
 	user    *telegramtest.User
 	srv     *telegramtest.Server
 	seen    map[int]string
@@ -112,6 +124,16 @@ func (r *recorder) do(a string) error {
 		_, err = r.user.Send(arg)
 	case "tap":
 		_, err = r.user.Tap(arg)
+	case "tap~":
+		tapPrefix(r.t, r.user, arg)
+	case "clock":
+		at, err := time.Parse("2006-01-02T15:04Z", arg)
+		if err != nil {
+			return err
+		}
+		r.e.clock.Set(at)
+	case "sweep":
+		sweep(r.t, r.p)
 	case "tapdata":
 		last, ok := r.user.Last()
 		if !ok {
@@ -211,7 +233,7 @@ func render(m telegramtest.Message) string {
 		}
 	}
 	if m.Document != nil {
-		b.WriteString("\n(file " + m.Document.Name + ", " + strconv.Itoa(len(m.Document.Data)) + " bytes)")
+		b.WriteString("(file " + m.Document.Name + ", " + strconv.Itoa(len(m.Document.Data)) + " bytes) " + m.Document.Caption)
 	}
 	return b.String()
 }

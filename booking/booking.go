@@ -101,7 +101,7 @@ const (
 	MaxPhoneLen     = 20
 	MaxKeyLen       = 64
 	MaxScreening    = 30
-	MaxScreeningLen = 200
+	MaxScreeningLen = 1000
 )
 
 // Validate checks a request before it reaches a store: ids, method code,

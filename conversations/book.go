@@ -418,6 +418,21 @@ func (st *step) listMethods(c *booking.Catalog) {
 		st.expired()
 		return
 	}
+	if st.s.Data[dCadre] != "1" && st.s.Data[dOffer] != "1" {
+		// One booking per resident per event: say so before any choice.
+		bs, err := st.e.svc.Bookings.Bookings(st.ctx, st.ev.ChatID)
+		if err != nil {
+			st.storeFailed("list bookings", err)
+			return
+		}
+		if b, ok := booking.ActiveIn(bs, sl.Event.ID); ok && b.Resident == st.ev.ChatID {
+			st.s.resetFlow()
+			st.show(st.t("book_already"), nil)
+			st.inPlace = false
+			st.showBooking(c, b)
+			return
+		}
+	}
 	av, err := st.e.svc.Bookings.Availability(st.ctx, sl.Event.ID, sl.Facility.ID)
 	if err != nil {
 		st.storeFailed("availability", err)
@@ -842,7 +857,13 @@ func (st *step) confirmation(c *booking.Catalog, b booking.Booking) {
 // bookingDetails is the body every booking message shares.
 func (st *step) bookingDetails(sl booking.Slot, b booking.Booking) string {
 	f := sl.Facility
-	place := html.EscapeString(f.Name) + "\n" + html.EscapeString(f.Address) + ", " + html.EscapeString(f.Kecamatan) + ", " + html.EscapeString(f.Kabupaten)
+	addr := f.Address
+	for _, part := range []string{f.Kecamatan, f.Kabupaten} {
+		if part != "" && !strings.Contains(addr, part) {
+			addr += ", " + part
+		}
+	}
+	place := html.EscapeString(f.Name) + "\n" + html.EscapeString(addr)
 	text := st.t("booking_details",
 		html.EscapeString(b.Name),
 		st.methodName(b.Method),

@@ -156,14 +156,15 @@ func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 
 // begin takes the chat's cross-process lock, waiting while it is busy.
 func (d *Dispatcher) begin(ctx context.Context, chat kbbot.ChatID, updateID int64) (kbbot.Lease, kbbot.ChatState, error) {
-	deadline := d.clock.Now().Add(d.cfg.LockWait)
+	// Lock waits are in real time, like the lock's TTL in Redis.
+	deadline := time.Now().Add(d.cfg.LockWait)
 	wait := time.Millisecond
 	for {
 		lease, cs, err := d.store.Begin(ctx, chat, updateID, d.cfg.LockTTL)
 		if err == nil {
 			return lease, cs, nil
 		}
-		if !errors.Is(err, kbbot.ErrBusy) || !d.clock.Now().Before(deadline) {
+		if !errors.Is(err, kbbot.ErrBusy) || !time.Now().Before(deadline) {
 			return kbbot.Lease{}, cs, err
 		}
 		t := time.NewTimer(wait)

@@ -236,10 +236,11 @@ func (st *step) changeOptions(c *booking.Catalog, facID string) {
 	}
 	st.s.Step = stepSession
 	var rows [][]kbbot.Button
-	if mp, ok := av.Method(m); ok && mp.Left() > 0 || facID == st.currentFacility() {
+	cur, _ := st.e.svc.Bookings.Get(st.ctx, st.s.Data[dChange])
+	if mp, ok := av.Method(m); ok && mp.Left() > 0 || facID == cur.FacilityID {
 		for _, sp := range av.Sessions {
 			ses, ok := sl.Site.Session(sp.SessionID)
-			if !ok || sp.Left() == 0 {
+			if !ok || sp.Left() == 0 || (facID == cur.FacilityID && sp.SessionID == cur.SessionID) {
 				continue
 			}
 			rows = append(rows, []kbbot.Button{{Label: st.t("book_session_left", st.fmtSpan(ses.Start, ses.End, sl.Facility), sp.Left()), Data: data(cbBook, bkSession, ses.ID, st.s.Nonce)}})
@@ -255,13 +256,6 @@ func (st *step) changeOptions(c *booking.Catalog, facID string) {
 	}
 	rows = append(rows, []kbbot.Button{st.btn("menu_orders", data(cbMenuItem, itemOrders)), st.btn("btn_menu", data(cbMenu))})
 	st.show(st.t("change_pick", html.EscapeString(sl.Facility.Name)), rows)
-}
-
-func (st *step) currentFacility() string {
-	if b, err := st.e.svc.Bookings.Get(st.ctx, st.s.Data[dChange]); err == nil {
-		return b.FacilityID
-	}
-	return ""
 }
 
 // doChange moves the booking: the new place is taken before the old one is

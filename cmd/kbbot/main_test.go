@@ -2,8 +2,14 @@ package main
 
 import (
 	"bytes"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/kbbot/kbbot/booking"
+	"github.com/kbbot/kbbot/internal/redistest"
 )
 
 func env(vars map[string]string) func(string) string {
@@ -60,6 +66,70 @@ func TestServeNamesMissingConfiguration(t *testing.T) {
 		}
 		if tok := c.vars["TELEGRAM_BOT_TOKEN"]; tok != "" && strings.Contains(errOut.String(), tok) {
 			t.Errorf("the token leaked into the error: %q", errOut.String())
+		}
+	}
+}
+
+// TestChatBooksDemoAndSeesReminder books a place in the demo data from the
+// terminal, as a new user following the README would, then moves the clock
+// with /waktu and sees the H-1 reminder arrive.
+func TestChatBooksDemoAndSeesReminder(t *testing.T) {
+	jakarta, _ := time.LoadLocation("Asia/Jakarta")
+	now := time.Now().In(jakarta)
+	// The demo event is 3 days ahead; the H-1 reminder is due at 16:00 WIB
+	// the day before. Move the clock to 17:00 WIB that day.
+	target := time.Date(now.Year(), now.Month(), now.Day()+2, 17, 0, 0, 0, jakarta)
+	move := fmt.Sprintf("/waktu +%dm", int(time.Until(target).Minutes()))
+	script := strings.Join([]string{
+		"/start",
+		"1",       // ✅ Setuju
+		"2",       // 📅 Jadwal & daftar KB serentak
+		"1",       // 📍 Terdekat dari lokasi saya
+		"/lokasi", // share the demo location
+		"1",       // the nearest facility
+		"1",       // the first method (pil: no pre-screening)
+		"1",       // the first session
+		"Sari Wulandari",
+		"2", // Lewati (no phone)
+		"1", // ✅ Ya, daftarkan
+		move,
+		"/keluar",
+	}, "\n")
+	var out, errOut bytes.Buffer
+	if code := run([]string{"chat"}, strings.NewReader(script), &out, &errOut, env(nil)); code != 0 {
+		t.Fatalf("exit %d, stderr: %s", code, errOut.String())
+	}
+	got := out.String()
+	for _, want := range []string{"Tempat KB serentak terdekat", "Pendaftaran berhasil", "KB-", ".ics", "Besok jadwal KB serentak Anda"} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("chat output lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+// TestImportCommand: a broken file is refused naming the entry and field;
+// a good file loads, and loading it again changes nothing.
+func TestImportCommand(t *testing.T) {
+	rdb := redistest.Client(t)
+	vars := map[string]string{"REDIS_URL": redistest.URL(), "KBBOT_REDIS_PREFIX": redistest.Prefix(t, rdb)}
+	var out, errOut bytes.Buffer
+	code := run([]string{"import", "../../booking/testdata/unknown_facility.yaml"}, strings.NewReader(""), &out, &errOut, env(vars))
+	if code == 0 || !strings.Contains(errOut.String(), `unknown facility "pkm-x"`) || !strings.Contains(errOut.String(), "sites[1].facility") {
+		t.Fatalf("broken file: exit %d, stderr %q", code, errOut.String())
+	}
+	dir := t.TempDir()
+	file := dir + "/events.yaml"
+	if err := os.WriteFile(file, booking.DemoYAML(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"events created: kbs-", "events created: none; updated: none; unchanged: kbs-"} {
+		out.Reset()
+		errOut.Reset()
+		if code := run([]string{"import", file}, strings.NewReader(""), &out, &errOut, env(vars)); code != 0 {
+			t.Fatalf("import %d: exit %d, stderr %s", i, code, errOut.String())
+		}
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("import %d: %q lacks %q", i, out.String(), want)
 		}
 	}
 }
