@@ -103,7 +103,7 @@ func (e *env) start() *process {
 		Clock:  e.clock,
 		// Deterministic booking codes keep golden transcripts stable.
 		CodeRand: mathrand.New(mathrand.NewSource(int64(e.codeSeed.Add(1)))),
-		Nonce:  func() string { return fmt.Sprintf("n%d", e.nonces.Add(1)) },
+		Nonce:    func() string { return fmt.Sprintf("n%d", e.nonces.Add(1)) },
 	})
 	if err != nil {
 		cancel()
