@@ -187,15 +187,31 @@ func (d *Dispatcher) begin(ctx context.Context, chat kbbot.ChatID, updateID int6
 // and adds blockedMark, for finish to record it and drop the queue.
 func (d *Dispatcher) deliverAll(ctx context.Context, queue []kbbot.Queued) ([]string, bool) {
 	var done []string
+	// Callback answers only stop the tapped button's spinner: they go out
+	// alongside the next replies instead of before them, and a failed one
+	// is never retried, so they count as done at once.
+	var answers sync.WaitGroup
+	defer answers.Wait()
 	for _, q := range queue {
+		if q.Reply.Kind == kbbot.ReplyAnswer {
+			answers.Add(1)
+			go func(r kbbot.Reply) {
+				defer answers.Done()
+				if err := d.deliver(ctx, r); err != nil {
+					d.log.Debug("callback answer not delivered", "error", err)
+				}
+			}(q.Reply)
+			done = append(done, q.ID)
+			continue
+		}
 		err := d.deliver(ctx, q.Reply)
 		switch {
 		case err == nil:
 		case errors.Is(err, kbbot.ErrBlocked):
 			d.log.Info("resident blocked the bot; dropping queued replies")
 			return append(done, blockedMark), true
-		case q.Reply.Kind == kbbot.ReplyAnswer, errors.Is(err, kbbot.ErrBadRequest), errors.Is(err, kbbot.ErrChatNotFound):
-			// Never deliverable: an expired callback, or a request Telegram refuses.
+		case errors.Is(err, kbbot.ErrBadRequest), errors.Is(err, kbbot.ErrChatNotFound):
+			// Never deliverable: a request Telegram refuses.
 			d.log.Warn("dropping undeliverable reply", "kind", q.Reply.Kind, "error", err)
 		default:
 			d.log.Warn("deliver reply; will retry", "error", err)
