@@ -116,7 +116,21 @@ type Reply struct {
 
 	FileName string // ReplyDocument, ReplyPhoto
 	File     []byte
+
+	// Priority orders sending when Telegram's limits bind: replies to
+	// residents first, then reminders, then broadcasts. Zero is a reply.
+	Priority Priority `json:",omitempty"`
 }
+
+// Priority is the sending lane of a Reply.
+type Priority int
+
+// The sending lanes, most urgent first.
+const (
+	PriorityReply     Priority = 0 // an answer to something the resident just did
+	PriorityReminder  Priority = 1 // a reminder from the scheduler
+	PriorityBroadcast Priority = 2 // a cadre's broadcast
+)
 
 // Sender delivers replies to Telegram.
 //

@@ -59,9 +59,15 @@ type App struct {
 	Reminders  *redisstore.ReminderStore
 	Scheduler  *scheduler.Scheduler
 	services   conversations.Services
-	catalog    *catalogCache
-	poller     *bot.Poller
-	closeOnce  sync.Once
+	// Sender sends every reply, within Telegram's limits.
+	Sender      kbbot.Sender
+	botUsername string
+	// erasers are more stores that /hapusdata clears (set by the wire
+	// functions).
+	erasers   []conversations.Eraser
+	catalog   *catalogCache
+	poller    *bot.Poller
+	closeOnce sync.Once
 }
 
 // New connects and checks everything the bot needs, failing with a message
@@ -136,11 +142,20 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		OfferTTL:  cfg.OfferTTL,
 		Log:       a.log.With("comp", "flows"),
 	}
+	a.services.BotUsername = me.UserName
+	a.botUsername = me.UserName
+	for _, wire := range []func(redisstore.Keys) error{a.wireRoles, a.wireBroadcasts, a.wireReports} {
+		if err := wire(keys); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
+	a.Sender = a.wrapSender(bot.NewSender(a.Client), keys)
 	engine := conversations.NewEngine(lib, nonce, a.services)
 	// /hapusdata erases bookings (freeing their places) and reminders
 	// before the session itself.
-	a.Dispatcher = conversations.NewDispatcher(engine, store, bot.NewSender(a.Client), clock,
-		a.log.With("comp", "dispatcher"), conversations.DispatcherConfig{}, a.Bookings, a.Reminders)
+	a.Dispatcher = conversations.NewDispatcher(engine, store, a.Sender, clock,
+		a.log.With("comp", "dispatcher"), conversations.DispatcherConfig{}, append([]conversations.Eraser{a.Bookings, a.Reminders}, a.erasers...)...)
 	a.poller = bot.NewPoller(a.Client, a.Dispatcher, me.UserName, a.log.With("comp", "poller"),
 		bot.PollerConfig{Timeout: cfg.PollTimeout, Workers: cfg.Workers})
 	a.Scheduler = scheduler.New(a.Reminders, a.Dispatcher, clock, a.log.With("comp", "scheduler"), scheduler.Config{Every: cfg.SweepEvery})
@@ -151,6 +166,12 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	if err := a.Scheduler.Add("@every 30s", "outbox", a.Dispatcher.FlushPending); err != nil {
 		a.Close()
 		return nil, err
+	}
+	for _, jobs := range []func() error{a.jobsRoles, a.jobsBroadcasts, a.jobsReports} {
+		if err := jobs(); err != nil {
+			a.Close()
+			return nil, err
+		}
 	}
 	return a, nil
 }

@@ -39,9 +39,16 @@ type Config struct {
 	// ShutdownTimeout bounds the graceful stop. KBBOT_SHUTDOWN_TIMEOUT; default 10s.
 	ShutdownTimeout time.Duration
 	// Cadres are the Telegram user ids allowed to book for residents
-	// without a phone, until cadre roles exist. KBBOT_CADRE_IDS, comma
-	// separated; default none.
+	// without a phone, besides staff with that right. KBBOT_CADRE_IDS,
+	// comma separated; default none.
 	Cadres []int64
+	// Admins are the Telegram user ids of the administrators, who invite
+	// PKB and cadres and read the audit log. KBBOT_ADMIN_IDS, comma
+	// separated; default none.
+	Admins []int64
+	// SendRate is the most messages per second sent to Telegram by all
+	// processes together. KBBOT_SEND_RATE; default 30 (Telegram's limit).
+	SendRate int
 	// OfferTTL is how long a freed place is held for the first on the
 	// waitlist. KBBOT_OFFER_TTL; default 2h.
 	OfferTTL time.Duration
@@ -61,6 +68,7 @@ func DefaultConfig() Config {
 		LogLevel:        slog.LevelInfo,
 		ShutdownTimeout: 10 * time.Second,
 		OfferTTL:        2 * time.Hour,
+		SendRate:        30,
 		SweepEvery:      5 * time.Second,
 	}
 }
@@ -96,14 +104,28 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	dur("KBBOT_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
 	dur("KBBOT_OFFER_TTL", &c.OfferTTL)
 	dur("KBBOT_SWEEP_EVERY", &c.SweepEvery)
-	if v := strings.TrimSpace(getenv("KBBOT_CADRE_IDS")); v != "" {
+	ids := func(name string, dst *[]int64) {
+		v := strings.TrimSpace(getenv(name))
+		if v == "" {
+			return
+		}
 		for _, f := range strings.Split(v, ",") {
 			id, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64)
 			if err != nil || id <= 0 {
-				errs = append(errs, fmt.Errorf("KBBOT_CADRE_IDS: %q is not a Telegram user id", strings.TrimSpace(f)))
+				errs = append(errs, fmt.Errorf("%s: %q is not a Telegram user id", name, strings.TrimSpace(f)))
 				continue
 			}
-			c.Cadres = append(c.Cadres, id)
+			*dst = append(*dst, id)
+		}
+	}
+	ids("KBBOT_CADRE_IDS", &c.Cadres)
+	ids("KBBOT_ADMIN_IDS", &c.Admins)
+	if v := strings.TrimSpace(getenv("KBBOT_SEND_RATE")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			errs = append(errs, fmt.Errorf("KBBOT_SEND_RATE=%q: want messages per second from 1 to 1000", v))
+		} else {
+			c.SendRate = n
 		}
 	}
 	if v := strings.TrimSpace(getenv("KBBOT_WORKERS")); v != "" {

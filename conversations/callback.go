@@ -50,16 +50,19 @@ func parseCallback(data string) (callback, bool) {
 	parts := strings.Split(data, ":")
 	cb := callback{action: parts[0], args: parts[1:]}
 	want := map[string][2]int{ // action -> min, max args
-		cbMenu:     {0, 0},
-		cbMenuItem: {1, 1},
-		cbConsent:  {2, 2},
-		cbLang:     {1, 1},
-		cbErase:    {2, 2},
-		cbLearn:    {1, 3},
-		cbNoop:     {0, 0},
-		cbPrivacy:  {0, 0},
-		cbBook:     {1, 3},
-		cbRemind:   {1, 3},
+		cbMenu:      {0, 0},
+		cbMenuItem:  {1, 1},
+		cbConsent:   {2, 2},
+		cbLang:      {1, 1},
+		cbErase:     {2, 2},
+		cbLearn:     {1, 3},
+		cbNoop:      {0, 0},
+		cbPrivacy:   {0, 0},
+		cbBook:      {1, 3},
+		cbRole:      {1, 3},
+		cbBroadcast: {1, 3},
+		cbReport:    {1, 3},
+		cbRemind:    {1, 3},
 	}
 	n, known := want[cb.action]
 	if !known || len(cb.args) < n[0] || len(cb.args) > n[1] {

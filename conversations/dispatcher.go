@@ -130,6 +130,11 @@ func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 		d.finish(ctx, lease, delivered, cs, false)
 		return fmt.Errorf("handle update %d: a store is not reachable: %w", ev.UpdateID, kbbot.ErrUnavailable)
 	}
+	if ev.Kind == kbbot.EventReminder {
+		for i := range res.Replies {
+			res.Replies[i].Priority = max(res.Replies[i].Priority, kbbot.PriorityReminder)
+		}
+	}
 	c := kbbot.Commit{UpdateID: ev.UpdateID, Replies: res.Replies, Erase: res.Erase}
 	if res.Erase {
 		for _, e := range d.erasers {

@@ -185,6 +185,9 @@ func (st *step) command(cmd, args string) {
 	case "privasi", "privacy":
 		st.send(st.t("privacy_full"), [][]kbbot.Button{{st.btn("btn_menu", data(cbMenu))}})
 	default:
+		if st.staffCommand(cmd, args) {
+			return
+		}
 		st.send(st.t("unknown_command", html.EscapeString("/"+cmd)), st.menuButton())
 	}
 }
@@ -389,6 +392,8 @@ func (st *step) callback(raw string) {
 		st.bookCallback(cb.args)
 	case cbRemind:
 		st.remindCallback(cb.args)
+	case cbRole, cbBroadcast, cbReport:
+		st.staffCallback(cb.action, cb.args)
 	case cbNoop:
 	default:
 		st.expired()
@@ -438,6 +443,9 @@ const (
 func (st *step) text(t string) {
 	if t == "" {
 		st.send(st.t("not_understood"), st.menuButton())
+		return
+	}
+	if st.staffText(t) {
 		return
 	}
 	switch st.s.Flow {

@@ -22,6 +22,17 @@ type Services struct {
 	// IsCadre reports whether a chat may book for residents without a
 	// phone. Until cadre roles exist it is a list in the configuration.
 	IsCadre func(kbbot.ChatID) bool
+	// Staff finds staff members (roles.go and the flows that check rights).
+	Staff StaffStore
+	// Roles keeps invites, the audit log and check-ins (roles.go).
+	Roles RoleStore
+	// Broadcasts keeps residents' areas and groups and the broadcasts
+	// (broadcast.go).
+	Broadcasts BroadcastStore
+	// Reports makes posters and rekaps (reports.go).
+	Reports ReportStore
+	// BotUsername is the bot's @username without "@", for deep links.
+	BotUsername string
 	// OfferTTL is how long a freed place is held for the first in line.
 	OfferTTL time.Duration
 	// Log receives operational errors of the stores (no personal data).

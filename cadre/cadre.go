@@ -1,0 +1,169 @@
+// Package cadre is the domain of the people who serve an area: the roles
+// (admin, PKB/PLKB, kader KB, Tim Pendamping Keluarga, bidan), the areas
+// they serve (kabupaten/kota > kecamatan > kelurahan/desa > Kampung KB),
+// what each role may do, and the audience groups residents can join.
+//
+// It is pure: it imports the standard library and the domain package only.
+// Every cadre action is checked with Can on the server, never trusted from a
+// button.
+package cadre
+
+import (
+	"strings"
+	"time"
+
+	"github.com/kbbot/kbbot"
+)
+
+// Role is what a staff member is.
+type Role string
+
+// The roles, from the widest rights to the narrowest.
+const (
+	Admin Role = "admin" // named in configuration; everything, everywhere
+	PKB   Role = "pkb"   // Penyuluh KB (PKB/PLKB): an area's programme officer
+	Kader Role = "kader" // kader KB
+	TPK   Role = "tpk"   // Tim Pendamping Keluarga member
+	Bidan Role = "bidan" // midwife at a facility: check-in and reports
+)
+
+// Roles lists every role.
+func Roles() []Role { return []Role{Admin, PKB, Kader, TPK, Bidan} }
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	for _, x := range Roles() {
+		if r == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Area is a place in Indonesia's administrative hierarchy. Empty fields
+// mean "all of it": an Area with only Kabupaten set is the whole
+// kabupaten/kota. Names are compared case-insensitively.
+type Area struct {
+	Kabupaten string `json:"kabupaten,omitempty"`
+	Kecamatan string `json:"kecamatan,omitempty"`
+	Kelurahan string `json:"kelurahan,omitempty"`
+	// KampungKB is a Kampung KB within the kelurahan.
+	KampungKB string `json:"kampung_kb,omitempty"`
+}
+
+func (a Area) parts() []string {
+	return []string{a.Kabupaten, a.Kecamatan, a.Kelurahan, a.KampungKB}
+}
+
+// Contains reports whether b lies within a (an empty Area contains all).
+func (a Area) Contains(b Area) bool {
+	ap, bp := a.parts(), b.parts()
+	for i := range ap {
+		if ap[i] == "" {
+			return true
+		}
+		if !strings.EqualFold(strings.TrimSpace(ap[i]), strings.TrimSpace(bp[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+// IsZero reports whether a is the whole country.
+func (a Area) IsZero() bool { return a == Area{} }
+
+// String is a readable name, narrowest first: "Bendan Kergon, Pekalongan
+// Barat, Kota Pekalongan".
+func (a Area) String() string {
+	var out []string
+	p := a.parts()
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] != "" {
+			out = append(out, p[i])
+		}
+	}
+	if len(out) == 0 {
+		return "Indonesia"
+	}
+	return strings.Join(out, ", ")
+}
+
+// Member is a staff member of kbbot.
+type Member struct {
+	Chat  kbbot.ChatID `json:"chat"`
+	Role  Role         `json:"role"`
+	Area  Area         `json:"area"`
+	Name  string       `json:"name,omitempty"`
+	Since time.Time    `json:"since"`
+}
+
+// Action is something a staff member does.
+type Action string
+
+// The staff actions.
+const (
+	ActInvite    Action = "invite"    // create invite codes
+	ActBroadcast Action = "broadcast" // send announcements to residents
+	ActBookFor   Action = "book_for"  // book for a resident without a phone
+	ActCheckIn   Action = "checkin"   // record a client's attendance
+	ActReport    Action = "report"    // read bookings against targets (rekap)
+	ActPoster    Action = "poster"    // make QR posters
+	ActAudit     Action = "audit"     // read the audit log
+)
+
+// rights says which role may do what.
+var rights = map[Role][]Action{
+	Admin: {ActInvite, ActBroadcast, ActBookFor, ActCheckIn, ActReport, ActPoster, ActAudit},
+	PKB:   {ActInvite, ActBroadcast, ActBookFor, ActCheckIn, ActReport, ActPoster},
+	Kader: {ActBroadcast, ActBookFor, ActCheckIn, ActReport, ActPoster},
+	TPK:   {ActBroadcast, ActBookFor, ActReport, ActPoster},
+	Bidan: {ActCheckIn, ActReport},
+}
+
+// Can reports whether m may do act in target: the role must allow the
+// action and target must lie within m's area (admins: everywhere).
+func Can(m Member, act Action, target Area) bool {
+	allowed := false
+	for _, a := range rights[m.Role] {
+		allowed = allowed || a == act
+	}
+	if !allowed {
+		return false
+	}
+	return m.Role == Admin || m.Area.Contains(target)
+}
+
+// CanInvite reports whether m may invite someone of role r for area a: PKB
+// invite kader, TPK and bidan within their own area; admins anyone.
+func CanInvite(m Member, r Role, a Area) bool {
+	if !Can(m, ActInvite, a) || !r.Valid() || r == Admin {
+		return false
+	}
+	return m.Role == Admin || r == Kader || r == TPK || r == Bidan
+}
+
+// Group is an audience group a resident may say they belong to (the target
+// groups of the Tim Pendamping Keluarga, and everyone else).
+type Group string
+
+// The groups.
+const (
+	Catin         Group = "catin"         // calon pengantin, about to marry
+	IbuHamil      Group = "ibu_hamil"     // pregnant
+	PascaSalin    Group = "pasca_salin"   // after childbirth
+	KeluargaBalit Group = "baduta_balita" // family with a child under two or five
+	Umum          Group = "umum"          // none of these
+)
+
+// Groups lists every group.
+func Groups() []Group { return []Group{Catin, IbuHamil, PascaSalin, KeluargaBalit, Umum} }
+
+// Valid reports whether g is a known group.
+func (g Group) Valid() bool {
+	for _, x := range Groups() {
+		if g == x {
+			return true
+		}
+	}
+	return false
+}

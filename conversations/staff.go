@@ -1,0 +1,69 @@
+package conversations
+
+import (
+	"context"
+
+	"github.com/kbbot/kbbot"
+	"github.com/kbbot/kbbot/cadre"
+)
+
+// Staff flows (cadres, PKB, bidan, admins) live in three files, each
+// reached through the hooks below:
+//
+//	roles.go      /kader CODE, invites, the audit log, check-in   callback "k", flow "role"
+//	broadcast.go  residents' area and group, broadcasts (/siaran)   callback "s", flow "bcast"
+//	reports.go    /qr posters, /rekap charts and files            callback "q", flow "report"
+//
+// Every staff action is checked against the member's role and area on the
+// server (cadre.Can); buttons carry no identity.
+
+// Callback actions of the staff flows.
+const (
+	cbRole      = "k"
+	cbBroadcast = "s"
+	cbReport    = "q"
+)
+
+// StaffStore finds who is staff. Admins named in configuration are members
+// too.
+type StaffStore interface {
+	Member(ctx context.Context, chat kbbot.ChatID) (cadre.Member, bool, error)
+}
+
+// member returns the tapper's staff membership, if any. A store that
+// cannot be reached counts as "not staff", with a log line.
+func (st *step) member() (cadre.Member, bool) {
+	if st.e.svc.Staff == nil {
+		return cadre.Member{}, false
+	}
+	m, ok, err := st.e.svc.Staff.Member(st.ctx, st.ev.ChatID)
+	if err != nil {
+		st.e.svc.Log.Error("staff lookup", "error", err)
+		return cadre.Member{}, false
+	}
+	return m, ok
+}
+
+// staffCommand runs a staff command; it reports whether cmd was one.
+func (st *step) staffCommand(cmd, args string) bool {
+	return st.roleCommand(cmd, args) || st.broadcastCommand(cmd, args) || st.reportCommand(cmd, args)
+}
+
+// staffText takes typed input of a staff flow; it reports whether it did.
+func (st *step) staffText(t string) bool {
+	return st.roleText(t) || st.broadcastText(t) || st.reportText(t)
+}
+
+// staffCallback routes staff buttons by action.
+func (st *step) staffCallback(action string, args []string) {
+	switch action {
+	case cbRole:
+		st.roleCallback(args)
+	case cbBroadcast:
+		st.broadcastCallback(args)
+	case cbReport:
+		st.reportCallback(args)
+	default:
+		st.expired()
+	}
+}
