@@ -60,6 +60,11 @@ type Event struct {
 	OwnPhone bool    // the contact shared is the sender's own
 
 	Media string // EventMedia: sticker, photo, voice, video, document, other
+	// FileID is Telegram's id of the photo of an EventMedia "photo" (the
+	// largest size), so that it can be sent again without downloading it.
+	FileID string
+	// Caption is the caption of a photo.
+	Caption string
 
 	Reminder *Reminder // EventReminder
 }
@@ -116,6 +121,8 @@ type Reply struct {
 
 	FileName string // ReplyDocument, ReplyPhoto
 	File     []byte
+	// FileID sends a photo Telegram already has (ReplyPhoto), instead of File.
+	FileID string
 
 	// Priority orders sending when Telegram's limits bind: replies to
 	// residents first, then reminders, then broadcasts. Zero is a reply.

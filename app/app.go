@@ -143,6 +143,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		Log:       a.log.With("comp", "flows"),
 	}
 	a.services.BotUsername = me.UserName
+	a.services.AreaLinks = redisstore.NewAreaLinks(a.rdb, keys)
 	a.botUsername = me.UserName
 	for _, wire := range []func(redisstore.Keys) error{a.wireRoles, a.wireBroadcasts, a.wireReports} {
 		if err := wire(keys); err != nil {

@@ -46,19 +46,20 @@ func (s *Sender) Send(ctx context.Context, r kbbot.Reply) (int, error) {
 		}
 		r.Kind = kbbot.ReplySend
 		return s.Send(ctx, r)
-	case kbbot.ReplyDocument, kbbot.ReplyPhoto:
-		method, field := "sendDocument", "document"
-		if r.Kind == kbbot.ReplyPhoto {
-			method, field = "sendPhoto", "photo"
+	case kbbot.ReplyPhoto:
+		if r.FileID == "" {
+			return s.upload(ctx, r, chat)
 		}
-		p := tgbotapi.Params{"chat_id": chat}
+		p := tgbotapi.Params{"chat_id": chat, "photo": r.FileID}
 		if r.Text != "" {
 			p["caption"], p["parse_mode"] = r.Text, "HTML"
 		}
 		if err := addInline(p, r.Buttons); err != nil {
 			return 0, err
 		}
-		return s.message(s.c.Upload(ctx, method, p, field, r.FileName, r.File))
+		return s.message(s.c.Call(ctx, "sendPhoto", p))
+	case kbbot.ReplyDocument:
+		return s.upload(ctx, r, chat)
 	default:
 		p := tgbotapi.Params{"chat_id": chat, "text": r.Text, "parse_mode": "HTML"}
 		p.AddBool("disable_web_page_preview", true)
@@ -78,6 +79,22 @@ func (s *Sender) Send(ctx context.Context, r kbbot.Reply) (int, error) {
 		}
 		return s.message(s.c.Call(ctx, "sendMessage", p))
 	}
+}
+
+// upload sends a document or photo with its bytes.
+func (s *Sender) upload(ctx context.Context, r kbbot.Reply, chat string) (int, error) {
+	method, field := "sendDocument", "document"
+	if r.Kind == kbbot.ReplyPhoto {
+		method, field = "sendPhoto", "photo"
+	}
+	p := tgbotapi.Params{"chat_id": chat}
+	if r.Text != "" {
+		p["caption"], p["parse_mode"] = r.Text, "HTML"
+	}
+	if err := addInline(p, r.Buttons); err != nil {
+		return 0, err
+	}
+	return s.message(s.c.Upload(ctx, method, p, field, r.FileName, r.File))
 }
 
 func (s *Sender) message(raw json.RawMessage, err error) (int, error) {

@@ -100,6 +100,9 @@ func messageEvent(ev kbbot.Event, m *tgbotapi.Message, botUsername string) (kbbo
 		ev.Kind, ev.Text = kbbot.EventText, m.Text
 	default:
 		ev.Kind, ev.Media = kbbot.EventMedia, mediaKind(m)
+		if n := len(m.Photo); n > 0 {
+			ev.FileID, ev.Caption = m.Photo[n-1].FileID, m.Caption
+		}
 	}
 	return ev, true
 }

@@ -9,6 +9,7 @@
 package cadre
 
 import (
+	"context"
 	"strings"
 	"time"
 
@@ -166,4 +167,33 @@ func (g Group) Valid() bool {
 		}
 	}
 	return false
+}
+
+// AuditEntry is one staff action, kept for admins to read.
+type AuditEntry struct {
+	At     time.Time    `json:"at"`
+	Actor  kbbot.ChatID `json:"actor"`
+	Role   Role         `json:"role"`
+	Action Action       `json:"action"`
+	// Area is where the action applied.
+	Area Area `json:"area"`
+	// Detail says what was done, without residents' health data: an
+	// invite's role, a broadcast's id and audience size, a booking code.
+	Detail string `json:"detail,omitempty"`
+}
+
+// Auditor records staff actions.
+type Auditor interface {
+	Audit(ctx context.Context, e AuditEntry) error
+}
+
+// AreaLinks gives an area a short code for deep links and posters
+// (t.me/<bot>?start=a-<code>), since area names do not fit Telegram's
+// 64-character start payload.
+type AreaLinks interface {
+	// AreaLink returns the area's code, the same code every time.
+	AreaLink(ctx context.Context, a Area) (string, error)
+	// ResolveAreaLink returns the area of a code; ok is false for an
+	// unknown code.
+	ResolveAreaLink(ctx context.Context, code string) (a Area, ok bool, err error)
 }

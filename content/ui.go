@@ -10,8 +10,9 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// uiFile is the data file holding every interface string.
-const uiFile = "data/ui.yaml"
+// uiFiles are the data files holding the interface strings: data/ui.yaml
+// and one data/ui_<feature>.yaml per feature. A key may appear in one file only.
+const uiFiles = "data/ui*.yaml"
 
 // Catalog holds the interface strings by key, each in every language.
 type Catalog struct {
@@ -48,16 +49,32 @@ func (c *Catalog) Keys() []string {
 
 // loadUI reads and validates the interface strings in fsys.
 func loadUI(fsys fs.FS) (*Catalog, error) {
-	raw, err := fs.ReadFile(fsys, uiFile)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", uiFile, err)
+	files, err := fs.Glob(fsys, uiFiles)
+	if err != nil || len(files) == 0 {
+		return nil, fmt.Errorf("data/ui.yaml: missing: the interface strings")
 	}
-	var texts map[string]Text
-	if err := yaml.Unmarshal(raw, &texts); err != nil {
-		return nil, fmt.Errorf("%s: %w", uiFile, err)
-	}
+	texts := map[string]Text{}
+	from := map[string]string{}
 	var problems []string
+	for _, uiFile := range files {
+		raw, err := fs.ReadFile(fsys, uiFile)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", uiFile, err)
+		}
+		var part map[string]Text
+		if err := yaml.Unmarshal(raw, &part); err != nil {
+			return nil, fmt.Errorf("%s: %w", uiFile, err)
+		}
+		for key, t := range part {
+			if other, dup := from[key]; dup {
+				problems = append(problems, fmt.Sprintf("%s: %s: already defined in %s", uiFile, key, other))
+				continue
+			}
+			texts[key], from[key] = t, uiFile
+		}
+	}
 	for key, t := range texts {
+		uiFile := from[key]
 		for _, l := range t.Missing() {
 			problems = append(problems, fmt.Sprintf("%s: %s: missing %q text", uiFile, key, l))
 		}

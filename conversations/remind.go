@@ -65,18 +65,38 @@ func (st *step) reminder(r *kbbot.Reminder) {
 	case reminders.KindH1, reminders.KindH0, reminders.KindFollowup, reminders.KindAftercare:
 		st.bookingReminder(r, off)
 	case reminders.KindSuntik3, reminders.KindSuntik1, reminders.KindPil, reminders.KindCheckup, reminders.KindImplanEnd:
-		if st.s.Course == nil {
+		course, ok := courseOf(r.Ref, st.s.Course)
+		if !ok {
 			return
 		}
-		loc := loadZone(st.s.Course.Zone)
+		loc := loadZone(course.Zone)
 		due := st.now.In(loc)
-		text := st.t("rem_"+r.Kind, st.methodName(booking.Method(st.s.Course.Method)), st.fmtDate(st.s.Course.GivenAt.In(loc)), st.fmtDate(due))
+		text := st.t("rem_"+r.Kind, st.methodName(booking.Method(course.Method)), st.fmtDate(course.GivenAt.In(loc)), st.fmtDate(due))
 		st.send(text, [][]kbbot.Button{
-			{st.btn("btn_learn_more", data(cbLearn, learnMethod, st.s.Course.Method, "jadwal"))},
+			{st.btn("btn_learn_more", data(cbLearn, learnMethod, course.Method, "jadwal"))},
 			{st.btn("btn_book_new", data(cbBook, bkStart))},
 			off,
 		})
 	}
+}
+
+// courseOf tells which method course a reminder is about: the one the
+// resident told us, or else the one its ref names ("<method>-<chat>-<date>",
+// reminders.CourseRef), as for a course started at a check-in.
+func courseOf(ref string, told *Course) (Course, bool) {
+	if told != nil {
+		return *told, true
+	}
+	parts := strings.Split(ref, "-")
+	if len(parts) < 3 {
+		return Course{}, false
+	}
+	m := booking.Method(parts[0])
+	day, err := time.ParseInLocation("20060102", parts[len(parts)-1], loadZone("Asia/Jakarta"))
+	if !m.Valid() || err != nil {
+		return Course{}, false
+	}
+	return Course{Method: string(m), GivenAt: day, Zone: "Asia/Jakarta"}, true
 }
 
 // bookingReminder is a reminder about one booking.

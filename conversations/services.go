@@ -7,6 +7,7 @@ import (
 
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/booking"
+	"github.com/kbbot/kbbot/cadre"
 	"github.com/kbbot/kbbot/reminders"
 )
 
@@ -31,6 +32,10 @@ type Services struct {
 	Broadcasts BroadcastStore
 	// Reports makes posters and rekaps (reports.go).
 	Reports ReportStore
+	// Audit records staff actions.
+	Audit cadre.Auditor
+	// AreaLinks gives areas short codes for deep links and posters.
+	AreaLinks cadre.AreaLinks
 	// BotUsername is the bot's @username without "@", for deep links.
 	BotUsername string
 	// OfferTTL is how long a freed place is held for the first in line.

@@ -185,3 +185,7 @@ func (k Keys) RemKeys() []string {
 // NamedLock is a lock taken by name (a sweep, a periodic job), holding its
 // owner's token. STRING; TTL: the lock's TTL.
 func (k Keys) NamedLock(name string) string { return k.prefix + "lock:" + name }
+
+// AreaLinks maps area codes of deep links to areas. HASH code -> JSON area;
+// no TTL (a printed poster must keep working).
+func (k Keys) AreaLinks() string { return k.prefix + "arealinks" }
