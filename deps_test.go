@@ -32,6 +32,9 @@ func TestDependencyDirection(t *testing.T) {
 		{"/scheduler", []string{"telegram-bot-api", "go-redis", mod + "/conversations", mod + "/bot", mod + "/redisstore", mod + "/app"}},
 		{"/booking", []string{"telegram-bot-api", "go-redis", "robfig/cron", mod + "/conversations", mod + "/bot", mod + "/redisstore", mod + "/scheduler", mod + "/content"}},
 		{"/reminders", []string{"telegram-bot-api", "go-redis", "robfig/cron", "yaml", mod + "/"}},
+		{"/cadre", []string{"telegram-bot-api", "go-redis", "robfig/cron", mod + "/"}},
+		{"/broadcast", []string{"telegram-bot-api", "go-redis", "robfig/cron", mod + "/conversations", mod + "/bot", mod + "/redisstore", mod + "/scheduler", mod + "/app"}},
+		{"/report", []string{"telegram-bot-api", "go-redis", "robfig/cron", mod + "/conversations", mod + "/bot", mod + "/redisstore", mod + "/scheduler", mod + "/app"}},
 	}
 	for _, r := range rules {
 		for _, d := range deps(r.pkg) {

@@ -276,7 +276,7 @@ func (a *App) Run(ctx context.Context) error {
 // setCommands publishes the command list shown in Telegram's menu, in
 // Indonesian by default and English for English clients.
 func (a *App) setCommands(ctx context.Context) {
-	cmds := []string{"start", "menu", "daftar", "pesanan", "pengingat", "batal", "bantuan", "bahasa", "berhenti", "mulai", "hapusdata"}
+	cmds := []string{"start", "menu", "daftar", "pesanan", "pengingat", "wilayah", "batal", "bantuan", "bahasa", "berhenti", "mulai", "hapusdata"}
 	for _, lang := range content.Langs {
 		list := make([]tgbotapi.BotCommand, 0, len(cmds))
 		for _, c := range cmds {

@@ -49,6 +49,12 @@ type Config struct {
 	// SendRate is the most messages per second sent to Telegram by all
 	// processes together. KBBOT_SEND_RATE; default 30 (Telegram's limit).
 	SendRate int
+	// SendChatInterval is the least time between two messages to one
+	// private chat; groups get at most 20 a minute.
+	// KBBOT_SEND_CHAT_INTERVAL; default 1.1s (Telegram allows about one a
+	// second). Tests of conversation flows set it negative, which turns the
+	// per-chat limits off.
+	SendChatInterval time.Duration
 	// OfferTTL is how long a freed place is held for the first on the
 	// waitlist. KBBOT_OFFER_TTL; default 2h.
 	OfferTTL time.Duration
@@ -60,16 +66,17 @@ type Config struct {
 // DefaultConfig returns the configuration with every default applied.
 func DefaultConfig() Config {
 	return Config{
-		APIURL:          bot.DefaultAPIURL,
-		RedisPrefix:     redisstore.DefaultPrefix,
-		SessionTTL:      redisstore.DefaultSessionTTL,
-		PollTimeout:     25 * time.Second,
-		Workers:         32,
-		LogLevel:        slog.LevelInfo,
-		ShutdownTimeout: 10 * time.Second,
-		OfferTTL:        2 * time.Hour,
-		SendRate:        30,
-		SweepEvery:      5 * time.Second,
+		APIURL:           bot.DefaultAPIURL,
+		RedisPrefix:      redisstore.DefaultPrefix,
+		SessionTTL:       redisstore.DefaultSessionTTL,
+		PollTimeout:      25 * time.Second,
+		Workers:          32,
+		LogLevel:         slog.LevelInfo,
+		ShutdownTimeout:  10 * time.Second,
+		OfferTTL:         2 * time.Hour,
+		SendRate:         30,
+		SendChatInterval: 1100 * time.Millisecond,
+		SweepEvery:       5 * time.Second,
 	}
 }
 
@@ -104,6 +111,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	dur("KBBOT_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
 	dur("KBBOT_OFFER_TTL", &c.OfferTTL)
 	dur("KBBOT_SWEEP_EVERY", &c.SweepEvery)
+	dur("KBBOT_SEND_CHAT_INTERVAL", &c.SendChatInterval)
 	ids := func(name string, dst *[]int64) {
 		v := strings.TrimSpace(getenv(name))
 		if v == "" {

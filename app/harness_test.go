@@ -73,6 +73,11 @@ func newEnv(t testing.TB, opts ...telegramtest.Option) *env {
 	e.cfg.PollTimeout = 2 * time.Second
 	// Tests sweep by hand (Scheduler.Sweep) with their clock.
 	e.cfg.SweepEvery = time.Hour
+	// Tests act faster than any person: the highest overall sending rate
+	// and no per-chat limits, except in the tests of the limits
+	// (limits_e2e_test.go), which set them as in production.
+	e.cfg.SendRate = 1000
+	e.cfg.SendChatInterval = -1
 	t.Cleanup(e.srv.Close)
 	return e
 }

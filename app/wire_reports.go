@@ -1,10 +1,24 @@
 package app
 
-import "github.com/kbbot/kbbot/redisstore"
+import (
+	"github.com/kbbot/kbbot/conversations"
+	"github.com/kbbot/kbbot/redisstore"
+)
 
-// wireReports sets up the stores of the reports flows in a.services, before the
-// engine is built.
-func (a *App) wireReports(keys redisstore.Keys) error { return nil }
+// wireReports sets up the stores of check-in, rekap and posters in
+// a.services, before the engine is built: the booking store keeps the
+// check-ins and counts an event for a rekap; package report draws the
+// files; posters use the area links and the bot's username wired in New.
+// Nothing more is erased by /hapusdata: a check-in is part of its booking's
+// record, which the booking store erases, and the check-in counts name
+// nobody.
+func (a *App) wireReports(keys redisstore.Keys) error {
+	a.services.Reports = a.Bookings
+	return nil
+}
 
-// jobsReports adds the periodic jobs of the reports flows to a.Scheduler.
+// jobsReports adds the periodic jobs of the reports flows to a.Scheduler:
+// none (no-shows are counted when a rekap is made).
 func (a *App) jobsReports() error { return nil }
+
+var _ conversations.ReportStore = (*redisstore.BookingStore)(nil)

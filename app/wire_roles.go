@@ -1,10 +1,52 @@
 package app
 
-import "github.com/kbbot/kbbot/redisstore"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
 
-// wireRoles sets up the stores of the roles flows in a.services, before the
-// engine is built.
-func (a *App) wireRoles(keys redisstore.Keys) error { return nil }
+	"github.com/kbbot/kbbot"
+	"github.com/kbbot/kbbot/cadre"
+	"github.com/kbbot/kbbot/conversations"
+	"github.com/kbbot/kbbot/redisstore"
+)
 
-// jobsRoles adds the periodic jobs of the roles flows to a.Scheduler.
+// wireRoles sets up the staff store (members, invites, audit log) in
+// a.services, before the engine is built. Admins come from KBBOT_ADMIN_IDS.
+// /hapusdata ends a member's membership.
+func (a *App) wireRoles(keys redisstore.Keys) error {
+	s := redisstore.NewStaffStore(a.rdb, keys, redisstore.StaffOptions{Admins: a.cfg.Admins, Clock: a.clock})
+	a.services.Staff = s
+	a.services.Roles = roleStore{s}
+	a.services.Audit = s
+	a.erasers = append(a.erasers, s)
+	return nil
+}
+
+// jobsRoles adds the periodic jobs of the roles flows to a.Scheduler: none,
+// since invites expire by their Redis TTL.
 func (a *App) jobsRoles() error { return nil }
+
+// roleStore adapts the staff store to conversations.RoleStore, mapping the
+// store's refusals to the conversations' errors.
+type roleStore struct{ *redisstore.StaffStore }
+
+// Redeem uses an invite code; see redisstore.StaffStore.Redeem.
+func (r roleStore) Redeem(ctx context.Context, code string, chat kbbot.ChatID, name string, now time.Time) (m cadre.Member, err error) {
+	m, err = r.StaffStore.Redeem(ctx, code, chat, name, now)
+	for _, p := range [...]struct{ from, to error }{
+		{redisstore.ErrInviteUnknown, conversations.ErrInviteUnknown},
+		{redisstore.ErrInviteUsed, conversations.ErrInviteUsed},
+		{redisstore.ErrInviteExpired, conversations.ErrInviteExpired},
+		{redisstore.ErrInviteTries, conversations.ErrInviteTries},
+		{redisstore.ErrInviteOwn, conversations.ErrInviteOwn},
+	} {
+		if errors.Is(err, p.from) {
+			return m, fmt.Errorf("%w: %w", p.to, err)
+		}
+	}
+	return m, err
+}
+
+var _ conversations.RoleStore = roleStore{}

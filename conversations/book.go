@@ -133,6 +133,10 @@ func (st *step) cadreBookStart() {
 func (st *step) deepLink() bool {
 	p := st.s.StartPayload
 	st.s.StartPayload = ""
+	// "a-<area code>" and "wilayah" set the resident's area (broadcast_area.go).
+	if st.areaDeepLink(p) {
+		return true
+	}
 	kind, id, ok := strings.Cut(p, "-")
 	if !ok || st.s.Consent != ConsentGiven {
 		return false

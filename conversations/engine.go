@@ -101,9 +101,11 @@ func (st *step) handle() {
 	case kbbot.EventBlocked:
 		st.s.Blocked = true
 		st.cancelReminders()
+		st.audienceBlocked(true) // broadcasts (broadcast_area.go)
 		return
 	case kbbot.EventUnblocked:
 		st.s.Blocked = false
+		st.audienceBlocked(false) // broadcasts (broadcast_area.go)
 		return
 	case kbbot.EventGroup:
 		st.groupNote()
@@ -114,6 +116,9 @@ func (st *step) handle() {
 		return
 	}
 	// A message from a resident who had blocked the bot means they are back.
+	if st.s.Blocked {
+		st.audienceBlocked(false) // broadcasts (broadcast_area.go)
+	}
 	st.s.Blocked = false
 	switch ev.Kind {
 	case kbbot.EventCommand:
@@ -123,6 +128,10 @@ func (st *step) handle() {
 	case kbbot.EventText:
 		st.text(strings.TrimSpace(ev.Text))
 	case kbbot.EventMedia:
+		// A photo may be a broadcast being composed (broadcast.go).
+		if st.broadcastMedia() {
+			return
+		}
 		st.send(st.t("media_unsupported"), st.menuButton())
 	case kbbot.EventEdited:
 		st.send(st.t("edited_ignored"), nil)
@@ -194,6 +203,10 @@ func (st *step) command(cmd, args string) {
 
 // start greets and, for a resident who has not answered yet, asks consent.
 func (st *step) start(payload string) {
+	// A staff invite link, /start k-<code> (roles.go), redeems the code.
+	if st.startInvite(payload) {
+		return
+	}
 	if p := sanitizePayload(payload); p != "" {
 		st.s.StartPayload = p
 	}
@@ -293,9 +306,13 @@ func (st *step) menuButtons() [][]kbbot.Button {
 		{st.btn("menu_orders", data(cbMenuItem, itemOrders)), st.btn("menu_help", data(cbMenuItem, itemHelp))},
 		{st.btn("menu_course", data(cbRemind, remCourse))},
 	}
-	if st.isCadre() {
-		rows = append(rows, []kbbot.Button{st.btn("menu_cadre_book", data(cbBook, bkCadre))})
+	// Residents who consented tell their area and group (broadcast_area.go).
+	if st.s.Consent == ConsentGiven && st.e.svc.Broadcasts != nil {
+		rows = append(rows, []kbbot.Button{st.btn("menu_area", data(cbBroadcast, arOpen))})
 	}
+	// Staff rows (roles.go): the cadre booking of the configured cadre
+	// list, and the staff menu for staff members.
+	rows = append(rows, st.staffMenuRows()...)
 	return rows
 }
 

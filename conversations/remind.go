@@ -243,6 +243,7 @@ func (st *step) remindCallback(args []string) {
 func (st *step) stopReminders() {
 	st.s.RemindersOff = true
 	st.cancelReminders()
+	st.audienceStopped(true) // no broadcasts either (broadcast_area.go)
 	st.send(st.t("reminders_stopped"), st.menuButton())
 }
 
@@ -259,6 +260,7 @@ func (st *step) cancelReminders() {
 // bookings and the method course.
 func (st *step) resumeReminders() {
 	st.s.RemindersOff, st.s.OffKinds = false, nil
+	st.audienceStopped(false) // broadcasts again (broadcast_area.go)
 	if st.s.Consent != ConsentGiven {
 		st.send(st.t("reminders_resumed"), st.menuButton())
 		return

@@ -51,8 +51,15 @@ type ReminderStore interface {
 	CancelRef(ctx context.Context, ref string, kinds ...string) (int, error)
 }
 
+// isCadre reports whether the chat may book for residents without a
+// phone: a chat of the configured cadre list, or staff whose role has
+// cadre.ActBookFor.
 func (st *step) isCadre() bool {
-	return st.e.svc.IsCadre != nil && st.e.svc.IsCadre(st.ev.ChatID)
+	if st.e.svc.IsCadre != nil && st.e.svc.IsCadre(st.ev.ChatID) {
+		return true
+	}
+	m, ok := st.member()
+	return ok && cadre.Can(m, cadre.ActBookFor, m.Area)
 }
 
 // catalog returns the facilities and events, or nil after telling the

@@ -67,3 +67,19 @@ func (st *step) staffCallback(action string, args []string) {
 		st.expired()
 	}
 }
+
+// staffOrExpired returns the tapper's membership for a staff button. A
+// chat that is not staff gets "this button has expired", whatever the data;
+// a store that cannot be reached gets the store-failed answer.
+func (st *step) staffOrExpired() (cadre.Member, bool) {
+	m, ok, err := st.staffLookup()
+	if err != nil {
+		st.storeFailed("staff lookup", err)
+		return m, false
+	}
+	if !ok {
+		st.expired()
+		return m, false
+	}
+	return m, true
+}

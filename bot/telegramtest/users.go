@@ -217,13 +217,21 @@ func (u *User) SendVoice() (int, error) {
 	return u.enqueue(tgbotapi.Update{Message: m})
 }
 
-// SendPhoto sends a photo (no caption).
-func (u *User) SendPhoto() (int, error) {
+// SendPhoto sends a photo (no caption) whose largest size has the
+// file_id "photo-1".
+func (u *User) SendPhoto() (int, error) { return u.SendPhotoID("photo-1", "") }
+
+// SendPhotoID sends a photo whose largest size has the given file_id (a
+// smaller size has fileID+"-s"), with an optional caption. The bot can send
+// it on by that file_id (sendPhoto with photo=fileID); [Message.Photo] then
+// has Name fileID.
+func (u *User) SendPhotoID(fileID, caption string) (int, error) {
 	m := u.newMessage()
 	m.Photo = []tgbotapi.PhotoSize{
-		{FileID: "photo-1-s", FileUniqueID: "uphoto-1-s", Width: 90, Height: 90, FileSize: 1024},
-		{FileID: "photo-1", FileUniqueID: "uphoto-1", Width: 1280, Height: 960, FileSize: 65536},
+		{FileID: fileID + "-s", FileUniqueID: "u" + fileID + "-s", Width: 90, Height: 90, FileSize: 1024},
+		{FileID: fileID, FileUniqueID: "u" + fileID, Width: 1280, Height: 960, FileSize: 65536},
 	}
+	m.Caption = caption
 	return u.enqueue(tgbotapi.Update{Message: m})
 }
 

@@ -58,6 +58,9 @@ func chat(ctx context.Context, cfg app.Config, eventsFile string, stdin io.Reade
 	defer srv.Close()
 	cfg.APIURL, cfg.Token = srv.APIURL(), srv.Token()
 	cfg.PollTimeout = 5 * time.Second
+	// The local fake Telegram has no limits, and one person at a keyboard
+	// should not wait a second between the bot's messages.
+	cfg.SendChatInterval = -1
 
 	// Only errors are logged, to stderr, so the conversation stays readable.
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))

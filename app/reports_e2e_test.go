@@ -1,0 +1,584 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"image"
+	"image/png"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/kbbot/kbbot"
+	"github.com/kbbot/kbbot/booking"
+	"github.com/kbbot/kbbot/bot/telegramtest"
+	"github.com/kbbot/kbbot/cadre"
+	"github.com/kbbot/kbbot/redisstore"
+	"github.com/kbbot/kbbot/reminders"
+	"github.com/kbbot/kbbot/report"
+)
+
+// The demo event of Kota Pekalongan, on 26 November 2026 (three days after
+// testStart), and its areas.
+const demoEvent = "kbs-pekalongan-demo"
+
+var (
+	areaBarat = cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Barat"}
+	areaTimur = cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Timur"}
+	// eventMorning is 09:00 WIB on the event day; afterSessions 12:30 WIB,
+	// when the morning sessions are over but RS Bhakti Ibu's 13:00 one is not.
+	eventMorning  = time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)
+	afterSessions = time.Date(2026, 11, 26, 5, 30, 0, 0, time.UTC)
+)
+
+// reportsStaff makes u a member with role in area through a real invite
+// (created in the staff store as the configured admin 9001) redeemed with
+// /kader CODE.
+func reportsStaff(t *testing.T, e *env, u *telegramtest.User, role cadre.Role, area cadre.Area) {
+	t.Helper()
+	staff := redisstore.NewStaffStore(e.rdb, redisstore.NewKeys(e.prefix), redisstore.StaffOptions{Admins: e.cfg.Admins})
+	now := e.clock.Now()
+	code, err := staff.CreateInvite(context.Background(), cadre.Member{Chat: 9001, Role: cadre.Admin}, role, area, now.Add(24*time.Hour), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t)(u.Send("/kader " + code))
+	m, ok, err := staff.Member(context.Background(), kbbot.ChatID(u.ID))
+	if err != nil || !ok || m.Role != role {
+		t.Fatalf("member %d: %+v %v %v; last message %q", u.ID, m, ok, err, reportsLast(t, u))
+	}
+}
+
+func reportsAudit(t *testing.T, e *env) []cadre.AuditEntry {
+	t.Helper()
+	staff := redisstore.NewStaffStore(e.rdb, redisstore.NewKeys(e.prefix), redisstore.StaffOptions{Admins: e.cfg.Admins})
+	es, err := staff.AuditLog(context.Background(), cadre.Area{}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return es
+}
+
+func countAudit(es []cadre.AuditEntry, act cadre.Action, detail string) int {
+	n := 0
+	for _, x := range es {
+		if x.Action == act && x.Detail == detail {
+			n++
+		}
+	}
+	return n
+}
+
+// TestE2ECheckIn books through the real flow, then a bidan of the
+// facility's kecamatan checks the client in: the booking is attended, the
+// aftercare and method reminders are planned, the audit log has the
+// check-in, and a second check-in changes nothing. A resident, a kader of
+// another kecamatan, a TPK (no check-in right) and forged buttons are
+// refused.
+func TestE2ECheckIn(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.cfg.Admins = []int64{9001}
+	p := e.start()
+	importDemo(t, e, p)
+	ctx := context.Background()
+
+	sari := e.srv.User(8101, "Sari")
+	consent(t, sari)
+	code := bookIUDAtBendan(t, sari)
+
+	bidan := e.srv.User(9201, "Bidan Ani")
+	reportsStaff(t, e, bidan, cadre.Bidan, areaBarat)
+	other := e.srv.User(9202, "Kader Timur")
+	reportsStaff(t, e, other, cadre.Kader, areaTimur)
+	tpk := e.srv.User(9203, "TPK Barat")
+	reportsStaff(t, e, tpk, cadre.TPK, areaBarat)
+
+	// Before the service day a check-in is refused.
+	must(t)(bidan.Send("/checkin " + code))
+	if txt := reportsLast(t, bidan); !strings.Contains(txt, "Check-in baru bisa dilakukan pada hari itu") {
+		t.Fatalf("check-in before the day: %q", txt)
+	}
+	e.clock.Set(eventMorning)
+
+	// The resident: no such command, no such button.
+	must(t)(sari.Send("/checkin " + code))
+	if got := reportsLast(t, sari); got != reportsUnknown("/checkin") {
+		t.Fatalf("/checkin for a resident: %q", got)
+	}
+	for _, d := range []string{"q:ci", "q:cs:n1", "q:cc:baru:n1", "q:ce:" + demoEvent + ":n1", "q:pe:" + demoEvent + ":n1"} {
+		if got := reportsForge(t, sari, d); !strings.HasPrefix(got, "Menu utama") {
+			t.Fatalf("a resident's forged %q: %q", d, got)
+		}
+	}
+	// A kader of another kecamatan is told the code is not in their area,
+	// exactly as for an unknown code.
+	must(t)(other.Send("/checkin " + code))
+	notHere := "Kode " + code + " tidak ditemukan di tempat layanan wilayah Anda."
+	if txt := reportsLast(t, other); !strings.HasPrefix(txt, notHere) {
+		t.Fatalf("check-in outside the area: %q", txt)
+	}
+	must(t)(other.Send("/checkin KB-333333"))
+	if txt := reportsLast(t, other); !strings.HasPrefix(txt, "Kode KB-333333 tidak ditemukan") {
+		t.Fatalf("unknown code: %q", txt)
+	}
+	// A TPK may not check in at all.
+	must(t)(tpk.Send("/checkin"))
+	if txt := reportsLast(t, tpk); !strings.Contains(txt, "tidak dapat melakukan ini") {
+		t.Fatalf("TPK check-in: %q", txt)
+	}
+
+	// The bidan checks Sari in from the staff menu, typing the code loosely.
+	must(t)(bidan.Send("/kader"))
+	must(t)(bidan.Tap("✅ Check-in klien"))
+	must(t)(bidan.Send(strings.ToLower(strings.Replace(code, "-", " ", 1))))
+	card := reportsLast(t, bidan)
+	for _, want := range []string{"Check-in " + code, "Nama: Sari Wulandari", "Metode yang didaftarkan: IUD", "Puskesmas Bendan", "08.00–10.00 WIB", "Metode yang diberikan: IUD"} {
+		if !strings.Contains(card, want) {
+			t.Fatalf("check-in card lacks %q:\n%s", want, card)
+		}
+	}
+	// The other kader forges the bidan's buttons: they act for nobody.
+	cardMsg, _ := bidan.Last()
+	for _, row := range cardMsg.Buttons {
+		for _, b := range row {
+			if strings.HasPrefix(b.Data, "q:") {
+				if got := reportsForge(t, other, b.Data); !strings.HasPrefix(got, "Menu utama") {
+					t.Fatalf("forged %q by another kader: %q", b.Data, got)
+				}
+			}
+		}
+	}
+	must(t)(bidan.Tap("🆕 Peserta KB baru"))
+	if txt := reportsLast(t, bidan); !strings.Contains(txt, "Catat Sari Wulandari ("+code+") sebagai hadir?") || !strings.Contains(txt, "Kategori register: peserta KB baru") {
+		t.Fatalf("confirmation: %q", txt)
+	}
+	must(t)(bidan.Tap("✅ Simpan, klien hadir"))
+	done := reportsLast(t, bidan)
+	if !strings.Contains(done, "Sari Wulandari ("+code+") tercatat hadir") || !strings.Contains(done, "sudah dijadwalkan") {
+		t.Fatalf("after saving: %q", done)
+	}
+
+	b, err := p.App.Bookings.Get(ctx, code)
+	if err != nil || b.Status != booking.Attended {
+		t.Fatalf("booking after check-in: %+v, %v", b, err)
+	}
+	_, ci, ok, err := p.App.Bookings.CheckInOf(ctx, code)
+	if err != nil || !ok || ci.By != 9201 || ci.Method != booking.IUD || ci.Category != booking.NewAcceptor || !ci.At.Equal(eventMorning) {
+		t.Fatalf("check-in record: %+v %v %v", ci, ok, err)
+	}
+	kinds := pendingKinds(t, p, 8101)
+	if !kinds[reminders.KindAftercare] || !kinds[reminders.KindCheckup] {
+		t.Fatalf("check-in must plan the aftercare and IUD check-up reminders, got %v", kinds)
+	}
+	pending, _ := p.App.Reminders.Pending(ctx, 8101)
+	if n := countAudit(reportsAudit(t, e), cadre.ActCheckIn, code); n != 1 {
+		t.Fatalf("%d audit entries for the check-in", n)
+	}
+
+	// A second check-in (here by the admin, with other answers) changes
+	// nothing and says when and by whom it was done.
+	admin := e.srv.User(9001, "Admin")
+	must(t)(admin.Send("/checkin " + code))
+	if txt := reportsLast(t, admin); !strings.Contains(txt, "sudah tercatat hadir sebelumnya") || !strings.Contains(txt, "oleh 9201") {
+		t.Fatalf("second check-in: %q", txt)
+	}
+	must(t)(bidan.Send(code))
+	if txt := reportsLast(t, bidan); !strings.Contains(txt, "Tidak ada yang diubah") {
+		t.Fatalf("the bidan's second check-in: %q", txt)
+	}
+	// An old confirm button, tapped again, changes nothing either.
+	must(t)(bidan.TapData(cardMsg.ID, "q:cs:"+nonceOf(cardMsg)))
+	if _, ci2, _, _ := p.App.Bookings.CheckInOf(ctx, code); ci2 != ci {
+		t.Fatalf("the check-in changed: %+v", ci2)
+	}
+	if again, _ := p.App.Reminders.Pending(ctx, 8101); len(again) != len(pending) {
+		t.Fatalf("reminders changed on a second check-in: %d, were %d", len(again), len(pending))
+	}
+	if n := countAudit(reportsAudit(t, e), cadre.ActCheckIn, code); n != 1 {
+		t.Fatalf("%d audit entries after a second check-in", n)
+	}
+
+	// When the aftercare reminder is due, Sari gets it in her chat.
+	e.clock.Set(time.Date(2026, 11, 29, 2, 30, 0, 0, time.UTC))
+	sweep(t, p)
+	if m, _ := sari.Last(); !strings.Contains(strings.ToLower(m.Plain()), "iud") {
+		t.Fatalf("want the aftercare reminder about the IUD, got %q", m.Plain())
+	}
+}
+
+// nonceOf returns the nonce of a message's "q:" buttons.
+func nonceOf(m telegramtest.Message) string {
+	for _, row := range m.Buttons {
+		for _, b := range row {
+			if parts := strings.Split(b.Data, ":"); parts[0] == "q" && len(parts) > 2 {
+				return parts[len(parts)-1]
+			}
+		}
+	}
+	return "none"
+}
+
+// seedRekap books, waits and checks in the scenario of TestE2ERekap through
+// the booking store, returning the codes by resident.
+func seedRekap(t *testing.T, e *env, p *process) map[int64]string {
+	t.Helper()
+	ctx := context.Background()
+	codes := map[int64]string{}
+	bk := func(chat int64, fac, sess string, m booking.Method) {
+		b, err := p.App.Bookings.Book(ctx, booking.Request{EventID: demoEvent, FacilityID: fac, SessionID: sess, Method: m,
+			Resident: kbbot.ChatID(chat), Name: "Warga " + strconv.FormatInt(chat, 10), ConsentAt: testStart, IdempotencyKey: "seed"})
+		if err != nil {
+			t.Fatalf("book %d: %v", chat, err)
+		}
+		codes[chat] = b.Code
+	}
+	for _, c := range []int64{7001, 7002, 7003} {
+		bk(c, "pkm-bendan", "0800", booking.IUD)
+	}
+	bk(7004, "pkm-bendan", "1000", booking.IUD)
+	bk(7005, "pkm-bendan", "0800", booking.Implan)
+	bk(7006, "pkm-bendan", "0800", booking.Implan)
+	for c := int64(7011); c <= 7015; c++ {
+		bk(c, "pkm-bendan", "0800", booking.Kondom)
+	}
+	if _, err := p.App.Bookings.JoinWaitlist(ctx, booking.WaitRequest{EventID: demoEvent, FacilityID: "pkm-bendan", Method: booking.Kondom, Resident: 7016}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.App.Bookings.Cancel(ctx, codes[7003], 7003); err != nil {
+		t.Fatal(err)
+	}
+	bk(7021, "rs-bhakti-ibu", "0800", booking.MOW)
+	bk(7022, "rs-bhakti-ibu", "0800", booking.MOW)
+	bk(7023, "rs-bhakti-ibu", "1300", booking.MOP)
+	bk(7031, "pkm-noyontaan", "0800", booking.IUD)
+	for _, ci := range []booking.CheckIn{
+		{Code: codes[7001], Method: booking.IUD, Category: booking.NewAcceptor},
+		{Code: codes[7002], Method: booking.Implan, Category: booking.Switching},
+		{Code: codes[7005], Method: booking.Implan, Category: booking.Continuing},
+		{Code: codes[7011], Method: booking.Kondom, Category: booking.NewAcceptor},
+		{Code: codes[7021], Method: booking.MOW, Category: booking.NewAcceptor},
+		{Code: codes[7031], Method: booking.IUD, Category: booking.NewAcceptor},
+	} {
+		ci.By, ci.At = 9001, eventMorning
+		if _, err := p.App.Bookings.CheckIn(ctx, ci); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return codes
+}
+
+// rekapBarat is what a kader of Pekalongan Barat gets, at 12:30 WIB: the
+// rows of Puskesmas Bendan and RS Bhakti Ibu, then the totals against the
+// sum of their quotas. Columns: faskes_id, metode, target, jenis_target,
+// terdaftar, daftar_tunggu, hadir, kb_baru, kb_lanjutan, ganti_cara,
+// tidak_hadir.
+var rekapBarat = []string{
+	"pkm-bendan pil 5 kuota_faskes 0 0 0 0 0 0 0",
+	"pkm-bendan suntik3 10 kuota_faskes 0 0 0 0 0 0 0",
+	"pkm-bendan implan 12 kuota_faskes 2 0 2 0 1 1 1",
+	"pkm-bendan iud 16 kuota_faskes 3 0 1 1 0 0 1",
+	"pkm-bendan kondom 5 kuota_faskes 5 1 1 1 0 0 4",
+	"rs-bhakti-ibu pil 5 kuota_faskes 0 0 0 0 0 0 0",
+	"rs-bhakti-ibu suntik3 10 kuota_faskes 0 0 0 0 0 0 0",
+	"rs-bhakti-ibu implan 8 kuota_faskes 0 0 0 0 0 0 0",
+	"rs-bhakti-ibu iud 14 kuota_faskes 0 0 0 0 0 0 0",
+	"rs-bhakti-ibu kondom 5 kuota_faskes 0 0 0 0 0 0 0",
+	"rs-bhakti-ibu mow 18 kuota_faskes 2 0 1 1 0 0 1",
+	"rs-bhakti-ibu mop 5 kuota_faskes 1 0 0 0 0 0 0",
+	" pil 10 jumlah_kuota 0 0 0 0 0 0 0",
+	" suntik3 20 jumlah_kuota 0 0 0 0 0 0 0",
+	" implan 20 jumlah_kuota 2 0 2 0 1 1 1",
+	" iud 30 jumlah_kuota 3 0 1 1 0 0 1",
+	" kondom 10 jumlah_kuota 5 1 1 1 0 0 4",
+	" mow 18 jumlah_kuota 2 0 1 1 0 0 1",
+	" mop 5 jumlah_kuota 1 0 0 0 0 0 0",
+}
+
+// rekapColumns picks the columns of rekapBarat from a table row.
+func rekapColumns(t *testing.T, header, row []string) string {
+	t.Helper()
+	idx := map[string]int{}
+	for i, h := range header {
+		idx[h] = i
+	}
+	var out []string
+	for _, c := range []string{"faskes_id", "metode", "target", "jenis_target", "terdaftar", "daftar_tunggu", "hadir", "kb_baru", "kb_lanjutan", "ganti_cara", "tidak_hadir"} {
+		i, ok := idx[c]
+		if !ok || i >= len(row) {
+			t.Fatalf("no column %q in %v / %v", c, header, row)
+		}
+		out = append(out, row[i])
+	}
+	return strings.Join(out, " ")
+}
+
+// rekapFiles returns the chart, CSV and XLSX of the rekap the user just got.
+func rekapFiles(t *testing.T, u *telegramtest.User) (summary string, chart, csvData, xlsx []byte) {
+	t.Helper()
+	msgs := u.Messages()
+	if len(msgs) < 4 {
+		t.Fatalf("want a summary and three files, got %d messages", len(msgs))
+	}
+	sum, ph, c, x := msgs[len(msgs)-4], msgs[len(msgs)-3], msgs[len(msgs)-2], msgs[len(msgs)-1]
+	if ph.Photo == nil || c.Document == nil || x.Document == nil {
+		t.Fatalf("want a chart photo, a CSV and an XLSX document: %+v %+v %+v", ph.Photo, c.Document, x.Document)
+	}
+	if !strings.HasSuffix(c.Document.Name, ".csv") || !strings.HasSuffix(x.Document.Name, ".xlsx") || !strings.HasSuffix(ph.Photo.Name, ".png") {
+		t.Fatalf("file names %q %q %q", ph.Photo.Name, c.Document.Name, x.Document.Name)
+	}
+	return sum.Plain(), ph.Photo.Data, c.Document.Data, x.Document.Data
+}
+
+func checkRekapTable(t *testing.T, what string, header []string, rows [][]string, want []string) {
+	t.Helper()
+	if strings.Join(header, ",") != strings.Join(report.Columns, ",") {
+		t.Fatalf("%s header %v", what, header)
+	}
+	var got []string
+	for _, r := range rows {
+		got = append(got, rekapColumns(t, header, r))
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("%s:\n%s\nwant:\n%s", what, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestE2ERekap seeds bookings, a waitlist, cancellations and check-ins at
+// three facilities in two kecamatan, and checks the rekap a kader of one
+// kecamatan gets (chart, CSV and XLSX, figures exactly) and the admin's
+// full one against the event's targets; a kader cannot get the rekap of an
+// event outside their area, and a resident none at all.
+func TestE2ERekap(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.cfg.Admins = []int64{9001}
+	p := e.start()
+	importDemo(t, e, p)
+	seedRekap(t, e, p)
+	e.clock.Set(afterSessions)
+
+	kader := e.srv.User(9301, "Kader Barat")
+	reportsStaff(t, e, kader, cadre.Kader, areaBarat)
+	must(t)(kader.Send("/rekap"))
+	list, _ := kader.Last()
+	for _, row := range list.Buttons {
+		for _, b := range row {
+			if strings.Contains(b.Text, "Makassar") || strings.Contains(b.Text, "Jayapura") {
+				t.Fatalf("a kader of Pekalongan Barat is offered %q", b.Text)
+			}
+		}
+	}
+	tapPrefix(t, kader, "📊 Pelayanan KB Serentak Kota Pekalongan")
+	summary, chart, csvData, xlsx := rekapFiles(t, kader)
+	for _, want := range []string{"Rekap Pelayanan KB Serentak Kota Pekalongan (contoh)", "lokasi di Pekalongan Barat, Kota Pekalongan",
+		"Terdaftar: 13 · Daftar tunggu: 1", "Hadir: 5 (KB baru 3, ulang/lanjutan 1, ganti cara 1)", "Tidak hadir: 7", "IUD (AKDR, spiral): 3 / kuota 30 · hadir 1"} {
+		if !strings.Contains(summary, want) {
+			t.Fatalf("summary lacks %q:\n%s", want, summary)
+		}
+	}
+
+	recs, err := csv.NewReader(bytes.NewReader(csvData)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRekapTable(t, "CSV", recs[0], recs[1:], rekapBarat)
+	if recs[1][0] != demoEvent || recs[1][2] != "2026-11-26" || recs[1][6] != "Pekalongan Barat" {
+		t.Fatalf("CSV event and place columns: %v", recs[1])
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(xlsx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := f.GetRows(report.SheetRekap)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRekapTable(t, "XLSX", rows[0], rows[1:], rekapBarat)
+	checkPNG(t, chart, report.ChartWidth, report.ChartHeight)
+	if n := countAudit(reportsAudit(t, e), cadre.ActReport, "rekap "+demoEvent); n != 1 {
+		t.Fatalf("%d audit entries for the rekap", n)
+	}
+
+	// A kader of a kecamatan without sites of the Makassar event cannot
+	// have its rekap, even with a forged button of their own flow.
+	must(t)(kader.Send("/rekap"))
+	list, _ = kader.Last()
+	forged := "q:ce:kbs-makassar-demo:" + nonceOf(list)
+	if got := reportsForge(t, kader, forged); !strings.HasPrefix(got, "Menu utama") {
+		t.Fatalf("rekap of an event outside the area: %q", got)
+	}
+	if n := len(kader.Messages()); n == 0 {
+		t.Fatal("no messages")
+	}
+	// A resident gets nothing.
+	res := e.srv.User(8102, "Warga")
+	consent(t, res)
+	must(t)(res.Send("/rekap"))
+	if got := reportsLast(t, res); got != reportsUnknown("/rekap") {
+		t.Fatalf("/rekap for a resident: %q", got)
+	}
+
+	// The admin's rekap covers every site and compares with the targets.
+	admin := e.srv.User(9001, "Admin")
+	must(t)(admin.Send("/rekap"))
+	tapPrefix(t, admin, "📊 Pelayanan KB Serentak Kota Pekalongan")
+	_, _, csvData, _ = rekapFiles(t, admin)
+	recs, err = csv.NewReader(bytes.NewReader(csvData)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	totals := map[string]string{}
+	facilities := map[string]bool{}
+	for _, r := range recs[1:] {
+		line := rekapColumns(t, recs[0], r)
+		if r[3] == "" {
+			totals[r[8]] = line
+		} else {
+			facilities[r[3]] = true
+		}
+	}
+	if len(facilities) != 8 {
+		t.Fatalf("the admin's rekap covers %d facilities, want the 8 of the event", len(facilities))
+	}
+	for m, want := range map[string]string{
+		"iud":    " iud 104 target_acara 4 0 2 2 0 0 1",
+		"implan": " implan 77 target_acara 2 0 2 0 1 1 1",
+		"mow":    " mow 18 target_acara 2 0 1 1 0 0 1",
+		"mop":    " mop 5 target_acara 1 0 0 0 0 0 0",
+		"kondom": " kondom 40 jumlah_kuota 5 1 1 1 0 0 4",
+	} {
+		if totals[m] != want {
+			t.Errorf("admin total %s: %q, want %q", m, totals[m], want)
+		}
+	}
+}
+
+func checkPNG(t *testing.T, b []byte, w, h int) image.Image {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("decode PNG: %v", err)
+	}
+	if img.Bounds().Dx() != w || img.Bounds().Dy() != h {
+		t.Fatalf("PNG is %v, want %dx%d", img.Bounds(), w, h)
+	}
+	return img
+}
+
+// TestE2EPoster: a kader makes the poster of their area and of an open
+// event; the QR codes hold the deep links, and the area link leads back to
+// the area. A bidan (no poster right) and a resident are refused.
+func TestE2EPoster(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.cfg.Admins = []int64{9001}
+	p := e.start()
+	importDemo(t, e, p)
+	ctx := context.Background()
+
+	kader := e.srv.User(9401, "Kader Barat")
+	reportsStaff(t, e, kader, cadre.Kader, areaBarat)
+	must(t)(kader.Send("/qr"))
+	must(t)(kader.Tap("📍 Wilayah: Pekalongan Barat, Kota Pekalongan"))
+	msgs := kader.Messages()
+	photo, doc := msgs[len(msgs)-2], msgs[len(msgs)-1]
+	if photo.Photo == nil || doc.Document == nil || !bytes.Equal(photo.Photo.Data, doc.Document.Data) {
+		t.Fatalf("want the poster as a photo and as a file")
+	}
+	img := checkPNG(t, photo.Photo.Data, report.PosterWidth, report.PosterHeight)
+	link := readQR(t, img)
+	prefix := "https://t.me/kbbot_test_bot?start=a-"
+	if !strings.HasPrefix(link, prefix) || !strings.Contains(photo.Photo.Caption, link) {
+		t.Fatalf("area poster link %q, caption %q", link, photo.Photo.Caption)
+	}
+	links := redisstore.NewAreaLinks(e.rdb, redisstore.NewKeys(e.prefix))
+	if a, ok, err := links.ResolveAreaLink(ctx, strings.TrimPrefix(link, prefix)); err != nil || !ok || a != areaBarat {
+		t.Fatalf("the poster's area code resolves to %+v %v %v", a, ok, err)
+	}
+
+	must(t)(kader.Send("/qr"))
+	menu, _ := kader.Last()
+	for _, row := range menu.Buttons {
+		for _, b := range row {
+			if strings.Contains(b.Text, "Makassar") {
+				t.Fatalf("a kader of Pekalongan Barat is offered %q", b.Text)
+			}
+		}
+	}
+	tapPrefix(t, kader, "📅 Pelayanan KB Serentak Kota Pekalongan")
+	msgs = kader.Messages()
+	img = checkPNG(t, msgs[len(msgs)-1].Document.Data, report.PosterWidth, report.PosterHeight)
+	if got := readQR(t, img); got != "https://t.me/kbbot_test_bot?start=e-"+demoEvent {
+		t.Fatalf("event poster link %q", got)
+	}
+	es := reportsAudit(t, e)
+	if countAudit(es, cadre.ActPoster, "e-"+demoEvent) != 1 || countAudit(es, cadre.ActPoster, strings.TrimPrefix(link, "https://t.me/kbbot_test_bot?start=")) != 1 {
+		t.Fatalf("audit of posters: %+v", es)
+	}
+	// A forged poster of an event outside the area does nothing.
+	must(t)(kader.Send("/qr"))
+	menu, _ = kader.Last()
+	if got := reportsForge(t, kader, "q:pe:kbs-makassar-demo:"+nonceOf(menu)); !strings.HasPrefix(got, "Menu utama") {
+		t.Fatalf("poster of an event outside the area: %q", got)
+	}
+
+	bidan := e.srv.User(9402, "Bidan")
+	reportsStaff(t, e, bidan, cadre.Bidan, areaBarat)
+	must(t)(bidan.Send("/qr"))
+	if txt := reportsLast(t, bidan); !strings.Contains(txt, "tidak dapat melakukan ini") {
+		t.Fatalf("bidan poster: %q", txt)
+	}
+	res := e.srv.User(8103, "Warga")
+	consent(t, res)
+	must(t)(res.Send("/qr"))
+	if got := reportsLast(t, res); got != reportsUnknown("/qr") {
+		t.Fatalf("/qr for a resident: %q", got)
+	}
+}
+
+// readQR decodes the QR code of a poster.
+func readQR(t *testing.T, img image.Image) string {
+	t.Helper()
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatalf("decode QR: %v", err)
+	}
+	return r.GetText()
+}
+
+// reportsLast returns the plain text of the newest message the user sees.
+func reportsLast(t *testing.T, u *telegramtest.User) string {
+	t.Helper()
+	m, ok := u.Last()
+	if !ok {
+		t.Fatal("no message")
+	}
+	return m.Plain()
+}
+
+// reportsForge taps data on the user's newest message, as a forged button
+// would, and returns the newest message then.
+func reportsForge(t *testing.T, u *telegramtest.User, data string) string {
+	t.Helper()
+	m, _ := u.Last()
+	must(t)(u.TapData(m.ID, data))
+	return reportsLast(t, u)
+}
+
+// reportsUnknown is the answer to a command kbbot does not know.
+func reportsUnknown(cmd string) string {
+	return fmt.Sprintf("Perintah %s tidak saya kenal. Ketik /bantuan untuk melihat daftar perintah.", cmd)
+}

@@ -1,0 +1,140 @@
+package conversations
+
+import (
+	"fmt"
+	"html"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kbbot/kbbot"
+	"github.com/kbbot/kbbot/booking"
+	"github.com/kbbot/kbbot/cadre"
+	"github.com/kbbot/kbbot/report"
+)
+
+// Rekap: a member with cadre.ActReport picks an event with a site in their
+// area (open, or past) and gets, for the sites in their area (admins: all),
+// a summary, a bar chart PNG and the CSV and XLSX files of package report.
+
+// maxRekapEvents bounds the events offered, newest first.
+const maxRekapEvents = 12
+
+// rekapStart lists the events the member may see a rekap of.
+func (st *step) rekapStart(m cadre.Member) {
+	if !cadre.Can(m, cadre.ActReport, m.Area) {
+		st.notAllowed(m)
+		return
+	}
+	if !st.reportReady() {
+		return
+	}
+	c := st.catalog()
+	if c == nil {
+		return
+	}
+	evs := eventsIn(c, c.Events(), m, cadre.ActReport)
+	if len(evs) == 0 {
+		st.show(st.t("rekap_none", st.areaName(m.Area)), st.staffButtons())
+		return
+	}
+	sort.SliceStable(evs, func(i, j int) bool { return evs[j].Date.Before(evs[i].Date) })
+	st.s.Flow, st.s.Step, st.s.Nonce = flowReport, stepRekap, st.e.nonce()
+	var rows [][]kbbot.Button
+	for i, ev := range evs {
+		if i == maxRekapEvents {
+			break
+		}
+		label := fmt.Sprintf("📊 %s · %d/%d/%d", clip(ev.Name, 40), ev.Date.Day, int(ev.Date.Month), ev.Date.Year)
+		rows = append(rows, []kbbot.Button{{Label: label, Data: data(cbReport, qEvent, ev.ID, st.s.Nonce)}})
+	}
+	st.show(st.t("rekap_pick", st.areaName(m.Area)), append(rows, st.staffButtons()...))
+}
+
+// rekapEvent makes and sends the rekap of event id.
+func (st *step) rekapEvent(m cadre.Member, id string) {
+	if !cadre.Can(m, cadre.ActReport, m.Area) {
+		st.expired()
+		return
+	}
+	c := st.catalog()
+	if c == nil {
+		return
+	}
+	ev, ok := c.Event(id)
+	if !ok || len(eventsIn(c, []*booking.Event{ev}, m, cadre.ActReport)) == 0 {
+		st.expired()
+		return
+	}
+	tally, err := st.e.svc.Reports.EventTally(st.ctx, ev.ID)
+	if err != nil {
+		st.storeFailed("event tally", err)
+		return
+	}
+	in := func(f *booking.Facility) bool { return canAt(m, cadre.ActReport, f) }
+	r := report.Build(c, ev, tally, in, st.now)
+
+	scope := st.t("rekap_scope_all")
+	target := st.t("rekap_legend_target")
+	if !r.Full {
+		scope = st.t("rekap_scope_area", st.areaName(m.Area))
+		target = st.t("rekap_legend_quota")
+	}
+	when := st.staffTime(st.now)
+	chart, err := report.Chart(r, report.ChartLabels{
+		Title:    ev.Name,
+		Subtitle: html.UnescapeString(st.fmtDay(ev.Date) + " · " + scope + " · " + st.t("rekap_as_of", st.staffStamp(st.now))),
+		Booked:   st.t("rekap_legend_booked"), Attended: st.t("rekap_legend_attended"), Target: target,
+		Empty: st.t("rekap_chart_empty"),
+	})
+	var csv, xlsx []byte
+	if err == nil {
+		csv, err = report.CSV(r)
+	}
+	if err == nil {
+		xlsx, err = report.XLSX(r)
+	}
+	if err != nil {
+		st.e.svc.Log.Error("make rekap files", "error", err)
+		st.s.resetFlow()
+		st.show(st.t("report_failed"), st.staffButtons())
+		return
+	}
+	st.auditStaff(m, cadre.ActReport, m.Area, "rekap "+ev.ID)
+	st.s.resetFlow()
+
+	st.show(st.rekapSummary(r, ev, scope, when), nil)
+	st.inPlace = false
+	stamp := st.now.In(staffZone).Format("20060102-1504")
+	base := "rekap-" + ev.ID + "-" + stamp
+	st.sendFile(kbbot.ReplyPhoto, base+".png", chart, st.t("rekap_chart_caption", html.EscapeString(ev.Name)), nil)
+	st.sendFile(kbbot.ReplyDocument, base+".csv", csv, st.t("rekap_csv_caption"), nil)
+	st.sendFile(kbbot.ReplyDocument, base+".xlsx", xlsx, st.t("rekap_xlsx_caption"), st.staffButtons())
+}
+
+// staffStamp is a short time for a chart: "26/11/2026 09.00 WIB".
+func (st *step) staffStamp(t time.Time) string {
+	lt := t.In(staffZone)
+	return fmt.Sprintf("%d/%d/%d %s WIB", lt.Day(), int(lt.Month()), lt.Year(), st.clock(lt))
+}
+
+// rekapSummary is the rekap in words: totals, then one line per method.
+func (st *step) rekapSummary(r report.Rekap, ev *booking.Event, scope, when string) string {
+	sum := r.Sum()
+	var b strings.Builder
+	b.WriteString(st.t("rekap_summary", html.EscapeString(ev.Name), st.fmtDay(ev.Date), scope, when,
+		sum.Booked, sum.Waitlist, sum.Attended, sum.New, sum.Continuing, sum.Switching, sum.NoShow))
+	for _, t := range r.Totals {
+		key := "rekap_line_quota"
+		if t.TargetKind == report.TargetEvent {
+			key = "rekap_line_target"
+		}
+		line := "\n" + st.t(key, st.methodName(t.Method), t.Booked, t.Target, t.Attended)
+		if b.Len()+len(line) > 3500 {
+			break
+		}
+		b.WriteString(line)
+	}
+	b.WriteString("\n\n" + st.t("rekap_files_note"))
+	return b.String()
+}

@@ -1,0 +1,68 @@
+package conversations
+
+import (
+	"testing"
+	"time"
+
+	"github.com/kbbot/kbbot/booking"
+	"github.com/kbbot/kbbot/cadre"
+)
+
+// TestReportAreas: who may act at which facility of the demo data. A
+// facility lies in a kelurahan, so a Kampung KB's kader acts at the
+// facilities of its kelurahan, and nowhere else.
+func TestReportAreas(t *testing.T) {
+	t.Parallel()
+	c, err := booking.Demo(time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bendan, _ := c.Facility("pkm-bendan")   // kelurahan Bendan Kergon, Pekalongan Barat
+	rs, _ := c.Facility("rs-bhakti-ibu")    // Pekalongan Barat, no kelurahan
+	timur, _ := c.Facility("pkm-noyontaan") // Pekalongan Timur
+	barat := cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Barat"}
+	kkb := cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Barat", Kelurahan: "Bendan Kergon", KampungKB: "Kampung KB Melati"}
+	for _, tc := range []struct {
+		m    cadre.Member
+		act  cadre.Action
+		f    *booking.Facility
+		want bool
+	}{
+		{cadre.Member{Role: cadre.Bidan, Area: barat}, cadre.ActCheckIn, bendan, true},
+		{cadre.Member{Role: cadre.Bidan, Area: barat}, cadre.ActCheckIn, rs, true},
+		{cadre.Member{Role: cadre.Bidan, Area: barat}, cadre.ActCheckIn, timur, false},
+		{cadre.Member{Role: cadre.Bidan, Area: barat}, cadre.ActPoster, bendan, false},
+		{cadre.Member{Role: cadre.TPK, Area: barat}, cadre.ActCheckIn, bendan, false},
+		{cadre.Member{Role: cadre.Kader, Area: kkb}, cadre.ActCheckIn, bendan, true},
+		{cadre.Member{Role: cadre.Kader, Area: kkb}, cadre.ActReport, rs, false},
+		{cadre.Member{Role: cadre.Admin}, cadre.ActReport, timur, true},
+	} {
+		if got := canAt(tc.m, tc.act, tc.f); got != tc.want {
+			t.Errorf("%s of %s: %s at %s = %v, want %v", tc.m.Role, tc.m.Area, tc.act, tc.f.ID, got, tc.want)
+		}
+	}
+	evs := eventsIn(c, c.Events(), cadre.Member{Role: cadre.Kader, Area: barat}, cadre.ActReport)
+	if len(evs) != 1 || evs[0].ID != "kbs-pekalongan-demo" {
+		t.Fatalf("events of Pekalongan Barat: %v", evs)
+	}
+	if evs := eventsIn(c, c.Events(), cadre.Member{Role: cadre.Admin}, cadre.ActReport); len(evs) != 3 {
+		t.Fatalf("an admin sees %d events, want 3", len(evs))
+	}
+}
+
+// TestReportCallbackShapes: the report buttons fit Telegram's 64 bytes with
+// the longest event id, and malformed ones are refused by the parser.
+func TestReportCallbackShapes(t *testing.T) {
+	t.Parallel()
+	long := "e234567890123456789012345678901234567890" // booking.MaxIDLen
+	for _, d := range []string{data(cbReport, qEvent, long, "abcdefgh"), data(cbReport, qPosterEv, long, "abcdefgh"), data(cbReport, qMethod, "minipil", "abcdefgh")} {
+		if _, ok := parseCallback(d); !ok {
+			t.Errorf("%q (%d bytes) does not parse", d, len(d))
+		}
+	}
+	for _, d := range []string{"q", "q::n1", "q:ce:a:b:c"} {
+		if _, ok := parseCallback(d); ok {
+			t.Errorf("%q parses", d)
+		}
+	}
+}

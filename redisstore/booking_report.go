@@ -1,0 +1,192 @@
+package redisstore
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/kbbot/kbbot/booking"
+)
+
+// Check-ins and rekap counts of the booking store.
+//
+// A check-in lives in the event's keys (lua/book_checkin.lua): the place
+// string's status becomes "attended", the booking's record gains a
+// "checkin" object, and the EventResidents hash keeps anonymous counts,
+// "n|<facility>|<session>|<method booked>|<method given>|<category>" ->
+// count, listed in its field "n|index". The place of a booking checked in
+// stays taken (counted in EventUsed): it was used. /hapusdata deletes the record with the booking;
+// the counts, which name nobody, stay for the rekap.
+
+var (
+	//go:embed lua/book_checkin.lua
+	bookCheckinLua string
+	//go:embed lua/book_tally.lua
+	bookTallyLua string
+
+	bookCheckinScript = bookingScript(bookCheckinLua)
+	bookTallyScript   = bookingScript(bookTallyLua)
+)
+
+// checkinRec is the "checkin" object of a booking's record.
+type checkinRec struct {
+	By       string `json:"by"`
+	At       string `json:"at"` // Unix ms
+	Method   string `json:"method"`
+	Category string `json:"category"`
+}
+
+// CheckIn records that the client of an active booking came and was given
+// ci.Method, counted in ci.Category. Checking in a booking checked in
+// before changes nothing and returns the first check-in with Already set;
+// a cancelled booking gives booking.ErrCancelled, an unknown code
+// booking.ErrNotFound. It is idempotent.
+func (s *BookingStore) CheckIn(ctx context.Context, ci booking.CheckIn) (booking.CheckedIn, error) {
+	if err := ci.Validate(); err != nil {
+		return booking.CheckedIn{}, err
+	}
+	c, ev, err := s.eventOf(ctx, ci.Code)
+	if err != nil {
+		return booking.CheckedIn{}, err
+	}
+	v, err := bookCheckinScript.Run(ctx, s.rdb, s.keys.EventKeys(ev), c, chatArg(ci.By), msArg(ci.At),
+		string(ci.Method), string(ci.Category)).Slice()
+	if err != nil {
+		return booking.CheckedIn{}, wrap("check in", err)
+	}
+	out := append(strs(v), "", "", "")
+	switch out[0] {
+	case "ok", "already":
+		b, rec, err := decodeWithCheckIn(ev, out[1], out[2], out[3])
+		if err != nil {
+			return booking.CheckedIn{}, err
+		}
+		if rec == nil {
+			return booking.CheckedIn{}, fmt.Errorf("redisstore: check in %s: attended without a check-in record", c)
+		}
+		return booking.CheckedIn{Booking: b, CheckIn: *rec, Already: out[0] == "already"}, nil
+	case "cancelled":
+		return booking.CheckedIn{}, fmt.Errorf("redisstore: check in %s: %w", c, booking.ErrCancelled)
+	case "not_found":
+		return booking.CheckedIn{}, fmt.Errorf("redisstore: check in %s: %w", c, booking.ErrNotFound)
+	}
+	return booking.CheckedIn{}, fmt.Errorf("redisstore: check in %s: unexpected script status %q", c, out[0])
+}
+
+// CheckInOf returns a booking with its check-in; ok is false when the
+// booking was not checked in. booking.ErrNotFound for an unknown code.
+func (s *BookingStore) CheckInOf(ctx context.Context, code string) (b booking.Booking, ci booking.CheckIn, ok bool, err error) {
+	c, ev, err := s.eventOf(ctx, code)
+	if err != nil {
+		return b, ci, false, err
+	}
+	pipe := s.rdb.Pipeline()
+	rec := pipe.HGet(ctx, s.keys.EventRecords(ev), c)
+	place := pipe.HGet(ctx, s.keys.EventPlaces(ev), c)
+	if _, err := pipe.Exec(ctx); errors.Is(err, redis.Nil) {
+		return b, ci, false, fmt.Errorf("redisstore: booking %s: %w", c, booking.ErrNotFound)
+	} else if err != nil {
+		return b, ci, false, wrap("get check-in", err)
+	}
+	b, r, err := decodeWithCheckIn(ev, c, rec.Val(), place.Val())
+	if err != nil || r == nil {
+		return b, ci, false, err
+	}
+	return b, *r, true, nil
+}
+
+// decodeWithCheckIn decodes a booking and the check-in of its record (nil
+// when there is none).
+func decodeWithCheckIn(ev, code, rec, place string) (booking.Booking, *booking.CheckIn, error) {
+	b, err := decodeBooking(ev, code, rec, place)
+	if err != nil {
+		return b, nil, err
+	}
+	var x struct {
+		CheckIn *checkinRec `json:"checkin"`
+	}
+	if err := json.Unmarshal([]byte(rec), &x); err != nil {
+		return b, nil, fmt.Errorf("redisstore: booking %s: decode check-in: %w", code, err)
+	}
+	if x.CheckIn == nil {
+		return b, nil, nil
+	}
+	return b, &booking.CheckIn{
+		Code: code, By: parseChat(x.CheckIn.By), At: parseMS(x.CheckIn.At),
+		Method: booking.Method(x.CheckIn.Method), Category: booking.Category(x.CheckIn.Category),
+	}, nil
+}
+
+// EventTally counts an event's bookings by status and place, its waitlist
+// and its check-ins, in one atomic read (lua/book_tally.lua).
+// booking.ErrUnknownEvent for an event never imported.
+func (s *BookingStore) EventTally(ctx context.Context, eventID string) (booking.Tally, error) {
+	if !booking.ValidID(eventID) {
+		return booking.Tally{}, fmt.Errorf("redisstore: tally: %w", booking.ErrInvalid)
+	}
+	v, err := bookTallyScript.Run(ctx, s.rdb, s.keys.EventKeys(eventID)).Slice()
+	if err != nil {
+		return booking.Tally{}, wrap("tally", err)
+	}
+	if len(v) != 3 {
+		if st := strs(v); len(st) == 1 && st[0] == "unknown_event" {
+			return booking.Tally{}, fmt.Errorf("redisstore: tally %s: %w", eventID, booking.ErrUnknownEvent)
+		}
+		return booking.Tally{}, fmt.Errorf("redisstore: tally %s: malformed reply", eventID)
+	}
+	t := booking.Tally{EventID: eventID}
+	bad := func(what, key string) error {
+		return fmt.Errorf("redisstore: tally %s: malformed %s %q", eventID, what, key)
+	}
+	err = pairs(v[0], func(key string, n int) error {
+		f := strings.Split(key, "|")
+		if len(f) != 4 {
+			return bad("booking count", key)
+		}
+		t.Bookings = append(t.Bookings, booking.BookingCount{Status: booking.Status(f[0]), FacilityID: f[1], SessionID: f[2], Method: booking.Method(f[3]), N: n})
+		return nil
+	})
+	if err == nil {
+		err = pairs(v[1], func(key string, n int) error {
+			f := strings.Split(key, "|")
+			if len(f) != 3 {
+				return bad("waitlist count", key)
+			}
+			t.Waiting = append(t.Waiting, booking.WaitCount{FacilityID: f[0], Method: booking.Method(f[1]), Offered: f[2] == "1", N: n})
+			return nil
+		})
+	}
+	if err == nil {
+		err = pairs(v[2], func(key string, n int) error {
+			f := strings.Split(key, "|")
+			if len(f) != 5 {
+				return bad("check-in count", key)
+			}
+			t.Served = append(t.Served, booking.ServedCount{FacilityID: f[0], SessionID: f[1], Booked: booking.Method(f[2]),
+				Given: booking.Method(f[3]), Category: booking.Category(f[4]), N: n})
+			return nil
+		})
+	}
+	return t, err
+}
+
+// pairs walks a flat script list of key, count.
+func pairs(v any, fn func(key string, n int) error) error {
+	list := strs(v)
+	for i := 0; i+1 < len(list); i += 2 {
+		n, err := strconv.Atoi(list[i+1])
+		if err != nil {
+			return fmt.Errorf("redisstore: tally: count %q: %w", list[i+1], err)
+		}
+		if err := fn(list[i], n); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,63 @@
+-- book_tally: count an event's bookings, waitlist and check-ins, for a
+-- rekap. Read-only; the counts name nobody.
+-- KEYS: the event keys, in the order of book_lib.lua
+-- ARGV: none
+-- returns {bookings, waiting, served}, three flat lists of key, count:
+--   bookings "status|fac|session|method" (every booking on record);
+--   waiting  "fac|method|0" in line, "fac|method|1" holding an offer;
+--   served   "fac|session|booked|given|category" (the check-in counts, see
+--            book_checkin.lua);
+-- or {"unknown_event"}.
+if redis.call('EXISTS', K.limit) == 0 then return { 'unknown_event' } end
+
+local function counter()
+  local n, order = {}, {}
+  return {
+    add = function(key, by)
+      if not n[key] then
+        n[key] = 0
+        order[#order + 1] = key
+      end
+      n[key] = n[key] + by
+    end,
+    list = function()
+      local out = {}
+      for _, k in ipairs(order) do
+        out[#out + 1] = k
+        out[#out + 1] = n[k]
+      end
+      return out
+    end,
+  }
+end
+
+local booked, waiting, served = counter(), counter(), counter()
+local places = redis.call('HGETALL', K.place)
+for i = 2, #places, 2 do
+  local p = parse_place(places[i])
+  booked.add(table.concat({ p.status, p.fac, p.sess, p.m }, '|'), 1)
+end
+for _, r in ipairs(redis.call('ZRANGE', K.wait, 0, -1)) do
+  local w = redis.call('HGET', K.res, r .. '|w')
+  if w then
+    local f = split(w, '|')
+    waiting.add(f[1] .. '|' .. f[2] .. '|0', 1)
+  end
+end
+for _, r in ipairs(redis.call('ZRANGE', K.due, 0, -1)) do
+  local o = offer_get(r)
+  if o and o.state == 'offered' then waiting.add(o.fac .. '|' .. o.m .. '|1', 1) end
+end
+local index = redis.call('HGET', K.res, 'n|index')
+if index then
+  local fields = split(index, ' ')
+  for from = 1, #fields, 500 do -- HMGET in batches: unpack has a limit
+    local batch = { unpack(fields, from, math.min(from + 499, #fields)) }
+    local vals = redis.call('HMGET', K.res, unpack(batch))
+    for i, f in ipairs(batch) do
+      local n = tonumber(vals[i] or '0')
+      if n and n > 0 then served.add(string.sub(f, 3), n) end
+    end
+  end
+end
+return { booked.list(), waiting.list(), served.list() }

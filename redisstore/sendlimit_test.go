@@ -1,0 +1,300 @@
+package redisstore_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/kbbot/kbbot"
+	"github.com/kbbot/kbbot/internal/redistest"
+	"github.com/kbbot/kbbot/redisstore"
+)
+
+// newLimiter returns a limiter on the test's Redis deciding by clock.
+func newLimiter(t *testing.T, rate float64, clock kbbot.Clock) (*redisstore.SendLimiter, redis.UniversalClient, redisstore.Keys) {
+	t.Helper()
+	rdb := redistest.Client(t)
+	keys := redisstore.NewKeys(redistest.Prefix(t, rdb))
+	l, err := redisstore.NewSendLimiter(rdb, keys, redisstore.SendLimits{Rate: rate, Burst: 1, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l, rdb, keys
+}
+
+type permit struct {
+	wait   time.Duration
+	shared bool
+}
+
+func acquire(t *testing.T, l *redisstore.SendLimiter, chat kbbot.ChatID, p kbbot.Priority) permit {
+	t.Helper()
+	w, s, err := l.Acquire(context.Background(), chat, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return permit{w, s}
+}
+
+// TestSendLimiterOverallRate: at 10/s, a lane asking as fast as it is
+// allowed gets one message per 100ms, and a refusal names the wait.
+func TestSendLimiterOverallRate(t *testing.T) {
+	t.Parallel()
+	clock := &testClock{t: testStart}
+	l, _, _ := newLimiter(t, 10, clock)
+	// Broadcast lane: tolerance 50ms.
+	if p := acquire(t, l, 1, kbbot.PriorityBroadcast); p.wait != 0 {
+		t.Fatalf("first message refused: %+v", p)
+	}
+	p := acquire(t, l, 2, kbbot.PriorityBroadcast)
+	if p.wait != 50*time.Millisecond || !p.shared {
+		t.Fatalf("second message at once: %+v, want a shared wait of 50ms", p)
+	}
+	// Ask again exactly when told, for 10 simulated seconds.
+	sent := 1
+	end := testStart.Add(10 * time.Second)
+	for chat := kbbot.ChatID(3); clock.Now().Before(end); chat++ {
+		p := acquire(t, l, chat, kbbot.PriorityBroadcast)
+		if p.wait == 0 {
+			sent++
+			continue
+		}
+		clock.Add(p.wait)
+	}
+	if sent < 100 || sent > 101 {
+		t.Fatalf("%d messages in 10s at 10/s", sent)
+	}
+}
+
+// TestSendLimiterLanes: replies go at once while broadcasts use the whole
+// budget; while replies use it, reminders and broadcasts wait; reminders
+// come before broadcasts.
+func TestSendLimiterLanes(t *testing.T) {
+	t.Parallel()
+	clock := &testClock{t: testStart}
+	l, _, _ := newLimiter(t, 10, clock)
+	chat := kbbot.ChatID(100)
+	next := func() kbbot.ChatID { chat++; return chat }
+	// Broadcasts saturate: ask until refused.
+	for acquire(t, l, next(), kbbot.PriorityBroadcast).wait == 0 {
+	}
+	if p := acquire(t, l, next(), kbbot.PriorityReply); p.wait != 0 {
+		t.Fatalf("reply waits behind broadcasts: %+v", p)
+	}
+	clock.Add(100 * time.Millisecond)
+	for acquire(t, l, next(), kbbot.PriorityBroadcast).wait == 0 {
+	}
+	if p := acquire(t, l, next(), kbbot.PriorityReminder); p.wait != 0 {
+		t.Fatalf("reminder waits behind broadcasts: %+v", p)
+	}
+	// Replies saturate: the other lanes are refused for longer than
+	// replies are.
+	for acquire(t, l, next(), kbbot.PriorityReply).wait == 0 {
+	}
+	reply := acquire(t, l, next(), kbbot.PriorityReply)
+	rem := acquire(t, l, next(), kbbot.PriorityReminder)
+	bc := acquire(t, l, next(), kbbot.PriorityBroadcast)
+	if !(reply.wait > 0 && rem.wait > reply.wait && bc.wait > rem.wait) || !bc.shared {
+		t.Fatalf("waits reply %v, reminder %v, broadcast %v: want each lane to wait longer than the one above", reply.wait, rem.wait, bc.wait)
+	}
+	// When a reply slot opens and a broadcast asks first, it is refused.
+	clock.Add(reply.wait)
+	if p := acquire(t, l, next(), kbbot.PriorityBroadcast); p.wait == 0 {
+		t.Fatal("a broadcast took a slot a waiting reply was due")
+	}
+	if p := acquire(t, l, next(), kbbot.PriorityReply); p.wait != 0 {
+		t.Fatalf("the reply did not get its slot: %+v", p)
+	}
+}
+
+// TestSendLimiterPerChat: one message per 1.1s to a private chat, per
+// 3.15s to a group; a chat that must wait does not use an overall slot.
+func TestSendLimiterPerChat(t *testing.T) {
+	t.Parallel()
+	clock := &testClock{t: testStart}
+	l, rdb, keys := newLimiter(t, 1000, clock)
+	for _, c := range []struct {
+		chat kbbot.ChatID
+		gap  time.Duration
+	}{{42, 1100 * time.Millisecond}, {-1001234, 3150 * time.Millisecond}} {
+		if p := acquire(t, l, c.chat, kbbot.PriorityReply); p.wait != 0 {
+			t.Fatalf("chat %d: first message refused: %+v", c.chat, p)
+		}
+		p := acquire(t, l, c.chat, kbbot.PriorityReply)
+		if p.wait != c.gap || p.shared {
+			t.Fatalf("chat %d: second message: %+v, want the chat's own wait of %v", c.chat, p, c.gap)
+		}
+		clock.Add(c.gap - time.Millisecond)
+		if p := acquire(t, l, c.chat, kbbot.PriorityReply); p.wait != time.Millisecond {
+			t.Fatalf("chat %d: 1ms early: %+v", c.chat, p)
+		}
+		clock.Add(time.Millisecond)
+		if p := acquire(t, l, c.chat, kbbot.PriorityReply); p.wait != 0 {
+			t.Fatalf("chat %d: refused when due: %+v", c.chat, p)
+		}
+	}
+
+	// Chats leave the set once their interval passed: it holds only the
+	// chats messaged lately.
+	clock.Add(4 * time.Second)
+	if p := acquire(t, l, 43, kbbot.PriorityReply); p.wait != 0 {
+		t.Fatal(p)
+	}
+	if n := rdb.ZCard(context.Background(), keys.SendChats()).Val(); n != 1 {
+		t.Fatalf("%d chats in the set, want only the one just messaged", n)
+	}
+
+	// A negative interval turns the per-chat limit off.
+	off, err := redisstore.NewSendLimiter(rdb, redisstore.NewKeys(keys.Prefix()+"off:"), redisstore.SendLimits{Rate: 1000, ChatInterval: -1, GroupInterval: -1, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, chat := range []kbbot.ChatID{44, 44, -45, -45} {
+		if p := acquire(t, off, chat, kbbot.PriorityReply); p.wait != 0 {
+			t.Fatalf("chat %d with the per-chat limit off: %+v", chat, p)
+		}
+		clock.Add(5 * time.Millisecond)
+	}
+
+	// At 1/s overall, a refused chat leaves the slot to another chat.
+	l2, _, _ := newLimiter(t, 1, clock)
+	if p := acquire(t, l2, 7, kbbot.PriorityBroadcast); p.wait != 0 {
+		t.Fatal(p)
+	}
+	clock.Add(time.Second)
+	if p := acquire(t, l2, 7, kbbot.PriorityBroadcast); p.wait == 0 || p.shared {
+		t.Fatalf("chat 7 again after 1s: %+v, want its own wait", p)
+	}
+	if p := acquire(t, l2, 8, kbbot.PriorityBroadcast); p.wait != 0 {
+		t.Fatalf("chat 8 refused: the refused chat used the slot: %+v", p)
+	}
+}
+
+// TestSendLimiterPause: a pause refuses every lane and chat until it ends,
+// and a shorter pause does not shorten it.
+func TestSendLimiterPause(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := &testClock{t: testStart}
+	l, _, _ := newLimiter(t, 1000, clock)
+	if err := l.Pause(ctx, 3*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Pause(ctx, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	for _, lane := range []kbbot.Priority{kbbot.PriorityReply, kbbot.PriorityReminder, kbbot.PriorityBroadcast} {
+		if p := acquire(t, l, kbbot.ChatID(10+lane), lane); p.wait != 3*time.Second || !p.shared {
+			t.Fatalf("lane %d during the pause: %+v, want a shared wait of 3s", lane, p)
+		}
+	}
+	if d, err := l.PausedFor(ctx); err != nil || d != 3*time.Second {
+		t.Fatalf("PausedFor = %v, %v", d, err)
+	}
+	clock.Add(3 * time.Second)
+	if p := acquire(t, l, 10, kbbot.PriorityBroadcast); p.wait != 0 {
+		t.Fatalf("refused after the pause: %+v", p)
+	}
+	if d, _ := l.PausedFor(ctx); d != 0 {
+		t.Fatalf("PausedFor after the pause = %v", d)
+	}
+}
+
+// TestSendLimiterWindowBound: whatever the mix of lanes and chats and
+// however eagerly they ask, no one-second window holds more than
+// ceil((1s + the reply tolerance) / T) messages: 29 at 27/s.
+func TestSendLimiterWindowBound(t *testing.T) {
+	t.Parallel()
+	clock := &testClock{t: testStart}
+	l, _, _ := newLimiter(t, 27, clock)
+	rng := rand.New(rand.NewSource(1))
+	var sent []time.Time
+	end := testStart.Add(20 * time.Second)
+	for clock.Now().Before(end) {
+		lane := kbbot.Priority(rng.Intn(3))
+		p := acquire(t, l, kbbot.ChatID(rng.Intn(1_000_000)+1), lane)
+		if p.wait == 0 {
+			sent = append(sent, clock.Now())
+		}
+		// Ask again before, at or after the time given.
+		step := time.Duration(rng.Int63n(int64(40 * time.Millisecond)))
+		if p.wait > 0 && rng.Intn(2) == 0 {
+			step = p.wait
+		}
+		clock.Add(step)
+	}
+	worst := 0
+	for i := range sent {
+		j := i
+		for j < len(sent) && sent[j].Sub(sent[i]) < time.Second {
+			j++
+		}
+		worst = max(worst, j-i)
+	}
+	if worst > 29 {
+		t.Fatalf("%d messages in one second at 27/s; the bound is 29", worst)
+	}
+	rate := float64(len(sent)) / 20
+	if math.Abs(rate-27) > 1 {
+		t.Fatalf("%.1f messages/s with eager senders, want about 27", rate)
+	}
+}
+
+// TestSendLimiterKeysShareOneSlot: the limiter's keys all carry {send} (one
+// Redis Cluster slot) and expire.
+func TestSendLimiterKeysShareOneSlot(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	l, rdb, keys := newLimiter(t, 10, nil) // the server's clock
+	if p := acquire(t, l, 5, kbbot.PriorityReply); p.wait != 0 {
+		t.Fatalf("first message refused: %+v", p)
+	}
+	if p := acquire(t, l, 5, kbbot.PriorityReply); p.wait <= 900*time.Millisecond || p.wait > 1100*time.Millisecond {
+		t.Fatalf("second message to the chat by the server's clock: %+v", p)
+	}
+	if err := l.Pause(ctx, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := l.PausedFor(ctx); err != nil || d < 59*time.Second || d > time.Minute {
+		t.Fatalf("PausedFor = %v, %v", d, err)
+	}
+	found, err := rdb.Keys(ctx, keys.Prefix()+"*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != 3 {
+		t.Fatalf("keys %v, want the schedule, the chats and the pause", found)
+	}
+	for _, k := range found {
+		if !strings.Contains(k, "{send}") {
+			t.Errorf("key %s lacks the {send} hash tag", k)
+		}
+		if ttl := rdb.PTTL(ctx, k).Val(); ttl <= 0 {
+			t.Errorf("key %s does not expire (PTTL %v)", k, ttl)
+		}
+	}
+}
+
+// TestSendLimiterUnavailable: without Redis, Acquire fails with
+// kbbot.ErrUnavailable rather than letting messages through.
+func TestSendLimiterUnavailable(t *testing.T) {
+	t.Parallel()
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+	t.Cleanup(func() { _ = rdb.Close() })
+	l, err := redisstore.NewSendLimiter(rdb, redisstore.NewKeys("x:"), redisstore.SendLimits{Rate: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := l.Acquire(context.Background(), 1, kbbot.PriorityReply); !errors.Is(err, kbbot.ErrUnavailable) {
+		t.Fatalf("Acquire without Redis: %v, want ErrUnavailable", err)
+	}
+	if _, err := redisstore.NewSendLimiter(rdb, redisstore.NewKeys("x:"), redisstore.SendLimits{}); err == nil {
+		t.Fatal("a zero rate was accepted")
+	}
+}
