@@ -144,16 +144,6 @@ type RoleStore interface {
 	AuditLog(ctx context.Context, area cadre.Area, limit int) ([]cadre.AuditEntry, error)
 }
 
-// staffLookup returns the chat's membership; unlike member it reports a
-// store failure, so that a member is not told "unknown command" when Redis
-// is away.
-func (st *step) staffLookup() (cadre.Member, bool, error) {
-	if st.e.svc.Staff == nil {
-		return cadre.Member{}, false, nil
-	}
-	return st.e.svc.Staff.Member(st.ctx, st.ev.ChatID)
-}
-
 // roleCommand handles the role commands (/kader CODE, /kader, /undang,
 // /tim, /audit); it reports whether cmd was one of them. For a chat that
 // is not staff only "/kader CODE" is one: everything else falls through to

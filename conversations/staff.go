@@ -33,15 +33,22 @@ type StaffStore interface {
 // member returns the tapper's staff membership, if any. A store that
 // cannot be reached counts as "not staff", with a log line.
 func (st *step) member() (cadre.Member, bool) {
-	if st.e.svc.Staff == nil {
-		return cadre.Member{}, false
-	}
-	m, ok, err := st.e.svc.Staff.Member(st.ctx, st.ev.ChatID)
+	m, ok, err := st.staffLookup()
 	if err != nil {
 		st.e.svc.Log.Error("staff lookup", "error", err)
 		return cadre.Member{}, false
 	}
 	return m, ok
+}
+
+// staffLookup returns the chat's membership; unlike member it reports a
+// store failure, so that a member is not told "unknown command" when Redis
+// is away.
+func (st *step) staffLookup() (cadre.Member, bool, error) {
+	if st.e.svc.Staff == nil {
+		return cadre.Member{}, false, nil
+	}
+	return st.e.svc.Staff.Member(st.ctx, st.ev.ChatID)
 }
 
 // staffCommand runs a staff command; it reports whether cmd was one.

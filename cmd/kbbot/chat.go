@@ -267,7 +267,13 @@ func (t *terminal) render(async bool) {
 		if shown {
 			fmt.Fprintln(t.out, "✎ (message updated)")
 		}
-		fmt.Fprintln(t.out, "kbbot:", indent(plain(m.Text)))
+		text := m.Text
+		for _, f := range []*telegramtest.File{m.Document, m.Photo} {
+			if text == "" && f != nil {
+				text = f.Caption
+			}
+		}
+		fmt.Fprintln(t.out, "kbbot:", indent(plain(text)))
 		if m.Document != nil {
 			fmt.Fprintf(t.out, "   📎 %s (%d bytes)\n", m.Document.Name, len(m.Document.Data))
 		}
