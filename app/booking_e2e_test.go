@@ -9,6 +9,7 @@ import (
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/booking"
 	"github.com/kbbot/kbbot/bot/telegramtest"
+	"github.com/kbbot/kbbot/cadre"
 	"github.com/kbbot/kbbot/reminders"
 )
 
@@ -430,5 +431,31 @@ func TestE2EMethodCourse(t *testing.T) {
 	must(t)(u.Tap("🔕 Jangan ingatkan jenis ini lagi"))
 	if k := pendingKinds(t, p, 8501); k[reminders.KindSuntik3] {
 		t.Fatalf("stopped kind still pending: %v", k)
+	}
+}
+
+// TestE2EStaffBookOnlyInTheirArea: a kader books for residents without a
+// phone at facilities of their own kecamatan, not elsewhere.
+func TestE2EStaffBookOnlyInTheirArea(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	p := e.start()
+	importDemo(t, e, p)
+	k := bcNewStaff(t, e, 8601, "Kader Timur", cadre.Kader, cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Timur"})
+	must(t)(k.Send("/daftarkan"))
+	must(t)(k.Tap("🗺 Pilih kabupaten/kota dan kecamatan"))
+	tapPrefix(t, k, "Kota Pekalongan")
+	tapPrefix(t, k, "Pekalongan Barat")
+	tapPrefix(t, k, "Puskesmas Bendan")
+	if m, _ := k.Last(); !strings.Contains(m.Plain(), "di luar wilayah Anda") {
+		t.Fatalf("a kader of Pekalongan Timur must not book at Bendan (Pekalongan Barat): %q", m.Plain())
+	}
+	must(t)(k.Send("/daftarkan"))
+	must(t)(k.Tap("🗺 Pilih kabupaten/kota dan kecamatan"))
+	tapPrefix(t, k, "Kota Pekalongan")
+	tapPrefix(t, k, "Pekalongan Timur")
+	tapPrefix(t, k, "PMB Muryani")
+	if m, _ := k.Last(); !strings.Contains(m.Plain(), "Pilih cara KB") {
+		t.Fatalf("a kader books in their own kecamatan: %q", m.Plain())
 	}
 }

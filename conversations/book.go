@@ -11,6 +11,7 @@ import (
 
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/booking"
+	"github.com/kbbot/kbbot/cadre"
 	"github.com/kbbot/kbbot/reminders"
 )
 
@@ -364,6 +365,13 @@ func (st *step) chooseFacility(c *booking.Catalog, facID string) {
 	}
 	if st.s.Data[dChange] != "" {
 		st.changeOptions(c, facID)
+		return
+	}
+	// Staff book for residents at facilities of their own area only; the
+	// cadres listed in the configuration have no area.
+	if m, ok := st.member(); ok && st.s.Data[dCadre] == "1" && !canAt(m, cadre.ActBookFor, f) {
+		st.show(st.t("cadre_book_outside", html.EscapeString(f.Name)), st.menuButton())
+		st.s.resetFlow()
 		return
 	}
 	sites := c.SitesAt(facID, st.now)
