@@ -189,3 +189,122 @@ func (k Keys) NamedLock(name string) string { return k.prefix + "lock:" + name }
 // AreaLinks maps area codes of deep links to areas. HASH code -> JSON area;
 // no TTL (a printed poster must keep working).
 func (k Keys) AreaLinks() string { return k.prefix + "arealinks" }
+
+// Staff keys (StaffStore, lua/staff_*.lua). All share the hash tag
+// {staff}, so the staff scripts, which take them together in KEYS, run on
+// Redis Cluster (kbbot has hundreds of staff, not millions: one slot is
+// plenty).
+func (k Keys) staff(suffix string) string { return k.prefix + "{staff}:" + suffix }
+
+// StaffMembers maps a chat id to its staff membership. HASH of JSON
+// (cadre.Member); no TTL; admins named in configuration are not stored.
+func (k Keys) StaffMembers() string { return k.staff("members") }
+
+// StaffInvite is one invite, under the SHA-256 (hex) of its normalized code
+// (the code itself is never stored): fields tok (creation token), role,
+// area (JSON), by (creator chat), created and expires (Unix ms), and once
+// redeemed used_tok, used_by, used_at. HASH; TTL: InviteKeep past its
+// expiry (counted from the creator's clock, not the server's), so that a
+// late try is told "expired" or "used", not "unknown".
+func (k Keys) StaffInvite(hash string) string { return k.staff("invite:" + hash) }
+
+// StaffAudit is the audit log of staff actions, newest first. LIST of JSON
+// (cadre.AuditEntry); no TTL; capped at AuditCap entries.
+func (k Keys) StaffAudit() string { return k.staff("audit") }
+
+// StaffTries counts a chat's recent tries of unknown invite codes. STRING
+// counter; TTL: InviteTriesWindow from the first failed try.
+func (k Keys) StaffTries(c kbbot.ChatID) string {
+	return k.staff("tries:" + strconv.FormatInt(int64(c), 10))
+}
+
+// Send limiter keys. They all share the hash tag {send}, so the scripts,
+// which take the overall, pause and chat keys together, run on Redis
+// Cluster (on the one node that owns the tag: the limiter is one shared
+// schedule anyway).
+
+func (k Keys) send(suffix string) string { return k.prefix + "{send}:" + suffix }
+
+// SendSchedule is the overall sending schedule: the theoretical arrival
+// time of the next message over all chats, µs since the epoch. STRING;
+// TTL: until that time plus a second.
+func (k Keys) SendSchedule() string { return k.send("tat") }
+
+// SendPause is the time until which nobody sends, after Telegram answered
+// 429, µs since the epoch. STRING; TTL: the pause.
+func (k Keys) SendPause() string { return k.send("pause") }
+
+// SendChats holds the chats that received a message lately: member the
+// chat id, score the earliest time of its next message, µs since the
+// epoch. Members are dropped once that time passes (at most GroupInterval
+// after the message), so no chat stays in it for more than a few seconds.
+// ZSET; TTL: GroupInterval plus a second, renewed on write.
+func (k Keys) SendChats() string { return k.send("chats") }
+
+// Keys of residents' profiles, audiences and broadcasts (ResidentStore,
+// BroadcastStore, lua/bc_*.lua). Audiences are built with set
+// operations over many residents, so every one of these keys shares the
+// single hash tag {bc}: the scripts take them all in KEYS and run on
+// Redis Cluster, with all of them on one node. At kbbot's scale (tens of
+// thousands of residents per deployment) that is a few MiB.
+
+func (k Keys) bc(suffix string) string { return k.prefix + "{bc}:" + suffix }
+
+// BcProfiles maps a resident's chat id to their profile. HASH of JSON
+// (broadcast.Profile); no TTL; deleted by /hapusdata.
+func (k Keys) BcProfiles() string { return k.bc("profiles") }
+
+// BcAll holds every resident with a profile. SET of chat ids; no TTL.
+func (k Keys) BcAll() string { return k.bc("all") }
+
+// BcArea holds the residents of one area, by its index path
+// (broadcast.Paths: "kota pekalongan|pekalongan barat"). SET of chat ids;
+// no TTL.
+func (k Keys) BcArea(path string) string { return k.bc("area:" + path) }
+
+// BcKids names the places one level below an area that residents or the
+// catalog mentioned: normalized name -> name as first written. HASH; no
+// TTL. The root (the whole country) has the empty path.
+func (k Keys) BcKids(path string) string { return k.bc("kids:" + path) }
+
+// BcGroup holds the residents who said they belong to a group. SET of chat
+// ids; no TTL.
+func (k Keys) BcGroup(group string) string { return k.bc("group:" + group) }
+
+// BcStopped holds the residents who said /berhenti (until /mulai). SET of
+// chat ids; no TTL.
+func (k Keys) BcStopped() string { return k.bc("stopped") }
+
+// BcBlocked holds the residents who blocked the bot (until they come
+// back). SET of chat ids; no TTL.
+func (k Keys) BcBlocked() string { return k.bc("blocked") }
+
+// Bc is one broadcast: "def" -> JSON of broadcast.Broadcast, "state",
+// "total", "delivered", "blocked", "failed", "skipped", "unsent",
+// "started" and "finished" (Unix ms), "report_lease" (Unix ms), "reported"
+// ("1"). HASH; no TTL while open, bcKeep once reported.
+func (k Keys) Bc(id string) string { return k.bc("b:" + id) }
+
+// BcTodo holds the recipients of a sending broadcast not yet claimed. SET
+// of chat ids; no TTL (emptied by sending).
+func (k Keys) BcTodo(id string) string { return k.bc("b:" + id + ":todo") }
+
+// BcLease holds the claimed recipients of a broadcast, scored by the claim's
+// deadline (Unix ms), which is also its token. ZSET; no TTL.
+func (k Keys) BcLease(id string) string { return k.bc("b:" + id + ":lease") }
+
+// BcDue holds the scheduled broadcasts, scored by their sending time (Unix
+// ms). ZSET; no TTL.
+func (k Keys) BcDue() string { return k.bc("due") }
+
+// BcActive holds the broadcasts being sent or waiting for their report.
+// SET of ids; no TTL.
+func (k Keys) BcActive() string { return k.bc("active") }
+
+// BcRecent lists broadcasts by creation (Unix ms), the newest bcRecentKeep
+// kept. ZSET; no TTL.
+func (k Keys) BcRecent() string { return k.bc("recent") }
+
+// BcTemp is a scratch set of one audience computation (the residents
+// booked for an excluded event, or a count). SET; TTL bcTempTTL.
+func (k Keys) BcTemp(token string) string { return k.bc("tmp:" + token) }

@@ -22,30 +22,6 @@ var (
 	sendPauseScript = redis.NewScript(sendPauseLua)
 )
 
-// Send limiter keys. They all share the hash tag {send}, so the scripts,
-// which take the overall, pause and chat keys together, run on Redis
-// Cluster (on the one node that owns the tag: the limiter is one shared
-// schedule anyway). (Kept next to the limiter rather than in keys.go while
-// issue 6 is in flight; they follow the same rules.)
-
-func (k Keys) send(suffix string) string { return k.prefix + "{send}:" + suffix }
-
-// SendSchedule is the overall sending schedule: the theoretical arrival
-// time of the next message over all chats, µs since the epoch. STRING;
-// TTL: until that time plus a second.
-func (k Keys) SendSchedule() string { return k.send("tat") }
-
-// SendPause is the time until which nobody sends, after Telegram answered
-// 429, µs since the epoch. STRING; TTL: the pause.
-func (k Keys) SendPause() string { return k.send("pause") }
-
-// SendChats holds the chats that received a message lately: member the
-// chat id, score the earliest time of its next message, µs since the
-// epoch. Members are dropped once that time passes (at most GroupInterval
-// after the message), so no chat stays in it for more than a few seconds.
-// ZSET; TTL: GroupInterval plus a second, renewed on write.
-func (k Keys) SendChats() string { return k.send("chats") }
-
 // SendLimits configures a SendLimiter.
 type SendLimits struct {
 	// Rate is the steady number of messages per second over all chats and

@@ -21,37 +21,6 @@ import (
 	"github.com/kbbot/kbbot/cadre"
 )
 
-// Staff keys. All share the hash tag {staff}, so the staff scripts, which
-// take them together in KEYS, run on Redis Cluster (kbbot has hundreds of
-// staff, not millions: one slot is plenty).
-//
-// These builders live here while issue 6 is integrated; they belong with
-// the others in keys.go.
-
-func (k Keys) staff(suffix string) string { return k.prefix + "{staff}:" + suffix }
-
-// StaffMembers maps a chat id to its staff membership. HASH of JSON
-// (cadre.Member); no TTL; admins named in configuration are not stored.
-func (k Keys) StaffMembers() string { return k.staff("members") }
-
-// StaffInvite is one invite, under the SHA-256 (hex) of its normalized code
-// (the code itself is never stored): fields tok (creation token), role,
-// area (JSON), by (creator chat), created and expires (Unix ms), and once
-// redeemed used_tok, used_by, used_at. HASH; TTL: InviteKeep past its
-// expiry (counted from the creator's clock, not the server's), so that a
-// late try is told "expired" or "used", not "unknown".
-func (k Keys) StaffInvite(hash string) string { return k.staff("invite:" + hash) }
-
-// StaffAudit is the audit log of staff actions, newest first. LIST of JSON
-// (cadre.AuditEntry); no TTL; capped at AuditCap entries.
-func (k Keys) StaffAudit() string { return k.staff("audit") }
-
-// StaffTries counts a chat's recent tries of unknown invite codes. STRING
-// counter; TTL: InviteTriesWindow from the first failed try.
-func (k Keys) StaffTries(c kbbot.ChatID) string {
-	return k.staff("tries:" + strconv.FormatInt(int64(c), 10))
-}
-
 var (
 	//go:embed lua/staff_invite.lua
 	staffInviteLua    string
