@@ -21,6 +21,21 @@ func lastText(t *testing.T, u *telegramtest.User) string {
 	return m.Plain()
 }
 
+// forge taps data on the user's newest message, as a forged or stale
+// button would, and returns the newest message's text then.
+func forge(t *testing.T, u *telegramtest.User, data string) string {
+	t.Helper()
+	m, _ := u.Last()
+	must(t)(u.TapData(m.ID, data))
+	return lastText(t, u)
+}
+
+// unknownReply is kbbot's answer to a command it does not know; staff
+// commands answer so to anyone who is not staff.
+func unknownReply(cmd string) string {
+	return "Perintah " + cmd + " tidak saya kenal. Ketik /bantuan untuk melihat daftar perintah."
+}
+
 func hasButton(m telegramtest.Message, label string) bool {
 	for _, row := range m.Buttons {
 		for _, b := range row {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"fmt"
 	"image"
 	"image/png"
 	"strconv"
@@ -52,7 +51,7 @@ func reportsStaff(t *testing.T, e *env, u *telegramtest.User, role cadre.Role, a
 	must(t)(u.Send("/kader " + code))
 	m, ok, err := staff.Member(context.Background(), kbbot.ChatID(u.ID))
 	if err != nil || !ok || m.Role != role {
-		t.Fatalf("member %d: %+v %v %v; last message %q", u.ID, m, ok, err, reportsLast(t, u))
+		t.Fatalf("member %d: %+v %v %v; last message %q", u.ID, m, ok, err, lastText(t, u))
 	}
 }
 
@@ -103,18 +102,18 @@ func TestE2ECheckIn(t *testing.T) {
 
 	// Before the service day a check-in is refused.
 	must(t)(bidan.Send("/checkin " + code))
-	if txt := reportsLast(t, bidan); !strings.Contains(txt, "Check-in baru bisa dilakukan pada hari itu") {
+	if txt := lastText(t, bidan); !strings.Contains(txt, "Check-in baru bisa dilakukan pada hari itu") {
 		t.Fatalf("check-in before the day: %q", txt)
 	}
 	e.clock.Set(eventMorning)
 
 	// The resident: no such command, no such button.
 	must(t)(sari.Send("/checkin " + code))
-	if got := reportsLast(t, sari); got != reportsUnknown("/checkin") {
+	if got := lastText(t, sari); got != unknownReply("/checkin") {
 		t.Fatalf("/checkin for a resident: %q", got)
 	}
 	for _, d := range []string{"q:ci", "q:cs:n1", "q:cc:baru:n1", "q:ce:" + demoEvent + ":n1", "q:pe:" + demoEvent + ":n1"} {
-		if got := reportsForge(t, sari, d); !strings.HasPrefix(got, "Menu utama") {
+		if got := forge(t, sari, d); !strings.HasPrefix(got, "Menu utama") {
 			t.Fatalf("a resident's forged %q: %q", d, got)
 		}
 	}
@@ -122,16 +121,16 @@ func TestE2ECheckIn(t *testing.T) {
 	// exactly as for an unknown code.
 	must(t)(other.Send("/checkin " + code))
 	notHere := "Kode " + code + " tidak ditemukan di tempat layanan wilayah Anda."
-	if txt := reportsLast(t, other); !strings.HasPrefix(txt, notHere) {
+	if txt := lastText(t, other); !strings.HasPrefix(txt, notHere) {
 		t.Fatalf("check-in outside the area: %q", txt)
 	}
 	must(t)(other.Send("/checkin KB-333333"))
-	if txt := reportsLast(t, other); !strings.HasPrefix(txt, "Kode KB-333333 tidak ditemukan") {
+	if txt := lastText(t, other); !strings.HasPrefix(txt, "Kode KB-333333 tidak ditemukan") {
 		t.Fatalf("unknown code: %q", txt)
 	}
 	// A TPK may not check in at all.
 	must(t)(tpk.Send("/checkin"))
-	if txt := reportsLast(t, tpk); !strings.Contains(txt, "tidak dapat melakukan ini") {
+	if txt := lastText(t, tpk); !strings.Contains(txt, "tidak dapat melakukan ini") {
 		t.Fatalf("TPK check-in: %q", txt)
 	}
 
@@ -139,7 +138,7 @@ func TestE2ECheckIn(t *testing.T) {
 	must(t)(bidan.Send("/kader"))
 	must(t)(bidan.Tap("✅ Check-in klien"))
 	must(t)(bidan.Send(strings.ToLower(strings.Replace(code, "-", " ", 1))))
-	card := reportsLast(t, bidan)
+	card := lastText(t, bidan)
 	for _, want := range []string{"Check-in " + code, "Nama: Sari Wulandari", "Metode yang didaftarkan: IUD", "Puskesmas Bendan", "08.00–10.00 WIB", "Metode yang diberikan: IUD"} {
 		if !strings.Contains(card, want) {
 			t.Fatalf("check-in card lacks %q:\n%s", want, card)
@@ -150,18 +149,18 @@ func TestE2ECheckIn(t *testing.T) {
 	for _, row := range cardMsg.Buttons {
 		for _, b := range row {
 			if strings.HasPrefix(b.Data, "q:") {
-				if got := reportsForge(t, other, b.Data); !strings.HasPrefix(got, "Menu utama") {
+				if got := forge(t, other, b.Data); !strings.HasPrefix(got, "Menu utama") {
 					t.Fatalf("forged %q by another kader: %q", b.Data, got)
 				}
 			}
 		}
 	}
 	must(t)(bidan.Tap("🆕 Peserta KB baru"))
-	if txt := reportsLast(t, bidan); !strings.Contains(txt, "Catat Sari Wulandari ("+code+") sebagai hadir?") || !strings.Contains(txt, "Kategori register: peserta KB baru") {
+	if txt := lastText(t, bidan); !strings.Contains(txt, "Catat Sari Wulandari ("+code+") sebagai hadir?") || !strings.Contains(txt, "Kategori register: peserta KB baru") {
 		t.Fatalf("confirmation: %q", txt)
 	}
 	must(t)(bidan.Tap("✅ Simpan, klien hadir"))
-	done := reportsLast(t, bidan)
+	done := lastText(t, bidan)
 	if !strings.Contains(done, "Sari Wulandari ("+code+") tercatat hadir") || !strings.Contains(done, "sudah dijadwalkan") {
 		t.Fatalf("after saving: %q", done)
 	}
@@ -187,11 +186,11 @@ func TestE2ECheckIn(t *testing.T) {
 	// nothing and says when and by whom it was done.
 	admin := e.srv.User(9001, "Admin")
 	must(t)(admin.Send("/checkin " + code))
-	if txt := reportsLast(t, admin); !strings.Contains(txt, "sudah tercatat hadir sebelumnya") || !strings.Contains(txt, "oleh 9201") {
+	if txt := lastText(t, admin); !strings.Contains(txt, "sudah tercatat hadir sebelumnya") || !strings.Contains(txt, "oleh 9201") {
 		t.Fatalf("second check-in: %q", txt)
 	}
 	must(t)(bidan.Send(code))
-	if txt := reportsLast(t, bidan); !strings.Contains(txt, "Tidak ada yang diubah") {
+	if txt := lastText(t, bidan); !strings.Contains(txt, "Tidak ada yang diubah") {
 		t.Fatalf("the bidan's second check-in: %q", txt)
 	}
 	// An old confirm button, tapped again, changes nothing either.
@@ -413,7 +412,7 @@ func TestE2ERekap(t *testing.T) {
 	must(t)(kader.Send("/rekap"))
 	list, _ = kader.Last()
 	forged := "q:ce:kbs-makassar-demo:" + nonceOf(list)
-	if got := reportsForge(t, kader, forged); !strings.HasPrefix(got, "Menu utama") {
+	if got := forge(t, kader, forged); !strings.HasPrefix(got, "Menu utama") {
 		t.Fatalf("rekap of an event outside the area: %q", got)
 	}
 	if n := len(kader.Messages()); n == 0 {
@@ -423,7 +422,7 @@ func TestE2ERekap(t *testing.T) {
 	res := e.srv.User(8102, "Warga")
 	consent(t, res)
 	must(t)(res.Send("/rekap"))
-	if got := reportsLast(t, res); got != reportsUnknown("/rekap") {
+	if got := lastText(t, res); got != unknownReply("/rekap") {
 		t.Fatalf("/rekap for a resident: %q", got)
 	}
 
@@ -527,20 +526,20 @@ func TestE2EPoster(t *testing.T) {
 	// A forged poster of an event outside the area does nothing.
 	must(t)(kader.Send("/qr"))
 	menu, _ = kader.Last()
-	if got := reportsForge(t, kader, "q:pe:kbs-makassar-demo:"+nonceOf(menu)); !strings.HasPrefix(got, "Menu utama") {
+	if got := forge(t, kader, "q:pe:kbs-makassar-demo:"+nonceOf(menu)); !strings.HasPrefix(got, "Menu utama") {
 		t.Fatalf("poster of an event outside the area: %q", got)
 	}
 
 	bidan := e.srv.User(9402, "Bidan")
 	reportsStaff(t, e, bidan, cadre.Bidan, areaBarat)
 	must(t)(bidan.Send("/qr"))
-	if txt := reportsLast(t, bidan); !strings.Contains(txt, "tidak dapat melakukan ini") {
+	if txt := lastText(t, bidan); !strings.Contains(txt, "tidak dapat melakukan ini") {
 		t.Fatalf("bidan poster: %q", txt)
 	}
 	res := e.srv.User(8103, "Warga")
 	consent(t, res)
 	must(t)(res.Send("/qr"))
-	if got := reportsLast(t, res); got != reportsUnknown("/qr") {
+	if got := lastText(t, res); got != unknownReply("/qr") {
 		t.Fatalf("/qr for a resident: %q", got)
 	}
 }
@@ -557,28 +556,4 @@ func readQR(t *testing.T, img image.Image) string {
 		t.Fatalf("decode QR: %v", err)
 	}
 	return r.GetText()
-}
-
-// reportsLast returns the plain text of the newest message the user sees.
-func reportsLast(t *testing.T, u *telegramtest.User) string {
-	t.Helper()
-	m, ok := u.Last()
-	if !ok {
-		t.Fatal("no message")
-	}
-	return m.Plain()
-}
-
-// reportsForge taps data on the user's newest message, as a forged button
-// would, and returns the newest message then.
-func reportsForge(t *testing.T, u *telegramtest.User, data string) string {
-	t.Helper()
-	m, _ := u.Last()
-	must(t)(u.TapData(m.ID, data))
-	return reportsLast(t, u)
-}
-
-// reportsUnknown is the answer to a command kbbot does not know.
-func reportsUnknown(cmd string) string {
-	return fmt.Sprintf("Perintah %s tidak saya kenal. Ketik /bantuan untuk melihat daftar perintah.", cmd)
 }

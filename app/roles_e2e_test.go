@@ -11,20 +11,10 @@ import (
 	"github.com/kbbot/kbbot/redisstore"
 )
 
-// rolesLast returns the plain text of the newest message the user sees.
-func rolesLast(t *testing.T, u *telegramtest.User) string {
-	t.Helper()
-	m, ok := u.Last()
-	if !ok {
-		t.Fatal("no message")
-	}
-	return m.Plain()
-}
-
 // rolesInviteCode reads the code of the invite link in the newest message.
 func rolesInviteCode(t *testing.T, u *telegramtest.User) string {
 	t.Helper()
-	txt := rolesLast(t, u)
+	txt := lastText(t, u)
 	i := strings.Index(txt, "?start=k-")
 	if i < 0 {
 		t.Fatalf("no invite link in %q", txt)
@@ -50,19 +40,7 @@ func rolesSeesButton(u *telegramtest.User, label string) bool {
 	return false
 }
 
-// forge taps data on the user's newest message, as a forged button would.
-func rolesForge(t *testing.T, u *telegramtest.User, data string) string {
-	t.Helper()
-	m, _ := u.Last()
-	must(t)(u.TapData(m.ID, data))
-	return rolesLast(t, u)
-}
-
 const rolesExpired = "Tombol ini sudah tidak berlaku. Silakan mulai lagi dari menu."
-
-func rolesUnknown(cmd string) string {
-	return "Perintah " + cmd + " tidak saya kenal. Ketik /bantuan untuk melihat daftar perintah."
-}
 
 // TestE2ERolesAccessControl runs the roles end to end through the fake
 // Telegram: an admin from configuration invites a PKB by deep link, the PKB
@@ -87,13 +65,13 @@ func TestE2ERolesAccessControl(t *testing.T) {
 	}
 	for _, cmd := range []string{"/kader", "/undang", "/tim", "/audit"} {
 		must(t)(res.Send(cmd))
-		if got := rolesLast(t, res); got != rolesUnknown(cmd) {
+		if got := lastText(t, res); got != unknownReply(cmd) {
 			t.Fatalf("%s for a resident: %q", cmd, got)
 		}
 	}
 	for _, d := range []string{"k:menu", "k:inv", "k:aud", "k:team", "k:r:kader:n1", "k:x:7:n1", "k:rmy:n1", "s:new", "q:ci", "q:rk", "q:qr"} {
 		// expired() sends the notice, then the menu.
-		if got := rolesForge(t, res, d); !strings.HasPrefix(got, "Menu utama") {
+		if got := forge(t, res, d); !strings.HasPrefix(got, "Menu utama") {
 			t.Fatalf("a resident's forged %q: %q", d, got)
 		}
 		msgs := res.Messages()
@@ -107,7 +85,7 @@ func TestE2ERolesAccessControl(t *testing.T) {
 	must(t)(admin.Send("/start"))
 	must(t)(admin.Tap("✅ Setuju"))
 	must(t)(admin.Tap("🧑‍⚕️ Menu kader"))
-	if txt := rolesLast(t, admin); !strings.Contains(txt, "Peran: Admin") || !strings.Contains(txt, "seluruh Indonesia") {
+	if txt := lastText(t, admin); !strings.Contains(txt, "Peran: Admin") || !strings.Contains(txt, "seluruh Indonesia") {
 		t.Fatalf("admin's staff menu: %q", txt)
 	}
 	must(t)(admin.Tap("✉️ Undang anggota"))
@@ -117,24 +95,24 @@ func TestE2ERolesAccessControl(t *testing.T) {
 	must(t)(admin.Tap("Seluruh kecamatan"))
 	must(t)(admin.Tap("3 hari"))
 	pkbCode := rolesInviteCode(t, admin)
-	if txt := rolesLast(t, admin); !strings.Contains(txt, "https://t.me/kbbot_test_bot?start=k-"+pkbCode) {
+	if txt := lastText(t, admin); !strings.Contains(txt, "https://t.me/kbbot_test_bot?start=k-"+pkbCode) {
 		t.Fatalf("the deep link names the bot: %q", txt)
 	}
 
 	// The PKB opens the link.
 	pkb := e.srv.User(9200, "Pak Budi")
 	must(t)(pkb.Send("/start k-" + pkbCode))
-	if txt := rolesLast(t, pkb); !strings.Contains(txt, "Anda kini terdaftar sebagai PKB/PLKB untuk Pekalongan Barat, Kota Pekalongan") {
+	if txt := lastText(t, pkb); !strings.Contains(txt, "Anda kini terdaftar sebagai PKB/PLKB untuk Pekalongan Barat, Kota Pekalongan") {
 		t.Fatalf("PKB joining: %q", txt)
 	}
 	// Once only: someone else with the same link is refused.
 	other := e.srv.User(9201, "Orang Lain")
 	must(t)(other.Send("/start k-" + pkbCode))
-	if txt := rolesLast(t, other); !strings.Contains(txt, "sudah pernah dipakai") {
+	if txt := lastText(t, other); !strings.Contains(txt, "sudah pernah dipakai") {
 		t.Fatalf("second use of a code: %q", txt)
 	}
 	must(t)(other.Send("/undang"))
-	if got := rolesLast(t, other); got != rolesUnknown("/undang") {
+	if got := lastText(t, other); got != unknownReply("/undang") {
 		t.Fatalf("a refused invitee sees staff commands: %q", got)
 	}
 
@@ -145,7 +123,7 @@ func TestE2ERolesAccessControl(t *testing.T) {
 		t.Fatal("a PKB is offered to invite a PKB")
 	}
 	must(t)(pkb.Tap("Kader KB"))
-	if txt := rolesLast(t, pkb); !strings.Contains(txt, "seluruh kecamatan Pekalongan Barat") {
+	if txt := lastText(t, pkb); !strings.Contains(txt, "seluruh kecamatan Pekalongan Barat") {
 		t.Fatalf("the PKB's invite goes straight to their own kecamatan: %q", txt)
 	}
 	for _, d := range []string{"k:kab:0:", "k:kec:2:", "k:r:pkb:"} {
@@ -167,25 +145,25 @@ func TestE2ERolesAccessControl(t *testing.T) {
 
 	kader := e.srv.User(9300, "Bu Wati")
 	must(t)(kader.Send("/kader " + kaderCode))
-	if txt := rolesLast(t, kader); !strings.Contains(txt, "Kader KB untuk Bendan Kergon, Pekalongan Barat, Kota Pekalongan") {
+	if txt := lastText(t, kader); !strings.Contains(txt, "Kader KB untuk Bendan Kergon, Pekalongan Barat, Kota Pekalongan") {
 		t.Fatalf("kader joining: %q", txt)
 	}
 	// A kader cannot invite, by command or by a forged button.
 	must(t)(kader.Send("/undang"))
-	if txt := rolesLast(t, kader); !strings.Contains(txt, "peran Anda (Kader KB) tidak dapat melakukan ini") {
+	if txt := lastText(t, kader); !strings.Contains(txt, "peran Anda (Kader KB) tidak dapat melakukan ini") {
 		t.Fatalf("/undang for a kader: %q", txt)
 	}
-	if got := rolesForge(t, kader, "k:inv"); !strings.Contains(got, "tidak dapat melakukan ini") {
+	if got := forge(t, kader, "k:inv"); !strings.Contains(got, "tidak dapat melakukan ini") {
 		t.Fatalf("k:inv for a kader: %q", got)
 	}
-	rolesForge(t, kader, "k:r:kader:n1")
+	forge(t, kader, "k:r:kader:n1")
 	if msgs := kader.Messages(); msgs[len(msgs)-2].Plain() != rolesExpired {
 		t.Fatal("a kader's forged role button was not refused")
 	}
 	// A kader books for residents without a phone from the staff menu.
 	must(t)(kader.Send("/kader"))
 	must(t)(kader.Tap("📝 Daftarkan warga"))
-	if txt := rolesLast(t, kader); !strings.Contains(txt, "Mendaftarkan warga tanpa HP") {
+	if txt := lastText(t, kader); !strings.Contains(txt, "Mendaftarkan warga tanpa HP") {
 		t.Fatalf("a kader with book_for booking for a resident: %q", txt)
 	}
 
@@ -200,7 +178,7 @@ func TestE2ERolesAccessControl(t *testing.T) {
 	e.clock.Set(testStart.Add(24*time.Hour + time.Second))
 	late := e.srv.User(9400, "Bidan Telat")
 	must(t)(late.Send("/kader " + lateCode))
-	if txt := rolesLast(t, late); !strings.Contains(txt, "sudah kedaluwarsa") {
+	if txt := lastText(t, late); !strings.Contains(txt, "sudah kedaluwarsa") {
 		t.Fatalf("expired invite: %q", txt)
 	}
 	if _, ok, _ := staff.Member(ctx, 9400); ok {
@@ -209,15 +187,15 @@ func TestE2ERolesAccessControl(t *testing.T) {
 
 	// The audit log: the admin reads it; the PKB and residents cannot.
 	must(t)(pkb.Send("/audit"))
-	if txt := rolesLast(t, pkb); !strings.Contains(txt, "tidak dapat melakukan ini") {
+	if txt := lastText(t, pkb); !strings.Contains(txt, "tidak dapat melakukan ini") {
 		t.Fatalf("/audit for a PKB: %q", txt)
 	}
 	must(t)(res.Send("/audit"))
-	if got := rolesLast(t, res); got != rolesUnknown("/audit") {
+	if got := lastText(t, res); got != unknownReply("/audit") {
 		t.Fatalf("/audit for a resident: %q", got)
 	}
 	must(t)(admin.Send("/audit"))
-	txt := rolesLast(t, admin)
+	txt := lastText(t, admin)
 	for _, want := range []string{
 		"9001 (Admin) · membuat undangan sebagai PKB/PLKB · Pekalongan Barat, Kota Pekalongan",
 		"9200 (PKB/PLKB) · bergabung dengan undangan dari 9001",
@@ -240,7 +218,7 @@ func TestE2ERolesAccessControl(t *testing.T) {
 		t.Fatal("/hapusdata left the staff membership")
 	}
 	must(t)(kader.Send("/kader"))
-	if got := rolesLast(t, kader); got != rolesUnknown("/kader") {
+	if got := lastText(t, kader); got != unknownReply("/kader") {
 		t.Fatalf("an erased member still sees staff commands: %q", got)
 	}
 	es, err := staff.AuditLog(ctx, cadre.Area{}, 1)

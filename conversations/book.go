@@ -190,13 +190,10 @@ func (st *step) bookCallback(args []string) {
 	}
 	// Everything else belongs to a running booking flow: the last argument
 	// is its nonce.
-	if st.s.Flow != flowBook || len(args) < 2 || args[len(args)-1] != st.s.Nonce {
+	arg, ok := st.flowArg(flowBook, args)
+	if !ok {
 		st.expired()
 		return
-	}
-	arg := ""
-	if len(args) == 3 {
-		arg = args[1]
 	}
 	c := st.catalog()
 	if c == nil {

@@ -229,12 +229,10 @@ func (st *step) broadcastCallback(args []string) {
 		return
 	}
 	// The rest belongs to a composition: its nonce is the last argument.
-	if st.s.Flow != flowBcast || len(args) < 2 || args[len(args)-1] != st.s.Nonce {
+	arg, ok = st.flowArg(flowBcast, args)
+	if !ok {
 		st.expired()
 		return
-	}
-	if len(args) == 2 {
-		arg = ""
 	}
 	switch op {
 	case bcArea:

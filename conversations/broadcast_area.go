@@ -158,13 +158,10 @@ func (st *step) areaCallback(op string, args []string) {
 		st.areaStart()
 		return
 	}
-	if st.s.Flow != flowArea || len(args) < 2 || args[len(args)-1] != st.s.Nonce || st.s.Consent != ConsentGiven {
+	arg, ok := st.flowArg(flowArea, args)
+	if !ok || st.s.Consent != ConsentGiven {
 		st.expired()
 		return
-	}
-	arg := ""
-	if len(args) == 3 {
-		arg = args[1]
 	}
 	switch op {
 	case arKab:

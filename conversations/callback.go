@@ -83,3 +83,17 @@ func data(action string, args ...string) string {
 	}
 	return action + ":" + strings.Join(args, ":")
 }
+
+// flowArg checks that a button belongs to the running flow: the flow is
+// flow and the button's last argument is the flow's nonce. It returns the
+// button's argument between operation and nonce ("" when there is none);
+// ok is false for a button of another or an earlier flow, or a forged one.
+func (st *step) flowArg(flow string, args []string) (arg string, ok bool) {
+	if st.s.Flow != flow || len(args) < 2 || args[len(args)-1] != st.s.Nonce {
+		return "", false
+	}
+	if len(args) == 3 {
+		arg = args[1]
+	}
+	return arg, true
+}

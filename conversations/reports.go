@@ -153,13 +153,10 @@ func (st *step) reportCallback(args []string) {
 	}
 	// Everything else belongs to a running report flow: the last argument
 	// is its nonce.
-	if st.s.Flow != flowReport || args[len(args)-1] != st.s.Nonce {
+	arg, ok := st.flowArg(flowReport, args)
+	if !ok {
 		st.expired()
 		return
-	}
-	arg := ""
-	if len(args) == 3 {
-		arg = args[1]
 	}
 	checking := st.s.Step == stepCIShow || st.s.Step == stepCIConfirm
 	switch {

@@ -273,13 +273,10 @@ func (st *step) roleCallback(args []string) {
 	}
 	// Everything else belongs to a running role flow: the last argument is
 	// its nonce.
-	if st.s.Flow != flowRole || args[len(args)-1] != st.s.Nonce {
+	arg, ok := st.flowArg(flowRole, args)
+	if !ok {
 		st.expired()
 		return
-	}
-	arg := ""
-	if len(args) == 3 {
-		arg = args[1]
 	}
 	inviting := strings.HasPrefix(st.s.Step, "inv_")
 	if inviting && !cadre.Can(m, cadre.ActInvite, m.Area) {
