@@ -213,12 +213,21 @@ type Commit struct {
 	Erase bool
 	// Replies are appended to the chat's outbox, to be sent in order.
 	Replies []Reply
+	// Record is the encoded resident record, written with the session;
+	// nil leaves it as it is. Erase deletes it with the session.
+	Record []byte
+	// RecordTTL is how long the record is kept without another write: the
+	// retention of a record with personal data, or a chat's idle expiry for
+	// one without. Zero keeps it without expiry.
+	RecordTTL time.Duration
 }
 
 // ChatState is what a conversation step reads before it runs.
 type ChatState struct {
 	// State is the encoded session; nil when there is none.
 	State []byte
+	// Record is the encoded resident record; nil when there is none.
+	Record []byte
 	// Seen reports that the update was handled before.
 	Seen bool
 	// Outbox holds replies of earlier steps not yet delivered, oldest first.

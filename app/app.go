@@ -140,7 +140,11 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		Reminders: a.Reminders,
 		IsCadre:   func(c kbbot.ChatID) bool { return cadres[c] },
 		OfferTTL:  cfg.OfferTTL,
-		Log:       a.log.With("comp", "flows"),
+		Notice: conversations.Notice{
+			Controller: cfg.ControllerName, Contact: cfg.ControllerContact,
+			BookingRetention: bookingRetention(cfg), RecordRetention: cfg.RecordRetention, SessionTTL: cfg.SessionTTL,
+		},
+		Log: a.log.With("comp", "flows"),
 	}
 	a.services.BotUsername = me.UserName
 	a.services.AreaLinks = redisstore.NewAreaLinks(a.rdb, keys)
@@ -156,7 +160,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	// /hapusdata erases bookings (freeing their places) and reminders
 	// before the session itself.
 	a.Dispatcher = conversations.NewDispatcher(engine, store, a.Sender, clock,
-		a.log.With("comp", "dispatcher"), conversations.DispatcherConfig{}, append([]conversations.Eraser{a.Bookings, a.Reminders}, a.erasers...)...)
+		a.log.With("comp", "dispatcher"), conversations.DispatcherConfig{SessionTTL: cfg.SessionTTL, RecordRetention: cfg.RecordRetention}, append([]conversations.Eraser{a.Bookings, a.Reminders}, a.erasers...)...)
 	a.poller = bot.NewPoller(a.Client, a.Dispatcher, me.UserName, a.log.With("comp", "poller"),
 		bot.PollerConfig{Timeout: cfg.PollTimeout, Workers: cfg.Workers})
 	a.Scheduler = scheduler.New(a.Reminders, a.Dispatcher, clock, a.log.With("comp", "scheduler"), scheduler.Config{Every: cfg.SweepEvery})
@@ -180,14 +184,8 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 // ExpireOffers passes on waitlist offers whose deadline passed and tells
 // the residents who got a place. The scheduler runs it periodically.
 func (a *App) ExpireOffers(ctx context.Context) error {
-	now := a.clock.Now()
-	offers, err := a.Bookings.ExpireOffers(ctx, now)
-	if err != nil {
-		return fmt.Errorf("expire offers: %w", err)
-	}
 	c, _ := a.catalog.get(ctx)
-	conversations.ScheduleOffers(ctx, a.services, c, offers, now)
-	return nil
+	return conversations.NotifyOffers(ctx, a.services, c, a.clock.Now())
 }
 
 // Import writes a catalog of facilities and events and refreshes the cache.
@@ -316,3 +314,7 @@ func randomNonce() string {
 	}
 	return string(b[:])
 }
+
+// bookingRetention is how long a booking keeps its personal fields after
+// its event.
+func bookingRetention(Config) time.Duration { return 90 * 24 * time.Hour }

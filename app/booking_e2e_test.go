@@ -383,7 +383,9 @@ func TestE2ERemindersStopAndErase(t *testing.T) {
 		t.Fatalf("/mulai must plan the booking's reminders again: %v", k)
 	}
 	must(t)(u.Block())
-	if k := pendingKinds(t, p, 8401); len(k) != 0 {
+	// The block rule: no reminder is left but the release of the booking
+	// at its cut-off, should the resident still block the bot then.
+	if k := pendingKinds(t, p, 8401); len(k) != 1 || !k[reminders.KindRelease] {
 		t.Fatalf("blocking left reminders: %v", k)
 	}
 	must(t)(u.Unblock())

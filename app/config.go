@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kbbot/kbbot/bot"
+	"github.com/kbbot/kbbot/conversations"
 	"github.com/kbbot/kbbot/redisstore"
 )
 
@@ -58,6 +59,15 @@ type Config struct {
 	// OfferTTL is how long a freed place is held for the first on the
 	// waitlist. KBBOT_OFFER_TTL; default 2h.
 	OfferTTL time.Duration
+	// ControllerName and ControllerContact name the data controller in the
+	// privacy notice (UU 27/2022): the Dinas or organisation running kbbot
+	// and how residents reach it. KBBOT_CONTROLLER_NAME,
+	// KBBOT_CONTROLLER_CONTACT; required by serve (chat uses demo values).
+	ControllerName, ControllerContact string
+	// RecordRetention is how long a resident record is kept without
+	// activity or a planned reminder. KBBOT_RECORD_RETENTION; default
+	// 17520h (2 years).
+	RecordRetention time.Duration
 	// SweepEvery is the time between reminder sweeps. KBBOT_SWEEP_EVERY;
 	// default 5s.
 	SweepEvery time.Duration
@@ -74,6 +84,7 @@ func DefaultConfig() Config {
 		LogLevel:         slog.LevelInfo,
 		ShutdownTimeout:  10 * time.Second,
 		OfferTTL:         2 * time.Hour,
+		RecordRetention:  conversations.DefaultRecordRetention,
 		SendRate:         30,
 		SendChatInterval: 1100 * time.Millisecond,
 		SweepEvery:       5 * time.Second,
@@ -110,6 +121,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	dur("KBBOT_POLL_TIMEOUT", &c.PollTimeout)
 	dur("KBBOT_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
 	dur("KBBOT_OFFER_TTL", &c.OfferTTL)
+	dur("KBBOT_RECORD_RETENTION", &c.RecordRetention)
+	str("KBBOT_CONTROLLER_NAME", &c.ControllerName)
+	str("KBBOT_CONTROLLER_CONTACT", &c.ControllerContact)
 	dur("KBBOT_SWEEP_EVERY", &c.SweepEvery)
 	dur("KBBOT_SEND_CHAT_INTERVAL", &c.SendChatInterval)
 	ids := func(name string, dst *[]int64) {
@@ -173,6 +187,12 @@ func (c Config) ValidateServe() error {
 	}
 	if c.RedisURL == "" {
 		errs = append(errs, errors.New("REDIS_URL is not set: e.g. redis://127.0.0.1:6379/0"))
+	}
+	if c.ControllerName == "" {
+		errs = append(errs, errors.New("KBBOT_CONTROLLER_NAME is not set: the privacy notice must name who is responsible for residents' data, e.g. \"Dinas PPKB Kota Pekalongan\""))
+	}
+	if c.ControllerContact == "" {
+		errs = append(errs, errors.New("KBBOT_CONTROLLER_CONTACT is not set: the privacy notice must say how residents reach the controller, e.g. an e-mail address or phone number"))
 	}
 	return errors.Join(errs...)
 }

@@ -61,6 +61,20 @@ func (e *env) session(t *testing.T, chat int64) map[string]any {
 	return s
 }
 
+// record reads the resident's stored record, or nil.
+func (e *env) record(t *testing.T, chat int64) map[string]any {
+	t.Helper()
+	raw, err := e.rdb.Get(context.Background(), redisstore.NewKeys(e.prefix).ChatRecord(chatID(chat))).Bytes()
+	if err != nil {
+		return nil
+	}
+	var s map[string]any
+	if err := json.Unmarshal(raw, &s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // TestE2EWalkthrough walks /start -> consent -> menu -> Bantuan -> /batal ->
 // /bahasa en -> /hapusdata against the fake Bot API and real Redis.
 func TestE2EWalkthrough(t *testing.T) {
@@ -77,7 +91,7 @@ func TestE2EWalkthrough(t *testing.T) {
 	if !strings.Contains(msgs[1].Plain(), "/hapusdata") || !strings.Contains(msgs[1].Plain(), "30 hari") {
 		t.Errorf("the consent question must say how long data is kept and how to delete it: %q", msgs[1].Plain())
 	}
-	if s := e.session(t, 7001); s["consent"] != nil {
+	if s := e.record(t, 7001); s["consent"] != nil || s["name"] != nil {
 		t.Fatalf("consent stored before it was given: %v", s)
 	}
 
@@ -87,7 +101,7 @@ func TestE2EWalkthrough(t *testing.T) {
 		!hasButton(consentMsg, "📅 Jadwal & daftar KB serentak") || !hasButton(consentMsg, "🎫 Pesanan saya") {
 		t.Fatalf("consent must turn into the main menu in place, got %+v", consentMsg)
 	}
-	if s := e.session(t, 7001); s["consent"] != "given" || s["consent_at"] == nil {
+	if s := e.record(t, 7001); s["consent"] != "given" || s["consent_at"] == nil {
 		t.Fatalf("consent not recorded with its time: %v", s)
 	}
 	if a := u.Answers(); len(a) != 1 {
@@ -117,6 +131,9 @@ func TestE2EWalkthrough(t *testing.T) {
 	if s := e.session(t, 7001); s != nil {
 		t.Fatalf("session still stored after /hapusdata: %v", s)
 	}
+	if r := e.record(t, 7001); r != nil {
+		t.Fatalf("resident record still stored after /hapusdata: %v", r)
+	}
 	keys, _ := e.rdb.Keys(context.Background(), e.prefix+"*7001*state*").Result()
 	if len(keys) != 0 {
 		t.Fatalf("keys left after /hapusdata: %v", keys)
@@ -145,7 +162,7 @@ func TestRestartResumesMidFlow(t *testing.T) {
 	if txt := lastText(t, u); !strings.Contains(txt, "tetap disimpan") {
 		t.Fatalf("after a restart the confirmation must still work, got %q", txt)
 	}
-	if s := e.session(t, 7002); s["consent"] != "given" {
+	if s := e.record(t, 7002); s["consent"] != "given" {
 		t.Fatalf("consent lost across the restart: %v", s)
 	}
 }
@@ -188,12 +205,12 @@ func TestBlockedResidentIsMarkedAndLeftAlone(t *testing.T) {
 	u := e.srv.User(7003, "Dewi")
 	must(t)(u.Send("/start"))
 	must(t)(u.Block())
-	if s := e.session(t, 7003); s["blocked"] != true {
+	if s := e.record(t, 7003); s["blocked"] != true {
 		t.Fatalf("my_chat_member kicked must mark the resident blocked: %v", s)
 	}
 	sends := e.srv.Calls("sendMessage")
 	must(t)(u.Unblock())
-	if s := e.session(t, 7003); s["blocked"] == true {
+	if s := e.record(t, 7003); s["blocked"] == true {
 		t.Fatalf("unblock must clear the mark: %v", s)
 	}
 	if e.srv.Calls("sendMessage") != sends {
@@ -202,7 +219,7 @@ func TestBlockedResidentIsMarkedAndLeftAlone(t *testing.T) {
 	// Telegram says 403 on a reply: marked blocked, nothing retried.
 	e.srv.FailNext("sendMessage", 403, 0, "Forbidden: bot was blocked by the user")
 	must(t)(u.Send("/menu"))
-	if s := e.session(t, 7003); s["blocked"] != true {
+	if s := e.record(t, 7003); s["blocked"] != true {
 		t.Fatalf("a 403 must mark the resident blocked: %v", s)
 	}
 	if out, _ := e.rdb.LLen(context.Background(), redisstore.NewKeys(e.prefix).ChatOutbox(7003)).Result(); out != 0 {

@@ -69,6 +69,7 @@ func newEnv(t testing.TB, opts ...telegramtest.Option) *env {
 	e := &env{t: t, srv: telegramtest.New(opts...), rdb: rdb, prefix: redistest.Prefix(t, rdb), clock: &testClock{t: testStart}}
 	e.cfg = app.DefaultConfig()
 	e.cfg.Token, e.cfg.APIURL = e.srv.Token(), e.srv.APIURL()
+	e.cfg.ControllerName, e.cfg.ControllerContact = "Dinas PPKB Kota Contoh", "ppkb@contoh.go.id"
 	e.cfg.RedisPrefix = e.prefix
 	e.cfg.PollTimeout = 2 * time.Second
 	// Tests sweep by hand (Scheduler.Sweep) with their clock.

@@ -173,8 +173,10 @@ func TestE2ECheckIn(t *testing.T) {
 	if err != nil || !ok || ci.By != 9201 || ci.Method != booking.IUD || ci.Category != booking.NewAcceptor || !ci.At.Equal(eventMorning) {
 		t.Fatalf("check-in record: %+v %v %v", ci, ok, err)
 	}
+	// The check-in reaches Sari's own chat, which plans the IUD's check-up.
+	sweep(t, p)
 	kinds := pendingKinds(t, p, 8101)
-	if !kinds[reminders.KindAftercare] || !kinds[reminders.KindCheckup] {
+	if !kinds[reminders.KindAftercare] || !kinds[reminders.KindCheckup] || kinds[reminders.KindCourseSet] {
 		t.Fatalf("check-in must plan the aftercare and IUD check-up reminders, got %v", kinds)
 	}
 	pending, _ := p.App.Reminders.Pending(ctx, 8101)

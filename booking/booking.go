@@ -185,6 +185,8 @@ type Offer struct {
 	Deadline   time.Time
 	// Expired is set when the deadline passed and the place went on.
 	Expired bool
+	// Holder is the store's name of the offer's holder, for AckOffers.
+	Holder string
 }
 
 // Place returns the offered place.

@@ -66,12 +66,15 @@ type Store interface {
 	// the deadline, ErrNotFound without an offer.
 	AcceptOffer(ctx context.Context, r Request) (Booking, error)
 	// ExpireOffers releases offers whose deadline passed at now, offers
-	// free places to the next in line, and returns every offer made since
-	// the last call (by any operation), so the caller can notify those
-	// residents; an internal retry after a lost reply returns the same
-	// offers. Run it periodically, and after Cancel or Change for a
+	// free places to the next in line, and returns every held offer whose
+	// notice was not yet acknowledged with AckOffers, so the caller can
+	// notify those residents (idempotently) and then acknowledge. A caller
+	// that fails in between leaves them for the next call: no offer is
+	// forgotten. Run it periodically, and after Cancel or Change for a
 	// prompt notice.
 	ExpireOffers(ctx context.Context, now time.Time) ([]Offer, error)
+	// AckOffers records that the residents of offers were notified.
+	AckOffers(ctx context.Context, offers []Offer) error
 	// EraseResident, for /hapusdata, cancels the resident's active
 	// bookings (freeing the places, moving the waitlist), leaves their
 	// waitlists and deletes every record of them; bookings they made as a

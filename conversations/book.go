@@ -13,6 +13,7 @@ import (
 	"github.com/kbbot/kbbot/booking"
 	"github.com/kbbot/kbbot/cadre"
 	"github.com/kbbot/kbbot/reminders"
+	"github.com/kbbot/kbbot/resident"
 )
 
 // The booking flow: find a site (near a shared location, by region, or by a
@@ -89,7 +90,7 @@ const maxNearest = 6
 // bookStart begins the booking flow, with a method already chosen when
 // coming from the education pages.
 func (st *step) bookStart(preset string) {
-	if st.s.Consent != ConsentGiven {
+	if !st.r.Consented() {
 		st.needConsent(nextBook + ":" + preset)
 		return
 	}
@@ -139,7 +140,7 @@ func (st *step) deepLink() bool {
 		return true
 	}
 	kind, id, ok := strings.Cut(p, "-")
-	if !ok || st.s.Consent != ConsentGiven {
+	if !ok || !st.r.Consented() {
 		return false
 	}
 	if kind != "e" && kind != "f" {
@@ -217,11 +218,11 @@ func (st *step) bookCallback(args []string) {
 	case bkSession:
 		st.chooseSession(c, arg)
 	case bkSame:
-		if st.s.Step != stepName || st.s.Name == "" {
+		if st.s.Step != stepName || st.r.Name == "" {
 			st.expired()
 			return
 		}
-		st.s.set(dName, st.s.Name)
+		st.s.set(dName, st.r.Name)
 		st.askPhone()
 	case bkSkip:
 		if st.s.Step != stepPhone {
@@ -289,7 +290,7 @@ func (st *step) bookNear(lat, lon float64) {
 
 func (st *step) km(v float64) string {
 	s := strconv.FormatFloat(v, 'f', 1, 64)
-	if st.s.Lang == "id" {
+	if st.lang() == "id" {
 		s = strings.Replace(s, ".", ",", 1)
 	}
 	return s
@@ -472,7 +473,7 @@ func (st *step) listMethods(c *booking.Catalog) {
 
 func (st *step) methodName(m booking.Method) string {
 	if meth, ok := st.e.lib.Method(string(m)); ok {
-		return meth.Name.In(st.s.Lang)
+		return meth.Name.In(st.lang())
 	}
 	return string(m)
 }
@@ -549,8 +550,8 @@ func (st *step) askName() {
 		return
 	}
 	var rows [][]kbbot.Button
-	if st.s.Name != "" {
-		rows = append(rows, []kbbot.Button{st.btnf("btn_same_name", data(cbBook, bkSame, st.s.Nonce), st.s.Name)})
+	if st.r.Name != "" {
+		rows = append(rows, []kbbot.Button{st.btnf("btn_same_name", data(cbBook, bkSame, st.s.Nonce), st.r.Name)})
 	}
 	st.show(st.t("book_ask_name"), append(rows, []kbbot.Button{st.btn("btn_menu", data(cbMenu))}))
 }
@@ -688,7 +689,7 @@ func (st *step) afterPhone(c *booking.Catalog) {
 		st.s.Step = stepScreen
 		st.s.set(dAnswers, "")
 		cl := st.e.lib.Checklist()
-		st.send(html.EscapeString(cl.Intro.In(st.s.Lang)), nil)
+		st.send(html.EscapeString(cl.Intro.In(st.lang())), nil)
 		st.askChecklist(0)
 	case booking.MOW, booking.MOP:
 		st.s.Step = stepPerm
@@ -710,7 +711,7 @@ func (st *step) afterPhone(c *booking.Catalog) {
 func (st *step) askChecklist(i int) {
 	cl := st.e.lib.Checklist()
 	q := cl.Questions[i]
-	st.show(st.t("checklist_progress", i+1, len(cl.Questions))+"\n\n"+html.EscapeString(q.Text.In(st.s.Lang)), [][]kbbot.Button{{
+	st.show(st.t("checklist_progress", i+1, len(cl.Questions))+"\n\n"+html.EscapeString(q.Text.In(st.lang())), [][]kbbot.Button{{
 		st.btn("btn_yes", data(cbBook, bkAnswer, "y", st.s.Nonce)),
 		st.btn("btn_no", data(cbBook, bkAnswer, "n", st.s.Nonce)),
 	}})
@@ -735,7 +736,7 @@ func (st *step) checklistAnswer(c *booking.Catalog, a string) {
 		st.askChecklist(len(answers))
 		return
 	}
-	st.show(html.EscapeString(cl.ResidentAck.In(st.s.Lang)), nil)
+	st.show(html.EscapeString(cl.ResidentAck.In(st.lang())), nil)
 	st.inPlace = false
 	st.confirmBooking(c)
 }
@@ -796,7 +797,7 @@ func (st *step) book(c *booking.Catalog) {
 	req := booking.Request{
 		EventID: sl.Event.ID, FacilityID: sl.Facility.ID, SessionID: sl.Session.ID,
 		Method: booking.Method(st.s.Data[dMethod]), Name: st.s.Data[dName], Phone: st.s.Data[dPhone],
-		ConsentAt: st.s.ConsentAt, Screening: st.screening(), IdempotencyKey: "flow:" + st.s.Nonce,
+		ConsentAt: st.r.ConsentAt, Screening: st.screening(), IdempotencyKey: "flow:" + st.s.Nonce,
 	}
 	if st.s.Data[dCadre] == "1" {
 		req.BookedBy, req.ConsentAt = st.ev.ChatID, st.now.UTC()
@@ -835,7 +836,8 @@ func (st *step) book(c *booking.Catalog) {
 		return
 	}
 	if req.Resident != 0 {
-		st.s.Name, st.s.Phone = req.Name, req.Phone
+		st.r.Name, st.r.Phone = req.Name, req.Phone
+		st.r.Log(resident.Entry{At: st.now, Kind: resident.EntryBooked, Code: b.Code, Method: string(b.Method)})
 	}
 	st.s.resetFlow()
 	st.toast(st.t("book_done_toast"))
@@ -888,12 +890,12 @@ func (st *step) bookingDetails(sl booking.Slot, b booking.Booking) string {
 // planBooking schedules the booking's reminders unless the resident
 // stopped them.
 func (st *step) planBooking(sl booking.Slot, b booking.Booking) {
-	if st.e.svc.Reminders == nil || st.s.RemindersOff {
+	if st.e.svc.Reminders == nil || st.r.RemindersOff {
 		return
 	}
 	items := st.keepWanted(reminders.PlanBooking(b.Resident, b.Code, sl.Session.Start, sl.Session.End, sl.Facility.Location, st.now))
 	if _, err := st.e.svc.Reminders.Schedule(st.ctx, items...); err != nil {
-		st.e.svc.Log.Error("schedule booking reminders", "error", err)
+		st.mustRetry("schedule booking reminders", err)
 	}
 }
 
@@ -901,7 +903,7 @@ func (st *step) planBooking(sl booking.Slot, b booking.Booking) {
 func (st *step) keepWanted(items []reminders.Item) []reminders.Item {
 	out := items[:0]
 	for _, it := range items {
-		if !contains(st.s.OffKinds, it.Kind) {
+		if !contains(st.r.OffKinds, it.Kind) {
 			out = append(out, it)
 		}
 	}

@@ -531,7 +531,7 @@ func (st *step) bcDraftArea() cadre.Area {
 // bcDraft is the broadcast being composed.
 func (st *step) bcDraft() broadcast.Broadcast {
 	return broadcast.Broadcast{
-		Author: st.ev.ChatID, Lang: string(st.s.Lang), Text: st.s.Data[dBcText], PhotoID: st.s.Data[dBcPhoto],
+		Author: st.ev.ChatID, Lang: st.r.Lang, Text: st.s.Data[dBcText], PhotoID: st.s.Data[dBcPhoto],
 		Audience: broadcast.Audience{Area: st.bcDraftArea(), Group: cadre.Group(st.s.Data[dBcGroup]), ExcludeEvent: st.s.Data[dBcEvent]},
 		Zone:     st.s.Data[dBcZone],
 	}
@@ -556,7 +556,7 @@ func (st *step) bcPreview(m cadre.Member) {
 	nonce := st.s.Nonce
 	st.inPlace = false
 	st.send(st.t("bc_preview_above"), nil)
-	sample := broadcastMessage(st.e.lib, b, string(st.s.Lang))
+	sample := broadcastMessage(st.e.lib, b, st.r.Lang)
 	sample.ChatID, sample.Priority = st.ev.ChatID, kbbot.PriorityReply
 	st.out = append(st.out, sample)
 	if n == 0 {

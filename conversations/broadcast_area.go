@@ -66,7 +66,7 @@ const maxPlaceButtons = 40
 // questions. Consent comes first.
 func (st *step) areaStart() {
 	st.s.resetFlow()
-	if st.s.Consent != ConsentGiven {
+	if !st.r.Consented() {
 		st.s.StartPayload = payloadArea
 		st.inPlace = false
 		st.send(st.t("wil_consent_needed"), nil)
@@ -110,7 +110,7 @@ func (st *step) areaDeepLink(p string) bool {
 	if !ok {
 		return false
 	}
-	if st.s.Consent != ConsentGiven {
+	if !st.r.Consented() {
 		st.s.resetFlow()
 		st.s.StartPayload = p
 		st.inPlace = false
@@ -159,7 +159,7 @@ func (st *step) areaCallback(op string, args []string) {
 		return
 	}
 	arg, ok := st.flowArg(flowArea, args)
-	if !ok || st.s.Consent != ConsentGiven {
+	if !ok || !st.r.Consented() {
 		st.expired()
 		return
 	}
@@ -380,7 +380,7 @@ func (st *step) areaSave(g cadre.Group) {
 			a.KampungKB = st.s.Data[dArKKB]
 		}
 	}
-	p := broadcast.Profile{Area: a, Group: g, Lang: string(st.s.Lang)}
+	p := broadcast.Profile{Area: a, Group: g, Lang: st.r.Lang}
 	err := store.SetProfile(st.ctx, st.ev.ChatID, p)
 	if errors.Is(err, broadcast.ErrInvalid) {
 		st.expired()
@@ -392,11 +392,13 @@ func (st *step) areaSave(g cadre.Group) {
 	}
 	// The opt-out marks follow the session: a resident who said /berhenti
 	// stays out of broadcasts; one who talks to us has not blocked us.
-	st.audienceStopped(st.s.RemindersOff)
-	st.audienceBlocked(false)
+	if !st.audienceStopped(st.r.RemindersOff) || !st.audienceBlocked(false) {
+		return
+	}
+	st.r.Area, st.r.Group = &a, g
 	st.s.resetFlow()
 	text := st.t("wil_saved", st.wilArea(a), st.wilGroup(g))
-	if st.s.RemindersOff {
+	if st.r.RemindersOff {
 		text += "\n\n" + st.t("wil_saved_but_stopped")
 	}
 	st.show(text, st.menuButton())
@@ -404,25 +406,30 @@ func (st *step) areaSave(g cadre.Group) {
 
 // audienceStopped keeps the broadcasts' opt-out index in step with
 // /berhenti and /mulai. Only residents who gave consent can be in an
-// audience, so nothing is stored for others.
-func (st *step) audienceStopped(stopped bool) {
-	if st.e.svc.Broadcasts == nil || st.s.Consent != ConsentGiven {
-		return
+// audience, so nothing is stored for others. The opt-out is a promise: on
+// a store failure the step is retried (false), never logged and forgotten.
+func (st *step) audienceStopped(stopped bool) bool {
+	if st.e.svc.Broadcasts == nil || !st.r.Consented() {
+		return true
 	}
 	if err := st.e.svc.Broadcasts.SetStopped(st.ctx, st.ev.ChatID, stopped); err != nil {
-		st.e.svc.Log.Error("broadcast opt-out", "error", err)
+		st.mustRetry("broadcast opt-out", err)
+		return false
 	}
+	return true
 }
 
 // audienceBlocked keeps the broadcasts' index of residents who blocked the
-// bot in step with the session.
-func (st *step) audienceBlocked(blocked bool) {
-	if st.e.svc.Broadcasts == nil || st.s.Consent != ConsentGiven {
-		return
+// bot in step with the record; false when the store failed (retried).
+func (st *step) audienceBlocked(blocked bool) bool {
+	if st.e.svc.Broadcasts == nil || !st.r.Consented() {
+		return true
 	}
 	if err := st.e.svc.Broadcasts.SetBlocked(st.ctx, st.ev.ChatID, blocked); err != nil {
-		st.e.svc.Log.Error("broadcast blocked mark", "error", err)
+		st.mustRetry("broadcast blocked mark", err)
+		return false
 	}
+	return true
 }
 
 // wilArea is an area for residents, escaped.

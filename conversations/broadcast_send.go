@@ -13,6 +13,7 @@ import (
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/broadcast"
 	"github.com/kbbot/kbbot/content"
+	"github.com/kbbot/kbbot/resident"
 )
 
 // BroadcastQueue is what the sending of broadcasts needs of the store
@@ -310,9 +311,7 @@ func textStep(lib *content.Library, lang string) *step {
 	if !ok {
 		l = content.ID
 	}
-	s := NewSession()
-	s.Lang = l
-	return &step{e: &Engine{lib: lib}, s: s}
+	return &step{e: &Engine{lib: lib}, s: NewSession(), r: resident.New(string(l))}
 }
 
 // broadcastMessage is a broadcast as a resident reading lang receives it

@@ -65,6 +65,9 @@ func parseCallback(data string) (callback, bool) {
 		cbRemind:    {1, 3},
 	}
 	n, known := want[cb.action]
+	if _, ok := flowNamed(cb.action); ok {
+		n, known = [2]int{1, 4}, true
+	}
 	if !known || len(cb.args) < n[0] || len(cb.args) > n[1] {
 		return callback{}, false
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kbbot/kbbot"
+	"github.com/kbbot/kbbot/resident"
 )
 
 // ChatStore keeps sessions, per-chat locks, handled update ids and
@@ -44,7 +45,17 @@ type DispatcherConfig struct {
 	LockWait time.Duration
 	// MaxRetryWait caps one wait for Telegram's retry_after (default 30 s).
 	MaxRetryWait time.Duration
+	// SessionTTL is the store's idle expiry of a session (default 30
+	// days); a resident record without personal data lives a day longer,
+	// so that a flow cut short by expiry can still be told.
+	SessionTTL time.Duration
+	// RecordRetention is how long a resident record with personal data is
+	// kept after its last activity or planned reminder (default 2 years).
+	RecordRetention time.Duration
 }
+
+// DefaultRecordRetention is the default of DispatcherConfig.RecordRetention.
+const DefaultRecordRetention = 2 * 365 * 24 * time.Hour
 
 // Dispatcher runs one Engine step per event with everything around it:
 // per-chat lock (in process and across processes), skip of redelivered
@@ -74,6 +85,12 @@ func NewDispatcher(e *Engine, store ChatStore, sender kbbot.Sender, clock kbbot.
 	}
 	if cfg.MaxRetryWait == 0 {
 		cfg.MaxRetryWait = 30 * time.Second
+	}
+	if cfg.SessionTTL == 0 {
+		cfg.SessionTTL = 30 * 24 * time.Hour
+	}
+	if cfg.RecordRetention == 0 {
+		cfg.RecordRetention = DefaultRecordRetention
 	}
 	return &Dispatcher{engine: e, store: store, sender: sender, clock: clock, erasers: erasers, log: log, cfg: cfg,
 		local: keyedMutex{m: map[kbbot.ChatID]*keyEntry{}}, sorry: map[kbbot.ChatID]time.Time{}}
@@ -114,18 +131,14 @@ func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 		d.finish(ctx, lease, delivered, cs, false)
 		return nil
 	}
-	sess, err := DecodeSession(cs.State)
-	if err != nil {
-		// A session we cannot read must not lock the resident out: start over.
-		d.log.Error("unreadable session, starting over", "error", err)
-		sess = NewSession()
-	}
-	if cs.State == nil {
+	sess, rec := d.decode(cs)
+	if rec == nil {
 		if l, ok := parseClientLang(ev.LanguageCode); ok {
-			sess.Lang = l
+			rec = resident.New(string(l))
 		}
 	}
-	res := d.engine.Step(ctx, sess, ev, d.clock.Now())
+	now := d.clock.Now()
+	res := d.engine.Step(ctx, sess, rec, ev, now)
 	if res.Retry {
 		d.finish(ctx, lease, delivered, cs, false)
 		return fmt.Errorf("handle update %d: a store is not reachable: %w", ev.UpdateID, kbbot.ErrUnavailable)
@@ -143,7 +156,7 @@ func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 				return fmt.Errorf("erase resident data: %w", err)
 			}
 		}
-	} else if c.State, err = res.Session.Encode(); err != nil {
+	} else if err = d.encode(&c, res, now); err != nil {
 		d.finish(ctx, lease, delivered, cs, false)
 		return err
 	}
@@ -153,7 +166,7 @@ func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 		d.apologize(ctx, ev, err)
 		return fmt.Errorf("commit update %d: %w", ev.UpdateID, err)
 	}
-	cs.State = c.State // what a later markBlocked builds on
+	cs.State, cs.Record = c.State, c.Record // what a later markBlocked builds on
 	more, _ := d.deliverAll(ctx, queued)
 	d.finish(ctx, lease, append(delivered, more...), cs, false)
 	return nil
@@ -269,19 +282,62 @@ func (d *Dispatcher) deliver(ctx context.Context, r kbbot.Reply) error {
 	}
 }
 
-// markBlocked records in the session that the resident blocked the bot.
+// markBlocked records on the resident record that the resident blocked
+// the bot, and applies the block rule (see block.go).
 func (d *Dispatcher) markBlocked(ctx context.Context, lease kbbot.Lease, cs kbbot.ChatState) error {
-	sess, err := DecodeSession(cs.State)
-	if err != nil {
-		sess = NewSession()
+	sess, rec := d.decode(cs)
+	now := d.clock.Now()
+	res := d.engine.Step(ctx, sess, rec, kbbot.Event{Kind: kbbot.EventBlocked, ChatID: lease.Chat}, now)
+	if res.Retry {
+		return fmt.Errorf("mark blocked: a store is not reachable: %w", kbbot.ErrUnavailable)
 	}
-	res := d.engine.Step(ctx, sess, kbbot.Event{Kind: kbbot.EventBlocked, ChatID: lease.Chat}, d.clock.Now())
-	state, err := res.Session.Encode()
-	if err != nil {
+	var c kbbot.Commit
+	if err := d.encode(&c, res, now); err != nil {
 		return err
 	}
-	_, err = d.store.Commit(ctx, lease, kbbot.Commit{State: state})
+	_, err := d.store.Commit(ctx, lease, c)
 	return err
+}
+
+// decode reads the session and the resident record of a chat. A session
+// of the version-1 encoding yields the record it implies when the chat has
+// none yet: that is the lazy, idempotent migration of residents whose
+// durable data lived in the session. An unreadable session starts over; an
+// unreadable record is kept aside in the logs and treated as none only
+// when there is nothing better (never overwritten silently: see encode).
+func (d *Dispatcher) decode(cs kbbot.ChatState) (*Session, *resident.Record) {
+	sess, legacy, err := DecodeSession(cs.State)
+	if err != nil {
+		// A session we cannot read must not lock the resident out: start over.
+		d.log.Error("unreadable session, starting over", "error", err)
+		sess = NewSession()
+	}
+	rec, err := resident.Decode(cs.Record)
+	if err != nil {
+		d.log.Error("unreadable resident record", "error", err)
+	}
+	if rec == nil && legacy != nil {
+		rec = legacy
+	}
+	return sess, rec
+}
+
+// encode fills c with the step's session and record, and the record's
+// lifetime: the retention of a record with personal data, extended to the
+// last planned course reminder; a chat's life for one without.
+func (d *Dispatcher) encode(c *kbbot.Commit, res Result, now time.Time) error {
+	var err error
+	if c.State, err = res.Session.Encode(); err != nil {
+		return err
+	}
+	if res.Record == nil {
+		return nil
+	}
+	if c.Record, err = res.Record.Encode(); err != nil {
+		return err
+	}
+	c.RecordTTL = RecordTTL(res.Record, now, d.cfg.SessionTTL, d.cfg.RecordRetention)
+	return nil
 }
 
 // FlushPending delivers every outbox left non-empty, e.g. by a crash or a

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/content"
+	"github.com/kbbot/kbbot/resident"
 )
 
 // Flows a resident can be in.
@@ -16,6 +17,12 @@ const (
 	flowConsent = "consent" // welcome and consent
 	flowErase   = "erase"   // /hapusdata confirmation
 )
+
+// NoticeVersion is the version of the privacy notice (content keys
+// consent_ask and privacy_full). Bump it with every change of the notice:
+// residents who agreed to an older one are asked again. notice_test.go
+// fails when the notice text changes without a bump.
+const NoticeVersion = 2
 
 // groupNoteEvery is how often a group is told, at most, to chat privately.
 const groupNoteEvery = time.Hour
@@ -45,6 +52,8 @@ func NewEngine(lib *content.Library, nonce func() string, svc Services) *Engine 
 type Result struct {
 	// Session is the session to store; nil when Erase is set.
 	Session *Session
+	// Record is the resident record to store; nil when Erase is set.
+	Record *resident.Record
 	// Replies are sent in order.
 	Replies []kbbot.Reply
 	// Erase asks to delete everything held about the resident.
@@ -59,6 +68,7 @@ type step struct {
 	ctx      context.Context
 	e        *Engine
 	s        *Session
+	r        *resident.Record
 	ev       kbbot.Event
 	now      time.Time
 	out      []kbbot.Reply
@@ -69,13 +79,21 @@ type step struct {
 	retry    bool // a store failed: the event must come again
 }
 
-// Step handles one event. It never fails: anything unexpected, a store that
-// cannot be reached included, gets a clear answer and the menu.
-func (e *Engine) Step(ctx context.Context, s *Session, ev kbbot.Event, now time.Time) Result {
+// Step handles one event of a chat whose dialog stands at s and whose
+// resident has record r (nil for a resident never seen). It never fails:
+// anything unexpected, a store that cannot be reached included, gets a
+// clear answer and the menu.
+func (e *Engine) Step(ctx context.Context, s *Session, r *resident.Record, ev kbbot.Event, now time.Time) Result {
 	if s == nil {
 		s = NewSession()
 	}
-	st := &step{ctx: ctx, e: e, s: s, ev: ev, now: now}
+	if r == nil {
+		r = resident.New(string(content.ID))
+	}
+	if _, ok := content.ParseLang(r.Lang); !ok {
+		r.Lang = string(content.ID)
+	}
+	st := &step{ctx: ctx, e: e, s: s, r: r, ev: ev, now: now}
 	st.handle()
 	if ev.Kind == kbbot.EventCallback && !st.answered {
 		st.toast("")
@@ -92,20 +110,19 @@ func (e *Engine) Step(ctx context.Context, s *Session, ev kbbot.Event, now time.
 	}
 	s.Version = SchemaVersion
 	s.UpdatedAt = now.UTC()
-	return Result{Session: s, Replies: replies}
+	r.Flow = s.Flow
+	r.UpdatedAt = now.UTC()
+	return Result{Session: s, Record: r, Replies: replies}
 }
 
 func (st *step) handle() {
 	ev := st.ev
 	switch ev.Kind {
 	case kbbot.EventBlocked:
-		st.s.Blocked = true
-		st.cancelReminders()
-		st.audienceBlocked(true) // broadcasts (broadcast_area.go)
+		st.blocked() // the block rule (block.go)
 		return
 	case kbbot.EventUnblocked:
-		st.s.Blocked = false
-		st.audienceBlocked(false) // broadcasts (broadcast_area.go)
+		st.unblocked()
 		return
 	case kbbot.EventGroup:
 		st.groupNote()
@@ -116,10 +133,45 @@ func (st *step) handle() {
 		return
 	}
 	// A message from a resident who had blocked the bot means they are back.
-	if st.s.Blocked {
-		st.audienceBlocked(false) // broadcasts (broadcast_area.go)
+	st.unblocked()
+	if st.retry {
+		return
 	}
-	st.s.Blocked = false
+	// A flow whose session expired is told in one line, then the menu
+	// (commands go on to what they ask).
+	if st.s.Flow == "" && st.r.Flow != "" && ev.Kind != kbbot.EventCommand {
+		st.r.Flow = ""
+		st.inPlace = false
+		st.toast(st.t("flow_expired"))
+		st.send(st.t("flow_expired"), nil)
+		st.menu()
+		return
+	}
+	if ev.Kind == kbbot.EventCommand && st.s.Flow == "" && st.r.Flow != "" {
+		st.r.Flow = ""
+		st.send(st.t("flow_expired"), nil)
+	}
+	// The plain words stop, berhenti and mulai act like the commands, in
+	// every step of every flow.
+	if ev.Kind == kbbot.EventText {
+		switch strings.ToLower(strings.TrimSpace(ev.Text)) {
+		case "stop", "berhenti":
+			st.stopReminders()
+			return
+		case "mulai":
+			st.resumeReminders()
+			return
+		}
+	}
+	// A resident who agreed to an older privacy notice is asked again
+	// before anything else; the commands of their rights always work.
+	if st.r.NeedsRenewal(NoticeVersion) && st.s.Flow != flowConsent && !rightsCommand(ev) {
+		st.inPlace = false
+		st.toast("")
+		st.send(st.t("consent_renew"), nil)
+		st.askConsent()
+		return
+	}
 	switch ev.Kind {
 	case kbbot.EventCommand:
 		st.command(ev.Command, strings.TrimSpace(ev.Args))
@@ -192,8 +244,13 @@ func (st *step) command(cmd, args string) {
 		st.s.resetFlow()
 		st.courseStart()
 	case "privasi", "privacy":
-		st.send(st.t("privacy_full"), [][]kbbot.Button{{st.btn("btn_menu", data(cbMenu))}})
+		st.send(st.notice("privacy_full"), [][]kbbot.Button{{st.btn("btn_menu", data(cbMenu))}})
 	default:
+		if f, ok := flowCommand(cmd); ok {
+			st.s.resetFlow()
+			f.Start(st, args)
+			return
+		}
 		if st.staffCommand(cmd, args) {
 			return
 		}
@@ -211,7 +268,7 @@ func (st *step) start(payload string) {
 		st.s.StartPayload = p
 	}
 	st.s.resetFlow()
-	if st.s.Consent == ConsentUnknown {
+	if st.r.Consent == ConsentUnknown {
 		st.send(st.t("welcome"), nil)
 		st.askConsent()
 		return
@@ -240,7 +297,7 @@ func sanitizePayload(p string) string {
 func (st *step) askConsent() {
 	st.s.Flow, st.s.Step, st.s.Nonce = flowConsent, "ask", st.e.nonce()
 	n := st.s.Nonce
-	st.send(st.t("consent_ask"), [][]kbbot.Button{
+	st.send(st.notice("consent_ask"), [][]kbbot.Button{
 		{st.btn("btn_consent_yes", data(cbConsent, "yes", n))},
 		{st.btn("btn_consent_no", data(cbConsent, "no", n))},
 		{st.btn("btn_privacy_full", data(cbConsent, "info", n))},
@@ -256,7 +313,7 @@ func (st *step) consent(args []string) {
 	}
 	switch choice {
 	case "yes":
-		st.s.Consent, st.s.ConsentAt = ConsentGiven, st.now.UTC()
+		st.r.Consent, st.r.ConsentAt, st.r.NoticeVersion = ConsentGiven, st.now.UTC(), NoticeVersion
 		next := st.s.Data[dNext]
 		st.s.resetFlow()
 		st.toast(st.t("consent_thanks_toast"))
@@ -282,11 +339,18 @@ func (st *step) consent(args []string) {
 		}
 		st.show(st.t("consent_given")+"\n\n"+st.t("menu_title"), st.menuButtons())
 	case "no":
-		st.s.Consent, st.s.ConsentAt = ConsentDeclined, st.now.UTC()
+		if st.r.Personal() {
+			// Saying no to a changed notice withdraws the consent given
+			// before: that is /hapusdata, confirmed first.
+			st.inPlace = false
+			st.askErase()
+			return
+		}
+		st.r.Consent, st.r.ConsentAt, st.r.NoticeVersion = ConsentDeclined, st.now.UTC(), NoticeVersion
 		st.s.resetFlow()
 		st.show(st.t("consent_declined")+"\n\n"+st.t("menu_title"), st.menuButtons())
 	case "info":
-		st.show(st.t("privacy_full"), [][]kbbot.Button{
+		st.show(st.notice("privacy_full"), [][]kbbot.Button{
 			{st.btn("btn_consent_yes", data(cbConsent, "yes", nonce))},
 			{st.btn("btn_consent_no", data(cbConsent, "no", nonce))},
 		})
@@ -307,7 +371,7 @@ func (st *step) menuButtons() [][]kbbot.Button {
 		{st.btn("menu_course", data(cbRemind, remCourse))},
 	}
 	// Residents who consented tell their area and group (broadcast_area.go).
-	if st.s.Consent == ConsentGiven && st.e.svc.Broadcasts != nil {
+	if st.r.Consented() && st.e.svc.Broadcasts != nil {
 		rows = append(rows, []kbbot.Button{st.btn("menu_area", data(cbBroadcast, arOpen))})
 	}
 	// Staff rows (roles.go): the cadre booking of the configured cadre
@@ -330,7 +394,7 @@ func (st *step) help() {
 // language switches at once with an argument, or offers the choice.
 func (st *step) language(arg string) {
 	if l, ok := content.ParseLang(strings.ToLower(arg)); ok {
-		st.s.Lang = l
+		st.r.Lang = string(l)
 		st.send(st.t("lang_set"), nil)
 		st.menu()
 		return
@@ -390,7 +454,7 @@ func (st *step) callback(raw string) {
 			st.expired()
 			return
 		}
-		st.s.Lang = l
+		st.r.Lang = string(l)
 		st.toast(st.t("lang_set"))
 		if st.s.Flow == flowConsent {
 			// Ask again, in the new language, in place of the old question.
@@ -402,7 +466,7 @@ func (st *step) callback(raw string) {
 	case cbErase:
 		st.erase(cb.args)
 	case cbPrivacy:
-		st.show(st.t("privacy_full"), st.menuButton())
+		st.show(st.notice("privacy_full"), st.menuButton())
 	case cbLearn:
 		st.learn(cb.args)
 	case cbBook:
@@ -413,7 +477,9 @@ func (st *step) callback(raw string) {
 		st.staffCallback(cb.action, cb.args)
 	case cbNoop:
 	default:
-		st.expired()
+		if !st.routeFlow(cb.action, cb.args) {
+			st.expired()
+		}
 	}
 }
 
@@ -465,6 +531,9 @@ func (st *step) text(t string) {
 	if st.staffText(t) {
 		return
 	}
+	if f, ok := flowNamed(st.s.Flow); ok && f.Text(st, t) {
+		return
+	}
 	switch st.s.Flow {
 	case flowBook:
 		if st.bookText(t) {
@@ -508,15 +577,26 @@ func (st *step) expired() {
 
 // Reply builders.
 
+// notice is the privacy notice key (consent_ask or privacy_full) filled
+// in with the controller and the retention periods of the configuration.
+func (st *step) notice(key string) string {
+	n := st.e.svc.Notice
+	return st.t(key, html.EscapeString(n.Controller), html.EscapeString(n.Contact),
+		int(n.BookingRetention.Hours()/24), int(n.RecordRetention.Hours()/24/30), int(n.SessionTTL.Hours()/24))
+}
+
+// lang is the resident's language.
+func (st *step) lang() content.Lang { return content.Lang(st.r.Lang) }
+
 func (st *step) t(key string, args ...any) string {
-	return st.e.lib.UI.T(st.s.Lang, key, args...)
+	return st.e.lib.UI.T(st.lang(), key, args...)
 }
 
 // other returns key in the language the resident is not using.
 func (st *step) other(key string) string { return st.e.lib.UI.T(st.otherLang(), key) }
 
 func (st *step) otherLang() content.Lang {
-	if st.s.Lang == content.EN {
+	if st.lang() == content.EN {
 		return content.ID
 	}
 	return content.EN
@@ -547,4 +627,18 @@ func (st *step) toast(text string) {
 	}
 	st.answered = true
 	st.answer = &kbbot.Reply{Kind: kbbot.ReplyAnswer, ChatID: st.ev.ChatID, CallbackID: st.ev.CallbackID, Text: text}
+}
+
+// rightsCommand reports whether ev is a command a resident uses to
+// exercise their rights, which works even before a changed privacy notice
+// is answered.
+func rightsCommand(ev kbbot.Event) bool {
+	if ev.Kind != kbbot.EventCommand {
+		return false
+	}
+	switch ev.Command {
+	case "hapusdata", "deletedata", "dataku", "mydata", "privasi", "privacy", "berhenti", "stop", "mulai", "resume", "bahasa", "language", "lang", "bantuan", "help":
+		return true
+	}
+	return false
 }

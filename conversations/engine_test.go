@@ -9,6 +9,7 @@ import (
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/content"
 	"github.com/kbbot/kbbot/conversations"
+	"github.com/kbbot/kbbot/resident"
 )
 
 var now = time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
@@ -17,8 +18,11 @@ func engine(t testing.TB) *conversations.Engine {
 	return conversations.NewEngine(library(t), func() string { return "n1" }, conversations.Services{})
 }
 
-func tap(e *conversations.Engine, s *conversations.Session, d string) conversations.Result {
-	return e.Step(context.Background(), s, kbbot.Event{Kind: kbbot.EventCallback, ChatID: 1, CallbackID: "q", Data: d, MessageID: 10}, now)
+// tap taps a button as a resident who gave consent and reads lang.
+func tap(e *conversations.Engine, s *conversations.Session, lang content.Lang, d string) conversations.Result {
+	r := resident.New(string(lang))
+	r.Consent, r.NoticeVersion = conversations.ConsentGiven, conversations.NoticeVersion
+	return e.Step(context.Background(), s, r, kbbot.Event{Kind: kbbot.EventCallback, ChatID: 1, CallbackID: "q", Data: d, MessageID: 10}, now)
 }
 
 // TestEveryEducationButtonLeadsSomewhere taps every button reachable from the
@@ -40,11 +44,10 @@ func TestEveryEducationButtonLeadsSomewhere(t *testing.T) {
 			}
 			seen[d] = true
 			s := conversations.NewSession()
-			s.Lang, s.Consent = lang, conversations.ConsentGiven
 			if strings.HasPrefix(d, "e:qa:") {
 				continue // quiz answers are walked by TestQuizFlow
 			}
-			res := tap(e, s, d)
+			res := tap(e, s, lang, d)
 			answers := 0
 			for _, r := range res.Replies {
 				if r.Kind == kbbot.ReplyAnswer {
@@ -104,7 +107,7 @@ func TestMethodPageOffersTheBidanNote(t *testing.T) {
 	for _, m := range library(t).Methods() {
 		for _, sec := range content.Sections {
 			s := conversations.NewSession()
-			res := tap(e, s, "e:m:"+m.Code+":"+sec)
+			res := tap(e, s, content.ID, "e:m:"+m.Code+":"+sec)
 			found := false
 			for _, r := range res.Replies {
 				for _, row := range r.Buttons {
@@ -128,10 +131,10 @@ func TestQuizFlow(t *testing.T) {
 	e := engine(t)
 	lib := library(t)
 	s := conversations.NewSession()
-	res := tap(e, s, "e:quiz")
+	res := tap(e, s, content.ID, "e:quiz")
 	s = res.Session
 	for i, q := range lib.Quiz() {
-		res = tap(e, s, "e:qa:n1:"+q.Options[0].Code)
+		res = tap(e, s, content.ID, "e:qa:n1:"+q.Options[0].Code)
 		s = res.Session
 		if i < len(lib.Quiz())-1 && s.Flow != "quiz" {
 			t.Fatalf("quiz ended after question %d", i+1)
@@ -157,7 +160,7 @@ func TestQuizFlow(t *testing.T) {
 	if len(s.Data) != 0 {
 		t.Fatalf("quiz answers kept after the quiz: %v", s.Data)
 	}
-	res = tap(e, s, "e:qa:n1:"+lib.Quiz()[0].Options[0].Code)
+	res = tap(e, s, content.ID, "e:qa:n1:"+lib.Quiz()[0].Options[0].Code)
 	if !strings.Contains(res.Replies[len(res.Replies)-2].Text, lib.UI.T(content.ID, "button_expired")) {
 		t.Fatalf("an answer button of a finished quiz must be expired: %+v", res.Replies)
 	}
@@ -170,7 +173,7 @@ func TestFreeTextSearches(t *testing.T) {
 	e := engine(t)
 	lib := library(t)
 	ask := func(q string) conversations.Result {
-		return e.Step(context.Background(), conversations.NewSession(), kbbot.Event{Kind: kbbot.EventText, ChatID: 1, Text: q}, now)
+		return e.Step(context.Background(), conversations.NewSession(), nil, kbbot.Event{Kind: kbbot.EventText, ChatID: 1, Text: q}, now)
 	}
 	res := ask("spiral bisa pindah ke jantung?")
 	if len(res.Replies) == 0 || !strings.Contains(strings.ToLower(res.Replies[0].Text), "jantung") {

@@ -41,9 +41,9 @@ func (st *step) learnMenu() {
 	var rows [][]kbbot.Button
 	methods := lib.Methods()
 	for i := 0; i < len(methods); i += 2 {
-		row := []kbbot.Button{{Label: methods[i].Name.In(st.s.Lang), Data: data(cbLearn, learnMethod, methods[i].Code)}}
+		row := []kbbot.Button{{Label: methods[i].Name.In(st.lang()), Data: data(cbLearn, learnMethod, methods[i].Code)}}
 		if i+1 < len(methods) {
-			row = append(row, kbbot.Button{Label: methods[i+1].Name.In(st.s.Lang), Data: data(cbLearn, learnMethod, methods[i+1].Code)})
+			row = append(row, kbbot.Button{Label: methods[i+1].Name.In(st.lang()), Data: data(cbLearn, learnMethod, methods[i+1].Code)})
 		}
 		rows = append(rows, row)
 	}
@@ -52,7 +52,7 @@ func (st *step) learnMenu() {
 		[]kbbot.Button{st.pageButton(content.PageCompare, data(cbLearn, learnCompare)), st.pageButton(content.PageMyths, data(cbLearn, learnMyths))},
 	)
 	for _, tp := range lib.Topics() {
-		rows = append(rows, []kbbot.Button{{Label: tp.Title.In(st.s.Lang), Data: data(cbLearn, learnTopic, tp.ID)}})
+		rows = append(rows, []kbbot.Button{{Label: tp.Title.In(st.lang()), Data: data(cbLearn, learnTopic, tp.ID)}})
 	}
 	rows = append(rows, []kbbot.Button{st.btn("btn_sources", data(cbLearn, learnSources)), st.btn("btn_menu", data(cbMenu))})
 	st.show(st.t("learn_title"), rows)
@@ -63,12 +63,12 @@ func (st *step) pageButton(id, d string) kbbot.Button {
 	if err != nil {
 		return kbbot.Button{Label: id, Data: d}
 	}
-	return kbbot.Button{Label: title.In(st.s.Lang), Data: d}
+	return kbbot.Button{Label: title.In(st.lang()), Data: d}
 }
 
 // learn routes the education buttons. Unknown ids are expired buttons.
 func (st *step) learn(args []string) {
-	lib, lang := st.e.lib, st.s.Lang
+	lib, lang := st.e.lib, st.lang()
 	if args[0] != learnAnswer && st.s.Flow == flowQuiz {
 		st.s.resetFlow()
 	}
@@ -160,7 +160,7 @@ func (st *step) learn(args []string) {
 // methodPage shows one section of a method, with buttons to the other
 // sections, the "bidan decides" note, booking and the menu.
 func (st *step) methodPage(code, section string) {
-	lib, lang := st.e.lib, st.s.Lang
+	lib, lang := st.e.lib, st.lang()
 	page, err := lib.MethodSection(code, section, lang)
 	if err != nil {
 		st.expired()
@@ -186,7 +186,7 @@ func (st *step) methodPage(code, section string) {
 }
 
 func (st *step) topicPage(id string) {
-	lib, lang := st.e.lib, st.s.Lang
+	lib, lang := st.e.lib, st.lang()
 	page, err := lib.TopicPage(id, lang)
 	if err != nil {
 		st.expired()
@@ -228,11 +228,11 @@ func (st *step) askQuiz(i int) {
 	q := qs[i]
 	var rows [][]kbbot.Button
 	for _, o := range q.Options {
-		rows = append(rows, []kbbot.Button{{Label: o.Text.In(st.s.Lang), Data: data(cbLearn, learnAnswer, st.s.Nonce, o.Code)}})
+		rows = append(rows, []kbbot.Button{{Label: o.Text.In(st.lang()), Data: data(cbLearn, learnAnswer, st.s.Nonce, o.Code)}})
 	}
 	rows = append(rows, []kbbot.Button{st.btn("btn_quiz_stop", data(cbLearn, learnMenu))})
 	head := st.t("quiz_progress", i+1, len(qs))
-	st.show(head+"\n\n"+html.EscapeString(q.Text.In(st.s.Lang)), rows)
+	st.show(head+"\n\n"+html.EscapeString(q.Text.In(st.lang())), rows)
 }
 
 func (st *step) answerQuiz(nonce, opt string) {
@@ -265,12 +265,12 @@ func (st *step) answerQuiz(nonce, opt string) {
 	var rows [][]kbbot.Button
 	for _, r := range recs {
 		rows = append(rows, []kbbot.Button{
-			{Label: r.Name.In(st.s.Lang), Data: data(cbLearn, learnMethod, r.Method)},
+			{Label: r.Name.In(st.lang()), Data: data(cbLearn, learnMethod, r.Method)},
 			st.btnf("btn_book_short", data(cbLearn, learnBook, r.Method)),
 		})
 	}
 	rows = append(rows, []kbbot.Button{st.btn("btn_bidan_note", data(cbLearn, learnTopic, content.NoteTopicID))})
-	st.show(st.e.lib.RecommendationPage(recs, st.s.Lang), append(rows, st.backToLearn()...))
+	st.show(st.e.lib.RecommendationPage(recs, st.lang()), append(rows, st.backToLearn()...))
 }
 
 // bookMethod starts booking for a method chosen from education.
@@ -283,7 +283,7 @@ func (st *step) bookMethod(code string) {
 // with no good match gets the topic menu and how to reach a health worker;
 // the bot never invents an answer.
 func (st *step) search(q string) {
-	lib, lang := st.e.lib, st.s.Lang
+	lib, lang := st.e.lib, st.lang()
 	hits := lib.Search(q, lang)
 	if len(hits) == 0 {
 		st.send(lib.NoMatchPage(lang), nil)

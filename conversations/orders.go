@@ -3,6 +3,7 @@ package conversations
 import (
 	"context"
 	"errors"
+	"fmt"
 	"html"
 	"strconv"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/booking"
 	"github.com/kbbot/kbbot/reminders"
+	"github.com/kbbot/kbbot/resident"
 )
 
 // "Pesanan saya": a resident's bookings and waitlist places.
@@ -37,7 +39,7 @@ const (
 const flowOffer = "offer"
 
 func (st *step) orders() {
-	if st.s.Consent != ConsentGiven && !st.isCadre() {
+	if !st.r.Consented() && !st.isCadre() {
 		st.needConsent(nextOrders)
 		return
 	}
@@ -181,10 +183,16 @@ func (st *step) cancelBooking(c *booking.Catalog, b booking.Booking) {
 	}
 	if st.e.svc.Reminders != nil {
 		if _, err := st.e.svc.Reminders.CancelRef(st.ctx, b.Code); err != nil {
-			st.e.svc.Log.Error("cancel booking reminders", "error", err)
+			st.mustRetry("cancel booking reminders", err)
+			return
 		}
 	}
-	st.notifyOffers()
+	if b.Resident == st.ev.ChatID {
+		st.r.Log(resident.Entry{At: st.now, Kind: resident.EntryCancelled, Code: b.Code, Method: string(b.Method)})
+	}
+	if !st.notifyOffers() {
+		return
+	}
 	st.toast(st.t("cancel_done_toast"))
 	st.show(st.t("cancel_done", html.EscapeString(b.Code)), [][]kbbot.Button{
 		{st.btn("btn_book_new", data(cbBook, bkStart))},
@@ -193,15 +201,33 @@ func (st *step) cancelBooking(c *booking.Catalog, b booking.Booking) {
 }
 
 // notifyOffers hands new waitlist offers to the reminder queue, which
-// tells those residents (other chats) within seconds.
-func (st *step) notifyOffers() {
-	offers, err := st.e.svc.Bookings.ExpireOffers(st.ctx, st.now)
-	if err != nil {
-		st.e.svc.Log.Error("expire offers", "error", err)
-		return
-	}
+// tells those residents (other chats) within seconds, then acknowledges
+// them. False means a store failed: the step is retried and the same
+// offers are handed out again.
+func (st *step) notifyOffers() bool {
 	c, _ := st.e.svc.Catalog(st.ctx)
-	ScheduleOffers(st.ctx, st.e.svc, c, offers, st.now)
+	if err := NotifyOffers(st.ctx, st.e.svc, c, st.now); err != nil {
+		st.mustRetry("notify offers", err)
+		return false
+	}
+	return true
+}
+
+// NotifyOffers passes on overdue waitlist offers, schedules a notice for
+// each held offer not yet acknowledged (ScheduleOffers) and acknowledges
+// them. It is safe to repeat: a failure leaves the offers for the next call.
+func NotifyOffers(ctx context.Context, svc Services, c *booking.Catalog, now time.Time) error {
+	offers, err := svc.Bookings.ExpireOffers(ctx, now)
+	if err != nil {
+		return fmt.Errorf("expire offers: %w", err)
+	}
+	if err := ScheduleOffers(ctx, svc, c, offers, now); err != nil {
+		return err
+	}
+	if err := svc.Bookings.AckOffers(ctx, offers); err != nil {
+		return fmt.Errorf("acknowledge offers: %w", err)
+	}
+	return nil
 }
 
 // changeStart lets the resident move a booking to another session or
@@ -284,10 +310,13 @@ func (st *step) doChange(c *booking.Catalog) {
 	st.s.resetFlow()
 	if st.e.svc.Reminders != nil {
 		if _, err := st.e.svc.Reminders.CancelRef(st.ctx, code); err != nil {
-			st.e.svc.Log.Error("cancel old reminders", "error", err)
+			st.mustRetry("cancel old reminders", err)
+			return
 		}
 	}
-	st.notifyOffers()
+	if !st.notifyOffers() {
+		return
+	}
 	st.toast(st.t("change_done_toast"))
 	st.show(st.t("change_done"), nil)
 	st.inPlace = false
@@ -369,10 +398,12 @@ func (st *step) offerAnswer(op, nonce string) {
 }
 
 // ScheduleOffers turns waitlist offers into "offer" reminders due now, so
-// that the scheduler tells each resident in their own chat, once.
-func ScheduleOffers(ctx context.Context, svc Services, c *booking.Catalog, offers []booking.Offer, now time.Time) {
+// that the scheduler tells each resident in their own chat, once. The
+// reminder ids are deterministic: scheduling the same offers again is a
+// no-op.
+func ScheduleOffers(ctx context.Context, svc Services, c *booking.Catalog, offers []booking.Offer, now time.Time) error {
 	if svc.Reminders == nil {
-		return
+		return nil
 	}
 	var items []reminders.Item
 	for _, o := range offers {
@@ -392,9 +423,10 @@ func ScheduleOffers(ctx context.Context, svc Services, c *booking.Catalog, offer
 		})
 	}
 	if len(items) == 0 {
-		return
+		return nil
 	}
-	if _, err := svc.Reminders.Schedule(ctx, items...); err != nil && svc.Log != nil {
-		svc.Log.Error("schedule offer notices", "error", err)
+	if _, err := svc.Reminders.Schedule(ctx, items...); err != nil {
+		return fmt.Errorf("schedule offer notices: %w", err)
 	}
+	return nil
 }

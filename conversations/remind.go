@@ -11,6 +11,7 @@ import (
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/booking"
 	"github.com/kbbot/kbbot/reminders"
+	"github.com/kbbot/kbbot/resident"
 )
 
 // Reminder buttons and the "Pengingat KB saya" flow:
@@ -50,14 +51,27 @@ var zones = []struct{ Label, Name string }{
 // reminder no longer applies (booking cancelled, kind stopped, /berhenti,
 // blocked); the scheduler never composes text itself.
 func (st *step) reminder(r *kbbot.Reminder) {
-	if r == nil || st.s.Blocked {
+	if r == nil {
+		return
+	}
+	// Consent and choices are read from the resident record, which
+	// outlives the chat session.
+	switch r.Kind {
+	case reminders.KindRelease:
+		st.release(r.Ref)
+		return
+	case reminders.KindCourseSet:
+		st.courseFromCheckin(r.Ref)
+		return
+	}
+	if st.r.Blocked {
 		return
 	}
 	if r.Kind == reminders.KindOffer {
 		st.offerReminder(r.Ref)
 		return
 	}
-	if st.s.RemindersOff || contains(st.s.OffKinds, r.Kind) || st.s.Consent != ConsentGiven {
+	if st.r.StopKind(r.Kind) || !st.r.Consented() {
 		return
 	}
 	off := []kbbot.Button{st.btn("btn_reminder_off", data(cbRemind, remOff, r.Kind))}
@@ -65,7 +79,7 @@ func (st *step) reminder(r *kbbot.Reminder) {
 	case reminders.KindH1, reminders.KindH0, reminders.KindFollowup, reminders.KindAftercare:
 		st.bookingReminder(r, off)
 	case reminders.KindSuntik3, reminders.KindSuntik1, reminders.KindPil, reminders.KindCheckup, reminders.KindImplanEnd:
-		course, ok := courseOf(r.Ref, st.s.Course)
+		course, ok := st.courseOf(r.Ref)
 		if !ok {
 			return
 		}
@@ -80,12 +94,18 @@ func (st *step) reminder(r *kbbot.Reminder) {
 	}
 }
 
-// courseOf tells which method course a reminder is about: the one the
-// resident told us, or else the one its ref names ("<method>-<chat>-<date>",
-// reminders.CourseRef), as for a course started at a check-in.
-func courseOf(ref string, told *Course) (Course, bool) {
-	if told != nil {
-		return *told, true
+// courseOf tells which method course a reminder is about: the resident's
+// current course when the reminder's ref names it. A reminder of an
+// earlier course (replaced since, e.g. by a check-in) is stale: ok is
+// false. Only a resident whose record has no course yet (items planned
+// before the record existed) gets the course the ref names
+// ("<method>-<chat>-<date>", reminders.CourseRef).
+func (st *step) courseOf(ref string) (Course, bool) {
+	if cur := st.r.Course(); cur != nil {
+		if reminders.CourseRef(st.ev.ChatID, cur.Method, cur.GivenAt, loadZone(cur.Zone)) != ref {
+			return Course{}, false
+		}
+		return *cur, true
 	}
 	parts := strings.Split(ref, "-")
 	if len(parts) < 3 {
@@ -151,8 +171,22 @@ func (st *step) bookingReminder(r *kbbot.Reminder, off []kbbot.Button) {
 			off,
 		})
 	case reminders.KindAftercare:
-		st.send(st.t("rem_aftercare", st.methodName(b.Method)), [][]kbbot.Button{
-			{st.btn("btn_learn_more", data(cbLearn, learnMethod, string(b.Method), "efek"))},
+		// Aftercare is per method: what is common and what is a danger
+		// sign differ (no "irregular bleeding" for a vasectomy).
+		// The method is the one given at the check-in, which may differ
+		// from the one booked.
+		method := b.Method
+		if st.e.svc.Reports != nil {
+			if _, ci, ok, err := st.e.svc.Reports.CheckInOf(st.ctx, b.Code); err == nil && ok && ci.Method.Valid() {
+				method = ci.Method
+			}
+		}
+		key := "rem_aftercare"
+		if k := key + "_" + string(method); st.e.lib.UI.Has(k) {
+			key = k
+		}
+		st.send(st.t(key, st.methodName(method)), [][]kbbot.Button{
+			{st.btn("btn_learn_more", data(cbLearn, learnMethod, string(method), "efek"))},
 			{st.btn("btn_bidan_note", data(cbLearn, learnTopic, "bidan"))},
 			off,
 		})
@@ -195,12 +229,13 @@ func (st *step) remindCallback(args []string) {
 			st.expired()
 			return
 		}
-		if !contains(st.s.OffKinds, arg) {
-			st.s.OffKinds = append(st.s.OffKinds, arg)
+		if !contains(st.r.OffKinds, arg) {
+			st.r.OffKinds = append(st.r.OffKinds, arg)
 		}
 		if st.e.svc.Reminders != nil {
 			if _, err := st.e.svc.Reminders.CancelResident(st.ctx, st.ev.ChatID, arg); err != nil {
-				st.e.svc.Log.Error("cancel reminders of a kind", "error", err)
+				st.mustRetry("cancel reminders of a kind", err)
+				return
 			}
 		}
 		st.toast(st.t("reminder_off_toast"))
@@ -239,54 +274,53 @@ func (st *step) remindCallback(args []string) {
 	}
 }
 
-// stopReminders is /berhenti: no reminder of any kind until /mulai.
+// stopReminders is /berhenti (or the plain word stop or berhenti): no
+// reminder and no cadre announcement until /mulai. Then the stop-reason
+// flow (stopreason.go) asks, optionally, why.
 func (st *step) stopReminders() {
-	st.s.RemindersOff = true
-	st.cancelReminders()
-	st.audienceStopped(true) // no broadcasts either (broadcast_area.go)
-	st.send(st.t("reminders_stopped"), st.menuButton())
+	st.r.RemindersOff = true
+	st.r.StoppedAt = st.now.UTC()
+	if st.r.StopReason == "" {
+		st.r.StopReason = resident.StopUnspecified
+	}
+	if !st.cancelReminders() || !st.audienceStopped(true) {
+		return
+	}
+	st.s.resetFlow()
+	st.send(st.t("reminders_stopped"), nil)
+	st.askStopReason()
 }
 
-func (st *step) cancelReminders() {
-	if st.e.svc.Reminders == nil {
+// resumeReminders is /mulai (or the plain word mulai): every kind again,
+// planned anew from the active bookings and the method course.
+func (st *step) resumeReminders() {
+	st.r.RemindersOff, st.r.OffKinds, st.r.StopReason, st.r.StoppedAt = false, nil, "", time.Time{}
+	if !st.audienceStopped(false) {
 		return
+	}
+	if st.r.Consented() && !st.replanAll() {
+		return
+	}
+	st.send(st.t("reminders_resumed"), st.menuButton())
+}
+
+// cancelReminders cancels every pending reminder of the resident; false
+// when the store failed (the step is then retried).
+func (st *step) cancelReminders() bool {
+	if st.e.svc.Reminders == nil {
+		return true
 	}
 	if _, err := st.e.svc.Reminders.CancelResident(st.ctx, st.ev.ChatID); err != nil {
-		st.e.svc.Log.Error("cancel reminders", "error", err)
+		st.mustRetry("cancel reminders", err)
+		return false
 	}
-}
-
-// resumeReminders is /mulai: every kind again, planned anew from the active
-// bookings and the method course.
-func (st *step) resumeReminders() {
-	st.s.RemindersOff, st.s.OffKinds = false, nil
-	st.audienceStopped(false) // broadcasts again (broadcast_area.go)
-	if st.s.Consent != ConsentGiven {
-		st.send(st.t("reminders_resumed"), st.menuButton())
-		return
-	}
-	if st.e.svc.Bookings != nil && st.e.svc.Catalog != nil {
-		if c, err := st.e.svc.Catalog(st.ctx); err == nil {
-			if bs, err := st.e.svc.Bookings.Bookings(st.ctx, st.ev.ChatID); err == nil {
-				for _, b := range bs {
-					if b.Status != booking.Active || b.Resident != st.ev.ChatID {
-						continue
-					}
-					if sl, err := c.Slot(b.EventID, b.FacilityID, b.SessionID); err == nil && sl.Session != nil {
-						st.planBooking(sl, b)
-					}
-				}
-			}
-		}
-	}
-	st.planCourse()
-	st.send(st.t("reminders_resumed"), st.menuButton())
+	return true
 }
 
 // courseStart asks which method the resident received, to remind them to
 // keep on with it. Method and date are health data: consent first.
 func (st *step) courseStart() {
-	if st.s.Consent != ConsentGiven {
+	if !st.r.Consented() {
 		st.needConsent(nextCourse)
 		return
 	}
@@ -360,46 +394,62 @@ func (st *step) courseText(t string) bool {
 	return true
 }
 
-// setCourse records the method received and plans its reminders.
+// setCourse records the method the resident told us and plans its reminders.
 func (st *step) setCourse(given time.Time) {
-	old := st.s.Course
-	st.s.Course = &Course{Method: st.s.Data[dCourseM], GivenAt: given.UTC(), Zone: st.s.Data[dCourseZone]}
+	c := Course{Method: st.s.Data[dCourseM], GivenAt: given.UTC(), Zone: st.s.Data[dCourseZone], Source: "resident"}
 	st.s.resetFlow()
-	if old != nil && st.e.svc.Reminders != nil {
-		ref := reminders.CourseRef(st.ev.ChatID, old.Method, old.GivenAt, loadZone(old.Zone))
-		if _, err := st.e.svc.Reminders.CancelRef(st.ctx, ref); err != nil {
-			st.e.svc.Log.Error("cancel old course reminders", "error", err)
-		}
+	items, ok := st.replaceCourse(c)
+	if !ok {
+		return
 	}
-	items := st.planCourse()
 	var lines []string
-	loc := loadZone(st.s.Course.Zone)
+	loc := loadZone(c.Zone)
 	for _, it := range items {
 		lines = append(lines, "• "+st.t("kind_"+it.Kind)+": "+st.fmtTime(it.Due, &booking.Facility{Location: loc}))
 	}
-	text := st.t("course_set", st.methodName(booking.Method(st.s.Course.Method)), st.fmtDate(given.In(loc)))
+	text := st.t("course_set", st.methodName(booking.Method(c.Method)), st.fmtDate(given.In(loc)))
 	if len(lines) > 0 {
 		text += "\n\n" + strings.Join(lines, "\n")
 	} else {
 		text += "\n\n" + st.t("course_nothing")
 	}
-	if st.s.RemindersOff {
+	if st.r.RemindersOff {
 		text += "\n\n" + st.t("course_but_stopped")
 	}
 	st.show(text+"\n\n"+st.t("course_note"), st.menuButton())
 }
 
-// planCourse schedules the reminders of the method course, if any.
-func (st *step) planCourse() []reminders.Item {
-	if st.s.Course == nil || st.e.svc.Reminders == nil || st.s.RemindersOff {
-		return nil
+// replaceCourse makes c the resident's current course: the reminders of
+// every earlier course are cancelled and c's are planned. ok is false when
+// the reminder store failed: the step is retried, nothing is half done.
+func (st *step) replaceCourse(c Course) (items []reminders.Item, ok bool) {
+	if st.e.svc.Reminders != nil {
+		for _, old := range st.r.Courses {
+			ref := reminders.CourseRef(st.ev.ChatID, old.Method, old.GivenAt, loadZone(old.Zone))
+			if _, err := st.e.svc.Reminders.CancelRef(st.ctx, ref); err != nil {
+				st.mustRetry("cancel old course reminders", err)
+				return nil, false
+			}
+		}
 	}
-	c := st.s.Course
+	st.r.SetCourse(c)
+	items, ok = st.planCourse()
+	return items, ok
+}
+
+// planCourse schedules the reminders of the current method course, if any.
+// ok is false when the store failed (the step is then retried).
+func (st *step) planCourse() ([]reminders.Item, bool) {
+	c := st.r.Course()
+	if c == nil || st.e.svc.Reminders == nil || st.r.RemindersOff {
+		return nil, true
+	}
 	items := st.keepWanted(reminders.PlanMethod(st.ev.ChatID, c.Method, c.GivenAt, loadZone(c.Zone), st.now))
 	if _, err := st.e.svc.Reminders.Schedule(st.ctx, items...); err != nil {
-		st.e.svc.Log.Error("schedule course reminders", "error", err)
+		st.mustRetry("schedule course reminders", err)
+		return nil, false
 	}
-	return items
+	return items, true
 }
 
 func methodCodes(ms []booking.Method) []string {
@@ -432,14 +482,14 @@ func (st *step) fmtDay(d booking.Date) string {
 }
 
 func (st *step) fmtDate(t time.Time) string {
-	if st.s.Lang == "en" {
+	if st.lang() == "en" {
 		return t.Format("Monday, 2 January 2006")
 	}
 	return fmt.Sprintf("%s, %d %s %d", daysID[t.Weekday()], t.Day(), monthsID[t.Month()-1], t.Year())
 }
 
 func (st *step) clock(t time.Time) string {
-	if st.s.Lang == "en" {
+	if st.lang() == "en" {
 		return t.Format("15:04")
 	}
 	return t.Format("15.04")
@@ -460,4 +510,45 @@ func (st *step) fmtTime(t time.Time, f *booking.Facility) string {
 func (st *step) fmtShortDay(t time.Time, f *booking.Facility) string {
 	lt := t.In(f.Location)
 	return fmt.Sprintf("%d/%d %s", lt.Day(), lt.Month(), st.clock(lt))
+}
+
+// courseFromCheckin is a check-in carried to the resident's chat: the
+// method the bidan gave replaces the course the resident reported, the old
+// course's reminders go and the new one's are planned. It sends nothing.
+func (st *step) courseFromCheckin(ref string) {
+	if !st.r.Consented() {
+		return
+	}
+	method, day, ok := reminders.ParseCourseRef(ref, loadZone("Asia/Jakarta"))
+	if !ok || !booking.Method(method).Valid() {
+		return
+	}
+	// The item's id ends with the facility's zone (CourseSetItem).
+	zone := "Asia/Jakarta"
+	if id := st.ev.Reminder.ID; strings.LastIndex(id, ":") > 0 {
+		if z := id[strings.LastIndex(id, ":")+1:]; validZone(z) {
+			zone = z
+		}
+	}
+	if cur := st.r.Course(); cur != nil && cur.Method == method && reminders.CourseRef(st.ev.ChatID, cur.Method, cur.GivenAt, loadZone(cur.Zone)) == ref {
+		return // this check-in was applied before
+	}
+	st.replaceCourse(Course{Method: method, GivenAt: day.UTC(), Zone: zone, Source: "checkin"})
+}
+
+// CourseSetItem is the item that carries a check-in of method at the
+// facility in loc, at time at, to the resident's chat (KindCourseSet).
+func CourseSetItem(chat kbbot.ChatID, code, method string, at time.Time, loc *time.Location) reminders.Item {
+	return reminders.Item{
+		ID:   reminders.KindCourseSet + ":" + code + ":" + loc.String(),
+		Chat: chat, Kind: reminders.KindCourseSet,
+		Ref: reminders.CourseRef(chat, method, at, loc),
+		Due: at.UTC(), NotAfter: at.Add(7 * 24 * time.Hour).UTC(), Zone: loc.String(),
+	}
+}
+
+// validZone reports whether name is one of Indonesia's zones kbbot knows.
+func validZone(name string) bool {
+	_, err := booking.LoadZone(name)
+	return err == nil
 }

@@ -130,9 +130,13 @@ func (st *step) checkinCard(b booking.Booking, sl booking.Slot) {
 	st.s.Step = stepCIShow
 	n := st.s.Nonce
 	given := booking.Method(st.s.Data[qdGiven])
+	screening := ""
+	if sc := st.screeningForProvider(b); sc != "" {
+		screening = "\n" + sc
+	}
 	text := st.t("checkin_card", html.EscapeString(b.Code), html.EscapeString(b.Name), st.methodName(b.Method),
 		html.EscapeString(sl.Facility.Name), st.fmtDay(sl.Event.Date)+", "+st.fmtSpan(sl.Session.Start, sl.Session.End, sl.Facility),
-		st.methodName(given))
+		screening, st.methodName(given))
 	rows := [][]kbbot.Button{}
 	for _, c := range booking.Categories() {
 		rows = append(rows, []kbbot.Button{st.btn("btn_cat_"+string(c), data(cbReport, qCategory, string(c), n))})
@@ -308,13 +312,14 @@ func (st *step) checkinReminders(b booking.Booking, ci booking.CheckIn, sl booki
 		return true
 	}
 	loc := sl.Facility.Location
-	items := []reminders.Item{reminders.AfterCare(b.Resident, b.Code, ci.At, loc)}
-	items = append(items, reminders.PlanMethod(b.Resident, string(ci.Method), ci.At, loc, st.now)...)
+	// The method course is the resident's: the check-in goes to their own
+	// chat, which replaces the course on their record and re-plans it.
+	items := []reminders.Item{reminders.AfterCare(b.Resident, b.Code, ci.At, loc),
+		CourseSetItem(b.Resident, b.Code, string(ci.Method), ci.At, loc)}
 	if _, err := st.e.svc.Reminders.Schedule(st.ctx, items...); err != nil {
 		// The check-in is saved; the event comes again and this member's
 		// own check-in is found and finished (checkinSave).
-		st.e.svc.Log.Error("schedule reminders after check-in", "error", err)
-		st.retry = true
+		st.mustRetry("schedule reminders after check-in", err)
 		return false
 	}
 	return true
@@ -324,4 +329,23 @@ func (st *step) checkinReminders(b booking.Booking, ci booking.CheckIn, sl booki
 func (st *step) checkinAlready(ci booking.CheckIn, sl booking.Slot) string {
 	return st.t("checkin_already", html.EscapeString(ci.Code), st.fmtTime(ci.At, sl.Facility),
 		strconv.FormatInt(int64(ci.By), 10), st.methodName(ci.Method), st.t("cat_"+string(ci.Category)))
+}
+
+// screeningForProvider is what the resident answered before the service,
+// for the bidan at the table: the pregnancy checklist's result, or that a
+// permanent method was explained. Empty when there is nothing.
+func (st *step) screeningForProvider(b booking.Booking) string {
+	if b.Screening["permanent_explained"] == "yes" {
+		return st.t("checkin_permanent_explained")
+	}
+	answers := b.Screening["checklist_answers"]
+	if answers == "" {
+		return ""
+	}
+	yes := make([]bool, len(answers))
+	for i, r := range answers {
+		yes[i] = r == 'y'
+	}
+	res := st.e.lib.Checklist().Evaluate(yes)
+	return st.t("checkin_checklist", html.EscapeString(res.Summary.In(st.lang())))
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/kbbot/kbbot/conversations"
 	"github.com/kbbot/kbbot/internal/redistest"
 	"github.com/kbbot/kbbot/redisstore"
+	"github.com/kbbot/kbbot/resident"
 )
 
 // The staff of these tests. Chat 1 is the admin named in configuration.
@@ -36,6 +37,7 @@ type roleWorld struct {
 	e        *conversations.Engine
 	store    *redisstore.StaffStore
 	sessions map[kbbot.ChatID]*conversations.Session
+	records  map[kbbot.ChatID]*resident.Record
 	now      time.Time
 	nonces   int
 }
@@ -62,7 +64,7 @@ func (r testRoles) Redeem(ctx context.Context, code string, chat kbbot.ChatID, n
 func newRoleWorld(t *testing.T) *roleWorld {
 	t.Helper()
 	rdb := redistest.Client(t)
-	w := &roleWorld{t: t, sessions: map[kbbot.ChatID]*conversations.Session{}, now: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)}
+	w := &roleWorld{t: t, sessions: map[kbbot.ChatID]*conversations.Session{}, records: map[kbbot.ChatID]*resident.Record{}, now: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)}
 	w.store = redisstore.NewStaffStore(rdb, redisstore.NewKeys(redistest.Prefix(t, rdb)), redisstore.StaffOptions{Admins: []int64{int64(rAdmin)}})
 	cat, err := booking.Demo(w.now)
 	if err != nil {
@@ -82,11 +84,12 @@ func newRoleWorld(t *testing.T) *roleWorld {
 func (w *roleWorld) step(ev kbbot.Event) []kbbot.Reply {
 	w.t.Helper()
 	s := w.sessions[ev.ChatID]
-	res := w.e.Step(context.Background(), s, ev, w.now)
+	res := w.e.Step(context.Background(), s, w.records[ev.ChatID], ev, w.now)
 	if res.Retry || res.Session == nil {
 		w.t.Fatalf("step %+v: retry %v, session %v", ev, res.Retry, res.Session)
 	}
 	w.sessions[ev.ChatID] = res.Session
+	w.records[ev.ChatID] = res.Record
 	return res.Replies
 }
 

@@ -40,8 +40,26 @@ type Services struct {
 	BotUsername string
 	// OfferTTL is how long a freed place is held for the first in line.
 	OfferTTL time.Duration
+	// Notice fills in the privacy notice.
+	Notice Notice
 	// Log receives operational errors of the stores (no personal data).
 	Log *slog.Logger
+}
+
+// Notice is what the privacy notice names: the controller and the
+// retention periods the code applies.
+type Notice struct {
+	// Controller and Contact name the data controller (KBBOT_CONTROLLER_NAME,
+	// KBBOT_CONTROLLER_CONTACT).
+	Controller, Contact string
+	// BookingRetention is how long after its event a booking keeps the
+	// name, phone and checklist answers.
+	BookingRetention time.Duration
+	// RecordRetention is how long a resident record is kept without
+	// activity or planned reminder.
+	RecordRetention time.Duration
+	// SessionTTL is the idle expiry of a conversation.
+	SessionTTL time.Duration
 }
 
 // ReminderStore is what the flows need of the reminder store.
@@ -75,6 +93,16 @@ func (st *step) catalog() *booking.Catalog {
 		return nil
 	}
 	return c
+}
+
+// mustRetry records that a write the resident was promised failed: the
+// step is not committed and its event comes again (the poller does not
+// confirm the update; the scheduler retries the reminder). The stores
+// written before it in the step are idempotent, so the retry completes
+// what this try began.
+func (st *step) mustRetry(op string, err error) {
+	st.e.svc.Log.Error("store failed; the event will be retried", "op", op, "error", err)
+	st.retry = true
 }
 
 // storeFailed tells the resident that something could not be done now, and

@@ -5,28 +5,27 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/kbbot/kbbot/content"
+	"github.com/kbbot/kbbot/resident"
 )
 
-// SchemaVersion is the version of the Session encoding. A stored session of
-// another version is not trusted: the resident starts over at the menu, with
-// their language and consent kept when those fields can be read.
-const SchemaVersion = 1
+// SchemaVersion is the version of the Session encoding. Version 1 also
+// held the resident's durable data (consent, name, course, ...); reading
+// one migrates that data into the resident record (see legacySession).
+const SchemaVersion = 2
 
-// Consent states.
+// Consent states (resident.Record.Consent).
 const (
-	ConsentUnknown  = ""         // not asked yet, or not answered
-	ConsentGiven    = "given"    // agreed to storing personal data
-	ConsentDeclined = "declined" // said no: education only
+	ConsentUnknown  = resident.ConsentUnknown
+	ConsentGiven    = resident.ConsentGiven
+	ConsentDeclined = resident.ConsentDeclined
 )
 
-// Session is everything kbbot keeps about one chat between two events.
-// It is written to the store after every step.
+// Session is where one chat's dialog stands between two events: the flow,
+// its step, the flow's state and the nonce of its buttons. It lives minutes
+// to days (the store's idle TTL) and holds nothing that must outlive the
+// chat: that is in the resident record.
 type Session struct {
-	Version   int          `json:"v"`
-	Lang      content.Lang `json:"lang"`
-	Consent   string       `json:"consent,omitempty"`
-	ConsentAt time.Time    `json:"consent_at,omitempty"`
+	Version int `json:"v"`
 
 	// Flow and Step say where the resident is in a multi-step dialog;
 	// empty when they are at the menu.
@@ -42,37 +41,18 @@ type Session struct {
 	// the flows that act on it (an event or facility link).
 	StartPayload string `json:"start_payload,omitempty"`
 
-	// Name and Phone are what the resident gave when booking, offered again
-	// for the next booking. Kept only with consent; /hapusdata deletes them.
-	Name  string `json:"name,omitempty"`
-	Phone string `json:"phone,omitempty"`
-
-	// RemindersOff is set by /berhenti; OffKinds lists reminder kinds the
-	// resident stopped one by one.
-	RemindersOff bool     `json:"reminders_off,omitempty"`
-	OffKinds     []string `json:"off_kinds,omitempty"`
-	// Course is the method the resident told us they received, for the
-	// reminders to keep on with it.
-	Course *Course `json:"course,omitempty"`
-
-	// Blocked is set while the resident has blocked the bot.
-	Blocked bool `json:"blocked,omitempty"`
 	// GroupNoteAt is when a group was last told to chat privately.
-	GroupNoteAt time.Time `json:"group_note_at,omitempty"`
+	GroupNoteAt time.Time `json:"group_note_at,omitzero"`
 
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-// Course is a contraceptive method received, as the resident told us.
-type Course struct {
-	Method  string    `json:"method"`
-	GivenAt time.Time `json:"given_at"`
-	Zone    string    `json:"zone"`
-}
+// Course is a contraceptive method received (resident.Course).
+type Course = resident.Course
 
 // NewSession returns the session of a chat never seen before.
 func NewSession() *Session {
-	return &Session{Version: SchemaVersion, Lang: content.ID}
+	return &Session{Version: SchemaVersion}
 }
 
 // Encode serializes s for the store.
@@ -84,25 +64,74 @@ func (s *Session) Encode() ([]byte, error) {
 	return b, nil
 }
 
-// DecodeSession reads a stored session. A session of an unknown schema
-// version keeps only language and consent, and starts at the menu.
-func DecodeSession(b []byte) (*Session, error) {
+// legacySession is the resident data a version-1 session held.
+type legacySession struct {
+	Version      int       `json:"v"`
+	Lang         string    `json:"lang"`
+	Consent      string    `json:"consent"`
+	ConsentAt    time.Time `json:"consent_at"`
+	Name         string    `json:"name"`
+	Phone        string    `json:"phone"`
+	RemindersOff bool      `json:"reminders_off"`
+	OffKinds     []string  `json:"off_kinds"`
+	Course       *v1Course `json:"course"`
+	Blocked      bool      `json:"blocked"`
+}
+
+type v1Course struct {
+	Method  string    `json:"method"`
+	GivenAt time.Time `json:"given_at"`
+	Zone    string    `json:"zone"`
+}
+
+// legacyNotice is the version of the privacy notice version-1 sessions
+// consented to.
+const legacyNotice = 1
+
+// record returns the resident record a version-1 session implies.
+func (l legacySession) record() *resident.Record {
+	r := resident.New(l.Lang)
+	r.Consent, r.ConsentAt = l.Consent, l.ConsentAt
+	if r.Consent == ConsentGiven {
+		r.NoticeVersion = legacyNotice
+	}
+	r.Name, r.Phone = l.Name, l.Phone
+	r.RemindersOff, r.OffKinds = l.RemindersOff, l.OffKinds
+	if l.RemindersOff {
+		r.StopReason = resident.StopUnspecified
+	}
+	r.Blocked = l.Blocked
+	if l.Course != nil {
+		r.Courses = []Course{{Method: l.Course.Method, GivenAt: l.Course.GivenAt, Zone: l.Course.Zone, Source: "resident"}}
+	}
+	return r
+}
+
+// DecodeSession reads a stored session. A version-1 session also returns
+// the resident record it implies (nil otherwise), for the caller to keep
+// when no record exists yet; its dialog position is kept. A session of an
+// unknown version starts at the menu.
+func DecodeSession(b []byte) (*Session, *resident.Record, error) {
 	s := NewSession()
 	if len(b) == 0 {
-		return s, nil
+		return s, nil, nil
 	}
 	if err := json.Unmarshal(b, s); err != nil {
-		return nil, fmt.Errorf("decode session: %w", err)
+		return nil, nil, fmt.Errorf("decode session: %w", err)
 	}
-	if s.Version != SchemaVersion {
-		keep := NewSession()
-		keep.Lang, keep.Consent, keep.ConsentAt = s.Lang, s.Consent, s.ConsentAt
-		s = keep
+	switch s.Version {
+	case SchemaVersion:
+		return s, nil, nil
+	case 1:
+		var l legacySession
+		if err := json.Unmarshal(b, &l); err != nil {
+			return nil, nil, fmt.Errorf("decode version 1 session: %w", err)
+		}
+		s.Version = SchemaVersion
+		return s, l.record(), nil
+	default:
+		return NewSession(), nil, nil
 	}
-	if _, ok := content.ParseLang(string(s.Lang)); !ok {
-		s.Lang = content.ID
-	}
-	return s, nil
 }
 
 // resetFlow leaves any flow.

@@ -62,13 +62,8 @@ func (s *BookingStore) LeaveWaitlist(ctx context.Context, eventID string, reside
 }
 
 // ExpireOffers releases overdue offers, offers free places to the lines
-// and returns the offers not yet returned (see booking.Store).
+// and returns the offers not yet acknowledged (see booking.Store).
 func (s *BookingStore) ExpireOffers(ctx context.Context, now time.Time) ([]booking.Offer, error) {
-	// A go-redis retry repeats the hand-out id, and gets the same offers.
-	return s.expireOffers(ctx, now, token())
-}
-
-func (s *BookingStore) expireOffers(ctx context.Context, now time.Time, handout string) ([]booking.Offer, error) {
 	ids, err := s.rdb.SMembers(ctx, s.keys.Events()).Result()
 	if err != nil {
 		return nil, wrap("list events", err)
@@ -76,7 +71,7 @@ func (s *BookingStore) expireOffers(ctx context.Context, now time.Time, handout 
 	sort.Strings(ids)
 	var offers []booking.Offer
 	for _, ev := range ids {
-		v, err := bookExpireScript.Run(ctx, s.rdb, s.keys.EventKeys(ev), msArg(now), s.ttlArg(), handout).Slice()
+		v, err := bookExpireScript.Run(ctx, s.rdb, s.keys.EventKeys(ev), msArg(now), s.ttlArg()).Slice()
 		if err != nil {
 			return offers, wrap("expire offers of "+ev, err)
 		}
@@ -86,10 +81,28 @@ func (s *BookingStore) expireOffers(ctx context.Context, now time.Time, handout 
 			if err != nil {
 				return offers, err
 			}
+			o.Holder = out[i]
 			offers = append(offers, o)
 		}
 	}
 	return offers, nil
+}
+
+// AckOffers records that the residents of offers were told (their notice
+// is scheduled), so ExpireOffers stops returning them. It writes one key
+// per event and command, so it runs on Redis Cluster; it is idempotent.
+func (s *BookingStore) AckOffers(ctx context.Context, offers []booking.Offer) error {
+	pipe := s.rdb.Pipeline()
+	for _, o := range offers {
+		if o.Holder != "" {
+			pipe.SRem(ctx, s.keys.EventNewOffers(o.EventID), o.Holder)
+		}
+	}
+	if pipe.Len() == 0 {
+		return nil
+	}
+	_, err := pipe.Exec(ctx)
+	return wrap("acknowledge offers", err)
 }
 
 // entries reads a chat's bookings, waitlist entries and offers in one event.

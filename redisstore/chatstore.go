@@ -56,10 +56,11 @@ func NewChatStore(rdb redis.UniversalClient, keys Keys, sessionTTL time.Duration
 }
 
 func (s *ChatStore) chatKeys(c kbbot.ChatID) []string {
-	return []string{s.keys.ChatLock(c), s.keys.ChatState(c), s.keys.ChatSeen(c), s.keys.ChatOutbox(c)}
+	return []string{s.keys.ChatLock(c), s.keys.ChatState(c), s.keys.ChatSeen(c), s.keys.ChatOutbox(c), s.keys.ChatRecord(c)}
 }
 
-// Begin takes chat's lock for ttl and reads the session, whether updateID
+// Begin takes chat's lock for ttl and reads the session, the resident
+// record, whether updateID
 // was handled before (never for 0) and the undelivered outbox. It fails with
 // kbbot.ErrBusy when another holder has the lock.
 func (s *ChatStore) Begin(ctx context.Context, chat kbbot.ChatID, updateID int64, ttl time.Duration) (kbbot.Lease, kbbot.ChatState, error) {
@@ -76,7 +77,10 @@ func (s *ChatStore) Begin(ctx context.Context, chat kbbot.ChatID, updateID int64
 		st.State = []byte(v)
 	}
 	st.Seen = res[1] == int64(1)
-	for _, e := range res[2:] {
+	if v, ok := res[2].(string); ok {
+		st.Record = []byte(v)
+	}
+	for _, e := range res[3:] {
 		q, err := decodeEntry(e.(string))
 		if err != nil {
 			return lease, st, err
@@ -86,12 +90,13 @@ func (s *ChatStore) Begin(ctx context.Context, chat kbbot.ChatID, updateID int64
 	return lease, st, nil
 }
 
-// Commit writes one step atomically while l is held: the session (or its
-// erasure), the handled update id and the replies for the outbox, which it
+// Commit writes one step atomically while l is held: the session and the
+// resident record (or their erasure), the handled update id and the replies for the outbox, which it
 // returns with their ids. It fails with kbbot.ErrBusy when the lease was
 // lost. Committing an update that was committed before changes nothing.
 func (s *ChatStore) Commit(ctx context.Context, l kbbot.Lease, c kbbot.Commit) ([]kbbot.Queued, error) {
-	args := []any{l.Token, c.UpdateID, boolArg(c.Erase), c.State, s.sessionTTL.Milliseconds(), seenTTL.Milliseconds(), seenKeep}
+	args := []any{l.Token, c.UpdateID, boolArg(c.Erase), c.State, s.sessionTTL.Milliseconds(), seenTTL.Milliseconds(), seenKeep,
+		c.Record, max(c.RecordTTL.Milliseconds(), 0)}
 	batch := token()[:8]
 	queued := make([]kbbot.Queued, 0, len(c.Replies))
 	for i, r := range c.Replies {

@@ -30,8 +30,18 @@ func (k Keys) chat(c kbbot.ChatID, suffix string) string {
 	return k.prefix + "{chat:" + strconv.FormatInt(int64(c), 10) + "}:" + suffix
 }
 
-// ChatState is the encoded session of a chat. STRING; TTL: the idle expiry.
+// ChatState is the encoded session of a chat: where its dialog stands
+// (flow, step, the flow's state, nonce). STRING. Lifetime: minutes to days,
+// TTL the idle expiry (KBBOT_SESSION_TTL), renewed on every step.
 func (k Keys) ChatState(c kbbot.ChatID) string { return k.chat(c, "state") }
+
+// ChatRecord is the resident record of a chat (resident.Record, JSON).
+// STRING. Lifetime: years, not a chat's: it lives until /hapusdata, or until
+// the record retention has passed without activity or planned reminder
+// (TTL set on every write); a record without consent holds no personal
+// data and gets the session's idle TTL plus a day. It shares the chat's
+// hash tag, so the step scripts read and write it with the session.
+func (k Keys) ChatRecord(c kbbot.ChatID) string { return k.chat(c, "resident") }
 
 // ChatLock is the per-chat lock holding its owner's token. STRING; TTL: the lock TTL.
 func (k Keys) ChatLock(c kbbot.ChatID) string { return k.chat(c, "lock") }

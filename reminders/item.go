@@ -37,6 +37,16 @@ const (
 	// KindOffer tells a resident on a waitlist that a place is held for
 	// them until a deadline; Ref is the event id.
 	KindOffer = "offer"
+	// KindCourseSet carries a check-in to the resident's own chat: a bidan
+	// gave the method that Ref (a CourseRef) names, which replaces the
+	// course on the resident's record and re-plans its reminders. It sends
+	// no message and cannot be stopped.
+	KindCourseSet = "course_set"
+	// KindRelease applies the block rule at a booking's cut-off: if the
+	// resident still blocks the bot, the booking (Ref, its code) is
+	// cancelled and its place offered to the waitlist. It sends no message
+	// and cannot be stopped.
+	KindRelease = "release"
 )
 
 // BookingKinds are the kinds planned from a booking; cancelling a booking

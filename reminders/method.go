@@ -2,6 +2,7 @@ package reminders
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kbbot/kbbot"
@@ -59,6 +60,20 @@ const (
 // the same course.
 func CourseRef(chat kbbot.ChatID, method string, givenAt time.Time, loc *time.Location) string {
 	return method + "-" + strconv.FormatInt(int64(chat), 10) + "-" + givenAt.In(zone(loc)).Format("20060102")
+}
+
+// ParseCourseRef reads a CourseRef: the method and the local day (at
+// 09:00 in loc) the method was received. ok is false for anything else.
+func ParseCourseRef(ref string, loc *time.Location) (method string, day time.Time, ok bool) {
+	parts := strings.Split(ref, "-")
+	if len(parts) < 3 {
+		return "", time.Time{}, false
+	}
+	d, err := time.ParseInLocation("20060102", parts[len(parts)-1], zone(loc))
+	if err != nil || parts[0] == "" {
+		return "", time.Time{}, false
+	}
+	return parts[0], d.Add(9 * time.Hour), true
 }
 
 // PlanMethod plans the follow-ups of a method with DefaultPlanner.

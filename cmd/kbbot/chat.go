@@ -61,6 +61,13 @@ func chat(ctx context.Context, cfg app.Config, eventsFile string, stdin io.Reade
 	// The local fake Telegram has no limits, and one person at a keyboard
 	// should not wait a second between the bot's messages.
 	cfg.SendChatInterval = -1
+	// The privacy notice names a controller; the terminal demo has none.
+	if cfg.ControllerName == "" {
+		cfg.ControllerName = "Demo kbbot (bukan layanan sungguhan)"
+	}
+	if cfg.ControllerContact == "" {
+		cfg.ControllerContact = "demo@kbbot.invalid"
+	}
 
 	// Only errors are logged, to stderr, so the conversation stays readable.
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))

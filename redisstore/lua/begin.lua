@@ -1,10 +1,11 @@
 -- begin: take a chat's lock and read what a conversation step needs.
--- KEYS[1] lock   KEYS[2] state   KEYS[3] seen   KEYS[4] outbox
+-- KEYS[1] lock   KEYS[2] state   KEYS[3] seen   KEYS[4] outbox   KEYS[5] resident record
 -- ARGV[1] new lock token
 -- ARGV[2] lock TTL, ms
 -- ARGV[3] update id ("0": none to check)
 -- returns false when another holder has the lock (nothing changed), else
---         {state or false, 1 if the update was handled before else 0, outbox entries...}
+--         {state or false, 1 if the update was handled before else 0,
+--          record or false, outbox entries...}
 -- Retrying is safe: a retry of a call that took the lock finds its own token.
 local cur = redis.call('GET', KEYS[1])
 if cur and cur ~= ARGV[1] then
@@ -15,7 +16,7 @@ local seen = 0
 if ARGV[3] ~= '0' and redis.call('ZSCORE', KEYS[3], ARGV[3]) then
   seen = 1
 end
-local out = {redis.call('GET', KEYS[2]), seen}
+local out = {redis.call('GET', KEYS[2]), seen, redis.call('GET', KEYS[5])}
 local entries = redis.call('LRANGE', KEYS[4], 0, -1)
 for i = 1, #entries do
   out[#out + 1] = entries[i]
