@@ -40,6 +40,9 @@ type env struct {
 	cfg    app.Config
 	// codeSeed seeds each process's booking codes.
 	codeSeed atomic.Int64
+	// hook, when set, is added to each process's Redis client (fault
+	// injection).
+	hook redis.Hook
 }
 
 // testClock is a clock tests set; nothing waits on it.
@@ -101,6 +104,9 @@ func (e *env) start() *process {
 	}
 	opt.PoolSize = 64
 	rdb := redis.NewClient(opt)
+	if e.hook != nil {
+		rdb.AddHook(e.hook)
+	}
 	e.t.Cleanup(func() { _ = rdb.Close() })
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, cfg, app.Options{
