@@ -9,9 +9,9 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/broadcast"
 	"github.com/kbbot/kbbot/cadre"
-	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/redisstore"
 )
 
@@ -78,4 +78,3 @@ func TestOptOutWriteIsRetried(t *testing.T) {
 		t.Fatalf("a broadcast reached the resident who said stop")
 	}
 }
-

@@ -148,4 +148,3 @@ func (st *step) replanAll() bool {
 	_, ok := st.planCourse()
 	return ok
 }
-
