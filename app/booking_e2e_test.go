@@ -333,9 +333,9 @@ func TestE2EDeepLinkAndCadre(t *testing.T) {
 		t.Fatalf("the deep link must open the facility's methods after consent: %q", m.Plain())
 	}
 
-	// A resident is not a cadre.
+	// A resident is not a cadre: for her the command does not exist.
 	must(t)(u.Send("/daftarkan"))
-	if m, _ := u.Last(); !strings.Contains(m.Plain(), "hanya untuk kader") {
+	if m, _ := u.Last(); !strings.Contains(m.Plain(), "/daftarkan tidak saya kenal") {
 		t.Fatalf("a resident must be refused: %q", m.Plain())
 	}
 

@@ -112,8 +112,14 @@ func (st *step) bookStart(preset string) {
 
 // cadreBookStart begins a booking a cadre makes for a resident without a phone.
 func (st *step) cadreBookStart() {
+	// For anyone else the command does not exist (like every staff
+	// command), and its button has expired.
 	if !st.isCadre() {
-		st.send(st.t("cadre_only"), st.menuButton())
+		if st.ev.Kind == kbbot.EventCallback {
+			st.expired()
+			return
+		}
+		st.send(st.t("unknown_command", "/daftarkan"), st.menuButton())
 		return
 	}
 	if st.catalog() == nil {
