@@ -203,7 +203,8 @@ func (k Keys) StaffMembers() string { return k.staff("members") }
 // StaffInvite is one invite, under the SHA-256 (hex) of its normalized code
 // (the code itself is never stored): fields tok (creation token), role,
 // area (JSON), by (creator chat), created and expires (Unix ms), and once
-// redeemed used_tok, used_by, used_at. HASH; TTL: InviteKeep past its
+// redeemed used_tok and used_at (not who: the invite outlives an erasure
+// of the member). HASH; TTL: InviteKeep past its
 // expiry (counted from the creator's clock, not the server's), so that a
 // late try is told "expired" or "used", not "unknown".
 func (k Keys) StaffInvite(hash string) string { return k.staff("invite:" + hash) }

@@ -1,0 +1,154 @@
+package redisstore_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/kbbot/kbbot"
+	"github.com/kbbot/kbbot/booking"
+	"github.com/kbbot/kbbot/broadcast"
+	"github.com/kbbot/kbbot/cadre"
+	"github.com/kbbot/kbbot/internal/redistest"
+	"github.com/kbbot/kbbot/redisstore"
+	"github.com/kbbot/kbbot/reminders"
+)
+
+// TestEraseResidentOnCluster gives one resident everything the stores
+// keep, on a real Redis Cluster (REDIS_CLUSTER_ADDRS; scripts/test.sh
+// starts one), then runs every store's EraseResident: see eraseEverything.
+// The cluster refuses any command whose keys span slots, and
+// CrossSlotGuard reports it too.
+func TestEraseResidentOnCluster(t *testing.T) {
+	t.Parallel()
+	rdb := redistest.ClusterClient(t)
+	keys := redisstore.NewKeys(redistest.ClusterPrefix(t, rdb))
+	eraseEverything(t, rdb, keys, func() []string { return redistest.ClusterKeys(context.Background(), rdb, keys.Prefix()) })
+}
+
+// TestEraseResidentEverything is TestEraseResidentOnCluster on the single
+// test server, with CrossSlotGuard, so it runs without a cluster too.
+func TestEraseResidentEverything(t *testing.T) {
+	t.Parallel()
+	rdb := redistest.GuardedClient(t)
+	keys := redisstore.NewKeys(redistest.Prefix(t, rdb))
+	eraseEverything(t, rdb, keys, func() []string {
+		return rdb.Keys(context.Background(), keys.Prefix()+"*").Val()
+	})
+}
+
+// eraseEverything gives one resident everything the stores keep: two
+// cancelled bookings (two booking codes, on two slots), a booking made as a
+// cadre for a neighbour, a waitlist entry, reminders, a profile, a place in
+// a broadcast being sent and a staff membership. Then every store's
+// EraseResident runs, twice, in the order of /hapusdata. Afterwards no key
+// of allKeys names the resident but the staff audit log's actor fields
+// (who did what stays).
+func eraseEverything(t *testing.T, rdb redis.UniversalClient, keys redisstore.Keys, allKeys func() []string) {
+	ctx := context.Background()
+	e := newEnvOn(t, rdb, keys, "")
+	const chat = kbbot.ChatID(987654321)
+	const name, phone = "Rahmawati Zulfa", "081298765432"
+
+	var codes []string
+	for _, key := range []string{"one", "two"} {
+		r := req(chat, key, "pkm-a", "0800", booking.IUD)
+		r.Name, r.Phone, r.Screening = name, phone, map[string]string{"hamil": "tidak"}
+		b, err := e.store.Book(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.store.Cancel(ctx, b.Code, chat); err != nil {
+			t.Fatal(err)
+		}
+		codes = append(codes, b.Code)
+	}
+	if redistest.Slot(keys.BookingCode(codes[0])) == redistest.Slot(keys.BookingCode(codes[1])) {
+		t.Log("both booking codes hash to one slot; the erase still runs")
+	}
+	if _, err := e.store.Book(ctx, booking.Request{EventID: testEvent, FacilityID: "pkm-a", SessionID: "1000", Method: booking.Implan,
+		BookedBy: chat, Name: "Tetangga", ConsentAt: testStart, IdempotencyKey: "nb"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 3; i++ { // pmb-b is full; the resident waits
+		book(t, e, i, "pmb-b", "0900", booking.IUD)
+	}
+	if w, err := e.store.JoinWaitlist(ctx, booking.WaitRequest{EventID: testEvent, FacilityID: "pmb-b", Method: booking.IUD, Resident: chat}); err != nil || w.Position != 1 {
+		t.Fatalf("join waitlist: %+v %v", w, err)
+	}
+
+	rem := redisstore.NewReminderStore(rdb, keys)
+	due := testStart.Add(time.Hour)
+	if _, err := rem.Schedule(ctx,
+		reminders.Item{ID: "h1:" + codes[1], Chat: chat, Kind: reminders.KindH1, Ref: codes[1], Due: due, NotAfter: due.Add(time.Hour), Zone: "Asia/Jakarta"},
+		reminders.Item{ID: "h1:other", Chat: 5, Kind: reminders.KindH1, Ref: "other", Due: due, NotAfter: due.Add(time.Hour), Zone: "Asia/Jakarta"},
+	); err != nil {
+		t.Fatal(err)
+	}
+
+	bc := redisstore.NewBroadcastStore(rdb, keys, e.store.BookedChats)
+	area := cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Barat", Kelurahan: "Bendan Kergon"}
+	for _, c := range []kbbot.ChatID{chat, 5} {
+		if err := bc.SetProfile(ctx, c, broadcast.Profile{Area: area, Group: cadre.IbuHamil, Lang: "id"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := bc.SetStopped(ctx, chat, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := bc.SetStopped(ctx, chat, false); err != nil {
+		t.Fatal(err)
+	}
+	bcAt := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
+	cast := broadcast.Broadcast{ID: broadcast.NewID(900, "c1"), Author: 900, AuthorRole: cadre.Kader, Lang: "id",
+		Audience: broadcast.Audience{Area: area}, Text: "Besok ada KB serentak", Zone: "Asia/Jakarta", Created: bcAt, At: bcAt}
+	if _, err := bc.Create(ctx, cast); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bc.StartDue(ctx, bcAt); err != nil {
+		t.Fatal(err)
+	}
+
+	staff := redisstore.NewStaffStore(rdb, keys, redisstore.StaffOptions{Admins: []int64{1}, Clock: fixedClock{bcAt}})
+	invite, err := staff.CreateInvite(ctx, cadre.Member{Chat: 1, Role: cadre.Admin}, cadre.Kader, area, bcAt.Add(time.Hour), bcAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := staff.Redeem(ctx, invite, chat, name, bcAt); err != nil {
+		t.Fatal(err)
+	}
+
+	// /hapusdata: the erasers in the order app wires them.
+	for _, er := range []interface {
+		EraseResident(context.Context, kbbot.ChatID) error
+	}{e.store, rem, staff, bc} {
+		for range 2 { // and again: idempotent
+			if err := er.EraseResident(ctx, chat); err != nil {
+				t.Fatalf("%T.EraseResident: %v", er, err)
+			}
+		}
+	}
+
+	chatStr := "987654321"
+	for _, k := range allKeys() {
+		val := dumpKey(t, rdb, k)
+		for _, needle := range append([]string{chatStr, name, phone}, codes...) {
+			if !strings.Contains(k, needle) && !strings.Contains(val, needle) {
+				continue
+			}
+			if k == keys.StaffAudit() && needle == chatStr {
+				continue // the actor of staff actions stays
+			}
+			t.Errorf("%s still holds %q: %s", k, needle, val)
+		}
+	}
+	if got, _ := e.store.Bookings(ctx, chat); len(got) != 0 {
+		t.Errorf("bookings after erase: %+v", got)
+	}
+	if p, _ := rem.Pending(ctx, 5); len(p) != 1 {
+		t.Errorf("another resident's reminders: %+v", p)
+	}
+}
