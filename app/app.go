@@ -127,7 +127,8 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	a.clock = clock
 	keys := redisstore.NewKeys(cfg.RedisPrefix)
 	store := redisstore.NewChatStore(a.rdb, keys, cfg.SessionTTL)
-	a.Bookings = redisstore.NewBookingStore(a.rdb, keys, clock, redisstore.BookingOptions{OfferTTL: cfg.OfferTTL, Rand: opt.CodeRand})
+	a.Bookings = redisstore.NewBookingStore(a.rdb, keys, clock, redisstore.BookingOptions{OfferTTL: cfg.OfferTTL, Rand: opt.CodeRand,
+		Retention: cfg.BookingRetention})
 	a.Reminders = redisstore.NewReminderStore(a.rdb, keys)
 	a.catalog = &catalogCache{load: a.Bookings.Catalog, ttl: 15 * time.Second}
 	cadres := map[kbbot.ChatID]bool{}
@@ -165,6 +166,11 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		return nil, err
 	}
 	if err := a.Scheduler.Add("@every 30s", "outbox", a.Dispatcher.FlushPending); err != nil {
+		a.Close()
+		return nil, err
+	}
+	// Personal data of bookings leaves KBBOT_BOOKING_RETENTION after the event.
+	if err := a.Scheduler.AddPurge(scheduler.DefaultPurgeSpec, a.Bookings); err != nil {
 		a.Close()
 		return nil, err
 	}

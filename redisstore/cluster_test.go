@@ -152,3 +152,32 @@ func eraseEverything(t *testing.T, rdb redis.UniversalClient, keys redisstore.Ke
 		t.Errorf("another resident's reminders: %+v", p)
 	}
 }
+
+// TestPurgePersonalOnCluster runs the retention purge on a real Redis
+// Cluster: the event's keys in one script, each resident's index of events
+// (its own slot) with a command of its own.
+func TestPurgePersonalOnCluster(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rdb := redistest.ClusterClient(t)
+	keys := redisstore.NewKeys(redistest.ClusterPrefix(t, rdb))
+	e := newEnvOn(t, rdb, keys, "")
+	for c := 1; c <= 3; c++ {
+		book(t, e, 987650000+c, "pmb-b", "0900", booking.IUD)
+	}
+	if _, err := e.store.JoinWaitlist(ctx, booking.WaitRequest{EventID: testEvent, FacilityID: "pmb-b", Method: booking.IUD, Resident: 987650009}); err != nil {
+		t.Fatal(err)
+	}
+	before := tallyOf(t, e)
+	if n, err := e.store.PurgePersonal(ctx, testEventEnd.Add(redisstore.DefaultRetention+time.Second)); err != nil || n != 1 {
+		t.Fatalf("purge: %d %v", n, err)
+	}
+	if after := tallyOf(t, e); after != before {
+		t.Errorf("tally changed: %s, was %s", after, before)
+	}
+	for _, k := range redistest.ClusterKeys(ctx, rdb, keys.Prefix()) {
+		if v := dumpKey(t, rdb, k); strings.Contains(k+v, "98765000") || strings.Contains(v, "Warga") {
+			t.Errorf("%s still names a resident: %s", k, v)
+		}
+	}
+}
