@@ -62,8 +62,9 @@ type App struct {
 	// Sender sends every reply, within Telegram's limits.
 	Sender      kbbot.Sender
 	botUsername string
-	// erasers are more stores that /hapusdata clears (set by the wire
-	// functions).
+	// erasers are the stores that /hapusdata clears, in order (the wire
+	// functions add theirs; New puts the audit scrub, bookings and
+	// reminders first).
 	erasers   []conversations.Eraser
 	catalog   *catalogCache
 	poller    *bot.Poller
@@ -154,10 +155,17 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	}
 	a.Sender = a.wrapSender(bot.NewSender(a.Client), keys)
 	engine := conversations.NewEngine(lib, nonce, a.services)
-	// /hapusdata erases bookings (freeing their places) and reminders
-	// before the session itself.
+	// /hapusdata scrubs the audit log, erases bookings (freeing their
+	// places) and reminders, then what the wire functions added, before
+	// the session itself (see EraseResident).
+	erasers := []conversations.Eraser{a.Bookings, a.Reminders}
+	if staff, ok := a.services.Audit.(*redisstore.StaffStore); ok {
+		// First: it reads the booking codes the booking store then deletes.
+		erasers = append([]conversations.Eraser{auditScrubber{bookings: a.Bookings, staff: staff}}, erasers...)
+	}
+	a.erasers = append(erasers, a.erasers...)
 	a.Dispatcher = conversations.NewDispatcher(engine, store, a.Sender, clock,
-		a.log.With("comp", "dispatcher"), conversations.DispatcherConfig{}, append([]conversations.Eraser{a.Bookings, a.Reminders}, a.erasers...)...)
+		a.log.With("comp", "dispatcher"), conversations.DispatcherConfig{}, a)
 	a.poller = bot.NewPoller(a.Client, a.Dispatcher, me.UserName, a.log.With("comp", "poller"),
 		bot.PollerConfig{Timeout: cfg.PollTimeout, Workers: cfg.Workers})
 	a.Scheduler = scheduler.New(a.Reminders, a.Dispatcher, clock, a.log.With("comp", "scheduler"), scheduler.Config{Every: cfg.SweepEvery})
@@ -181,6 +189,43 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		}
 	}
 	return a, nil
+}
+
+// EraseResident deletes what every store keeps about chat, for /hapusdata,
+// in order: the staff audit log forgets the resident's booking codes,
+// kelurahan and chat id (auditScrubber), then the bookings (cancelled, their
+// places freed), reminders, staff membership and profile go. It stops at
+// the first failure; every step is idempotent, so the dispatcher's retry
+// of the update runs them all again. The dispatcher calls it before it
+// deletes the session.
+func (a *App) EraseResident(ctx context.Context, chat kbbot.ChatID) error {
+	for _, e := range a.erasers {
+		if err := e.EraseResident(ctx, chat); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// auditScrubber is the eraser that rewrites the staff audit log's entries
+// about a resident (StaffStore.ScrubResident), with the codes of the
+// resident's own bookings, read from the booking store before it erases
+// them.
+type auditScrubber struct {
+	bookings *redisstore.BookingStore
+	staff    *redisstore.StaffStore
+}
+
+// EraseResident scrubs the audit log of chat's booking codes and chat id.
+func (x auditScrubber) EraseResident(ctx context.Context, chat kbbot.ChatID) error {
+	codes, err := x.bookings.ResidentCodes(ctx, chat)
+	if err != nil {
+		return fmt.Errorf("erase resident: read booking codes: %w", err)
+	}
+	if _, err := x.staff.ScrubResident(ctx, chat, codes); err != nil {
+		return fmt.Errorf("erase resident: %w", err)
+	}
+	return nil
 }
 
 // ExpireOffers passes on waitlist offers whose deadline passed and tells

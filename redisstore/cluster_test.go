@@ -43,10 +43,11 @@ func TestEraseResidentEverything(t *testing.T) {
 // eraseEverything gives one resident everything the stores keep: two
 // cancelled bookings (two booking codes, on two slots), a booking made as a
 // cadre for a neighbour, a waitlist entry, reminders, a profile, a place in
-// a broadcast being sent and a staff membership. Then every store's
-// EraseResident runs, twice, in the order of /hapusdata. Afterwards no key
-// of allKeys names the resident but the staff audit log's actor fields
-// (who did what stays).
+// a broadcast being sent, a staff membership and audit entries naming the
+// bookings. Then the audit scrub and every store's EraseResident run, in
+// the order of /hapusdata (the erasers twice). Afterwards no key of allKeys
+// names the resident but the staff audit log's actor fields (who did what
+// stays).
 func eraseEverything(t *testing.T, rdb redis.UniversalClient, keys redisstore.Keys, allKeys func() []string) {
 	ctx := context.Background()
 	e := newEnvOn(t, rdb, keys, "")
@@ -121,7 +122,22 @@ func eraseEverything(t *testing.T, rdb redis.UniversalClient, keys redisstore.Ke
 		t.Fatal(err)
 	}
 
-	// /hapusdata: the erasers in the order app wires them.
+	// Staff wrote about the resident's bookings in the audit log.
+	for _, c := range codes {
+		if err := staff.Audit(ctx, cadre.AuditEntry{Actor: 501, Role: cadre.Kader, Action: cadre.ActCheckIn, Area: area, Detail: c}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// /hapusdata: the audit scrub, then the erasers, in the order app
+	// wires them.
+	own, err := e.store.ResidentCodes(ctx, chat)
+	if err != nil || len(own) != 2 {
+		t.Fatalf("resident's codes: %v %v", own, err)
+	}
+	if n, err := staff.ScrubResident(ctx, chat, own); err != nil || n != 2 {
+		t.Fatalf("scrub audit log: %d %v", n, err)
+	}
 	for _, er := range []interface {
 		EraseResident(context.Context, kbbot.ChatID) error
 	}{e.store, rem, staff, bc} {

@@ -224,7 +224,9 @@ func (k Keys) StaffMembers() string { return k.staff("members") }
 func (k Keys) StaffInvite(hash string) string { return k.staff("invite:" + hash) }
 
 // StaffAudit is the audit log of staff actions, newest first. LIST of JSON
-// (cadre.AuditEntry); no TTL; capped at AuditCap entries.
+// (cadre.AuditEntry); no TTL; capped at AuditCap entries; entries naming an
+// erased resident's booking codes or chat are rewritten in place
+// (StaffStore.ScrubResident).
 func (k Keys) StaffAudit() string { return k.staff("audit") }
 
 // StaffTries counts a chat's recent tries of unknown invite codes. STRING
