@@ -45,9 +45,10 @@ func TestEraseResidentEverything(t *testing.T) {
 // cadre for a neighbour, a waitlist entry, reminders, a profile, a place in
 // a broadcast being sent, a staff membership and audit entries naming the
 // bookings. Then the audit scrub and every store's EraseResident run, in
-// the order of /hapusdata (the erasers twice). Afterwards no key of allKeys
-// names the resident but the staff audit log's actor fields (who did what
-// stays).
+// the order of /hapusdata (the erasers twice), and the neighbour the
+// resident booked as a cadre is erased by code (EraseBooking). Afterwards
+// no key of allKeys names the resident or the neighbour but the staff audit
+// log's actor fields (who did what stays).
 func eraseEverything(t *testing.T, rdb redis.UniversalClient, keys redisstore.Keys, allKeys func() []string) {
 	ctx := context.Background()
 	e := newEnvOn(t, rdb, keys, "")
@@ -70,8 +71,9 @@ func eraseEverything(t *testing.T, rdb redis.UniversalClient, keys redisstore.Ke
 	if redistest.Slot(keys.BookingCode(codes[0])) == redistest.Slot(keys.BookingCode(codes[1])) {
 		t.Log("both booking codes hash to one slot; the erase still runs")
 	}
-	if _, err := e.store.Book(ctx, booking.Request{EventID: testEvent, FacilityID: "pkm-a", SessionID: "1000", Method: booking.Implan,
-		BookedBy: chat, Name: "Tetangga", ConsentAt: testStart, IdempotencyKey: "nb"}); err != nil {
+	nb, err := e.store.Book(ctx, booking.Request{EventID: testEvent, FacilityID: "pkm-a", SessionID: "1000", Method: booking.Implan,
+		BookedBy: chat, Name: "Tetangga Tanpa HP", ConsentAt: testStart, IdempotencyKey: "nb"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	for i := 1; i <= 3; i++ { // pmb-b is full; the resident waits
@@ -148,10 +150,18 @@ func eraseEverything(t *testing.T, rdb redis.UniversalClient, keys redisstore.Ke
 		}
 	}
 
+	// The neighbour, booked by the resident as a cadre, is erased by code.
+	if b, err := e.store.EraseBooking(ctx, nb.Code); err != nil || b.Name != "" || b.Status != booking.Cancelled {
+		t.Fatalf("erase the neighbour's booking: %+v %v", b, err)
+	}
+	if _, err := staff.ScrubResident(ctx, 0, []string{nb.Code}); err != nil {
+		t.Fatal(err)
+	}
+
 	chatStr := "987654321"
 	for _, k := range allKeys() {
 		val := dumpKey(t, rdb, k)
-		for _, needle := range append([]string{chatStr, name, phone}, codes...) {
+		for _, needle := range append([]string{chatStr, name, phone, "Tetangga"}, codes...) {
 			if !strings.Contains(k, needle) && !strings.Contains(val, needle) {
 				continue
 			}
