@@ -62,8 +62,9 @@ type App struct {
 	// Sender sends every reply, within Telegram's limits.
 	Sender      kbbot.Sender
 	botUsername string
-	// erasers are more stores that /hapusdata clears (set by the wire
-	// functions).
+	// erasers are the stores that /hapusdata clears, in order (the wire
+	// functions add theirs; New puts the audit scrub, bookings and
+	// reminders first).
 	erasers   []conversations.Eraser
 	catalog   *catalogCache
 	poller    *bot.Poller
@@ -127,7 +128,8 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	a.clock = clock
 	keys := redisstore.NewKeys(cfg.RedisPrefix)
 	store := redisstore.NewChatStore(a.rdb, keys, cfg.SessionTTL)
-	a.Bookings = redisstore.NewBookingStore(a.rdb, keys, clock, redisstore.BookingOptions{OfferTTL: cfg.OfferTTL, Rand: opt.CodeRand})
+	a.Bookings = redisstore.NewBookingStore(a.rdb, keys, clock, redisstore.BookingOptions{OfferTTL: cfg.OfferTTL, Rand: opt.CodeRand,
+		Retention: cfg.BookingRetention})
 	a.Reminders = redisstore.NewReminderStore(a.rdb, keys)
 	a.catalog = &catalogCache{load: a.Bookings.Catalog, ttl: 15 * time.Second}
 	cadres := map[kbbot.ChatID]bool{}
@@ -142,7 +144,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		OfferTTL:  cfg.OfferTTL,
 		Notice: conversations.Notice{
 			Controller: cfg.ControllerName, Contact: cfg.ControllerContact,
-			BookingRetention: bookingRetention(cfg), RecordRetention: cfg.RecordRetention, SessionTTL: cfg.SessionTTL,
+			BookingRetention: cfg.BookingRetention, RecordRetention: cfg.RecordRetention, SessionTTL: cfg.SessionTTL,
 		},
 		Log: a.log.With("comp", "flows"),
 	}
@@ -157,10 +159,17 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	}
 	a.Sender = a.wrapSender(bot.NewSender(a.Client), keys)
 	engine := conversations.NewEngine(lib, nonce, a.services)
-	// /hapusdata erases bookings (freeing their places) and reminders
-	// before the session itself.
+	// /hapusdata scrubs the audit log, erases bookings (freeing their
+	// places) and reminders, then what the wire functions added, before
+	// the session itself (see EraseResident).
+	erasers := []conversations.Eraser{a.Bookings, a.Reminders}
+	if staff, ok := a.services.Audit.(*redisstore.StaffStore); ok {
+		// First: it reads the booking codes the booking store then deletes.
+		erasers = append([]conversations.Eraser{auditScrubber{bookings: a.Bookings, staff: staff}}, erasers...)
+	}
+	a.erasers = append(erasers, a.erasers...)
 	a.Dispatcher = conversations.NewDispatcher(engine, store, a.Sender, clock,
-		a.log.With("comp", "dispatcher"), conversations.DispatcherConfig{SessionTTL: cfg.SessionTTL, RecordRetention: cfg.RecordRetention}, append([]conversations.Eraser{a.Bookings, a.Reminders}, a.erasers...)...)
+		a.log.With("comp", "dispatcher"), conversations.DispatcherConfig{SessionTTL: cfg.SessionTTL, RecordRetention: cfg.RecordRetention}, a)
 	a.poller = bot.NewPoller(a.Client, a.Dispatcher, me.UserName, a.log.With("comp", "poller"),
 		bot.PollerConfig{Timeout: cfg.PollTimeout, Workers: cfg.Workers})
 	a.Scheduler = scheduler.New(a.Reminders, a.Dispatcher, clock, a.log.With("comp", "scheduler"), scheduler.Config{Every: cfg.SweepEvery})
@@ -172,6 +181,11 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		a.Close()
 		return nil, err
 	}
+	// Personal data of bookings leaves KBBOT_BOOKING_RETENTION after the event.
+	if err := a.Scheduler.AddPurge(scheduler.DefaultPurgeSpec, a.Bookings); err != nil {
+		a.Close()
+		return nil, err
+	}
 	for _, jobs := range []func() error{a.jobsRoles, a.jobsBroadcasts, a.jobsReports} {
 		if err := jobs(); err != nil {
 			a.Close()
@@ -179,6 +193,43 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		}
 	}
 	return a, nil
+}
+
+// EraseResident deletes what every store keeps about chat, for /hapusdata,
+// in order: the staff audit log forgets the resident's booking codes,
+// kelurahan and chat id (auditScrubber), then the bookings (cancelled, their
+// places freed), reminders, staff membership and profile go. It stops at
+// the first failure; every step is idempotent, so the dispatcher's retry
+// of the update runs them all again. The dispatcher calls it before it
+// deletes the session.
+func (a *App) EraseResident(ctx context.Context, chat kbbot.ChatID) error {
+	for _, e := range a.erasers {
+		if err := e.EraseResident(ctx, chat); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// auditScrubber is the eraser that rewrites the staff audit log's entries
+// about a resident (StaffStore.ScrubResident), with the codes of the
+// resident's own bookings, read from the booking store before it erases
+// them.
+type auditScrubber struct {
+	bookings *redisstore.BookingStore
+	staff    *redisstore.StaffStore
+}
+
+// EraseResident scrubs the audit log of chat's booking codes and chat id.
+func (x auditScrubber) EraseResident(ctx context.Context, chat kbbot.ChatID) error {
+	codes, err := x.bookings.ResidentCodes(ctx, chat)
+	if err != nil {
+		return fmt.Errorf("erase resident: read booking codes: %w", err)
+	}
+	if _, err := x.staff.ScrubResident(ctx, chat, codes); err != nil {
+		return fmt.Errorf("erase resident: %w", err)
+	}
+	return nil
 }
 
 // ExpireOffers passes on waitlist offers whose deadline passed and tells
@@ -314,7 +365,3 @@ func randomNonce() string {
 	}
 	return string(b[:])
 }
-
-// bookingRetention is how long a booking keeps its personal fields after
-// its event.
-func bookingRetention(Config) time.Duration { return 90 * 24 * time.Hour }

@@ -71,6 +71,11 @@ type Config struct {
 	// SweepEvery is the time between reminder sweeps. KBBOT_SWEEP_EVERY;
 	// default 5s.
 	SweepEvery time.Duration
+	// BookingRetention is how long after its event a booking's name,
+	// phone and WHO checklist answers (and the waitlist's chats) are kept;
+	// an hourly job deletes them then, keeping the anonymous counts of the
+	// rekap. KBBOT_BOOKING_RETENTION; default 2160h (90 days).
+	BookingRetention time.Duration
 }
 
 // DefaultConfig returns the configuration with every default applied.
@@ -88,6 +93,7 @@ func DefaultConfig() Config {
 		SendRate:         30,
 		SendChatInterval: 1100 * time.Millisecond,
 		SweepEvery:       5 * time.Second,
+		BookingRetention: redisstore.DefaultRetention,
 	}
 }
 
@@ -126,6 +132,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	str("KBBOT_CONTROLLER_CONTACT", &c.ControllerContact)
 	dur("KBBOT_SWEEP_EVERY", &c.SweepEvery)
 	dur("KBBOT_SEND_CHAT_INTERVAL", &c.SendChatInterval)
+	dur("KBBOT_BOOKING_RETENTION", &c.BookingRetention)
 	ids := func(name string, dst *[]int64) {
 		v := strings.TrimSpace(getenv(name))
 		if v == "" {

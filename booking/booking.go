@@ -43,6 +43,11 @@ type Booking struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	Status    Status
+	// ErasedAt is when the booking's personal data was deleted (by the
+	// retention purge after the event, or an erasure): then Name, Phone,
+	// Screening, ResidentRef, Resident and BookedBy are empty, and only the
+	// anonymous place, method, status and times remain. Zero otherwise.
+	ErasedAt time.Time
 }
 
 // Place is where a booking is: site, session and method.

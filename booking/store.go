@@ -80,6 +80,17 @@ type Store interface {
 	// waitlists and deletes every record of them; bookings they made as a
 	// cadre for others stay but no longer name them.
 	EraseResident(ctx context.Context, chat kbbot.ChatID) error
+	// EraseBooking erases, at a cadre's request, a resident without
+	// Telegram booked by a cadre, found by one of their booking codes:
+	// each of their bookings in the event is cancelled if active (the
+	// place freed and offered to the line, as Cancel does) and loses its
+	// name, phone, screening answers, resident ref and cadre, and every
+	// index naming the resident goes; the anonymous counts stay. It
+	// returns the booking as it is afterwards (ErasedAt set, no personal
+	// fields). Idempotent. ErrNotFound for an unknown code; ErrNotYours
+	// when the resident has a Telegram chat (they use /hapusdata). The
+	// caller checks the cadre's right.
+	EraseBooking(ctx context.Context, code string) (Booking, error)
 }
 
 // ImportReport says what an import changed.

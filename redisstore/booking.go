@@ -57,10 +57,18 @@ var (
 // for them (never past the site's cut-off).
 const DefaultOfferTTL = 3 * time.Hour
 
+// DefaultRetention is how long after its event a booking's personal data
+// (name, phone, screening answers, who booked) is kept: 90 days.
+const DefaultRetention = 90 * 24 * time.Hour
+
 // BookingOptions tunes a BookingStore. Zero values take the defaults.
 type BookingOptions struct {
 	// OfferTTL is how long an offered place is held (DefaultOfferTTL).
 	OfferTTL time.Duration
+	// Retention is how long after the end of its event the personal data
+	// of a booking is kept; PurgePersonal deletes it then
+	// (DefaultRetention).
+	Retention time.Duration
 	// Rand is the source of booking codes (crypto/rand).
 	Rand io.Reader
 }
@@ -72,6 +80,7 @@ type BookingStore struct {
 	keys     Keys
 	clock    kbbot.Clock
 	offerTTL time.Duration
+	keep     time.Duration // the retention
 	codes    codePool
 }
 
@@ -86,10 +95,13 @@ func NewBookingStore(rdb redis.UniversalClient, keys Keys, clock kbbot.Clock, op
 	if opt.Rand == nil {
 		opt.Rand = rand.Reader
 	}
+	if opt.Retention <= 0 {
+		opt.Retention = DefaultRetention
+	}
 	if clock == nil {
 		clock = kbbot.SystemClock{}
 	}
-	return &BookingStore{rdb: rdb, keys: keys, clock: clock, offerTTL: opt.OfferTTL,
+	return &BookingStore{rdb: rdb, keys: keys, clock: clock, offerTTL: opt.OfferTTL, keep: opt.Retention,
 		codes: codePool{rand: opt.Rand, free: map[string][]string{}}}
 }
 

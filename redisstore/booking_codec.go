@@ -25,6 +25,10 @@ type record struct {
 	// requester (the place string's cadre, else its resident) it makes the
 	// "i|<requester>|<key>" field of EventResidents, which an erase deletes.
 	Key string `json:"key"`
+	// Erased is when the personal fields above (ref, name, phone,
+	// screening, key) were deleted (Unix ms; lua/book_lib.lua strip);
+	// consent and created stay, and a check-in's "checkin" object.
+	Erased int64 `json:"erased,omitempty"`
 }
 
 // residentOf returns the resident key of a request ("c<chat>" or
@@ -77,6 +81,9 @@ func decodeBooking(eventID, code, rec, place string) (booking.Booking, error) {
 		Name: r.Name, Phone: r.Phone, Screening: r.Screening,
 		ConsentAt: time.UnixMilli(r.ConsentAt).UTC(), CreatedAt: time.UnixMilli(r.CreatedAt).UTC(),
 		UpdatedAt: parseMS(f[7]),
+	}
+	if r.Erased != 0 {
+		b.ErasedAt = time.UnixMilli(r.Erased).UTC()
 	}
 	return b, nil
 }

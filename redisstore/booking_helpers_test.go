@@ -81,7 +81,7 @@ type env struct {
 // newEnv imports yaml (testYAML when empty) into a fresh prefix.
 func newEnv(t testing.TB, yaml string) *env {
 	t.Helper()
-	rdb := redistest.Client(t)
+	rdb := redistest.GuardedClient(t)
 	keys := redisstore.NewKeys(redistest.Prefix(t, rdb))
 	return newEnvOn(t, rdb, keys, yaml)
 }
@@ -204,32 +204,37 @@ func snapshot(t testing.TB, rdb redis.UniversalClient, prefix string) map[string
 	out := map[string]string{}
 	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
 	for iter.Next(ctx) {
-		k := iter.Val()
-		typ := rdb.Type(ctx, k).Val()
-		var val string
-		switch typ {
-		case "string":
-			val = rdb.Get(ctx, k).Val()
-		case "hash":
-			m := rdb.HGetAll(ctx, k).Val()
-			val = sortedMap(m)
-		case "set":
-			s := rdb.SMembers(ctx, k).Val()
-			sort.Strings(s)
-			val = strings.Join(s, ",")
-		case "zset":
-			z := rdb.ZRangeWithScores(ctx, k, 0, -1).Val()
-			val = fmt.Sprint(z)
-		default:
-			val = "?"
-		}
-		ttl := rdb.PTTL(ctx, k).Val()
-		out[k] = typ + " ttl=" + ttl.String() + " " + val
+		out[iter.Val()] = dumpKey(t, rdb, iter.Val())
 	}
 	if err := iter.Err(); err != nil {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// dumpKey returns a key's type, TTL and content.
+func dumpKey(t testing.TB, rdb redis.UniversalClient, k string) string {
+	t.Helper()
+	ctx := context.Background()
+	typ := rdb.Type(ctx, k).Val()
+	var val string
+	switch typ {
+	case "string":
+		val = rdb.Get(ctx, k).Val()
+	case "hash":
+		val = sortedMap(rdb.HGetAll(ctx, k).Val())
+	case "set":
+		s := rdb.SMembers(ctx, k).Val()
+		sort.Strings(s)
+		val = strings.Join(s, ",")
+	case "zset":
+		val = fmt.Sprint(rdb.ZRangeWithScores(ctx, k, 0, -1).Val())
+	case "list":
+		val = strings.Join(rdb.LRange(ctx, k, 0, -1).Val(), "\n")
+	default:
+		val = "?"
+	}
+	return typ + " ttl=" + rdb.PTTL(ctx, k).Val().String() + " " + val
 }
 
 func sortedMap(m map[string]string) string {

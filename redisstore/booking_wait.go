@@ -193,7 +193,9 @@ func (s *BookingStore) Waiting(ctx context.Context, resident kbbot.ChatID) ([]bo
 }
 
 // EraseResident deletes what the store keeps about chat (see
-// booking.Store). It is idempotent.
+// booking.Store). It is idempotent. Every command it sends names keys of
+// one hash slot, so it runs on Redis Cluster: one script per event (keys
+// tagged {ev:<id>}), then one DEL per booking code, pipelined.
 func (s *BookingStore) EraseResident(ctx context.Context, chat kbbot.ChatID) error {
 	ids, err := s.chatEvents(ctx, chat)
 	if err != nil {
@@ -205,16 +207,25 @@ func (s *BookingStore) EraseResident(ctx context.Context, chat kbbot.ChatID) err
 		if err != nil {
 			return wrap("erase resident", err)
 		}
-		codes := strs(v)
-		if len(codes) > 0 {
-			keys := make([]string, len(codes))
-			for i, c := range codes {
-				keys[i] = s.keys.BookingCode(c)
-			}
-			if err := s.rdb.Del(ctx, keys...).Err(); err != nil {
-				return wrap("erase booking codes", err)
-			}
+		if err := s.forgetCodes(ctx, strs(v)); err != nil {
+			return err
 		}
 	}
 	return wrap("erase resident index", s.rdb.Del(ctx, s.keys.ResidentEvents(chat)).Err())
+}
+
+// forgetCodes deletes the global index entries (Keys.BookingCode) of codes.
+// Each code's key hashes to its own slot, so each gets its own DEL (a
+// multi-key DEL would be refused with CROSSSLOT on Redis Cluster), all in
+// one pipeline, which a cluster client splits per node.
+func (s *BookingStore) forgetCodes(ctx context.Context, codes []string) error {
+	if len(codes) == 0 {
+		return nil
+	}
+	pipe := s.rdb.Pipeline()
+	for _, c := range codes {
+		pipe.Del(ctx, s.keys.BookingCode(c))
+	}
+	_, err := pipe.Exec(ctx)
+	return wrap("erase booking codes", err)
 }

@@ -27,7 +27,7 @@ var (
 
 func newBroadcastStore(t *testing.T, booked redisstore.BookedFunc) *redisstore.BroadcastStore {
 	t.Helper()
-	rdb := redistest.Client(t)
+	rdb := redistest.GuardedClient(t)
 	return redisstore.NewBroadcastStore(rdb, redisstore.NewKeys(redistest.Prefix(t, rdb)), booked)
 }
 

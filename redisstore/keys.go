@@ -63,7 +63,11 @@ func (k Keys) PendingOutboxes() string { return k.prefix + "outbox:pending" }
 // Redis Cluster. A resident's cross-event index has the tag {res:<chat>}
 // and is written outside the event scripts, idempotently. None of these
 // keys has a TTL: bookings live as long as their event's data; /hapusdata
-// deletes a resident's records (BookingStore.EraseResident).
+// deletes a resident's records (BookingStore.EraseResident), a cadre
+// erases one resident without Telegram (BookingStore.EraseBooking), and
+// once the retention after the event has run out, BookingStore.PurgePersonal
+// strips every booking of the event of its personal data, keeping the
+// anonymous counts.
 
 func (k Keys) event(id, suffix string) string { return k.prefix + "{ev:" + id + "}:" + suffix }
 
@@ -88,18 +92,23 @@ func (k Keys) EventUsed(id string) string { return k.event(id, "used") }
 // "<res>|o" -> offer "state|facility|session|method|chat|deadline_ms"
 // (state offered or expired). Also "b<chat>|h" -> codes a cadre booked,
 // "i|<requester chat>|<idempotency key>" -> the code that request
-// booked, and "x|handout" -> "<id>|<res>,<res>" the offers the last
-// ExpireOffers call returned, so that its retry returns them again. HASH;
-// no TTL.
+// booked, "x|handout" -> "<id>|<res>,<res>" the offers the last
+// ExpireOffers call returned, so that its retry returns them again, and
+// the anonymous check-in counts "n|..." (see CheckIn). After
+// PurgePersonal only the counts remain, with "x|purged" -> when (Unix ms)
+// and "w|frozen" -> the waitlist's counts "fac|method|offered|n ..."
+// (lua/book_purge.lua). HASH; no TTL.
 func (k Keys) EventResidents(id string) string { return k.event(id, "res") }
 
-// EventRecords maps a booking code to the booking's immutable fields.
-// HASH of JSON; no TTL.
+// EventRecords maps a booking code to the booking's immutable fields;
+// once its personal data is erased, only consent, created, erased and the
+// check-in remain. HASH of JSON; no TTL.
 func (k Keys) EventRecords(id string) string { return k.event(id, "rec") }
 
 // EventPlaces maps a booking code to its mutable state,
-// "status|facility|session|method|resident|chat|booked_by|updated_ms".
-// HASH; no TTL.
+// "status|facility|session|method|resident|chat|booked_by|updated_ms";
+// once erased, resident is empty and chat and booked_by are 0. HASH; no
+// TTL.
 func (k Keys) EventPlaces(id string) string { return k.event(id, "place") }
 
 // EventWaitlist is the event's waitlist: residents scored by join order
@@ -129,6 +138,11 @@ func (k Keys) EventKeys(id string) []string {
 
 // Events lists the ids of imported events. SET; no TTL.
 func (k Keys) Events() string { return k.prefix + "events" }
+
+// PurgedEvents lists the events whose personal data PurgePersonal deleted,
+// so that later runs skip them without reading them. SET of event ids; no
+// TTL (an entry is as old as its event's data).
+func (k Keys) PurgedEvents() string { return k.prefix + "events:purged" }
 
 // Facilities maps a facility id to the facility as imported. HASH of JSON;
 // no TTL.
@@ -213,13 +227,16 @@ func (k Keys) StaffMembers() string { return k.staff("members") }
 // StaffInvite is one invite, under the SHA-256 (hex) of its normalized code
 // (the code itself is never stored): fields tok (creation token), role,
 // area (JSON), by (creator chat), created and expires (Unix ms), and once
-// redeemed used_tok, used_by, used_at. HASH; TTL: InviteKeep past its
+// redeemed used_tok and used_at (not who: the invite outlives an erasure
+// of the member). HASH; TTL: InviteKeep past its
 // expiry (counted from the creator's clock, not the server's), so that a
 // late try is told "expired" or "used", not "unknown".
 func (k Keys) StaffInvite(hash string) string { return k.staff("invite:" + hash) }
 
 // StaffAudit is the audit log of staff actions, newest first. LIST of JSON
-// (cadre.AuditEntry); no TTL; capped at AuditCap entries.
+// (cadre.AuditEntry); no TTL; capped at AuditCap entries; entries naming an
+// erased resident's booking codes or chat are rewritten in place
+// (StaffStore.ScrubResident).
 func (k Keys) StaffAudit() string { return k.staff("audit") }
 
 // StaffTries counts a chat's recent tries of unknown invite codes. STRING

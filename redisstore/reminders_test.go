@@ -21,7 +21,7 @@ var t0 = time.Date(2024, 7, 20, 1, 0, 0, 0, time.UTC)
 
 func newReminderStore(t *testing.T) (*redisstore.ReminderStore, redis.UniversalClient, redisstore.Keys) {
 	t.Helper()
-	rdb := redistest.Client(t)
+	rdb := redistest.GuardedClient(t)
 	keys := redisstore.NewKeys(redistest.Prefix(t, rdb))
 	return redisstore.NewReminderStore(rdb, keys), rdb, keys
 }

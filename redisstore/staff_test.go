@@ -32,7 +32,7 @@ func (c fixedClock) Now() time.Time { return c.t }
 // the clock at staffNow.
 func staffStore(t *testing.T) *redisstore.StaffStore {
 	t.Helper()
-	rdb := redistest.Client(t)
+	rdb := redistest.GuardedClient(t)
 	keys := redisstore.NewKeys(redistest.Prefix(t, rdb))
 	return redisstore.NewStaffStore(rdb, keys, redisstore.StaffOptions{Admins: []int64{1}, Clock: fixedClock{staffNow}})
 }

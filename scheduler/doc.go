@@ -15,6 +15,10 @@
 // morning if it is still useful then, and is dropped otherwise. Items past
 // their NotAfter are dropped with a log line.
 //
+// Periodic jobs (Add) run once per fire across processes, under a lock
+// named after the job; among them the retention purge (AddPurge), which
+// deletes bookings' personal data once their event is long past.
+//
 // cron types stay inside this package; the rest of kbbot sees New, Sweep,
-// Start, Add and Stop.
+// Start, Add, AddPurge and Stop.
 package scheduler

@@ -12,3 +12,6 @@ func (s *Scheduler) RunJob(ctx context.Context, name string, period time.Duratio
 	s.mu.Unlock()
 	s.runJob(name, period, job)
 }
+
+// PurgeJobOf returns the job AddPurge schedules for p.
+func (s *Scheduler) PurgeJobOf(p Purger) func(context.Context) error { return s.purgeJob(p) }

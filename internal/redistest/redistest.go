@@ -59,20 +59,29 @@ func Prefix(tb testing.TB, rdb redis.UniversalClient) string {
 	return prefix
 }
 
-// Flush deletes every key under prefix.
+// Flush deletes every key under prefix. Each key gets its own UNLINK (in
+// pipelines of a thousand), so that a client with CrossSlotGuard does not
+// refuse the cleanup.
 func Flush(rdb redis.UniversalClient, prefix string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
 	var batch []string
+	unlink := func() {
+		pipe := rdb.Pipeline()
+		for _, k := range batch {
+			pipe.Unlink(ctx, k)
+		}
+		_, _ = pipe.Exec(ctx)
+		batch = batch[:0]
+	}
 	for iter.Next(ctx) {
 		batch = append(batch, iter.Val())
 		if len(batch) == 1000 {
-			rdb.Unlink(ctx, batch...)
-			batch = batch[:0]
+			unlink()
 		}
 	}
 	if len(batch) > 0 {
-		rdb.Unlink(ctx, batch...)
+		unlink()
 	}
 }

@@ -15,9 +15,15 @@
 --                   deadline passed); b<chat>|h -> codes a cadre booked;
 --                   i|<requester chat>|<key> -> code (idempotency);
 --                   x|handout -> "<id>|r1,r2" the last offers ExpireOffers
---                   returned, for its retries
---   5 rec    HASH   code -> immutable booking fields (JSON)
---   6 place  HASH   code -> "status|fac|session|method|resident|chat|by|updated_ms"
+--                   returned, for its retries; n|... -> check-in counts
+--                   (book_checkin.lua); once the event's personal data is
+--                   purged (book_purge.lua): x|purged -> when (ms) and
+--                   w|frozen -> the waitlist counts "fac|method|offered|n ..."
+--                   that replace the waitlist
+--   5 rec    HASH   code -> immutable booking fields (JSON); once erased
+--                   only consent, created, erased (ms) and checkin
+--   6 place  HASH   code -> "status|fac|session|method|resident|chat|by|updated_ms";
+--                   once erased resident is "", chat and by "0"
 --   7 wait   ZSET   resident -> join sequence (first in line = lowest)
 --   8 due    ZSET   resident -> deadline (ms) of the offer held for them
 --   9 fresh  SET    residents whose offer no ExpireOffers call has returned yet
@@ -205,4 +211,47 @@ end
 -- booking_reply returns a booking as {status, code, record, place}.
 local function booking_reply(status, code)
   return { status, code, redis.call('HGET', K.rec, code) or '', redis.call('HGET', K.place, code) or '' }
+end
+
+-- without_code removes a code from a history value (nil when empty).
+local function without_code(h, code)
+  local out = {}
+  for _, c in ipairs(split(h or '', ' ')) do
+    if c ~= '' and c ~= code then out[#out + 1] = c end
+  end
+  if #out == 0 then return nil end
+  return table.concat(out, ' ')
+end
+
+-- strip deletes the personal data of booking code, keeping what counts
+-- need: the record keeps consent, created and a check-in ("checkin": the
+-- staff member, time, method given, category) and gains "erased" (now);
+-- the place keeps status, facility, session, method and time, but names
+-- no resident, chat or cadre ("", "0", "0"); the idempotency field of the
+-- request that booked goes. Places taken stay taken (used is unchanged).
+-- Idempotent: a stripped booking is left as it is. Returns the place as
+-- it was, or nil for an unknown code. Numbers in the record are Unix ms,
+-- well within the 14 digits cjson keeps.
+local function strip(code, now)
+  local p = place_get(code)
+  if not p then return nil end
+  local raw = redis.call('HGET', K.rec, code)
+  local ok, x = false, nil
+  if raw then ok, x = pcall(cjson.decode, raw) end
+  if ok and type(x) == 'table' and not x.erased then
+    if type(x.key) == 'string' then
+      local requester = p.by
+      if requester == '0' then requester = p.chat end
+      redis.call('HDEL', K.res, 'i|' .. requester .. '|' .. x.key)
+    end
+    redis.call('HSET', K.rec, code, cjson.encode({ consent = x.consent, created = x.created, erased = now, checkin = x.checkin }))
+  elseif raw and not ok then
+    -- An unreadable record cannot be kept: it may hold anything.
+    redis.call('HSET', K.rec, code, cjson.encode({ erased = now }))
+  end
+  if p.res ~= '' or p.chat ~= '0' or p.by ~= '0' then
+    local q = { status = p.status, fac = p.fac, sess = p.sess, m = p.m, res = '', chat = '0', by = '0', updated = p.updated }
+    redis.call('HSET', K.place, code, place_str(q))
+  end
+  return p
 end

@@ -4,7 +4,8 @@
 -- ARGV: none
 -- returns {bookings, waiting, served}, three flat lists of key, count:
 --   bookings "status|fac|session|method" (every booking on record);
---   waiting  "fac|method|0" in line, "fac|method|1" holding an offer;
+--   waiting  "fac|method|0" in line, "fac|method|1" holding an offer
+--            (after a purge, the counts book_purge.lua froze);
 --   served   "fac|session|booked|given|category" (the check-in counts, see
 --            book_checkin.lua);
 -- or {"unknown_event"}.
@@ -47,6 +48,10 @@ end
 for _, r in ipairs(redis.call('ZRANGE', K.due, 0, -1)) do
   local o = offer_get(r)
   if o and o.state == 'offered' then waiting.add(o.fac .. '|' .. o.m .. '|1', 1) end
+end
+for _, item in ipairs(split(redis.call('HGET', K.res, 'w|frozen') or '', ' ')) do
+  local f = split(item, '|')
+  if #f == 4 then waiting.add(f[1] .. '|' .. f[2] .. '|' .. f[3], tonumber(f[4]) or 0) end
 end
 local index = redis.call('HGET', K.res, 'n|index')
 if index then

@@ -41,7 +41,9 @@ end
 if tonumber(ARGV[2]) >= tonumber(expires) then
   return {'expired', '', '', ''}
 end
-redis.call('HSET', KEYS[1], 'used_tok', ARGV[5], 'used_by', ARGV[1], 'used_at', ARGV[2])
+-- Who redeemed is in the members hash and the audit log, which /hapusdata
+-- clears; the invite, which outlives a membership, keeps only when.
+redis.call('HSET', KEYS[1], 'used_tok', ARGV[5], 'used_at', ARGV[2])
 local r = cjson.encode(role)
 redis.call('HSET', KEYS[2], ARGV[1], '{"chat":' .. ARGV[1] .. ',"role":' .. r .. ',"area":' .. area ..
   ',"name":' .. ARGV[4] .. ',"since":' .. ARGV[3] .. '}')

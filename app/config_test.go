@@ -1,0 +1,31 @@
+package app_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kbbot/kbbot/app"
+)
+
+func TestBookingRetentionConfig(t *testing.T) {
+	t.Parallel()
+	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	c, err := app.LoadConfig(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.BookingRetention != 2160*time.Hour {
+		t.Errorf("default retention %s, want 2160h (90 days)", c.BookingRetention)
+	}
+	c, err = app.LoadConfig(env(map[string]string{"KBBOT_BOOKING_RETENTION": " 720h "}))
+	if err != nil || c.BookingRetention != 720*time.Hour {
+		t.Errorf("KBBOT_BOOKING_RETENTION=720h: %s %v", c.BookingRetention, err)
+	}
+	for _, bad := range []string{"90d", "-1h", "0", "soon"} {
+		_, err := app.LoadConfig(env(map[string]string{"KBBOT_BOOKING_RETENTION": bad}))
+		if err == nil || !strings.Contains(err.Error(), "KBBOT_BOOKING_RETENTION") {
+			t.Errorf("KBBOT_BOOKING_RETENTION=%q: %v, want an error naming the variable", bad, err)
+		}
+	}
+}

@@ -1,0 +1,44 @@
+-- book_erase_one: at a cadre's request, erase a resident without Telegram
+-- (booked by a cadre, resident "r<ref>"), found by one of their booking
+-- codes: each of their bookings in the event is cancelled if active (the
+-- place freed and offered to the line, as book_cancel does) and stripped
+-- of its personal data (book_lib.lua strip), taken out of the booking
+-- cadre's list, and the resident's fields go. Counts stay.
+-- KEYS: the event keys, in the order of book_lib.lua
+-- ARGV[1] now (Unix ms)   ARGV[2] code   ARGV[3] offer TTL (ms)
+-- returns {"ok", code, record, place}: the booking as it is now (no
+--   personal data; cancelled, or attended if it was checked in); or
+--   {"not_found"}; or {"has_chat"}: the resident has Telegram (they
+--   erase with /hapusdata; nothing changed).
+-- Idempotent: a retried call finds the booking stripped (resident "") and
+-- returns it as it is.
+local now, code, ttl = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
+local p = place_get(code)
+if not p then return { 'not_found' } end
+if string.sub(p.res, 1, 1) == 'c' then return { 'has_chat' } end
+if p.res == '' then return booking_reply('ok', code) end
+expire_due(now)
+
+local r = p.res
+local codes = split(redis.call('HGET', K.res, r .. '|h') or '', ' ')
+codes[#codes + 1] = code -- in case the history lacks it
+local seen = {}
+for _, c in ipairs(codes) do
+  local q = c ~= '' and not seen[c] and place_get(c)
+  seen[c] = true
+  if q and q.res == r then
+    if q.status == 'active' then
+      q.status, q.updated = 'cancelled', ARGV[1]
+      redis.call('HSET', K.place, c, place_str(q))
+      give(q.fac, q.sess, q.m)
+    end
+    if q.by ~= '0' then
+      local f = 'b' .. q.by .. '|h'
+      local h = without_code(redis.call('HGET', K.res, f), c)
+      if h then redis.call('HSET', K.res, f, h) else redis.call('HDEL', K.res, f) end
+    end
+    strip(c, now)
+  end
+end
+redis.call('HDEL', K.res, r .. '|a', r .. '|h', r .. '|w', r .. '|o')
+return done(now, ttl, booking_reply('ok', code))
