@@ -14,11 +14,13 @@ import (
 //   - the block and its time go on the resident record, for the kader's
 //     follow-up, and the resident leaves the broadcast audiences;
 //   - every pending reminder is cancelled (none could arrive);
-//   - each active booking is kept until its booking cut-off (the day
-//     before the event, 20:00 local). A "release" item is due then: if the
-//     resident still blocks the bot, the booking is cancelled and its
-//     place offered to the waitlist, since a place must not stay taken by
-//     someone we cannot reach while others wait for it. A booking whose
+//   - each active booking is kept until releaseLead before its booking
+//     cut-off (the cut-off is the day before the event, 20:00 local, so
+//     14:00). A "release" item is due then (at once when the block comes
+//     later but before the cut-off): if the resident still blocks the bot,
+//     the booking is cancelled and its place offered to the waitlist,
+//     while there is time to take it, since a place must not stay taken
+//     by someone we cannot reach while others wait for it. A booking whose
 //     cut-off has passed is kept: nobody else could take the place anyway,
 //     and the resident may still come.
 //
@@ -26,8 +28,9 @@ import (
 // the bookings still active get their reminders back, and so does the
 // method course.
 
-// releaseGrace is how long a release item stays useful after its cut-off.
-const releaseGrace = 6 * time.Hour
+// releaseLead is how long before the booking cut-off a blocked resident's
+// place is released, so that the first on the waitlist can still take it.
+const releaseLead = 6 * time.Hour
 
 // blocked applies the block rule.
 func (st *step) blocked() {
@@ -63,9 +66,13 @@ func (st *step) blocked() {
 		if !cutoff.After(st.now) {
 			continue
 		}
+		due := cutoff.Add(-releaseLead)
+		if due.Before(st.now) {
+			due = st.now
+		}
 		items = append(items, reminders.Item{
 			ID: reminders.KindRelease + ":" + b.Code, Chat: st.ev.ChatID, Kind: reminders.KindRelease, Ref: b.Code,
-			Due: cutoff.UTC(), NotAfter: cutoff.Add(releaseGrace).UTC(), Zone: sl.Facility.TimeZone,
+			Due: due.UTC(), NotAfter: cutoff.UTC(), Zone: sl.Facility.TimeZone,
 		})
 	}
 	if len(items) == 0 {

@@ -280,7 +280,7 @@ func (st *step) remindCallback(args []string) {
 func (st *step) stopReminders() {
 	st.r.RemindersOff = true
 	st.r.StoppedAt = st.now.UTC()
-	if st.r.StopReason == "" {
+	if st.r.StopReason == "" && st.r.Consented() {
 		st.r.StopReason = resident.StopUnspecified
 	}
 	if !st.cancelReminders() || !st.audienceStopped(true) {

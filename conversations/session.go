@@ -97,7 +97,7 @@ func (l legacySession) record() *resident.Record {
 	}
 	r.Name, r.Phone = l.Name, l.Phone
 	r.RemindersOff, r.OffKinds = l.RemindersOff, l.OffKinds
-	if l.RemindersOff {
+	if l.RemindersOff && r.Consent == ConsentGiven {
 		r.StopReason = resident.StopUnspecified
 	}
 	r.Blocked = l.Blocked
