@@ -50,21 +50,19 @@ func hasButton(m telegramtest.Message, label string) bool {
 // session reads the resident's stored session, or nil.
 func (e *env) session(t *testing.T, chat int64) map[string]any {
 	t.Helper()
-	raw, err := e.rdb.Get(context.Background(), redisstore.NewKeys(e.prefix).ChatState(chatID(chat))).Bytes()
-	if err != nil {
-		return nil
-	}
-	var s map[string]any
-	if err := json.Unmarshal(raw, &s); err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return e.storedJSON(t, redisstore.NewKeys(e.prefix).ChatState(chatID(chat)))
 }
 
 // record reads the resident's stored record, or nil.
 func (e *env) record(t *testing.T, chat int64) map[string]any {
 	t.Helper()
-	raw, err := e.rdb.Get(context.Background(), redisstore.NewKeys(e.prefix).ChatRecord(chatID(chat))).Bytes()
+	return e.storedJSON(t, redisstore.NewKeys(e.prefix).ChatRecord(chatID(chat)))
+}
+
+// storedJSON reads a JSON object stored at key, or nil when there is none.
+func (e *env) storedJSON(t *testing.T, key string) map[string]any {
+	t.Helper()
+	raw, err := e.rdb.Get(context.Background(), key).Bytes()
 	if err != nil {
 		return nil
 	}

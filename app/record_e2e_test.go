@@ -927,3 +927,29 @@ func TestRecordExpiredFlow(t *testing.T) {
 		t.Fatalf("the expiry was told again:\n%s", got)
 	}
 }
+
+// TestRecordUnreadableIsNeverOverwritten: a stored record kbbot cannot read
+// (corrupt, or written by a newer version after a rollback) is left as it
+// is: the resident is still answered, and the record keeps its bytes.
+func TestRecordUnreadableIsNeverOverwritten(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.start()
+	const id = 9401
+	u := e.srv.User(id, "Sari")
+	consent(t, u)
+	key := redisstore.NewKeys(e.prefix).ChatRecord(chatID(id))
+	for _, stored := range []string{`{"v":99,"consent":"given","name":"Sari"}`, `{not json`} {
+		if err := e.rdb.Set(context.Background(), key, stored, 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+		before := recLastID(u)
+		must(t)(u.Send("/menu"))
+		if len(recSince(u, before)) == 0 {
+			t.Fatalf("record %q: the resident got no answer", stored)
+		}
+		if got, _ := e.rdb.Get(context.Background(), key).Result(); got != stored {
+			t.Fatalf("an unreadable record was overwritten: %q, was %q", got, stored)
+		}
+	}
+}

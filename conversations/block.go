@@ -103,7 +103,7 @@ func (st *step) unblocked() {
 	}
 }
 
-// release is the block rule's item at a booking's cut-off.
+// release is the block rule's item before a booking's cut-off.
 func (st *step) release(code string) {
 	if !st.r.Blocked || st.e.svc.Bookings == nil {
 		return
@@ -116,14 +116,7 @@ func (st *step) release(code string) {
 		st.mustRetry("release a blocked resident's booking", err)
 		return
 	}
-	if st.e.svc.Reminders != nil {
-		if _, err := st.e.svc.Reminders.CancelRef(st.ctx, b.Code); err != nil {
-			st.mustRetry("cancel released booking reminders", err)
-			return
-		}
-	}
-	st.r.Log(resident.Entry{At: st.now, Kind: resident.EntryReleased, Code: b.Code, Method: string(b.Method)})
-	st.notifyOffers()
+	st.afterCancel(b, resident.EntryReleased)
 }
 
 // replanAll plans again the reminders of the active bookings and of the

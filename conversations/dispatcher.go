@@ -46,8 +46,7 @@ type DispatcherConfig struct {
 	// MaxRetryWait caps one wait for Telegram's retry_after (default 30 s).
 	MaxRetryWait time.Duration
 	// SessionTTL is the store's idle expiry of a session (default 30
-	// days); a resident record without personal data lives a day longer,
-	// so that a flow cut short by expiry can still be told.
+	// days); a resident record without personal data lives as long.
 	SessionTTL time.Duration
 	// RecordRetention is how long a resident record with personal data is
 	// kept after its last activity or planned reminder (default 2 years).
@@ -131,7 +130,7 @@ func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 		d.finish(ctx, lease, delivered, cs, false)
 		return nil
 	}
-	sess, rec := d.decode(cs)
+	sess, rec, keep := d.decode(cs)
 	if rec == nil {
 		if l, ok := parseClientLang(ev.LanguageCode); ok {
 			rec = resident.New(string(l))
@@ -156,7 +155,7 @@ func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 				return fmt.Errorf("erase resident data: %w", err)
 			}
 		}
-	} else if err = d.encode(&c, res, now); err != nil {
+	} else if err = d.encode(&c, res, now, keep); err != nil {
 		d.finish(ctx, lease, delivered, cs, false)
 		return err
 	}
@@ -285,14 +284,14 @@ func (d *Dispatcher) deliver(ctx context.Context, r kbbot.Reply) error {
 // markBlocked records on the resident record that the resident blocked
 // the bot, and applies the block rule (see block.go).
 func (d *Dispatcher) markBlocked(ctx context.Context, lease kbbot.Lease, cs kbbot.ChatState) error {
-	sess, rec := d.decode(cs)
+	sess, rec, keep := d.decode(cs)
 	now := d.clock.Now()
 	res := d.engine.Step(ctx, sess, rec, kbbot.Event{Kind: kbbot.EventBlocked, ChatID: lease.Chat}, now)
 	if res.Retry {
 		return fmt.Errorf("mark blocked: a store is not reachable: %w", kbbot.ErrUnavailable)
 	}
 	var c kbbot.Commit
-	if err := d.encode(&c, res, now); err != nil {
+	if err := d.encode(&c, res, now, keep); err != nil {
 		return err
 	}
 	_, err := d.store.Commit(ctx, lease, c)
@@ -302,35 +301,38 @@ func (d *Dispatcher) markBlocked(ctx context.Context, lease kbbot.Lease, cs kbbo
 // decode reads the session and the resident record of a chat. A session
 // of the version-1 encoding yields the record it implies when the chat has
 // none yet: that is the lazy, idempotent migration of residents whose
-// durable data lived in the session. An unreadable session starts over; an
-// unreadable record is kept aside in the logs and treated as none only
-// when there is nothing better (never overwritten silently: see encode).
-func (d *Dispatcher) decode(cs kbbot.ChatState) (*Session, *resident.Record) {
+// durable data lived in the session. An unreadable session starts over. A
+// stored record that cannot be read (corrupt, or written by a newer
+// version) is logged and left as it is: keep is false, and encode then
+// writes no record, so the step never overwrites it with an empty one.
+func (d *Dispatcher) decode(cs kbbot.ChatState) (sess *Session, rec *resident.Record, keep bool) {
 	sess, legacy, err := DecodeSession(cs.State)
 	if err != nil {
 		// A session we cannot read must not lock the resident out: start over.
 		d.log.Error("unreadable session, starting over", "error", err)
 		sess = NewSession()
 	}
-	rec, err := resident.Decode(cs.Record)
+	rec, err = resident.Decode(cs.Record)
 	if err != nil {
-		d.log.Error("unreadable resident record", "error", err)
+		d.log.Error("unreadable resident record; left as stored", "error", err)
+		return sess, nil, false
 	}
 	if rec == nil && legacy != nil {
 		rec = legacy
 	}
-	return sess, rec
+	return sess, rec, true
 }
 
-// encode fills c with the step's session and record, and the record's
+// encode fills c with the step's session and, unless keep is false (the
+// stored record could not be read), its record with the record's
 // lifetime: the retention of a record with personal data, extended to the
 // last planned course reminder; a chat's life for one without.
-func (d *Dispatcher) encode(c *kbbot.Commit, res Result, now time.Time) error {
+func (d *Dispatcher) encode(c *kbbot.Commit, res Result, now time.Time, keep bool) error {
 	var err error
 	if c.State, err = res.Session.Encode(); err != nil {
 		return err
 	}
-	if res.Record == nil {
+	if res.Record == nil || !keep {
 		return nil
 	}
 	if c.Record, err = res.Record.Encode(); err != nil {

@@ -181,16 +181,7 @@ func (st *step) cancelBooking(c *booking.Catalog, b booking.Booking) {
 		st.storeFailed("cancel booking", err)
 		return
 	}
-	if st.e.svc.Reminders != nil {
-		if _, err := st.e.svc.Reminders.CancelRef(st.ctx, b.Code); err != nil {
-			st.mustRetry("cancel booking reminders", err)
-			return
-		}
-	}
-	if b.Resident == st.ev.ChatID {
-		st.r.Log(resident.Entry{At: st.now, Kind: resident.EntryCancelled, Code: b.Code, Method: string(b.Method)})
-	}
-	if !st.notifyOffers() {
+	if !st.afterCancel(b, resident.EntryCancelled) {
 		return
 	}
 	st.toast(st.t("cancel_done_toast"))
@@ -198,6 +189,23 @@ func (st *step) cancelBooking(c *booking.Catalog, b booking.Booking) {
 		{st.btn("btn_book_new", data(cbBook, bkStart))},
 		{st.btn("menu_orders", data(cbMenuItem, itemOrders)), st.btn("btn_menu", data(cbMenu))},
 	})
+}
+
+// afterCancel finishes a cancelled booking b: its reminders go, the
+// resident's history records it as kind (when the booking is theirs), and
+// the freed place is offered to the waitlist. False when a store failed:
+// the step is retried (cancelling again is a no-op).
+func (st *step) afterCancel(b booking.Booking, kind string) bool {
+	if st.e.svc.Reminders != nil {
+		if _, err := st.e.svc.Reminders.CancelRef(st.ctx, b.Code); err != nil {
+			st.mustRetry("cancel booking reminders", err)
+			return false
+		}
+	}
+	if b.Resident == st.ev.ChatID {
+		st.r.Log(resident.Entry{At: st.now, Kind: kind, Code: b.Code, Method: string(b.Method)})
+	}
+	return st.notifyOffers()
 }
 
 // notifyOffers hands new waitlist offers to the reminder queue, which

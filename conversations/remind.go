@@ -107,16 +107,11 @@ func (st *step) courseOf(ref string) (Course, bool) {
 		}
 		return *cur, true
 	}
-	parts := strings.Split(ref, "-")
-	if len(parts) < 3 {
+	method, day, ok := reminders.ParseCourseRef(ref, loadZone("Asia/Jakarta"))
+	if !ok || !booking.Method(method).Valid() {
 		return Course{}, false
 	}
-	m := booking.Method(parts[0])
-	day, err := time.ParseInLocation("20060102", parts[len(parts)-1], loadZone("Asia/Jakarta"))
-	if !m.Valid() || err != nil {
-		return Course{}, false
-	}
-	return Course{Method: string(m), GivenAt: day, Zone: "Asia/Jakarta"}, true
+	return Course{Method: method, GivenAt: day, Zone: "Asia/Jakarta"}, true
 }
 
 // bookingReminder is a reminder about one booking.
@@ -287,6 +282,11 @@ func (st *step) stopReminders() {
 		return
 	}
 	st.s.resetFlow()
+	if resident.ValidStopReason(st.r.StopReason) {
+		// Asked and answered before: no second question.
+		st.send(st.t("reminders_stopped"), st.menuButton())
+		return
+	}
 	st.send(st.t("reminders_stopped"), nil)
 	st.askStopReason()
 }

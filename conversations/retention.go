@@ -12,13 +12,14 @@ import (
 const recordGrace = 30 * 24 * time.Hour
 
 // RecordTTL is how long the store keeps r after a write at now. A record
-// without personal data lives a day longer than a session (sessionTTL). One
+// without personal data (language and a consent answer) lives as long as
+// the session, as the privacy notice tells those who did not agree. One
 // with personal data lives retention after its last activity, and at least
 // until recordGrace after the last reminder of its current method course
 // (an implant ends years after it was put in).
 func RecordTTL(r *resident.Record, now time.Time, sessionTTL, retention time.Duration) time.Duration {
 	if !r.Personal() {
-		return sessionTTL + 24*time.Hour
+		return sessionTTL
 	}
 	keep := retention
 	if c := r.Course(); c != nil {

@@ -63,3 +63,31 @@ func said(res conversations.Result, text string) bool {
 	}
 	return false
 }
+
+// TestStopReasonAskedOnce: a resident who already said why she stopped is
+// not asked again when she says stop again; one who skipped is.
+func TestStopReasonAskedOnce(t *testing.T) {
+	t.Parallel()
+	e := engine(t)
+	ask := library(t).UI.T(content.ID, "why_ask")
+	r := resident.New("id")
+	r.Consent, r.NoticeVersion = conversations.ConsentGiven, conversations.NoticeVersion
+	stop := kbbot.Event{Kind: kbbot.EventText, ChatID: 5, Text: "stop"}
+	res := e.Step(context.Background(), conversations.NewSession(), r, stop, now)
+	if !said(res, ask) {
+		t.Fatal("the first stop must ask why")
+	}
+	res = e.Step(context.Background(), res.Session, res.Record, stop, now)
+	if !said(res, ask) {
+		t.Fatal("a resident who did not answer may be asked again")
+	}
+	res = e.Step(context.Background(), res.Session, res.Record, kbbot.Event{Kind: kbbot.EventCallback, ChatID: 5, CallbackID: "q",
+		Data: "why:pick:" + resident.StopPregnant + ":" + res.Session.Nonce}, now)
+	if res.Record.StopReason != resident.StopPregnant {
+		t.Fatalf("the reason was not kept: %+v", res.Record)
+	}
+	res = e.Step(context.Background(), res.Session, res.Record, stop, now)
+	if said(res, ask) || res.Record.StopReason != resident.StopPregnant {
+		t.Fatalf("a reason given is not asked for again: %+v", res.Replies)
+	}
+}

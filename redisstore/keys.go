@@ -39,7 +39,7 @@ func (k Keys) ChatState(c kbbot.ChatID) string { return k.chat(c, "state") }
 // STRING. Lifetime: years, not a chat's: it lives until /hapusdata, or until
 // the record retention has passed without activity or planned reminder
 // (TTL set on every write); a record without consent holds no personal
-// data and gets the session's idle TTL plus a day. It shares the chat's
+// data and gets the session's idle TTL. It shares the chat's
 // hash tag, so the step scripts read and write it with the session.
 func (k Keys) ChatRecord(c kbbot.ChatID) string { return k.chat(c, "resident") }
 
