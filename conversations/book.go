@@ -3,7 +3,6 @@ package conversations
 import (
 	"errors"
 	"fmt"
-	"html"
 	"strconv"
 	"strings"
 	"unicode"
@@ -173,7 +172,7 @@ func (st *step) deepLink() bool {
 				rows = append(rows, []kbbot.Button{{Label: f.Name, Data: data(cbBook, bkFac, f.ID, st.s.Nonce)}})
 			}
 		}
-		st.show(st.t("book_pick_facility_event", html.EscapeString(ev.Name), st.fmtDay(ev.Date)), append(rows, st.menuButton()...))
+		st.show(st.t("book_pick_facility_event", ev.Name, st.fmtDay(ev.Date)), append(rows, st.menuButton()...))
 		return true
 	}
 	st.s.resetFlow()
@@ -330,7 +329,7 @@ func (st *step) listKecamatan(c *booking.Catalog, arg string) {
 	for j, k := range regions[i].Kecamatan {
 		rows = append(rows, []kbbot.Button{{Label: k, Data: data(cbBook, bkKec, strconv.Itoa(j), st.s.Nonce)}})
 	}
-	st.show(st.t("book_pick_kecamatan", html.EscapeString(regions[i].Kabupaten)), append(rows, st.menuButton()...))
+	st.show(st.t("book_pick_kecamatan", regions[i].Kabupaten), append(rows, st.menuButton()...))
 }
 
 func (st *step) listFacilitiesIn(c *booking.Catalog, arg string) {
@@ -356,7 +355,7 @@ func (st *step) listFacilitiesIn(c *booking.Catalog, arg string) {
 		seen[ref.Facility.ID] = true
 		rows = append(rows, []kbbot.Button{{Label: ref.Facility.Name, Data: data(cbBook, bkFac, ref.Facility.ID, st.s.Nonce)}})
 	}
-	st.show(st.t("book_pick_facility", html.EscapeString(region.Kecamatan[j])), append(rows, st.menuButton()...))
+	st.show(st.t("book_pick_facility", region.Kecamatan[j]), append(rows, st.menuButton()...))
 }
 
 // chooseFacility goes on to the facility's event, or lets the resident pick
@@ -374,7 +373,7 @@ func (st *step) chooseFacility(c *booking.Catalog, facID string) {
 	// Staff book for residents at facilities of their own area only; the
 	// cadres listed in the configuration have no area.
 	if m, ok := st.member(); ok && st.s.Data[dCadre] == "1" && !canAt(m, cadre.ActBookFor, f) {
-		st.show(st.t("cadre_book_outside", html.EscapeString(f.Name)), st.menuButton())
+		st.show(st.t("cadre_book_outside", f.Name), st.menuButton())
 		st.s.resetFlow()
 		return
 	}
@@ -389,7 +388,7 @@ func (st *step) chooseFacility(c *booking.Catalog, facID string) {
 		sites = keep
 	}
 	if len(sites) == 0 {
-		st.show(st.t("book_facility_closed", html.EscapeString(f.Name)), st.menuButton())
+		st.show(st.t("book_facility_closed", f.Name), st.menuButton())
 		st.s.resetFlow()
 		return
 	}
@@ -404,7 +403,7 @@ func (st *step) chooseFacility(c *booking.Catalog, facID string) {
 	for i, s := range sites {
 		rows = append(rows, []kbbot.Button{{Label: s.Event.Name + " · " + st.fmtDay(s.Event.Date), Data: data(cbBook, bkEvent, strconv.Itoa(i), st.s.Nonce)}})
 	}
-	st.show(st.t("book_pick_event", html.EscapeString(f.Name)), append(rows, st.menuButton()...))
+	st.show(st.t("book_pick_event", f.Name), append(rows, st.menuButton()...))
 }
 
 func (st *step) chooseEvent(c *booking.Catalog, arg string) {
@@ -473,7 +472,7 @@ func (st *step) listMethods(c *booking.Catalog) {
 		}
 		rows = append(rows, []kbbot.Button{{Label: label, Data: data(cbBook, bkMethod, string(mp.Method), st.s.Nonce)}})
 	}
-	text := st.t("book_pick_method", html.EscapeString(sl.Facility.Name), html.EscapeString(sl.Event.Name), st.fmtDay(sl.Event.Date), st.fmtTime(sl.Site.Closes, sl.Facility))
+	text := st.t("book_pick_method", sl.Facility.Name, sl.Event.Name, st.fmtDay(sl.Event.Date), st.fmtTime(sl.Site.Closes, sl.Facility))
 	st.show(text, append(rows, []kbbot.Button{st.btn("btn_learn_menu", data(cbLearn, learnMenu)), st.btn("btn_menu", data(cbMenu))}))
 }
 
@@ -517,12 +516,12 @@ func (st *step) chooseMethod(c *booking.Catalog, code string) {
 		label := st.t("book_session_left", st.fmtSpan(ses.Start, ses.End, sl.Facility), sp.Left())
 		rows = append(rows, []kbbot.Button{{Label: label, Data: data(cbBook, bkSession, ses.ID, st.s.Nonce)}})
 	}
-	st.show(st.t("book_pick_session", st.methodName(m), html.EscapeString(sl.Facility.Name), st.fmtDay(sl.Event.Date)), append(rows, st.menuButton()...))
+	st.show(st.t("book_pick_session", st.methodName(m), sl.Facility.Name, st.fmtDay(sl.Event.Date)), append(rows, st.menuButton()...))
 }
 
 func (st *step) offerWaitlist(sl booking.Slot, m booking.Method) {
 	st.s.Step = stepMethod
-	st.show(st.t("book_full_waitlist", st.methodName(m), html.EscapeString(sl.Facility.Name)), [][]kbbot.Button{
+	st.show(st.t("book_full_waitlist", st.methodName(m), sl.Facility.Name), [][]kbbot.Button{
 		{st.btn("btn_join_waitlist", data(cbBook, bkWait, st.s.Nonce))},
 		{st.btn("btn_other_place", data(cbBook, bkRegions, st.s.Nonce))},
 		{st.btn("btn_menu", data(cbMenu))},
@@ -575,7 +574,7 @@ func (st *step) bookText(t string) bool {
 		st.s.set(dName, name)
 		if st.s.Data[dCadre] == "1" {
 			st.s.Step = stepCadre
-			st.send(st.t("cadre_confirm_consent", html.EscapeString(name)), [][]kbbot.Button{
+			st.send(st.t("cadre_confirm_consent", name), [][]kbbot.Button{
 				{st.btn("btn_cadre_consent", data(cbBook, bkOK, st.s.Nonce))},
 				{st.btn("btn_menu", data(cbMenu))},
 			})
@@ -695,7 +694,7 @@ func (st *step) afterPhone(c *booking.Catalog) {
 		st.s.Step = stepScreen
 		st.s.set(dAnswers, "")
 		cl := st.e.lib.Checklist()
-		st.send(html.EscapeString(cl.Intro.In(st.lang())), nil)
+		st.send(st.local(cl.Intro), nil)
 		st.askChecklist(0)
 	case booking.MOW, booking.MOP:
 		st.s.Step = stepPerm
@@ -717,7 +716,7 @@ func (st *step) afterPhone(c *booking.Catalog) {
 func (st *step) askChecklist(i int) {
 	cl := st.e.lib.Checklist()
 	q := cl.Questions[i]
-	st.show(st.t("checklist_progress", i+1, len(cl.Questions))+"\n\n"+html.EscapeString(q.Text.In(st.lang())), [][]kbbot.Button{{
+	st.show(st.t("checklist_progress", i+1, len(cl.Questions))+"\n\n"+st.local(q.Text), [][]kbbot.Button{{
 		st.btn("btn_yes", data(cbBook, bkAnswer, "y", st.s.Nonce)),
 		st.btn("btn_no", data(cbBook, bkAnswer, "n", st.s.Nonce)),
 	}})
@@ -742,7 +741,7 @@ func (st *step) checklistAnswer(c *booking.Catalog, a string) {
 		st.askChecklist(len(answers))
 		return
 	}
-	st.show(html.EscapeString(cl.ResidentAck.In(st.lang())), nil)
+	st.show(st.local(cl.ResidentAck), nil)
 	st.inPlace = false
 	st.confirmBooking(c)
 }
@@ -782,9 +781,9 @@ func (st *step) confirmBooking(c *booking.Catalog) {
 	st.s.Step = stepConfirm
 	m := booking.Method(st.s.Data[dMethod])
 	text := st.t("book_confirm",
-		html.EscapeString(st.s.Data[dName]),
+		st.s.Data[dName],
 		st.methodName(m),
-		html.EscapeString(sl.Facility.Name),
+		sl.Facility.Name,
 		st.fmtDay(sl.Event.Date)+", "+st.fmtSpan(sl.Session.Start, sl.Session.End, sl.Facility))
 	st.show(text, [][]kbbot.Button{
 		{st.btn("btn_book_go", data(cbBook, bkGo, st.s.Nonce))},
@@ -861,7 +860,7 @@ func (st *step) confirmation(c *booking.Catalog, b booking.Booking) {
 		st.storeFailed("resolve booking", err)
 		return
 	}
-	text := st.t("book_done", html.EscapeString(b.Code)) + "\n\n" + st.bookingDetails(sl, b)
+	text := st.t("book_done", b.Code) + "\n\n" + st.bookingDetails(sl, b)
 	st.show(text, [][]kbbot.Button{
 		{{Label: st.t("btn_map"), URL: booking.MapLink(sl.Facility)}},
 		{st.btn("menu_orders", data(cbMenuItem, itemOrders)), st.btn("btn_menu", data(cbMenu))},
@@ -880,9 +879,9 @@ func (st *step) bookingDetails(sl booking.Slot, b booking.Booking) string {
 			addr += ", " + part
 		}
 	}
-	place := html.EscapeString(f.Name) + "\n" + html.EscapeString(addr)
+	place := markup(escape(f.Name) + "\n" + escape(addr))
 	text := st.t("booking_details",
-		html.EscapeString(b.Name),
+		b.Name,
 		st.methodName(b.Method),
 		place,
 		st.fmtDay(sl.Event.Date)+", "+st.fmtSpan(sl.Session.Start, sl.Session.End, f),
@@ -949,7 +948,7 @@ func (st *step) joinWaitlist(c *booking.Catalog) {
 		st.presentOffer(c, *w.Offer)
 		return
 	}
-	st.show(st.t("waitlist_joined", st.methodName(m), html.EscapeString(sl.Facility.Name), w.Position), [][]kbbot.Button{
+	st.show(st.t("waitlist_joined", st.methodName(m), sl.Facility.Name, w.Position), [][]kbbot.Button{
 		{st.btn("menu_orders", data(cbMenuItem, itemOrders)), st.btn("btn_menu", data(cbMenu))},
 	})
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html"
 	"sort"
 	"strconv"
 	"strings"
@@ -723,7 +722,7 @@ func (st *step) bcView(m cadre.Member, id string) {
 // bcStatus is a broadcast's state, audience, time and counts.
 func (st *step) bcStatus(b broadcast.Broadcast) string {
 	f := &booking.Facility{Location: loadZone(b.Zone)}
-	text := st.t("bc_status", st.bcStateName(b.State), st.bcDescribe(b.Audience), st.fmtTime(b.At, f), html.EscapeString(bcClip(b.Text, 200)))
+	text := st.t("bc_status", markup(st.bcStateName(b.State)), st.bcDescribe(b.Audience), st.fmtTime(b.At, f), bcClip(b.Text, 200))
 	if b.State != broadcast.Scheduled {
 		text += "\n\n" + st.bcCounts(b.Counts)
 	}
@@ -754,7 +753,7 @@ func (st *step) bcAskCancel(m cadre.Member, id string) {
 	st.s.resetFlow()
 	st.s.Flow, st.s.Nonce = flowBcastCancel, st.e.nonce()
 	st.s.set(dBcID, b.ID)
-	st.show(st.t("bc_cancel_confirm", html.EscapeString(bcClip(b.Text, 200))), [][]kbbot.Button{
+	st.show(st.t("bc_cancel_confirm", bcClip(b.Text, 200)), [][]kbbot.Button{
 		{st.btn("btn_bc_cancel_yes", data(cbBroadcast, bcCancelYes, b.ID, st.s.Nonce))},
 		{st.btn("btn_bc_cancel_no", data(cbBroadcast, bcView, b.ID))},
 	})
@@ -810,8 +809,8 @@ func (st *step) bcZone(area cadre.Area) string {
 	return best
 }
 
-// bcDescribe says whom an audience reaches, escaped.
-func (st *step) bcDescribe(a broadcast.Audience) string {
+// bcDescribe says whom an audience reaches.
+func (st *step) bcDescribe(a broadcast.Audience) markup {
 	group := st.t("bc_all_groups")
 	if a.Group != "" {
 		group = st.t("group_" + string(a.Group))
@@ -826,17 +825,17 @@ func (st *step) bcDescribe(a broadcast.Audience) string {
 				}
 			}
 		}
-		text += "\n" + st.t("bc_audience_exclude", html.EscapeString(name))
+		text += "\n" + st.t("bc_audience_exclude", name)
 	}
-	return text
+	return markup(text)
 }
 
-// bcAreaName is an area, escaped; the whole country in words.
+// bcAreaName is an area (plain text); the whole country in words.
 func (st *step) bcAreaName(a cadre.Area) string {
 	if broadcast.Depth(a) == 0 {
 		return st.t("bc_everywhere")
 	}
-	return html.EscapeString(broadcast.Trim(a).String())
+	return broadcast.Trim(a).String()
 }
 
 // bcPlainArea is the narrowest name of an area, for a button label.
@@ -861,7 +860,7 @@ func bcPlace(a cadre.Area) string {
 // bcLine is a broadcast in the list: its time, state and counts.
 func (st *step) bcLine(b broadcast.Broadcast) string {
 	f := &booking.Facility{Location: loadZone(b.Zone)}
-	line := st.fmtShortDay(b.At, f) + " · " + st.bcStateName(b.State) + " · " + html.EscapeString(bcPlace(b.Audience.Area))
+	line := st.fmtShortDay(b.At, f) + " · " + st.bcStateName(b.State) + " · " + escape(bcPlace(b.Audience.Area))
 	if b.State != broadcast.Scheduled {
 		line += " · " + st.t("bc_line_counts", b.Counts.Delivered, b.Counts.Total)
 	}
@@ -873,7 +872,7 @@ func (st *step) bcStateName(s broadcast.State) string {
 	case broadcast.Scheduled, broadcast.Sending, broadcast.Done, broadcast.Cancelled:
 		return st.t("bc_state_" + string(s))
 	}
-	return html.EscapeString(string(s))
+	return escape(string(s))
 }
 
 func (st *step) bcStateIcon(s broadcast.State) string {

@@ -2,7 +2,6 @@ package conversations
 
 import (
 	"errors"
-	"html"
 	"sort"
 	"strconv"
 	"strings"
@@ -136,7 +135,7 @@ func (st *step) areaDeepLink(p string) bool {
 	st.s.Flow, st.s.Nonce = flowArea, st.e.nonce()
 	st.s.set(dArKab, a.Kabupaten)
 	st.inPlace = false
-	lead := st.t("wil_from_link", html.EscapeString(a.String()))
+	lead := st.t("wil_from_link", a.String())
 	switch broadcast.Depth(a) {
 	case 1:
 		st.areaAskKec(lead)
@@ -336,14 +335,14 @@ func (st *step) areaAskKec(first string) {
 		return
 	}
 	st.s.Step = arStepKec
-	st.show(withLead(first, st.t("wil_ask_kec", html.EscapeString(kab))), st.areaList(arKec, names))
+	st.show(withLead(first, st.t("wil_ask_kec", kab)), st.areaList(arKec, names))
 }
 
 func (st *step) areaAskKel(first string) {
 	kec := st.s.Data[dArKec]
 	names := st.areaNames(cadre.Area{Kabupaten: st.s.Data[dArKab], Kecamatan: kec})
 	st.s.Step = arStepKel
-	st.show(withLead(first, st.t("wil_ask_kel", html.EscapeString(kec))), st.areaList(arKel, names,
+	st.show(withLead(first, st.t("wil_ask_kel", kec)), st.areaList(arKel, names,
 		[]kbbot.Button{st.btn("btn_wil_kel_unknown", data(cbBroadcast, arKel, arNone, st.s.Nonce))}))
 }
 
@@ -432,12 +431,12 @@ func (st *step) audienceBlocked(blocked bool) bool {
 	return true
 }
 
-// wilArea is an area for residents, escaped.
-func (st *step) wilArea(a cadre.Area) string {
+// wilArea is an area for residents.
+func (st *step) wilArea(a cadre.Area) markup {
 	if a.Kelurahan == "" {
-		return html.EscapeString(a.String()) + " " + st.t("wil_kel_unknown")
+		return markup(escape(a.String()) + " " + st.t("wil_kel_unknown"))
 	}
-	return html.EscapeString(a.String())
+	return markup(escape(a.String()))
 }
 
 // wilGroup is a group's name, or "none".

@@ -2,7 +2,6 @@ package conversations
 
 import (
 	"context"
-	"html"
 	"log/slog"
 	"strings"
 	"time"
@@ -254,7 +253,7 @@ func (st *step) command(cmd, args string) {
 		if st.staffCommand(cmd, args) {
 			return
 		}
-		st.send(st.t("unknown_command", html.EscapeString("/"+cmd)), st.menuButton())
+		st.send(st.t("unknown_command", "/"+cmd), st.menuButton())
 	}
 }
 
@@ -400,7 +399,7 @@ func (st *step) language(arg string) {
 		return
 	}
 	if arg != "" {
-		st.send(st.t("lang_unknown", html.EscapeString(arg)), nil)
+		st.send(st.t("lang_unknown", arg), nil)
 	}
 	st.show(st.t("lang_choose"), [][]kbbot.Button{{
 		{Label: "Bahasa Indonesia", Data: data(cbLang, string(content.ID))},
@@ -581,15 +580,18 @@ func (st *step) expired() {
 // in with the controller and the retention periods of the configuration.
 func (st *step) notice(key string) string {
 	n := st.e.svc.Notice
-	return st.t(key, html.EscapeString(n.Controller), html.EscapeString(n.Contact),
+	return st.t(key, n.Controller, n.Contact,
 		int(n.BookingRetention.Hours()/24), int(n.RecordRetention.Hours()/24/30), int(n.SessionTTL.Hours()/24))
 }
 
 // lang is the resident's language.
 func (st *step) lang() content.Lang { return content.Lang(st.r.Lang) }
 
+// t is the text of key in the resident's language, with args filled in.
+// String arguments (and Stringers) are escaped for Telegram's HTML; an
+// argument of type markup is HTML already and passes as it is.
 func (st *step) t(key string, args ...any) string {
-	return st.e.lib.UI.T(st.lang(), key, args...)
+	return st.e.lib.UI.T(st.lang(), key, escapeArgs(args)...)
 }
 
 // other returns key in the language the resident is not using.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html"
 	"strconv"
 	"time"
 
@@ -137,7 +136,7 @@ func (st *step) orderCallback(args []string) {
 			st.showBooking(c, b)
 			return
 		}
-		st.show(st.t("cancel_confirm", html.EscapeString(b.Code)), [][]kbbot.Button{
+		st.show(st.t("cancel_confirm", b.Code), [][]kbbot.Button{
 			{st.btn("btn_cancel_yes", data(cbBook, orderCancelYes, b.Code))},
 			{st.btn("btn_cancel_no", data(cbBook, orderView, b.Code))},
 		})
@@ -158,7 +157,7 @@ func (st *step) showBooking(c *booking.Catalog, b booking.Booking) {
 		return
 	}
 	status := st.t("status_" + string(b.Status))
-	text := st.t("booking_view", html.EscapeString(b.Code), status) + "\n\n" + st.bookingDetails(sl, b)
+	text := st.t("booking_view", b.Code, status) + "\n\n" + st.bookingDetails(sl, b)
 	rows := [][]kbbot.Button{{{Label: st.t("btn_map"), URL: booking.MapLink(sl.Facility)}}}
 	if b.Status == booking.Active {
 		rows = append(rows,
@@ -185,7 +184,7 @@ func (st *step) cancelBooking(c *booking.Catalog, b booking.Booking) {
 		return
 	}
 	st.toast(st.t("cancel_done_toast"))
-	st.show(st.t("cancel_done", html.EscapeString(b.Code)), [][]kbbot.Button{
+	st.show(st.t("cancel_done", b.Code), [][]kbbot.Button{
 		{st.btn("btn_book_new", data(cbBook, bkStart))},
 		{st.btn("menu_orders", data(cbMenuItem, itemOrders)), st.btn("btn_menu", data(cbMenu))},
 	})
@@ -289,7 +288,7 @@ func (st *step) changeOptions(c *booking.Catalog, facID string) {
 		}
 	}
 	rows = append(rows, []kbbot.Button{st.btn("menu_orders", data(cbMenuItem, itemOrders)), st.btn("btn_menu", data(cbMenu))})
-	st.show(st.t("change_pick", html.EscapeString(sl.Facility.Name)), rows)
+	st.show(st.t("change_pick", sl.Facility.Name), rows)
 }
 
 // doChange moves the booking: the new place is taken before the old one is
@@ -376,7 +375,7 @@ func (st *step) presentOffer(c *booking.Catalog, o booking.Offer) {
 	if sl.Session != nil {
 		when += ", " + st.fmtSpan(sl.Session.Start, sl.Session.End, sl.Facility)
 	}
-	st.show(st.t("offer_text", st.methodName(o.Method), html.EscapeString(sl.Facility.Name), when, st.fmtTime(o.Deadline, sl.Facility)), [][]kbbot.Button{
+	st.show(st.t("offer_text", st.methodName(o.Method), sl.Facility.Name, when, st.fmtTime(o.Deadline, sl.Facility)), [][]kbbot.Button{
 		{st.btn("btn_offer_accept", data(cbBook, offerAccept, st.s.Nonce))},
 		{st.btn("btn_offer_decline", data(cbBook, offerDecline, st.s.Nonce))},
 	})

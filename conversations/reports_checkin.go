@@ -2,7 +2,6 @@ package conversations
 
 import (
 	"errors"
-	"html"
 	"strconv"
 
 	"github.com/kbbot/kbbot"
@@ -68,7 +67,7 @@ func (st *step) checkinBooking(m cadre.Member, code string) (b booking.Booking, 
 	case errors.Is(err, booking.ErrNotFound), errors.Is(err, booking.ErrUnknownEvent),
 		errors.Is(err, booking.ErrUnknownSite), errors.Is(err, booking.ErrUnknownSession):
 		st.toCode()
-		st.show(st.t("checkin_not_found", html.EscapeString(code)), st.staffButtons())
+		st.show(st.t("checkin_not_found", code), st.staffButtons())
 	default:
 		st.storeFailed("find booking for check-in", err)
 	}
@@ -111,11 +110,11 @@ func (st *step) checkinCode(m cadre.Member, text string) {
 		return
 	case b.Status != booking.Active:
 		st.toCode()
-		st.show(st.t("checkin_cancelled", html.EscapeString(code))+"\n\n"+st.t("checkin_next"), st.staffButtons())
+		st.show(st.t("checkin_cancelled", code)+"\n\n"+st.t("checkin_next"), st.staffButtons())
 		return
 	case booking.DateOf(st.now, sl.Facility.Location).Before(sl.Event.Date):
 		st.toCode()
-		st.show(st.t("checkin_too_early", html.EscapeString(code), st.fmtDay(sl.Event.Date))+"\n\n"+st.t("checkin_next"), st.staffButtons())
+		st.show(st.t("checkin_too_early", code, st.fmtDay(sl.Event.Date))+"\n\n"+st.t("checkin_next"), st.staffButtons())
 		return
 	}
 	st.s.Data = nil
@@ -134,8 +133,8 @@ func (st *step) checkinCard(b booking.Booking, sl booking.Slot) {
 	if sc := st.screeningForProvider(b); sc != "" {
 		screening = "\n" + sc
 	}
-	text := st.t("checkin_card", html.EscapeString(b.Code), html.EscapeString(b.Name), st.methodName(b.Method),
-		html.EscapeString(sl.Facility.Name), st.fmtDay(sl.Event.Date)+", "+st.fmtSpan(sl.Session.Start, sl.Session.End, sl.Facility),
+	text := st.t("checkin_card", b.Code, b.Name, st.methodName(b.Method),
+		sl.Facility.Name, st.fmtDay(sl.Event.Date)+", "+st.fmtSpan(sl.Session.Start, sl.Session.End, sl.Facility),
 		screening, st.methodName(given))
 	rows := [][]kbbot.Button{}
 	for _, c := range booking.Categories() {
@@ -164,7 +163,7 @@ func (st *step) checkinCurrent(m cadre.Member) (booking.Booking, booking.Slot, b
 	}
 	if b.Status != booking.Active {
 		st.toCode()
-		st.show(st.t("checkin_cancelled", html.EscapeString(code))+"\n\n"+st.t("checkin_next"), st.staffButtons())
+		st.show(st.t("checkin_cancelled", code)+"\n\n"+st.t("checkin_next"), st.staffButtons())
 		return b, sl, false
 	}
 	return b, sl, true
@@ -189,7 +188,7 @@ func (st *step) checkinMethods(m cadre.Member) {
 		rows = append(rows, row)
 	}
 	rows = append(rows, []kbbot.Button{st.btn("btn_checkin_back", data(cbReport, qView, n))})
-	st.show(st.t("checkin_pick_method", html.EscapeString(st.s.Data[qdCode])), rows)
+	st.show(st.t("checkin_pick_method", st.s.Data[qdCode]), rows)
 }
 
 // checkinMethod records the method given and shows the booking again.
@@ -231,7 +230,7 @@ func (st *step) checkinCategory(m cadre.Member, c booking.Category) {
 	st.s.Step = stepCIConfirm
 	n := st.s.Nonce
 	given := booking.Method(st.s.Data[qdGiven])
-	text := st.t("checkin_confirm", html.EscapeString(b.Name), html.EscapeString(b.Code), st.methodName(given), st.t("cat_"+string(c)))
+	text := st.t("checkin_confirm", b.Name, b.Code, st.methodName(given), st.t("cat_"+string(c)))
 	if given != b.Method {
 		text += "\n" + st.t("checkin_other_method", st.methodName(b.Method))
 	}
@@ -265,7 +264,7 @@ func (st *step) checkinSave(m cadre.Member) {
 		return
 	case !done && b.Status != booking.Active:
 		st.toCode()
-		st.show(st.t("checkin_cancelled", html.EscapeString(code))+"\n\n"+st.t("checkin_next"), st.staffButtons())
+		st.show(st.t("checkin_cancelled", code)+"\n\n"+st.t("checkin_next"), st.staffButtons())
 		return
 	}
 	if !done {
@@ -273,11 +272,11 @@ func (st *step) checkinSave(m cadre.Member) {
 		switch {
 		case errors.Is(err, booking.ErrCancelled):
 			st.toCode()
-			st.show(st.t("checkin_cancelled", html.EscapeString(code))+"\n\n"+st.t("checkin_next"), st.staffButtons())
+			st.show(st.t("checkin_cancelled", code)+"\n\n"+st.t("checkin_next"), st.staffButtons())
 			return
 		case errors.Is(err, booking.ErrNotFound):
 			st.toCode()
-			st.show(st.t("checkin_not_found", html.EscapeString(code)), st.staffButtons())
+			st.show(st.t("checkin_not_found", code), st.staffButtons())
 			return
 		case err != nil:
 			st.storeFailed("check in", err)
@@ -299,7 +298,7 @@ func (st *step) checkinSave(m cadre.Member) {
 		note = st.t("checkin_reminders_set")
 	}
 	st.toCode()
-	st.show(st.t("checkin_done", html.EscapeString(b.Name), html.EscapeString(code), st.methodName(ci.Method), st.t("cat_"+string(ci.Category)))+
+	st.show(st.t("checkin_done", b.Name, code, st.methodName(ci.Method), st.t("cat_"+string(ci.Category)))+
 		"\n"+note+"\n\n"+st.t("checkin_next"), st.staffButtons())
 }
 
@@ -327,7 +326,7 @@ func (st *step) checkinReminders(b booking.Booking, ci booking.CheckIn, sl booki
 
 // checkinAlready says that a booking was checked in, when and by whom.
 func (st *step) checkinAlready(ci booking.CheckIn, sl booking.Slot) string {
-	return st.t("checkin_already", html.EscapeString(ci.Code), st.fmtTime(ci.At, sl.Facility),
+	return st.t("checkin_already", ci.Code, st.fmtTime(ci.At, sl.Facility),
 		strconv.FormatInt(int64(ci.By), 10), st.methodName(ci.Method), st.t("cat_"+string(ci.Category)))
 }
 
@@ -347,5 +346,5 @@ func (st *step) screeningForProvider(b booking.Booking) string {
 		yes[i] = r == 'y'
 	}
 	res := st.e.lib.Checklist().Evaluate(yes)
-	return st.t("checkin_checklist", html.EscapeString(res.Summary.In(st.lang())))
+	return st.t("checkin_checklist", res.Summary.In(st.lang()))
 }

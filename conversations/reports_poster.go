@@ -2,7 +2,6 @@ package conversations
 
 import (
 	"fmt"
-	"html"
 
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/booking"
@@ -106,9 +105,9 @@ func (st *step) poster(m cadre.Member, area cadre.Area, payload, name string, li
 	}
 	st.auditStaff(m, cadre.ActPoster, area, payload)
 	st.s.resetFlow()
-	st.show(st.t("poster_ready", html.EscapeString(name)), nil)
+	st.show(st.t("poster_ready", name), nil)
 	st.inPlace = false
 	file := "poster-" + payload + ".png"
-	st.sendFile(kbbot.ReplyPhoto, file, png, st.t("poster_caption", html.EscapeString(name), html.EscapeString(link)), nil)
+	st.sendFile(kbbot.ReplyPhoto, file, png, st.t("poster_caption", name, link), nil)
 	st.sendFile(kbbot.ReplyDocument, file, png, st.t("poster_print_caption"), st.staffButtons())
 }

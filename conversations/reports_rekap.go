@@ -107,7 +107,7 @@ func (st *step) rekapEvent(m cadre.Member, id string) {
 	st.inPlace = false
 	stamp := st.now.In(staffZone).Format("20060102-1504")
 	base := "rekap-" + ev.ID + "-" + stamp
-	st.sendFile(kbbot.ReplyPhoto, base+".png", chart, st.t("rekap_chart_caption", html.EscapeString(ev.Name)), nil)
+	st.sendFile(kbbot.ReplyPhoto, base+".png", chart, st.t("rekap_chart_caption", ev.Name), nil)
 	st.sendFile(kbbot.ReplyDocument, base+".csv", csv, st.t("rekap_csv_caption"), nil)
 	st.sendFile(kbbot.ReplyDocument, base+".xlsx", xlsx, st.t("rekap_xlsx_caption"), st.staffButtons())
 }
@@ -122,7 +122,7 @@ func (st *step) staffStamp(t time.Time) string {
 func (st *step) rekapSummary(r report.Rekap, ev *booking.Event, scope, when string) string {
 	sum := r.Sum()
 	var b strings.Builder
-	b.WriteString(st.t("rekap_summary", html.EscapeString(ev.Name), st.fmtDay(ev.Date), scope, when,
+	b.WriteString(st.t("rekap_summary", ev.Name, st.fmtDay(ev.Date), scope, when,
 		sum.Booked, sum.Waitlist, sum.Attended, sum.New, sum.Continuing, sum.Switching, sum.NoShow))
 	for _, t := range r.Totals {
 		key := "rekap_line_quota"

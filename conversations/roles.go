@@ -3,7 +3,6 @@ package conversations
 import (
 	"context"
 	"errors"
-	"html"
 	"sort"
 	"strconv"
 	"strings"
@@ -508,15 +507,15 @@ func (st *step) inviteNext(m cadre.Member) {
 			}
 			rows = append(rows, []kbbot.Button{{Label: k, Data: data(cbRole, rkKec, strconv.Itoa(i), n)}})
 		}
-		st.show(st.t("invite_kec", html.EscapeString(a.Kabupaten)), append(rows, st.staffButtons()...))
+		st.show(st.t("invite_kec", a.Kabupaten), append(rows, st.staffButtons()...))
 	case m.Area.Kelurahan == "" && !askedKel:
 		st.s.Step = stepInvKel
-		st.show(st.t("invite_kel", html.EscapeString(a.Kecamatan)), append([][]kbbot.Button{
+		st.show(st.t("invite_kel", a.Kecamatan), append([][]kbbot.Button{
 			{st.btn("btn_invite_whole_kec", data(cbRole, rkAll, n))},
 		}, st.staffButtons()...))
 	case a.Kelurahan != "" && m.Area.KampungKB == "" && !askedKKB:
 		st.s.Step = stepInvKKB
-		st.show(st.t("invite_kkb", html.EscapeString(a.Kelurahan)), append([][]kbbot.Button{
+		st.show(st.t("invite_kkb", a.Kelurahan), append([][]kbbot.Button{
 			{st.btn("btn_invite_whole_kel", data(cbRole, rkAll, n))},
 		}, st.staffButtons()...))
 	default:
@@ -710,26 +709,26 @@ func (st *step) auditLine(e cadre.AuditEntry) string {
 	case cadre.ActInvite:
 		what = st.t("audit_invite", st.roleName(cadre.Role(e.Detail)))
 	case auditRedeem:
-		what = st.t("audit_redeem", html.EscapeString(e.Detail))
+		what = st.t("audit_redeem", e.Detail)
 	case auditRemove:
 		if e.Detail == auditErased {
 			what = st.t("audit_left")
 		} else {
-			what = st.t("audit_remove", html.EscapeString(e.Detail))
+			what = st.t("audit_remove", e.Detail)
 		}
 	default:
 		what = string(e.Action)
 		if key := "audit_act_" + string(e.Action); st.e.lib.UI.Has(key) {
 			what = st.t(key)
 		}
-		what = html.EscapeString(what)
+		what = escape(what)
 		if e.Detail != "" {
-			what += " · " + html.EscapeString(clip(e.Detail, 80))
+			what += " · " + escape(clip(e.Detail, 80))
 		}
 	}
 	lt := e.At.In(staffZone)
 	when := strconv.Itoa(lt.Day()) + "/" + strconv.Itoa(int(lt.Month())) + " " + st.clock(lt)
-	return st.t("audit_line", when, strconv.FormatInt(int64(e.Actor), 10), st.roleName(e.Role), what, st.areaName(e.Area))
+	return st.t("audit_line", when, strconv.FormatInt(int64(e.Actor), 10), st.roleName(e.Role), markup(what), st.areaName(e.Area))
 }
 
 func clip(s string, n int) string {
@@ -766,22 +765,22 @@ func (st *step) staffDay(t time.Time) string {
 // roleName is the role's label in the chat's language.
 func (st *step) roleName(r cadre.Role) string {
 	if !r.Valid() {
-		return html.EscapeString(string(r))
+		return string(r)
 	}
 	return st.t("role_" + string(r))
 }
 
-// areaName is the area, escaped; the whole country is said in words.
+// areaName is the area (plain text); the whole country is said in words.
 func (st *step) areaName(a cadre.Area) string {
 	if a.IsZero() {
 		return st.t("area_everywhere")
 	}
-	return html.EscapeString(a.String())
+	return a.String()
 }
 
-// memberName is "Wati (8302)", escaped.
+// memberName is "Wati (8302)".
 func (st *step) memberName(m cadre.Member) string {
-	return html.EscapeString(st.plainName(m))
+	return st.plainName(m)
 }
 
 // plainName is "Wati (8302)" for a button label (not HTML).
