@@ -863,7 +863,7 @@ func (st *step) confirmation(c *booking.Catalog, b booking.Booking) {
 	text := st.t("book_done", b.Code) + "\n\n" + st.bookingDetails(sl, b)
 	st.show(text, [][]kbbot.Button{
 		{{Label: st.t("btn_map"), URL: booking.MapLink(sl.Facility)}},
-		{st.btn("menu_orders", data(cbMenuItem, itemOrders)), st.btn("btn_menu", data(cbMenu))},
+		{st.btn("menu_orders", data(cbMenu, itemOrders)), st.btn("btn_menu", data(cbMenu))},
 	})
 	st.inPlace = false
 	st.out = append(st.out, kbbot.Reply{Kind: kbbot.ReplyDocument, ChatID: st.ev.ChatID, Text: st.t("book_ics_caption"),
@@ -949,6 +949,6 @@ func (st *step) joinWaitlist(c *booking.Catalog) {
 		return
 	}
 	st.show(st.t("waitlist_joined", st.methodName(m), sl.Facility.Name, w.Position), [][]kbbot.Button{
-		{st.btn("menu_orders", data(cbMenuItem, itemOrders)), st.btn("btn_menu", data(cbMenu))},
+		{st.btn("menu_orders", data(cbMenu, itemOrders)), st.btn("btn_menu", data(cbMenu))},
 	})
 }

@@ -31,7 +31,7 @@ func (f dataFlow) Start(st *step, _ string) {
 	st.enter(f, stepMeShow)
 	if !st.r.Consented() {
 		st.show(st.t("me_none", st.langName()), [][]kbbot.Button{
-			{st.btn("btn_privacy_full", data(cbPrivacy))},
+			{st.btn("btn_privacy_full", data(cbMenu, itemPriv))},
 			{st.btn("btn_menu", data(cbMenu))},
 		})
 		return

@@ -164,7 +164,7 @@ func (st *step) showBooking(c *booking.Catalog, b booking.Booking) {
 			[]kbbot.Button{st.btn("btn_change", data(cbBook, orderChange, b.Code)), st.btn("btn_cancel_booking", data(cbBook, orderCancel, b.Code))},
 			[]kbbot.Button{st.btn("btn_ics", data(cbBook, orderICS, b.Code))})
 	}
-	rows = append(rows, []kbbot.Button{st.btn("menu_orders", data(cbMenuItem, itemOrders)), st.btn("btn_menu", data(cbMenu))})
+	rows = append(rows, []kbbot.Button{st.btn("menu_orders", data(cbMenu, itemOrders)), st.btn("btn_menu", data(cbMenu))})
 	st.show(text, rows)
 }
 
@@ -186,7 +186,7 @@ func (st *step) cancelBooking(c *booking.Catalog, b booking.Booking) {
 	st.toast(st.t("cancel_done_toast"))
 	st.show(st.t("cancel_done", b.Code), [][]kbbot.Button{
 		{st.btn("btn_book_new", data(cbBook, bkStart))},
-		{st.btn("menu_orders", data(cbMenuItem, itemOrders)), st.btn("btn_menu", data(cbMenu))},
+		{st.btn("menu_orders", data(cbMenu, itemOrders)), st.btn("btn_menu", data(cbMenu))},
 	})
 }
 
@@ -287,7 +287,7 @@ func (st *step) changeOptions(c *booking.Catalog, facID string) {
 			rows = append(rows, []kbbot.Button{{Label: "🏥 " + f.Name, Data: data(cbBook, bkFac, f.ID, st.s.Nonce)}})
 		}
 	}
-	rows = append(rows, []kbbot.Button{st.btn("menu_orders", data(cbMenuItem, itemOrders)), st.btn("btn_menu", data(cbMenu))})
+	rows = append(rows, []kbbot.Button{st.btn("menu_orders", data(cbMenu, itemOrders)), st.btn("btn_menu", data(cbMenu))})
 	st.show(st.t("change_pick", sl.Facility.Name), rows)
 }
 

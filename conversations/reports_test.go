@@ -1,11 +1,15 @@
 package conversations
 
 import (
+	"context"
 	"testing"
 	"time"
 
+	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/booking"
 	"github.com/kbbot/kbbot/cadre"
+	"github.com/kbbot/kbbot/content"
+	"github.com/kbbot/kbbot/resident"
 )
 
 // TestReportAreas: who may act at which facility of the demo data. A
@@ -51,7 +55,8 @@ func TestReportAreas(t *testing.T) {
 }
 
 // TestReportCallbackShapes: the report buttons fit Telegram's 64 bytes with
-// the longest event id, and malformed ones are refused by the parser.
+// the longest event id, and malformed ones are refused (by the parser, or
+// by the registry's arity check).
 func TestReportCallbackShapes(t *testing.T) {
 	t.Parallel()
 	long := "e234567890123456789012345678901234567890" // booking.MaxIDLen
@@ -60,9 +65,18 @@ func TestReportCallbackShapes(t *testing.T) {
 			t.Errorf("%q (%d bytes) does not parse", d, len(d))
 		}
 	}
-	for _, d := range []string{"q", "q::n1", "q:ce:a:b:c"} {
-		if _, ok := parseCallback(d); ok {
-			t.Errorf("%q parses", d)
+	if _, ok := parseCallback("q::n1"); ok {
+		t.Errorf("%q parses", "q::n1")
+	}
+	lib, err := content.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := NewEngine(lib, func() string { return "n1" }, Services{})
+	for _, d := range []string{"q", "q:ce:a:b:c"} {
+		res := e.Step(context.Background(), NewSession(), resident.New("id"), kbbot.Event{Kind: kbbot.EventCallback, ChatID: 1, CallbackID: "q", Data: d}, time.Now())
+		if len(res.Replies) == 0 || res.Replies[0].Text != lib.UI.T(content.ID, "button_expired") {
+			t.Errorf("%q: not refused as expired: %+v", d, res.Replies)
 		}
 	}
 }
