@@ -2,7 +2,6 @@ package conversations_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"html"
 	"strings"
@@ -14,8 +13,7 @@ import (
 	"github.com/kbbot/kbbot/cadre"
 	"github.com/kbbot/kbbot/content"
 	"github.com/kbbot/kbbot/conversations"
-	"github.com/kbbot/kbbot/internal/redistest"
-	"github.com/kbbot/kbbot/redisstore"
+	"github.com/kbbot/kbbot/internal/fakes"
 	"github.com/kbbot/kbbot/resident"
 )
 
@@ -30,42 +28,25 @@ var (
 	rTimur = cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Timur"}
 )
 
-// roleWorld runs the engine with the real staff store on the test Redis,
-// keeping each chat's session between steps as the dispatcher would.
+// roleWorld runs the engine with an in-memory staff store, keeping each
+// chat's session between steps as the dispatcher would. The Redis staff
+// store has its own tests (redisstore), and the staff flows theirs end to
+// end on Redis (app).
 type roleWorld struct {
 	t        *testing.T
 	e        *conversations.Engine
-	store    *redisstore.StaffStore
+	store    *fakes.Staff
 	sessions map[kbbot.ChatID]*conversations.Session
 	records  map[kbbot.ChatID]*resident.Record
 	now      time.Time
 	nonces   int
 }
 
-// testRoles adapts the store to conversations.RoleStore as app does.
-type testRoles struct{ *redisstore.StaffStore }
-
-func (r testRoles) Redeem(ctx context.Context, code string, chat kbbot.ChatID, name string, now time.Time) (cadre.Member, error) {
-	m, err := r.StaffStore.Redeem(ctx, code, chat, name, now)
-	for _, p := range [...]struct{ from, to error }{
-		{redisstore.ErrInviteUnknown, conversations.ErrInviteUnknown},
-		{redisstore.ErrInviteUsed, conversations.ErrInviteUsed},
-		{redisstore.ErrInviteExpired, conversations.ErrInviteExpired},
-		{redisstore.ErrInviteTries, conversations.ErrInviteTries},
-		{redisstore.ErrInviteOwn, conversations.ErrInviteOwn},
-	} {
-		if errors.Is(err, p.from) {
-			return m, fmt.Errorf("%w: %w", p.to, err)
-		}
-	}
-	return m, err
-}
-
 func newRoleWorld(t *testing.T) *roleWorld {
 	t.Helper()
-	rdb := redistest.Client(t)
 	w := &roleWorld{t: t, sessions: map[kbbot.ChatID]*conversations.Session{}, records: map[kbbot.ChatID]*resident.Record{}, now: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)}
-	w.store = redisstore.NewStaffStore(rdb, redisstore.NewKeys(redistest.Prefix(t, rdb)), redisstore.StaffOptions{Admins: []int64{int64(rAdmin)}})
+	w.store = fakes.NewStaff(rAdmin)
+	w.store.Refusals = dialogRefusals
 	cat, err := booking.Demo(w.now)
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +54,7 @@ func newRoleWorld(t *testing.T) *roleWorld {
 	w.e = conversations.NewEngine(library(t), func() string { w.nonces++; return fmt.Sprintf("n%d", w.nonces) }, conversations.Services{
 		Catalog:     func(context.Context) (*booking.Catalog, error) { return cat, nil },
 		Staff:       w.store,
-		Roles:       testRoles{w.store},
+		Roles:       w.store,
 		Audit:       w.store,
 		BotUsername: "kbbot_test",
 		Log:         quiet,

@@ -52,7 +52,7 @@ func TestEraseBooking(t *testing.T) {
 		t.Fatal(err)
 	}
 	tallyBefore := tallyOf(t, e)
-	e.clock.Add(time.Minute)
+	e.clock.Advance(time.Minute)
 	now := e.clock.Now()
 
 	// Found by the first (cancelled) code, typed in lower case without the dash.

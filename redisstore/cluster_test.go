@@ -12,6 +12,7 @@ import (
 	"github.com/kbbot/kbbot/booking"
 	"github.com/kbbot/kbbot/broadcast"
 	"github.com/kbbot/kbbot/cadre"
+	"github.com/kbbot/kbbot/internal/fakes"
 	"github.com/kbbot/kbbot/internal/redistest"
 	"github.com/kbbot/kbbot/redisstore"
 	"github.com/kbbot/kbbot/reminders"
@@ -115,7 +116,7 @@ func eraseEverything(t *testing.T, rdb redis.UniversalClient, keys redisstore.Ke
 		t.Fatal(err)
 	}
 
-	staff := redisstore.NewStaffStore(rdb, keys, redisstore.StaffOptions{Admins: []int64{1}, Clock: fixedClock{bcAt}})
+	staff := redisstore.NewStaffStore(rdb, keys, redisstore.StaffOptions{Admins: []int64{1}, Clock: fakes.NewClock(bcAt)})
 	invite, err := staff.CreateInvite(ctx, cadre.Member{Chat: 1, Role: cadre.Admin}, cadre.Kader, area, bcAt.Add(time.Hour), bcAt)
 	if err != nil {
 		t.Fatal(err)
