@@ -437,7 +437,7 @@ func (sc *scan) forwards(ft *ast.FuncType, body *ast.BlockStmt, global, local ma
 			return true
 		}
 		found, ok = keyFunc{keyAt: at, fixed: k.values(len(call.Args))}, true
-		if last, isId := call.Args[len(call.Args)-1].(*ast.Ident); k.spread && call.Ellipsis.IsValid() && isId && last.Name == variadic {
+		if k.spread && call.Ellipsis.IsValid() && spreads(call.Args[len(call.Args)-1], variadic) {
 			// f(key, ..., args...) -> helper(..., key, x, args...): the
 			// values are the fixed ones before args, then f's spread.
 			found.fixed = len(call.Args) - 1 - k.spreadFrom
@@ -446,6 +446,17 @@ func (sc *scan) forwards(ft *ast.FuncType, body *ast.BlockStmt, global, local ma
 		return false
 	})
 	return found, ok
+}
+
+// spreads reports whether e, spread as the last argument of a call, is
+// the variadic parameter named v: v itself, or v passed through a
+// one-argument function that keeps the count (escapeArgs(v)).
+func spreads(e ast.Expr, v string) bool {
+	if c, ok := e.(*ast.CallExpr); ok && len(c.Args) == 1 {
+		e = c.Args[0]
+	}
+	id, ok := e.(*ast.Ident)
+	return ok && v != "" && id.Name == v
 }
 
 // bindings maps each local variable of body to the expressions assigned
