@@ -55,6 +55,7 @@ type Route struct {
 var flows = []Flow{
 	stopReasonFlow{},
 	dataFlow{},
+	eraseBookedFlow{},
 }
 
 // flowNamed returns the registered flow called name.
