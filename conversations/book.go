@@ -843,6 +843,12 @@ func (st *step) book(c *booking.Catalog) {
 	if req.Resident != 0 {
 		st.r.Name, st.r.Phone = req.Name, req.Phone
 		st.r.Log(resident.Entry{At: st.now, Kind: resident.EntryBooked, Code: b.Code, Method: string(b.Method)})
+	} else {
+		// A booking for a resident without a phone is audited with its
+		// code only (no name, phone or method); erasing the resident
+		// scrubs the code (erasebooked.go).
+		m, _ := st.member()
+		st.auditStaff(m, cadre.ActBookFor, facilityArea(sl.Facility), b.Code)
 	}
 	st.s.resetFlow()
 	st.toast(st.t("book_done_toast"))

@@ -58,6 +58,7 @@ var flows = []Flow{
 	eraseFlow{},
 	stopReasonFlow{},
 	dataFlow{},
+	eraseBookedFlow{},
 	bookLegacy,
 	ordersLegacy,
 	courseLegacy,

@@ -48,8 +48,9 @@ func TestEraseResidentEverything(t *testing.T) {
 // bookings. Then the audit scrub and every store's EraseResident run, in
 // the order of /hapusdata (the erasers twice), and the neighbour the
 // resident booked as a cadre is erased by code (EraseBooking). Afterwards
-// no key of allKeys names the resident or the neighbour but the staff audit
-// log's actor fields (who did what stays).
+// no key of allKeys names the resident or the neighbour (nor the
+// neighbour's code) but the staff audit log's actor fields (who did what
+// stays).
 func eraseEverything(t *testing.T, rdb redis.UniversalClient, keys redisstore.Keys, allKeys func() []string) {
 	ctx := context.Background()
 	e := newEnvOn(t, rdb, keys, "")
@@ -162,7 +163,7 @@ func eraseEverything(t *testing.T, rdb redis.UniversalClient, keys redisstore.Ke
 	chatStr := "987654321"
 	for _, k := range allKeys() {
 		val := dumpKey(t, rdb, k)
-		for _, needle := range append([]string{chatStr, name, phone, "Tetangga"}, codes...) {
+		for _, needle := range append([]string{chatStr, name, phone, "Tetangga", nb.Code}, codes...) {
 			if !strings.Contains(k, needle) && !strings.Contains(val, needle) {
 				continue
 			}

@@ -91,3 +91,26 @@ func TestRemindersByID(t *testing.T) {
 		t.Fatalf("cancel: %d, left %v", n, r.Pending(5))
 	}
 }
+
+// TestStaffScrubResident: an erased resident's booking code leaves the
+// audit log, with the kelurahan; who acted stays.
+func TestStaffScrubResident(t *testing.T) {
+	ctx := context.Background()
+	s := fakes.NewStaff(1)
+	kel := cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Barat", Kelurahan: "Bendan Kergon"}
+	_ = s.Audit(ctx, cadre.AuditEntry{Actor: 7, Role: cadre.Kader, Action: "book_for", Area: kel, Detail: "KB-ABCD"})
+	_ = s.Audit(ctx, cadre.AuditEntry{Actor: 7, Role: cadre.Kader, Action: "book_for", Area: kel, Detail: "KB-WXYZ"})
+	n, err := s.ScrubResident(ctx, 0, []string{"kb-abcd"})
+	if err != nil || n != 1 {
+		t.Fatalf("scrub: %d, %v", n, err)
+	}
+	log, _ := s.AuditLog(ctx, cadre.Area{}, 10)
+	for _, e := range log {
+		if e.Detail == "KB-ABCD" || (e.Detail == fakes.ErasedMark && e.Area.Kelurahan != "") {
+			t.Errorf("left after the scrub: %+v", e)
+		}
+		if e.Detail == "KB-WXYZ" && e.Area.Kelurahan == "" {
+			t.Errorf("another resident's entry was scrubbed: %+v", e)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -280,4 +281,56 @@ func inviteCode(n int) string {
 		n /= len(inviteAlphabet)
 	}
 	return string(b)
+}
+
+// ErasedMark replaces a booking code or chat id of an erased resident in
+// the audit log, as redisstore.Erased does.
+const ErasedMark = "[dihapus]"
+
+// ScrubResident rewrites the audit entries whose Detail names one of codes
+// (any case) or chat (0: none): those become ErasedMark and the entry's
+// area is narrowed to the kecamatan, as redisstore.StaffStore.ScrubResident
+// does. It returns how many entries it rewrote.
+func (s *Staff) ScrubResident(_ context.Context, chat kbbot.ChatID, codes []string) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return 0, s.err
+	}
+	needles := slices.Clone(codes)
+	if chat != 0 {
+		needles = append(needles, strconv.FormatInt(int64(chat), 10))
+	}
+	n := 0
+	for i, e := range s.audit {
+		detail := e.Detail
+		for _, x := range needles {
+			if x = strings.TrimSpace(x); x != "" {
+				detail = replaceFold(detail, x, ErasedMark)
+			}
+		}
+		if detail == e.Detail {
+			continue
+		}
+		e.Detail = detail
+		e.Area = cadre.Area{Kabupaten: e.Area.Kabupaten, Kecamatan: e.Area.Kecamatan}
+		s.audit[i] = e
+		n++
+	}
+	return n, nil
+}
+
+// replaceFold replaces every case-insensitive occurrence of old in s.
+func replaceFold(s, old, repl string) string {
+	lower, lo := strings.ToLower(s), strings.ToLower(old)
+	var b strings.Builder
+	for {
+		i := strings.Index(lower, lo)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i] + repl)
+		s, lower = s[i+len(old):], lower[i+len(lo):]
+	}
 }
