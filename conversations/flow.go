@@ -65,7 +65,10 @@ var flows = []Flow{
 	learnLegacy,
 	roleLegacy,
 	broadcastLegacy,
-	reportLegacy,
+	reportDoors{},
+	checkinFlow{},
+	rekapFlow{},
+	posterFlow{},
 }
 
 // flowNamed returns the registered flow called name.

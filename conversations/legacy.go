@@ -141,13 +141,6 @@ var broadcastLegacy = legacyFlow{
 	media:   (*step).broadcastMedia,
 }
 
-var reportLegacy = legacyFlow{
-	name: cbReport, sessions: []string{flowReport},
-	command: (*step).reportCommand,
-	route:   (*step).reportCallback,
-	text:    (*step).reportText,
-}
-
 // Flows a resident may be heading to when consent is asked (needConsent).
 const (
 	nextBook   = cbBook

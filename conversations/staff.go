@@ -51,30 +51,6 @@ func (st *step) staffLookup() (cadre.Member, bool, error) {
 	return st.e.svc.Staff.Member(st.ctx, st.ev.ChatID)
 }
 
-// staffCommand runs a staff command; it reports whether cmd was one.
-func (st *step) staffCommand(cmd, args string) bool {
-	return st.roleCommand(cmd, args) || st.broadcastCommand(cmd, args) || st.reportCommand(cmd, args)
-}
-
-// staffText takes typed input of a staff flow; it reports whether it did.
-func (st *step) staffText(t string) bool {
-	return st.roleText(t) || st.broadcastText(t) || st.reportText(t)
-}
-
-// staffCallback routes staff buttons by action.
-func (st *step) staffCallback(action string, args []string) {
-	switch action {
-	case cbRole:
-		st.roleCallback(args)
-	case cbBroadcast:
-		st.broadcastCallback(args)
-	case cbReport:
-		st.reportCallback(args)
-	default:
-		st.expired()
-	}
-}
-
 // staffOrExpired returns the tapper's membership for a staff button. A
 // chat that is not staff gets "this button has expired", whatever the data;
 // a store that cannot be reached gets the store-failed answer.
