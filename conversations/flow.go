@@ -62,7 +62,10 @@ var flows = []Flow{
 	ordersLegacy,
 	courseLegacy,
 	learnLegacy,
-	roleLegacy,
+	staffFlow{},
+	inviteFlow{},
+	teamFlow{},
+	auditFlow{},
 	broadcastLegacy,
 	reportLegacy,
 }

@@ -7,10 +7,12 @@ import (
 	"github.com/kbbot/kbbot/cadre"
 )
 
-// Staff flows (cadres, PKB, bidan, admins) live in three files, each
-// reached through the hooks below:
+// Staff flows (cadres, PKB, bidan, admins):
 //
-//	roles.go      /kader CODE, invites, the audit log, check-in   callback "k", flow "role"
+//	roles.go      /kader CODE, the staff menu                     flow "k"
+//	invite.go     /undang, invites                                flow "inv"
+//	team.go       /tim, the team                                  flow "team"
+//	audit.go      /audit, the audit log                           flow "audit"
 //	broadcast.go  residents' area and group, broadcasts (/siaran)   callback "s", flow "bcast"
 //	reports.go    /qr posters, /rekap charts and files            callback "q", flow "report"
 //
@@ -19,7 +21,6 @@ import (
 
 // Callback actions of the staff flows.
 const (
-	cbRole      = "k"
 	cbBroadcast = "s"
 	cbReport    = "q"
 )
@@ -49,30 +50,6 @@ func (st *step) staffLookup() (cadre.Member, bool, error) {
 		return cadre.Member{}, false, nil
 	}
 	return st.e.svc.Staff.Member(st.ctx, st.ev.ChatID)
-}
-
-// staffCommand runs a staff command; it reports whether cmd was one.
-func (st *step) staffCommand(cmd, args string) bool {
-	return st.roleCommand(cmd, args) || st.broadcastCommand(cmd, args) || st.reportCommand(cmd, args)
-}
-
-// staffText takes typed input of a staff flow; it reports whether it did.
-func (st *step) staffText(t string) bool {
-	return st.roleText(t) || st.broadcastText(t) || st.reportText(t)
-}
-
-// staffCallback routes staff buttons by action.
-func (st *step) staffCallback(action string, args []string) {
-	switch action {
-	case cbRole:
-		st.roleCallback(args)
-	case cbBroadcast:
-		st.broadcastCallback(args)
-	case cbReport:
-		st.reportCallback(args)
-	default:
-		st.expired()
-	}
 }
 
 // staffOrExpired returns the tapper's membership for a staff button. A
