@@ -126,13 +126,6 @@ var learnLegacy = legacyFlow{
 	route: (*step).learn,
 }
 
-var roleLegacy = legacyFlow{
-	name: cbRole, sessions: []string{flowRole},
-	command: (*step).roleCommand,
-	route:   (*step).roleCallback,
-	text:    (*step).roleText,
-}
-
 var broadcastLegacy = legacyFlow{
 	name: cbBroadcast, sessions: []string{flowBcast, flowBcastCancel, flowArea},
 	command: (*step).broadcastCommand,

@@ -193,8 +193,8 @@ func TestResidentNeverSeesStaffCommands(t *testing.T) {
 			t.Errorf("/%s for a resident: %s\nwant as an unknown command: %s", cmd, dump(got), dump(want))
 		}
 	}
-	for _, d := range []string{"k:menu", "k:inv", "k:team", "k:aud", "k:r:pkb:n1", "k:kab:0:n1", "k:kec:0:n1", "k:all:n1",
-		"k:x:7:n1", "k:rm:0:n1", "k:rmy:n1", "s:new", "q:ci", "q:rk", "q:qr"} {
+	for _, d := range []string{"k:menu", "k:inv", "k:team", "k:aud", "inv:role:pkb:n1", "inv:kab:0:n1", "inv:kec:0:n1", "inv:all:n1",
+		"inv:days:7:n1", "team:rm:0:n1", "team:yes:n1", "s:new", "q:ci", "q:rk", "q:qr"} {
 		if got := w.tapData(rResident, d); !w.expired(got) {
 			t.Errorf("a resident's tap on %q: %s; want 'this button has expired'", d, dump(got))
 		}
@@ -277,7 +277,7 @@ func TestPKBInvitesOnlyWithinTheirArea(t *testing.T) {
 		t.Fatalf("a PKB invites kader, TPK and bidan only: %s", got)
 	}
 	nonce := w.sessions[pkb].Nonce
-	for _, d := range []string{"k:r:pkb:" + nonce, "k:r:admin:" + nonce} {
+	for _, d := range []string{"inv:role:pkb:" + nonce, "inv:role:admin:" + nonce} {
 		if !w.expired(w.tapData(pkb, d)) {
 			t.Fatalf("forged %q was not refused", d)
 		}
@@ -289,7 +289,7 @@ func TestPKBInvitesOnlyWithinTheirArea(t *testing.T) {
 	if !strings.Contains(texts(r), "kecamatan <b>Pekalongan Barat</b>") {
 		t.Fatalf("want the kelurahan question of Pekalongan Barat: %s", dump(r))
 	}
-	for _, d := range []string{"k:kec:0:" + nonce, "k:kec:1:" + nonce, "k:kab:0:" + nonce} {
+	for _, d := range []string{"inv:kec:0:" + nonce, "inv:kec:1:" + nonce, "inv:kab:0:" + nonce} {
 		if !w.expired(w.tapData(pkb, d)) {
 			t.Fatalf("forged %q was not refused", d)
 		}
@@ -363,7 +363,7 @@ func TestKaderCannotInvite(t *testing.T) {
 			t.Errorf("%s for a kader: %q", d, got)
 		}
 	}
-	for _, d := range []string{"k:r:kader:n1", "k:r:tpk:" + w.sessions[kader].Nonce, "k:x:7:n1", "k:rm:0:n1", "k:rmy:n1"} {
+	for _, d := range []string{"inv:role:kader:n1", "inv:role:tpk:" + w.sessions[kader].Nonce, "inv:days:7:n1", "team:rm:0:n1", "team:yes:n1"} {
 		if !w.expired(w.tapData(kader, d)) {
 			t.Errorf("forged %q for a kader was not refused", d)
 		}
@@ -454,5 +454,48 @@ func TestAdminTeamAndAudit(t *testing.T) {
 	}
 	if !strings.HasPrefix(html.UnescapeString(txt), "🗂") {
 		t.Errorf("audit title: %q", txt)
+	}
+}
+
+// TestRoleButtonsBoundToTheirFlow: the buttons of an invite or a team list
+// work only while that flow runs at their step, with its nonce; typed text
+// where a button is wanted gets the hint.
+func TestRoleButtonsBoundToTheirFlow(t *testing.T) {
+	t.Parallel()
+	w := newRoleWorld(t)
+	w.join(600, cadre.Kader, rTimur)
+	team := w.send(rAdmin, "/tim")
+	remove := buttonData(team, "➖ User600 (600)")
+	if !strings.HasPrefix(remove, "team:rm:0:") {
+		t.Fatalf("remove button: %q", remove)
+	}
+	inv := w.send(rAdmin, "/undang")
+	if got := texts(w.send(rAdmin, "PKB")); got != w.ui("invite_use_buttons") {
+		t.Fatalf("typed text at the role question: %q", got)
+	}
+	// The team list is gone with its flow: its button has expired.
+	if !w.expired(w.tapData(rAdmin, remove)) {
+		t.Fatal("a team button worked in the invite flow")
+	}
+	if _, ok, _ := w.store.Member(context.Background(), 600); !ok {
+		t.Fatal("a stale button removed a member")
+	}
+	// So has the invite's role button, once the invite is left.
+	if !w.expired(w.tapData(rAdmin, buttonData(inv, "Bidan"))) {
+		t.Fatal("an invite button worked after the invite was left")
+	}
+	// Out of the list shown: expired.
+	w.send(rAdmin, "/tim")
+	nonce := w.sessions[rAdmin].Nonce
+	if !w.expired(w.tapData(rAdmin, "team:rm:1:"+nonce)) {
+		t.Fatal("a remove button beyond the list worked")
+	}
+	// At the list, the confirmation is not yet asked.
+	w.send(rAdmin, "/tim")
+	if !w.expired(w.tapData(rAdmin, "team:yes:"+w.sessions[rAdmin].Nonce)) {
+		t.Fatal("a removal worked without its confirmation")
+	}
+	if _, ok, _ := w.store.Member(context.Background(), 600); !ok {
+		t.Fatal("a forged button removed a member")
 	}
 }

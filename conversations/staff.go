@@ -7,10 +7,12 @@ import (
 	"github.com/kbbot/kbbot/cadre"
 )
 
-// Staff flows (cadres, PKB, bidan, admins) live in three files, each
-// reached through the hooks below:
+// Staff flows (cadres, PKB, bidan, admins):
 //
-//	roles.go      /kader CODE, invites, the audit log, check-in   callback "k", flow "role"
+//	roles.go      /kader CODE, the staff menu                     flow "k"
+//	invite.go     /undang, invites                                flow "inv"
+//	team.go       /tim, the team                                  flow "team"
+//	audit.go      /audit, the audit log                           flow "audit"
 //	broadcast.go  residents' area and group, broadcasts (/siaran)   callback "s", flow "bcast"
 //	reports.go    /qr posters, /rekap charts and files            callback "q", flow "report"
 //
@@ -19,7 +21,6 @@ import (
 
 // Callback actions of the staff flows.
 const (
-	cbRole      = "k"
 	cbBroadcast = "s"
 	cbReport    = "q"
 )
