@@ -197,7 +197,7 @@ func (st *step) startInvite(payload string) bool {
 func (st *step) staffMenuRows() [][]kbbot.Button {
 	var rows [][]kbbot.Button
 	if st.e.svc.IsCadre != nil && st.e.svc.IsCadre(st.ev.ChatID) {
-		rows = append(rows, []kbbot.Button{st.btn("menu_cadre_book", data(cbBook, bkCadre))})
+		rows = append(rows, []kbbot.Button{st.btn("menu_cadre_book", data(flowBookFor))})
 	}
 	if _, ok := st.member(); ok {
 		rows = append(rows, []kbbot.Button{st.btn("staff_menu_button", data(cbRole, rkMenu))})
@@ -426,7 +426,7 @@ func (st *step) staffMenu(m cadre.Member) {
 		}
 	}
 	add(cadre.ActBroadcast, "staff_can_broadcast", st.btn("btn_staff_broadcast", data(cbBroadcast, staffOpBroadcast)))
-	add(cadre.ActBookFor, "staff_can_book_for", st.btn("btn_staff_book_for", data(cbBook, bkCadre)))
+	add(cadre.ActBookFor, "staff_can_book_for", st.btn("btn_staff_book_for", data(flowBookFor)))
 	add(cadre.ActCheckIn, "staff_can_checkin", st.btn("btn_staff_checkin", data(cbReport, staffOpCheckIn)))
 	add(cadre.ActReport, "staff_can_report", st.btn("btn_staff_report", data(cbReport, staffOpRekap)))
 	add(cadre.ActPoster, "staff_can_poster", st.btn("btn_staff_poster", data(cbReport, staffOpPoster)))
