@@ -336,6 +336,12 @@ func (f bookFlow) Location(st *step, lat, lon float64) bool {
 	return true
 }
 
+// end ends the flow with text and the menu button.
+func (bookFlow) end(st *step, text string) {
+	st.s.resetFlow()
+	st.show(text, st.menuButton())
+}
+
 // km is a distance in the resident's language.
 func (bookFlow) km(st *step, v float64) string {
 	s := strconv.FormatFloat(v, 'f', 1, 64)
@@ -345,11 +351,10 @@ func (bookFlow) km(st *step, v float64) string {
 	return s
 }
 
-func (bookFlow) listKabupaten(st *step, c *booking.Catalog) {
+func (f bookFlow) listKabupaten(st *step, c *booking.Catalog) {
 	regions := c.Regions(st.now)
 	if len(regions) == 0 {
-		st.show(st.t("book_none_open"), st.menuButton())
-		st.s.resetFlow()
+		f.end(st, st.t("book_none_open"))
 		return
 	}
 	st.s.Step = stepKab
@@ -417,8 +422,7 @@ func (f bookFlow) chooseFacility(st *step, s *bookState, c *booking.Catalog, fac
 	// Staff book for residents at facilities of their own area only; the
 	// cadres listed in the configuration have no area.
 	if m, ok := st.member(); ok && s.Cadre && !canAt(m, cadre.ActBookFor, fac) {
-		st.show(st.t("cadre_book_outside", fac.Name), st.menuButton())
-		st.s.resetFlow()
+		f.end(st, st.t("cadre_book_outside", fac.Name))
 		return
 	}
 	sites := c.SitesAt(facID, st.now)
@@ -432,8 +436,7 @@ func (f bookFlow) chooseFacility(st *step, s *bookState, c *booking.Catalog, fac
 		sites = keep
 	}
 	if len(sites) == 0 {
-		st.show(st.t("book_facility_closed", fac.Name), st.menuButton())
-		st.s.resetFlow()
+		f.end(st, st.t("book_facility_closed", fac.Name))
 		return
 	}
 	s.Fac = facID
@@ -875,12 +878,10 @@ func (f bookFlow) book(st *step, s *bookState, c *booking.Catalog, _ []string) {
 		f.offerWaitlist(st, sl, req.Method)
 		return
 	case errors.Is(err, booking.ErrClosed):
-		st.s.resetFlow()
-		st.show(st.t("book_closed"), st.menuButton())
+		f.end(st, st.t("book_closed"))
 		return
 	case errors.Is(err, booking.ErrOfferExpired), errors.Is(err, booking.ErrNotFound):
-		st.s.resetFlow()
-		st.show(st.t("offer_gone"), st.menuButton())
+		f.end(st, st.t("offer_gone"))
 		return
 	default:
 		st.storeFailed("book", err)
@@ -971,7 +972,7 @@ func contains(list []string, s string) bool {
 }
 
 // joinWaitlist puts the resident in line for the chosen method at the site.
-func (bookFlow) joinWaitlist(st *step, s *bookState, c *booking.Catalog, _ []string) {
+func (f bookFlow) joinWaitlist(st *step, s *bookState, c *booking.Catalog, _ []string) {
 	sl, ok := s.slot(c)
 	m := booking.Method(s.Method)
 	if !ok || !m.Valid() || s.Cadre {
@@ -981,8 +982,7 @@ func (bookFlow) joinWaitlist(st *step, s *bookState, c *booking.Catalog, _ []str
 	w, err := st.e.svc.Bookings.JoinWaitlist(st.ctx, booking.WaitRequest{EventID: sl.Event.ID, FacilityID: sl.Facility.ID, Method: m, Resident: st.ev.ChatID})
 	if err != nil {
 		if errors.Is(err, booking.ErrClosed) {
-			st.s.resetFlow()
-			st.show(st.t("book_closed"), st.menuButton())
+			f.end(st, st.t("book_closed"))
 			return
 		}
 		st.storeFailed("join waitlist", err)
@@ -1065,8 +1065,7 @@ func (f bookFlow) doChange(st *step, s *bookState, c *booking.Catalog) {
 		st.show(st.t("change_full"), [][]kbbot.Button{{st.btn("btn_change", data(cbBook, orderChange, code))}, {st.btn("btn_menu", data(cbMenu))}})
 		return
 	case errors.Is(err, booking.ErrClosed):
-		st.s.resetFlow()
-		st.show(st.t("book_closed"), st.menuButton())
+		f.end(st, st.t("book_closed"))
 		return
 	case errors.Is(err, booking.ErrNotYours), errors.Is(err, booking.ErrNotFound):
 		st.expired()
