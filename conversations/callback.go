@@ -16,7 +16,7 @@ import (
 const (
 	cbMenu   = "menu" // menu:<item>, see menu.go
 	cbLearn  = "e"    // e:<...> education pages
-	cbBook   = "b"    // b:<...> booking, see book.go
+	cbBook   = "b"    // b:<...> bookings, offers, waitlists, see orders.go
 	cbRemind = "r"    // r:<...> reminders, see remind.go
 )
 

@@ -274,7 +274,7 @@ func (st *step) answerQuiz(nonce, opt string) {
 
 // bookMethod starts booking for a method chosen from education.
 func (st *step) bookMethod(code string) {
-	st.bookStart(code)
+	bookFlow{}.Start(st, code)
 }
 
 // search answers a free-text question from the education content: the best

@@ -54,39 +54,23 @@ func (st *step) legacyCommand(cmd, args string) bool {
 	return false
 }
 
-var bookLegacy = legacyFlow{
-	name: cbBook, sessions: []string{flowBook, flowOffer},
-	start: func(st *step, preset string) { st.bookStart(preset) },
-	command: func(st *step, cmd, _ string) bool {
-		switch cmd {
-		case "daftar", "book":
-			st.s.resetFlow()
-			st.bookStart("")
-		case "daftarkan":
-			st.s.resetFlow()
-			st.cadreBookStart()
+// orderButtonsLegacy routes the buttons on bookings, offers and
+// waitlists (b:<op>:<arg>, orders.go; "offer" is its session) until orders
+// moves to the Flow shape. b:start and b:cadre, on messages sent before
+// the booking flow moved (book.go), still open it, and so does a consent
+// given for "b:<preset>".
+var orderButtonsLegacy = legacyFlow{
+	name: cbBook, sessions: []string{flowOffer},
+	start: func(st *step, preset string) { bookFlow{}.Start(st, preset) },
+	route: func(st *step, args []string) {
+		switch args[0] {
+		case "start":
+			bookFlow{}.Start(st, "")
+		case "cadre":
+			bookFlow{}.startCadre(st)
 		default:
-			return false
+			st.orderCallback(args)
 		}
-		return true
-	},
-	route: (*step).bookCallback,
-	text: func(st *step, t string) bool {
-		return st.s.Flow == flowBook && st.bookText(t)
-	},
-	location: func(st *step, lat, lon float64) bool {
-		if st.s.Flow != flowBook || st.s.Step != stepWhere {
-			return false
-		}
-		st.bookNear(lat, lon)
-		return true
-	},
-	contact: func(st *step, phone string, own bool) bool {
-		if st.s.Flow != flowBook || st.s.Step != stepPhone {
-			return false
-		}
-		st.bookPhone(phone, own)
-		return true
 	},
 }
 
@@ -136,7 +120,7 @@ var broadcastLegacy = legacyFlow{
 
 // Flows a resident may be heading to when consent is asked (needConsent).
 const (
-	nextBook   = cbBook
+	nextBook   = flowBook
 	nextOrders = "orders"
 	nextCourse = cbRemind
 )

@@ -29,7 +29,7 @@ const (
 // menuDoors are the menu items that open another flow, by its name.
 var menuDoors = map[string]string{
 	itemLearn:  cbLearn,
-	itemEvents: cbBook,
+	itemEvents: flowBook,
 	itemOrders: "orders",
 	itemCourse: cbRemind,
 }

@@ -37,6 +37,14 @@ const (
 // flowOffer is a waitlist offer being shown; its nonce binds the buttons.
 const flowOffer = "offer"
 
+// Keys of Session.Data in flowOffer: the offered place.
+const (
+	dEvent   = "ev"
+	dFac     = "fac"
+	dMethod  = "m"
+	dSession = "ses"
+)
+
 func (st *step) orders() {
 	if !st.r.Consented() && !st.isCadre() {
 		st.needConsent(nextOrders)
@@ -83,7 +91,7 @@ func (st *step) orders() {
 	if len(rows) == 0 {
 		text = st.t("orders_none")
 	}
-	rows = append(rows, []kbbot.Button{st.btn("btn_book_new", data(cbBook, bkStart))}, []kbbot.Button{st.btn("btn_menu", data(cbMenu))})
+	rows = append(rows, []kbbot.Button{st.btn("btn_book_new", data(flowBook))}, []kbbot.Button{st.btn("btn_menu", data(cbMenu))})
 	st.show(text, rows)
 }
 
@@ -143,7 +151,7 @@ func (st *step) orderCallback(args []string) {
 	case orderCancelYes:
 		st.cancelBooking(c, b)
 	case orderChange:
-		st.changeStart(c, b)
+		bookFlow{}.change(st, c, b)
 	default:
 		st.expired()
 	}
@@ -185,7 +193,7 @@ func (st *step) cancelBooking(c *booking.Catalog, b booking.Booking) {
 	}
 	st.toast(st.t("cancel_done_toast"))
 	st.show(st.t("cancel_done", b.Code), [][]kbbot.Button{
-		{st.btn("btn_book_new", data(cbBook, bkStart))},
+		{st.btn("btn_book_new", data(flowBook))},
 		{st.btn("menu_orders", data(cbMenu, itemOrders)), st.btn("btn_menu", data(cbMenu))},
 	})
 }
@@ -235,102 +243,6 @@ func NotifyOffers(ctx context.Context, svc Services, c *booking.Catalog, now tim
 		return fmt.Errorf("acknowledge offers: %w", err)
 	}
 	return nil
-}
-
-// changeStart lets the resident move a booking to another session or
-// facility of the same event; the change happens in one step.
-func (st *step) changeStart(c *booking.Catalog, b booking.Booking) {
-	if b.Status != booking.Active {
-		st.showBooking(c, b)
-		return
-	}
-	st.s.resetFlow()
-	st.s.Flow, st.s.Nonce = flowBook, st.e.nonce()
-	st.s.set(dChange, b.Code)
-	st.s.set(dEvent, b.EventID)
-	st.s.set(dMethod, string(b.Method))
-	st.changeOptions(c, b.FacilityID)
-}
-
-// changeOptions lists the sessions with places at facID, and the other
-// facilities of the event that offer the method.
-func (st *step) changeOptions(c *booking.Catalog, facID string) {
-	st.s.set(dFac, facID)
-	sl, ok := st.slot(c)
-	m := booking.Method(st.s.Data[dMethod])
-	if !ok {
-		st.expired()
-		return
-	}
-	av, err := st.e.svc.Bookings.Availability(st.ctx, sl.Event.ID, facID)
-	if err != nil {
-		st.storeFailed("availability", err)
-		return
-	}
-	st.s.Step = stepSession
-	var rows [][]kbbot.Button
-	cur, _ := st.e.svc.Bookings.Get(st.ctx, st.s.Data[dChange])
-	if mp, ok := av.Method(m); ok && mp.Left() > 0 || facID == cur.FacilityID {
-		for _, sp := range av.Sessions {
-			ses, ok := sl.Site.Session(sp.SessionID)
-			if !ok || sp.Left() == 0 || (facID == cur.FacilityID && sp.SessionID == cur.SessionID) {
-				continue
-			}
-			rows = append(rows, []kbbot.Button{{Label: st.t("book_session_left", st.fmtSpan(ses.Start, ses.End, sl.Facility), sp.Left()), Data: data(cbBook, bkSession, ses.ID, st.s.Nonce)}})
-		}
-	}
-	for _, site := range sl.Event.Sites {
-		if site.Facility == facID || site.Quota[m] <= 0 || !site.Open(st.now) {
-			continue
-		}
-		if f, ok := c.Facility(site.Facility); ok {
-			rows = append(rows, []kbbot.Button{{Label: "🏥 " + f.Name, Data: data(cbBook, bkFac, f.ID, st.s.Nonce)}})
-		}
-	}
-	rows = append(rows, []kbbot.Button{st.btn("menu_orders", data(cbMenu, itemOrders)), st.btn("btn_menu", data(cbMenu))})
-	st.show(st.t("change_pick", sl.Facility.Name), rows)
-}
-
-// doChange moves the booking: the new place is taken before the old one is
-// given back, or nothing changes.
-func (st *step) doChange(c *booking.Catalog) {
-	code := st.s.Data[dChange]
-	to := booking.Place{FacilityID: st.s.Data[dFac], SessionID: st.s.Data[dSession], Method: booking.Method(st.s.Data[dMethod])}
-	b, err := st.e.svc.Bookings.Change(st.ctx, code, st.ev.ChatID, to)
-	switch {
-	case err == nil:
-	case errors.Is(err, booking.ErrFull):
-		st.s.resetFlow()
-		st.show(st.t("change_full"), [][]kbbot.Button{{st.btn("btn_change", data(cbBook, orderChange, code))}, {st.btn("btn_menu", data(cbMenu))}})
-		return
-	case errors.Is(err, booking.ErrClosed):
-		st.s.resetFlow()
-		st.show(st.t("book_closed"), st.menuButton())
-		return
-	case errors.Is(err, booking.ErrNotYours), errors.Is(err, booking.ErrNotFound):
-		st.expired()
-		return
-	default:
-		st.storeFailed("change booking", err)
-		return
-	}
-	st.s.resetFlow()
-	if st.e.svc.Reminders != nil {
-		if _, err := st.e.svc.Reminders.CancelRef(st.ctx, code); err != nil {
-			st.mustRetry("cancel old reminders", err)
-			return
-		}
-	}
-	if !st.notifyOffers() {
-		return
-	}
-	st.toast(st.t("change_done_toast"))
-	st.show(st.t("change_done"), nil)
-	st.inPlace = false
-	st.confirmation(c, b)
-	if sl, err := c.Slot(b.EventID, b.FacilityID, b.SessionID); err == nil && sl.Session != nil && b.Resident != 0 {
-		st.planBooking(sl, b)
-	}
 }
 
 // leaveWaitlist takes the resident out of line i of their waitlists.
@@ -399,9 +311,7 @@ func (st *step) offerAnswer(op, nonce string) {
 	}
 	// Taking the place goes through the usual name, screening and
 	// confirmation; the place stays held until the deadline.
-	st.s.Flow = flowBook
-	st.s.set(dOffer, "1")
-	st.askName()
+	bookFlow{}.takeOffer(st, bookState{Event: st.s.Data[dEvent], Fac: st.s.Data[dFac], Session: st.s.Data[dSession], Method: st.s.Data[dMethod]})
 }
 
 // ScheduleOffers turns waitlist offers into "offer" reminders due now, so

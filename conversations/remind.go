@@ -87,7 +87,7 @@ func (st *step) reminder(r *kbbot.Reminder) {
 		text := st.t("rem_"+r.Kind, st.methodName(booking.Method(course.Method)), st.fmtDate(course.GivenAt.In(loc)), st.fmtDate(due))
 		st.send(text, [][]kbbot.Button{
 			{st.btn("btn_learn_more", data(cbLearn, learnMethod, course.Method, "jadwal"))},
-			{st.btn("btn_book_new", data(cbBook, bkStart))},
+			{st.btn("btn_book_new", data(flowBook))},
 			off,
 		})
 	}
@@ -248,7 +248,7 @@ func (st *step) remindCallback(args []string) {
 		st.toast("")
 		st.inPlace = false
 		st.send(st.t("not_served"), nil)
-		st.bookStart("")
+		bookFlow{}.Start(st, "")
 	case remOffer:
 		st.offerReminder(arg)
 		if len(st.out) == 0 {

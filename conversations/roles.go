@@ -133,16 +133,6 @@ func (staffFlow) Routes() []Route {
 	return routes
 }
 
-// staffDo runs a staff button with the tapper's membership; a chat that is
-// not staff gets "this button has expired".
-func staffDo(do func(st *step, m cadre.Member, args []string)) func(st *step, args []string) {
-	return func(st *step, args []string) {
-		if m, ok := st.staffOrExpired(); ok {
-			do(st, m, args)
-		}
-	}
-}
-
 // staffFromCommand returns the membership of the chat that sent a staff
 // command. A chat that is not staff gets the answer to an unknown command.
 func staffFromCommand(st *step) (cadre.Member, bool) {
@@ -189,7 +179,7 @@ func (st *step) startInvite(payload string) bool {
 func (st *step) staffMenuRows() [][]kbbot.Button {
 	var rows [][]kbbot.Button
 	if st.e.svc.IsCadre != nil && st.e.svc.IsCadre(st.ev.ChatID) {
-		rows = append(rows, []kbbot.Button{st.btn("menu_cadre_book", data(cbBook, bkCadre))})
+		rows = append(rows, []kbbot.Button{st.btn("menu_cadre_book", data(flowBookFor))})
 	}
 	if _, ok := st.member(); ok {
 		rows = append(rows, []kbbot.Button{st.btn("staff_menu_button", data(flowStaff, staffMenuOp))})
@@ -283,7 +273,7 @@ func (staffFlow) menu(st *step, m cadre.Member) {
 		}
 	}
 	add(cadre.ActBroadcast, "staff_can_broadcast", st.btn("btn_staff_broadcast", data(cbBroadcast, staffOpBroadcast)))
-	add(cadre.ActBookFor, "staff_can_book_for", st.btn("btn_staff_book_for", data(cbBook, bkCadre)))
+	add(cadre.ActBookFor, "staff_can_book_for", st.btn("btn_staff_book_for", data(flowBookFor)))
 	add(cadre.ActCheckIn, "staff_can_checkin", st.btn("btn_staff_checkin", data(cbReport, staffOpCheckIn)))
 	add(cadre.ActReport, "staff_can_report", st.btn("btn_staff_report", data(cbReport, staffOpRekap)))
 	add(cadre.ActPoster, "staff_can_poster", st.btn("btn_staff_poster", data(cbReport, staffOpPoster)))

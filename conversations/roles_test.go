@@ -339,7 +339,7 @@ func TestKaderCannotInvite(t *testing.T) {
 			}
 		}
 	}
-	for _, d := range []string{"s:new", "b:cadre", "q:ci", "q:rk", "q:qr", "menu"} {
+	for _, d := range []string{"s:new", "daftarkan", "q:ci", "q:rk", "q:qr", "menu"} {
 		if got[d] == "" {
 			t.Errorf("the kader's staff menu lacks %q: %v", d, got)
 		}
