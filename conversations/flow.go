@@ -173,7 +173,12 @@ func (st *step) routeFlow(action string, args []string) bool {
 			break
 		}
 		if r.Right != "" {
-			m, ok := st.member()
+			m, ok, err := st.staffLookup()
+			if err != nil {
+				// The staff store is away: say so, rather than "expired".
+				st.storeFailed("staff lookup", err)
+				return true
+			}
 			if !ok || !cadre.Can(m, r.Right, m.Area) {
 				break
 			}

@@ -2,6 +2,7 @@ package conversations_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"html"
 	"strings"
@@ -497,5 +498,27 @@ func TestRoleButtonsBoundToTheirFlow(t *testing.T) {
 	}
 	if _, ok, _ := w.store.Member(context.Background(), 600); !ok {
 		t.Fatal("a forged button removed a member")
+	}
+}
+
+// TestStaffButtonWhileStoreIsDown: when the staff store cannot be reached,
+// a staff button says so (store_failed), not "expired", and acts on
+// nothing; once the store is back the same button works.
+func TestStaffButtonWhileStoreIsDown(t *testing.T) {
+	t.Parallel()
+	w := newRoleWorld(t)
+	r := w.send(rAdmin, "/undang")
+	d := buttonData(r, "PKB/PLKB")
+	if d == "" {
+		t.Fatalf("no role button: %s", dump(r))
+	}
+	w.store.Fail(errors.New("redis down"))
+	got := w.tapData(rAdmin, d)
+	if w.expired(got) || !strings.Contains(texts(got), w.ui("store_failed")) {
+		t.Fatalf("with the store down the tap should say so: %s", dump(got))
+	}
+	w.store.Fail(nil)
+	if got := w.tapData(rAdmin, d); w.expired(got) || !strings.Contains(fmt.Sprint(labels(got)), "Kota Pekalongan") {
+		t.Fatalf("with the store back the button works: %s", dump(got))
 	}
 }
