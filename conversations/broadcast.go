@@ -123,13 +123,10 @@ const (
 	bcEventsOffered = 5
 )
 
-// broadcastCommand handles /wilayah and /siaran; it reports whether cmd was
-// one. For a chat that is not staff /siaran is no command at all.
+// broadcastCommand handles /siaran; it reports whether cmd was one. For a
+// chat that is not staff /siaran is no command at all.
 func (st *step) broadcastCommand(cmd, args string) bool {
 	switch cmd {
-	case "wilayah":
-		st.areaStart()
-		return true
 	case "siaran", "broadcast":
 		m, ok := st.member()
 		if !ok {
@@ -141,13 +138,9 @@ func (st *step) broadcastCommand(cmd, args string) bool {
 	return false
 }
 
-// broadcastText takes typed input of the area and broadcast flows.
+// broadcastText takes typed input of the broadcast flow.
 func (st *step) broadcastText(t string) bool {
-	switch st.s.Flow {
-	case flowArea:
-		return st.areaText(t)
-	case flowBcast:
-	default:
+	if st.s.Flow != flowBcast {
 		return false
 	}
 	m, ok := st.bcMember()
@@ -189,15 +182,9 @@ func (st *step) broadcastMedia() bool {
 	return true
 }
 
-// broadcastCallback handles "s:..." buttons: the residents' area flow,
-// and the broadcasts of staff.
+// broadcastCallback handles "s:..." buttons: the broadcasts of staff.
 func (st *step) broadcastCallback(args []string) {
 	op := args[0]
-	switch op {
-	case arOpen, arKab, arKec, arKel, arGroup, arEdit, arEditGroup, arDelete, arDeleteYes:
-		st.areaCallback(op, args)
-		return
-	}
 	m, ok := st.bcMember()
 	if !ok {
 		return

@@ -63,6 +63,7 @@ var flows = []Flow{
 	courseLegacy,
 	learnLegacy,
 	roleLegacy,
+	areaFlow{},
 	broadcastLegacy,
 	reportLegacy,
 }

@@ -134,7 +134,7 @@ var roleLegacy = legacyFlow{
 }
 
 var broadcastLegacy = legacyFlow{
-	name: cbBroadcast, sessions: []string{flowBcast, flowBcastCancel, flowArea},
+	name: cbBroadcast, sessions: []string{flowBcast, flowBcastCancel},
 	command: (*step).broadcastCommand,
 	route:   (*step).broadcastCallback,
 	text:    (*step).broadcastText,
