@@ -69,7 +69,7 @@ func TestE2ERolesAccessControl(t *testing.T) {
 			t.Fatalf("%s for a resident: %q", cmd, got)
 		}
 	}
-	for _, d := range []string{"k:menu", "k:inv", "k:aud", "k:team", "k:r:kader:n1", "k:x:7:n1", "k:rmy:n1", "s:new", "q:ci", "q:rk", "q:qr"} {
+	for _, d := range []string{"k:menu", "k:inv", "k:aud", "k:team", "k:r:kader:n1", "k:x:7:n1", "k:rmy:n1", "bc:new", "q:ci", "q:rk", "q:qr"} {
 		// expired() sends the notice, then the menu.
 		if got := forge(t, res, d); !strings.HasPrefix(got, "Menu utama") {
 			t.Fatalf("a resident's forged %q: %q", d, got)

@@ -64,7 +64,8 @@ var flows = []Flow{
 	learnLegacy,
 	roleLegacy,
 	areaFlow{},
-	broadcastLegacy,
+	bcFlow{},
+	bcCancelFlow{},
 	reportLegacy,
 }
 

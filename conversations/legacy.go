@@ -133,14 +133,6 @@ var roleLegacy = legacyFlow{
 	text:    (*step).roleText,
 }
 
-var broadcastLegacy = legacyFlow{
-	name: cbBroadcast, sessions: []string{flowBcast, flowBcastCancel},
-	command: (*step).broadcastCommand,
-	route:   (*step).broadcastCallback,
-	text:    (*step).broadcastText,
-	media:   (*step).broadcastMedia,
-}
-
 var reportLegacy = legacyFlow{
 	name: cbReport, sessions: []string{flowReport},
 	command: (*step).reportCommand,

@@ -213,7 +213,7 @@ func TestResidentNeverSeesStaffCommands(t *testing.T) {
 		}
 	}
 	for _, d := range []string{"k:menu", "k:inv", "k:team", "k:aud", "k:r:pkb:n1", "k:kab:0:n1", "k:kec:0:n1", "k:all:n1",
-		"k:x:7:n1", "k:rm:0:n1", "k:rmy:n1", "s:new", "q:ci", "q:rk", "q:qr"} {
+		"k:x:7:n1", "k:rm:0:n1", "k:rmy:n1", "bc:new", "q:ci", "q:rk", "q:qr"} {
 		if got := w.tapData(rResident, d); !w.expired(got) {
 			t.Errorf("a resident's tap on %q: %s; want 'this button has expired'", d, dump(got))
 		}
@@ -358,7 +358,7 @@ func TestKaderCannotInvite(t *testing.T) {
 			}
 		}
 	}
-	for _, d := range []string{"s:new", "b:cadre", "q:ci", "q:rk", "q:qr", "menu"} {
+	for _, d := range []string{"bc:new", "b:cadre", "q:ci", "q:rk", "q:qr", "menu"} {
 		if got[d] == "" {
 			t.Errorf("the kader's staff menu lacks %q: %v", d, got)
 		}

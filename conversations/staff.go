@@ -11,7 +11,7 @@ import (
 // reached through the hooks below:
 //
 //	roles.go      /kader CODE, invites, the audit log, check-in   callback "k", flow "role"
-//	broadcast.go  residents' area and group, broadcasts (/siaran)   callback "s", flow "bcast"
+//	broadcast.go  residents' area and group, broadcasts (/siaran)   flows "area", "bc", "bcx"
 //	reports.go    /qr posters, /rekap charts and files            callback "q", flow "report"
 //
 // Every staff action is checked against the member's role and area on the
@@ -20,7 +20,7 @@ import (
 // Callback actions of the staff flows.
 const (
 	cbRole      = "k"
-	cbBroadcast = "s"
+	cbBroadcast = "bc"
 	cbReport    = "q"
 )
 
@@ -53,12 +53,12 @@ func (st *step) staffLookup() (cadre.Member, bool, error) {
 
 // staffCommand runs a staff command; it reports whether cmd was one.
 func (st *step) staffCommand(cmd, args string) bool {
-	return st.roleCommand(cmd, args) || st.broadcastCommand(cmd, args) || st.reportCommand(cmd, args)
+	return st.roleCommand(cmd, args) || st.reportCommand(cmd, args)
 }
 
 // staffText takes typed input of a staff flow; it reports whether it did.
 func (st *step) staffText(t string) bool {
-	return st.roleText(t) || st.broadcastText(t) || st.reportText(t)
+	return st.roleText(t) || st.reportText(t)
 }
 
 // staffCallback routes staff buttons by action.
@@ -66,8 +66,6 @@ func (st *step) staffCallback(action string, args []string) {
 	switch action {
 	case cbRole:
 		st.roleCallback(args)
-	case cbBroadcast:
-		st.broadcastCallback(args)
 	case cbReport:
 		st.reportCallback(args)
 	default:
