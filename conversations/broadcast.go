@@ -141,8 +141,8 @@ func (f bcFlow) Start(st *step, _ string) {
 }
 
 func (f bcFlow) Routes() []Route {
-	// anywhere is a button that works anywhere; on one of the composition at
-	// steps, with its state.
+	// anywhere is a button that works in any flow; on is a button of the
+	// composition at one of steps, with the composition's state.
 	anywhere := func(op string, args int, do func(st *step, m cadre.Member, args []string)) Route {
 		return Route{Op: op, Args: args, Right: cadre.ActBroadcast, Do: func(st *step, args []string) {
 			if m, ok := bcMember(st); ok {
