@@ -381,7 +381,7 @@ func TestE2EBroadcastAccessControl(t *testing.T) {
 	consent(t, r)
 	must(t)(r.Send("/siaran"))
 	bcSee(t, r, "tidak saya kenal")
-	bcForge(t, r, "s:new")
+	bcForge(t, r, "bc:new")
 	bcExpired(t, r)
 
 	bidan := bcNewStaff(t, e, 9330, "Bidan Sri", cadre.Bidan, bcBarat)
@@ -417,11 +417,11 @@ func TestE2EBroadcastAccessControl(t *testing.T) {
 		}
 	}
 	// Forged buttons: another's broadcast, another's flow.
-	for _, d := range []string{"s:v:" + id, "s:x:" + id, "s:xy:" + id + ":n1", goData} {
+	for _, d := range []string{"bc:v:" + id, "bc:x:" + id, "bcx:xy:" + id + ":n1", goData} {
 		bcForge(t, timur, d)
 		bcExpired(t, timur)
 	}
-	bcForge(t, r, "s:v:"+id)
+	bcForge(t, r, "bc:v:"+id)
 	bcExpired(t, r)
 	if b, _ := store.Get(ctx, id); b.State != broadcast.Scheduled {
 		t.Fatalf("forged taps changed the broadcast: %s", b.State)

@@ -69,7 +69,7 @@ func TestE2ERolesAccessControl(t *testing.T) {
 			t.Fatalf("%s for a resident: %q", cmd, got)
 		}
 	}
-	for _, d := range []string{"k:menu", "k:inv", "k:aud", "k:team", "inv:role:kader:n1", "inv:days:7:n1", "team:yes:n1", "s:new", "q:ci", "q:rk", "q:qr"} {
+	for _, d := range []string{"k:menu", "k:inv", "k:aud", "k:team", "inv:role:kader:n1", "inv:days:7:n1", "team:yes:n1", "bc:new", "q:ci", "q:rk", "q:qr"} {
 		// expired() sends the notice, then the menu.
 		if got := forge(t, res, d); !strings.HasPrefix(got, "Menu utama") {
 			t.Fatalf("a resident's forged %q: %q", d, got)

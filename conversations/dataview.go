@@ -51,10 +51,7 @@ func (f dataFlow) Routes() []Route {
 			st.inPlace = false
 			st.send(st.t("me_ask_name"), [][]kbbot.Button{{st.btn("btn_menu", data(cbMenu))}})
 		}},
-		{Op: "area", Consent: true, Do: func(st *step, _ []string) {
-			st.s.resetFlow()
-			st.areaStart()
-		}},
+		{Op: "area", Consent: true, Do: func(st *step, _ []string) { st.open(flowArea, "") }},
 		{Op: "del", Do: func(st *step, _ []string) {
 			st.inPlace = false
 			st.askErase()

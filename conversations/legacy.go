@@ -110,14 +110,6 @@ var learnLegacy = legacyFlow{
 	route: (*step).learn,
 }
 
-var broadcastLegacy = legacyFlow{
-	name: cbBroadcast, sessions: []string{flowBcast, flowBcastCancel, flowArea},
-	command: (*step).broadcastCommand,
-	route:   (*step).broadcastCallback,
-	text:    (*step).broadcastText,
-	media:   (*step).broadcastMedia,
-}
-
 // Flows a resident may be heading to when consent is asked (needConsent).
 const (
 	nextBook   = flowBook

@@ -86,7 +86,7 @@ func (st *step) menuButtons() [][]kbbot.Button {
 	}
 	// Residents who consented tell their area and group (broadcast_area.go).
 	if st.r.Consented() && st.e.svc.Broadcasts != nil {
-		rows = append(rows, []kbbot.Button{st.btn("menu_area", data(cbBroadcast, arOpen))})
+		rows = append(rows, []kbbot.Button{st.btn("menu_area", data(flowArea, arOpen))})
 	}
 	// Staff rows (roles.go): the cadre booking of the configured cadre
 	// list, and the staff menu for staff members.

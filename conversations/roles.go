@@ -49,7 +49,7 @@ const (
 
 // The callback data of the other staff flows the staff menu opens.
 const (
-	staffOpBroadcast = "new" // s:new  compose a broadcast (broadcast.go)
+	staffOpBroadcast = "new" // bc:new compose a broadcast (broadcast.go)
 	staffOpCheckIn   = "ci"  // q:ci   check a client in (reports.go)
 	staffOpRekap     = "rk"  // q:rk   rekap of an event (reports.go)
 	staffOpPoster    = "qr"  // q:qr   QR poster (reports.go)

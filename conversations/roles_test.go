@@ -195,7 +195,7 @@ func TestResidentNeverSeesStaffCommands(t *testing.T) {
 		}
 	}
 	for _, d := range []string{"k:menu", "k:inv", "k:team", "k:aud", "inv:role:pkb:n1", "inv:kab:0:n1", "inv:kec:0:n1", "inv:all:n1",
-		"inv:days:7:n1", "team:rm:0:n1", "team:yes:n1", "s:new", "q:ci", "q:rk", "q:qr"} {
+		"inv:days:7:n1", "team:rm:0:n1", "team:yes:n1", "bc:new", "q:ci", "q:rk", "q:qr"} {
 		if got := w.tapData(rResident, d); !w.expired(got) {
 			t.Errorf("a resident's tap on %q: %s; want 'this button has expired'", d, dump(got))
 		}
@@ -340,7 +340,7 @@ func TestKaderCannotInvite(t *testing.T) {
 			}
 		}
 	}
-	for _, d := range []string{"s:new", "daftarkan", "q:ci", "q:rk", "q:qr", "menu"} {
+	for _, d := range []string{"bc:new", "daftarkan", "q:ci", "q:rk", "q:qr", "menu"} {
 		if got[d] == "" {
 			t.Errorf("the kader's staff menu lacks %q: %v", d, got)
 		}

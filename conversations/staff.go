@@ -13,7 +13,7 @@ import (
 //	invite.go     /undang, invites                                flow "inv"
 //	team.go       /tim, the team                                  flow "team"
 //	audit.go      /audit, the audit log                           flow "audit"
-//	broadcast.go  residents' area and group, broadcasts (/siaran)   callback "s", flow "bcast"
+//	broadcast.go  residents' area and group, broadcasts (/siaran)   flows "area", "bc", "bcx"
 //	reports.go    /qr posters, /rekap charts and files            callback "q", flow "report"
 //
 // Every staff action is checked against the member's role and area on the
@@ -21,7 +21,7 @@ import (
 
 // Callback actions of the staff flows.
 const (
-	cbBroadcast = "s"
+	cbBroadcast = "bc"
 	cbReport    = "q"
 )
 

@@ -18,7 +18,7 @@ import (
 // Every flow and step of the dialog (the flow and step names of
 // conversations/*.go), so that the plain words are tried everywhere.
 var (
-	allFlows = []string{"", "consent", "erase", "area", "report", "book", "course", "quiz", "offer", "role", "bcast", "bcastx", "why", "me"}
+	allFlows = []string{"", "consent", "erase", "area", "report", "book", "course", "quiz", "offer", "role", "bc", "bcx", "why", "me"}
 	allSteps = []string{"", "where", "kab", "kec", "fac", "event", "method", "session", "name", "phone", "screen", "perm", "confirm",
 		"cadre", "show", "ci_code", "ci_show", "ci_ok", "rk_event", "qr_pick", "inv_role", "inv_kab", "inv_kec", "inv_kel", "inv_kkb",
 		"inv_exp", "team", "rm", "ask", "when", "text"}
