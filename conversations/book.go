@@ -224,7 +224,7 @@ func (f bookFlow) startCadre(st *step) {
 			st.expired()
 			return
 		}
-		st.send(st.t("unknown_command", "/daftarkan"), st.menuButton())
+		st.unknownCommand("/daftarkan")
 		return
 	}
 	if st.catalog() == nil {

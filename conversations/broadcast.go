@@ -134,7 +134,7 @@ func (f bcFlow) Start(st *step, _ string) {
 			st.expired()
 			return
 		}
-		st.send(st.t("unknown_command", "/"+st.ev.Command), st.menuButton())
+		st.unknownCommand("/" + st.ev.Command)
 		return
 	}
 	f.compose(st, m)

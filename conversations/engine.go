@@ -75,7 +75,8 @@ type step struct {
 	wipe     bool
 	inPlace  bool // a reply may edit the tapped message
 	answered bool
-	retry    bool // a store failed: the event must come again
+	retry    bool     // a store failed: the event must come again
+	before   *Session // the session before a command reset its flow
 }
 
 // Step handles one event of a chat whose dialog stands at s and whose
@@ -235,6 +236,10 @@ func (st *step) command(cmd, args string) {
 		st.send(st.notice("privacy_full"), st.menuButton())
 	default:
 		if f, ok := flowCommand(cmd); ok {
+			// The flow starts afresh; a command the chat may not use
+			// puts back the flow it was in (unknownCommand).
+			before := *st.s
+			st.before = &before
 			st.s.resetFlow()
 			f.Start(st, args)
 			return
@@ -242,8 +247,17 @@ func (st *step) command(cmd, args string) {
 		if st.legacyCommand(cmd, args) {
 			return
 		}
-		st.send(st.t("unknown_command", "/"+cmd), st.menuButton())
+		st.unknownCommand("/" + cmd)
 	}
+}
+
+// unknownCommand answers a command the chat does not have: none at all,
+// or a staff command to a resident. The flow the chat was in goes on.
+func (st *step) unknownCommand(cmd string) {
+	if st.before != nil {
+		*st.s = *st.before
+	}
+	st.send(st.t("unknown_command", cmd), st.menuButton())
 }
 
 // start greets and, for a resident who has not answered yet, asks consent.

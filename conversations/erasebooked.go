@@ -3,7 +3,6 @@ package conversations
 import (
 	"context"
 	"errors"
-	"html"
 	"strings"
 	"unicode/utf8"
 
@@ -61,7 +60,7 @@ func (eraseBookedFlow) Commands() []string { return []string{"hapuspeserta", "er
 // Start looks up the code given with the command, or asks for it.
 func (f eraseBookedFlow) Start(st *step, args string) {
 	if !st.isCadre() {
-		st.send(st.t("unknown_command", html.EscapeString("/"+st.ev.Command)), st.menuButton())
+		st.unknownCommand("/" + st.ev.Command)
 		return
 	}
 	if _, ok := st.e.svc.Audit.(AuditScrubber); !ok || st.e.svc.Bookings == nil {
@@ -117,7 +116,7 @@ func (f eraseBookedFlow) lookup(st *step, typed string) {
 	}
 	if !f.may(st, b, sl.Facility) {
 		st.s.resetFlow()
-		st.send(st.t("eb_outside", code, html.EscapeString(sl.Facility.Name)), st.menuButton())
+		st.send(st.t("eb_outside", code, sl.Facility.Name), st.menuButton())
 		return
 	}
 	if b.Resident != 0 {
@@ -131,7 +130,7 @@ func (f eraseBookedFlow) lookup(st *step, typed string) {
 	if b.Status == booking.Active {
 		what = "eb_what_active"
 	}
-	st.send(st.t("eb_confirm", code, html.EscapeString(maskName(b.Name)), html.EscapeString(sl.Facility.Name),
+	st.send(st.t("eb_confirm", code, maskName(b.Name), sl.Facility.Name,
 		st.fmtDay(sl.Event.Date)+", "+st.fmtSpan(sl.Session.Start, sl.Session.End, sl.Facility), st.t(what)),
 		[][]kbbot.Button{
 			{st.flowButton(st.t("btn_eb_yes"), "yes")},

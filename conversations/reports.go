@@ -71,7 +71,7 @@ func staffOpen(st *step, act cadre.Action) (cadre.Member, bool) {
 		st.storeFailed("staff lookup", err)
 		return m, false
 	case !ok && st.ev.Kind == kbbot.EventCommand:
-		st.send(st.t("unknown_command", "/"+st.ev.Command), st.menuButton())
+		st.unknownCommand("/" + st.ev.Command)
 		return m, false
 	case !ok:
 		st.expired()

@@ -142,7 +142,7 @@ func staffFromCommand(st *step) (cadre.Member, bool) {
 		return m, false
 	}
 	if !ok {
-		st.send(st.t("unknown_command", "/"+st.ev.Command), st.menuButton())
+		st.unknownCommand("/" + st.ev.Command)
 		return m, false
 	}
 	return m, true

@@ -522,3 +522,26 @@ func TestStaffButtonWhileStoreIsDown(t *testing.T) {
 		t.Fatalf("with the store back the button works: %s", dump(got))
 	}
 }
+
+// TestStaffCommandKeepsAResidentsFlow: a resident who types a staff
+// command in the middle of a flow is told it is unknown, and the flow goes
+// on: its button still works.
+func TestStaffCommandKeepsAResidentsFlow(t *testing.T) {
+	t.Parallel()
+	w := newRoleWorld(t)
+	const resident kbbot.ChatID = 900
+	r := w.send(resident, "/hapusdata")
+	yes := buttonData(r, w.ui("btn_erase_no"))
+	if yes == "" {
+		t.Fatalf("no erase question: %s", dump(r))
+	}
+	for _, cmd := range []string{"/audit", "/siaran", "/rekap", "/hapuspeserta", "/daftarkan", "/undang"} {
+		got := w.send(resident, cmd)
+		if !strings.Contains(texts(got), w.ui("unknown_command", cmd)) {
+			t.Fatalf("%s: want unknown command: %s", cmd, dump(got))
+		}
+	}
+	if got := w.tapData(resident, yes); w.expired(got) || !strings.Contains(texts(got), w.ui("erase_kept")) {
+		t.Fatalf("the erase question should still stand: %s", dump(got))
+	}
+}
