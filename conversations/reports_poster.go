@@ -92,12 +92,12 @@ func (st *step) posterEvent(m cadre.Member, id string) {
 func (st *step) poster(m cadre.Member, area cadre.Area, payload, name string, lines []string) {
 	link := "https://t.me/" + st.e.svc.BotUsername + "?start=" + payload
 	id := func(key string) string { return st.e.lib.UI.T(content.ID, key) }
-	png, err := report.Poster{
+	png, err := st.e.render().Poster(report.Poster{
 		Title: id("poster_title"),
 		Link:  link,
 		Name:  name,
 		Lines: append(lines, id("poster_scan")),
-	}.PNG()
+	})
 	if err != nil {
 		st.e.svc.Log.Error("make poster", "error", err)
 		st.s.resetFlow()

@@ -13,8 +13,8 @@ import (
 
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/broadcast"
-	"github.com/kbbot/kbbot/cadre"
 	"github.com/kbbot/kbbot/broadcast/send"
+	"github.com/kbbot/kbbot/cadre"
 	"github.com/kbbot/kbbot/content"
 	"github.com/kbbot/kbbot/conversations"
 	"github.com/kbbot/kbbot/internal/fakes"
