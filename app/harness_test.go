@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	mathrand "math/rand"
 	"os"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/kbbot/kbbot/app"
 	"github.com/kbbot/kbbot/bot/telegramtest"
+	"github.com/kbbot/kbbot/internal/fakes"
 	"github.com/kbbot/kbbot/internal/redistest"
 )
 
@@ -36,7 +36,7 @@ type env struct {
 	rdb    redis.UniversalClient
 	prefix string
 	nonces atomic.Int64
-	clock  *testClock
+	clock  *fakes.Clock
 	cfg    app.Config
 	// codeSeed seeds each process's booking codes.
 	codeSeed atomic.Int64
@@ -45,31 +45,13 @@ type env struct {
 	hook redis.Hook
 }
 
-// testClock is a clock tests set; nothing waits on it.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
 // testStart is the moment tests begin at: Monday 23 November 2026, 09:00 WIB.
 var testStart = time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
 
 func newEnv(t testing.TB, opts ...telegramtest.Option) *env {
 	t.Helper()
 	rdb := redistest.Client(t)
-	e := &env{t: t, srv: telegramtest.New(opts...), rdb: rdb, prefix: redistest.Prefix(t, rdb), clock: &testClock{t: testStart}}
+	e := &env{t: t, srv: telegramtest.New(opts...), rdb: rdb, prefix: redistest.Prefix(t, rdb), clock: fakes.NewClock(testStart)}
 	e.cfg = app.DefaultConfig()
 	e.cfg.Token, e.cfg.APIURL = e.srv.Token(), e.srv.APIURL()
 	e.cfg.ControllerName, e.cfg.ControllerContact = "Dinas PPKB Kota Contoh", "ppkb@contoh.go.id"

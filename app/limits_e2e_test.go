@@ -243,9 +243,6 @@ func TestSendLimitsTwoProcesses(t *testing.T) {
 	if n, v := e.srv.TooManyRequests(), e.srv.Violations(); n != 0 || v != 0 {
 		t.Errorf("Telegram answered 429 %d times, for %d violations of its limits", n, v)
 	}
-	if min := float64(scaledLimits.Global) * 5 / 6; rate < min {
-		t.Errorf("%.1f messages/s, want at least %.0f (5/6 of %d)", rate, min, scaledLimits.Global)
-	}
 	deliveredOnce(t, e.srv, texts)
 
 	// What Telegram saw: per chat, the gaps between arrivals.

@@ -113,7 +113,7 @@ func TestE2ECheckIn(t *testing.T) {
 	if got := lastText(t, sari); got != unknownReply("/checkin") {
 		t.Fatalf("/checkin for a resident: %q", got)
 	}
-	for _, d := range []string{"q:ci", "q:cs:n1", "q:cc:baru:n1", "q:ce:" + demoEvent + ":n1", "q:pe:" + demoEvent + ":n1"} {
+	for _, d := range []string{"q:ci", "chk:save:n1", "chk:cat:baru:n1", "rk:ev:" + demoEvent + ":n1", "qr:ev:" + demoEvent + ":n1"} {
 		if got := forge(t, sari, d); !strings.HasPrefix(got, "Menu utama") {
 			t.Fatalf("a resident's forged %q: %q", d, got)
 		}
@@ -149,7 +149,7 @@ func TestE2ECheckIn(t *testing.T) {
 	cardMsg, _ := bidan.Last()
 	for _, row := range cardMsg.Buttons {
 		for _, b := range row {
-			if strings.HasPrefix(b.Data, "q:") {
+			if strings.HasPrefix(b.Data, "chk:") {
 				if got := forge(t, other, b.Data); !strings.HasPrefix(got, "Menu utama") {
 					t.Fatalf("forged %q by another kader: %q", b.Data, got)
 				}
@@ -197,7 +197,7 @@ func TestE2ECheckIn(t *testing.T) {
 		t.Fatalf("the bidan's second check-in: %q", txt)
 	}
 	// An old confirm button, tapped again, changes nothing either.
-	must(t)(bidan.TapData(cardMsg.ID, "q:cs:"+nonceOf(cardMsg)))
+	must(t)(bidan.TapData(cardMsg.ID, "chk:save:"+nonceOf(cardMsg)))
 	if _, ci2, _, _ := p.App.Bookings.CheckInOf(ctx, code); ci2 != ci {
 		t.Fatalf("the check-in changed: %+v", ci2)
 	}
@@ -216,11 +216,12 @@ func TestE2ECheckIn(t *testing.T) {
 	}
 }
 
-// nonceOf returns the nonce of a message's "q:" buttons.
+// nonceOf returns the nonce of a message's check-in, rekap or poster
+// buttons.
 func nonceOf(m telegramtest.Message) string {
 	for _, row := range m.Buttons {
 		for _, b := range row {
-			if parts := strings.Split(b.Data, ":"); parts[0] == "q" && len(parts) > 2 {
+			if parts := strings.Split(b.Data, ":"); (parts[0] == "chk" || parts[0] == "rk" || parts[0] == "qr") && len(parts) > 2 {
 				return parts[len(parts)-1]
 			}
 		}
@@ -414,7 +415,7 @@ func TestE2ERekap(t *testing.T) {
 	// have its rekap, even with a forged button of their own flow.
 	must(t)(kader.Send("/rekap"))
 	list, _ = kader.Last()
-	forged := "q:ce:kbs-makassar-demo:" + nonceOf(list)
+	forged := "rk:ev:kbs-makassar-demo:" + nonceOf(list)
 	if got := forge(t, kader, forged); !strings.HasPrefix(got, "Menu utama") {
 		t.Fatalf("rekap of an event outside the area: %q", got)
 	}
@@ -529,7 +530,7 @@ func TestE2EPoster(t *testing.T) {
 	// A forged poster of an event outside the area does nothing.
 	must(t)(kader.Send("/qr"))
 	menu, _ = kader.Last()
-	if got := forge(t, kader, "q:pe:kbs-makassar-demo:"+nonceOf(menu)); !strings.HasPrefix(got, "Menu utama") {
+	if got := forge(t, kader, "qr:ev:kbs-makassar-demo:"+nonceOf(menu)); !strings.HasPrefix(got, "Menu utama") {
 		t.Fatalf("poster of an event outside the area: %q", got)
 	}
 

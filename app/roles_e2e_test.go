@@ -69,7 +69,7 @@ func TestE2ERolesAccessControl(t *testing.T) {
 			t.Fatalf("%s for a resident: %q", cmd, got)
 		}
 	}
-	for _, d := range []string{"k:menu", "k:inv", "k:aud", "k:team", "k:r:kader:n1", "k:x:7:n1", "k:rmy:n1", "s:new", "q:ci", "q:rk", "q:qr"} {
+	for _, d := range []string{"k:menu", "k:inv", "k:aud", "k:team", "inv:role:kader:n1", "inv:days:7:n1", "team:yes:n1", "bc:new", "q:ci", "q:rk", "q:qr"} {
 		// expired() sends the notice, then the menu.
 		if got := forge(t, res, d); !strings.HasPrefix(got, "Menu utama") {
 			t.Fatalf("a resident's forged %q: %q", d, got)
@@ -126,7 +126,7 @@ func TestE2ERolesAccessControl(t *testing.T) {
 	if txt := lastText(t, pkb); !strings.Contains(txt, "seluruh kecamatan Pekalongan Barat") {
 		t.Fatalf("the PKB's invite goes straight to their own kecamatan: %q", txt)
 	}
-	for _, d := range []string{"k:kab:0:", "k:kec:2:", "k:r:pkb:"} {
+	for _, d := range []string{"inv:kab:0:", "inv:kec:2:", "inv:role:pkb:"} {
 		// Forged with the flow's own nonce: still refused.
 		m, _ := pkb.Last()
 		nonce := m.Buttons[0][0].Data[strings.LastIndex(m.Buttons[0][0].Data, ":")+1:]
@@ -156,7 +156,7 @@ func TestE2ERolesAccessControl(t *testing.T) {
 	if got := forge(t, kader, "k:inv"); !strings.Contains(got, "tidak dapat melakukan ini") {
 		t.Fatalf("k:inv for a kader: %q", got)
 	}
-	forge(t, kader, "k:r:kader:n1")
+	forge(t, kader, "inv:role:kader:n1")
 	if msgs := kader.Messages(); msgs[len(msgs)-2].Plain() != rolesExpired {
 		t.Fatal("a kader's forged role button was not refused")
 	}

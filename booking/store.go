@@ -85,9 +85,10 @@ type Store interface {
 	// each of their bookings in the event is cancelled if active (the
 	// place freed and offered to the line, as Cancel does) and loses its
 	// name, phone, screening answers, resident ref and cadre, and every
-	// index naming the resident goes; the anonymous counts stay. It
-	// returns the booking as it is afterwards (ErasedAt set, no personal
-	// fields). Idempotent. ErrNotFound for an unknown code; ErrNotYours
+	// index naming the resident goes; then the bookings leave their
+	// codes, and only anonymous counts stay. It returns the booking as it
+	// was left (ErasedAt set, no personal fields). Idempotent: afterwards
+	// the code is unknown. ErrNotFound for an unknown code; ErrNotYours
 	// when the resident has a Telegram chat (they use /hapusdata). The
 	// caller checks the cadre's right.
 	EraseBooking(ctx context.Context, code string) (Booking, error)

@@ -37,6 +37,13 @@ func (c *Catalog) T(lang Lang, key string, args ...any) string {
 // Has reports whether key is in the catalog.
 func (c *Catalog) Has(key string) bool { _, ok := c.texts[key]; return ok }
 
+// Text returns key's texts as written, one per language, without T's
+// fallback to Indonesian; ok is false for an unknown key.
+func (c *Catalog) Text(key string) (t Text, ok bool) {
+	t, ok = c.texts[key]
+	return t, ok
+}
+
 // Keys returns every key, sorted.
 func (c *Catalog) Keys() []string {
 	keys := make([]string, 0, len(c.texts))

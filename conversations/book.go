@@ -3,7 +3,6 @@ package conversations
 import (
 	"errors"
 	"fmt"
-	"html"
 	"strconv"
 	"strings"
 	"unicode"
@@ -16,20 +15,35 @@ import (
 	"github.com/kbbot/kbbot/resident"
 )
 
-// The booking flow: find a site (near a shared location, by region, or by a
-// deep link), choose the method, the session, give a name and optionally a
-// phone number, pass the pre-screening, confirm. Every button of the flow
-// carries the flow's nonce; the flow's answers live in Session.Data.
+// bookFlow is the booking flow: find a site (near a shared location, by
+// region, or by a deep link), choose the method, the session, give a name
+// and optionally a phone number, pass the pre-screening, confirm. A cadre
+// books the same way for a resident without a phone (cadreBookFlow), and a
+// resident taking a place offered from the waitlist (orders.go) or moving
+// a booking (change) goes through its steps too. Its answers are a
+// bookState.
 //
-//	b:start                 start (menu)          b:cadre     start as a cadre
-//	b:loc:<n>               ask for a location    b:reg:<n>   kabupaten list
-//	b:kab:<i>:<n>           kecamatan list        b:kec:<i>:<n> facilities there
-//	b:f:<facility>:<n>      choose a facility     b:e:<i>:<n> choose an event there
-//	b:m:<method>:<n>        choose a method       b:t:<session>:<n> choose a session
-//	b:same:<n>              reuse the saved name  b:skip:<n>  no phone number
-//	b:q:<y|n>:<n>           checklist answer      b:ok:<n>    permanent method understood
-//	b:go:<n>                book                  b:wl:<n>    join the waitlist
-const flowBook = "book"
+//	book                   start (menu, orders, reminders)
+//	book:loc:<n>           ask for a location    book:reg:<n>      kabupaten list
+//	book:kab:<i>:<n>       kecamatan list        book:kec:<i>:<n>  facilities there
+//	book:f:<facility>:<n>  choose a facility     book:e:<i>:<n>    choose an event there
+//	book:m:<method>:<n>    choose a method       book:t:<session>:<n> choose a session
+//	book:same:<n>          reuse the saved name  book:skip:<n>     no phone number
+//	book:q:<y|n>:<n>       checklist answer      book:ok:<n>       permanent method understood,
+//	book:go:<n>            book                                    or the cadre has consent
+//	book:wl:<n>            join the waitlist
+//	daftarkan              start as a cadre (cadreBookFlow)
+type bookFlow struct{}
+
+// cadreBookFlow opens the booking flow for a cadre booking for a resident
+// without a phone: /daftarkan and the staff menu's button. It never runs
+// itself: the booking flow does, with bookState.Cadre.
+type cadreBookFlow struct{}
+
+const (
+	flowBook    = "book"
+	flowBookFor = "daftarkan"
+)
 
 // Steps of flowBook.
 const (
@@ -48,26 +62,14 @@ const (
 	stepCadre   = "cadre" // a cadre confirms the resident's consent
 )
 
-// Keys of Session.Data in flowBook.
-const (
-	dEvent   = "ev"
-	dFac     = "fac"
-	dMethod  = "m"
-	dSession = "ses"
-	dName    = "name"
-	dPhone   = "phone"
-	dAnswers = "qa"     // checklist answers so far, "n"/"y" per question
-	dPreset  = "preset" // method chosen before the site (from education)
-	dKab     = "kab"
-	dCadre   = "cadre" // "1" when a cadre books for a resident without a phone
-	dOffer   = "offer" // "1" when taking a place offered from the waitlist
-	dChange  = "change"
-)
+// bookSteps are all the steps of the flow. The buttons that choose a
+// place or a method (and ask for a location) work at any of them, as a
+// message of an earlier step may still show them.
+var bookSteps = []string{"", stepWhere, stepKab, stepKec, stepFac, stepEvent, stepMethod,
+	stepSession, stepName, stepPhone, stepScreen, stepPerm, stepConfirm, stepCadre}
 
 // Booking operations in callback data.
 const (
-	bkStart   = "start"
-	bkCadre   = "cadre"
 	bkLoc     = "loc"
 	bkRegions = "reg"
 	bkKab     = "kab"
@@ -84,12 +86,110 @@ const (
 	bkWait    = "wl"
 )
 
+// bookState is what the booking flow has gathered.
+type bookState struct {
+	Event   string `json:"ev,omitempty"`
+	Fac     string `json:"fac,omitempty"`
+	Method  string `json:"m,omitempty"`
+	Session string `json:"ses,omitempty"`
+	Name    string `json:"name,omitempty"`
+	Phone   string `json:"phone,omitempty"`
+	// Answers are the checklist's answers so far, "n"/"y" per question.
+	Answers string `json:"qa,omitempty"`
+	// Preset is a method chosen before the site (from education).
+	Preset string `json:"preset,omitempty"`
+	Kab    string `json:"kab,omitempty"`
+	// Cadre: a cadre books for a resident without a phone.
+	Cadre bool `json:"cadre,omitempty"`
+	// Offer: the resident takes a place offered from the waitlist.
+	Offer bool `json:"offer,omitempty"`
+	// Change is the code of the booking being moved.
+	Change string `json:"change,omitempty"`
+}
+
+// keep saves s while the booking flow runs; a handler that ended the flow
+// or left it leaves the session alone.
+func (s *bookState) keep(st *step) {
+	if st.s.Flow == flowBook {
+		saveState(st, *s)
+	}
+}
+
+// slot resolves the chosen event and facility (and session, if any).
+func (s *bookState) slot(c *booking.Catalog) (booking.Slot, bool) {
+	sl, err := c.Slot(s.Event, s.Fac, s.Session)
+	if err != nil {
+		return sl, false
+	}
+	return sl, true
+}
+
 // maxNearest is how many facilities a shared location lists.
 const maxNearest = 6
 
-// bookStart begins the booking flow, with a method already chosen when
-// coming from the education pages.
-func (st *step) bookStart(preset string) {
+func (bookFlow) Name() string       { return flowBook }
+func (bookFlow) Commands() []string { return []string{"daftar", "book"} }
+
+// bookDo is a handler of the running flow: its state and the catalog.
+type bookDo func(st *step, s *bookState, c *booking.Catalog, args []string)
+
+// on runs do with the flow's state and the catalog, and keeps the state.
+func (bookFlow) on(do bookDo) func(*step, []string) {
+	return func(st *step, args []string) {
+		c := st.catalog()
+		if c == nil {
+			return
+		}
+		var s bookState
+		loadState(st, &s)
+		do(st, &s, c, args)
+		s.keep(st)
+	}
+}
+
+func (f bookFlow) Routes() []Route {
+	at := func(steps ...string) []string { return steps }
+	return []Route{
+		{Op: "", Do: func(st *step, _ []string) { f.Start(st, "") }},
+		{Op: bkLoc, Steps: bookSteps, Do: f.on(func(st *step, _ *bookState, _ *booking.Catalog, _ []string) { f.askLocation(st) })},
+		{Op: bkRegions, Steps: bookSteps, Do: f.on(func(st *step, _ *bookState, c *booking.Catalog, _ []string) { f.listKabupaten(st, c) })},
+		{Op: bkKab, Args: 1, Steps: at(stepKab), Do: f.on(func(st *step, s *bookState, c *booking.Catalog, a []string) { f.listKecamatan(st, s, c, a[0]) })},
+		{Op: bkKec, Args: 1, Steps: at(stepKec), Do: f.on(func(st *step, s *bookState, c *booking.Catalog, a []string) { f.listFacilitiesIn(st, s, c, a[0]) })},
+		{Op: bkFac, Args: 1, Steps: bookSteps, Do: f.on(func(st *step, s *bookState, c *booking.Catalog, a []string) { f.chooseFacility(st, s, c, a[0]) })},
+		{Op: bkEvent, Args: 1, Steps: at(stepEvent), Do: f.on(func(st *step, s *bookState, c *booking.Catalog, a []string) { f.chooseEvent(st, s, c, a[0]) })},
+		{Op: bkMethod, Args: 1, Steps: bookSteps, Do: f.on(func(st *step, s *bookState, c *booking.Catalog, a []string) { f.chooseMethod(st, s, c, a[0]) })},
+		{Op: bkSession, Args: 1, Steps: at(stepSession), Do: f.on(func(st *step, s *bookState, c *booking.Catalog, a []string) { f.chooseSession(st, s, c, a[0]) })},
+		{Op: bkSame, Steps: at(stepName), Do: f.on(func(st *step, s *bookState, _ *booking.Catalog, _ []string) {
+			if st.r.Name == "" {
+				st.expired()
+				return
+			}
+			s.Name = st.r.Name
+			f.askPhone(st, s)
+		})},
+		{Op: bkSkip, Steps: at(stepPhone), Do: f.on(func(st *step, s *bookState, c *booking.Catalog, _ []string) {
+			s.Phone = ""
+			f.afterPhone(st, s, c)
+		})},
+		{Op: bkAnswer, Args: 1, Steps: at(stepScreen), Do: f.on(func(st *step, s *bookState, c *booking.Catalog, a []string) { f.checklistAnswer(st, s, c, a[0]) })},
+		{Op: bkOK, Steps: at(stepPerm, stepCadre), Do: f.on(func(st *step, s *bookState, c *booking.Catalog, _ []string) {
+			if st.s.Step == stepCadre {
+				f.askPhone(st, s)
+				return
+			}
+			f.confirmBooking(st, s, c)
+		})},
+		{Op: bkGo, Steps: at(stepConfirm), Do: f.on(f.book)},
+		{Op: bkWait, Steps: bookSteps, Do: f.on(f.joinWaitlist)},
+	}
+}
+
+// Start begins the booking flow, with a method already chosen when coming
+// from the education pages (or back to them after consent).
+func (f bookFlow) Start(st *step, preset string) {
+	if st.ev.Kind == kbbot.EventCommand {
+		preset = "" // a typed /daftar takes no argument
+	}
 	if !st.r.Consented() {
 		st.needConsent(nextBook + ":" + preset)
 		return
@@ -97,23 +197,28 @@ func (st *step) bookStart(preset string) {
 	if st.catalog() == nil {
 		return
 	}
-	st.s.resetFlow()
-	st.s.Flow, st.s.Step, st.s.Nonce = flowBook, stepWhere, st.e.nonce()
-	if preset != "" {
-		st.s.set(dPreset, preset)
-	}
-	n := st.s.Nonce
-	st.show(st.t("book_where"), [][]kbbot.Button{
-		{st.btn("btn_book_near", data(cbBook, bkLoc, n))},
-		{st.btn("btn_book_region", data(cbBook, bkRegions, n))},
-		{st.btn("btn_menu", data(cbMenu))},
-	})
+	st.enter(f, stepWhere)
+	saveState(st, bookState{Preset: preset})
+	st.show(st.t("book_where"), append([][]kbbot.Button{
+		{st.flowButton(st.t("btn_book_near"), bkLoc)},
+		{st.flowButton(st.t("btn_book_region"), bkRegions)},
+	}, st.menuButton()...))
 }
 
-// cadreBookStart begins a booking a cadre makes for a resident without a phone.
-func (st *step) cadreBookStart() {
+func (cadreBookFlow) Name() string             { return flowBookFor }
+func (cadreBookFlow) Commands() []string       { return []string{"daftarkan"} }
+func (cadreBookFlow) Start(st *step, _ string) { bookFlow{}.startCadre(st) }
+func (cadreBookFlow) Text(*step, string) bool  { return false }
+
+func (cadreBookFlow) Routes() []Route {
+	return []Route{{Op: "", Do: func(st *step, _ []string) { bookFlow{}.startCadre(st) }}}
+}
+
+// startCadre begins a booking a cadre makes for a resident without a phone.
+func (f bookFlow) startCadre(st *step) {
 	// For anyone else the command does not exist (like every staff
-	// command), and its button has expired.
+	// command), and its button has expired. The cadres listed in the
+	// configuration are no staff members: no Route.Right.
 	if !st.isCadre() {
 		if st.ev.Kind == kbbot.EventCallback {
 			st.expired()
@@ -125,18 +230,25 @@ func (st *step) cadreBookStart() {
 	if st.catalog() == nil {
 		return
 	}
-	st.s.resetFlow()
-	st.s.Flow, st.s.Step, st.s.Nonce = flowBook, stepWhere, st.e.nonce()
-	st.s.set(dCadre, "1")
-	n := st.s.Nonce
-	st.show(st.t("cadre_book_intro")+"\n\n"+st.t("book_where"), [][]kbbot.Button{
-		{st.btn("btn_book_region", data(cbBook, bkRegions, n))},
-		{st.btn("btn_menu", data(cbMenu))},
-	})
+	st.enter(f, stepWhere)
+	saveState(st, bookState{Cadre: true})
+	st.show(st.t("cadre_book_intro")+"\n\n"+st.t("book_where"), append([][]kbbot.Button{
+		{st.flowButton(st.t("btn_book_region"), bkRegions)},
+	}, st.menuButton()...))
 }
 
-// deepLink starts the booking flow at the event or facility named by the
-// /start payload ("e-<event>" or "f-<facility>"), once. It reports whether
+// takeOffer goes on with a place offered from the waitlist (orders.go):
+// the usual name, screening and confirmation; the place stays held until
+// the deadline. s names the offered event, facility, session and method.
+func (f bookFlow) takeOffer(st *step, s bookState) {
+	st.enter(f, stepName)
+	s.Offer = true
+	f.askName(st, &s)
+	s.keep(st)
+}
+
+// deepLink starts the flow the /start payload names, once: an area
+// (broadcast_area.go), or an event or facility to book. It reports whether
 // it took over.
 func (st *step) deepLink() bool {
 	p := st.s.StartPayload
@@ -145,6 +257,12 @@ func (st *step) deepLink() bool {
 	if st.areaDeepLink(p) {
 		return true
 	}
+	return bookFlow{}.link(st, p)
+}
+
+// link starts the booking flow at the event or facility of a deep link
+// ("e-<event>" or "f-<facility>").
+func (f bookFlow) link(st *step, p string) bool {
 	kind, id, ok := strings.Cut(p, "-")
 	if !ok || !st.r.Consented() {
 		return false
@@ -156,24 +274,26 @@ func (st *step) deepLink() bool {
 	if c == nil {
 		return true
 	}
-	st.s.resetFlow()
-	st.s.Flow, st.s.Nonce = flowBook, st.e.nonce()
+	st.enter(f, "")
+	var s bookState
 	if kind == "f" {
 		if _, ok := c.Facility(id); ok {
-			st.chooseFacility(c, id)
+			f.chooseFacility(st, &s, c, id)
+			s.keep(st)
 			return true
 		}
 	} else if ev, ok := c.Event(id); ok && ev.Open(st.now) {
-		st.s.set(dEvent, ev.ID)
+		s.Event = ev.ID
 		st.s.Step = stepFac
 		var rows [][]kbbot.Button
 		for _, site := range ev.Sites {
-			f, ok := c.Facility(site.Facility)
+			fac, ok := c.Facility(site.Facility)
 			if ok && site.Open(st.now) {
-				rows = append(rows, []kbbot.Button{{Label: f.Name, Data: data(cbBook, bkFac, f.ID, st.s.Nonce)}})
+				rows = append(rows, []kbbot.Button{st.flowButton(fac.Name, bkFac, fac.ID)})
 			}
 		}
-		st.show(st.t("book_pick_facility_event", html.EscapeString(ev.Name), st.fmtDay(ev.Date)), append(rows, st.menuButton()...))
+		st.show(st.t("book_pick_facility_event", ev.Name, st.fmtDay(ev.Date)), append(rows, st.menuButton()...))
+		s.keep(st)
 		return true
 	}
 	st.s.resetFlow()
@@ -181,89 +301,7 @@ func (st *step) deepLink() bool {
 	return false
 }
 
-// bookCallback routes the booking buttons.
-func (st *step) bookCallback(args []string) {
-	op := args[0]
-	switch op {
-	case bkStart:
-		st.bookStart("")
-		return
-	case bkCadre:
-		st.cadreBookStart()
-		return
-	case orderView, orderCancel, orderCancelYes, orderChange, orderICS, offerAccept, offerDecline, waitLeave:
-		st.orderCallback(args)
-		return
-	}
-	// Everything else belongs to a running booking flow: the last argument
-	// is its nonce.
-	arg, ok := st.flowArg(flowBook, args)
-	if !ok {
-		st.expired()
-		return
-	}
-	c := st.catalog()
-	if c == nil {
-		return
-	}
-	switch op {
-	case bkLoc:
-		st.askLocation()
-	case bkRegions:
-		st.listKabupaten(c)
-	case bkKab:
-		st.listKecamatan(c, arg)
-	case bkKec:
-		st.listFacilitiesIn(c, arg)
-	case bkFac:
-		st.chooseFacility(c, arg)
-	case bkEvent:
-		st.chooseEvent(c, arg)
-	case bkMethod:
-		st.chooseMethod(c, arg)
-	case bkSession:
-		st.chooseSession(c, arg)
-	case bkSame:
-		if st.s.Step != stepName || st.r.Name == "" {
-			st.expired()
-			return
-		}
-		st.s.set(dName, st.r.Name)
-		st.askPhone()
-	case bkSkip:
-		if st.s.Step != stepPhone {
-			st.expired()
-			return
-		}
-		st.s.set(dPhone, "")
-		st.afterPhone(c)
-	case bkAnswer:
-		st.checklistAnswer(c, arg)
-	case bkOK:
-		if st.s.Step != stepPerm && st.s.Step != stepCadre {
-			st.expired()
-			return
-		}
-		if st.s.Step == stepCadre {
-			st.s.set("consent_by_cadre", "1")
-			st.askPhone()
-			return
-		}
-		st.confirmBooking(c)
-	case bkGo:
-		if st.s.Step != stepConfirm {
-			st.expired()
-			return
-		}
-		st.book(c)
-	case bkWait:
-		st.joinWaitlist(c)
-	default:
-		st.expired()
-	}
-}
-
-func (st *step) askLocation() {
+func (bookFlow) askLocation(st *step) {
 	st.s.Step = stepWhere
 	st.toast("")
 	st.inPlace = false
@@ -271,30 +309,41 @@ func (st *step) askLocation() {
 		Keyboard: [][]kbbot.KeyButton{{{Label: st.t("btn_send_location"), RequestLocation: true}}, {{Label: st.t("btn_cancel_text")}}}})
 }
 
-// bookNear lists the facilities with an open event nearest to a shared
-// location. The location itself is not stored.
-func (st *step) bookNear(lat, lon float64) {
+// Location lists the facilities with an open event nearest to a location
+// shared when asked for. The location itself is not stored.
+func (f bookFlow) Location(st *step, lat, lon float64) bool {
+	if st.s.Step != stepWhere {
+		return false
+	}
 	c := st.catalog()
 	if c == nil {
-		return
+		return true
 	}
 	near := c.Nearest(lat, lon, st.now, maxNearest)
 	st.out = append(st.out, kbbot.Reply{Kind: kbbot.ReplySend, ChatID: st.ev.ChatID, Text: st.t("book_location_thanks"), RemoveKeyboard: true})
 	if len(near) == 0 {
 		st.send(st.t("book_none_open"), st.menuButton())
 		st.s.resetFlow()
-		return
+		return true
 	}
 	st.s.Step = stepFac
 	var rows [][]kbbot.Button
 	for _, fd := range near {
-		rows = append(rows, []kbbot.Button{{Label: fmt.Sprintf("%s · %s km", fd.Facility.Name, st.km(fd.KM)), Data: data(cbBook, bkFac, fd.Facility.ID, st.s.Nonce)}})
+		rows = append(rows, []kbbot.Button{st.flowButton(fmt.Sprintf("%s · %s km", fd.Facility.Name, f.km(st, fd.KM)), bkFac, fd.Facility.ID)})
 	}
-	rows = append(rows, []kbbot.Button{st.btn("btn_book_region", data(cbBook, bkRegions, st.s.Nonce))}, []kbbot.Button{st.btn("btn_menu", data(cbMenu))})
+	rows = append(rows, []kbbot.Button{st.flowButton(st.t("btn_book_region"), bkRegions)}, []kbbot.Button{st.btn("btn_menu", data(cbMenu))})
 	st.send(st.t("book_nearest"), rows)
+	return true
 }
 
-func (st *step) km(v float64) string {
+// end ends the flow with text and the menu button.
+func (bookFlow) end(st *step, text string) {
+	st.s.resetFlow()
+	st.show(text, st.menuButton())
+}
+
+// km is a distance in the resident's language.
+func (bookFlow) km(st *step, v float64) string {
 	s := strconv.FormatFloat(v, 'f', 1, 64)
 	if st.lang() == "id" {
 		s = strings.Replace(s, ".", ",", 1)
@@ -302,47 +351,46 @@ func (st *step) km(v float64) string {
 	return s
 }
 
-func (st *step) listKabupaten(c *booking.Catalog) {
+func (f bookFlow) listKabupaten(st *step, c *booking.Catalog) {
 	regions := c.Regions(st.now)
 	if len(regions) == 0 {
-		st.show(st.t("book_none_open"), st.menuButton())
-		st.s.resetFlow()
+		f.end(st, st.t("book_none_open"))
 		return
 	}
 	st.s.Step = stepKab
 	var rows [][]kbbot.Button
 	for i, r := range regions {
-		rows = append(rows, []kbbot.Button{{Label: r.Kabupaten + ", " + r.Provinsi, Data: data(cbBook, bkKab, strconv.Itoa(i), st.s.Nonce)}})
+		rows = append(rows, []kbbot.Button{st.flowButton(r.Kabupaten+", "+r.Provinsi, bkKab, strconv.Itoa(i))})
 	}
 	st.show(st.t("book_pick_kabupaten"), append(rows, st.menuButton()...))
 }
 
-func (st *step) listKecamatan(c *booking.Catalog, arg string) {
+func (bookFlow) listKecamatan(st *step, s *bookState, c *booking.Catalog, arg string) {
 	regions := c.Regions(st.now)
 	i, err := strconv.Atoi(arg)
-	if err != nil || i < 0 || i >= len(regions) || st.s.Step != stepKab {
+	if err != nil || i < 0 || i >= len(regions) {
 		st.expired()
 		return
 	}
 	st.s.Step = stepKec
-	st.s.set(dKab, regions[i].Kabupaten)
+	s.Kab = regions[i].Kabupaten
 	var rows [][]kbbot.Button
 	for j, k := range regions[i].Kecamatan {
-		rows = append(rows, []kbbot.Button{{Label: k, Data: data(cbBook, bkKec, strconv.Itoa(j), st.s.Nonce)}})
+		rows = append(rows, []kbbot.Button{st.flowButton(k, bkKec, strconv.Itoa(j))})
 	}
-	st.show(st.t("book_pick_kecamatan", html.EscapeString(regions[i].Kabupaten)), append(rows, st.menuButton()...))
+	st.show(st.t("book_pick_kecamatan", regions[i].Kabupaten), append(rows, st.menuButton()...))
 }
 
-func (st *step) listFacilitiesIn(c *booking.Catalog, arg string) {
+func (bookFlow) listFacilitiesIn(st *step, s *bookState, c *booking.Catalog, arg string) {
 	var region *booking.Region
 	for _, r := range c.Regions(st.now) {
-		if r.Kabupaten == st.s.Data[dKab] {
+		if r.Kabupaten == s.Kab {
 			region = &r
 			break
 		}
 	}
 	j, err := strconv.Atoi(arg)
-	if region == nil || err != nil || j < 0 || j >= len(region.Kecamatan) || st.s.Step != stepKec {
+	if region == nil || err != nil || j < 0 || j >= len(region.Kecamatan) {
 		st.expired()
 		return
 	}
@@ -354,87 +402,76 @@ func (st *step) listFacilitiesIn(c *booking.Catalog, arg string) {
 			continue
 		}
 		seen[ref.Facility.ID] = true
-		rows = append(rows, []kbbot.Button{{Label: ref.Facility.Name, Data: data(cbBook, bkFac, ref.Facility.ID, st.s.Nonce)}})
+		rows = append(rows, []kbbot.Button{st.flowButton(ref.Facility.Name, bkFac, ref.Facility.ID)})
 	}
-	st.show(st.t("book_pick_facility", html.EscapeString(region.Kecamatan[j])), append(rows, st.menuButton()...))
+	st.show(st.t("book_pick_facility", region.Kecamatan[j]), append(rows, st.menuButton()...))
 }
 
 // chooseFacility goes on to the facility's event, or lets the resident pick
 // one when the facility takes part in several.
-func (st *step) chooseFacility(c *booking.Catalog, facID string) {
-	f, ok := c.Facility(facID)
+func (f bookFlow) chooseFacility(st *step, s *bookState, c *booking.Catalog, facID string) {
+	fac, ok := c.Facility(facID)
 	if !ok {
 		st.expired()
 		return
 	}
-	if st.s.Data[dChange] != "" {
-		st.changeOptions(c, facID)
+	if s.Change != "" {
+		f.changeOptions(st, s, c, facID)
 		return
 	}
 	// Staff book for residents at facilities of their own area only; the
 	// cadres listed in the configuration have no area.
-	if m, ok := st.member(); ok && st.s.Data[dCadre] == "1" && !canAt(m, cadre.ActBookFor, f) {
-		st.show(st.t("cadre_book_outside", html.EscapeString(f.Name)), st.menuButton())
-		st.s.resetFlow()
+	if m, ok := st.member(); ok && s.Cadre && !canAt(m, cadre.ActBookFor, fac) {
+		f.end(st, st.t("cadre_book_outside", fac.Name))
 		return
 	}
 	sites := c.SitesAt(facID, st.now)
-	if ev := st.s.Data[dEvent]; ev != "" {
+	if s.Event != "" {
 		var keep []booking.SiteRef
-		for _, s := range sites {
-			if s.Event.ID == ev {
-				keep = append(keep, s)
+		for _, site := range sites {
+			if site.Event.ID == s.Event {
+				keep = append(keep, site)
 			}
 		}
 		sites = keep
 	}
 	if len(sites) == 0 {
-		st.show(st.t("book_facility_closed", html.EscapeString(f.Name)), st.menuButton())
-		st.s.resetFlow()
+		f.end(st, st.t("book_facility_closed", fac.Name))
 		return
 	}
-	st.s.set(dFac, facID)
+	s.Fac = facID
 	if len(sites) == 1 {
-		st.s.set(dEvent, sites[0].Event.ID)
-		st.listMethods(c)
+		s.Event = sites[0].Event.ID
+		f.listMethods(st, s, c)
 		return
 	}
 	st.s.Step = stepEvent
 	var rows [][]kbbot.Button
-	for i, s := range sites {
-		rows = append(rows, []kbbot.Button{{Label: s.Event.Name + " · " + st.fmtDay(s.Event.Date), Data: data(cbBook, bkEvent, strconv.Itoa(i), st.s.Nonce)}})
+	for i, site := range sites {
+		rows = append(rows, []kbbot.Button{st.flowButton(site.Event.Name+" · "+st.fmtDay(site.Event.Date), bkEvent, strconv.Itoa(i))})
 	}
-	st.show(st.t("book_pick_event", html.EscapeString(f.Name)), append(rows, st.menuButton()...))
+	st.show(st.t("book_pick_event", fac.Name), append(rows, st.menuButton()...))
 }
 
-func (st *step) chooseEvent(c *booking.Catalog, arg string) {
-	sites := c.SitesAt(st.s.Data[dFac], st.now)
+func (f bookFlow) chooseEvent(st *step, s *bookState, c *booking.Catalog, arg string) {
+	sites := c.SitesAt(s.Fac, st.now)
 	i, err := strconv.Atoi(arg)
-	if err != nil || i < 0 || i >= len(sites) || st.s.Step != stepEvent {
+	if err != nil || i < 0 || i >= len(sites) {
 		st.expired()
 		return
 	}
-	st.s.set(dEvent, sites[i].Event.ID)
-	st.listMethods(c)
-}
-
-// slot resolves the flow's chosen event and facility (and session, if any).
-func (st *step) slot(c *booking.Catalog) (booking.Slot, bool) {
-	sl, err := c.Slot(st.s.Data[dEvent], st.s.Data[dFac], st.s.Data[dSession])
-	if err != nil {
-		return sl, false
-	}
-	return sl, true
+	s.Event = sites[i].Event.ID
+	f.listMethods(st, s, c)
 }
 
 // listMethods shows the methods the site offers with the places left.
-func (st *step) listMethods(c *booking.Catalog) {
-	sl, ok := st.slot(c)
+func (f bookFlow) listMethods(st *step, s *bookState, c *booking.Catalog) {
+	sl, ok := s.slot(c)
 	if !ok {
 		st.expired()
 		return
 	}
-	if st.s.Data[dCadre] != "1" && st.s.Data[dOffer] != "1" {
+	if !s.Cadre && !s.Offer {
 		// One booking per resident per event: say so before any choice.
 		bs, err := st.e.svc.Bookings.Bookings(st.ctx, st.ev.ChatID)
 		if err != nil {
@@ -454,10 +491,10 @@ func (st *step) listMethods(c *booking.Catalog) {
 		st.storeFailed("availability", err)
 		return
 	}
-	if preset := booking.Method(st.s.Data[dPreset]); preset != "" {
-		delete(st.s.Data, dPreset)
+	if preset := booking.Method(s.Preset); preset != "" {
+		s.Preset = ""
 		if _, offered := av.Method(preset); offered {
-			st.chooseMethod(c, string(preset))
+			f.chooseMethod(st, s, c, string(preset))
 			return
 		}
 		st.send(st.t("book_preset_not_offered", st.methodName(preset)), nil)
@@ -471,9 +508,9 @@ func (st *step) listMethods(c *booking.Catalog) {
 		if left == 0 {
 			label = st.t("book_method_full", st.methodName(mp.Method))
 		}
-		rows = append(rows, []kbbot.Button{{Label: label, Data: data(cbBook, bkMethod, string(mp.Method), st.s.Nonce)}})
+		rows = append(rows, []kbbot.Button{st.flowButton(label, bkMethod, string(mp.Method))})
 	}
-	text := st.t("book_pick_method", html.EscapeString(sl.Facility.Name), html.EscapeString(sl.Event.Name), st.fmtDay(sl.Event.Date), st.fmtTime(sl.Site.Closes, sl.Facility))
+	text := st.t("book_pick_method", sl.Facility.Name, sl.Event.Name, st.fmtDay(sl.Event.Date), st.fmtTime(sl.Site.Closes, sl.Facility))
 	st.show(text, append(rows, []kbbot.Button{st.btn("btn_learn_menu", data(cbLearn, learnMenu)), st.btn("btn_menu", data(cbMenu))}))
 }
 
@@ -486,9 +523,9 @@ func (st *step) methodName(m booking.Method) string {
 
 // chooseMethod goes on to the sessions, or offers the waitlist when the
 // method has no place left.
-func (st *step) chooseMethod(c *booking.Catalog, code string) {
+func (f bookFlow) chooseMethod(st *step, s *bookState, c *booking.Catalog, code string) {
 	m := booking.Method(code)
-	sl, ok := st.slot(c)
+	sl, ok := s.slot(c)
 	if !ok || !m.Valid() {
 		st.expired()
 		return
@@ -502,9 +539,9 @@ func (st *step) chooseMethod(c *booking.Catalog, code string) {
 		st.expired()
 		return
 	}
-	st.s.set(dMethod, code)
+	s.Method = code
 	if av.Bookable(m) == 0 {
-		st.offerWaitlist(sl, m)
+		f.offerWaitlist(st, sl, m)
 		return
 	}
 	st.s.Step = stepSession
@@ -515,56 +552,60 @@ func (st *step) chooseMethod(c *booking.Catalog, code string) {
 			continue
 		}
 		label := st.t("book_session_left", st.fmtSpan(ses.Start, ses.End, sl.Facility), sp.Left())
-		rows = append(rows, []kbbot.Button{{Label: label, Data: data(cbBook, bkSession, ses.ID, st.s.Nonce)}})
+		rows = append(rows, []kbbot.Button{st.flowButton(label, bkSession, ses.ID)})
 	}
-	st.show(st.t("book_pick_session", st.methodName(m), html.EscapeString(sl.Facility.Name), st.fmtDay(sl.Event.Date)), append(rows, st.menuButton()...))
+	st.show(st.t("book_pick_session", st.methodName(m), sl.Facility.Name, st.fmtDay(sl.Event.Date)), append(rows, st.menuButton()...))
 }
 
-func (st *step) offerWaitlist(sl booking.Slot, m booking.Method) {
+func (bookFlow) offerWaitlist(st *step, sl booking.Slot, m booking.Method) {
 	st.s.Step = stepMethod
-	st.show(st.t("book_full_waitlist", st.methodName(m), html.EscapeString(sl.Facility.Name)), [][]kbbot.Button{
-		{st.btn("btn_join_waitlist", data(cbBook, bkWait, st.s.Nonce))},
-		{st.btn("btn_other_place", data(cbBook, bkRegions, st.s.Nonce))},
+	st.show(st.t("book_full_waitlist", st.methodName(m), sl.Facility.Name), [][]kbbot.Button{
+		{st.flowButton(st.t("btn_join_waitlist"), bkWait)},
+		{st.flowButton(st.t("btn_other_place"), bkRegions)},
 		{st.btn("btn_menu", data(cbMenu))},
 	})
 }
 
-func (st *step) chooseSession(c *booking.Catalog, id string) {
-	if st.s.Step != stepSession {
-		st.expired()
-		return
-	}
-	st.s.set(dSession, id)
-	sl, ok := st.slot(c)
+func (f bookFlow) chooseSession(st *step, s *bookState, c *booking.Catalog, id string) {
+	s.Session = id
+	sl, ok := s.slot(c)
 	if !ok || sl.Session == nil {
 		st.expired()
 		return
 	}
-	if st.s.Data[dChange] != "" {
-		st.doChange(c)
+	if s.Change != "" {
+		f.doChange(st, s, c)
 		return
 	}
-	st.askName()
+	f.askName(st, s)
 }
 
 // askName asks who the place is for; a resident who booked before may
 // reuse the name they gave.
-func (st *step) askName() {
+func (bookFlow) askName(st *step, s *bookState) {
 	st.s.Step = stepName
-	if st.s.Data[dCadre] == "1" {
+	if s.Cadre {
 		st.show(st.t("cadre_ask_name"), [][]kbbot.Button{{st.btn("btn_menu", data(cbMenu))}})
 		return
 	}
 	var rows [][]kbbot.Button
 	if st.r.Name != "" {
-		rows = append(rows, []kbbot.Button{st.btnf("btn_same_name", data(cbBook, bkSame, st.s.Nonce), st.r.Name)})
+		rows = append(rows, []kbbot.Button{st.flowButton(st.t("btn_same_name", st.r.Name), bkSame)})
 	}
 	st.show(st.t("book_ask_name"), append(rows, []kbbot.Button{st.btn("btn_menu", data(cbMenu))}))
 }
 
-// bookText takes the typed answers of the flow. It reports whether the text
+// Text takes the typed answers of the flow. It reports whether the text
 // was an answer; anything else falls through to the education search.
-func (st *step) bookText(t string) bool {
+func (f bookFlow) Text(st *step, t string) bool {
+	var s bookState
+	loadState(st, &s)
+	ok := f.text(st, &s, t)
+	s.keep(st)
+	return ok
+}
+
+func (f bookFlow) text(st *step, s *bookState, t string) bool {
 	switch st.s.Step {
 	case stepName:
 		name, ok := cleanName(t)
@@ -572,34 +613,34 @@ func (st *step) bookText(t string) bool {
 			st.send(st.t("book_name_invalid"), nil)
 			return true
 		}
-		st.s.set(dName, name)
-		if st.s.Data[dCadre] == "1" {
+		s.Name = name
+		if s.Cadre {
 			st.s.Step = stepCadre
-			st.send(st.t("cadre_confirm_consent", html.EscapeString(name)), [][]kbbot.Button{
-				{st.btn("btn_cadre_consent", data(cbBook, bkOK, st.s.Nonce))},
+			st.send(st.t("cadre_confirm_consent", name), [][]kbbot.Button{
+				{st.flowButton(st.t("btn_cadre_consent"), bkOK)},
 				{st.btn("btn_menu", data(cbMenu))},
 			})
 			return true
 		}
-		st.askPhone()
+		f.askPhone(st, s)
 		return true
 	case stepPhone:
-		if st.s.Data[dCadre] == "1" {
+		if s.Cadre {
 			phone, ok := cleanPhone(t)
 			if !ok {
 				st.send(st.t("book_phone_invalid"), nil)
 				return true
 			}
-			st.s.set(dPhone, phone)
+			s.Phone = phone
 			if c := st.catalog(); c != nil {
-				st.afterPhone(c)
+				f.afterPhone(st, s, c)
 			}
 			return true
 		}
 		if t == st.t("btn_cancel_text") || t == st.t("btn_skip_phone") {
-			st.s.set(dPhone, "")
+			s.Phone = ""
 			if c := st.catalog(); c != nil {
-				st.afterPhone(c)
+				f.afterPhone(st, s, c)
 			}
 			return true
 		}
@@ -660,11 +701,11 @@ func cleanPhone(t string) (string, bool) {
 
 // askPhone offers to share the resident's own number with Telegram's
 // contact button; it is optional.
-func (st *step) askPhone() {
+func (bookFlow) askPhone(st *step, s *bookState) {
 	st.s.Step = stepPhone
 	st.inPlace = false
-	if st.s.Data[dCadre] == "1" {
-		st.send(st.t("cadre_ask_phone"), [][]kbbot.Button{{st.btn("btn_skip_phone", data(cbBook, bkSkip, st.s.Nonce))}})
+	if s.Cadre {
+		st.send(st.t("cadre_ask_phone"), [][]kbbot.Button{{st.flowButton(st.t("btn_skip_phone"), bkSkip)}})
 		return
 	}
 	st.toast("")
@@ -672,98 +713,105 @@ func (st *step) askPhone() {
 		Keyboard: [][]kbbot.KeyButton{{{Label: st.t("btn_share_phone"), RequestContact: true}}, {{Label: st.t("btn_skip_phone")}}}})
 }
 
-// bookPhone takes a shared contact: only the resident's own number.
-func (st *step) bookPhone(phone string, own bool) {
-	if !own || st.s.Data[dCadre] == "1" {
+// Contact takes a contact shared when the phone number is asked: only the
+// resident's own number.
+func (f bookFlow) Contact(st *step, phone string, own bool) bool {
+	if st.s.Step != stepPhone {
+		return false
+	}
+	var s bookState
+	loadState(st, &s)
+	if !own || s.Cadre {
 		st.send(st.t("book_phone_not_own"), nil)
-		return
+		return true
 	}
-	st.s.set(dPhone, phone)
+	s.Phone = phone
 	if c := st.catalog(); c != nil {
-		st.afterPhone(c)
+		f.afterPhone(st, &s, c)
 	}
+	s.keep(st)
+	return true
 }
 
 // afterPhone goes on to the pre-screening the method needs.
-func (st *step) afterPhone(c *booking.Catalog) {
-	if st.s.Data[dCadre] != "1" {
+func (f bookFlow) afterPhone(st *step, s *bookState, c *booking.Catalog) {
+	if !s.Cadre {
 		st.out = append(st.out, kbbot.Reply{Kind: kbbot.ReplySend, ChatID: st.ev.ChatID, Text: st.t("book_phone_thanks"), RemoveKeyboard: true})
 	}
 	st.inPlace = false
-	switch booking.Method(st.s.Data[dMethod]) {
+	switch booking.Method(s.Method) {
 	case booking.IUD, booking.Implan, booking.Suntik1, booking.Suntik3:
 		st.s.Step = stepScreen
-		st.s.set(dAnswers, "")
+		s.Answers = ""
 		cl := st.e.lib.Checklist()
-		st.send(html.EscapeString(cl.Intro.In(st.lang())), nil)
-		st.askChecklist(0)
+		st.send(st.local(cl.Intro), nil)
+		f.askChecklist(st, 0)
 	case booking.MOW, booking.MOP:
 		st.s.Step = stepPerm
 		key := "book_permanent_mow"
-		if st.s.Data[dMethod] == string(booking.MOP) {
+		if s.Method == string(booking.MOP) {
 			key = "book_permanent_mop"
 		}
 		st.send(st.t(key), [][]kbbot.Button{
-			{st.btn("btn_permanent_ok", data(cbBook, bkOK, st.s.Nonce))},
-			{st.btn("btn_learn_more", data(cbLearn, learnMethod, st.s.Data[dMethod]))},
+			{st.flowButton(st.t("btn_permanent_ok"), bkOK)},
+			{st.btn("btn_learn_more", data(cbLearn, learnMethod, s.Method))},
 			{st.btn("btn_menu", data(cbMenu))},
 		})
 	default:
-		st.confirmBooking(c)
+		f.confirmBooking(st, s, c)
 	}
 }
 
 // askChecklist asks question i of the WHO pregnancy checklist.
-func (st *step) askChecklist(i int) {
+func (bookFlow) askChecklist(st *step, i int) {
 	cl := st.e.lib.Checklist()
 	q := cl.Questions[i]
-	st.show(st.t("checklist_progress", i+1, len(cl.Questions))+"\n\n"+html.EscapeString(q.Text.In(st.lang())), [][]kbbot.Button{{
-		st.btn("btn_yes", data(cbBook, bkAnswer, "y", st.s.Nonce)),
-		st.btn("btn_no", data(cbBook, bkAnswer, "n", st.s.Nonce)),
+	st.show(st.t("checklist_progress", i+1, len(cl.Questions))+"\n\n"+st.local(q.Text), [][]kbbot.Button{{
+		st.flowButton(st.t("btn_yes"), bkAnswer, "y"),
+		st.flowButton(st.t("btn_no"), bkAnswer, "n"),
 	}})
 }
 
 // checklistAnswer records one answer. The step ends at the first yes or
 // after the last no; the result goes to the provider only, and the resident
 // reads a neutral acknowledgement.
-func (st *step) checklistAnswer(c *booking.Catalog, a string) {
-	if st.s.Step != stepScreen || (a != "y" && a != "n") {
+func (f bookFlow) checklistAnswer(st *step, s *bookState, c *booking.Catalog, a string) {
+	if a != "y" && a != "n" {
 		st.expired()
 		return
 	}
-	answers := st.s.Data[dAnswers] + a
-	st.s.set(dAnswers, answers)
+	s.Answers += a
+	cl := st.e.lib.Checklist()
+	if !cl.Done(checklistYes(s.Answers)) {
+		f.askChecklist(st, len(s.Answers))
+		return
+	}
+	st.show(st.local(cl.ResidentAck), nil)
+	st.inPlace = false
+	f.confirmBooking(st, s, c)
+}
+
+// checklistYes reads the checklist's answers ("y"/"n" each).
+func checklistYes(answers string) []bool {
 	yes := make([]bool, len(answers))
 	for i, r := range answers {
 		yes[i] = r == 'y'
 	}
-	cl := st.e.lib.Checklist()
-	if !cl.Done(yes) {
-		st.askChecklist(len(answers))
-		return
-	}
-	st.show(html.EscapeString(cl.ResidentAck.In(st.lang())), nil)
-	st.inPlace = false
-	st.confirmBooking(c)
+	return yes
 }
 
 // screening is what the provider receives: the checklist's answers and its
 // result in the provider's words. It is never shown to the resident.
-func (st *step) screening() map[string]string {
-	answers := st.s.Data[dAnswers]
-	if answers == "" {
-		if st.s.Step == stepConfirm && (st.s.Data[dMethod] == string(booking.MOW) || st.s.Data[dMethod] == string(booking.MOP)) {
+func (bookFlow) screening(st *step, s *bookState) map[string]string {
+	if s.Answers == "" {
+		if st.s.Step == stepConfirm && (s.Method == string(booking.MOW) || s.Method == string(booking.MOP)) {
 			return map[string]string{"permanent_explained": "yes"}
 		}
 		return nil
 	}
-	yes := make([]bool, len(answers))
-	for i, r := range answers {
-		yes[i] = r == 'y'
-	}
 	cl := st.e.lib.Checklist()
-	res := cl.Evaluate(yes)
-	out := map[string]string{"checklist_answers": answers, "checklist_summary": res.Summary.In("id")}
+	res := cl.Evaluate(checklistYes(s.Answers))
+	out := map[string]string{"checklist_answers": s.Answers, "checklist_summary": res.Summary.In("id")}
 	if res.ReasonablySureNotPregnant {
 		out["checklist_result"] = "reasonably_sure_not_pregnant"
 	} else {
@@ -773,46 +821,46 @@ func (st *step) screening() map[string]string {
 }
 
 // confirmBooking shows what will be booked and asks to confirm.
-func (st *step) confirmBooking(c *booking.Catalog) {
-	sl, ok := st.slot(c)
+func (bookFlow) confirmBooking(st *step, s *bookState, c *booking.Catalog) {
+	sl, ok := s.slot(c)
 	if !ok || sl.Session == nil {
 		st.expired()
 		return
 	}
 	st.s.Step = stepConfirm
-	m := booking.Method(st.s.Data[dMethod])
+	m := booking.Method(s.Method)
 	text := st.t("book_confirm",
-		html.EscapeString(st.s.Data[dName]),
+		s.Name,
 		st.methodName(m),
-		html.EscapeString(sl.Facility.Name),
+		sl.Facility.Name,
 		st.fmtDay(sl.Event.Date)+", "+st.fmtSpan(sl.Session.Start, sl.Session.End, sl.Facility))
 	st.show(text, [][]kbbot.Button{
-		{st.btn("btn_book_go", data(cbBook, bkGo, st.s.Nonce))},
+		{st.flowButton(st.t("btn_book_go"), bkGo)},
 		{st.btn("btn_menu", data(cbMenu))},
 	})
 }
 
 // book takes the place. The flow's nonce is the idempotency key, so a
 // double tap or a redelivered update returns the same booking.
-func (st *step) book(c *booking.Catalog) {
-	sl, ok := st.slot(c)
+func (f bookFlow) book(st *step, s *bookState, c *booking.Catalog, _ []string) {
+	sl, ok := s.slot(c)
 	if !ok || sl.Session == nil {
 		st.expired()
 		return
 	}
 	req := booking.Request{
 		EventID: sl.Event.ID, FacilityID: sl.Facility.ID, SessionID: sl.Session.ID,
-		Method: booking.Method(st.s.Data[dMethod]), Name: st.s.Data[dName], Phone: st.s.Data[dPhone],
-		ConsentAt: st.r.ConsentAt, Screening: st.screening(), IdempotencyKey: "flow:" + st.s.Nonce,
+		Method: booking.Method(s.Method), Name: s.Name, Phone: s.Phone,
+		ConsentAt: st.r.ConsentAt, Screening: f.screening(st, s), IdempotencyKey: "flow:" + st.s.Nonce,
 	}
-	if st.s.Data[dCadre] == "1" {
+	if s.Cadre {
 		req.BookedBy, req.ConsentAt = st.ev.ChatID, st.now.UTC()
 	} else {
 		req.Resident = st.ev.ChatID
 	}
 	var b booking.Booking
 	var err error
-	if st.s.Data[dOffer] == "1" {
+	if s.Offer {
 		b, err = st.e.svc.Bookings.AcceptOffer(st.ctx, req)
 	} else {
 		b, err = st.e.svc.Bookings.Book(st.ctx, req)
@@ -827,15 +875,13 @@ func (st *step) book(c *booking.Catalog) {
 		st.showBooking(c, already.Existing)
 		return
 	case errors.Is(err, booking.ErrFull):
-		st.offerWaitlist(sl, req.Method)
+		f.offerWaitlist(st, sl, req.Method)
 		return
 	case errors.Is(err, booking.ErrClosed):
-		st.s.resetFlow()
-		st.show(st.t("book_closed"), st.menuButton())
+		f.end(st, st.t("book_closed"))
 		return
 	case errors.Is(err, booking.ErrOfferExpired), errors.Is(err, booking.ErrNotFound):
-		st.s.resetFlow()
-		st.show(st.t("offer_gone"), st.menuButton())
+		f.end(st, st.t("offer_gone"))
 		return
 	default:
 		st.storeFailed("book", err)
@@ -844,10 +890,16 @@ func (st *step) book(c *booking.Catalog) {
 	if req.Resident != 0 {
 		st.r.Name, st.r.Phone = req.Name, req.Phone
 		st.r.Log(resident.Entry{At: st.now, Kind: resident.EntryBooked, Code: b.Code, Method: string(b.Method)})
+	} else {
+		// A booking for a resident without a phone is audited with its
+		// code only (no name, phone or method); erasing the resident
+		// scrubs the code (erasebooked.go).
+		m, _ := st.member()
+		st.auditStaff(m, cadre.ActBookFor, facilityArea(sl.Facility), b.Code)
 	}
 	st.s.resetFlow()
 	st.toast(st.t("book_done_toast"))
-	st.confirmation(c, b)
+	f.confirmation(st, c, b)
 	if req.Resident != 0 {
 		st.planBooking(sl, b)
 	}
@@ -855,16 +907,16 @@ func (st *step) book(c *booking.Catalog) {
 
 // confirmation shows a booking's details, its code, a map link and the
 // calendar file.
-func (st *step) confirmation(c *booking.Catalog, b booking.Booking) {
+func (bookFlow) confirmation(st *step, c *booking.Catalog, b booking.Booking) {
 	sl, err := c.Slot(b.EventID, b.FacilityID, b.SessionID)
 	if err != nil || sl.Session == nil {
 		st.storeFailed("resolve booking", err)
 		return
 	}
-	text := st.t("book_done", html.EscapeString(b.Code)) + "\n\n" + st.bookingDetails(sl, b)
+	text := st.t("book_done", b.Code) + "\n\n" + st.bookingDetails(sl, b)
 	st.show(text, [][]kbbot.Button{
 		{{Label: st.t("btn_map"), URL: booking.MapLink(sl.Facility)}},
-		{st.btn("menu_orders", data(cbMenuItem, itemOrders)), st.btn("btn_menu", data(cbMenu))},
+		{st.btn("menu_orders", data(cbMenu, itemOrders)), st.btn("btn_menu", data(cbMenu))},
 	})
 	st.inPlace = false
 	st.out = append(st.out, kbbot.Reply{Kind: kbbot.ReplyDocument, ChatID: st.ev.ChatID, Text: st.t("book_ics_caption"),
@@ -880,9 +932,9 @@ func (st *step) bookingDetails(sl booking.Slot, b booking.Booking) string {
 			addr += ", " + part
 		}
 	}
-	place := html.EscapeString(f.Name) + "\n" + html.EscapeString(addr)
+	place := markup(escape(f.Name) + "\n" + escape(addr))
 	text := st.t("booking_details",
-		html.EscapeString(b.Name),
+		b.Name,
 		st.methodName(b.Method),
 		place,
 		st.fmtDay(sl.Event.Date)+", "+st.fmtSpan(sl.Session.Start, sl.Session.End, f),
@@ -926,18 +978,17 @@ func contains(list []string, s string) bool {
 }
 
 // joinWaitlist puts the resident in line for the chosen method at the site.
-func (st *step) joinWaitlist(c *booking.Catalog) {
-	sl, ok := st.slot(c)
-	m := booking.Method(st.s.Data[dMethod])
-	if !ok || !m.Valid() || st.s.Data[dCadre] == "1" {
+func (f bookFlow) joinWaitlist(st *step, s *bookState, c *booking.Catalog, _ []string) {
+	sl, ok := s.slot(c)
+	m := booking.Method(s.Method)
+	if !ok || !m.Valid() || s.Cadre {
 		st.expired()
 		return
 	}
 	w, err := st.e.svc.Bookings.JoinWaitlist(st.ctx, booking.WaitRequest{EventID: sl.Event.ID, FacilityID: sl.Facility.ID, Method: m, Resident: st.ev.ChatID})
 	if err != nil {
 		if errors.Is(err, booking.ErrClosed) {
-			st.s.resetFlow()
-			st.show(st.t("book_closed"), st.menuButton())
+			f.end(st, st.t("book_closed"))
 			return
 		}
 		st.storeFailed("join waitlist", err)
@@ -949,7 +1000,101 @@ func (st *step) joinWaitlist(c *booking.Catalog) {
 		st.presentOffer(c, *w.Offer)
 		return
 	}
-	st.show(st.t("waitlist_joined", st.methodName(m), html.EscapeString(sl.Facility.Name), w.Position), [][]kbbot.Button{
-		{st.btn("menu_orders", data(cbMenuItem, itemOrders)), st.btn("btn_menu", data(cbMenu))},
+	st.show(st.t("waitlist_joined", st.methodName(m), sl.Facility.Name, w.Position), [][]kbbot.Button{
+		{st.btn("menu_orders", data(cbMenu, itemOrders)), st.btn("btn_menu", data(cbMenu))},
 	})
+}
+
+// change lets the resident move a booking to another session or facility
+// of the same event (the "change" button of orders.go); the change happens
+// in one step.
+func (f bookFlow) change(st *step, c *booking.Catalog, b booking.Booking) {
+	if b.Status != booking.Active {
+		st.showBooking(c, b)
+		return
+	}
+	st.enter(f, "")
+	s := bookState{Change: b.Code, Event: b.EventID, Method: string(b.Method)}
+	f.changeOptions(st, &s, c, b.FacilityID)
+	s.keep(st)
+}
+
+// changeOptions lists the sessions with places at facID, and the other
+// facilities of the event that offer the method.
+func (bookFlow) changeOptions(st *step, s *bookState, c *booking.Catalog, facID string) {
+	s.Fac = facID
+	sl, ok := s.slot(c)
+	m := booking.Method(s.Method)
+	if !ok {
+		st.expired()
+		return
+	}
+	av, err := st.e.svc.Bookings.Availability(st.ctx, sl.Event.ID, facID)
+	if err != nil {
+		st.storeFailed("availability", err)
+		return
+	}
+	st.s.Step = stepSession
+	var rows [][]kbbot.Button
+	cur, _ := st.e.svc.Bookings.Get(st.ctx, s.Change)
+	if mp, ok := av.Method(m); ok && mp.Left() > 0 || facID == cur.FacilityID {
+		for _, sp := range av.Sessions {
+			ses, ok := sl.Site.Session(sp.SessionID)
+			if !ok || sp.Left() == 0 || (facID == cur.FacilityID && sp.SessionID == cur.SessionID) {
+				continue
+			}
+			rows = append(rows, []kbbot.Button{st.flowButton(st.t("book_session_left", st.fmtSpan(ses.Start, ses.End, sl.Facility), sp.Left()), bkSession, ses.ID)})
+		}
+	}
+	for _, site := range sl.Event.Sites {
+		if site.Facility == facID || site.Quota[m] <= 0 || !site.Open(st.now) {
+			continue
+		}
+		if fac, ok := c.Facility(site.Facility); ok {
+			rows = append(rows, []kbbot.Button{st.flowButton("🏥 "+fac.Name, bkFac, fac.ID)})
+		}
+	}
+	rows = append(rows, []kbbot.Button{st.btn("menu_orders", data(cbMenu, itemOrders)), st.btn("btn_menu", data(cbMenu))})
+	st.show(st.t("change_pick", sl.Facility.Name), rows)
+}
+
+// doChange moves the booking: the new place is taken before the old one is
+// given back, or nothing changes.
+func (f bookFlow) doChange(st *step, s *bookState, c *booking.Catalog) {
+	code := s.Change
+	to := booking.Place{FacilityID: s.Fac, SessionID: s.Session, Method: booking.Method(s.Method)}
+	b, err := st.e.svc.Bookings.Change(st.ctx, code, st.ev.ChatID, to)
+	switch {
+	case err == nil:
+	case errors.Is(err, booking.ErrFull):
+		st.s.resetFlow()
+		st.show(st.t("change_full"), [][]kbbot.Button{{st.btn("btn_change", data(cbBook, orderChange, code))}, {st.btn("btn_menu", data(cbMenu))}})
+		return
+	case errors.Is(err, booking.ErrClosed):
+		f.end(st, st.t("book_closed"))
+		return
+	case errors.Is(err, booking.ErrNotYours), errors.Is(err, booking.ErrNotFound):
+		st.expired()
+		return
+	default:
+		st.storeFailed("change booking", err)
+		return
+	}
+	st.s.resetFlow()
+	if st.e.svc.Reminders != nil {
+		if _, err := st.e.svc.Reminders.CancelRef(st.ctx, code); err != nil {
+			st.mustRetry("cancel old reminders", err)
+			return
+		}
+	}
+	if !st.notifyOffers() {
+		return
+	}
+	st.toast(st.t("change_done_toast"))
+	st.show(st.t("change_done"), nil)
+	st.inPlace = false
+	f.confirmation(st, c, b)
+	if sl, err := c.Slot(b.EventID, b.FacilityID, b.SessionID); err == nil && sl.Session != nil && b.Resident != 0 {
+		st.planBooking(sl, b)
+	}
 }

@@ -2,10 +2,8 @@ package conversations
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"html"
 	"sort"
 	"strconv"
 	"strings"
@@ -55,26 +53,24 @@ type BroadcastStore interface {
 	Cancel(ctx context.Context, id string, now time.Time) (broadcast.Broadcast, error)
 }
 
-// The broadcast flow of staff (/siaran, the staff menu's "s:new"):
-// compose a text or a photo with a caption, choose the audience within the
-// member's area (the whole area or one kecamatan or kelurahan in it, a
-// group or all, optionally leaving out residents booked for an event), see
-// a preview with the number of recipients, send now or at a chosen time.
-// The list, the progress and the cancel of broadcasts are here too. Every
-// step checks the member's right (cadre.Can with cadre.ActBroadcast) on the
-// server; buttons carry no identity.
+// bcFlow is the broadcast flow of staff (/siaran, the staff menu's
+// "bc:new"): compose a text or a photo with a caption, choose the audience
+// within the member's area (the whole area or one kecamatan or kelurahan in
+// it, a group or all, optionally leaving out residents booked for an
+// event), see a preview with the number of recipients, send now or at a
+// chosen time. The list, the progress and the cancel of broadcasts are here
+// too. Every button needs the member's right (cadre.ActBroadcast, checked
+// by the engine), and every audience is checked against the member's area
+// on the server; buttons carry no identity.
 //
-//	s:new                 compose            s:list      the member's broadcasts
-//	s:v:<id>              progress           s:x:<id>    cancel (ask)
-//	s:xy:<id>:<n>         cancel (confirmed)
-//	s:a:<all|i>:<n>       audience area      s:g:<all|group>:<n>  group
-//	s:e:<no|i>:<n>        exclude booked     s:aud:<n>   choose the audience again
-//	s:go:<n>              send now           s:at:<n>    choose a time
-//	s:tm:<1|2>:<n>        tomorrow 08.00 / 16.00         s:ok:<n>    schedule
-const (
-	flowBcast       = "bcast"
-	flowBcastCancel = "bcastx"
-)
+//	bc:new                compose            bc:list      the member's broadcasts
+//	bc:v:<id>             progress           bc:x:<id>    cancel (ask)
+//	bc:a:<all|i>:<n>      audience area      bc:g:<all|group>:<n>  group
+//	bc:e:<no|i>:<n>       exclude booked     bc:aud:<n>   choose the audience again
+//	bc:go:<n>             send now           bc:at:<n>    choose a time
+//	bc:tm:<1|2>:<n>       tomorrow 08.00 / 16.00          bc:ok:<n>    schedule
+//	bcx:xy:<id>:<n>       cancel (confirmed), bcCancelFlow
+type bcFlow struct{}
 
 // Operations of the broadcast flow in callback data.
 const (
@@ -95,7 +91,7 @@ const (
 	bcNo        = "no"
 )
 
-// Steps of flowBcast and the keys of its Session.Data.
+// Steps of the broadcast flow.
 const (
 	bcStepText    = "text"
 	bcStepArea    = "area"
@@ -104,18 +100,20 @@ const (
 	bcStepPreview = "preview"
 	bcStepTime    = "time"
 	bcStepConfirm = "confirm"
-
-	dBcText  = "bt"  // the text, as typed
-	dBcPhoto = "bp"  // a photo's file id
-	dBcArea  = "ba"  // the area being chosen, then chosen (JSON)
-	dBcList  = "bo"  // the names or ids the buttons offer, "\n"-separated
-	dBcGroup = "bg"  // the group ("" for all)
-	dBcEvent = "be"  // the event whose booked residents are left out
-	dBcZone  = "bz"  // the area's zone
-	dBcAt    = "bat" // the chosen time (Unix seconds)
-	dBcCount = "bn"  // the recipients counted at the preview
-	dBcID    = "bid" // the broadcast a cancel is about
 )
+
+// bcState is the broadcast being composed.
+type bcState struct {
+	Text  string      `json:"text,omitempty"`  // the text, as typed
+	Photo string      `json:"photo,omitempty"` // a photo's file id
+	Area  cadre.Area  `json:"area"`            // the area being chosen, then chosen
+	List  []string    `json:"list,omitempty"`  // the names or ids the buttons offer, by index
+	Group cadre.Group `json:"group,omitempty"` // the group ("" for all)
+	Event string      `json:"event,omitempty"` // the event whose booked residents are left out
+	Zone  string      `json:"zone,omitempty"`  // the area's zone
+	At    int64       `json:"at,omitempty"`    // the chosen time (Unix seconds)
+	Count int         `json:"count"`           // the recipients counted at the preview
+}
 
 const (
 	// bcListed is how many broadcasts the list shows.
@@ -124,61 +122,123 @@ const (
 	bcEventsOffered = 5
 )
 
-// broadcastCommand handles /wilayah and /siaran; it reports whether cmd was
-// one. For a chat that is not staff /siaran is no command at all.
-func (st *step) broadcastCommand(cmd, args string) bool {
-	switch cmd {
-	case "wilayah":
-		st.areaStart()
-		return true
-	case "siaran", "broadcast":
-		m, ok := st.member()
-		if !ok {
-			return false
+func (bcFlow) Name() string       { return cbBroadcast }
+func (bcFlow) Commands() []string { return []string{"siaran", "broadcast"} }
+
+// Start begins a new broadcast for /siaran. For a chat that is not staff
+// the command does not exist.
+func (f bcFlow) Start(st *step, _ string) {
+	m, ok := st.member()
+	if !ok {
+		if st.ev.Kind != kbbot.EventCommand {
+			st.expired()
+			return
 		}
-		st.bcStart(m)
-		return true
+		st.send(st.t("unknown_command", "/"+st.ev.Command), st.menuButton())
+		return
 	}
-	return false
+	f.compose(st, m)
 }
 
-// broadcastText takes typed input of the area and broadcast flows.
-func (st *step) broadcastText(t string) bool {
-	switch st.s.Flow {
-	case flowArea:
-		return st.areaText(t)
-	case flowBcast:
-	default:
-		return false
+func (f bcFlow) Routes() []Route {
+	// anywhere is a button that works in any flow; on is a button of the
+	// composition at one of steps, with the composition's state.
+	anywhere := func(op string, args int, do func(st *step, m cadre.Member, args []string)) Route {
+		return Route{Op: op, Args: args, Right: cadre.ActBroadcast, Do: func(st *step, args []string) {
+			if m, ok := bcMember(st); ok {
+				do(st, m, args)
+			}
+		}}
 	}
-	m, ok := st.bcMember()
+	on := func(op string, args int, steps []string, do func(st *step, m cadre.Member, d *bcState, args []string)) Route {
+		return Route{Op: op, Args: args, Steps: steps, Right: cadre.ActBroadcast, Do: func(st *step, args []string) {
+			m, ok := bcMember(st)
+			if !ok {
+				return
+			}
+			var d bcState
+			loadState(st, &d)
+			do(st, m, &d, args)
+			f.save(st, d)
+		}}
+	}
+	return []Route{
+		anywhere(bcNew, 0, func(st *step, m cadre.Member, _ []string) { f.compose(st, m) }),
+		anywhere(bcList, 0, func(st *step, m cadre.Member, _ []string) { f.list(st, m) }),
+		anywhere(bcView, 1, func(st *step, m cadre.Member, args []string) { f.view(st, m, args[0]) }),
+		anywhere(bcCancel, 1, func(st *step, m cadre.Member, args []string) { f.askCancel(st, m, args[0]) }),
+		on(bcArea, 1, []string{bcStepArea}, f.pickArea),
+		on(bcGroup, 1, []string{bcStepGroup}, f.pickGroup),
+		on(bcEvent, 1, []string{bcStepEvent}, f.pickEvent),
+		on(bcAudience, 0, []string{bcStepPreview}, func(st *step, m cadre.Member, d *bcState, _ []string) {
+			f.askArea(st, m, d, broadcast.Trim(m.Area))
+		}),
+		on(bcNow, 0, []string{bcStepPreview}, func(st *step, m cadre.Member, d *bcState, _ []string) {
+			f.create(st, m, d, time.Time{})
+		}),
+		on(bcAt, 0, []string{bcStepPreview, bcStepConfirm}, func(st *step, _ cadre.Member, d *bcState, _ []string) {
+			f.askTime(st, d)
+		}),
+		on(bcQuick, 1, []string{bcStepTime}, func(st *step, _ cadre.Member, d *bcState, args []string) {
+			hour, ok := map[string]int{"1": 8, "2": 16}[args[0]]
+			if !ok {
+				st.expired()
+				return
+			}
+			loc := loadZone(d.Zone)
+			l := st.now.In(loc).AddDate(0, 0, 1)
+			f.confirmTime(st, d, time.Date(l.Year(), l.Month(), l.Day(), hour, 0, 0, 0, loc))
+		}),
+		on(bcOK, 0, []string{bcStepConfirm}, func(st *step, m cadre.Member, d *bcState, _ []string) {
+			if d.At == 0 {
+				st.expired()
+				return
+			}
+			f.create(st, m, d, time.Unix(d.At, 0).UTC())
+		}),
+	}
+}
+
+// save keeps d while the composition still runs.
+func (bcFlow) save(st *step, d bcState) {
+	if st.s.Flow == cbBroadcast {
+		saveState(st, d)
+	}
+}
+
+// Text takes the text of the broadcast, or a typed time.
+func (f bcFlow) Text(st *step, t string) bool {
+	m, ok := bcMember(st)
 	if !ok {
 		return true
 	}
+	var d bcState
+	loadState(st, &d)
 	switch st.s.Step {
 	case bcStepText:
-		st.bcTakeText(m, t, "")
+		f.takeText(st, m, &d, t, "")
 	case bcStepTime:
-		loc := loadZone(st.s.Data[dBcZone])
+		loc := loadZone(d.Zone)
 		at, ok := broadcast.ParseLocal(t, st.now, loc)
 		if !ok {
 			st.send(st.t("bc_time_invalid", booking.ZoneLabel(loc)), nil)
 			return true
 		}
-		st.bcConfirmTime(at)
+		f.confirmTime(st, &d, at)
 	default:
 		st.send(st.t("bc_use_buttons"), nil)
 	}
+	f.save(st, d)
 	return true
 }
 
-// broadcastMedia takes a photo sent while composing a broadcast; it
-// reports whether the media was for the broadcast flow.
-func (st *step) broadcastMedia() bool {
-	if st.s.Flow != flowBcast || st.s.Step != bcStepText {
+// Media takes a photo sent while composing a broadcast; it reports whether
+// the media was for the broadcast.
+func (f bcFlow) Media(st *step) bool {
+	if st.s.Step != bcStepText {
 		return false
 	}
-	m, ok := st.bcMember()
+	m, ok := bcMember(st)
 	if !ok {
 		return true
 	}
@@ -186,104 +246,17 @@ func (st *step) broadcastMedia() bool {
 		st.send(st.t("bc_photo_only"), nil)
 		return true
 	}
-	st.bcTakeText(m, st.ev.Caption, st.ev.FileID)
+	var d bcState
+	loadState(st, &d)
+	f.takeText(st, m, &d, st.ev.Caption, st.ev.FileID)
+	f.save(st, d)
 	return true
-}
-
-// broadcastCallback handles "s:..." buttons: the residents' area flow,
-// and the broadcasts of staff.
-func (st *step) broadcastCallback(args []string) {
-	op := args[0]
-	switch op {
-	case arOpen, arKab, arKec, arKel, arGroup, arEdit, arEditGroup, arDelete, arDeleteYes:
-		st.areaCallback(op, args)
-		return
-	}
-	m, ok := st.bcMember()
-	if !ok {
-		return
-	}
-	arg := ""
-	if len(args) > 1 {
-		arg = args[1]
-	}
-	switch op {
-	case bcNew:
-		st.bcStart(m)
-		return
-	case bcList:
-		st.bcList(m)
-		return
-	case bcView:
-		st.bcView(m, arg)
-		return
-	case bcCancel:
-		st.bcAskCancel(m, arg)
-		return
-	case bcCancelYes:
-		if len(args) != 3 {
-			st.expired()
-			return
-		}
-		st.bcCancel(m, arg, args[2])
-		return
-	}
-	// The rest belongs to a composition: its nonce is the last argument.
-	arg, ok = st.flowArg(flowBcast, args)
-	if !ok {
-		st.expired()
-		return
-	}
-	switch op {
-	case bcArea:
-		st.bcPickArea(m, arg)
-	case bcGroup:
-		st.bcPickGroup(m, arg)
-	case bcEvent:
-		st.bcPickEvent(m, arg)
-	case bcAudience:
-		if st.s.Step != bcStepPreview {
-			st.expired()
-			return
-		}
-		st.bcAskArea(m, broadcast.Trim(m.Area))
-	case bcNow:
-		if st.s.Step != bcStepPreview {
-			st.expired()
-			return
-		}
-		st.bcCreate(m, time.Time{})
-	case bcAt:
-		if st.s.Step != bcStepPreview && st.s.Step != bcStepConfirm {
-			st.expired()
-			return
-		}
-		st.bcAskTime()
-	case bcQuick:
-		if st.s.Step != bcStepTime || (arg != "1" && arg != "2") {
-			st.expired()
-			return
-		}
-		loc := loadZone(st.s.Data[dBcZone])
-		l := st.now.In(loc).AddDate(0, 0, 1)
-		hour := map[string]int{"1": 8, "2": 16}[arg]
-		st.bcConfirmTime(time.Date(l.Year(), l.Month(), l.Day(), hour, 0, 0, 0, loc))
-	case bcOK:
-		at, err := strconv.ParseInt(st.s.Data[dBcAt], 10, 64)
-		if st.s.Step != bcStepConfirm || err != nil {
-			st.expired()
-			return
-		}
-		st.bcCreate(m, time.Unix(at, 0).UTC())
-	default:
-		st.expired()
-	}
 }
 
 // bcMember returns the tapper's membership if they may broadcast in their
 // area. Anyone else gets the expired answer (a resident never learns of
 // staff flows), a member without the right a refusal.
-func (st *step) bcMember() (cadre.Member, bool) {
+func bcMember(st *step) (cadre.Member, bool) {
 	m, ok := st.member()
 	if !ok {
 		st.expired()
@@ -302,8 +275,8 @@ func (st *step) bcMember() (cadre.Member, bool) {
 	return m, true
 }
 
-// bcStart begins a new broadcast: it asks for the text.
-func (st *step) bcStart(m cadre.Member) {
+// compose begins a new broadcast: it asks for the text.
+func (f bcFlow) compose(st *step, m cadre.Member) {
 	if !cadre.Can(m, cadre.ActBroadcast, m.Area) {
 		st.s.resetFlow()
 		st.show(st.t("bc_not_allowed"), st.menuButton())
@@ -313,17 +286,16 @@ func (st *step) bcStart(m cadre.Member) {
 		st.show(st.t("bc_unavailable"), st.menuButton())
 		return
 	}
-	st.s.resetFlow()
-	st.s.Flow, st.s.Step, st.s.Nonce = flowBcast, bcStepText, st.e.nonce()
-	st.show(st.t("bc_compose", st.bcAreaName(m.Area), broadcast.MaxText, broadcast.MaxCaption), [][]kbbot.Button{
+	st.enter(f, bcStepText)
+	st.show(st.t("bc_compose", bcAreaName(st, m.Area), broadcast.MaxText, broadcast.MaxCaption), [][]kbbot.Button{
 		{st.btn("btn_bc_list", data(cbBroadcast, bcList))},
 		{st.btn("btn_menu", data(cbMenu))},
 	})
 }
 
-// bcTakeText keeps the text (or a photo's caption) and asks for the
+// takeText keeps the text (or a photo's caption) and asks for the
 // audience.
-func (st *step) bcTakeText(m cadre.Member, text, photo string) {
+func (f bcFlow) takeText(st *step, m cadre.Member, d *bcState, text, photo string) {
 	text = strings.TrimSpace(text)
 	if text == "" && photo == "" {
 		st.send(st.t("bc_text_empty"), nil)
@@ -333,25 +305,23 @@ func (st *step) bcTakeText(m cadre.Member, text, photo string) {
 		st.send(st.t("bc_too_long", n, limit), nil)
 		return
 	}
-	st.s.set(dBcText, text)
-	st.s.set(dBcPhoto, photo)
+	d.Text, d.Photo = text, photo
 	st.inPlace = false
-	st.bcAskArea(m, broadcast.Trim(m.Area))
+	f.askArea(st, m, d, broadcast.Trim(m.Area))
 }
 
-// bcAskArea offers the whole of area cur, or one place in it with
+// askArea offers the whole of area cur, or one place in it with
 // residents.
-func (st *step) bcAskArea(m cadre.Member, cur cadre.Area) {
+func (f bcFlow) askArea(st *step, m cadre.Member, d *bcState, cur cadre.Area) {
 	store := st.e.svc.Broadcasts
 	if !cadre.Can(m, cadre.ActBroadcast, cur) {
 		st.expired()
 		return
 	}
-	raw, _ := json.Marshal(cur)
-	st.s.set(dBcArea, string(raw))
+	d.Area = cur
 	if broadcast.Depth(cur) >= 3 {
 		// A kelurahan or Kampung KB: nothing narrower to choose.
-		st.bcAskGroup(m, cur)
+		f.askGroup(st, cur)
 		return
 	}
 	st.s.Step = bcStepArea
@@ -371,55 +341,56 @@ func (st *step) bcAskArea(m cadre.Member, cur cadre.Area) {
 			names = append(names, p.Name)
 		}
 	}
-	st.s.set(dBcList, strings.Join(names, "\n"))
-	n := st.s.Nonce
-	rows := [][]kbbot.Button{{{Label: st.t("btn_bc_whole", st.bcPlainArea(cur), total), Data: data(cbBroadcast, bcArea, bcAll, n)}}}
+	d.List = names
+	rows := [][]kbbot.Button{{st.flowButton(st.t("btn_bc_whole", bcPlainArea(st, cur), total), bcArea, bcAll)}}
 	for i, name := range names {
-		rows = append(rows, []kbbot.Button{{Label: name, Data: data(cbBroadcast, bcArea, strconv.Itoa(i), n)}})
+		rows = append(rows, []kbbot.Button{st.flowButton(name, bcArea, strconv.Itoa(i))})
 	}
-	st.show(st.t("bc_ask_area", st.bcAreaName(cur)), append(rows, st.menuButton()...))
+	st.show(st.t("bc_ask_area", bcAreaName(st, cur)), append(rows, st.menuButton()...))
 }
 
-// bcPickArea takes the whole area offered, or goes into one place of it.
-func (st *step) bcPickArea(m cadre.Member, arg string) {
-	var cur cadre.Area
-	if st.s.Step != bcStepArea || json.Unmarshal([]byte(st.s.Data[dBcArea]), &cur) != nil {
-		st.expired()
-		return
-	}
-	if arg == bcAll {
+// pickArea takes the whole area offered, or goes into one place of it.
+func (f bcFlow) pickArea(st *step, m cadre.Member, d *bcState, args []string) {
+	cur := d.Area
+	if args[0] == bcAll {
 		if !cadre.Can(m, cadre.ActBroadcast, cur) {
 			st.expired()
 			return
 		}
-		st.bcAskGroup(m, cur)
+		f.askGroup(st, cur)
 		return
 	}
-	names := strings.Split(st.s.Data[dBcList], "\n")
-	i, err := strconv.Atoi(arg)
-	if err != nil || i < 0 || i >= len(names) || names[i] == "" {
+	name, ok := bcOffered(d, args[0])
+	if !ok {
 		st.expired()
 		return
 	}
-	child := broadcast.Child(cur, names[i])
+	child := broadcast.Child(cur, name)
 	if broadcast.Depth(child) >= 3 {
 		if !cadre.Can(m, cadre.ActBroadcast, child) {
 			st.expired()
 			return
 		}
-		raw, _ := json.Marshal(child)
-		st.s.set(dBcArea, string(raw))
-		st.bcAskGroup(m, child)
+		d.Area = child
+		f.askGroup(st, child)
 		return
 	}
-	st.bcAskArea(m, child)
+	f.askArea(st, m, d, child)
 }
 
-// bcAskGroup offers the groups, with how many residents of the area each
+// bcOffered is the name or id the buttons offered at index arg.
+func bcOffered(d *bcState, arg string) (string, bool) {
+	i, err := strconv.Atoi(arg)
+	if err != nil || i < 0 || i >= len(d.List) || d.List[i] == "" {
+		return "", false
+	}
+	return d.List[i], true
+}
+
+// askGroup offers the groups, with how many residents of the area each
 // reaches.
-func (st *step) bcAskGroup(m cadre.Member, area cadre.Area) {
+func (bcFlow) askGroup(st *step, area cadre.Area) {
 	st.s.Step = bcStepGroup
-	n := st.s.Nonce
 	count := func(g cadre.Group) (int, error) {
 		return st.e.svc.Broadcasts.Count(st.ctx, broadcast.Audience{Area: area, Group: g})
 	}
@@ -428,57 +399,52 @@ func (st *step) bcAskGroup(m cadre.Member, area cadre.Area) {
 		st.storeFailed("count audience", err)
 		return
 	}
-	rows := [][]kbbot.Button{{{Label: st.t("btn_bc_all_groups", all), Data: data(cbBroadcast, bcGroup, bcAll, n)}}}
+	rows := [][]kbbot.Button{{st.flowButton(st.t("btn_bc_all_groups", all), bcGroup, bcAll)}}
 	for _, g := range cadre.Groups() {
 		c, err := count(g)
 		if err != nil {
 			st.storeFailed("count audience", err)
 			return
 		}
-		rows = append(rows, []kbbot.Button{{Label: st.t("group_"+string(g)) + " (" + strconv.Itoa(c) + ")", Data: data(cbBroadcast, bcGroup, string(g), n)}})
+		rows = append(rows, []kbbot.Button{st.flowButton(st.t("group_"+string(g))+" ("+strconv.Itoa(c)+")", bcGroup, string(g))})
 	}
-	st.show(st.t("bc_ask_group", st.bcAreaName(area)), append(rows, st.menuButton()...))
+	st.show(st.t("bc_ask_group", bcAreaName(st, area)), append(rows, st.menuButton()...))
 }
 
-func (st *step) bcPickGroup(m cadre.Member, arg string) {
-	g := cadre.Group(arg)
-	if st.s.Step != bcStepGroup || (arg != bcAll && !g.Valid()) {
+func (f bcFlow) pickGroup(st *step, m cadre.Member, d *bcState, args []string) {
+	g, ok := groupArg(args[0], bcAll)
+	if !ok {
 		st.expired()
 		return
 	}
-	if arg == bcAll {
-		g = ""
-	}
-	st.s.set(dBcGroup, string(g))
-	st.bcAskEvent(m)
+	d.Group = g
+	f.askEvent(st, m, d)
 }
 
-// bcAskEvent offers to leave out residents already booked for an open
+// askEvent offers to leave out residents already booked for an open
 // event in or around the area; without such events it goes on.
-func (st *step) bcAskEvent(m cadre.Member) {
-	area := st.bcDraftArea()
+func (f bcFlow) askEvent(st *step, m cadre.Member, d *bcState) {
 	var ids []string
 	var rows [][]kbbot.Button
 	if st.e.svc.Catalog != nil {
 		if c, err := st.e.svc.Catalog(st.ctx); err == nil && c != nil {
 			for _, ev := range c.OpenEvents(st.now) {
-				if len(ids) == bcEventsOffered || !bcEventNear(c, ev, area) {
+				if len(ids) == bcEventsOffered || !bcEventNear(c, ev, d.Area) {
 					continue
 				}
-				rows = append(rows, []kbbot.Button{{Label: bcClip(ev.Name, 40) + " · " + st.bcShortDay(ev.Date),
-					Data: data(cbBroadcast, bcEvent, strconv.Itoa(len(ids)), st.s.Nonce)}})
+				rows = append(rows, []kbbot.Button{st.flowButton(bcClip(ev.Name, 40)+" · "+bcShortDay(ev.Date), bcEvent, strconv.Itoa(len(ids)))})
 				ids = append(ids, ev.ID)
 			}
 		}
 	}
-	st.s.set(dBcEvent, "")
+	d.Event = ""
 	if len(ids) == 0 {
-		st.bcPreview(m)
+		f.preview(st, m, d)
 		return
 	}
 	st.s.Step = bcStepEvent
-	st.s.set(dBcList, strings.Join(ids, "\n"))
-	rows = append(rows, []kbbot.Button{st.btn("btn_bc_exclude_none", data(cbBroadcast, bcEvent, bcNo, st.s.Nonce))})
+	d.List = ids
+	rows = append(rows, []kbbot.Button{st.flowButton(st.t("btn_bc_exclude_none"), bcEvent, bcNo)})
 	st.show(st.t("bc_ask_event"), append(rows, st.menuButton()...))
 }
 
@@ -504,44 +470,32 @@ func bcNear(area cadre.Area, f *booking.Facility) bool {
 	return area.Contains(fa) || kec.Contains(area)
 }
 
-func (st *step) bcPickEvent(m cadre.Member, arg string) {
-	if st.s.Step != bcStepEvent {
-		st.expired()
-		return
-	}
-	if arg != bcNo {
-		ids := strings.Split(st.s.Data[dBcList], "\n")
-		i, err := strconv.Atoi(arg)
-		if err != nil || i < 0 || i >= len(ids) || ids[i] == "" {
+func (f bcFlow) pickEvent(st *step, m cadre.Member, d *bcState, args []string) {
+	if args[0] != bcNo {
+		id, ok := bcOffered(d, args[0])
+		if !ok {
 			st.expired()
 			return
 		}
-		st.s.set(dBcEvent, ids[i])
+		d.Event = id
 	}
-	st.bcPreview(m)
+	f.preview(st, m, d)
 }
 
-// bcDraftArea is the audience area chosen so far.
-func (st *step) bcDraftArea() cadre.Area {
-	var a cadre.Area
-	_ = json.Unmarshal([]byte(st.s.Data[dBcArea]), &a)
-	return a
-}
-
-// bcDraft is the broadcast being composed.
-func (st *step) bcDraft() broadcast.Broadcast {
+// draft is the broadcast being composed.
+func (d *bcState) draft(st *step) broadcast.Broadcast {
 	return broadcast.Broadcast{
-		Author: st.ev.ChatID, Lang: st.r.Lang, Text: st.s.Data[dBcText], PhotoID: st.s.Data[dBcPhoto],
-		Audience: broadcast.Audience{Area: st.bcDraftArea(), Group: cadre.Group(st.s.Data[dBcGroup]), ExcludeEvent: st.s.Data[dBcEvent]},
-		Zone:     st.s.Data[dBcZone],
+		Author: st.ev.ChatID, Lang: st.r.Lang, Text: d.Text, PhotoID: d.Photo,
+		Audience: broadcast.Audience{Area: d.Area, Group: d.Group, ExcludeEvent: d.Event},
+		Zone:     d.Zone,
 	}
 }
 
-// bcPreview shows the message as residents will see it, and how many it
+// preview shows the message as residents will see it, and how many it
 // reaches now, with the choice to send now or later.
-func (st *step) bcPreview(m cadre.Member) {
-	st.s.set(dBcZone, st.bcZone(st.bcDraftArea()))
-	b := st.bcDraft()
+func (bcFlow) preview(st *step, m cadre.Member, d *bcState) {
+	d.Zone = bcZone(st, d.Area)
+	b := d.draft(st)
 	if !cadre.Can(m, cadre.ActBroadcast, b.Audience.Area) {
 		st.expired()
 		return
@@ -552,62 +506,61 @@ func (st *step) bcPreview(m cadre.Member) {
 		return
 	}
 	st.s.Step = bcStepPreview
-	st.s.set(dBcCount, strconv.Itoa(n))
-	nonce := st.s.Nonce
+	d.Count = n
 	st.inPlace = false
 	st.send(st.t("bc_preview_above"), nil)
 	sample := broadcastMessage(st.e.lib, b, st.r.Lang)
 	sample.ChatID, sample.Priority = st.ev.ChatID, kbbot.PriorityReply
 	st.out = append(st.out, sample)
+	audience := st.flowButton(st.t("btn_bc_audience"), bcAudience)
+	rewrite := st.btn("btn_bc_rewrite", data(cbBroadcast, bcNew))
 	if n == 0 {
-		st.send(st.t("bc_preview_nobody", st.bcDescribe(b.Audience)), [][]kbbot.Button{
-			{st.btn("btn_bc_audience", data(cbBroadcast, bcAudience, nonce))},
-			{st.btn("btn_bc_rewrite", data(cbBroadcast, bcNew))},
+		st.send(st.t("bc_preview_nobody", bcDescribe(st, b.Audience)), [][]kbbot.Button{
+			{audience},
+			{rewrite},
 			{st.btn("btn_menu", data(cbMenu))},
 		})
 		return
 	}
-	st.send(st.t("bc_preview", st.bcDescribe(b.Audience), n), [][]kbbot.Button{
-		{st.btn("btn_bc_send_now", data(cbBroadcast, bcNow, nonce))},
-		{st.btn("btn_bc_schedule", data(cbBroadcast, bcAt, nonce))},
-		{st.btn("btn_bc_audience", data(cbBroadcast, bcAudience, nonce)), st.btn("btn_bc_rewrite", data(cbBroadcast, bcNew))},
+	st.send(st.t("bc_preview", bcDescribe(st, b.Audience), n), [][]kbbot.Button{
+		{st.flowButton(st.t("btn_bc_send_now"), bcNow)},
+		{st.flowButton(st.t("btn_bc_schedule"), bcAt)},
+		{audience, rewrite},
 		{st.btn("btn_menu", data(cbMenu))},
 	})
 }
 
-// bcAskTime asks for the date and time, local to the area.
-func (st *step) bcAskTime() {
+// askTime asks for the date and time, local to the area.
+func (bcFlow) askTime(st *step, d *bcState) {
 	st.s.Step = bcStepTime
-	loc := loadZone(st.s.Data[dBcZone])
-	n := st.s.Nonce
+	loc := loadZone(d.Zone)
 	st.show(st.t("bc_ask_time", booking.ZoneLabel(loc)), [][]kbbot.Button{
-		{st.btn("btn_bc_tomorrow_8", data(cbBroadcast, bcQuick, "1", n)), st.btn("btn_bc_tomorrow_16", data(cbBroadcast, bcQuick, "2", n))},
+		{st.flowButton(st.t("btn_bc_tomorrow_8"), bcQuick, "1"), st.flowButton(st.t("btn_bc_tomorrow_16"), bcQuick, "2")},
 		{st.btn("btn_menu", data(cbMenu))},
 	})
 }
 
-// bcConfirmTime checks a chosen time and asks to confirm it.
-func (st *step) bcConfirmTime(at time.Time) {
-	loc := loadZone(st.s.Data[dBcZone])
+// confirmTime checks a chosen time and asks to confirm it.
+func (bcFlow) confirmTime(st *step, d *bcState, at time.Time) {
+	loc := loadZone(d.Zone)
 	if err := broadcast.CheckTime(at, st.now, loc); err != nil {
 		key := map[error]string{broadcast.ErrPast: "bc_time_past", broadcast.ErrTooFar: "bc_time_far", broadcast.ErrNight: "bc_time_night"}[err]
 		st.send(st.t(key, booking.ZoneLabel(loc)), nil)
 		return
 	}
 	st.s.Step = bcStepConfirm
-	st.s.set(dBcAt, strconv.FormatInt(at.Unix(), 10))
-	b := st.bcDraft()
-	n := st.s.Nonce
-	st.show(st.t("bc_confirm_time", st.fmtTime(at, &booking.Facility{Location: loc}), st.bcDescribe(b.Audience), st.s.Data[dBcCount]), [][]kbbot.Button{
-		{st.btn("btn_bc_schedule_ok", data(cbBroadcast, bcOK, n))},
-		{st.btn("btn_bc_other_time", data(cbBroadcast, bcAt, n))},
+	d.At = at.Unix()
+	b := d.draft(st)
+	st.show(st.t("bc_confirm_time", st.fmtTime(at, &booking.Facility{Location: loc}), bcDescribe(st, b.Audience), strconv.Itoa(d.Count)), [][]kbbot.Button{
+		{st.flowButton(st.t("btn_bc_schedule_ok"), bcOK)},
+		{st.flowButton(st.t("btn_bc_other_time"), bcAt)},
 		{st.btn("btn_menu", data(cbMenu))},
 	})
 }
 
-// bcCreate stores the broadcast, for now (at zero) or at, and audits it.
-func (st *step) bcCreate(m cadre.Member, at time.Time) {
-	b := st.bcDraft()
+// create stores the broadcast, for now (at zero) or at, and audits it.
+func (f bcFlow) create(st *step, m cadre.Member, d *bcState, at time.Time) {
+	b := d.draft(st)
 	if !cadre.Can(m, cadre.ActBroadcast, b.Audience.Area) {
 		st.expired()
 		return
@@ -617,7 +570,7 @@ func (st *step) bcCreate(m cadre.Member, at time.Time) {
 	if now {
 		at = broadcast.SendNow(st.now, loc)
 	} else if err := broadcast.CheckTime(at, st.now, loc); err != nil {
-		st.bcAskTime()
+		f.askTime(st, d)
 		return
 	}
 	b.ID = broadcast.NewID(st.ev.ChatID, st.s.Nonce)
@@ -633,26 +586,26 @@ func (st *step) bcCreate(m cadre.Member, at time.Time) {
 		st.storeFailed("create broadcast", err)
 		return
 	}
-	count := st.s.Data[dBcCount]
-	st.bcAudit(m, saved, fmt.Sprintf("broadcast %s to about %s residents, %s", saved.ID, count, saved.At.Format(time.RFC3339)))
+	count := strconv.Itoa(d.Count)
+	bcAudit(st, m, saved, fmt.Sprintf("broadcast %s to about %s residents, %s", saved.ID, count, saved.At.Format(time.RFC3339)))
 	st.s.resetFlow()
 	buttons := [][]kbbot.Button{
 		{st.btn("btn_bc_progress", data(cbBroadcast, bcView, saved.ID))},
 		{st.btn("btn_menu", data(cbMenu))},
 	}
-	f := &booking.Facility{Location: loc}
+	fac := &booking.Facility{Location: loc}
 	switch {
 	case now && !saved.At.After(st.now):
 		st.show(st.t("bc_sending", count), buttons)
 	case now:
-		st.show(st.t("bc_night_later", st.fmtTime(saved.At, f), count), buttons)
+		st.show(st.t("bc_night_later", st.fmtTime(saved.At, fac), count), buttons)
 	default:
-		st.show(st.t("bc_scheduled", st.fmtTime(saved.At, f), count), buttons)
+		st.show(st.t("bc_scheduled", st.fmtTime(saved.At, fac), count), buttons)
 	}
 }
 
 // bcAudit writes a broadcast action to the audit log; a failure is logged.
-func (st *step) bcAudit(m cadre.Member, b broadcast.Broadcast, detail string) {
+func bcAudit(st *step, m cadre.Member, b broadcast.Broadcast, detail string) {
 	if st.e.svc.Audit == nil {
 		return
 	}
@@ -662,8 +615,8 @@ func (st *step) bcAudit(m cadre.Member, b broadcast.Broadcast, detail string) {
 	}
 }
 
-// bcList lists the recent broadcasts the member may follow.
-func (st *step) bcList(m cadre.Member) {
+// list lists the recent broadcasts the member may follow.
+func (bcFlow) list(st *step, m cadre.Member) {
 	st.s.resetFlow()
 	all, err := st.e.svc.Broadcasts.Recent(st.ctx, 100)
 	if err != nil {
@@ -676,8 +629,8 @@ func (st *step) bcList(m cadre.Member) {
 		if len(rows) == bcListed || !broadcast.MayManage(m, b) {
 			continue
 		}
-		lines = append(lines, "• "+st.bcLine(b))
-		rows = append(rows, []kbbot.Button{{Label: st.bcStateIcon(b.State) + " " + bcClip(bcFirstLine(b), 30), Data: data(cbBroadcast, bcView, b.ID)}})
+		lines = append(lines, "• "+bcLine(st, b))
+		rows = append(rows, []kbbot.Button{{Label: bcStateIcon(b.State) + " " + bcClip(bcFirstLine(b), 30), Data: data(cbBroadcast, bcView, b.ID)}})
 	}
 	rows = append(rows, []kbbot.Button{st.btn("btn_bc_new", data(cbBroadcast, bcNew))}, []kbbot.Button{st.btn("btn_menu", data(cbMenu))})
 	if len(lines) == 0 {
@@ -689,7 +642,7 @@ func (st *step) bcList(m cadre.Member) {
 
 // bcGet reads a broadcast the member may follow; anything else is an
 // expired button.
-func (st *step) bcGet(m cadre.Member, id string) (broadcast.Broadcast, bool) {
+func bcGet(st *step, m cadre.Member, id string) (broadcast.Broadcast, bool) {
 	b, err := st.e.svc.Broadcasts.Get(st.ctx, id)
 	if errors.Is(err, broadcast.ErrNotFound) || (err == nil && !broadcast.MayManage(m, b)) {
 		st.expired()
@@ -702,9 +655,14 @@ func (st *step) bcGet(m cadre.Member, id string) (broadcast.Broadcast, bool) {
 	return b, true
 }
 
-// bcView shows a broadcast's progress.
-func (st *step) bcView(m cadre.Member, id string) {
-	b, ok := st.bcGet(m, id)
+// bcListRows are the buttons back to the list and to the menu.
+func bcListRows(st *step) [][]kbbot.Button {
+	return [][]kbbot.Button{{st.btn("btn_bc_list", data(cbBroadcast, bcList))}, {st.btn("btn_menu", data(cbMenu))}}
+}
+
+// view shows a broadcast's progress.
+func (bcFlow) view(st *step, m cadre.Member, id string) {
+	b, ok := bcGet(st, m, id)
 	if !ok {
 		return
 	}
@@ -715,15 +673,14 @@ func (st *step) bcView(m cadre.Member, id string) {
 	if b.State.Open() {
 		rows = append(rows, []kbbot.Button{st.btn("btn_bc_cancel", data(cbBroadcast, bcCancel, b.ID))})
 	}
-	rows = append(rows, []kbbot.Button{st.btn("btn_bc_list", data(cbBroadcast, bcList))}, []kbbot.Button{st.btn("btn_menu", data(cbMenu))})
-	st.show(st.bcStatus(b), rows)
+	st.show(bcStatus(st, b), append(rows, bcListRows(st)...))
 	st.toast(st.t("bc_refreshed"))
 }
 
 // bcStatus is a broadcast's state, audience, time and counts.
-func (st *step) bcStatus(b broadcast.Broadcast) string {
+func bcStatus(st *step, b broadcast.Broadcast) string {
 	f := &booking.Facility{Location: loadZone(b.Zone)}
-	text := st.t("bc_status", st.bcStateName(b.State), st.bcDescribe(b.Audience), st.fmtTime(b.At, f), html.EscapeString(bcClip(b.Text, 200)))
+	text := st.t("bc_status", markup(bcStateName(st, b.State)), bcDescribe(st, b.Audience), st.fmtTime(b.At, f), bcClip(b.Text, 200))
 	if b.State != broadcast.Scheduled {
 		text += "\n\n" + st.bcCounts(b.Counts)
 	}
@@ -742,50 +699,79 @@ func (st *step) bcCounts(c broadcast.Counts) string {
 	return text
 }
 
-func (st *step) bcAskCancel(m cadre.Member, id string) {
-	b, ok := st.bcGet(m, id)
+// askCancel asks to confirm the cancel of a broadcast still open.
+func (bcFlow) askCancel(st *step, m cadre.Member, id string) {
+	b, ok := bcGet(st, m, id)
 	if !ok {
 		return
 	}
 	if !b.State.Open() {
-		st.show(st.bcStatus(b), [][]kbbot.Button{{st.btn("btn_bc_list", data(cbBroadcast, bcList))}, {st.btn("btn_menu", data(cbMenu))}})
+		st.show(bcStatus(st, b), bcListRows(st))
 		return
 	}
-	st.s.resetFlow()
-	st.s.Flow, st.s.Nonce = flowBcastCancel, st.e.nonce()
-	st.s.set(dBcID, b.ID)
-	st.show(st.t("bc_cancel_confirm", html.EscapeString(bcClip(b.Text, 200))), [][]kbbot.Button{
-		{st.btn("btn_bc_cancel_yes", data(cbBroadcast, bcCancelYes, b.ID, st.s.Nonce))},
+	st.enter(bcCancelFlow{}, bcxStepAsk)
+	saveState(st, bcCancelState{ID: b.ID})
+	st.show(st.t("bc_cancel_confirm", bcClip(b.Text, 200)), [][]kbbot.Button{
+		{st.flowButton(st.t("btn_bc_cancel_yes"), bcCancelYes, b.ID)},
 		{st.btn("btn_bc_cancel_no", data(cbBroadcast, bcView, b.ID))},
 	})
 }
 
-func (st *step) bcCancel(m cadre.Member, id, nonce string) {
-	if st.s.Flow != flowBcastCancel || nonce != st.s.Nonce || st.s.Data[dBcID] != id {
-		st.expired()
-		return
-	}
-	b, ok := st.bcGet(m, id)
-	if !ok {
-		return
-	}
-	b, err := st.e.svc.Broadcasts.Cancel(st.ctx, b.ID, st.now)
-	if err != nil {
-		st.storeFailed("cancel broadcast", err)
-		return
-	}
-	st.bcAudit(m, b, "cancel broadcast "+b.ID)
+// bcCancelFlow is the question whether to cancel a broadcast; its "no" is
+// the broadcast flow's progress button.
+type bcCancelFlow struct{}
+
+const (
+	flowBcastCancel = "bcx"
+	bcxStepAsk      = "ask"
+)
+
+// bcCancelState is the broadcast the question is about.
+type bcCancelState struct {
+	ID string `json:"id"`
+}
+
+func (bcCancelFlow) Name() string            { return flowBcastCancel }
+func (bcCancelFlow) Commands() []string      { return nil }
+func (bcCancelFlow) Text(*step, string) bool { return false }
+
+// Start is not used: the question opens from a broadcast's progress.
+func (bcCancelFlow) Start(st *step, _ string) {
 	st.s.resetFlow()
-	st.toast(st.t("bc_cancelled_toast"))
-	st.show(st.t("bc_cancelled")+"\n\n"+st.bcStatus(b), [][]kbbot.Button{
-		{st.btn("btn_bc_list", data(cbBroadcast, bcList))},
-		{st.btn("btn_menu", data(cbMenu))},
-	})
+	st.menu()
+}
+
+func (bcCancelFlow) Routes() []Route {
+	return []Route{{Op: bcCancelYes, Args: 1, Steps: []string{bcxStepAsk}, Right: cadre.ActBroadcast, Do: func(st *step, args []string) {
+		var q bcCancelState
+		loadState(st, &q)
+		if q.ID != args[0] {
+			st.expired()
+			return
+		}
+		m, ok := bcMember(st)
+		if !ok {
+			return
+		}
+		b, ok := bcGet(st, m, q.ID)
+		if !ok {
+			return
+		}
+		b, err := st.e.svc.Broadcasts.Cancel(st.ctx, b.ID, st.now)
+		if err != nil {
+			st.storeFailed("cancel broadcast", err)
+			return
+		}
+		bcAudit(st, m, b, "cancel broadcast "+b.ID)
+		st.s.resetFlow()
+		st.toast(st.t("bc_cancelled_toast"))
+		st.show(st.t("bc_cancelled")+"\n\n"+bcStatus(st, b), bcListRows(st))
+	}}}
 }
 
 // bcZone is the time zone of the facilities in area (the most common one),
 // Asia/Jakarta when none is known.
-func (st *step) bcZone(area cadre.Area) string {
+func bcZone(st *step, area cadre.Area) string {
 	zones := map[string]int{}
 	if st.e.svc.Catalog != nil {
 		if c, err := st.e.svc.Catalog(st.ctx); err == nil && c != nil {
@@ -810,13 +796,13 @@ func (st *step) bcZone(area cadre.Area) string {
 	return best
 }
 
-// bcDescribe says whom an audience reaches, escaped.
-func (st *step) bcDescribe(a broadcast.Audience) string {
+// bcDescribe says whom an audience reaches.
+func bcDescribe(st *step, a broadcast.Audience) markup {
 	group := st.t("bc_all_groups")
 	if a.Group != "" {
 		group = st.t("group_" + string(a.Group))
 	}
-	text := st.t("bc_audience", st.bcAreaName(a.Area), group)
+	text := st.t("bc_audience", bcAreaName(st, a.Area), group)
 	if a.ExcludeEvent != "" {
 		name := a.ExcludeEvent
 		if st.e.svc.Catalog != nil {
@@ -826,21 +812,21 @@ func (st *step) bcDescribe(a broadcast.Audience) string {
 				}
 			}
 		}
-		text += "\n" + st.t("bc_audience_exclude", html.EscapeString(name))
+		text += "\n" + st.t("bc_audience_exclude", name)
 	}
-	return text
+	return markup(text)
 }
 
-// bcAreaName is an area, escaped; the whole country in words.
-func (st *step) bcAreaName(a cadre.Area) string {
+// bcAreaName is an area (plain text); the whole country in words.
+func bcAreaName(st *step, a cadre.Area) string {
 	if broadcast.Depth(a) == 0 {
 		return st.t("bc_everywhere")
 	}
-	return html.EscapeString(broadcast.Trim(a).String())
+	return broadcast.Trim(a).String()
 }
 
 // bcPlainArea is the narrowest name of an area, for a button label.
-func (st *step) bcPlainArea(a cadre.Area) string {
+func bcPlainArea(st *step, a cadre.Area) string {
 	if broadcast.Depth(a) == 0 {
 		return st.t("bc_everywhere")
 	}
@@ -859,24 +845,24 @@ func bcPlace(a cadre.Area) string {
 }
 
 // bcLine is a broadcast in the list: its time, state and counts.
-func (st *step) bcLine(b broadcast.Broadcast) string {
+func bcLine(st *step, b broadcast.Broadcast) string {
 	f := &booking.Facility{Location: loadZone(b.Zone)}
-	line := st.fmtShortDay(b.At, f) + " · " + st.bcStateName(b.State) + " · " + html.EscapeString(bcPlace(b.Audience.Area))
+	line := st.fmtShortDay(b.At, f) + " · " + bcStateName(st, b.State) + " · " + escape(bcPlace(b.Audience.Area))
 	if b.State != broadcast.Scheduled {
 		line += " · " + st.t("bc_line_counts", b.Counts.Delivered, b.Counts.Total)
 	}
 	return line
 }
 
-func (st *step) bcStateName(s broadcast.State) string {
+func bcStateName(st *step, s broadcast.State) string {
 	switch s {
 	case broadcast.Scheduled, broadcast.Sending, broadcast.Done, broadcast.Cancelled:
 		return st.t("bc_state_" + string(s))
 	}
-	return html.EscapeString(string(s))
+	return escape(string(s))
 }
 
-func (st *step) bcStateIcon(s broadcast.State) string {
+func bcStateIcon(s broadcast.State) string {
 	switch s {
 	case broadcast.Scheduled:
 		return "🕒"
@@ -889,7 +875,7 @@ func (st *step) bcStateIcon(s broadcast.State) string {
 }
 
 // bcShortDay is "26/11" for a button.
-func (st *step) bcShortDay(d booking.Date) string {
+func bcShortDay(d booking.Date) string {
 	return strconv.Itoa(d.Day) + "/" + strconv.Itoa(int(d.Month))
 }
 

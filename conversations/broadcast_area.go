@@ -2,7 +2,6 @@ package conversations
 
 import (
 	"errors"
-	"html"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,33 +11,35 @@ import (
 	"github.com/kbbot/kbbot/cadre"
 )
 
-// The residents' area and group (/wilayah, the menu button, a cadre's
-// "a-<code>" deep link). With consent only: the profile decides which
-// broadcasts of their cadres reach them.
+// areaFlow is the residents' area and group (/wilayah, the menu button, a
+// cadre's "a-<code>" deep link). With consent only: the profile decides
+// which broadcasts of their cadres reach them.
 //
-//	s:w                 open (menu button)
-//	s:rk:<i>:<n>        kabupaten/kota      s:rc:<i>:<n>  kecamatan
-//	s:rl:<i|->:<n>      kelurahan ("-": I do not know)
-//	s:rg:<group|->:<n>  group ("-": none)
-//	s:re:<n>            change the area     s:rge:<n>     change the group
-//	s:rx:<n>            delete (ask)        s:rxy:<n>     delete (confirmed)
+//	area:open               open (menu button, /dataku)
+//	area:kab:<i>:<n>        kabupaten/kota      area:kec:<i>:<n>  kecamatan
+//	area:kel:<i|->:<n>      kelurahan ("-": I do not know)
+//	area:grp:<group|->:<n>  group ("-": none)
+//	area:edit:<n>           change the area     area:editgrp:<n>  change the group
+//	area:del:<n>            delete (ask)        area:delyes:<n>   delete (confirmed)
+type areaFlow struct{}
+
 const flowArea = "area"
 
 // Operations of the area flow in callback data.
 const (
-	arOpen      = "w"
-	arKab       = "rk"
-	arKec       = "rc"
-	arKel       = "rl"
-	arGroup     = "rg"
-	arEdit      = "re"
-	arEditGroup = "rge"
-	arDelete    = "rx"
-	arDeleteYes = "rxy"
+	arOpen      = "open"
+	arKab       = "kab"
+	arKec       = "kec"
+	arKel       = "kel"
+	arGroup     = "grp"
+	arEdit      = "edit"
+	arEditGroup = "editgrp"
+	arDelete    = "del"
+	arDeleteYes = "delyes"
 	arNone      = "-"
 )
 
-// Steps of flowArea and the keys of its Session.Data.
+// Steps of the area flow.
 const (
 	arStepShow  = "show"
 	arStepKab   = "kab"
@@ -46,14 +47,19 @@ const (
 	arStepKel   = "kel"
 	arStepGroup = "group"
 	arStepDel   = "del"
-
-	dArKab     = "akab"  // chosen kabupaten/kota
-	dArKec     = "akec"  // chosen kecamatan
-	dArKel     = "akel"  // chosen kelurahan ("" when not known)
-	dArKKB     = "akkb"  // Kampung KB, from a deep link only
-	dArList    = "alist" // the names offered on the buttons, "\n"-separated
-	dArOnlyGrp = "agrp"  // "1": only the group changes
 )
+
+// areaState is the area flow's state: the answers so far.
+type areaState struct {
+	Kab string `json:"kab,omitempty"` // chosen kabupaten/kota
+	Kec string `json:"kec,omitempty"` // chosen kecamatan
+	Kel string `json:"kel,omitempty"` // chosen kelurahan ("" when not known)
+	KKB string `json:"kkb,omitempty"` // Kampung KB, from a deep link only
+	// List are the names the buttons offer, by index.
+	List []string `json:"list,omitempty"`
+	// OnlyGroup: only the group changes, the stored area stays.
+	OnlyGroup bool `json:"only_group,omitempty"`
+}
 
 // payloadArea is the /start payload that opens the area flow (t.me/<bot>?start=wilayah),
 // kept while the resident is asked for consent.
@@ -62,9 +68,12 @@ const payloadArea = "wilayah"
 // maxPlaceButtons bounds a list of places.
 const maxPlaceButtons = 40
 
-// areaStart opens /wilayah: the profile if there is one, else the
-// questions. Consent comes first.
-func (st *step) areaStart() {
+func (areaFlow) Name() string       { return flowArea }
+func (areaFlow) Commands() []string { return []string{"wilayah"} }
+
+// Start opens /wilayah: the profile if there is one, else the questions.
+// Consent comes first.
+func (f areaFlow) Start(st *step, _ string) {
 	st.s.resetFlow()
 	if !st.r.Consented() {
 		st.s.StartPayload = payloadArea
@@ -83,17 +92,17 @@ func (st *step) areaStart() {
 		st.storeFailed("read profile", err)
 		return
 	}
-	st.s.Flow, st.s.Nonce = flowArea, st.e.nonce()
+	st.enter(f, arStepShow)
 	if !ok {
-		st.areaAskKab(st.t("wil_intro"))
+		var s areaState
+		f.askKab(st, &s, st.t("wil_intro"))
+		f.save(st, s)
 		return
 	}
-	n := st.s.Nonce
-	st.s.Step = arStepShow
 	st.show(st.t("wil_current", st.wilArea(p.Area), st.wilGroup(p.Group)), [][]kbbot.Button{
-		{st.btn("btn_wil_edit_area", data(cbBroadcast, arEdit, n))},
-		{st.btn("btn_wil_edit_group", data(cbBroadcast, arEditGroup, n))},
-		{st.btn("btn_wil_delete", data(cbBroadcast, arDelete, n))},
+		{st.flowButton(st.t("btn_wil_edit_area"), arEdit)},
+		{st.flowButton(st.t("btn_wil_edit_group"), arEditGroup)},
+		{st.flowButton(st.t("btn_wil_delete"), arDelete)},
 		{st.btn("btn_menu", data(cbMenu))},
 	})
 }
@@ -101,9 +110,11 @@ func (st *step) areaStart() {
 // areaDeepLink handles the area payloads of /start: "wilayah" opens the
 // flow, "a-<code>" sets the area of a cadre's poster. It reports whether p
 // was one of them.
-func (st *step) areaDeepLink(p string) bool {
+func (st *step) areaDeepLink(p string) bool { return areaFlow{}.deepLink(st, p) }
+
+func (f areaFlow) deepLink(st *step, p string) bool {
 	if p == payloadArea {
-		st.areaStart()
+		f.Start(st, "")
 		return true
 	}
 	code, ok := strings.CutPrefix(p, "a-")
@@ -132,104 +143,121 @@ func (st *step) areaDeepLink(p string) bool {
 		st.send(st.t("deeplink_unknown"), nil)
 		return false
 	}
-	st.s.resetFlow()
-	st.s.Flow, st.s.Nonce = flowArea, st.e.nonce()
-	st.s.set(dArKab, a.Kabupaten)
+	st.enter(f, arStepKec)
+	s := areaState{Kab: a.Kabupaten}
 	st.inPlace = false
-	lead := st.t("wil_from_link", html.EscapeString(a.String()))
+	lead := st.t("wil_from_link", a.String())
 	switch broadcast.Depth(a) {
 	case 1:
-		st.areaAskKec(lead)
+		f.askKec(st, &s, lead)
 	case 2:
-		st.s.set(dArKec, a.Kecamatan)
-		st.areaAskKel(lead)
+		s.Kec = a.Kecamatan
+		f.askKel(st, &s, lead)
 	default:
-		st.s.set(dArKec, a.Kecamatan)
-		st.s.set(dArKel, a.Kelurahan)
-		st.s.set(dArKKB, a.KampungKB)
-		st.areaAskGroup(lead)
+		s.Kec, s.Kel, s.KKB = a.Kecamatan, a.Kelurahan, a.KampungKB
+		f.askGroup(st, lead)
 	}
+	f.save(st, s)
 	return true
 }
 
-// areaCallback routes the buttons of the area flow.
-func (st *step) areaCallback(op string, args []string) {
-	if op == arOpen {
-		st.areaStart()
-		return
+func (f areaFlow) Routes() []Route {
+	// on is a button of the running flow at step at, with the flow's state.
+	on := func(op string, args int, at string, do func(st *step, s *areaState, args []string)) Route {
+		return Route{Op: op, Args: args, Steps: []string{at}, Consent: true, Do: func(st *step, args []string) {
+			var s areaState
+			loadState(st, &s)
+			do(st, &s, args)
+			f.save(st, s)
+		}}
 	}
-	arg, ok := st.flowArg(flowArea, args)
-	if !ok || !st.r.Consented() {
-		st.expired()
-		return
-	}
-	switch op {
-	case arKab:
-		st.areaPick(arStepKab, arg, dArKab, st.areaAskKec)
-	case arKec:
-		st.areaPick(arStepKec, arg, dArKec, st.areaAskKel)
-	case arKel:
-		if arg == arNone && st.s.Step == arStepKel {
-			st.s.set(dArKel, "")
-			st.areaAskGroup("")
-			return
-		}
-		st.areaPick(arStepKel, arg, dArKel, st.areaAskGroup)
-	case arGroup:
-		g := cadre.Group(arg)
-		if st.s.Step != arStepGroup || (arg != arNone && !g.Valid()) {
-			st.expired()
-			return
-		}
-		if arg == arNone {
-			g = ""
-		}
-		st.areaSave(g)
-	case arEdit:
-		st.s.set(dArOnlyGrp, "")
-		st.areaAskKab("")
-	case arEditGroup:
-		st.s.set(dArOnlyGrp, "1")
-		st.areaAskGroup("")
-	case arDelete:
-		st.s.Step = arStepDel
-		st.show(st.t("wil_delete_confirm"), [][]kbbot.Button{
-			{st.btn("btn_wil_delete_yes", data(cbBroadcast, arDeleteYes, st.s.Nonce))},
-			{st.btn("btn_menu", data(cbMenu))},
-		})
-	case arDeleteYes:
-		if st.s.Step != arStepDel {
-			st.expired()
-			return
-		}
-		if err := st.e.svc.Broadcasts.DeleteProfile(st.ctx, st.ev.ChatID); err != nil {
-			st.storeFailed("delete profile", err)
-			return
-		}
-		st.s.resetFlow()
-		st.show(st.t("wil_deleted"), st.menuButton())
-	default:
-		st.expired()
+	return []Route{
+		{Op: arOpen, Do: func(st *step, _ []string) { f.Start(st, "") }},
+		on(arKab, 1, arStepKab, func(st *step, s *areaState, args []string) {
+			if f.pick(st, s, args[0], &s.Kab) {
+				f.askKec(st, s, "")
+			}
+		}),
+		on(arKec, 1, arStepKec, func(st *step, s *areaState, args []string) {
+			if f.pick(st, s, args[0], &s.Kec) {
+				f.askKel(st, s, "")
+			}
+		}),
+		on(arKel, 1, arStepKel, func(st *step, s *areaState, args []string) {
+			if args[0] == arNone {
+				s.Kel = ""
+				f.askGroup(st, "")
+				return
+			}
+			if f.pick(st, s, args[0], &s.Kel) {
+				f.askGroup(st, "")
+			}
+		}),
+		on(arGroup, 1, arStepGroup, func(st *step, s *areaState, args []string) {
+			g, ok := groupArg(args[0], arNone)
+			if !ok {
+				st.expired()
+				return
+			}
+			f.saveProfile(st, s, g)
+		}),
+		on(arEdit, 0, arStepShow, func(st *step, s *areaState, _ []string) {
+			s.OnlyGroup = false
+			f.askKab(st, s, "")
+		}),
+		on(arEditGroup, 0, arStepShow, func(st *step, s *areaState, _ []string) {
+			s.OnlyGroup = true
+			f.askGroup(st, "")
+		}),
+		on(arDelete, 0, arStepShow, func(st *step, _ *areaState, _ []string) {
+			st.s.Step = arStepDel
+			st.show(st.t("wil_delete_confirm"), [][]kbbot.Button{
+				{st.flowButton(st.t("btn_wil_delete_yes"), arDeleteYes)},
+				{st.btn("btn_menu", data(cbMenu))},
+			})
+		}),
+		on(arDeleteYes, 0, arStepDel, func(st *step, _ *areaState, _ []string) {
+			if err := st.e.svc.Broadcasts.DeleteProfile(st.ctx, st.ev.ChatID); err != nil {
+				st.storeFailed("delete profile", err)
+				return
+			}
+			st.s.resetFlow()
+			st.show(st.t("wil_deleted"), st.menuButton())
+		}),
 	}
 }
 
-// areaPick takes the i-th offered name at step and goes on with next.
-func (st *step) areaPick(step, arg, key string, next func(lead string)) {
-	names := strings.Split(st.s.Data[dArList], "\n")
+// save keeps s while the area flow still runs.
+func (areaFlow) save(st *step, s areaState) {
+	if st.s.Flow == flowArea {
+		saveState(st, s)
+	}
+}
+
+// pick takes the i-th offered name into *dst; a bad index is an expired
+// button.
+func (areaFlow) pick(st *step, s *areaState, arg string, dst *string) bool {
 	i, err := strconv.Atoi(arg)
-	if st.s.Step != step || err != nil || i < 0 || i >= len(names) || names[i] == "" {
+	if err != nil || i < 0 || i >= len(s.List) || s.List[i] == "" {
 		st.expired()
-		return
-	}
-	st.s.set(key, names[i])
-	next("")
-}
-
-// areaText takes a typed kelurahan, or tells to use the buttons.
-func (st *step) areaText(t string) bool {
-	if st.s.Flow != flowArea {
 		return false
 	}
+	*dst = s.List[i]
+	return true
+}
+
+// groupArg is the group a button names: none is no group (""); ok is
+// false for a group that does not exist.
+func groupArg(arg, none string) (g cadre.Group, ok bool) {
+	if arg == none {
+		return "", true
+	}
+	g = cadre.Group(arg)
+	return g, g.Valid()
+}
+
+// Text takes a typed kelurahan, or tells to use the buttons.
+func (f areaFlow) Text(st *step, t string) bool {
 	if st.s.Step != arStepKel {
 		st.send(st.t("wil_use_buttons"), nil)
 		return true
@@ -239,20 +267,23 @@ func (st *step) areaText(t string) bool {
 		st.send(st.t("wil_name_invalid"), nil)
 		return true
 	}
-	for _, n := range strings.Split(st.s.Data[dArList], "\n") {
+	var s areaState
+	loadState(st, &s)
+	for _, n := range s.List {
 		if strings.EqualFold(n, name) {
 			name = n
 		}
 	}
-	st.s.set(dArKel, name)
+	s.Kel = name
 	st.inPlace = false
-	st.areaAskGroup("")
+	f.askGroup(st, "")
+	f.save(st, s)
 	return true
 }
 
 // areaNames lists the places one level below parent: those of the
 // catalog's facilities and those residents gave, without duplicates.
-func (st *step) areaNames(parent cadre.Area) []string {
+func areaNames(st *step, parent cadre.Area) []string {
 	seen := map[string]string{}
 	add := func(n string) {
 		if c, ok := broadcast.CleanName(n); ok {
@@ -297,17 +328,6 @@ func (st *step) areaNames(parent cadre.Area) []string {
 	return out
 }
 
-// areaList offers names as buttons of op, remembering them for the tap.
-func (st *step) areaList(op string, names []string, extra ...[]kbbot.Button) [][]kbbot.Button {
-	st.s.set(dArList, strings.Join(names, "\n"))
-	var rows [][]kbbot.Button
-	for i, n := range names {
-		rows = append(rows, []kbbot.Button{{Label: n, Data: data(cbBroadcast, op, strconv.Itoa(i), st.s.Nonce)}})
-	}
-	rows = append(rows, extra...)
-	return append(rows, st.menuButton()...)
-}
-
 // withLead puts first, when set, above the question text.
 func withLead(first, text string) string {
 	if first == "" {
@@ -316,54 +336,57 @@ func withLead(first, text string) string {
 	return first + "\n\n" + text
 }
 
-func (st *step) areaAskKab(first string) {
-	names := st.areaNames(cadre.Area{})
-	if len(names) == 0 {
+// askPlace asks at step at for one of the places below parent, offered as
+// buttons of op and remembered for the tap. Without places the kabupaten
+// and kecamatan questions end the flow; the kelurahan may be typed, or
+// not known.
+func (areaFlow) askPlace(st *step, s *areaState, at, op string, parent cadre.Area, first, question string) {
+	names := areaNames(st, parent)
+	if len(names) == 0 && at != arStepKel {
 		st.s.resetFlow()
 		st.show(st.t("wil_no_places"), st.menuButton())
 		return
 	}
-	st.s.Step = arStepKab
-	st.show(withLead(first, st.t("wil_ask_kab")), st.areaList(arKab, names))
-}
-
-func (st *step) areaAskKec(first string) {
-	kab := st.s.Data[dArKab]
-	names := st.areaNames(cadre.Area{Kabupaten: kab})
-	if len(names) == 0 {
-		st.s.resetFlow()
-		st.show(st.t("wil_no_places"), st.menuButton())
-		return
+	st.s.Step = at
+	s.List = names
+	var rows [][]kbbot.Button
+	for i, n := range names {
+		rows = append(rows, []kbbot.Button{st.flowButton(n, op, strconv.Itoa(i))})
 	}
-	st.s.Step = arStepKec
-	st.show(withLead(first, st.t("wil_ask_kec", html.EscapeString(kab))), st.areaList(arKec, names))
+	if at == arStepKel {
+		rows = append(rows, []kbbot.Button{st.flowButton(st.t("btn_wil_kel_unknown"), arKel, arNone)})
+	}
+	st.show(withLead(first, question), append(rows, st.menuButton()...))
 }
 
-func (st *step) areaAskKel(first string) {
-	kec := st.s.Data[dArKec]
-	names := st.areaNames(cadre.Area{Kabupaten: st.s.Data[dArKab], Kecamatan: kec})
-	st.s.Step = arStepKel
-	st.show(withLead(first, st.t("wil_ask_kel", html.EscapeString(kec))), st.areaList(arKel, names,
-		[]kbbot.Button{st.btn("btn_wil_kel_unknown", data(cbBroadcast, arKel, arNone, st.s.Nonce))}))
+func (f areaFlow) askKab(st *step, s *areaState, first string) {
+	f.askPlace(st, s, arStepKab, arKab, cadre.Area{}, first, st.t("wil_ask_kab"))
 }
 
-func (st *step) areaAskGroup(first string) {
+func (f areaFlow) askKec(st *step, s *areaState, first string) {
+	f.askPlace(st, s, arStepKec, arKec, cadre.Area{Kabupaten: s.Kab}, first, st.t("wil_ask_kec", s.Kab))
+}
+
+func (f areaFlow) askKel(st *step, s *areaState, first string) {
+	f.askPlace(st, s, arStepKel, arKel, cadre.Area{Kabupaten: s.Kab, Kecamatan: s.Kec}, first, st.t("wil_ask_kel", s.Kec))
+}
+
+func (areaFlow) askGroup(st *step, first string) {
 	st.s.Step = arStepGroup
-	n := st.s.Nonce
 	var rows [][]kbbot.Button
 	for _, g := range cadre.Groups() {
-		rows = append(rows, []kbbot.Button{st.btn("group_"+string(g), data(cbBroadcast, arGroup, string(g), n))})
+		rows = append(rows, []kbbot.Button{st.flowButton(st.t("group_"+string(g)), arGroup, string(g))})
 	}
-	rows = append(rows, []kbbot.Button{st.btn("btn_wil_group_skip", data(cbBroadcast, arGroup, arNone, n))})
+	rows = append(rows, []kbbot.Button{st.flowButton(st.t("btn_wil_group_skip"), arGroup, arNone)})
 	st.show(withLead(first, st.t("wil_ask_group")), append(rows, st.menuButton()...))
 }
 
-// areaSave stores the profile: the area chosen (or, when only the group
+// saveProfile stores the profile: the area chosen (or, when only the group
 // changes, the one stored) and group g.
-func (st *step) areaSave(g cadre.Group) {
+func (areaFlow) saveProfile(st *step, s *areaState, g cadre.Group) {
 	store := st.e.svc.Broadcasts
 	var a cadre.Area
-	if st.s.Data[dArOnlyGrp] == "1" {
+	if s.OnlyGroup {
 		p, ok, err := store.Profile(st.ctx, st.ev.ChatID)
 		if err != nil {
 			st.storeFailed("read profile", err)
@@ -375,9 +398,9 @@ func (st *step) areaSave(g cadre.Group) {
 		}
 		a = p.Area
 	} else {
-		a = cadre.Area{Kabupaten: st.s.Data[dArKab], Kecamatan: st.s.Data[dArKec], Kelurahan: st.s.Data[dArKel]}
+		a = cadre.Area{Kabupaten: s.Kab, Kecamatan: s.Kec, Kelurahan: s.Kel}
 		if a.Kelurahan != "" {
-			a.KampungKB = st.s.Data[dArKKB]
+			a.KampungKB = s.KKB
 		}
 	}
 	p := broadcast.Profile{Area: a, Group: g, Lang: st.r.Lang}
@@ -409,35 +432,38 @@ func (st *step) areaSave(g cadre.Group) {
 // audience, so nothing is stored for others. The opt-out is a promise: on
 // a store failure the step is retried (false), never logged and forgotten.
 func (st *step) audienceStopped(stopped bool) bool {
-	if st.e.svc.Broadcasts == nil || !st.r.Consented() {
-		return true
-	}
-	if err := st.e.svc.Broadcasts.SetStopped(st.ctx, st.ev.ChatID, stopped); err != nil {
-		st.mustRetry("broadcast opt-out", err)
-		return false
-	}
-	return true
+	return audienceMark(st, "broadcast opt-out", func(s BroadcastStore) error {
+		return s.SetStopped(st.ctx, st.ev.ChatID, stopped)
+	})
 }
 
 // audienceBlocked keeps the broadcasts' index of residents who blocked the
 // bot in step with the record; false when the store failed (retried).
 func (st *step) audienceBlocked(blocked bool) bool {
+	return audienceMark(st, "broadcast blocked mark", func(s BroadcastStore) error {
+		return s.SetBlocked(st.ctx, st.ev.ChatID, blocked)
+	})
+}
+
+// audienceMark writes a mark of a consenting resident to the audience
+// index; false when the store failed and the event is to be retried.
+func audienceMark(st *step, op string, write func(BroadcastStore) error) bool {
 	if st.e.svc.Broadcasts == nil || !st.r.Consented() {
 		return true
 	}
-	if err := st.e.svc.Broadcasts.SetBlocked(st.ctx, st.ev.ChatID, blocked); err != nil {
-		st.mustRetry("broadcast blocked mark", err)
+	if err := write(st.e.svc.Broadcasts); err != nil {
+		st.mustRetry(op, err)
 		return false
 	}
 	return true
 }
 
-// wilArea is an area for residents, escaped.
-func (st *step) wilArea(a cadre.Area) string {
+// wilArea is an area for residents.
+func (st *step) wilArea(a cadre.Area) markup {
 	if a.Kelurahan == "" {
-		return html.EscapeString(a.String()) + " " + st.t("wil_kel_unknown")
+		return markup(escape(a.String()) + " " + st.t("wil_kel_unknown"))
 	}
-	return html.EscapeString(a.String())
+	return markup(escape(a.String()))
 }
 
 // wilGroup is a group's name, or "none".

@@ -1,7 +1,6 @@
 package conversations
 
 import (
-	"html"
 	"strings"
 
 	"github.com/kbbot/kbbot"
@@ -40,11 +39,11 @@ func broadcastMessage(lib *content.Library, b broadcast.Broadcast, lang string) 
 	st := textStep(lib, lang)
 	head := st.t("bc_msg_head")
 	if place := bcPlace(b.Audience.Area); place != "" {
-		head = st.t("bc_msg_head_area", html.EscapeString(place))
+		head = st.t("bc_msg_head_area", place)
 	}
 	parts := []string{head}
 	if body := strings.TrimSpace(b.Text); body != "" {
-		parts = append(parts, html.EscapeString(body))
+		parts = append(parts, escape(body))
 	}
 	parts = append(parts, st.t("bc_msg_foot"))
 	r := kbbot.Reply{Kind: kbbot.ReplySend, Text: strings.Join(parts, "\n\n"), Priority: kbbot.PriorityBroadcast}
@@ -61,7 +60,7 @@ func BroadcastReport(lib *content.Library, b broadcast.Broadcast) kbbot.Reply {
 	if b.State == broadcast.Cancelled {
 		key = "bc_report_cancelled"
 	}
-	text := st.t(key, html.EscapeString(bcClip(bcFirstLine(b), 60))) + "\n\n" + st.bcCounts(b.Counts)
+	text := st.t(key, bcClip(bcFirstLine(b), 60)) + "\n\n" + st.bcCounts(b.Counts)
 	return kbbot.Reply{Kind: kbbot.ReplySend, ChatID: b.Author, Text: text, Buttons: [][]kbbot.Button{
 		{st.btn("btn_bc_progress", data(cbBroadcast, bcView, b.ID))},
 		{st.btn("btn_menu", data(cbMenu))},

@@ -1,7 +1,6 @@
 package conversations
 
 import (
-	"html"
 	"strconv"
 	"strings"
 
@@ -32,7 +31,7 @@ func (f dataFlow) Start(st *step, _ string) {
 	st.enter(f, stepMeShow)
 	if !st.r.Consented() {
 		st.show(st.t("me_none", st.langName()), [][]kbbot.Button{
-			{st.btn("btn_privacy_full", data(cbPrivacy))},
+			{st.btn("btn_privacy_full", data(cbMenu, itemPriv))},
 			{st.btn("btn_menu", data(cbMenu))},
 		})
 		return
@@ -52,10 +51,7 @@ func (f dataFlow) Routes() []Route {
 			st.inPlace = false
 			st.send(st.t("me_ask_name"), [][]kbbot.Button{{st.btn("btn_menu", data(cbMenu))}})
 		}},
-		{Op: "area", Consent: true, Do: func(st *step, _ []string) {
-			st.s.resetFlow()
-			st.areaStart()
-		}},
+		{Op: "area", Consent: true, Do: func(st *step, _ []string) { st.open(flowArea, "") }},
 		{Op: "del", Do: func(st *step, _ []string) {
 			st.inPlace = false
 			st.askErase()
@@ -74,7 +70,7 @@ func (f dataFlow) Text(st *step, t string) bool {
 		return true
 	}
 	st.r.Name = name
-	st.send(st.t("me_name_saved", html.EscapeString(name)), nil)
+	st.send(st.t("me_name_saved", name), nil)
 	f.Start(st, "")
 	return true
 }
@@ -87,7 +83,7 @@ func (st *step) dataText() string {
 		if s == "" {
 			return none
 		}
-		return html.EscapeString(s)
+		return s
 	}
 	lines := []string{st.t("me_title"),
 		st.t("me_lang", st.langName()),
@@ -95,7 +91,7 @@ func (st *step) dataText() string {
 		st.t("me_name", or(r.Name)),
 		st.t("me_phone", or(r.Phone)),
 	}
-	area, group := none, none
+	area, group := markup(none), none
 	if r.Area != nil {
 		area = st.wilArea(*r.Area)
 	}
@@ -135,7 +131,7 @@ func (st *step) dataText() string {
 		var hs []string
 		for i := len(r.History) - 1; i >= 0 && len(hs) < 10; i-- {
 			h := r.History[i]
-			hs = append(hs, "• "+html.EscapeString(h.Code)+" · "+st.t("me_entry_"+h.Kind)+" · "+st.fmtDate(h.At.In(loadZone("Asia/Jakarta"))))
+			hs = append(hs, "• "+escape(h.Code)+" · "+st.t("me_entry_"+h.Kind)+" · "+st.fmtDate(h.At.In(loadZone("Asia/Jakarta"))))
 		}
 		lines = append(lines, st.t("me_history", "\n"+strings.Join(hs, "\n")))
 	}

@@ -2,7 +2,6 @@ package conversations
 
 import (
 	"context"
-	"html"
 	"log/slog"
 	"strings"
 	"time"
@@ -180,23 +179,27 @@ func (st *step) handle() {
 	case kbbot.EventText:
 		st.text(strings.TrimSpace(ev.Text))
 	case kbbot.EventMedia:
-		// A photo may be a broadcast being composed (broadcast.go).
-		if st.broadcastMedia() {
-			return
+		// A photo may be a broadcast being composed.
+		if f, ok := st.runningFlow(); ok {
+			if m, ok := f.(mediaFlow); ok && m.Media(st) {
+				return
+			}
 		}
 		st.send(st.t("media_unsupported"), st.menuButton())
 	case kbbot.EventEdited:
 		st.send(st.t("edited_ignored"), nil)
 	case kbbot.EventLocation:
-		if st.s.Flow == flowBook && st.s.Step == stepWhere {
-			st.bookNear(ev.Lat, ev.Lon)
-			return
+		if f, ok := st.runningFlow(); ok {
+			if l, ok := f.(locationFlow); ok && l.Location(st, ev.Lat, ev.Lon) {
+				return
+			}
 		}
 		st.send(st.t("share_unexpected"), st.menuButton())
 	case kbbot.EventContact:
-		if st.s.Flow == flowBook && st.s.Step == stepPhone {
-			st.bookPhone(ev.Phone, ev.OwnPhone)
-			return
+		if f, ok := st.runningFlow(); ok {
+			if c, ok := f.(contactFlow); ok && c.Contact(st, ev.Phone, ev.OwnPhone) {
+				return
+			}
 		}
 		st.send(st.t("share_unexpected"), st.menuButton())
 	default:
@@ -204,14 +207,13 @@ func (st *step) handle() {
 	}
 }
 
-// command runs a global command; these win over any flow.
+// command runs a command. The global ones (start, cancel, help, language,
+// privacy, stop and resume) win over any flow; the others open the flow
+// that declares them.
 func (st *step) command(cmd, args string) {
 	switch cmd {
 	case "start":
 		st.start(args)
-	case "menu":
-		st.s.resetFlow()
-		st.menu()
 	case "batal", "cancel":
 		had := st.s.Flow != ""
 		st.s.resetFlow()
@@ -225,36 +227,22 @@ func (st *step) command(cmd, args string) {
 		st.help()
 	case "bahasa", "language", "lang":
 		st.language(args)
-	case "hapusdata", "deletedata":
-		st.askErase()
 	case "berhenti", "stop":
 		st.stopReminders()
 	case "mulai", "resume":
 		st.resumeReminders()
-	case "pesanan", "bookings":
-		st.s.resetFlow()
-		st.orders()
-	case "daftar", "book":
-		st.s.resetFlow()
-		st.bookStart("")
-	case "daftarkan":
-		st.s.resetFlow()
-		st.cadreBookStart()
-	case "pengingat", "reminders":
-		st.s.resetFlow()
-		st.courseStart()
 	case "privasi", "privacy":
-		st.send(st.notice("privacy_full"), [][]kbbot.Button{{st.btn("btn_menu", data(cbMenu))}})
+		st.send(st.notice("privacy_full"), st.menuButton())
 	default:
 		if f, ok := flowCommand(cmd); ok {
 			st.s.resetFlow()
 			f.Start(st, args)
 			return
 		}
-		if st.staffCommand(cmd, args) {
+		if st.legacyCommand(cmd, args) {
 			return
 		}
-		st.send(st.t("unknown_command", html.EscapeString("/"+cmd)), st.menuButton())
+		st.send(st.t("unknown_command", "/"+cmd), st.menuButton())
 	}
 }
 
@@ -294,145 +282,10 @@ func sanitizePayload(p string) string {
 	return p
 }
 
-func (st *step) askConsent() {
-	st.s.Flow, st.s.Step, st.s.Nonce = flowConsent, "ask", st.e.nonce()
-	n := st.s.Nonce
-	st.send(st.notice("consent_ask"), [][]kbbot.Button{
-		{st.btn("btn_consent_yes", data(cbConsent, "yes", n))},
-		{st.btn("btn_consent_no", data(cbConsent, "no", n))},
-		{st.btn("btn_privacy_full", data(cbConsent, "info", n))},
-		{{Label: st.other("btn_switch_lang"), Data: data(cbLang, string(st.otherLang()))}},
-	})
-}
-
-func (st *step) consent(args []string) {
-	choice, nonce := args[0], args[1]
-	if st.s.Flow != flowConsent || nonce != st.s.Nonce {
-		st.expired()
-		return
-	}
-	switch choice {
-	case "yes":
-		st.r.Consent, st.r.ConsentAt, st.r.NoticeVersion = ConsentGiven, st.now.UTC(), NoticeVersion
-		next := st.s.Data[dNext]
-		st.s.resetFlow()
-		st.toast(st.t("consent_thanks_toast"))
-		if next != "" {
-			st.show(st.t("consent_given"), nil)
-			st.inPlace = false
-			switch {
-			case next == nextOrders:
-				st.orders()
-			case next == nextCourse:
-				st.courseStart()
-			case strings.HasPrefix(next, nextBook):
-				st.bookStart(strings.TrimPrefix(next, nextBook+":"))
-			}
-			return
-		}
-		if st.s.StartPayload != "" {
-			st.show(st.t("consent_given"), nil)
-			st.inPlace = false
-			if st.deepLink() {
-				return
-			}
-		}
-		st.show(st.t("consent_given")+"\n\n"+st.t("menu_title"), st.menuButtons())
-	case "no":
-		if st.r.Personal() {
-			// Saying no to a changed notice withdraws the consent given
-			// before: that is /hapusdata, confirmed first.
-			st.inPlace = false
-			st.askErase()
-			return
-		}
-		st.r.Consent, st.r.ConsentAt, st.r.NoticeVersion = ConsentDeclined, st.now.UTC(), NoticeVersion
-		st.s.resetFlow()
-		st.show(st.t("consent_declined")+"\n\n"+st.t("menu_title"), st.menuButtons())
-	case "info":
-		st.show(st.notice("privacy_full"), [][]kbbot.Button{
-			{st.btn("btn_consent_yes", data(cbConsent, "yes", nonce))},
-			{st.btn("btn_consent_no", data(cbConsent, "no", nonce))},
-		})
-	default:
-		st.expired()
-	}
-}
-
-func (st *step) menu() {
-	st.show(st.t("menu_title"), st.menuButtons())
-}
-
-func (st *step) menuButtons() [][]kbbot.Button {
-	rows := [][]kbbot.Button{
-		{st.btn("menu_learn", data(cbMenuItem, itemLearn))},
-		{st.btn("menu_events", data(cbMenuItem, itemEvents))},
-		{st.btn("menu_orders", data(cbMenuItem, itemOrders)), st.btn("menu_help", data(cbMenuItem, itemHelp))},
-		{st.btn("menu_course", data(cbRemind, remCourse))},
-	}
-	// Residents who consented tell their area and group (broadcast_area.go).
-	if st.r.Consented() && st.e.svc.Broadcasts != nil {
-		rows = append(rows, []kbbot.Button{st.btn("menu_area", data(cbBroadcast, arOpen))})
-	}
-	// Staff rows (roles.go): the cadre booking of the configured cadre
-	// list, and the staff menu for staff members.
-	rows = append(rows, st.staffMenuRows()...)
-	return rows
-}
-
-func (st *step) menuButton() [][]kbbot.Button {
-	return [][]kbbot.Button{{st.btn("btn_menu", data(cbMenu))}}
-}
-
-func (st *step) help() {
-	st.show(st.t("help"), [][]kbbot.Button{
-		{st.btn("btn_privacy_full", data(cbPrivacy))},
-		{st.btn("btn_menu", data(cbMenu))},
-	})
-}
-
-// language switches at once with an argument, or offers the choice.
-func (st *step) language(arg string) {
-	if l, ok := content.ParseLang(strings.ToLower(arg)); ok {
-		st.r.Lang = string(l)
-		st.send(st.t("lang_set"), nil)
-		st.menu()
-		return
-	}
-	if arg != "" {
-		st.send(st.t("lang_unknown", html.EscapeString(arg)), nil)
-	}
-	st.show(st.t("lang_choose"), [][]kbbot.Button{{
-		{Label: "Bahasa Indonesia", Data: data(cbLang, string(content.ID))},
-		{Label: "English", Data: data(cbLang, string(content.EN))},
-	}})
-}
-
-func (st *step) askErase() {
-	st.s.Flow, st.s.Step, st.s.Nonce = flowErase, "confirm", st.e.nonce()
-	st.send(st.t("erase_confirm"), [][]kbbot.Button{
-		{st.btn("btn_erase_yes", data(cbErase, "yes", st.s.Nonce))},
-		{st.btn("btn_erase_no", data(cbErase, "no", st.s.Nonce))},
-	})
-}
-
-func (st *step) erase(args []string) {
-	choice, nonce := args[0], args[1]
-	if st.s.Flow != flowErase || nonce != st.s.Nonce {
-		st.expired()
-		return
-	}
-	if choice == "yes" {
-		st.wipe = true
-		st.show(st.t("erase_done"), nil)
-		return
-	}
-	st.s.resetFlow()
-	st.show(st.t("erase_kept")+"\n\n"+st.t("menu_title"), st.menuButtons())
-}
-
-// callback routes a button tap. Unknown, malformed or stale data gets
-// "this button has expired" and the menu; it never acts.
+// callback routes a button tap through the flow registry, which checks
+// route, arguments, step, nonce and staff right in one place. Unknown,
+// malformed or stale data gets "this button has expired" and the menu; it
+// never acts.
 func (st *step) callback(raw string) {
 	cb, ok := parseCallback(raw)
 	if !ok {
@@ -440,86 +293,10 @@ func (st *step) callback(raw string) {
 		return
 	}
 	st.inPlace = st.ev.MessageID != 0
-	switch cb.action {
-	case cbMenu:
-		st.s.resetFlow()
-		st.menu()
-	case cbMenuItem:
-		st.menuItem(cb.args[0])
-	case cbConsent:
-		st.consent(cb.args)
-	case cbLang:
-		l, ok := content.ParseLang(cb.args[0])
-		if !ok {
-			st.expired()
-			return
-		}
-		st.r.Lang = string(l)
-		st.toast(st.t("lang_set"))
-		if st.s.Flow == flowConsent {
-			// Ask again, in the new language, in place of the old question.
-			st.inPlace = false
-			st.askConsent()
-			return
-		}
-		st.menu()
-	case cbErase:
-		st.erase(cb.args)
-	case cbPrivacy:
-		st.show(st.notice("privacy_full"), st.menuButton())
-	case cbLearn:
-		st.learn(cb.args)
-	case cbBook:
-		st.bookCallback(cb.args)
-	case cbRemind:
-		st.remindCallback(cb.args)
-	case cbRole, cbBroadcast, cbReport:
-		st.staffCallback(cb.action, cb.args)
-	case cbNoop:
-	default:
-		if !st.routeFlow(cb.action, cb.args) {
-			st.expired()
-		}
-	}
-}
-
-func (st *step) menuItem(item string) {
-	switch item {
-	case itemLearn:
-		st.s.resetFlow()
-		st.learnMenu()
-	case itemEvents:
-		st.s.resetFlow()
-		st.bookStart("")
-	case itemOrders:
-		st.s.resetFlow()
-		st.orders()
-	case itemHelp:
-		st.help()
-	case itemCourse:
-		st.s.resetFlow()
-		st.courseStart()
-	default:
+	if !st.routeFlow(cb.action, cb.args) {
 		st.expired()
 	}
 }
-
-// needConsent explains that booking stores personal data and offers
-// consent again; after a yes the resident goes on to what they wanted.
-func (st *step) needConsent(next string) {
-	st.inPlace = false
-	st.send(st.t("consent_needed"), nil)
-	st.askConsent()
-	st.s.set(dNext, next)
-}
-
-// After consent, the flow the resident was heading to (Session.Data).
-const (
-	dNext      = "next"
-	nextBook   = "book"
-	nextOrders = "orders"
-	nextCourse = "course"
-)
 
 // text handles free text: within a flow the flow decides; otherwise it is a
 // question for the education search.
@@ -528,31 +305,7 @@ func (st *step) text(t string) {
 		st.send(st.t("not_understood"), st.menuButton())
 		return
 	}
-	if st.staffText(t) {
-		return
-	}
-	if f, ok := flowNamed(st.s.Flow); ok && f.Text(st, t) {
-		return
-	}
-	switch st.s.Flow {
-	case flowBook:
-		if st.bookText(t) {
-			return
-		}
-	case flowCourse:
-		if st.courseText(t) {
-			return
-		}
-	case flowConsent:
-		n := st.s.Nonce
-		st.send(st.t("consent_use_buttons"), [][]kbbot.Button{
-			{st.btn("btn_consent_yes", data(cbConsent, "yes", n))},
-			{st.btn("btn_consent_no", data(cbConsent, "no", n))},
-			{st.btn("btn_privacy_full", data(cbConsent, "info", n))},
-		})
-		return
-	case flowErase:
-		st.send(st.t("erase_use_buttons"), nil)
+	if f, ok := st.runningFlow(); ok && f.Text(st, t) {
 		return
 	}
 	st.search(t)
@@ -581,15 +334,18 @@ func (st *step) expired() {
 // in with the controller and the retention periods of the configuration.
 func (st *step) notice(key string) string {
 	n := st.e.svc.Notice
-	return st.t(key, html.EscapeString(n.Controller), html.EscapeString(n.Contact),
+	return st.t(key, n.Controller, n.Contact,
 		int(n.BookingRetention.Hours()/24), int(n.RecordRetention.Hours()/24/30), int(n.SessionTTL.Hours()/24))
 }
 
 // lang is the resident's language.
 func (st *step) lang() content.Lang { return content.Lang(st.r.Lang) }
 
+// t is the text of key in the resident's language, with args filled in.
+// String arguments (and Stringers) are escaped for Telegram's HTML; an
+// argument of type markup is HTML already and passes as it is.
 func (st *step) t(key string, args ...any) string {
-	return st.e.lib.UI.T(st.lang(), key, args...)
+	return st.e.lib.UI.T(st.lang(), key, escapeArgs(args)...)
 }
 
 // other returns key in the language the resident is not using.

@@ -17,8 +17,8 @@ import (
 // "this button has expired" and the menu. Register a flow in flows below.
 //
 // The older flows (book, orders, learn, course, area, roles, broadcast,
-// reports) still route through engine.go's switches; they move to this
-// shape one by one.
+// reports) are registered through legacyFlow adapters (legacy.go) until
+// they move to this shape.
 type Flow interface {
 	// Name names the flow in the session (Session.Flow) and is the
 	// callback action of its buttons ("<name>:<op>[:<arg>...][:<nonce>]").
@@ -53,8 +53,29 @@ type Route struct {
 
 // flows are the registered flows.
 var flows = []Flow{
+	menuFlow{},
+	consentFlow{},
+	eraseFlow{},
 	stopReasonFlow{},
 	dataFlow{},
+	eraseBookedFlow{},
+	bookFlow{},
+	cadreBookFlow{},
+	orderButtonsLegacy,
+	ordersLegacy,
+	courseLegacy,
+	learnLegacy,
+	staffFlow{},
+	inviteFlow{},
+	teamFlow{},
+	auditFlow{},
+	areaFlow{},
+	bcFlow{},
+	bcCancelFlow{},
+	reportDoors{},
+	checkinFlow{},
+	rekapFlow{},
+	posterFlow{},
 }
 
 // flowNamed returns the registered flow called name.
@@ -77,6 +98,49 @@ func flowCommand(cmd string) (Flow, bool) {
 	return nil, false
 }
 
+// locationFlow is a flow that takes a shared location while it runs.
+type locationFlow interface {
+	Location(st *step, lat, lon float64) bool
+}
+
+// contactFlow is a flow that takes a shared contact while it runs.
+type contactFlow interface {
+	Contact(st *step, phone string, own bool) bool
+}
+
+// mediaFlow is a flow that takes a photo while it runs.
+type mediaFlow interface {
+	Media(st *step) bool
+}
+
+// runningFlow is the flow the session stands in, if it is registered.
+func (st *step) runningFlow() (Flow, bool) {
+	if st.s.Flow == "" {
+		return nil, false
+	}
+	for _, f := range flows {
+		if f.Name() == st.s.Flow {
+			return f, true
+		}
+		if o, ok := f.(interface{ owns(string) bool }); ok && o.owns(st.s.Flow) {
+			return f, true
+		}
+	}
+	return nil, false
+}
+
+// open starts the flow called name with args, leaving any other flow;
+// an unknown name shows the menu.
+func (st *step) open(name, args string) {
+	st.s.resetFlow()
+	f, ok := flowNamed(name)
+	if !ok {
+		st.menu()
+		return
+	}
+	f.Start(st, args)
+}
+
 // routeFlow runs a tap on a button of a registered flow. It reports false
 // when action names no registered flow.
 func (st *step) routeFlow(action string, args []string) bool {
@@ -84,15 +148,22 @@ func (st *step) routeFlow(action string, args []string) bool {
 	if !ok {
 		return false
 	}
-	if len(args) == 0 {
-		st.expired()
+	if l, ok := f.(legacyFlow); ok && l.route != nil {
+		if len(args) == 0 || len(args) > 3 {
+			st.expired()
+			return true
+		}
+		l.route(st, args)
 		return true
 	}
+	op, rest := "", args
+	if len(args) > 0 {
+		op, rest = args[0], args[1:]
+	}
 	for _, r := range f.Routes() {
-		if r.Op != args[0] {
+		if r.Op != op {
 			continue
 		}
-		rest := args[1:]
 		if r.Steps != nil {
 			// A flow button: the flow runs at one of the steps, and the
 			// button carries its nonce last.
@@ -104,7 +175,12 @@ func (st *step) routeFlow(action string, args []string) bool {
 			break
 		}
 		if r.Right != "" {
-			m, ok := st.member()
+			m, ok, err := st.staffLookup()
+			if err != nil {
+				// The staff store is away: say so, rather than "expired".
+				st.storeFailed("staff lookup", err)
+				return true
+			}
 			if !ok || !cadre.Can(m, r.Right, m.Area) {
 				break
 			}

@@ -1,7 +1,6 @@
 package conversations
 
 import (
-	"html"
 	"strconv"
 
 	"github.com/kbbot/kbbot"
@@ -232,7 +231,7 @@ func (st *step) askQuiz(i int) {
 	}
 	rows = append(rows, []kbbot.Button{st.btn("btn_quiz_stop", data(cbLearn, learnMenu))})
 	head := st.t("quiz_progress", i+1, len(qs))
-	st.show(head+"\n\n"+html.EscapeString(q.Text.In(st.lang())), rows)
+	st.show(head+"\n\n"+st.local(q.Text), rows)
 }
 
 func (st *step) answerQuiz(nonce, opt string) {
@@ -275,7 +274,7 @@ func (st *step) answerQuiz(nonce, opt string) {
 
 // bookMethod starts booking for a method chosen from education.
 func (st *step) bookMethod(code string) {
-	st.bookStart(code)
+	bookFlow{}.Start(st, code)
 }
 
 // search answers a free-text question from the education content: the best

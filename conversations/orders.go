@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html"
 	"strconv"
 	"time"
 
@@ -37,6 +36,14 @@ const (
 
 // flowOffer is a waitlist offer being shown; its nonce binds the buttons.
 const flowOffer = "offer"
+
+// Keys of Session.Data in flowOffer: the offered place.
+const (
+	dEvent   = "ev"
+	dFac     = "fac"
+	dMethod  = "m"
+	dSession = "ses"
+)
 
 func (st *step) orders() {
 	if !st.r.Consented() && !st.isCadre() {
@@ -84,7 +91,7 @@ func (st *step) orders() {
 	if len(rows) == 0 {
 		text = st.t("orders_none")
 	}
-	rows = append(rows, []kbbot.Button{st.btn("btn_book_new", data(cbBook, bkStart))}, []kbbot.Button{st.btn("btn_menu", data(cbMenu))})
+	rows = append(rows, []kbbot.Button{st.btn("btn_book_new", data(flowBook))}, []kbbot.Button{st.btn("btn_menu", data(cbMenu))})
 	st.show(text, rows)
 }
 
@@ -137,14 +144,14 @@ func (st *step) orderCallback(args []string) {
 			st.showBooking(c, b)
 			return
 		}
-		st.show(st.t("cancel_confirm", html.EscapeString(b.Code)), [][]kbbot.Button{
+		st.show(st.t("cancel_confirm", b.Code), [][]kbbot.Button{
 			{st.btn("btn_cancel_yes", data(cbBook, orderCancelYes, b.Code))},
 			{st.btn("btn_cancel_no", data(cbBook, orderView, b.Code))},
 		})
 	case orderCancelYes:
 		st.cancelBooking(c, b)
 	case orderChange:
-		st.changeStart(c, b)
+		bookFlow{}.change(st, c, b)
 	default:
 		st.expired()
 	}
@@ -158,14 +165,14 @@ func (st *step) showBooking(c *booking.Catalog, b booking.Booking) {
 		return
 	}
 	status := st.t("status_" + string(b.Status))
-	text := st.t("booking_view", html.EscapeString(b.Code), status) + "\n\n" + st.bookingDetails(sl, b)
+	text := st.t("booking_view", b.Code, status) + "\n\n" + st.bookingDetails(sl, b)
 	rows := [][]kbbot.Button{{{Label: st.t("btn_map"), URL: booking.MapLink(sl.Facility)}}}
 	if b.Status == booking.Active {
 		rows = append(rows,
 			[]kbbot.Button{st.btn("btn_change", data(cbBook, orderChange, b.Code)), st.btn("btn_cancel_booking", data(cbBook, orderCancel, b.Code))},
 			[]kbbot.Button{st.btn("btn_ics", data(cbBook, orderICS, b.Code))})
 	}
-	rows = append(rows, []kbbot.Button{st.btn("menu_orders", data(cbMenuItem, itemOrders)), st.btn("btn_menu", data(cbMenu))})
+	rows = append(rows, []kbbot.Button{st.btn("menu_orders", data(cbMenu, itemOrders)), st.btn("btn_menu", data(cbMenu))})
 	st.show(text, rows)
 }
 
@@ -185,9 +192,9 @@ func (st *step) cancelBooking(c *booking.Catalog, b booking.Booking) {
 		return
 	}
 	st.toast(st.t("cancel_done_toast"))
-	st.show(st.t("cancel_done", html.EscapeString(b.Code)), [][]kbbot.Button{
-		{st.btn("btn_book_new", data(cbBook, bkStart))},
-		{st.btn("menu_orders", data(cbMenuItem, itemOrders)), st.btn("btn_menu", data(cbMenu))},
+	st.show(st.t("cancel_done", b.Code), [][]kbbot.Button{
+		{st.btn("btn_book_new", data(flowBook))},
+		{st.btn("menu_orders", data(cbMenu, itemOrders)), st.btn("btn_menu", data(cbMenu))},
 	})
 }
 
@@ -238,102 +245,6 @@ func NotifyOffers(ctx context.Context, svc Services, c *booking.Catalog, now tim
 	return nil
 }
 
-// changeStart lets the resident move a booking to another session or
-// facility of the same event; the change happens in one step.
-func (st *step) changeStart(c *booking.Catalog, b booking.Booking) {
-	if b.Status != booking.Active {
-		st.showBooking(c, b)
-		return
-	}
-	st.s.resetFlow()
-	st.s.Flow, st.s.Nonce = flowBook, st.e.nonce()
-	st.s.set(dChange, b.Code)
-	st.s.set(dEvent, b.EventID)
-	st.s.set(dMethod, string(b.Method))
-	st.changeOptions(c, b.FacilityID)
-}
-
-// changeOptions lists the sessions with places at facID, and the other
-// facilities of the event that offer the method.
-func (st *step) changeOptions(c *booking.Catalog, facID string) {
-	st.s.set(dFac, facID)
-	sl, ok := st.slot(c)
-	m := booking.Method(st.s.Data[dMethod])
-	if !ok {
-		st.expired()
-		return
-	}
-	av, err := st.e.svc.Bookings.Availability(st.ctx, sl.Event.ID, facID)
-	if err != nil {
-		st.storeFailed("availability", err)
-		return
-	}
-	st.s.Step = stepSession
-	var rows [][]kbbot.Button
-	cur, _ := st.e.svc.Bookings.Get(st.ctx, st.s.Data[dChange])
-	if mp, ok := av.Method(m); ok && mp.Left() > 0 || facID == cur.FacilityID {
-		for _, sp := range av.Sessions {
-			ses, ok := sl.Site.Session(sp.SessionID)
-			if !ok || sp.Left() == 0 || (facID == cur.FacilityID && sp.SessionID == cur.SessionID) {
-				continue
-			}
-			rows = append(rows, []kbbot.Button{{Label: st.t("book_session_left", st.fmtSpan(ses.Start, ses.End, sl.Facility), sp.Left()), Data: data(cbBook, bkSession, ses.ID, st.s.Nonce)}})
-		}
-	}
-	for _, site := range sl.Event.Sites {
-		if site.Facility == facID || site.Quota[m] <= 0 || !site.Open(st.now) {
-			continue
-		}
-		if f, ok := c.Facility(site.Facility); ok {
-			rows = append(rows, []kbbot.Button{{Label: "🏥 " + f.Name, Data: data(cbBook, bkFac, f.ID, st.s.Nonce)}})
-		}
-	}
-	rows = append(rows, []kbbot.Button{st.btn("menu_orders", data(cbMenuItem, itemOrders)), st.btn("btn_menu", data(cbMenu))})
-	st.show(st.t("change_pick", html.EscapeString(sl.Facility.Name)), rows)
-}
-
-// doChange moves the booking: the new place is taken before the old one is
-// given back, or nothing changes.
-func (st *step) doChange(c *booking.Catalog) {
-	code := st.s.Data[dChange]
-	to := booking.Place{FacilityID: st.s.Data[dFac], SessionID: st.s.Data[dSession], Method: booking.Method(st.s.Data[dMethod])}
-	b, err := st.e.svc.Bookings.Change(st.ctx, code, st.ev.ChatID, to)
-	switch {
-	case err == nil:
-	case errors.Is(err, booking.ErrFull):
-		st.s.resetFlow()
-		st.show(st.t("change_full"), [][]kbbot.Button{{st.btn("btn_change", data(cbBook, orderChange, code))}, {st.btn("btn_menu", data(cbMenu))}})
-		return
-	case errors.Is(err, booking.ErrClosed):
-		st.s.resetFlow()
-		st.show(st.t("book_closed"), st.menuButton())
-		return
-	case errors.Is(err, booking.ErrNotYours), errors.Is(err, booking.ErrNotFound):
-		st.expired()
-		return
-	default:
-		st.storeFailed("change booking", err)
-		return
-	}
-	st.s.resetFlow()
-	if st.e.svc.Reminders != nil {
-		if _, err := st.e.svc.Reminders.CancelRef(st.ctx, code); err != nil {
-			st.mustRetry("cancel old reminders", err)
-			return
-		}
-	}
-	if !st.notifyOffers() {
-		return
-	}
-	st.toast(st.t("change_done_toast"))
-	st.show(st.t("change_done"), nil)
-	st.inPlace = false
-	st.confirmation(c, b)
-	if sl, err := c.Slot(b.EventID, b.FacilityID, b.SessionID); err == nil && sl.Session != nil && b.Resident != 0 {
-		st.planBooking(sl, b)
-	}
-}
-
 // leaveWaitlist takes the resident out of line i of their waitlists.
 func (st *step) leaveWaitlist(arg string) {
 	if st.e.svc.Bookings == nil {
@@ -376,7 +287,7 @@ func (st *step) presentOffer(c *booking.Catalog, o booking.Offer) {
 	if sl.Session != nil {
 		when += ", " + st.fmtSpan(sl.Session.Start, sl.Session.End, sl.Facility)
 	}
-	st.show(st.t("offer_text", st.methodName(o.Method), html.EscapeString(sl.Facility.Name), when, st.fmtTime(o.Deadline, sl.Facility)), [][]kbbot.Button{
+	st.show(st.t("offer_text", st.methodName(o.Method), sl.Facility.Name, when, st.fmtTime(o.Deadline, sl.Facility)), [][]kbbot.Button{
 		{st.btn("btn_offer_accept", data(cbBook, offerAccept, st.s.Nonce))},
 		{st.btn("btn_offer_decline", data(cbBook, offerDecline, st.s.Nonce))},
 	})
@@ -400,9 +311,7 @@ func (st *step) offerAnswer(op, nonce string) {
 	}
 	// Taking the place goes through the usual name, screening and
 	// confirmation; the place stays held until the deadline.
-	st.s.Flow = flowBook
-	st.s.set(dOffer, "1")
-	st.askName()
+	bookFlow{}.takeOffer(st, bookState{Event: st.s.Data[dEvent], Fac: st.s.Data[dFac], Session: st.s.Data[dSession], Method: st.s.Data[dMethod]})
 }
 
 // ScheduleOffers turns waitlist offers into "offer" reminders due now, so

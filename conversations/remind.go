@@ -3,7 +3,6 @@ package conversations
 import (
 	"errors"
 	"fmt"
-	"html"
 	"strconv"
 	"strings"
 	"time"
@@ -88,7 +87,7 @@ func (st *step) reminder(r *kbbot.Reminder) {
 		text := st.t("rem_"+r.Kind, st.methodName(booking.Method(course.Method)), st.fmtDate(course.GivenAt.In(loc)), st.fmtDate(due))
 		st.send(text, [][]kbbot.Button{
 			{st.btn("btn_learn_more", data(cbLearn, learnMethod, course.Method, "jadwal"))},
-			{st.btn("btn_book_new", data(cbBook, bkStart))},
+			{st.btn("btn_book_new", data(flowBook))},
 			off,
 		})
 	}
@@ -145,13 +144,13 @@ func (st *step) bookingReminder(r *kbbot.Reminder, off []kbbot.Button) {
 	mapBtn := []kbbot.Button{{Label: st.t("btn_map"), URL: booking.MapLink(sl.Facility)}}
 	switch r.Kind {
 	case reminders.KindH1:
-		st.send(st.t("rem_h1", html.EscapeString(b.Code))+"\n\n"+details, [][]kbbot.Button{
+		st.send(st.t("rem_h1", b.Code)+"\n\n"+details, [][]kbbot.Button{
 			{st.btn("btn_attend", data(cbRemind, remAttend, b.Code))},
 			{st.btn("btn_change", data(cbBook, orderChange, b.Code)), st.btn("btn_cancel_booking", data(cbBook, orderCancel, b.Code))},
 			mapBtn, off,
 		})
 	case reminders.KindH0:
-		st.send(st.t("rem_h0", html.EscapeString(b.Code), st.fmtSpan(sl.Session.Start, sl.Session.End, sl.Facility))+"\n\n"+details, [][]kbbot.Button{
+		st.send(st.t("rem_h0", b.Code, st.fmtSpan(sl.Session.Start, sl.Session.End, sl.Facility))+"\n\n"+details, [][]kbbot.Button{
 			mapBtn,
 			{st.btn("btn_cancel_booking", data(cbBook, orderCancel, b.Code))},
 			off,
@@ -160,7 +159,7 @@ func (st *step) bookingReminder(r *kbbot.Reminder, off []kbbot.Button) {
 		if b.Status == booking.Attended {
 			return // served: the aftercare reminder follows
 		}
-		st.send(st.t("rem_followup", html.EscapeString(sl.Facility.Name)), [][]kbbot.Button{
+		st.send(st.t("rem_followup", sl.Facility.Name), [][]kbbot.Button{
 			{st.btn("btn_served", data(cbRemind, remServed, b.Code))},
 			{st.btn("btn_not_served", data(cbRemind, remNotYet, b.Code))},
 			off,
@@ -249,7 +248,7 @@ func (st *step) remindCallback(args []string) {
 		st.toast("")
 		st.inPlace = false
 		st.send(st.t("not_served"), nil)
-		st.bookStart("")
+		bookFlow{}.Start(st, "")
 	case remOffer:
 		st.offerReminder(arg)
 		if len(st.out) == 0 {

@@ -10,57 +10,18 @@ import (
 	"github.com/kbbot/kbbot/cadre"
 )
 
-// Check-in at the facility, rekaps and QR posters (staff):
+// Check-in at the facility, rekaps and QR posters (staff), one flow each:
 //
-//	/checkin [CODE]  check a client in (cadre.ActCheckIn: kader, bidan, PKB, admin)
-//	/rekap           an event's rekap as a chart, CSV and XLSX (cadre.ActReport)
-//	/qr              a QR poster of one's area or of an event (cadre.ActPoster)
+//	/checkin [CODE]  check a client in (cadre.ActCheckIn: kader, bidan, PKB, admin)   reports_checkin.go, flow "chk"
+//	/rekap           an event's rekap as a chart, CSV and XLSX (cadre.ActReport)       reports_rekap.go, flow "rk"
+//	/qr              a QR poster of one's area or of an event (cadre.ActPoster)        reports_poster.go, flow "qr"
 //
-// For a chat that is not staff the commands answer like unknown commands
-// and every "q:" button is expired. Buttons carry no identity: the
-// tapper's membership is read on every step and each action is checked
-// with cadre.Can against the area of the facility (check-in, rekap) or of
-// the poster.
-//
-//	q:ci              start a check-in (staff menu)     q:rk            choose an event to rekap
-//	q:qr              choose a poster                   q:cl:<n>        list the methods to give
-//	q:cm:<method>:<n> the method given                  q:cc:<cat>:<n>  the register category
-//	q:cv:<n>          back to the booking               q:cs:<n>        save the check-in
-//	q:ce:<event>:<n>  the rekap of an event             q:pa:<n>        the poster of one's area
-//	q:pe:<event>:<n>  the poster of an event
-const flowReport = "report"
-
-// Steps of flowReport.
-const (
-	stepCICode    = "ci_code" // waiting for a booking code
-	stepCIShow    = "ci_show" // a booking shown: method and category
-	stepCIConfirm = "ci_ok"   // asked to save
-	stepRekap     = "rk_event"
-	stepPoster    = "qr_pick"
-)
-
-// Keys of Session.Data in flowReport.
-const (
-	qdCode   = "code"  // the booking being checked in
-	qdGiven  = "given" // the method given
-	qdCat    = "cat"   // the register category
-	qdBooked = "bm"    // the method booked
-)
-
-// Report operations in callback data.
-const (
-	qCheckIn  = "ci"
-	qRekap    = "rk"
-	qPoster   = "qr"
-	qMethods  = "cl"
-	qMethod   = "cm"
-	qCategory = "cc"
-	qView     = "cv"
-	qSave     = "cs"
-	qEvent    = "ce"
-	qArea     = "pa"
-	qPosterEv = "pe"
-)
+// The staff menu opens them with q:ci, q:rk and q:qr (reportDoors). For a
+// chat that is not staff the commands answer like unknown commands and
+// every button is expired. Buttons carry no identity: the tapper's
+// membership is read on every step, the engine checks the route's right
+// against the member's area, and each action is checked with cadre.Can
+// against the area of the facility (check-in, rekap) or of the poster.
 
 // ReportStore is what check-in and rekap need of the booking store
 // (redisstore.BookingStore implements it). The rekap's figures, chart and
@@ -77,108 +38,103 @@ type ReportStore interface {
 	EventTally(ctx context.Context, eventID string) (booking.Tally, error)
 }
 
-// reportCommand handles /checkin, /rekap and /qr; it reports whether cmd
-// was one. For a chat that is not staff none is.
-func (st *step) reportCommand(cmd, args string) bool {
-	switch cmd {
-	case "checkin", "cekin", "rekap", "qr", "poster":
-	default:
-		return false
+// reportDoors are the staff menu's buttons to the report flows (roles.go,
+// staffMenu): q:ci, q:rk and q:qr. They work anywhere; the flow they open
+// checks that the tapper is staff, and their right.
+type reportDoors struct{}
+
+func (reportDoors) Name() string             { return cbReport }
+func (reportDoors) Commands() []string       { return nil }
+func (reportDoors) Start(st *step, _ string) { st.menu() }
+func (reportDoors) Text(*step, string) bool  { return false }
+
+func (reportDoors) Routes() []Route {
+	var routes []Route
+	for _, door := range []struct {
+		op string
+		f  Flow
+	}{{staffOpCheckIn, checkinFlow{}}, {staffOpRekap, rekapFlow{}}, {staffOpPoster, posterFlow{}}} {
+		routes = append(routes, Route{Op: door.op, Do: func(st *step, _ []string) { st.open(door.f.Name(), "") }})
 	}
-	m, ok, err := st.staffLookup()
-	if err != nil {
-		st.storeFailed("staff lookup", err)
-		return true
-	}
-	if !ok {
-		return false
-	}
-	st.s.resetFlow()
-	switch cmd {
-	case "checkin", "cekin":
-		st.checkinStart(m, args)
-	case "rekap":
-		st.rekapStart(m)
-	default:
-		st.posterStart(m)
-	}
-	return true
+	return routes
 }
 
-// reportText takes typed input of a report flow: booking codes during a
-// check-in.
-func (st *step) reportText(t string) bool {
-	if st.s.Flow != flowReport {
-		return false
-	}
+// staffOpen is the member opening a staff flow that needs right act, by
+// its command or by a door of the staff menu. For a chat that is not staff
+// the command does not exist and the button has expired; a member without
+// the right is told so; a staff store that cannot be reached gets the
+// store-failed answer.
+func staffOpen(st *step, act cadre.Action) (cadre.Member, bool) {
 	m, ok, err := st.staffLookup()
-	if err != nil {
-		st.storeFailed("staff lookup", err)
-		return true
-	}
-	if !ok {
-		st.s.resetFlow()
-		return false
-	}
-	switch st.s.Step {
-	case stepCICode, stepCIShow, stepCIConfirm:
-		st.checkinCode(m, t)
-	default:
-		st.send(st.t("report_use_buttons"), st.staffButtons())
-	}
-	return true
-}
-
-// reportCallback handles "q:..." buttons. A chat that is not staff gets
-// "this button has expired", whatever the data.
-func (st *step) reportCallback(args []string) {
-	m, ok := st.staffOrExpired()
-	if !ok {
-		return
-	}
-	op := args[0]
-	if len(args) == 1 {
-		st.s.resetFlow()
-		switch op {
-		case qCheckIn:
-			st.checkinStart(m, "")
-		case qRekap:
-			st.rekapStart(m)
-		case qPoster:
-			st.posterStart(m)
-		default:
-			st.expired()
-		}
-		return
-	}
-	// Everything else belongs to a running report flow: the last argument
-	// is its nonce.
-	arg, ok := st.flowArg(flowReport, args)
-	if !ok {
-		st.expired()
-		return
-	}
-	checking := st.s.Step == stepCIShow || st.s.Step == stepCIConfirm
 	switch {
-	case op == qMethods && len(args) == 2 && checking:
-		st.checkinMethods(m)
-	case op == qMethod && len(args) == 3 && checking:
-		st.checkinMethod(m, booking.Method(arg))
-	case op == qCategory && len(args) == 3 && checking:
-		st.checkinCategory(m, booking.Category(arg))
-	case op == qView && len(args) == 2 && checking:
-		st.checkinView(m)
-	case op == qSave && len(args) == 2 && st.s.Step == stepCIConfirm:
-		st.checkinSave(m)
-	case op == qEvent && len(args) == 3 && st.s.Step == stepRekap:
-		st.rekapEvent(m, arg)
-	case op == qArea && len(args) == 2 && st.s.Step == stepPoster:
-		st.posterArea(m)
-	case op == qPosterEv && len(args) == 3 && st.s.Step == stepPoster:
-		st.posterEvent(m, arg)
-	default:
+	case err != nil:
+		st.storeFailed("staff lookup", err)
+		return m, false
+	case !ok && st.ev.Kind == kbbot.EventCommand:
+		st.send(st.t("unknown_command", "/"+st.ev.Command), st.menuButton())
+		return m, false
+	case !ok:
 		st.expired()
+		return m, false
+	case !cadre.Can(m, act, m.Area):
+		st.notAllowed(m)
+		return m, false
 	}
+	return m, true
+}
+
+// staffTyping runs typed text of a staff flow with the member who typed
+// it. A chat that is no longer staff leaves the flow, and its text goes to
+// the search (false).
+func staffTyping(st *step, typed func(m cadre.Member)) bool {
+	m, ok, err := st.staffLookup()
+	if err != nil {
+		st.storeFailed("staff lookup", err)
+		return true
+	}
+	if !ok {
+		st.s.resetFlow()
+		return false
+	}
+	typed(m)
+	return true
+}
+
+// staffDo is a route handler of a staff flow, run with the tapper's
+// membership (the engine has checked the route's right).
+func staffDo(do func(st *step, m cadre.Member, args []string)) func(*step, []string) {
+	return func(st *step, args []string) {
+		if m, ok := st.staffOrExpired(); ok {
+			do(st, m, args)
+		}
+	}
+}
+
+// reportReady reports whether the stores check-in and rekap need are
+// there, and says so when not.
+func reportReady(st *step) bool {
+	if st.e.svc.Reports == nil || st.e.svc.Catalog == nil {
+		st.s.resetFlow()
+		st.show(st.t("staff_unavailable"), st.staffButtons())
+		return false
+	}
+	return true
+}
+
+// staffEvent returns the catalog and its event id, where member m may do
+// act (open: only while the event takes bookings). An unknown event, or one
+// outside the member's area, has expired.
+func staffEvent(st *step, m cadre.Member, act cadre.Action, id string, open bool) (*booking.Catalog, *booking.Event, bool) {
+	c := st.catalog()
+	if c == nil {
+		return nil, nil, false
+	}
+	ev, ok := c.Event(id)
+	if !ok || open && !ev.Open(st.now) || len(eventsIn(c, []*booking.Event{ev}, m, act)) == 0 {
+		st.expired()
+		return nil, nil, false
+	}
+	return c, ev, true
 }
 
 // facilityArea is where a facility lies, for cadre.Can.

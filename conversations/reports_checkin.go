@@ -2,7 +2,6 @@ package conversations
 
 import (
 	"errors"
-	"html"
 	"strconv"
 
 	"github.com/kbbot/kbbot"
@@ -17,40 +16,64 @@ import (
 // and saves. The booking becomes Attended; the resident's aftercare and
 // method reminders start from then. A booking at a facility outside the
 // member's area is answered exactly like an unknown code.
+//
+// Buttons: chk:list:<n> (the methods to give), chk:m:<method>:<n> (the
+// method given), chk:cat:<category>:<n> (the register category),
+// chk:card:<n> (back to the booking), chk:save:<n> (save the check-in).
+type checkinFlow struct{}
 
-// reportReady reports whether the stores check-in and rekap need are
-// there, and says so when not.
-func (st *step) reportReady() bool {
-	if st.e.svc.Reports == nil || st.e.svc.Catalog == nil {
-		st.s.resetFlow()
-		st.show(st.t("staff_unavailable"), st.staffButtons())
-		return false
-	}
-	return true
+// Steps of the check-in.
+const (
+	stepCICode    = "ci_code" // waiting for a booking code
+	stepCIShow    = "ci_show" // a booking shown: method and category
+	stepCIConfirm = "ci_ok"   // asked to save
+)
+
+// checkinState is the booking being checked in and the answers so far.
+type checkinState struct {
+	Code  string           `json:"code,omitempty"`
+	Given booking.Method   `json:"given,omitempty"` // the method given
+	Cat   booking.Category `json:"cat,omitempty"`   // the register category
 }
 
-// checkinStart asks for a booking code, or takes the one given.
-func (st *step) checkinStart(m cadre.Member, code string) {
-	if !cadre.Can(m, cadre.ActCheckIn, m.Area) {
-		st.notAllowed(m)
+func (checkinFlow) Name() string       { return "chk" }
+func (checkinFlow) Commands() []string { return []string{"checkin", "cekin"} }
+
+// Start asks for a booking code, or takes the one given.
+func (f checkinFlow) Start(st *step, code string) {
+	m, ok := staffOpen(st, cadre.ActCheckIn)
+	if !ok || !reportReady(st) {
 		return
 	}
-	if !st.reportReady() {
-		return
-	}
-	st.s.Flow, st.s.Step, st.s.Nonce = flowReport, stepCICode, st.e.nonce()
+	st.enter(f, stepCICode)
 	if code != "" {
-		st.checkinCode(m, code)
+		f.code(st, m, code)
 		return
 	}
 	st.show(st.t("checkin_ask_code"), st.staffButtons())
 }
 
-// checkinBooking finds the booking of code for member m: the booking, its
+func (f checkinFlow) Routes() []Route {
+	checking := []string{stepCIShow, stepCIConfirm}
+	return []Route{
+		{Op: "list", Steps: checking, Right: cadre.ActCheckIn, Do: staffDo(f.methods)},
+		{Op: "m", Args: 1, Steps: checking, Right: cadre.ActCheckIn, Do: staffDo(f.method)},
+		{Op: "cat", Args: 1, Steps: checking, Right: cadre.ActCheckIn, Do: staffDo(f.category)},
+		{Op: "card", Steps: checking, Right: cadre.ActCheckIn, Do: staffDo(f.method)},
+		{Op: "save", Steps: []string{stepCIConfirm}, Right: cadre.ActCheckIn, Do: staffDo(f.save)},
+	}
+}
+
+// Text takes a typed booking code, at any step of the check-in.
+func (f checkinFlow) Text(st *step, t string) bool {
+	return staffTyping(st, func(m cadre.Member) { f.code(st, m, t) })
+}
+
+// find finds the booking of code for member m: the booking, its
 // check-in if any, and its slot. It tells the member and returns ok false
 // when there is none they may check in (unknown code, or a facility
 // outside their area: the same answer, so that codes cannot be probed).
-func (st *step) checkinBooking(m cadre.Member, code string) (b booking.Booking, ci booking.CheckIn, done bool, sl booking.Slot, ok bool) {
+func (f checkinFlow) find(st *step, m cadre.Member, code string) (b booking.Booking, ci booking.CheckIn, done bool, sl booking.Slot, ok bool) {
 	c := st.catalog()
 	if c == nil {
 		return b, ci, false, sl, false
@@ -67,8 +90,8 @@ func (st *step) checkinBooking(m cadre.Member, code string) (b booking.Booking, 
 		return b, ci, done, sl, true
 	case errors.Is(err, booking.ErrNotFound), errors.Is(err, booking.ErrUnknownEvent),
 		errors.Is(err, booking.ErrUnknownSite), errors.Is(err, booking.ErrUnknownSession):
-		st.toCode()
-		st.show(st.t("checkin_not_found", html.EscapeString(code)), st.staffButtons())
+		f.toCode(st)
+		st.show(st.t("checkin_not_found", code), st.staffButtons())
 	default:
 		st.storeFailed("find booking for check-in", err)
 	}
@@ -76,110 +99,103 @@ func (st *step) checkinBooking(m cadre.Member, code string) (b booking.Booking, 
 }
 
 // toCode goes back to waiting for a code, within the check-in flow.
-func (st *step) toCode() {
+func (checkinFlow) toCode(st *step) {
 	st.s.Step = stepCICode
 	st.s.Data = nil
 }
 
-// checkinCode takes a typed booking code.
-func (st *step) checkinCode(m cadre.Member, text string) {
+// next ends the check-in of one booking with text, and waits for the next
+// code.
+func (f checkinFlow) next(st *step, text string) {
+	f.toCode(st)
+	st.show(text+"\n\n"+st.t("checkin_next"), st.staffButtons())
+}
+
+// code takes a typed booking code.
+func (f checkinFlow) code(st *step, m cadre.Member, text string) {
 	if !cadre.Can(m, cadre.ActCheckIn, m.Area) {
 		st.notAllowed(m)
 		return
 	}
-	if !st.reportReady() {
+	if !reportReady(st) {
 		return
-	}
-	st.s.Flow = flowReport
-	if st.s.Nonce == "" {
-		st.s.Nonce = st.e.nonce()
 	}
 	code, ok := booking.NormalizeCode(text)
 	if !ok {
-		st.toCode()
+		f.toCode(st)
 		st.send(st.t("checkin_bad_code"), st.staffButtons())
 		return
 	}
-	b, ci, done, sl, ok := st.checkinBooking(m, code)
+	b, ci, done, sl, ok := f.find(st, m, code)
 	if !ok {
 		return
 	}
 	switch {
 	case done:
-		st.toCode()
-		st.show(st.checkinAlready(ci, sl)+"\n\n"+st.t("checkin_next"), st.staffButtons())
+		f.next(st, f.already(st, ci, sl))
 		return
 	case b.Status != booking.Active:
-		st.toCode()
-		st.show(st.t("checkin_cancelled", html.EscapeString(code))+"\n\n"+st.t("checkin_next"), st.staffButtons())
+		f.next(st, st.t("checkin_cancelled", code))
 		return
 	case booking.DateOf(st.now, sl.Facility.Location).Before(sl.Event.Date):
-		st.toCode()
-		st.show(st.t("checkin_too_early", html.EscapeString(code), st.fmtDay(sl.Event.Date))+"\n\n"+st.t("checkin_next"), st.staffButtons())
+		f.next(st, st.t("checkin_too_early", code, st.fmtDay(sl.Event.Date)))
 		return
 	}
-	st.s.Data = nil
-	st.s.set(qdCode, b.Code)
-	st.s.set(qdBooked, string(b.Method))
-	st.s.set(qdGiven, string(b.Method))
-	st.checkinCard(b, sl)
+	saveState(st, checkinState{Code: b.Code, Given: b.Method})
+	f.card(st, b, sl, b.Method)
 }
 
-// checkinCard shows the booking with the category buttons.
-func (st *step) checkinCard(b booking.Booking, sl booking.Slot) {
+// card shows the booking, with the method given and the category buttons.
+func (f checkinFlow) card(st *step, b booking.Booking, sl booking.Slot, given booking.Method) {
 	st.s.Step = stepCIShow
-	n := st.s.Nonce
-	given := booking.Method(st.s.Data[qdGiven])
 	screening := ""
-	if sc := st.screeningForProvider(b); sc != "" {
+	if sc := f.screening(st, b); sc != "" {
 		screening = "\n" + sc
 	}
-	text := st.t("checkin_card", html.EscapeString(b.Code), html.EscapeString(b.Name), st.methodName(b.Method),
-		html.EscapeString(sl.Facility.Name), st.fmtDay(sl.Event.Date)+", "+st.fmtSpan(sl.Session.Start, sl.Session.End, sl.Facility),
+	text := st.t("checkin_card", b.Code, b.Name, st.methodName(b.Method),
+		sl.Facility.Name, st.fmtDay(sl.Event.Date)+", "+st.fmtSpan(sl.Session.Start, sl.Session.End, sl.Facility),
 		screening, st.methodName(given))
 	rows := [][]kbbot.Button{}
 	for _, c := range booking.Categories() {
-		rows = append(rows, []kbbot.Button{st.btn("btn_cat_"+string(c), data(cbReport, qCategory, string(c), n))})
+		rows = append(rows, []kbbot.Button{st.flowButton(st.t("btn_cat_"+string(c)), "cat", string(c))})
 	}
-	rows = append(rows, []kbbot.Button{{Label: st.t("btn_checkin_method", st.methodName(given)), Data: data(cbReport, qMethods, n)}})
+	rows = append(rows, []kbbot.Button{st.flowButton(st.t("btn_checkin_method", st.methodName(given)), "list")})
 	st.show(text, append(rows, st.staffButtons()...))
 }
 
-// checkinCurrent reads the booking of the flow again, checking that the
-// member may still check it in and that it is still to be checked in.
-func (st *step) checkinCurrent(m cadre.Member) (booking.Booking, booking.Slot, bool) {
-	code := st.s.Data[qdCode]
-	if code == "" || !cadre.Can(m, cadre.ActCheckIn, m.Area) {
+// current reads the booking of the flow again, checking that the member
+// may still check it in and that it is still to be checked in.
+func (f checkinFlow) current(st *step, m cadre.Member) (booking.Booking, booking.Slot, checkinState, bool) {
+	var s checkinState
+	loadState(st, &s)
+	if s.Code == "" {
 		st.expired()
-		return booking.Booking{}, booking.Slot{}, false
+		return booking.Booking{}, booking.Slot{}, s, false
 	}
-	b, ci, done, sl, ok := st.checkinBooking(m, code)
-	if !ok {
-		return b, sl, false
+	b, ci, done, sl, ok := f.find(st, m, s.Code)
+	switch {
+	case !ok:
+		return b, sl, s, false
+	case done:
+		f.next(st, f.already(st, ci, sl))
+		return b, sl, s, false
+	case b.Status != booking.Active:
+		f.next(st, st.t("checkin_cancelled", s.Code))
+		return b, sl, s, false
 	}
-	if done {
-		st.toCode()
-		st.show(st.checkinAlready(ci, sl)+"\n\n"+st.t("checkin_next"), st.staffButtons())
-		return b, sl, false
-	}
-	if b.Status != booking.Active {
-		st.toCode()
-		st.show(st.t("checkin_cancelled", html.EscapeString(code))+"\n\n"+st.t("checkin_next"), st.staffButtons())
-		return b, sl, false
-	}
-	return b, sl, true
+	return b, sl, s, true
 }
 
-// checkinMethods lists the methods that can be recorded as given.
-func (st *step) checkinMethods(m cadre.Member) {
-	if _, _, ok := st.checkinCurrent(m); !ok {
+// methods lists the methods that can be recorded as given.
+func (f checkinFlow) methods(st *step, m cadre.Member, _ []string) {
+	_, _, s, ok := f.current(st, m)
+	if !ok {
 		return
 	}
-	n := st.s.Nonce
 	var rows [][]kbbot.Button
 	var row []kbbot.Button
 	for _, meth := range booking.Methods() {
-		row = append(row, kbbot.Button{Label: st.methodName(meth), Data: data(cbReport, qMethod, string(meth), n)})
+		row = append(row, st.flowButton(st.methodName(meth), "m", string(meth)))
 		if len(row) == 2 {
 			rows = append(rows, row)
 			row = nil
@@ -188,70 +204,68 @@ func (st *step) checkinMethods(m cadre.Member) {
 	if len(row) > 0 {
 		rows = append(rows, row)
 	}
-	rows = append(rows, []kbbot.Button{st.btn("btn_checkin_back", data(cbReport, qView, n))})
-	st.show(st.t("checkin_pick_method", html.EscapeString(st.s.Data[qdCode])), rows)
+	rows = append(rows, []kbbot.Button{st.flowButton(st.t("btn_checkin_back"), "card")})
+	st.show(st.t("checkin_pick_method", s.Code), rows)
 }
 
-// checkinMethod records the method given and shows the booking again.
-func (st *step) checkinMethod(m cadre.Member, meth booking.Method) {
-	if !meth.Valid() {
-		st.expired()
-		return
+// method records the method given (chk:m) or keeps it (chk:card), and
+// shows the booking again.
+func (f checkinFlow) method(st *step, m cadre.Member, args []string) {
+	var meth booking.Method
+	if len(args) == 1 {
+		if meth = booking.Method(args[0]); !meth.Valid() {
+			st.expired()
+			return
+		}
 	}
-	b, sl, ok := st.checkinCurrent(m)
+	b, sl, s, ok := f.current(st, m)
 	if !ok {
 		return
 	}
-	st.s.set(qdGiven, string(meth))
-	delete(st.s.Data, qdCat)
-	st.checkinCard(b, sl)
-}
-
-// checkinView shows the booking again.
-func (st *step) checkinView(m cadre.Member) {
-	b, sl, ok := st.checkinCurrent(m)
-	if !ok {
-		return
+	if meth != "" {
+		s.Given = meth
 	}
-	delete(st.s.Data, qdCat)
-	st.checkinCard(b, sl)
+	s.Cat = ""
+	saveState(st, s)
+	f.card(st, b, sl, s.Given)
 }
 
-// checkinCategory asks to confirm the check-in with category c.
-func (st *step) checkinCategory(m cadre.Member, c booking.Category) {
+// category asks to confirm the check-in with the category.
+func (f checkinFlow) category(st *step, m cadre.Member, args []string) {
+	c := booking.Category(args[0])
 	if !c.Valid() {
 		st.expired()
 		return
 	}
-	b, _, ok := st.checkinCurrent(m)
+	b, _, s, ok := f.current(st, m)
 	if !ok {
 		return
 	}
-	st.s.set(qdCat, string(c))
+	s.Cat = c
+	saveState(st, s)
 	st.s.Step = stepCIConfirm
-	n := st.s.Nonce
-	given := booking.Method(st.s.Data[qdGiven])
-	text := st.t("checkin_confirm", html.EscapeString(b.Name), html.EscapeString(b.Code), st.methodName(given), st.t("cat_"+string(c)))
-	if given != b.Method {
+	text := st.t("checkin_confirm", b.Name, b.Code, st.methodName(s.Given), st.t("cat_"+string(c)))
+	if s.Given != b.Method {
 		text += "\n" + st.t("checkin_other_method", st.methodName(b.Method))
 	}
 	st.show(text, [][]kbbot.Button{
-		{st.btn("btn_checkin_save", data(cbReport, qSave, n))},
-		{st.btn("btn_checkin_back", data(cbReport, qView, n))},
+		{st.flowButton(st.t("btn_checkin_save"), "save")},
+		{st.flowButton(st.t("btn_checkin_back"), "card")},
 	})
 }
 
-// checkinSave records the check-in, audits it and starts the resident's
+// save records the check-in, audits it and starts the resident's
 // reminders.
-func (st *step) checkinSave(m cadre.Member) {
-	code := st.s.Data[qdCode]
-	given, cat := booking.Method(st.s.Data[qdGiven]), booking.Category(st.s.Data[qdCat])
-	if code == "" || !given.Valid() || !cat.Valid() || !cadre.Can(m, cadre.ActCheckIn, m.Area) {
+func (f checkinFlow) save(st *step, m cadre.Member, _ []string) {
+	var s checkinState
+	loadState(st, &s)
+	code, given, cat := s.Code, s.Given, s.Cat
+	if code == "" || !given.Valid() || !cat.Valid() {
 		st.expired()
 		return
 	}
 	// The booking, its area and its state, read again now.
-	b, ci, done, sl, ok := st.checkinBooking(m, code)
+	b, ci, done, sl, ok := f.find(st, m, code)
 	if !ok {
 		return
 	}
@@ -260,32 +274,28 @@ func (st *step) checkinSave(m cadre.Member) {
 	mine := done && ci.By == st.ev.ChatID && ci.Method == given && ci.Category == cat
 	switch {
 	case done && !mine:
-		st.toCode()
-		st.show(st.checkinAlready(ci, sl)+"\n\n"+st.t("checkin_next"), st.staffButtons())
+		f.next(st, f.already(st, ci, sl))
 		return
 	case !done && b.Status != booking.Active:
-		st.toCode()
-		st.show(st.t("checkin_cancelled", html.EscapeString(code))+"\n\n"+st.t("checkin_next"), st.staffButtons())
+		f.next(st, st.t("checkin_cancelled", code))
 		return
 	}
 	if !done {
 		r, err := st.e.svc.Reports.CheckIn(st.ctx, booking.CheckIn{Code: code, By: st.ev.ChatID, At: st.now.UTC(), Method: given, Category: cat})
 		switch {
 		case errors.Is(err, booking.ErrCancelled):
-			st.toCode()
-			st.show(st.t("checkin_cancelled", html.EscapeString(code))+"\n\n"+st.t("checkin_next"), st.staffButtons())
+			f.next(st, st.t("checkin_cancelled", code))
 			return
 		case errors.Is(err, booking.ErrNotFound):
-			st.toCode()
-			st.show(st.t("checkin_not_found", html.EscapeString(code)), st.staffButtons())
+			f.toCode(st)
+			st.show(st.t("checkin_not_found", code), st.staffButtons())
 			return
 		case err != nil:
 			st.storeFailed("check in", err)
 			return
 		case r.Already && r.CheckIn.By != st.ev.ChatID:
 			// Someone else was quicker.
-			st.toCode()
-			st.show(st.checkinAlready(r.CheckIn, sl)+"\n\n"+st.t("checkin_next"), st.staffButtons())
+			f.next(st, f.already(st, r.CheckIn, sl))
 			return
 		}
 		b, ci = r.Booking, r.CheckIn
@@ -293,21 +303,19 @@ func (st *step) checkinSave(m cadre.Member) {
 	}
 	note := st.t("checkin_no_telegram")
 	if b.Resident != 0 {
-		if !st.checkinReminders(b, ci, sl) {
+		if !f.reminders(st, b, ci, sl) {
 			return
 		}
 		note = st.t("checkin_reminders_set")
 	}
-	st.toCode()
-	st.show(st.t("checkin_done", html.EscapeString(b.Name), html.EscapeString(code), st.methodName(ci.Method), st.t("cat_"+string(ci.Category)))+
-		"\n"+note+"\n\n"+st.t("checkin_next"), st.staffButtons())
+	f.next(st, st.t("checkin_done", b.Name, code, st.methodName(ci.Method), st.t("cat_"+string(ci.Category)))+"\n"+note)
 }
 
-// checkinReminders schedules the aftercare check and the follow-ups of the
+// reminders schedules the aftercare check and the follow-ups of the
 // method given, from the time of the check-in, so that scheduling them
 // again (a retried step) plans the same items. On a store failure the
 // step is retried; it reports whether it went on.
-func (st *step) checkinReminders(b booking.Booking, ci booking.CheckIn, sl booking.Slot) bool {
+func (checkinFlow) reminders(st *step, b booking.Booking, ci booking.CheckIn, sl booking.Slot) bool {
 	if st.e.svc.Reminders == nil {
 		return true
 	}
@@ -318,23 +326,23 @@ func (st *step) checkinReminders(b booking.Booking, ci booking.CheckIn, sl booki
 		CourseSetItem(b.Resident, b.Code, string(ci.Method), ci.At, loc)}
 	if _, err := st.e.svc.Reminders.Schedule(st.ctx, items...); err != nil {
 		// The check-in is saved; the event comes again and this member's
-		// own check-in is found and finished (checkinSave).
+		// own check-in is found and finished (save).
 		st.mustRetry("schedule reminders after check-in", err)
 		return false
 	}
 	return true
 }
 
-// checkinAlready says that a booking was checked in, when and by whom.
-func (st *step) checkinAlready(ci booking.CheckIn, sl booking.Slot) string {
-	return st.t("checkin_already", html.EscapeString(ci.Code), st.fmtTime(ci.At, sl.Facility),
+// already says that a booking was checked in, when and by whom.
+func (checkinFlow) already(st *step, ci booking.CheckIn, sl booking.Slot) string {
+	return st.t("checkin_already", ci.Code, st.fmtTime(ci.At, sl.Facility),
 		strconv.FormatInt(int64(ci.By), 10), st.methodName(ci.Method), st.t("cat_"+string(ci.Category)))
 }
 
-// screeningForProvider is what the resident answered before the service,
+// screening is what the resident answered before the service,
 // for the bidan at the table: the pregnancy checklist's result, or that a
 // permanent method was explained. Empty when there is nothing.
-func (st *step) screeningForProvider(b booking.Booking) string {
+func (checkinFlow) screening(st *step, b booking.Booking) string {
 	if b.Screening["permanent_explained"] == "yes" {
 		return st.t("checkin_permanent_explained")
 	}
@@ -347,5 +355,5 @@ func (st *step) screeningForProvider(b booking.Booking) string {
 		yes[i] = r == 'y'
 	}
 	res := st.e.lib.Checklist().Evaluate(yes)
-	return st.t("checkin_checklist", html.EscapeString(res.Summary.In(st.lang())))
+	return st.t("checkin_checklist", res.Summary.In(st.lang()))
 }

@@ -2,10 +2,8 @@ package conversations
 
 import (
 	"fmt"
-	"html"
 
 	"github.com/kbbot/kbbot"
-	"github.com/kbbot/kbbot/booking"
 	"github.com/kbbot/kbbot/cadre"
 	"github.com/kbbot/kbbot/content"
 	"github.com/kbbot/kbbot/report"
@@ -21,10 +19,19 @@ import (
 // maxPosterEvents bounds the events offered, soonest first.
 const maxPosterEvents = 10
 
-// posterStart offers the member's area and the open events in it.
-func (st *step) posterStart(m cadre.Member) {
-	if !cadre.Can(m, cadre.ActPoster, m.Area) {
-		st.notAllowed(m)
+// posterFlow offers the member's area and the open events in it; one tap
+// sends the poster. Buttons: qr:area:<n>, qr:ev:<event>:<n>.
+type posterFlow struct{}
+
+const stepPoster = "qr_pick"
+
+func (posterFlow) Name() string       { return "qr" }
+func (posterFlow) Commands() []string { return []string{"qr", "poster"} }
+
+// Start offers the member's area and the open events in it.
+func (f posterFlow) Start(st *step, _ string) {
+	m, ok := staffOpen(st, cadre.ActPoster)
+	if !ok {
 		return
 	}
 	if st.e.svc.BotUsername == "" || st.e.svc.AreaLinks == nil {
@@ -32,11 +39,10 @@ func (st *step) posterStart(m cadre.Member) {
 		st.show(st.t("staff_unavailable"), st.staffButtons())
 		return
 	}
-	st.s.Flow, st.s.Step, st.s.Nonce = flowReport, stepPoster, st.e.nonce()
-	n := st.s.Nonce
+	st.enter(f, stepPoster)
 	var rows [][]kbbot.Button
 	if !m.Area.IsZero() {
-		rows = append(rows, []kbbot.Button{{Label: st.t("btn_poster_area", clip(m.Area.String(), 48)), Data: data(cbReport, qArea, n)}})
+		rows = append(rows, []kbbot.Button{st.flowButton(st.t("btn_poster_area", clip(m.Area.String(), 48)), "area")})
 	}
 	if st.e.svc.Catalog != nil {
 		if c, err := st.e.svc.Catalog(st.ctx); err == nil {
@@ -45,7 +51,7 @@ func (st *step) posterStart(m cadre.Member) {
 					break
 				}
 				label := fmt.Sprintf("📅 %s · %d/%d", clip(ev.Name, 40), ev.Date.Day, int(ev.Date.Month))
-				rows = append(rows, []kbbot.Button{{Label: label, Data: data(cbReport, qPosterEv, ev.ID, n)}})
+				rows = append(rows, []kbbot.Button{st.flowButton(label, "ev", ev.ID)})
 			}
 		} else {
 			st.e.svc.Log.Warn("read catalog for posters", "error", err)
@@ -59,9 +65,22 @@ func (st *step) posterStart(m cadre.Member) {
 	st.show(st.t("poster_pick"), append(rows, st.staffButtons()...))
 }
 
-// posterArea makes the poster of the member's own area.
-func (st *step) posterArea(m cadre.Member) {
-	if !cadre.Can(m, cadre.ActPoster, m.Area) || m.Area.IsZero() {
+func (f posterFlow) Routes() []Route {
+	pick := []string{stepPoster}
+	return []Route{
+		{Op: "area", Steps: pick, Right: cadre.ActPoster, Do: staffDo(f.area)},
+		{Op: "ev", Args: 1, Steps: pick, Right: cadre.ActPoster, Do: staffDo(f.event)},
+	}
+}
+
+// Text: the posters are picked with the buttons.
+func (posterFlow) Text(st *step, _ string) bool {
+	return staffTyping(st, func(cadre.Member) { st.send(st.t("report_use_buttons"), st.staffButtons()) })
+}
+
+// area makes the poster of the member's own area.
+func (f posterFlow) area(st *step, m cadre.Member, _ []string) {
+	if m.Area.IsZero() {
 		st.expired()
 		return
 	}
@@ -70,26 +89,21 @@ func (st *step) posterArea(m cadre.Member) {
 		st.storeFailed("area link", err)
 		return
 	}
-	st.poster(m, m.Area, "a-"+code, m.Area.String(), nil)
+	f.poster(st, m, m.Area, "a-"+code, m.Area.String(), nil)
 }
 
-// posterEvent makes the poster of an open event with a site in the
-// member's area.
-func (st *step) posterEvent(m cadre.Member, id string) {
-	c := st.catalog()
-	if c == nil {
+// event makes the poster of an open event with a site in the member's
+// area.
+func (f posterFlow) event(st *step, m cadre.Member, args []string) {
+	_, ev, ok := staffEvent(st, m, cadre.ActPoster, args[0], true)
+	if !ok {
 		return
 	}
-	ev, ok := c.Event(id)
-	if !ok || !ev.Open(st.now) || len(eventsIn(c, []*booking.Event{ev}, m, cadre.ActPoster)) == 0 {
-		st.expired()
-		return
-	}
-	st.poster(m, m.Area, "e-"+ev.ID, ev.Name, []string{idDay(ev.Date)})
+	f.poster(st, m, m.Area, "e-"+ev.ID, ev.Name, []string{idDay(ev.Date)})
 }
 
 // poster draws and sends a poster of the deep link with payload.
-func (st *step) poster(m cadre.Member, area cadre.Area, payload, name string, lines []string) {
+func (posterFlow) poster(st *step, m cadre.Member, area cadre.Area, payload, name string, lines []string) {
 	link := "https://t.me/" + st.e.svc.BotUsername + "?start=" + payload
 	id := func(key string) string { return st.e.lib.UI.T(content.ID, key) }
 	png, err := st.e.render().Poster(report.Poster{
@@ -106,9 +120,9 @@ func (st *step) poster(m cadre.Member, area cadre.Area, payload, name string, li
 	}
 	st.auditStaff(m, cadre.ActPoster, area, payload)
 	st.s.resetFlow()
-	st.show(st.t("poster_ready", html.EscapeString(name)), nil)
+	st.show(st.t("poster_ready", name), nil)
 	st.inPlace = false
 	file := "poster-" + payload + ".png"
-	st.sendFile(kbbot.ReplyPhoto, file, png, st.t("poster_caption", html.EscapeString(name), html.EscapeString(link)), nil)
+	st.sendFile(kbbot.ReplyPhoto, file, png, st.t("poster_caption", name, link), nil)
 	st.sendFile(kbbot.ReplyDocument, file, png, st.t("poster_print_caption"), st.staffButtons())
 }

@@ -21,13 +21,22 @@ import (
 // maxRekapEvents bounds the events offered, newest first.
 const maxRekapEvents = 12
 
-// rekapStart lists the events the member may see a rekap of.
-func (st *step) rekapStart(m cadre.Member) {
-	if !cadre.Can(m, cadre.ActReport, m.Area) {
-		st.notAllowed(m)
+// rekapFlow lists the events the member may see a rekap of; one tap
+// sends it. Buttons: rk:ev:<event>:<n>.
+type rekapFlow struct{}
+
+const stepRekap = "rk_event"
+
+func (rekapFlow) Name() string       { return "rk" }
+func (rekapFlow) Commands() []string { return []string{"rekap"} }
+
+// Start lists the events the member may see a rekap of.
+func (f rekapFlow) Start(st *step, _ string) {
+	m, ok := staffOpen(st, cadre.ActReport)
+	if !ok {
 		return
 	}
-	if !st.reportReady() {
+	if !reportReady(st) {
 		return
 	}
 	c := st.catalog()
@@ -40,31 +49,31 @@ func (st *step) rekapStart(m cadre.Member) {
 		return
 	}
 	sort.SliceStable(evs, func(i, j int) bool { return evs[j].Date.Before(evs[i].Date) })
-	st.s.Flow, st.s.Step, st.s.Nonce = flowReport, stepRekap, st.e.nonce()
+	st.enter(f, stepRekap)
 	var rows [][]kbbot.Button
 	for i, ev := range evs {
 		if i == maxRekapEvents {
 			break
 		}
 		label := fmt.Sprintf("📊 %s · %d/%d/%d", clip(ev.Name, 40), ev.Date.Day, int(ev.Date.Month), ev.Date.Year)
-		rows = append(rows, []kbbot.Button{{Label: label, Data: data(cbReport, qEvent, ev.ID, st.s.Nonce)}})
+		rows = append(rows, []kbbot.Button{st.flowButton(label, "ev", ev.ID)})
 	}
 	st.show(st.t("rekap_pick", st.areaName(m.Area)), append(rows, st.staffButtons()...))
 }
 
-// rekapEvent makes and sends the rekap of event id.
-func (st *step) rekapEvent(m cadre.Member, id string) {
-	if !cadre.Can(m, cadre.ActReport, m.Area) {
-		st.expired()
-		return
-	}
-	c := st.catalog()
-	if c == nil {
-		return
-	}
-	ev, ok := c.Event(id)
-	if !ok || len(eventsIn(c, []*booking.Event{ev}, m, cadre.ActReport)) == 0 {
-		st.expired()
+func (f rekapFlow) Routes() []Route {
+	return []Route{{Op: "ev", Args: 1, Steps: []string{stepRekap}, Right: cadre.ActReport, Do: staffDo(f.event)}}
+}
+
+// Text: the events are picked with the buttons.
+func (rekapFlow) Text(st *step, _ string) bool {
+	return staffTyping(st, func(cadre.Member) { st.send(st.t("report_use_buttons"), st.staffButtons()) })
+}
+
+// event makes and sends the rekap of the event tapped.
+func (rekapFlow) event(st *step, m cadre.Member, args []string) {
+	c, ev, ok := staffEvent(st, m, cadre.ActReport, args[0], false)
+	if !ok {
 		return
 	}
 	tally, err := st.e.svc.Reports.EventTally(st.ctx, ev.ID)
@@ -108,7 +117,7 @@ func (st *step) rekapEvent(m cadre.Member, id string) {
 	st.inPlace = false
 	stamp := st.now.In(staffZone).Format("20060102-1504")
 	base := "rekap-" + ev.ID + "-" + stamp
-	st.sendFile(kbbot.ReplyPhoto, base+".png", chart, st.t("rekap_chart_caption", html.EscapeString(ev.Name)), nil)
+	st.sendFile(kbbot.ReplyPhoto, base+".png", chart, st.t("rekap_chart_caption", ev.Name), nil)
 	st.sendFile(kbbot.ReplyDocument, base+".csv", csv, st.t("rekap_csv_caption"), nil)
 	st.sendFile(kbbot.ReplyDocument, base+".xlsx", xlsx, st.t("rekap_xlsx_caption"), st.staffButtons())
 }
@@ -123,7 +132,7 @@ func (st *step) staffStamp(t time.Time) string {
 func (st *step) rekapSummary(r report.Rekap, ev *booking.Event, scope, when string) string {
 	sum := r.Sum()
 	var b strings.Builder
-	b.WriteString(st.t("rekap_summary", html.EscapeString(ev.Name), st.fmtDay(ev.Date), scope, when,
+	b.WriteString(st.t("rekap_summary", ev.Name, st.fmtDay(ev.Date), scope, when,
 		sum.Booked, sum.Waitlist, sum.Attended, sum.New, sum.Continuing, sum.Switching, sum.NoShow))
 	for _, t := range r.Totals {
 		key := "rekap_line_quota"

@@ -1,11 +1,15 @@
 package conversations
 
 import (
+	"context"
 	"testing"
 	"time"
 
+	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/booking"
 	"github.com/kbbot/kbbot/cadre"
+	"github.com/kbbot/kbbot/content"
+	"github.com/kbbot/kbbot/resident"
 )
 
 // TestReportAreas: who may act at which facility of the demo data. A
@@ -51,18 +55,56 @@ func TestReportAreas(t *testing.T) {
 }
 
 // TestReportCallbackShapes: the report buttons fit Telegram's 64 bytes with
-// the longest event id, and malformed ones are refused by the parser.
+// the longest event id, and malformed ones are refused (by the parser, or
+// by the registry's arity check).
 func TestReportCallbackShapes(t *testing.T) {
 	t.Parallel()
 	long := "e234567890123456789012345678901234567890" // booking.MaxIDLen
-	for _, d := range []string{data(cbReport, qEvent, long, "abcdefgh"), data(cbReport, qPosterEv, long, "abcdefgh"), data(cbReport, qMethod, "minipil", "abcdefgh")} {
+	nonce := "abcdefgh"
+	for _, d := range []string{
+		data(rekapFlow{}.Name(), "ev", long, nonce),
+		data(posterFlow{}.Name(), "ev", long, nonce),
+		data(checkinFlow{}.Name(), "m", "minipil", nonce),
+		data(checkinFlow{}.Name(), "cat", string(booking.Categories()[0]), nonce),
+	} {
 		if _, ok := parseCallback(d); !ok {
 			t.Errorf("%q (%d bytes) does not parse", d, len(d))
 		}
 	}
-	for _, d := range []string{"q", "q::n1", "q:ce:a:b:c"} {
-		if _, ok := parseCallback(d); ok {
-			t.Errorf("%q parses", d)
+	if _, ok := parseCallback("rk::n1"); ok {
+		t.Errorf("%q parses", "rk::n1")
+	}
+	lib, err := content.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := NewEngine(lib, func() string { return "n1" }, Services{})
+	for _, d := range []string{"q", "q:xx", "rk", "rk:ev:a:b:c", "chk:save", "qr:ev:n1"} {
+		res := e.Step(context.Background(), NewSession(), resident.New("id"), kbbot.Event{Kind: kbbot.EventCallback, ChatID: 1, CallbackID: "q", Data: d}, time.Now())
+		if len(res.Replies) == 0 || res.Replies[0].Text != lib.UI.T(content.ID, "button_expired") {
+			t.Errorf("%q: not refused as expired: %+v", d, res.Replies)
+		}
+	}
+}
+
+// TestReportCommandsUnknownToResidents: for a chat that is not staff the
+// report commands do not exist, whatever their name.
+func TestReportCommandsUnknownToResidents(t *testing.T) {
+	t.Parallel()
+	lib, err := content.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := NewEngine(lib, func() string { return "n1" }, Services{})
+	for _, cmd := range []string{"checkin", "cekin", "rekap", "qr", "poster"} {
+		r := resident.New("id")
+		r.Consent, r.NoticeVersion = ConsentGiven, NoticeVersion
+		res := e.Step(context.Background(), NewSession(), r, kbbot.Event{Kind: kbbot.EventCommand, ChatID: 1, Command: cmd, Args: "KB-123456"}, time.Now())
+		if len(res.Replies) != 1 || res.Replies[0].Text != lib.UI.T(content.ID, "unknown_command", "/"+cmd) {
+			t.Errorf("/%s: %+v", cmd, res.Replies)
+		}
+		if res.Session.Flow != "" {
+			t.Errorf("/%s: flow %q", cmd, res.Session.Flow)
 		}
 	}
 }

@@ -14,8 +14,7 @@ import (
 	"github.com/kbbot/kbbot/cadre"
 	"github.com/kbbot/kbbot/content"
 	"github.com/kbbot/kbbot/conversations"
-	"github.com/kbbot/kbbot/internal/redistest"
-	"github.com/kbbot/kbbot/redisstore"
+	"github.com/kbbot/kbbot/internal/fakes"
 	"github.com/kbbot/kbbot/resident"
 )
 
@@ -30,42 +29,25 @@ var (
 	rTimur = cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Timur"}
 )
 
-// roleWorld runs the engine with the real staff store on the test Redis,
-// keeping each chat's session between steps as the dispatcher would.
+// roleWorld runs the engine with an in-memory staff store, keeping each
+// chat's session between steps as the dispatcher would. The Redis staff
+// store has its own tests (redisstore), and the staff flows theirs end to
+// end on Redis (app).
 type roleWorld struct {
 	t        *testing.T
 	e        *conversations.Engine
-	store    *redisstore.StaffStore
+	store    *fakes.Staff
 	sessions map[kbbot.ChatID]*conversations.Session
 	records  map[kbbot.ChatID]*resident.Record
 	now      time.Time
 	nonces   int
 }
 
-// testRoles adapts the store to conversations.RoleStore as app does.
-type testRoles struct{ *redisstore.StaffStore }
-
-func (r testRoles) Redeem(ctx context.Context, code string, chat kbbot.ChatID, name string, now time.Time) (cadre.Member, error) {
-	m, err := r.StaffStore.Redeem(ctx, code, chat, name, now)
-	for _, p := range [...]struct{ from, to error }{
-		{redisstore.ErrInviteUnknown, conversations.ErrInviteUnknown},
-		{redisstore.ErrInviteUsed, conversations.ErrInviteUsed},
-		{redisstore.ErrInviteExpired, conversations.ErrInviteExpired},
-		{redisstore.ErrInviteTries, conversations.ErrInviteTries},
-		{redisstore.ErrInviteOwn, conversations.ErrInviteOwn},
-	} {
-		if errors.Is(err, p.from) {
-			return m, fmt.Errorf("%w: %w", p.to, err)
-		}
-	}
-	return m, err
-}
-
 func newRoleWorld(t *testing.T) *roleWorld {
 	t.Helper()
-	rdb := redistest.Client(t)
 	w := &roleWorld{t: t, sessions: map[kbbot.ChatID]*conversations.Session{}, records: map[kbbot.ChatID]*resident.Record{}, now: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)}
-	w.store = redisstore.NewStaffStore(rdb, redisstore.NewKeys(redistest.Prefix(t, rdb)), redisstore.StaffOptions{Admins: []int64{int64(rAdmin)}})
+	w.store = fakes.NewStaff(rAdmin)
+	w.store.Refusals = dialogRefusals
 	cat, err := booking.Demo(w.now)
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +55,7 @@ func newRoleWorld(t *testing.T) *roleWorld {
 	w.e = conversations.NewEngine(library(t), func() string { w.nonces++; return fmt.Sprintf("n%d", w.nonces) }, conversations.Services{
 		Catalog:     func(context.Context) (*booking.Catalog, error) { return cat, nil },
 		Staff:       w.store,
-		Roles:       testRoles{w.store},
+		Roles:       w.store,
 		Audit:       w.store,
 		BotUsername: "kbbot_test",
 		Log:         quiet,
@@ -212,8 +194,8 @@ func TestResidentNeverSeesStaffCommands(t *testing.T) {
 			t.Errorf("/%s for a resident: %s\nwant as an unknown command: %s", cmd, dump(got), dump(want))
 		}
 	}
-	for _, d := range []string{"k:menu", "k:inv", "k:team", "k:aud", "k:r:pkb:n1", "k:kab:0:n1", "k:kec:0:n1", "k:all:n1",
-		"k:x:7:n1", "k:rm:0:n1", "k:rmy:n1", "s:new", "q:ci", "q:rk", "q:qr"} {
+	for _, d := range []string{"k:menu", "k:inv", "k:team", "k:aud", "inv:role:pkb:n1", "inv:kab:0:n1", "inv:kec:0:n1", "inv:all:n1",
+		"inv:days:7:n1", "team:rm:0:n1", "team:yes:n1", "bc:new", "q:ci", "q:rk", "q:qr"} {
 		if got := w.tapData(rResident, d); !w.expired(got) {
 			t.Errorf("a resident's tap on %q: %s; want 'this button has expired'", d, dump(got))
 		}
@@ -296,7 +278,7 @@ func TestPKBInvitesOnlyWithinTheirArea(t *testing.T) {
 		t.Fatalf("a PKB invites kader, TPK and bidan only: %s", got)
 	}
 	nonce := w.sessions[pkb].Nonce
-	for _, d := range []string{"k:r:pkb:" + nonce, "k:r:admin:" + nonce} {
+	for _, d := range []string{"inv:role:pkb:" + nonce, "inv:role:admin:" + nonce} {
 		if !w.expired(w.tapData(pkb, d)) {
 			t.Fatalf("forged %q was not refused", d)
 		}
@@ -308,7 +290,7 @@ func TestPKBInvitesOnlyWithinTheirArea(t *testing.T) {
 	if !strings.Contains(texts(r), "kecamatan <b>Pekalongan Barat</b>") {
 		t.Fatalf("want the kelurahan question of Pekalongan Barat: %s", dump(r))
 	}
-	for _, d := range []string{"k:kec:0:" + nonce, "k:kec:1:" + nonce, "k:kab:0:" + nonce} {
+	for _, d := range []string{"inv:kec:0:" + nonce, "inv:kec:1:" + nonce, "inv:kab:0:" + nonce} {
 		if !w.expired(w.tapData(pkb, d)) {
 			t.Fatalf("forged %q was not refused", d)
 		}
@@ -358,7 +340,7 @@ func TestKaderCannotInvite(t *testing.T) {
 			}
 		}
 	}
-	for _, d := range []string{"s:new", "b:cadre", "q:ci", "q:rk", "q:qr", "menu"} {
+	for _, d := range []string{"bc:new", "daftarkan", "q:ci", "q:rk", "q:qr", "menu"} {
 		if got[d] == "" {
 			t.Errorf("the kader's staff menu lacks %q: %v", d, got)
 		}
@@ -382,7 +364,7 @@ func TestKaderCannotInvite(t *testing.T) {
 			t.Errorf("%s for a kader: %q", d, got)
 		}
 	}
-	for _, d := range []string{"k:r:kader:n1", "k:r:tpk:" + w.sessions[kader].Nonce, "k:x:7:n1", "k:rm:0:n1", "k:rmy:n1"} {
+	for _, d := range []string{"inv:role:kader:n1", "inv:role:tpk:" + w.sessions[kader].Nonce, "inv:days:7:n1", "team:rm:0:n1", "team:yes:n1"} {
 		if !w.expired(w.tapData(kader, d)) {
 			t.Errorf("forged %q for a kader was not refused", d)
 		}
@@ -473,5 +455,70 @@ func TestAdminTeamAndAudit(t *testing.T) {
 	}
 	if !strings.HasPrefix(html.UnescapeString(txt), "🗂") {
 		t.Errorf("audit title: %q", txt)
+	}
+}
+
+// TestRoleButtonsBoundToTheirFlow: the buttons of an invite or a team list
+// work only while that flow runs at their step, with its nonce; typed text
+// where a button is wanted gets the hint.
+func TestRoleButtonsBoundToTheirFlow(t *testing.T) {
+	t.Parallel()
+	w := newRoleWorld(t)
+	w.join(600, cadre.Kader, rTimur)
+	team := w.send(rAdmin, "/tim")
+	remove := buttonData(team, "➖ User600 (600)")
+	if !strings.HasPrefix(remove, "team:rm:0:") {
+		t.Fatalf("remove button: %q", remove)
+	}
+	inv := w.send(rAdmin, "/undang")
+	if got := texts(w.send(rAdmin, "PKB")); got != w.ui("invite_use_buttons") {
+		t.Fatalf("typed text at the role question: %q", got)
+	}
+	// The team list is gone with its flow: its button has expired.
+	if !w.expired(w.tapData(rAdmin, remove)) {
+		t.Fatal("a team button worked in the invite flow")
+	}
+	if _, ok, _ := w.store.Member(context.Background(), 600); !ok {
+		t.Fatal("a stale button removed a member")
+	}
+	// So has the invite's role button, once the invite is left.
+	if !w.expired(w.tapData(rAdmin, buttonData(inv, "Bidan"))) {
+		t.Fatal("an invite button worked after the invite was left")
+	}
+	// Out of the list shown: expired.
+	w.send(rAdmin, "/tim")
+	nonce := w.sessions[rAdmin].Nonce
+	if !w.expired(w.tapData(rAdmin, "team:rm:1:"+nonce)) {
+		t.Fatal("a remove button beyond the list worked")
+	}
+	// At the list, the confirmation is not yet asked.
+	w.send(rAdmin, "/tim")
+	if !w.expired(w.tapData(rAdmin, "team:yes:"+w.sessions[rAdmin].Nonce)) {
+		t.Fatal("a removal worked without its confirmation")
+	}
+	if _, ok, _ := w.store.Member(context.Background(), 600); !ok {
+		t.Fatal("a forged button removed a member")
+	}
+}
+
+// TestStaffButtonWhileStoreIsDown: when the staff store cannot be reached,
+// a staff button says so (store_failed), not "expired", and acts on
+// nothing; once the store is back the same button works.
+func TestStaffButtonWhileStoreIsDown(t *testing.T) {
+	t.Parallel()
+	w := newRoleWorld(t)
+	r := w.send(rAdmin, "/undang")
+	d := buttonData(r, "PKB/PLKB")
+	if d == "" {
+		t.Fatalf("no role button: %s", dump(r))
+	}
+	w.store.Fail(errors.New("redis down"))
+	got := w.tapData(rAdmin, d)
+	if w.expired(got) || !strings.Contains(texts(got), w.ui("store_failed")) {
+		t.Fatalf("with the store down the tap should say so: %s", dump(got))
+	}
+	w.store.Fail(nil)
+	if got := w.tapData(rAdmin, d); w.expired(got) || !strings.Contains(fmt.Sprint(labels(got)), "Kota Pekalongan") {
+		t.Fatalf("with the store back the button works: %s", dump(got))
 	}
 }

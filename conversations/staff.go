@@ -7,11 +7,13 @@ import (
 	"github.com/kbbot/kbbot/cadre"
 )
 
-// Staff flows (cadres, PKB, bidan, admins) live in three files, each
-// reached through the hooks below:
+// Staff flows (cadres, PKB, bidan, admins):
 //
-//	roles.go      /kader CODE, invites, the audit log, check-in   callback "k", flow "role"
-//	broadcast.go  residents' area and group, broadcasts (/siaran)   callback "s", flow "bcast"
+//	roles.go      /kader CODE, the staff menu                     flow "k"
+//	invite.go     /undang, invites                                flow "inv"
+//	team.go       /tim, the team                                  flow "team"
+//	audit.go      /audit, the audit log                           flow "audit"
+//	broadcast.go  residents' area and group, broadcasts (/siaran)   flows "area", "bc", "bcx"
 //	reports.go    /qr posters, /rekap charts and files            callback "q", flow "report"
 //
 // Every staff action is checked against the member's role and area on the
@@ -19,8 +21,7 @@ import (
 
 // Callback actions of the staff flows.
 const (
-	cbRole      = "k"
-	cbBroadcast = "s"
+	cbBroadcast = "bc"
 	cbReport    = "q"
 )
 
@@ -49,30 +50,6 @@ func (st *step) staffLookup() (cadre.Member, bool, error) {
 		return cadre.Member{}, false, nil
 	}
 	return st.e.svc.Staff.Member(st.ctx, st.ev.ChatID)
-}
-
-// staffCommand runs a staff command; it reports whether cmd was one.
-func (st *step) staffCommand(cmd, args string) bool {
-	return st.roleCommand(cmd, args) || st.broadcastCommand(cmd, args) || st.reportCommand(cmd, args)
-}
-
-// staffText takes typed input of a staff flow; it reports whether it did.
-func (st *step) staffText(t string) bool {
-	return st.roleText(t) || st.broadcastText(t) || st.reportText(t)
-}
-
-// staffCallback routes staff buttons by action.
-func (st *step) staffCallback(action string, args []string) {
-	switch action {
-	case cbRole:
-		st.roleCallback(args)
-	case cbBroadcast:
-		st.broadcastCallback(args)
-	case cbReport:
-		st.reportCallback(args)
-	default:
-		st.expired()
-	}
 }
 
 // staffOrExpired returns the tapper's membership for a staff button. A

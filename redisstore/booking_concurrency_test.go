@@ -93,7 +93,7 @@ func TestConcurrentCancelChangeWaitlist(t *testing.T) {
 						note("leave", s.LeaveWaitlist(ctx, testEvent, chat))
 					} else {
 						if rng.IntN(3) == 0 {
-							e.clock.Add(20 * time.Minute)
+							e.clock.Advance(20 * time.Minute)
 						}
 						_, err := s.ExpireOffers(ctx, e.clock.Now())
 						note("expire", err)

@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,33 +13,10 @@ import (
 
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/booking"
+	"github.com/kbbot/kbbot/internal/fakes"
 	"github.com/kbbot/kbbot/internal/redistest"
 	"github.com/kbbot/kbbot/redisstore"
 )
-
-// testClock is a settable clock.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // testEvent is the event of testYAML; booking closes 2030-01-09 20:00 WIB
 // = 13:00 UTC.
@@ -74,7 +50,7 @@ type env struct {
 	store *redisstore.BookingStore
 	rdb   redis.UniversalClient
 	keys  redisstore.Keys
-	clock *testClock
+	clock *fakes.Clock
 	cat   *booking.Catalog
 }
 
@@ -95,7 +71,7 @@ func newEnvOn(t testing.TB, rdb redis.UniversalClient, keys redisstore.Keys, yam
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &testClock{t: testStart}
+	clock := fakes.NewClock(testStart)
 	e := &env{store: redisstore.NewBookingStore(rdb, keys, clock, redisstore.BookingOptions{OfferTTL: time.Hour}),
 		rdb: rdb, keys: keys, clock: clock, cat: cat}
 	if _, err := e.store.Import(context.Background(), cat); err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kbbot/kbbot/booking"
+	"github.com/kbbot/kbbot/internal/fakes"
 	"github.com/kbbot/kbbot/internal/redistest"
 	"github.com/kbbot/kbbot/redisstore"
 )
@@ -18,7 +19,7 @@ func TestImportIsIdempotent(t *testing.T) {
 	rdb := redistest.Client(t)
 	keys := redisstore.NewKeys(redistest.Prefix(t, rdb))
 	now := time.Date(2026, 5, 10, 3, 0, 0, 0, time.UTC)
-	s := redisstore.NewBookingStore(rdb, keys, &testClock{t: now}, redisstore.BookingOptions{})
+	s := redisstore.NewBookingStore(rdb, keys, fakes.NewClock(now), redisstore.BookingOptions{})
 	cat, err := booking.Demo(now)
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/booking"
+	"github.com/kbbot/kbbot/internal/fakes"
 	"github.com/kbbot/kbbot/internal/redistest"
 	"github.com/kbbot/kbbot/redisstore"
 )
@@ -90,7 +91,7 @@ func TestBookStormHelperProcess(t *testing.T) {
 	to, _ := strconv.Atoi(os.Getenv("KBBOT_STORM_TO"))
 	rdb := redistest.Client(t)
 	keys := redisstore.NewKeys(prefix)
-	s := redisstore.NewBookingStore(rdb, keys, &testClock{t: testStart}, redisstore.BookingOptions{})
+	s := redisstore.NewBookingStore(rdb, keys, fakes.NewClock(testStart), redisstore.BookingOptions{})
 	ctx := context.Background()
 	// Wait for the go.
 	rdb.Set(ctx, prefix+"storm:ready", "1", time.Minute)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/booking"
+	"github.com/kbbot/kbbot/internal/fakes"
 	"github.com/kbbot/kbbot/redisstore"
 )
 
@@ -169,7 +170,7 @@ func TestBookingStoreUnavailable(t *testing.T) {
 	t.Parallel()
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
 	defer rdb.Close()
-	s := redisstore.NewBookingStore(rdb, redisstore.NewKeys("x:"), &testClock{t: testStart}, redisstore.BookingOptions{})
+	s := redisstore.NewBookingStore(rdb, redisstore.NewKeys("x:"), fakes.NewClock(testStart), redisstore.BookingOptions{})
 	if _, err := s.Book(context.Background(), req(1, "k", "pkm-a", "0800", booking.IUD)); !errors.Is(err, kbbot.ErrUnavailable) {
 		t.Errorf("book: got %v, want ErrUnavailable", err)
 	}

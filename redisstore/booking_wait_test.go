@@ -95,7 +95,7 @@ func TestWaitlistOfferAcceptExpire(t *testing.T) {
 	if len(offers) != 1 || offers[0].Resident != 2 {
 		t.Fatalf("offers %+v", offers)
 	}
-	e.clock.Add(time.Hour) // exactly the deadline
+	e.clock.Advance(time.Hour) // exactly the deadline
 	offers, _ = e.store.ExpireOffers(ctx, e.clock.Now())
 	if len(offers) != 1 || offers[0].Resident != 3 || !offers[0].Deadline.Equal(e.clock.Now().Add(time.Hour)) {
 		t.Fatalf("after the deadline: %+v", offers)

@@ -12,6 +12,7 @@ import (
 	"github.com/kbbot/kbbot/booking"
 	"github.com/kbbot/kbbot/broadcast"
 	"github.com/kbbot/kbbot/cadre"
+	"github.com/kbbot/kbbot/internal/fakes"
 	"github.com/kbbot/kbbot/internal/redistest"
 	"github.com/kbbot/kbbot/redisstore"
 	"github.com/kbbot/kbbot/reminders"
@@ -47,8 +48,9 @@ func TestEraseResidentEverything(t *testing.T) {
 // bookings. Then the audit scrub and every store's EraseResident run, in
 // the order of /hapusdata (the erasers twice), and the neighbour the
 // resident booked as a cadre is erased by code (EraseBooking). Afterwards
-// no key of allKeys names the resident or the neighbour but the staff audit
-// log's actor fields (who did what stays).
+// no key of allKeys names the resident or the neighbour (nor the
+// neighbour's code) but the staff audit log's actor fields (who did what
+// stays).
 func eraseEverything(t *testing.T, rdb redis.UniversalClient, keys redisstore.Keys, allKeys func() []string) {
 	ctx := context.Background()
 	e := newEnvOn(t, rdb, keys, "")
@@ -115,7 +117,7 @@ func eraseEverything(t *testing.T, rdb redis.UniversalClient, keys redisstore.Ke
 		t.Fatal(err)
 	}
 
-	staff := redisstore.NewStaffStore(rdb, keys, redisstore.StaffOptions{Admins: []int64{1}, Clock: fixedClock{bcAt}})
+	staff := redisstore.NewStaffStore(rdb, keys, redisstore.StaffOptions{Admins: []int64{1}, Clock: fakes.NewClock(bcAt)})
 	invite, err := staff.CreateInvite(ctx, cadre.Member{Chat: 1, Role: cadre.Admin}, cadre.Kader, area, bcAt.Add(time.Hour), bcAt)
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +163,7 @@ func eraseEverything(t *testing.T, rdb redis.UniversalClient, keys redisstore.Ke
 	chatStr := "987654321"
 	for _, k := range allKeys() {
 		val := dumpKey(t, rdb, k)
-		for _, needle := range append([]string{chatStr, name, phone, "Tetangga"}, codes...) {
+		for _, needle := range append([]string{chatStr, name, phone, "Tetangga", nb.Code}, codes...) {
 			if !strings.Contains(k, needle) && !strings.Contains(val, needle) {
 				continue
 			}

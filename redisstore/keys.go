@@ -93,8 +93,9 @@ func (k Keys) EventUsed(id string) string { return k.event(id, "used") }
 // (state offered or expired). Also "b<chat>|h" -> codes a cadre booked,
 // "i|<requester chat>|<idempotency key>" -> the code that request
 // booked, "x|handout" -> "<id>|<res>,<res>" the offers the last
-// ExpireOffers call returned, so that its retry returns them again, and
-// the anonymous check-in counts "n|..." (see CheckIn). After
+// ExpireOffers call returned, so that its retry returns them again,
+// "x|erased" -> the counter naming the anonymous fields of bookings
+// erased by EraseBooking, and the anonymous check-in counts "n|..." (see CheckIn). After
 // PurgePersonal only the counts remain, with "x|purged" -> when (Unix ms)
 // and "w|frozen" -> the waitlist's counts "fac|method|offered|n ..."
 // (lua/book_purge.lua). HASH; no TTL.
@@ -102,7 +103,9 @@ func (k Keys) EventResidents(id string) string { return k.event(id, "res") }
 
 // EventRecords maps a booking code to the booking's immutable fields;
 // once its personal data is erased, only consent, created, erased and the
-// check-in remain. HASH of JSON; no TTL.
+// check-in remain. A booking erased by EraseBooking is kept under an
+// anonymous field "e|<n>" instead of its code, here and in EventPlaces.
+// HASH of JSON; no TTL.
 func (k Keys) EventRecords(id string) string { return k.event(id, "rec") }
 
 // EventPlaces maps a booking code to its mutable state,

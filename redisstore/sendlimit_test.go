@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/kbbot/kbbot"
+	"github.com/kbbot/kbbot/internal/fakes"
 	"github.com/kbbot/kbbot/internal/redistest"
 	"github.com/kbbot/kbbot/redisstore"
 )
@@ -46,7 +47,7 @@ func acquire(t *testing.T, l *redisstore.SendLimiter, chat kbbot.ChatID, p kbbot
 // allowed gets one message per 100ms, and a refusal names the wait.
 func TestSendLimiterOverallRate(t *testing.T) {
 	t.Parallel()
-	clock := &testClock{t: testStart}
+	clock := fakes.NewClock(testStart)
 	l, _, _ := newLimiter(t, 10, clock)
 	// Broadcast lane: tolerance 50ms.
 	if p := acquire(t, l, 1, kbbot.PriorityBroadcast); p.wait != 0 {
@@ -65,7 +66,7 @@ func TestSendLimiterOverallRate(t *testing.T) {
 			sent++
 			continue
 		}
-		clock.Add(p.wait)
+		clock.Advance(p.wait)
 	}
 	if sent < 100 || sent > 101 {
 		t.Fatalf("%d messages in 10s at 10/s", sent)
@@ -77,7 +78,7 @@ func TestSendLimiterOverallRate(t *testing.T) {
 // come before broadcasts.
 func TestSendLimiterLanes(t *testing.T) {
 	t.Parallel()
-	clock := &testClock{t: testStart}
+	clock := fakes.NewClock(testStart)
 	l, _, _ := newLimiter(t, 10, clock)
 	chat := kbbot.ChatID(100)
 	next := func() kbbot.ChatID { chat++; return chat }
@@ -87,7 +88,7 @@ func TestSendLimiterLanes(t *testing.T) {
 	if p := acquire(t, l, next(), kbbot.PriorityReply); p.wait != 0 {
 		t.Fatalf("reply waits behind broadcasts: %+v", p)
 	}
-	clock.Add(100 * time.Millisecond)
+	clock.Advance(100 * time.Millisecond)
 	for acquire(t, l, next(), kbbot.PriorityBroadcast).wait == 0 {
 	}
 	if p := acquire(t, l, next(), kbbot.PriorityReminder); p.wait != 0 {
@@ -104,7 +105,7 @@ func TestSendLimiterLanes(t *testing.T) {
 		t.Fatalf("waits reply %v, reminder %v, broadcast %v: want each lane to wait longer than the one above", reply.wait, rem.wait, bc.wait)
 	}
 	// When a reply slot opens and a broadcast asks first, it is refused.
-	clock.Add(reply.wait)
+	clock.Advance(reply.wait)
 	if p := acquire(t, l, next(), kbbot.PriorityBroadcast); p.wait == 0 {
 		t.Fatal("a broadcast took a slot a waiting reply was due")
 	}
@@ -117,7 +118,7 @@ func TestSendLimiterLanes(t *testing.T) {
 // 3.15s to a group; a chat that must wait does not use an overall slot.
 func TestSendLimiterPerChat(t *testing.T) {
 	t.Parallel()
-	clock := &testClock{t: testStart}
+	clock := fakes.NewClock(testStart)
 	l, rdb, keys := newLimiter(t, 1000, clock)
 	for _, c := range []struct {
 		chat kbbot.ChatID
@@ -130,11 +131,11 @@ func TestSendLimiterPerChat(t *testing.T) {
 		if p.wait != c.gap || p.shared {
 			t.Fatalf("chat %d: second message: %+v, want the chat's own wait of %v", c.chat, p, c.gap)
 		}
-		clock.Add(c.gap - time.Millisecond)
+		clock.Advance(c.gap - time.Millisecond)
 		if p := acquire(t, l, c.chat, kbbot.PriorityReply); p.wait != time.Millisecond {
 			t.Fatalf("chat %d: 1ms early: %+v", c.chat, p)
 		}
-		clock.Add(time.Millisecond)
+		clock.Advance(time.Millisecond)
 		if p := acquire(t, l, c.chat, kbbot.PriorityReply); p.wait != 0 {
 			t.Fatalf("chat %d: refused when due: %+v", c.chat, p)
 		}
@@ -142,7 +143,7 @@ func TestSendLimiterPerChat(t *testing.T) {
 
 	// Chats leave the set once their interval passed: it holds only the
 	// chats messaged lately.
-	clock.Add(4 * time.Second)
+	clock.Advance(4 * time.Second)
 	if p := acquire(t, l, 43, kbbot.PriorityReply); p.wait != 0 {
 		t.Fatal(p)
 	}
@@ -159,7 +160,7 @@ func TestSendLimiterPerChat(t *testing.T) {
 		if p := acquire(t, off, chat, kbbot.PriorityReply); p.wait != 0 {
 			t.Fatalf("chat %d with the per-chat limit off: %+v", chat, p)
 		}
-		clock.Add(5 * time.Millisecond)
+		clock.Advance(5 * time.Millisecond)
 	}
 
 	// At 1/s overall, a refused chat leaves the slot to another chat.
@@ -167,7 +168,7 @@ func TestSendLimiterPerChat(t *testing.T) {
 	if p := acquire(t, l2, 7, kbbot.PriorityBroadcast); p.wait != 0 {
 		t.Fatal(p)
 	}
-	clock.Add(time.Second)
+	clock.Advance(time.Second)
 	if p := acquire(t, l2, 7, kbbot.PriorityBroadcast); p.wait == 0 || p.shared {
 		t.Fatalf("chat 7 again after 1s: %+v, want its own wait", p)
 	}
@@ -181,7 +182,7 @@ func TestSendLimiterPerChat(t *testing.T) {
 func TestSendLimiterPause(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	clock := &testClock{t: testStart}
+	clock := fakes.NewClock(testStart)
 	l, _, _ := newLimiter(t, 1000, clock)
 	if err := l.Pause(ctx, 3*time.Second); err != nil {
 		t.Fatal(err)
@@ -197,7 +198,7 @@ func TestSendLimiterPause(t *testing.T) {
 	if d, err := l.PausedFor(ctx); err != nil || d != 3*time.Second {
 		t.Fatalf("PausedFor = %v, %v", d, err)
 	}
-	clock.Add(3 * time.Second)
+	clock.Advance(3 * time.Second)
 	if p := acquire(t, l, 10, kbbot.PriorityBroadcast); p.wait != 0 {
 		t.Fatalf("refused after the pause: %+v", p)
 	}
@@ -211,7 +212,7 @@ func TestSendLimiterPause(t *testing.T) {
 // ceil((1s + the reply tolerance) / T) messages: 29 at 27/s.
 func TestSendLimiterWindowBound(t *testing.T) {
 	t.Parallel()
-	clock := &testClock{t: testStart}
+	clock := fakes.NewClock(testStart)
 	l, _, _ := newLimiter(t, 27, clock)
 	rng := rand.New(rand.NewSource(1))
 	var sent []time.Time
@@ -227,7 +228,7 @@ func TestSendLimiterWindowBound(t *testing.T) {
 		if p.wait > 0 && rng.Intn(2) == 0 {
 			step = p.wait
 		}
-		clock.Add(step)
+		clock.Advance(step)
 	}
 	worst := 0
 	for i := range sent {

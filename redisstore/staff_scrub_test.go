@@ -13,6 +13,7 @@ import (
 
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/cadre"
+	"github.com/kbbot/kbbot/internal/fakes"
 	"github.com/kbbot/kbbot/internal/redistest"
 	"github.com/kbbot/kbbot/redisstore"
 )
@@ -23,7 +24,7 @@ func scrubStore(t *testing.T) (*redisstore.StaffStore, redis.UniversalClient, re
 	t.Helper()
 	rdb := redistest.GuardedClient(t)
 	keys := redisstore.NewKeys(redistest.Prefix(t, rdb))
-	return redisstore.NewStaffStore(rdb, keys, redisstore.StaffOptions{Admins: []int64{1}, Clock: fixedClock{staffNow}}), rdb, keys
+	return redisstore.NewStaffStore(rdb, keys, redisstore.StaffOptions{Admins: []int64{1}, Clock: fakes.NewClock(staffNow)}), rdb, keys
 }
 
 func mustAudit(t *testing.T, s *redisstore.StaffStore, es ...cadre.AuditEntry) {
@@ -124,7 +125,7 @@ func TestScrubResidentWhileStaffWrite(t *testing.T) {
 
 	// A second process appends an entry naming the resident right after
 	// the scrub's first call, and many others all along.
-	writer := redisstore.NewStaffStore(redistest.Client(t), keys, redisstore.StaffOptions{Clock: fixedClock{staffNow}})
+	writer := redisstore.NewStaffStore(redistest.Client(t), keys, redisstore.StaffOptions{Clock: fakes.NewClock(staffNow)})
 	var once sync.Once
 	rdb.AddHook(afterScript{key: keys.StaffAudit(), fn: func() {
 		once.Do(func() {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/cadre"
+	"github.com/kbbot/kbbot/internal/fakes"
 	"github.com/kbbot/kbbot/internal/redistest"
 	"github.com/kbbot/kbbot/redisstore"
 )
@@ -24,17 +25,13 @@ var (
 	adminM   = cadre.Member{Chat: 1, Role: cadre.Admin}
 )
 
-type fixedClock struct{ t time.Time }
-
-func (c fixedClock) Now() time.Time { return c.t }
-
 // staffStore returns a store on the test Redis, with chat 1 an admin and
 // the clock at staffNow.
 func staffStore(t *testing.T) *redisstore.StaffStore {
 	t.Helper()
 	rdb := redistest.GuardedClient(t)
 	keys := redisstore.NewKeys(redistest.Prefix(t, rdb))
-	return redisstore.NewStaffStore(rdb, keys, redisstore.StaffOptions{Admins: []int64{1}, Clock: fixedClock{staffNow}})
+	return redisstore.NewStaffStore(rdb, keys, redisstore.StaffOptions{Admins: []int64{1}, Clock: fakes.NewClock(staffNow)})
 }
 
 func TestInviteRedeemedOnceOnly(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kbbot/kbbot"
+	"github.com/kbbot/kbbot/internal/fakes"
 	"github.com/kbbot/kbbot/reminders"
 	"github.com/kbbot/kbbot/scheduler"
 )
@@ -22,7 +23,7 @@ func BenchmarkSweep(b *testing.B) {
 	for _, n := range []int{20000} {
 		b.Run(fmt.Sprintf("due=%d", n), func(b *testing.B) {
 			e := newEnv(b)
-			clock := newClock(t0)
+			clock := fakes.NewClock(t0)
 			noop := kbbot.HandlerFunc(func(context.Context, kbbot.Event) error { return nil })
 			st := e.store(b)
 			s := scheduler.New(st, noop, clock, slog.New(slog.DiscardHandler), scheduler.Config{MaxPerSweep: n})

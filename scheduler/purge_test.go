@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kbbot/kbbot/internal/fakes"
 	"github.com/kbbot/kbbot/redisstore"
 	"github.com/kbbot/kbbot/scheduler"
 )
@@ -42,7 +43,7 @@ func TestPurgeRunsOncePerFireWithTheClock(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	start := time.Date(2030, 4, 10, 7, 0, 3, 0, time.UTC)
-	clock := newClock(start)
+	clock := fakes.NewClock(start)
 	a, _ := e.newScheduler(t, nil, clock, scheduler.Config{})
 	b, _ := e.newScheduler(t, nil, clock, scheduler.Config{})
 	p := &purger{done: 2}
@@ -53,12 +54,12 @@ func TestPurgeRunsOncePerFireWithTheClock(t *testing.T) {
 	}
 	ctx := context.Background()
 	a.RunJob(ctx, scheduler.PurgeJob, time.Hour, a.PurgeJobOf(p))
-	clock.Add(40 * time.Second) // b's timer fires a little later
+	clock.Advance(40 * time.Second) // b's timer fires a little later
 	b.RunJob(ctx, scheduler.PurgeJob, time.Hour, b.PurgeJobOf(p))
 	if got := p.calls(); len(got) != 1 || !got[0].Equal(start) {
 		t.Fatalf("purges %v, want one at %v", got, start)
 	}
-	clock.Add(time.Hour)
+	clock.Advance(time.Hour)
 	p.err = errors.New("redis down") // a failed run is logged; the next fire tries again
 	b.RunJob(ctx, scheduler.PurgeJob, time.Hour, b.PurgeJobOf(p))
 	if got := p.calls(); len(got) != 2 || !got[1].Equal(clock.Now()) {
@@ -72,7 +73,7 @@ func TestPurgeRunsOncePerFireWithTheClock(t *testing.T) {
 func TestAddPurgeRefusesBadInput(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	s, _ := e.newScheduler(t, nil, newClock(time.Now()), scheduler.Config{})
+	s, _ := e.newScheduler(t, nil, fakes.NewClock(time.Now()), scheduler.Config{})
 	if err := s.AddPurge("every hour", &purger{}); err == nil {
 		t.Error("a malformed spec was accepted")
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kbbot/kbbot"
+	"github.com/kbbot/kbbot/internal/fakes"
 	"github.com/kbbot/kbbot/reminders"
 	"github.com/kbbot/kbbot/scheduler"
 )
@@ -23,7 +24,7 @@ func simple(chat kbbot.ChatID, id string, due time.Time) reminders.Item {
 func TestSweepDeliversDueItemsOnce(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	clock := newClock(t0)
+	clock := fakes.NewClock(t0)
 	rec := newRecorder(clock)
 	s, st := e.newScheduler(t, rec, clock, scheduler.Config{})
 	mustSchedule(t, st, simple(1, "KB-A", t0.Add(-time.Minute)), simple(2, "KB-B", t0), simple(3, "KB-C", t0.Add(time.Hour)))
@@ -48,7 +49,7 @@ func TestSweepDeliversDueItemsOnce(t *testing.T) {
 	if res := mustSweep(t, s); res.Claimed != 0 {
 		t.Fatalf("second sweep claimed %d", res.Claimed)
 	}
-	clock.Add(time.Hour)
+	clock.Advance(time.Hour)
 	if res := mustSweep(t, s); res.Sent != 1 || rec.times("h0:KB-C") != 1 {
 		t.Fatalf("later sweep %+v", res)
 	}
@@ -73,7 +74,7 @@ func TestSweepEveryKindInEachZone(t *testing.T) {
 			loc := loadZone(t, zn)
 			e := newEnv(t)
 			booked := time.Date(2024, 7, 10, 10, 0, 0, 0, loc)
-			clock := newClock(booked)
+			clock := fakes.NewClock(booked)
 			rec := newRecorder(clock)
 			s, st := e.newScheduler(t, rec, clock, scheduler.Config{})
 
@@ -141,7 +142,7 @@ func TestSweepQuietHoursAtSendTime(t *testing.T) {
 			loc := loadZone(t, zn)
 			e := newEnv(t)
 			evening := time.Date(2024, 7, 19, 20, 0, 0, 0, loc)
-			clock := newClock(evening)
+			clock := fakes.NewClock(evening)
 			rec := newRecorder(clock)
 			s, st := e.newScheduler(t, rec, clock, scheduler.Config{})
 			waits := reminders.Item{ID: "pil:p-1-20240701:1", Chat: 1, Kind: reminders.KindPil, Ref: "p-1-20240701",
@@ -168,7 +169,7 @@ func TestSweepQuietHoursAtSendTime(t *testing.T) {
 	// The same UTC instant is evening in Jakarta and night in Jayapura.
 	e := newEnv(t)
 	at := time.Date(2024, 7, 19, 13, 30, 0, 0, time.UTC) // 20:30 WIB, 22:30 WIT
-	clock := newClock(at)
+	clock := fakes.NewClock(at)
 	rec := newRecorder(clock)
 	s, st := e.newScheduler(t, rec, clock, scheduler.Config{})
 	wib := reminders.Item{ID: "pil:wib:1", Chat: 1, Kind: reminders.KindPil, Ref: "wib", Due: at, NotAfter: at.Add(72 * time.Hour), Zone: "Asia/Jakarta"}
@@ -187,7 +188,7 @@ func TestSweepAfterDowntime(t *testing.T) {
 	loc := loadZone(t, "Asia/Makassar")
 	e := newEnv(t)
 	booked := time.Date(2024, 7, 10, 10, 0, 0, 0, loc)
-	clock := newClock(booked)
+	clock := fakes.NewClock(booked)
 	rec := newRecorder(clock)
 	s, st := e.newScheduler(t, rec, clock, scheduler.Config{})
 	var items []reminders.Item
@@ -227,7 +228,7 @@ func TestSweepKillLosesNoneRepeatsOnlyInFlight(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
-	clock := newClock(t0)
+	clock := fakes.NewClock(t0)
 	rec := newRecorder(clock)
 	const n = 300
 	var items []reminders.Item
@@ -255,7 +256,7 @@ func TestSweepKillLosesNoneRepeatsOnlyInFlight(t *testing.T) {
 	if res := mustSweep(t, s); res.Sent != n-50 {
 		t.Fatalf("survivor's first sweep %+v", res)
 	}
-	clock.Add(2*time.Minute + time.Second)
+	clock.Advance(2*time.Minute + time.Second)
 	if res := mustSweep(t, s); res.Reaped != 50 || res.Sent != 50 {
 		t.Fatalf("after the lease %+v", res)
 	}
@@ -286,7 +287,7 @@ func TestSweepTwoProcessesExactlyOnce(t *testing.T) {
 		t.Run(fmt.Sprintf("shared_lock=%v", shared), func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
-			clock := newClock(t0)
+			clock := fakes.NewClock(t0)
 			rec := newRecorder(clock)
 			const n = 2000
 			var items []reminders.Item
@@ -344,7 +345,7 @@ func TestSweepRetriesFailuresAndDropsBlocked(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
-	clock := newClock(t0)
+	clock := fakes.NewClock(t0)
 	rec := newRecorder(clock)
 	s, st := e.newScheduler(t, rec, clock, scheduler.Config{RetryBase: time.Minute, BusyDelay: 5 * time.Second, MaxAttempts: 3})
 	flaky := simple(1, "KB-FLAKY", t0)
@@ -390,21 +391,21 @@ func TestSweepRetriesFailuresAndDropsBlocked(t *testing.T) {
 	if p, _ := st.Pending(ctx, 3); len(p) != 0 {
 		t.Fatalf("blocked resident still has %v", p)
 	}
-	clock.Add(5 * time.Second)
+	clock.Advance(5 * time.Second)
 	if res := mustSweep(t, s); res.Sent != 1 || rec.times(busy.ID) != 1 {
 		t.Fatalf("busy retry %+v", res)
 	}
-	clock.Add(time.Minute)
+	clock.Advance(time.Minute)
 	if res := mustSweep(t, s); res.Sent != 2 || rec.times(flaky.ID) != 1 || rec.times(panics.ID) != 1 {
 		t.Fatalf("backoff retry %+v", res)
 	}
 	// The broken one: attempt 2 failed at t0+65s, next at +2 min; attempt 3
 	// fails, then it is dropped at its 4th claim.
-	clock.Add(2 * time.Minute)
+	clock.Advance(2 * time.Minute)
 	if res := mustSweep(t, s); res.Retried != 1 {
 		t.Fatalf("third attempt %+v", res)
 	}
-	clock.Add(4 * time.Minute)
+	clock.Advance(4 * time.Minute)
 	if res := mustSweep(t, s); res.Failed != 1 {
 		t.Fatalf("giving up %+v", res)
 	}
@@ -417,7 +418,7 @@ func TestSweepSkipsWhileAnotherHoldsTheLock(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
-	clock := newClock(t0)
+	clock := fakes.NewClock(t0)
 	rec := newRecorder(clock)
 	s, st := e.newScheduler(t, rec, clock, scheduler.Config{})
 	mustSchedule(t, st, simple(1, "KB-A", t0))
@@ -442,7 +443,7 @@ func TestSweepSkipsWhileAnotherHoldsTheLock(t *testing.T) {
 func TestSweepCancelledHandsItemsBack(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	clock := newClock(t0)
+	clock := fakes.NewClock(t0)
 	rec := newRecorder(clock)
 	ctx, cancel := context.WithCancel(context.Background())
 	rec.setFail(func(kbbot.Event) error { cancel(); return context.Canceled })
@@ -465,7 +466,7 @@ func TestSweepCancelledHandsItemsBack(t *testing.T) {
 func TestSchedulerStartStop(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	clock := newClock(t0)
+	clock := fakes.NewClock(t0)
 	got := make(chan string, 10)
 	h := kbbot.HandlerFunc(func(_ context.Context, ev kbbot.Event) error {
 		got <- ev.Reminder.ID
@@ -512,7 +513,7 @@ func TestSchedulerStartStop(t *testing.T) {
 func TestSchedulerJobRunsOncePerFire(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	clock := newClock(t0.Add(1500 * time.Millisecond))
+	clock := fakes.NewClock(t0.Add(1500 * time.Millisecond))
 	a, _ := e.newScheduler(t, nil, clock, scheduler.Config{})
 	b, _ := e.newScheduler(t, nil, clock, scheduler.Config{})
 	var mu sync.Mutex
@@ -528,12 +529,12 @@ func TestSchedulerJobRunsOncePerFire(t *testing.T) {
 	}
 	ctx := context.Background()
 	a.RunJob(ctx, "nightly", time.Minute, job)
-	clock.Add(20 * time.Second) // b's timer fires later within the same minute
+	clock.Advance(20 * time.Second) // b's timer fires later within the same minute
 	b.RunJob(ctx, "nightly", time.Minute, job)
 	if runs != 1 {
 		t.Fatalf("%d runs of one fire", runs)
 	}
-	clock.Add(time.Minute)
+	clock.Advance(time.Minute)
 	b.RunJob(ctx, "nightly", time.Minute, job)
 	a.RunJob(ctx, "nightly", time.Minute, job)
 	if runs != 2 {

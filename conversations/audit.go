@@ -1,0 +1,84 @@
+package conversations
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/kbbot/kbbot/cadre"
+)
+
+// auditFlow is /audit (admin): the latest entries of the audit log of
+// one's area, newest first. It is one page with no buttons of its own; it
+// opens from the staff menu (k:aud).
+type auditFlow struct{}
+
+// auditShown is how many audit entries /audit shows.
+const auditShown = 20
+
+func (auditFlow) Name() string            { return "audit" }
+func (auditFlow) Commands() []string      { return []string{"audit"} }
+func (auditFlow) Routes() []Route         { return nil }
+func (auditFlow) Text(*step, string) bool { return false }
+
+// Start shows the log to a member; anyone else gets the answer to an
+// unknown command.
+func (f auditFlow) Start(st *step, _ string) {
+	if m, ok := staffFromCommand(st); ok {
+		f.open(st, m)
+	}
+}
+
+// open shows the latest audit entries of the member's area.
+func (auditFlow) open(st *step, m cadre.Member) {
+	if !staffMay(st, m, cadre.ActAudit) {
+		return
+	}
+	es, err := st.e.svc.Roles.AuditLog(st.ctx, m.Area, auditShown)
+	if err != nil {
+		st.storeFailed("read audit log", err)
+		return
+	}
+	if len(es) == 0 {
+		st.show(st.t("audit_empty"), st.staffButtons())
+		return
+	}
+	var b strings.Builder
+	b.WriteString(st.t("audit_title", len(es)))
+	for _, e := range es {
+		line := "\n" + auditFlow{}.line(st, e)
+		if b.Len()+len(line) > 3900 {
+			break
+		}
+		b.WriteString(line)
+	}
+	st.show(b.String(), st.staffButtons())
+}
+
+// line is one entry: "<b>23/11 09.00</b> · 8302 (Kader KB) · what · where".
+func (auditFlow) line(st *step, e cadre.AuditEntry) string {
+	var what string
+	switch e.Action {
+	case cadre.ActInvite:
+		what = st.t("audit_invite", st.roleName(cadre.Role(e.Detail)))
+	case auditRedeem:
+		what = st.t("audit_redeem", e.Detail)
+	case auditRemove:
+		if e.Detail == auditErased {
+			what = st.t("audit_left")
+		} else {
+			what = st.t("audit_remove", e.Detail)
+		}
+	default:
+		what = string(e.Action)
+		if key := "audit_act_" + string(e.Action); st.e.lib.UI.Has(key) {
+			what = st.t(key)
+		}
+		what = escape(what)
+		if e.Detail != "" {
+			what += " · " + escape(clip(e.Detail, 80))
+		}
+	}
+	lt := e.At.In(staffZone)
+	when := strconv.Itoa(lt.Day()) + "/" + strconv.Itoa(int(lt.Month())) + " " + st.clock(lt)
+	return st.t("audit_line", when, strconv.FormatInt(int64(e.Actor), 10), st.roleName(e.Role), markup(what), st.areaName(e.Area))
+}

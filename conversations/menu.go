@@ -1,0 +1,123 @@
+package conversations
+
+import (
+	"strings"
+
+	"github.com/kbbot/kbbot"
+	"github.com/kbbot/kbbot/content"
+)
+
+// menuFlow is the main menu and what hangs on it without a flow of its
+// own: help, the privacy notice, the language switch, and the doors to the
+// other flows. Its buttons work anywhere (no nonce): "menu",
+// "menu:<item>", "menu:lang:<id|en>".
+type menuFlow struct{}
+
+// Main menu items: doors to other flows (by their registered names) and
+// pages of the menu itself.
+const (
+	itemLearn  = "learn"
+	itemEvents = "events"
+	itemOrders = "orders"
+	itemHelp   = "help"
+	itemCourse = "course"
+	itemPriv   = "priv"
+	itemLang   = "lang"
+	itemNoop   = "noop"
+)
+
+// menuDoors are the menu items that open another flow, by its name.
+var menuDoors = map[string]string{
+	itemLearn:  cbLearn,
+	itemEvents: flowBook,
+	itemOrders: "orders",
+	itemCourse: cbRemind,
+}
+
+func (menuFlow) Name() string            { return cbMenu }
+func (menuFlow) Commands() []string      { return []string{"menu"} }
+func (menuFlow) Text(*step, string) bool { return false }
+
+// Start shows the menu.
+func (menuFlow) Start(st *step, _ string) {
+	st.s.resetFlow()
+	st.menu()
+}
+
+func (menuFlow) Routes() []Route {
+	routes := []Route{
+		{Op: "", Do: func(st *step, _ []string) { st.s.resetFlow(); st.menu() }},
+		{Op: itemHelp, Do: func(st *step, _ []string) { st.help() }},
+		{Op: itemPriv, Do: func(st *step, _ []string) { st.show(st.notice("privacy_full"), st.menuButton()) }},
+		{Op: itemNoop, Do: func(*step, []string) {}},
+		{Op: itemLang, Args: 1, Do: func(st *step, args []string) {
+			l, ok := content.ParseLang(args[0])
+			if !ok {
+				st.expired()
+				return
+			}
+			st.r.Lang = string(l)
+			st.toast(st.t("lang_set"))
+			if st.s.Flow == flowConsent {
+				// Ask again, in the new language, in place of the old question.
+				st.inPlace = false
+				st.askConsent()
+				return
+			}
+			st.menu()
+		}},
+	}
+	for item, flow := range menuDoors {
+		routes = append(routes, Route{Op: item, Do: func(st *step, _ []string) { st.open(flow, "") }})
+	}
+	return routes
+}
+
+func (st *step) menu() {
+	st.show(st.t("menu_title"), st.menuButtons())
+}
+
+func (st *step) menuButtons() [][]kbbot.Button {
+	rows := [][]kbbot.Button{
+		{st.btn("menu_learn", data(cbMenu, itemLearn))},
+		{st.btn("menu_events", data(cbMenu, itemEvents))},
+		{st.btn("menu_orders", data(cbMenu, itemOrders)), st.btn("menu_help", data(cbMenu, itemHelp))},
+		{st.btn("menu_course", data(cbRemind, remCourse))},
+	}
+	// Residents who consented tell their area and group (broadcast_area.go).
+	if st.r.Consented() && st.e.svc.Broadcasts != nil {
+		rows = append(rows, []kbbot.Button{st.btn("menu_area", data(flowArea, arOpen))})
+	}
+	// Staff rows (roles.go): the cadre booking of the configured cadre
+	// list, and the staff menu for staff members.
+	rows = append(rows, st.staffMenuRows()...)
+	return rows
+}
+
+func (st *step) menuButton() [][]kbbot.Button {
+	return [][]kbbot.Button{{st.btn("btn_menu", data(cbMenu))}}
+}
+
+func (st *step) help() {
+	st.show(st.t("help"), [][]kbbot.Button{
+		{st.btn("btn_privacy_full", data(cbMenu, itemPriv))},
+		{st.btn("btn_menu", data(cbMenu))},
+	})
+}
+
+// language switches at once with an argument, or offers the choice.
+func (st *step) language(arg string) {
+	if l, ok := content.ParseLang(strings.ToLower(arg)); ok {
+		st.r.Lang = string(l)
+		st.send(st.t("lang_set"), nil)
+		st.menu()
+		return
+	}
+	if arg != "" {
+		st.send(st.t("lang_unknown", arg), nil)
+	}
+	st.show(st.t("lang_choose"), [][]kbbot.Button{{
+		{Label: "Bahasa Indonesia", Data: data(cbMenu, itemLang, string(content.ID))},
+		{Label: "English", Data: data(cbMenu, itemLang, string(content.EN))},
+	}})
+}
