@@ -24,6 +24,7 @@ import (
 	"github.com/kbbot/kbbot/bot"
 	"github.com/kbbot/kbbot/content"
 	"github.com/kbbot/kbbot/conversations"
+	"github.com/kbbot/kbbot/dispatch"
 	"github.com/kbbot/kbbot/redisstore"
 	"github.com/kbbot/kbbot/scheduler"
 )
@@ -54,7 +55,7 @@ type App struct {
 	clock      kbbot.Clock
 	Library    *content.Library
 	Client     *bot.Client
-	Dispatcher *conversations.Dispatcher
+	Dispatcher *dispatch.Dispatcher
 	Bookings   *redisstore.BookingStore
 	Reminders  *redisstore.ReminderStore
 	Scheduler  *scheduler.Scheduler
@@ -65,7 +66,7 @@ type App struct {
 	// erasers are the stores that /hapusdata clears, in order (the wire
 	// functions add theirs; New puts the audit scrub, bookings and
 	// reminders first).
-	erasers   []conversations.Eraser
+	erasers   []dispatch.Eraser
 	catalog   *catalogCache
 	poller    *bot.Poller
 	closeOnce sync.Once
@@ -162,14 +163,14 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	// /hapusdata scrubs the audit log, erases bookings (freeing their
 	// places) and reminders, then what the wire functions added, before
 	// the session itself (see EraseResident).
-	erasers := []conversations.Eraser{a.Bookings, a.Reminders}
+	erasers := []dispatch.Eraser{a.Bookings, a.Reminders}
 	if staff, ok := a.services.Audit.(*redisstore.StaffStore); ok {
 		// First: it reads the booking codes the booking store then deletes.
-		erasers = append([]conversations.Eraser{auditScrubber{bookings: a.Bookings, staff: staff}}, erasers...)
+		erasers = append([]dispatch.Eraser{auditScrubber{bookings: a.Bookings, staff: staff}}, erasers...)
 	}
 	a.erasers = append(erasers, a.erasers...)
-	a.Dispatcher = conversations.NewDispatcher(engine, store, a.Sender, clock,
-		a.log.With("comp", "dispatcher"), conversations.DispatcherConfig{SessionTTL: cfg.SessionTTL, RecordRetention: cfg.RecordRetention}, a)
+	a.Dispatcher = dispatch.New(engine, store, a.Sender, clock,
+		a.log.With("comp", "dispatcher"), dispatch.Config{SessionTTL: cfg.SessionTTL, RecordRetention: cfg.RecordRetention}, a)
 	a.poller = bot.NewPoller(a.Client, a.Dispatcher, me.UserName, a.log.With("comp", "poller"),
 		bot.PollerConfig{Timeout: cfg.PollTimeout, Workers: cfg.Workers})
 	a.Scheduler = scheduler.New(a.Reminders, a.Dispatcher, clock, a.log.With("comp", "scheduler"), scheduler.Config{Every: cfg.SweepEvery})

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/kbbot/kbbot/bot"
-	"github.com/kbbot/kbbot/conversations"
+	"github.com/kbbot/kbbot/dispatch"
 	"github.com/kbbot/kbbot/redisstore"
 )
 
@@ -89,7 +89,7 @@ func DefaultConfig() Config {
 		LogLevel:         slog.LevelInfo,
 		ShutdownTimeout:  10 * time.Second,
 		OfferTTL:         2 * time.Hour,
-		RecordRetention:  conversations.DefaultRecordRetention,
+		RecordRetention:  dispatch.DefaultRecordRetention,
 		SendRate:         30,
 		SendChatInterval: 1100 * time.Millisecond,
 		SweepEvery:       5 * time.Second,

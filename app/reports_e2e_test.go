@@ -22,6 +22,7 @@ import (
 	"github.com/kbbot/kbbot/redisstore"
 	"github.com/kbbot/kbbot/reminders"
 	"github.com/kbbot/kbbot/report"
+	reportrender "github.com/kbbot/kbbot/report/render"
 )
 
 // The demo event of Kota Pekalongan, on 26 November 2026 (three days after
@@ -399,13 +400,13 @@ func TestE2ERekap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := f.GetRows(report.SheetRekap)
+	rows, err := f.GetRows(reportrender.SheetRekap)
 	f.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkRekapTable(t, "XLSX", rows[0], rows[1:], rekapBarat)
-	checkPNG(t, chart, report.ChartWidth, report.ChartHeight)
+	checkPNG(t, chart, reportrender.ChartWidth, reportrender.ChartHeight)
 	if n := countAudit(reportsAudit(t, e), cadre.ActReport, "rekap "+demoEvent); n != 1 {
 		t.Fatalf("%d audit entries for the rekap", n)
 	}
@@ -496,7 +497,7 @@ func TestE2EPoster(t *testing.T) {
 	if photo.Photo == nil || doc.Document == nil || !bytes.Equal(photo.Photo.Data, doc.Document.Data) {
 		t.Fatalf("want the poster as a photo and as a file")
 	}
-	img := checkPNG(t, photo.Photo.Data, report.PosterWidth, report.PosterHeight)
+	img := checkPNG(t, photo.Photo.Data, reportrender.PosterWidth, reportrender.PosterHeight)
 	link := readQR(t, img)
 	prefix := "https://t.me/kbbot_test_bot?start=a-"
 	if !strings.HasPrefix(link, prefix) || !strings.Contains(photo.Photo.Caption, link) {
@@ -518,7 +519,7 @@ func TestE2EPoster(t *testing.T) {
 	}
 	tapPrefix(t, kader, "📅 Pelayanan KB Serentak Kota Pekalongan")
 	msgs = kader.Messages()
-	img = checkPNG(t, msgs[len(msgs)-1].Document.Data, report.PosterWidth, report.PosterHeight)
+	img = checkPNG(t, msgs[len(msgs)-1].Document.Data, reportrender.PosterWidth, reportrender.PosterHeight)
 	if got := readQR(t, img); got != "https://t.me/kbbot_test_bot?start=e-"+demoEvent {
 		t.Fatalf("event poster link %q", got)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/kbbot/kbbot"
+	"github.com/kbbot/kbbot/broadcast/send"
 	"github.com/kbbot/kbbot/conversations"
 	"github.com/kbbot/kbbot/redisstore"
 )
@@ -34,7 +35,7 @@ func (a *App) BroadcastStore() *redisstore.BroadcastStore {
 
 // SendBroadcasts starts the broadcasts due and sends them until nothing is
 // left to take, then sends the reports of those finished (see
-// conversations.BroadcastSender). The scheduler runs it periodically; it
+// package broadcast/send). The scheduler runs it periodically; it
 // is safe to run in any number of processes at once.
 func (a *App) SendBroadcasts(ctx context.Context) error {
 	return a.broadcastSender().Run(ctx)
@@ -43,7 +44,7 @@ func (a *App) SendBroadcasts(ctx context.Context) error {
 // broadcastSender sends through a.Sender, so within Telegram's limits and
 // behind replies and reminders. Its workers keep enough messages in flight
 // for the configured rate.
-func (a *App) broadcastSender() *conversations.BroadcastSender {
+func (a *App) broadcastSender() *send.Sender {
 	workers := min(max(a.cfg.SendRate/4, 4), 64)
 	onBlocked := func(ctx context.Context, chat kbbot.ChatID) {
 		// The resident blocked the bot: the dispatcher records it and
@@ -52,6 +53,6 @@ func (a *App) broadcastSender() *conversations.BroadcastSender {
 			a.log.Warn("record a block found by a broadcast", "error", err)
 		}
 	}
-	return conversations.NewBroadcastSender(a.Library, a.BroadcastStore(), a.Sender, a.clock,
-		a.log.With("comp", "broadcast"), conversations.BroadcastSendConfig{Workers: workers}, onBlocked)
+	return send.New(conversations.BroadcastTexts{Lib: a.Library}, a.BroadcastStore(), a.Sender, a.clock,
+		a.log.With("comp", "broadcast"), send.Config{Workers: workers}, onBlocked)
 }

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -33,6 +34,12 @@ type LimitedConfig struct {
 	// MaxSleep is the longest a sender sleeps before asking the limiter
 	// again; default 5s.
 	MaxSleep time.Duration
+	// MaxWait is the longest retry_after (or pause shared by all
+	// processes) a message waits out here; default 30s. A longer one is
+	// returned at once as a *kbbot.RetryAfterError (the pause is still
+	// shared), and the caller keeps the message for later: a dispatcher's
+	// outbox, a broadcast's queue.
+	MaxWait time.Duration
 	// Log receives warnings (default: discard).
 	Log *slog.Logger
 }
@@ -48,7 +55,11 @@ type LimitedConfig struct {
 //     pause.
 //   - A 429 (kbbot.RetryAfterError) is reported to the limiter, which pauses
 //     every process; the message was not sent, so it is sent again after the
-//     pause (up to Retries times) and counted once it goes.
+//     pause (up to Retries times) and counted once it goes. This is the one
+//     layer of kbbot that waits out retry_after: it sees every message sent,
+//     and its callers (dispatch, broadcast/send) pass a 429 it returns up
+//     and keep the message for later. Waits longer than MaxWait are not
+//     waited out here either: they are returned at once.
 //   - Every other error, kbbot.ErrBlocked among them, is returned unchanged:
 //     the caller marks the resident blocked.
 //
@@ -73,6 +84,9 @@ func NewLimitedSender(next kbbot.Sender, lim Limiter, cfg LimitedConfig) *Limite
 	}
 	if cfg.MaxSleep <= 0 {
 		cfg.MaxSleep = 5 * time.Second
+	}
+	if cfg.MaxWait <= 0 {
+		cfg.MaxWait = 30 * time.Second
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
@@ -102,7 +116,7 @@ func (s *LimitedSender) Send(ctx context.Context, r kbbot.Reply) (int, error) {
 		if perr != nil {
 			s.cfg.Log.Warn("cannot share Telegram's pause with the other processes", "error", perr)
 		}
-		if attempt >= s.cfg.Retries {
+		if attempt >= s.cfg.Retries || ra.After > s.cfg.MaxWait {
 			return id, err
 		}
 		// Answers do not ask the limiter, and a pause that could not be
@@ -115,7 +129,9 @@ func (s *LimitedSender) Send(ctx context.Context, r kbbot.Reply) (int, error) {
 	}
 }
 
-// acquire returns once the limiter allows one message of lane p to chat.
+// acquire returns once the limiter allows one message of lane p to chat,
+// or a *kbbot.RetryAfterError at once when the limiter asks to wait longer
+// than MaxWait (a long pause after a 429).
 func (s *LimitedSender) acquire(ctx context.Context, chat kbbot.ChatID, p kbbot.Priority) error {
 	if p < kbbot.PriorityReply || p > kbbot.PriorityBroadcast {
 		p = kbbot.PriorityBroadcast
@@ -132,6 +148,10 @@ func (s *LimitedSender) acquire(ctx context.Context, chat kbbot.ChatID, p kbbot.
 			if err != nil || wait <= 0 {
 				<-turn
 				return err
+			}
+			if wait > s.cfg.MaxWait {
+				<-turn
+				return fmt.Errorf("send limiter: %w", &kbbot.RetryAfterError{After: wait})
 			}
 			if !shared {
 				<-turn

@@ -159,7 +159,7 @@ func TestLimitedHonoursCancellation(t *testing.T) {
 	shut.Store(true)
 	lim := newScriptLimiter(func(kbbot.ChatID, kbbot.Priority) (time.Duration, bool) {
 		if shut.Load() {
-			return time.Hour, true
+			return 20 * time.Second, true // below MaxWait: waited out
 		}
 		return 0, false
 	})
@@ -221,5 +221,42 @@ func TestLimitedChatWaitDoesNotHoldTheLane(t *testing.T) {
 	}
 	if len(b.Messages()) != 1 {
 		t.Fatal("message not delivered")
+	}
+}
+
+// TestLimitedReturnsLongRetryAfter: a retry_after longer than MaxWait is
+// shared with every process (Pause) but not waited out: the 429 comes back
+// at once, after one attempt, for the caller to keep the message.
+func TestLimitedReturnsLongRetryAfter(t *testing.T) {
+	srv := telegramtest.New()
+	defer srv.Close()
+	srv.User(1, "A")
+	srv.FailNext("sendMessage", http.StatusTooManyRequests, 3600, "")
+	lim := newScriptLimiter(nil)
+	_, err := limitedOn(t, srv, lim).Send(context.Background(), kbbot.Reply{Kind: kbbot.ReplySend, ChatID: 1, Text: "x"})
+	var ra *kbbot.RetryAfterError
+	if !errors.As(err, &ra) || ra.After != time.Hour {
+		t.Fatalf("err = %v, want the RetryAfterError of an hour", err)
+	}
+	if asked, paused := lim.counts(); asked != 1 || paused != 1 {
+		t.Fatalf("asked %d, paused %d: want one attempt and the pause shared", asked, paused)
+	}
+}
+
+// TestLimitedReturnsLongPause: while the limiter holds every process in a
+// pause longer than MaxWait, a message is not sent and not waited for: a
+// RetryAfterError naming the wait comes back at once.
+func TestLimitedReturnsLongPause(t *testing.T) {
+	srv := telegramtest.New()
+	defer srv.Close()
+	u := srv.User(1, "A")
+	lim := newScriptLimiter(func(kbbot.ChatID, kbbot.Priority) (time.Duration, bool) { return 10 * time.Minute, true })
+	_, err := limitedOn(t, srv, lim).Send(context.Background(), kbbot.Reply{Kind: kbbot.ReplySend, ChatID: 1, Text: "x"})
+	var ra *kbbot.RetryAfterError
+	if !errors.As(err, &ra) || ra.After != 10*time.Minute {
+		t.Fatalf("err = %v, want a RetryAfterError of 10m", err)
+	}
+	if m := u.Messages(); len(m) != 0 {
+		t.Fatalf("sent %d messages during the pause", len(m))
 	}
 }

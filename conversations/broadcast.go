@@ -18,8 +18,8 @@ import (
 
 // BroadcastStore is what the broadcast flows need: residents' profiles and
 // the audience index built from them (broadcast_area.go), and the
-// broadcasts themselves. The sending is BroadcastQueue's
-// (broadcast_send.go).
+// broadcasts themselves. The sending is package broadcast/send's, with
+// the texts of broadcast_texts.go.
 type BroadcastStore interface {
 	// Profile returns a resident's area and group; ok is false when they
 	// gave none.

@@ -1,11 +1,11 @@
-// Package conversations is kbbot's dialog: the flows residents walk through
-// (welcome and consent, menus, language, data deletion, education) and the
-// Dispatcher that runs one step per event.
+// Package conversations is kbbot's dialog: the flows residents and staff
+// walk through (welcome and consent, menus, language, data deletion,
+// education, booking, reminders, staff flows) and the Engine that runs one
+// step of them.
 //
-// The Engine is pure: (session, event, now) -> (session, replies). It knows
-// nothing of Telegram or Redis. The Dispatcher adds what a step needs around
-// it through interfaces declared here and implemented elsewhere (redisstore
-// for the ChatStore, bot for the kbbot.Sender): per-chat serialization across
-// processes, once-only handling of a redelivered update, the session written
-// on every step, and an outbox so that no reply is lost to a crash.
+// The Engine is pure: (session, record, event, now) -> (session, record,
+// replies). It knows nothing of Telegram or Redis, and reaches the stores
+// through Services, interfaces declared here and implemented elsewhere.
+// The runtime around a step (per-chat lock, outbox, delivery) is package
+// dispatch, which imports this package, never the reverse.
 package conversations

@@ -106,12 +106,12 @@ func (f posterFlow) event(st *step, m cadre.Member, args []string) {
 func (posterFlow) poster(st *step, m cadre.Member, area cadre.Area, payload, name string, lines []string) {
 	link := "https://t.me/" + st.e.svc.BotUsername + "?start=" + payload
 	id := func(key string) string { return st.e.lib.UI.T(content.ID, key) }
-	png, err := report.Poster{
+	png, err := st.e.render().Poster(report.Poster{
 		Title: id("poster_title"),
 		Link:  link,
 		Name:  name,
 		Lines: append(lines, id("poster_scan")),
-	}.PNG()
+	})
 	if err != nil {
 		st.e.svc.Log.Error("make poster", "error", err)
 		st.s.resetFlow()

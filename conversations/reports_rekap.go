@@ -15,7 +15,8 @@ import (
 
 // Rekap: a member with cadre.ActReport picks an event with a site in their
 // area (open, or past) and gets, for the sites in their area (admins: all),
-// a summary, a bar chart PNG and the CSV and XLSX files of package report.
+// a summary, a bar chart PNG and the CSV and XLSX files of package report
+// (the PNG and XLSX drawn by Services.Render).
 
 // maxRekapEvents bounds the events offered, newest first.
 const maxRekapEvents = 12
@@ -90,7 +91,7 @@ func (rekapFlow) event(st *step, m cadre.Member, args []string) {
 		target = st.t("rekap_legend_quota")
 	}
 	when := st.staffTime(st.now)
-	chart, err := report.Chart(r, report.ChartLabels{
+	chart, err := st.e.render().Chart(r, report.ChartLabels{
 		Title:    ev.Name,
 		Subtitle: html.UnescapeString(st.fmtDay(ev.Date) + " · " + scope + " · " + st.t("rekap_as_of", st.staffStamp(st.now))),
 		Booked:   st.t("rekap_legend_booked"), Attended: st.t("rekap_legend_attended"), Target: target,
@@ -101,7 +102,7 @@ func (rekapFlow) event(st *step, m cadre.Member, args []string) {
 		csv, err = report.CSV(r)
 	}
 	if err == nil {
-		xlsx, err = report.XLSX(r)
+		xlsx, err = st.e.render().XLSX(r)
 	}
 	if err != nil {
 		st.e.svc.Log.Error("make rekap files", "error", err)

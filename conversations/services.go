@@ -32,6 +32,9 @@ type Services struct {
 	Broadcasts BroadcastStore
 	// Reports makes posters and rekaps (reports.go).
 	Reports ReportStore
+	// Render draws the posters' and rekaps' PNG and XLSX files
+	// (report/render.Files).
+	Render Renderer
 	// Audit records staff actions.
 	Audit cadre.Auditor
 	// AreaLinks gives areas short codes for deep links and posters.

@@ -90,6 +90,20 @@ func (s *ChatStore) Begin(ctx context.Context, chat kbbot.ChatID, updateID int64
 	return lease, st, nil
 }
 
+// Renew gives the lease l a new ttl while it is still held (lock_extend.lua:
+// compare the token, then PEXPIRE). It fails with kbbot.ErrBusy when the
+// lease was lost: it expired, and maybe someone else took the chat.
+func (s *ChatStore) Renew(ctx context.Context, l kbbot.Lease, ttl time.Duration) error {
+	n, err := lockExtendScript.Run(ctx, s.rdb, []string{s.keys.ChatLock(l.Chat)}, l.Token, ttl.Milliseconds()).Int()
+	if err != nil {
+		return wrap("renew chat lease", err)
+	}
+	if n != 1 {
+		return fmt.Errorf("redisstore: renew: lease lost: %w", kbbot.ErrBusy)
+	}
+	return nil
+}
+
 // Commit writes one step atomically while l is held: the session and the
 // resident record (or their erasure), the handled update id and the replies for the outbox, which it
 // returns with their ids. It fails with kbbot.ErrBusy when the lease was

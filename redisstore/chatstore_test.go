@@ -168,3 +168,39 @@ func TestUnavailableRedisIsReported(t *testing.T) {
 		t.Fatalf("got %v, want ErrUnavailable", err)
 	}
 }
+
+// TestRenewKeepsOnlyAHeldLease: Renew extends a lease its holder still
+// has, and fails with ErrBusy, changing nothing, once it was taken over.
+func TestRenewKeepsOnlyAHeldLease(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, rdb, keys := newStore(t)
+	a, _, err := s.Begin(ctx, 7, 0, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Renew(ctx, a, time.Hour); err != nil {
+		t.Fatalf("renew a held lease: %v", err)
+	}
+	if ttl := rdb.PTTL(ctx, keys.ChatLock(7)).Val(); ttl < 59*time.Minute {
+		t.Fatalf("lock TTL after renewal %v, want about an hour", ttl)
+	}
+	// The lease is lost (as if it expired) and someone else takes the chat.
+	rdb.Del(ctx, keys.ChatLock(7))
+	b, _, err := s.Begin(ctx, 7, 0, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Renew(ctx, a, time.Hour); !errors.Is(err, kbbot.ErrBusy) {
+		t.Fatalf("renew a lost lease: got %v, want ErrBusy", err)
+	}
+	if ttl := rdb.PTTL(ctx, keys.ChatLock(7)).Val(); ttl > time.Minute {
+		t.Fatalf("a lost lease's renewal changed the new holder's TTL to %v", ttl)
+	}
+	if err := s.Finish(ctx, b, nil, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Renew(ctx, b, time.Hour); !errors.Is(err, kbbot.ErrBusy) {
+		t.Fatalf("renew a released lease: got %v, want ErrBusy", err)
+	}
+}

@@ -216,7 +216,7 @@ func (s *ReminderStore) CancelRef(ctx context.Context, ref string, kinds ...stri
 }
 
 // EraseResident deletes everything kept about chat's reminders, pending
-// and delivered, for /hapusdata (it fits conversations.Eraser).
+// and delivered, for /hapusdata (it fits dispatch.Eraser).
 func (s *ReminderStore) EraseResident(ctx context.Context, chat kbbot.ChatID) error {
 	_, err := s.cancel(ctx, "erase resident reminders", cancelArgs("chat", "all", strconv.FormatInt(int64(chat), 10), nil))
 	return err

@@ -85,7 +85,7 @@ const inviteAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 // without being stored.
 //
 // It implements cadre.Auditor, the conversations' StaffStore, and
-// conversations.Eraser (a member who erases their data stops being one).
+// dispatch.Eraser (a member who erases their data stops being one).
 type StaffStore struct {
 	rdb    redis.UniversalClient
 	keys   Keys

@@ -1,6 +1,9 @@
 // Package report makes what cadres print and send on: the rekap of a KB
-// serentak event (its figures, a bar chart PNG, a CSV and an XLSX file an
-// operator can paste into national reporting) and QR posters of deep links.
+// serentak event (its figures and a CSV file an operator can paste into
+// national reporting) and the inputs of its drawn files (ChartLabels,
+// Poster). Package report/render draws them: the bar chart PNG, the QR
+// posters of deep links and the XLSX file; the dialog reaches it only
+// through an interface, so that it never imports image or spreadsheet code.
 //
 // It is pure: it turns a catalog and a store's counts (booking.Tally) into
 // figures and bytes, reads no clock and no store, and imports no Telegram or

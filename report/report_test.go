@@ -17,6 +17,7 @@ import (
 
 	"github.com/kbbot/kbbot/booking"
 	"github.com/kbbot/kbbot/report"
+	"github.com/kbbot/kbbot/report/render"
 )
 
 // catalogYAML: an event with targets at three sites in two kecamatan.
@@ -136,7 +137,7 @@ func TestRekapFiguresCSVAndXLSX(t *testing.T) {
 		t.Fatalf("CSV event columns: %v", recs[1])
 	}
 
-	x, err := report.XLSX(r)
+	x, err := render.XLSX(r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,10 +146,10 @@ func TestRekapFiguresCSVAndXLSX(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if got := f.GetSheetList(); len(got) != 2 || got[0] != report.SheetRekap || got[1] != report.SheetNotes {
+	if got := f.GetSheetList(); len(got) != 2 || got[0] != render.SheetRekap || got[1] != render.SheetNotes {
 		t.Fatalf("sheets %v", got)
 	}
-	rows, err := f.GetRows(report.SheetRekap)
+	rows, err := f.GetRows(render.SheetRekap)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,10 +159,10 @@ func TestRekapFiguresCSVAndXLSX(t *testing.T) {
 	checkTable(t, "XLSX", rows[1:])
 	// Figures are numbers, not text, so that they add up when pasted.
 	// (excelize writes a number without a type attribute: "unset".)
-	if typ, err := f.GetCellType(report.SheetRekap, "M2"); err != nil || (typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset) {
+	if typ, err := f.GetCellType(render.SheetRekap, "M2"); err != nil || (typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset) {
 		t.Fatalf("terdaftar cell type %v, %v", typ, err)
 	}
-	if v, _ := f.GetCellValue(report.SheetNotes, "B4"); !strings.Contains(v, "kuota") {
+	if v, _ := f.GetCellValue(render.SheetNotes, "B4"); !strings.Contains(v, "kuota") {
 		t.Fatalf("the notes must explain targets and quotas, got %q", v)
 	}
 
@@ -229,13 +230,13 @@ func TestChart(t *testing.T) {
 	r := report.Build(c, ev, tally, nil, now)
 	labels := report.ChartLabels{Title: "KB Serentak X", Subtitle: "Kamis, 10 Januari 2030 · semua lokasi · data 11.00 WIB",
 		Booked: "Terdaftar", Attended: "Hadir", Target: "Target / kuota", Empty: "Belum ada data"}
-	b, err := report.Chart(r, labels)
+	b, err := render.Chart(r, labels)
 	if err != nil {
 		t.Fatal(err)
 	}
 	keep(t, "chart.png", b)
 	img := decodePNG(t, b)
-	if img.Bounds().Dx() != report.ChartWidth || img.Bounds().Dy() != report.ChartHeight {
+	if img.Bounds().Dx() != render.ChartWidth || img.Bounds().Dy() != render.ChartHeight {
 		t.Fatalf("chart is %v", img.Bounds())
 	}
 	// The bars are there: count the pixels of each series' colour.
@@ -252,7 +253,7 @@ func TestChart(t *testing.T) {
 		}
 	}
 
-	empty, err := report.Chart(report.Rekap{}, labels)
+	empty, err := render.Chart(report.Rekap{}, labels)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,20 +263,20 @@ func TestChart(t *testing.T) {
 func TestPosterQR(t *testing.T) {
 	t.Parallel()
 	link := "https://t.me/kbbot_bot?start=e-kbs-pekalongan-2023-07-20"
-	b, err := report.Poster{Title: "KB Serentak", Link: link, Name: "Pelayanan KB Serentak HUT Bhayangkara ke-77, Kamis 20 Juli 2023",
-		Lines: []string{"Scan untuk daftar KB serentak"}}.PNG()
+	b, err := render.Poster(report.Poster{Title: "KB Serentak", Link: link, Name: "Pelayanan KB Serentak HUT Bhayangkara ke-77, Kamis 20 Juli 2023",
+		Lines: []string{"Scan untuk daftar KB serentak"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	keep(t, "poster.png", b)
 	img := decodePNG(t, b)
-	if img.Bounds().Dx() != report.PosterWidth || img.Bounds().Dy() != report.PosterHeight {
+	if img.Bounds().Dx() != render.PosterWidth || img.Bounds().Dy() != render.PosterHeight {
 		t.Fatalf("poster is %v", img.Bounds())
 	}
 	if got := decodeQR(t, img); got != link {
 		t.Fatalf("QR holds %q, want %q", got, link)
 	}
-	if _, err := (report.Poster{Link: strings.Repeat("x", 3000)}).PNG(); err == nil {
+	if _, err := render.Poster(report.Poster{Link: strings.Repeat("x", 3000)}); err == nil {
 		t.Fatal("a link too long for a QR code must fail")
 	}
 }

@@ -1,4 +1,4 @@
-package conversations
+package dispatch
 
 import (
 	"context"
@@ -7,20 +7,28 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kbbot/kbbot"
+	"github.com/kbbot/kbbot/conversations"
 	"github.com/kbbot/kbbot/resident"
 )
 
 // ChatStore keeps sessions, per-chat locks, handled update ids and
-// outboxes. A step is Begin, Commit, Finish: three round trips.
+// outboxes (redisstore.ChatStore implements it). A step is Begin, Commit,
+// Finish: three round trips, plus a Renew every third of the lock's TTL
+// while the chat is held.
 // Errors wrap kbbot.ErrUnavailable when the store cannot be reached, and
 // kbbot.ErrBusy when the chat is locked by someone else or a lease was lost.
 type ChatStore interface {
 	// Begin takes the chat's lock for ttl and reads the session, whether
 	// updateID was handled before, and the undelivered outbox.
 	Begin(ctx context.Context, chat kbbot.ChatID, updateID int64, ttl time.Duration) (kbbot.Lease, kbbot.ChatState, error)
+	// Renew gives a lease still held a new ttl. It fails with kbbot.ErrBusy
+	// when the lease was lost (it expired, and maybe someone else took the
+	// chat), and then changes nothing.
+	Renew(ctx context.Context, l kbbot.Lease, ttl time.Duration) error
 	// Commit writes a step atomically while l is held and returns the
 	// replies queued with their outbox ids. Committing an update that was
 	// committed before changes nothing.
@@ -37,14 +45,15 @@ type Eraser interface {
 	EraseResident(ctx context.Context, chat kbbot.ChatID) error
 }
 
-// DispatcherConfig tunes a Dispatcher. Zero values take the defaults.
-type DispatcherConfig struct {
-	// LockTTL bounds how long one step may hold a chat (default 30 s).
+// Config tunes a Dispatcher. Zero values take the defaults.
+type Config struct {
+	// LockTTL is the lease on a chat (default 30 s): a process that dies
+	// holding a chat leaves it to others after LockTTL. A live holder
+	// renews the lease every LockTTL/3 until it lets the chat go, so a
+	// slow delivery never outlives its lease.
 	LockTTL time.Duration
 	// LockWait is how long an event waits for a busy chat (default 20 s).
 	LockWait time.Duration
-	// MaxRetryWait caps one wait for Telegram's retry_after (default 30 s).
-	MaxRetryWait time.Duration
 	// SessionTTL is the store's idle expiry of a session (default 30
 	// days); a resident record without personal data lives as long.
 	SessionTTL time.Duration
@@ -53,37 +62,37 @@ type DispatcherConfig struct {
 	RecordRetention time.Duration
 }
 
-// DefaultRecordRetention is the default of DispatcherConfig.RecordRetention.
+// DefaultRecordRetention is the default of Config.RecordRetention.
 const DefaultRecordRetention = 2 * 365 * 24 * time.Hour
 
-// Dispatcher runs one Engine step per event with everything around it:
-// per-chat lock (in process and across processes), skip of redelivered
-// updates, atomic commit of session + outbox, then delivery of the outbox.
+// Dispatcher runs one conversations.Engine step per event with everything
+// around it: per-chat lock (in process and across processes), skip of
+// redelivered updates, atomic commit of session, record and outbox, then
+// delivery of the outbox while the lease on the chat is renewed.
 type Dispatcher struct {
-	engine  *Engine
+	engine  *conversations.Engine
 	store   ChatStore
 	sender  kbbot.Sender
 	clock   kbbot.Clock
 	erasers []Eraser
 	log     *slog.Logger
-	cfg     DispatcherConfig
+	cfg     Config
 	local   keyedMutex
 
 	sorryMu sync.Mutex
 	sorry   map[kbbot.ChatID]time.Time
 }
 
-// NewDispatcher wires a dispatcher. erasers are called, in order, before a
-// /hapusdata commit.
-func NewDispatcher(e *Engine, store ChatStore, sender kbbot.Sender, clock kbbot.Clock, log *slog.Logger, cfg DispatcherConfig, erasers ...Eraser) *Dispatcher {
-	if cfg.LockTTL == 0 {
+// New wires a dispatcher. sender should be the one layer that waits out
+// Telegram's retry_after (bot.LimitedSender): the dispatcher does not wait,
+// it keeps a reply Telegram refused for now in the outbox. erasers are
+// called, in order, before a /hapusdata commit.
+func New(e *conversations.Engine, store ChatStore, sender kbbot.Sender, clock kbbot.Clock, log *slog.Logger, cfg Config, erasers ...Eraser) *Dispatcher {
+	if cfg.LockTTL <= 0 {
 		cfg.LockTTL = 30 * time.Second
 	}
-	if cfg.LockWait == 0 {
+	if cfg.LockWait <= 0 {
 		cfg.LockWait = 20 * time.Second
-	}
-	if cfg.MaxRetryWait == 0 {
-		cfg.MaxRetryWait = 30 * time.Second
 	}
 	if cfg.SessionTTL == 0 {
 		cfg.SessionTTL = 30 * 24 * time.Hour
@@ -110,36 +119,35 @@ func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 		return err
 	}
 	defer unlock()
-	lease, cs, err := d.begin(ctx, ev.ChatID, ev.UpdateID)
+	h, cs, err := d.begin(ctx, ev.ChatID, ev.UpdateID)
 	if err != nil {
 		d.apologize(ctx, ev, err)
 		return fmt.Errorf("handle update %d: %w", ev.UpdateID, err)
 	}
 	// Deliver first what an interrupted earlier step left behind.
-	delivered, ok := d.deliverAll(ctx, cs.Outbox)
+	delivered, ok := d.deliverAll(h, cs.Outbox)
 	if !ok {
-		d.finish(ctx, lease, delivered, cs, false)
+		d.finish(ctx, h, delivered, cs, false)
 		if errors.Is(ctx.Err(), context.Canceled) {
 			return ctx.Err()
 		}
-		// Telegram is unreachable: this event waits behind the backlog.
+		// Telegram is unreachable, or the lease was lost: this event waits
+		// behind the backlog.
 		return fmt.Errorf("handle update %d: earlier replies undelivered", ev.UpdateID)
 	}
 	if cs.Seen {
 		d.log.Debug("skip redelivered update", "update_id", ev.UpdateID)
-		d.finish(ctx, lease, delivered, cs, false)
+		d.finish(ctx, h, delivered, cs, false)
 		return nil
 	}
 	sess, rec, keep := d.decode(cs)
 	if rec == nil {
-		if l, ok := parseClientLang(ev.LanguageCode); ok {
-			rec = resident.New(string(l))
-		}
+		rec = conversations.NewRecord(ev.LanguageCode)
 	}
 	now := d.clock.Now()
 	res := d.engine.Step(ctx, sess, rec, ev, now)
 	if res.Retry {
-		d.finish(ctx, lease, delivered, cs, false)
+		d.finish(ctx, h, delivered, cs, false)
 		return fmt.Errorf("handle update %d: a store is not reachable: %w", ev.UpdateID, kbbot.ErrUnavailable)
 	}
 	if ev.Kind == kbbot.EventReminder {
@@ -151,44 +159,46 @@ func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 	if res.Erase {
 		for _, e := range d.erasers {
 			if err := e.EraseResident(ctx, ev.ChatID); err != nil {
-				d.finish(ctx, lease, delivered, cs, false)
+				d.finish(ctx, h, delivered, cs, false)
 				return fmt.Errorf("erase resident data: %w", err)
 			}
 		}
 	} else if err = d.encode(&c, res, now, keep); err != nil {
-		d.finish(ctx, lease, delivered, cs, false)
+		d.finish(ctx, h, delivered, cs, false)
 		return err
 	}
-	queued, err := d.store.Commit(ctx, lease, c)
+	queued, err := d.store.Commit(ctx, h.lease, c)
 	if err != nil {
-		d.finish(ctx, lease, delivered, cs, false)
+		d.finish(ctx, h, delivered, cs, false)
 		d.apologize(ctx, ev, err)
 		return fmt.Errorf("commit update %d: %w", ev.UpdateID, err)
 	}
 	cs.State, cs.Record = c.State, c.Record // what a later markBlocked builds on
-	more, _ := d.deliverAll(ctx, queued)
-	d.finish(ctx, lease, append(delivered, more...), cs, false)
+	more, _ := d.deliverAll(h, queued)
+	d.finish(ctx, h, append(delivered, more...), cs, false)
 	return nil
 }
 
-// begin takes the chat's cross-process lock, waiting while it is busy.
-func (d *Dispatcher) begin(ctx context.Context, chat kbbot.ChatID, updateID int64) (kbbot.Lease, kbbot.ChatState, error) {
+// begin takes the chat's cross-process lock, waiting while it is busy, and
+// keeps it renewed until finish.
+func (d *Dispatcher) begin(ctx context.Context, chat kbbot.ChatID, updateID int64) (*hold, kbbot.ChatState, error) {
 	// Lock waits are in real time, like the lock's TTL in Redis.
 	deadline := time.Now().Add(d.cfg.LockWait)
 	wait := time.Millisecond
 	for {
+		taken := time.Now()
 		lease, cs, err := d.store.Begin(ctx, chat, updateID, d.cfg.LockTTL)
 		if err == nil {
-			return lease, cs, nil
+			return d.keep(ctx, lease, taken), cs, nil
 		}
 		if !errors.Is(err, kbbot.ErrBusy) || !time.Now().Before(deadline) {
-			return kbbot.Lease{}, cs, err
+			return nil, cs, err
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return kbbot.Lease{}, cs, ctx.Err()
+			return nil, cs, ctx.Err()
 		case <-t.C:
 		}
 		// Short waits: a step holds the lock for milliseconds.
@@ -198,11 +208,76 @@ func (d *Dispatcher) begin(ctx context.Context, chat kbbot.ChatID, updateID int6
 	}
 }
 
+// hold is a lease on a chat kept alive: from begin to finish, a goroutine
+// renews it every LockTTL/3. When a renewal finds the lease lost, or cannot
+// renew it before it may run out, the hold is lost: its context ends, so
+// the reply in flight is abandoned, and deliverAll sends nothing more. The
+// outbox is then left to whoever holds the chat, and at most the reply that
+// was in flight is sent twice.
+type hold struct {
+	lease kbbot.Lease
+	// ctx is the context of deliveries: it ends when the hold is lost or
+	// released.
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{}
+	lost   atomic.Bool
+}
+
+// keep starts renewing lease, taken at taken (real time, like the TTL in
+// Redis), until release.
+func (d *Dispatcher) keep(ctx context.Context, lease kbbot.Lease, taken time.Time) *hold {
+	hctx, cancel := context.WithCancel(ctx)
+	h := &hold{lease: lease, ctx: hctx, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(h.done)
+		every := d.cfg.LockTTL / 3
+		until := taken.Add(d.cfg.LockTTL) // the lease surely holds before this
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-hctx.Done():
+				return
+			case <-t.C:
+			}
+			start := time.Now()
+			err := d.store.Renew(hctx, lease, d.cfg.LockTTL)
+			switch {
+			case err == nil:
+				until = start.Add(d.cfg.LockTTL)
+				continue
+			case hctx.Err() != nil:
+				return
+			case errors.Is(err, kbbot.ErrBusy):
+				d.log.Warn("chat lease lost; leaving delivery to the chat's holder")
+			case time.Now().Add(every).Before(until):
+				d.log.Warn("renew chat lease; will try again", "error", err)
+				continue
+			default:
+				d.log.Warn("chat lease not renewed in time; leaving delivery to the chat's holder", "error", err)
+			}
+			h.lost.Store(true)
+			cancel()
+			return
+		}
+	}()
+	return h
+}
+
+// release stops renewing the lease and reports whether it was held all along.
+func (h *hold) release() bool {
+	h.cancel()
+	<-h.done
+	return !h.lost.Load()
+}
+
 // deliverAll sends replies in order and returns the ids of those done with
 // (delivered, or dropped as never deliverable), and false when it stopped at
-// one that may succeed later. When the resident has blocked the bot it stops
-// and adds blockedMark, for finish to record it and drop the queue.
-func (d *Dispatcher) deliverAll(ctx context.Context, queue []kbbot.Queued) ([]string, bool) {
+// one that may succeed later, or because the hold was lost. When the
+// resident has blocked the bot it stops and adds blockedMark, for finish to
+// record it and drop the queue.
+func (d *Dispatcher) deliverAll(h *hold, queue []kbbot.Queued) ([]string, bool) {
 	var done []string
 	// Callback answers only stop the tapped button's spinner: they go out
 	// alongside the next replies instead of before them, and a failed one
@@ -210,18 +285,21 @@ func (d *Dispatcher) deliverAll(ctx context.Context, queue []kbbot.Queued) ([]st
 	var answers sync.WaitGroup
 	defer answers.Wait()
 	for _, q := range queue {
+		if h.lost.Load() {
+			return done, false
+		}
 		if q.Reply.Kind == kbbot.ReplyAnswer {
 			answers.Add(1)
 			go func(r kbbot.Reply) {
 				defer answers.Done()
-				if err := d.deliver(ctx, r); err != nil {
+				if err := d.deliver(h.ctx, r); err != nil {
 					d.log.Debug("callback answer not delivered", "error", err)
 				}
 			}(q.Reply)
 			done = append(done, q.ID)
 			continue
 		}
-		err := d.deliver(ctx, q.Reply)
+		err := d.deliver(h.ctx, q.Reply)
 		switch {
 		case err == nil:
 		case errors.Is(err, kbbot.ErrBlocked):
@@ -230,7 +308,11 @@ func (d *Dispatcher) deliverAll(ctx context.Context, queue []kbbot.Queued) ([]st
 		case errors.Is(err, kbbot.ErrBadRequest), errors.Is(err, kbbot.ErrChatNotFound):
 			// Never deliverable: a request Telegram refuses.
 			d.log.Warn("dropping undeliverable reply", "kind", q.Reply.Kind, "error", err)
+		case h.lost.Load():
+			return done, false
 		default:
+			// Telegram unreachable, or still asking to wait (the sender
+			// waited out what it could): the reply stays in the outbox.
 			d.log.Warn("deliver reply; will retry", "error", err)
 			return done, false
 		}
@@ -242,47 +324,40 @@ func (d *Dispatcher) deliverAll(ctx context.Context, queue []kbbot.Queued) ([]st
 // blockedMark in a delivered list says the resident blocked the bot.
 const blockedMark = "!blocked"
 
-// finish acknowledges what was delivered and releases the chat. drop
-// empties the outbox. When the resident turned out to have blocked the bot,
-// it records that and drops everything queued for them.
-func (d *Dispatcher) finish(ctx context.Context, lease kbbot.Lease, delivered []string, cs kbbot.ChatState, drop bool) {
+// finish stops renewing the lease, acknowledges what was delivered and
+// releases the chat. drop empties the outbox. When the resident turned out
+// to have blocked the bot, it records that and drops everything queued for
+// them. A lost hold changes nothing: the store would refuse it anyway.
+func (d *Dispatcher) finish(ctx context.Context, h *hold, delivered []string, cs kbbot.ChatState, drop bool) {
 	ctx = context.WithoutCancel(ctx)
+	if !h.release() {
+		return
+	}
 	blocked := slices.Contains(delivered, blockedMark)
 	drop = drop || blocked
 	if blocked {
-		if err := d.markBlocked(ctx, lease, cs); err != nil {
+		if err := d.markBlocked(ctx, h.lease, cs); err != nil {
 			d.log.Warn("mark blocked", "error", err)
 		}
 	}
-	if err := d.store.Finish(ctx, lease, delivered, drop); err != nil {
+	if err := d.store.Finish(ctx, h.lease, delivered, drop); err != nil {
 		d.log.Warn("finish step", "error", err)
 	}
 }
 
-// deliver sends one reply, waiting out Telegram's retry_after a few times.
+// deliver sends one reply. It does not wait out Telegram's retry_after:
+// the sender (bot.LimitedSender) is the one layer that does, and a
+// kbbot.RetryAfterError reaching here means the reply waits in the outbox.
 func (d *Dispatcher) deliver(ctx context.Context, r kbbot.Reply) error {
-	for attempt := 0; ; attempt++ {
-		_, err := d.sender.Send(ctx, r)
-		if errors.Is(err, kbbot.ErrNotModified) {
-			return nil
-		}
-		var ra *kbbot.RetryAfterError
-		if !errors.As(err, &ra) || attempt >= 3 {
-			return err
-		}
-		wait := min(ra.After, d.cfg.MaxRetryWait)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
+	_, err := d.sender.Send(ctx, r)
+	if errors.Is(err, kbbot.ErrNotModified) {
+		return nil
 	}
+	return err
 }
 
 // markBlocked records on the resident record that the resident blocked
-// the bot, and applies the block rule (see block.go).
+// the bot, and applies the block rule (see conversations/block.go).
 func (d *Dispatcher) markBlocked(ctx context.Context, lease kbbot.Lease, cs kbbot.ChatState) error {
 	sess, rec, keep := d.decode(cs)
 	now := d.clock.Now()
@@ -294,8 +369,10 @@ func (d *Dispatcher) markBlocked(ctx context.Context, lease kbbot.Lease, cs kbbo
 	if err := d.encode(&c, res, now, keep); err != nil {
 		return err
 	}
-	_, err := d.store.Commit(ctx, lease, c)
-	return err
+	if _, err := d.store.Commit(ctx, lease, c); err != nil {
+		return fmt.Errorf("mark blocked: %w", err)
+	}
+	return nil
 }
 
 // decode reads the session and the resident record of a chat. A session
@@ -305,12 +382,12 @@ func (d *Dispatcher) markBlocked(ctx context.Context, lease kbbot.Lease, cs kbbo
 // stored record that cannot be read (corrupt, or written by a newer
 // version) is logged and left as it is: keep is false, and encode then
 // writes no record, so the step never overwrites it with an empty one.
-func (d *Dispatcher) decode(cs kbbot.ChatState) (sess *Session, rec *resident.Record, keep bool) {
-	sess, legacy, err := DecodeSession(cs.State)
+func (d *Dispatcher) decode(cs kbbot.ChatState) (sess *conversations.Session, rec *resident.Record, keep bool) {
+	sess, legacy, err := conversations.DecodeSession(cs.State)
 	if err != nil {
 		// A session we cannot read must not lock the resident out: start over.
 		d.log.Error("unreadable session, starting over", "error", err)
-		sess = NewSession()
+		sess = conversations.NewSession()
 	}
 	rec, err = resident.Decode(cs.Record)
 	if err != nil {
@@ -327,18 +404,18 @@ func (d *Dispatcher) decode(cs kbbot.ChatState) (sess *Session, rec *resident.Re
 // stored record could not be read), its record with the record's
 // lifetime: the retention of a record with personal data, extended to the
 // last planned course reminder; a chat's life for one without.
-func (d *Dispatcher) encode(c *kbbot.Commit, res Result, now time.Time, keep bool) error {
+func (d *Dispatcher) encode(c *kbbot.Commit, res conversations.Result, now time.Time, keep bool) error {
 	var err error
 	if c.State, err = res.Session.Encode(); err != nil {
-		return err
+		return fmt.Errorf("encode session: %w", err)
 	}
 	if res.Record == nil || !keep {
 		return nil
 	}
 	if c.Record, err = res.Record.Encode(); err != nil {
-		return err
+		return fmt.Errorf("encode resident record: %w", err)
 	}
-	c.RecordTTL = RecordTTL(res.Record, now, d.cfg.SessionTTL, d.cfg.RecordRetention)
+	c.RecordTTL = conversations.RecordTTL(res.Record, now, d.cfg.SessionTTL, d.cfg.RecordRetention)
 	return nil
 }
 
@@ -357,13 +434,15 @@ func (d *Dispatcher) FlushPending(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		taken := time.Now()
 		lease, cs, err := d.store.Begin(ctx, chat, 0, d.cfg.LockTTL)
 		if err != nil {
 			unlock()
 			continue // busy: its handler delivers it
 		}
-		delivered, _ := d.deliverAll(ctx, cs.Outbox)
-		d.finish(ctx, lease, delivered, cs, len(cs.Outbox) == 0)
+		h := d.keep(ctx, lease, taken)
+		delivered, _ := d.deliverAll(h, cs.Outbox)
+		d.finish(ctx, h, delivered, cs, len(cs.Outbox) == 0)
 		unlock()
 	}
 	return nil
@@ -391,11 +470,10 @@ func (d *Dispatcher) apologize(ctx context.Context, ev kbbot.Event, err error) {
 		}
 	}
 	d.sorryMu.Unlock()
-	lang, _ := parseClientLang(ev.LanguageCode)
 	if ev.Kind == kbbot.EventCallback {
 		_, _ = d.sender.Send(ctx, kbbot.Reply{Kind: kbbot.ReplyAnswer, ChatID: ev.ChatID, CallbackID: ev.CallbackID})
 	}
-	text := d.engine.lib.UI.T(lang, "unavailable")
+	text := d.engine.Unavailable(ev.LanguageCode)
 	if _, err := d.sender.Send(ctx, kbbot.Reply{Kind: kbbot.ReplySend, ChatID: ev.ChatID, Text: text}); err != nil {
 		d.log.Warn("send apology", "error", err)
 	}
@@ -408,6 +486,7 @@ type keyedMutex struct {
 	m  map[kbbot.ChatID]*keyEntry
 }
 
+// keyEntry is one chat's turn in a keyedMutex and the number of its users.
 type keyEntry struct {
 	ch chan struct{}
 	n  int

@@ -1,4 +1,4 @@
-package report
+package render
 
 import (
 	"bytes"
@@ -47,7 +47,7 @@ func face(bold bool, size float64) (font.Face, error) {
 		boldFont, fontsErr = opentype.Parse(gobold.TTF)
 	})
 	if fontsErr != nil {
-		return nil, fmt.Errorf("report: fonts: %w", fontsErr)
+		return nil, fmt.Errorf("render: fonts: %w", fontsErr)
 	}
 	facesMu.Lock()
 	defer facesMu.Unlock()
@@ -61,7 +61,7 @@ func face(bold bool, size float64) (font.Face, error) {
 	}
 	f, err := opentype.NewFace(src, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingFull})
 	if err != nil {
-		return nil, fmt.Errorf("report: font face: %w", err)
+		return nil, fmt.Errorf("render: font face: %w", err)
 	}
 	faces[k] = f
 	return f, nil
@@ -148,7 +148,7 @@ func encodePNG(img image.Image) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := png.Encoder{CompressionLevel: png.DefaultCompression}
 	if err := enc.Encode(&buf, img); err != nil {
-		return nil, fmt.Errorf("report: png: %w", err)
+		return nil, fmt.Errorf("render: png: %w", err)
 	}
 	return buf.Bytes(), nil
 }

@@ -1,4 +1,4 @@
-package report
+package render
 
 import (
 	"image"
@@ -6,20 +6,8 @@ import (
 	"math"
 	"strconv"
 
-	"github.com/kbbot/kbbot/booking"
+	"github.com/kbbot/kbbot/report"
 )
-
-// ChartLabels are the texts of a chart, in the reader's language.
-type ChartLabels struct {
-	Title    string // the event's name
-	Subtitle string // its date, the area covered, when the figures were taken
-	// The legend: booked, attended, and target (or quota).
-	Booked, Attended, Target string
-	// Empty is written when there is nothing to draw.
-	Empty string
-	// Method names a method under its bars; nil uses MethodName.
-	Method func(booking.Method) string
-}
 
 // Chart sizes and colours.
 const (
@@ -39,8 +27,8 @@ var (
 // Chart draws the rekap's totals as a bar chart PNG of ChartWidth by
 // ChartHeight pixels: per method, the bookings, the clients attended and
 // the target (the event's target, or the sum of the quotas covered; see
-// Row.TargetKind), with each bar's value above it.
-func Chart(r Rekap, l ChartLabels) ([]byte, error) {
+// report.Row.TargetKind), with each bar's value above it.
+func Chart(r report.Rekap, l report.ChartLabels) ([]byte, error) {
 	drawMu.Lock()
 	defer drawMu.Unlock()
 	title, err := face(true, 32)
@@ -52,7 +40,7 @@ func Chart(r Rekap, l ChartLabels) ([]byte, error) {
 	axis, _ := face(false, 19)
 	name := l.Method
 	if name == nil {
-		name = MethodName
+		name = report.MethodName
 	}
 
 	c := newCanvas(ChartWidth, ChartHeight, color.White)
@@ -86,7 +74,7 @@ func Chart(r Rekap, l ChartLabels) ([]byte, error) {
 	const left, right, bottom = 80, ChartWidth - 30, ChartHeight - 100
 	top := y + 60
 
-	var bars []Row
+	var bars []report.Row
 	for _, t := range r.Totals {
 		if t.Booked > 0 || t.Attended > 0 || t.Target > 0 {
 			bars = append(bars, t)

@@ -1,23 +1,28 @@
-package conversations
+// Package send delivers broadcasts (package broadcast) to residents: it
+// starts those due, hands their recipients to any number of processes
+// through a Queue (redisstore.BroadcastStore), sends each message through a
+// kbbot.Sender in the broadcast lane, records each outcome and sends the
+// author a final report. The texts come from a Texts (conversations
+// renders them); this package knows nothing of Telegram, Redis or the
+// dialog.
+package send
 
 import (
 	"context"
 	"errors"
 	"log/slog"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/kbbot/kbbot"
+	"github.com/kbbot/kbbot/booking"
 	"github.com/kbbot/kbbot/broadcast"
-	"github.com/kbbot/kbbot/content"
-	"github.com/kbbot/kbbot/resident"
 )
 
-// BroadcastQueue is what the sending of broadcasts needs of the store
+// Queue is what the sending of broadcasts needs of the store
 // (redisstore.BroadcastStore).
-type BroadcastQueue interface {
+type Queue interface {
 	// StartDue starts the scheduled broadcasts due at now, each once
 	// whatever the number of processes, fixing their recipients.
 	StartDue(ctx context.Context, now time.Time) ([]string, error)
@@ -40,9 +45,17 @@ type BroadcastQueue interface {
 	Get(ctx context.Context, id string) (broadcast.Broadcast, error)
 }
 
-// BroadcastSendConfig tunes a BroadcastSender; zero values take the
-// defaults in brackets.
-type BroadcastSendConfig struct {
+// Texts renders what the sender sends (conversations.BroadcastTexts).
+type Texts interface {
+	// Message is broadcast b as a resident reading lang receives it, in
+	// the broadcast lane, ChatID unset.
+	Message(b broadcast.Broadcast, lang string) kbbot.Reply
+	// Report is the final report of b to its author.
+	Report(b broadcast.Broadcast) kbbot.Reply
+}
+
+// Config tunes a Sender; zero values take the defaults in brackets.
+type Config struct {
 	// Workers is how many messages one process has in flight at once
 	// [8]; the sender's limiter sets the pace.
 	Workers int
@@ -63,7 +76,7 @@ type BroadcastSendConfig struct {
 	ReportLease time.Duration
 }
 
-func (c BroadcastSendConfig) withDefaults() BroadcastSendConfig {
+func (c Config) withDefaults() Config {
 	def := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {
 			*d = v
@@ -83,40 +96,40 @@ func (c BroadcastSendConfig) withDefaults() BroadcastSendConfig {
 	return c
 }
 
-// BroadcastSender sends broadcasts: it starts those due, sends to their
-// recipients through a kbbot.Sender (which keeps Telegram's limits; every
-// message goes in the broadcast lane), records each outcome, and sends each
-// author a final report. Any number of processes may run it at once: the
-// store hands each recipient to one of them.
+// Sender sends broadcasts: it starts those due, sends to their recipients
+// through a kbbot.Sender (which keeps Telegram's limits and waits out its
+// retry_after; every message goes in the broadcast lane), records each
+// outcome, and sends each author a final report. Any number of processes
+// may run it at once: the store hands each recipient to one of them.
 //
 // A message the process was sending when it died may be sent again by
 // another process once the claim's lease ends; no other recipient gets a
 // message twice.
-type BroadcastSender struct {
-	lib       *content.Library
-	q         BroadcastQueue
+type Sender struct {
+	texts     Texts
+	q         Queue
 	sender    kbbot.Sender
 	clock     kbbot.Clock
 	log       *slog.Logger
-	cfg       BroadcastSendConfig
+	cfg       Config
 	onBlocked func(context.Context, kbbot.ChatID)
 }
 
-// NewBroadcastSender returns a sender of broadcasts. onBlocked, if not
-// nil, is told of each resident found to have blocked the bot (to stop
-// what else is queued for them).
-func NewBroadcastSender(lib *content.Library, q BroadcastQueue, s kbbot.Sender, clock kbbot.Clock, log *slog.Logger,
-	cfg BroadcastSendConfig, onBlocked func(context.Context, kbbot.ChatID)) *BroadcastSender {
+// New returns a sender of broadcasts. onBlocked, if not nil, is told of
+// each resident found to have blocked the bot (to stop what else is queued
+// for them).
+func New(texts Texts, q Queue, s kbbot.Sender, clock kbbot.Clock, log *slog.Logger,
+	cfg Config, onBlocked func(context.Context, kbbot.ChatID)) *Sender {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &BroadcastSender{lib: lib, q: q, sender: s, clock: clock, log: log, cfg: cfg.withDefaults(), onBlocked: onBlocked}
+	return &Sender{texts: texts, q: q, sender: s, clock: clock, log: log, cfg: cfg.withDefaults(), onBlocked: onBlocked}
 }
 
 // Run starts the broadcasts due, sends until nothing is left to take (or
 // MaxRun passed, or ctx ended), and sends the reports of the broadcasts
 // finished. The scheduler calls it periodically; tests call it directly.
-func (s *BroadcastSender) Run(ctx context.Context) error {
+func (s *Sender) Run(ctx context.Context) error {
 	if _, err := s.q.StartDue(ctx, s.clock.Now()); err != nil {
 		return err
 	}
@@ -140,6 +153,15 @@ func (s *BroadcastSender) Run(ctx context.Context) error {
 		s.finish(ctx, b)
 	}
 	return ctx.Err()
+}
+
+// loadZone loads a broadcast's zone, Asia/Jakarta when it is unknown.
+func loadZone(name string) *time.Location {
+	if loc, err := booking.LoadZone(name); err == nil {
+		return loc
+	}
+	loc, _ := booking.LoadZone("Asia/Jakarta")
+	return loc
 }
 
 // rotation hands the workers the broadcasts in turn, until each has
@@ -171,7 +193,7 @@ func (r *rotation) drain(i int) {
 }
 
 // send runs the workers over the broadcasts until they are drained.
-func (s *BroadcastSender) send(ctx context.Context, list []broadcast.Broadcast) {
+func (s *Sender) send(ctx context.Context, list []broadcast.Broadcast) {
 	rot := &rotation{list: list, drained: make([]bool, len(list))}
 	stop := new(atomic.Bool)
 	deadline := time.Now().Add(s.cfg.MaxRun)
@@ -206,7 +228,7 @@ func (s *BroadcastSender) send(ctx context.Context, list []broadcast.Broadcast) 
 
 // sendClaim sends to the recipients of one claim, recording each outcome
 // right after its message; it gives back the ones it does not get to.
-func (s *BroadcastSender) sendClaim(ctx context.Context, b broadcast.Broadcast, c broadcast.Claim, stop *atomic.Bool) {
+func (s *Sender) sendClaim(ctx context.Context, b broadcast.Broadcast, c broadcast.Claim, stop *atomic.Bool) {
 	// Records are written even while stopping: a message sent must count.
 	rec := context.WithoutCancel(ctx)
 	for i, r := range c.Recipients {
@@ -233,7 +255,7 @@ func (s *BroadcastSender) sendClaim(ctx context.Context, b broadcast.Broadcast, 
 	}
 }
 
-func (s *BroadcastSender) release(ctx context.Context, id string, c broadcast.Claim, rest []broadcast.Recipient) {
+func (s *Sender) release(ctx context.Context, id string, c broadcast.Claim, rest []broadcast.Recipient) {
 	chats := make([]kbbot.ChatID, len(rest))
 	for i, r := range rest {
 		chats[i] = r.Chat
@@ -245,43 +267,34 @@ func (s *BroadcastSender) release(ctx context.Context, id string, c broadcast.Cl
 
 // deliver sends one message. settled is false when it was not sent and
 // may succeed later (ctx ended, Telegram unreachable or still asking to
-// wait): the recipient then goes back to the queue.
-func (s *BroadcastSender) deliver(ctx context.Context, b broadcast.Broadcast, r broadcast.Recipient) (o broadcast.Outcome, settled bool) {
-	reply := broadcastMessage(s.lib, b, r.Lang)
+// wait): the recipient then goes back to the queue. It does not wait out
+// a retry_after: the kbbot.Sender (bot.LimitedSender) is the one layer
+// that does, and a kbbot.RetryAfterError reaching here stops this run.
+func (s *Sender) deliver(ctx context.Context, b broadcast.Broadcast, r broadcast.Recipient) (o broadcast.Outcome, settled bool) {
+	reply := s.texts.Message(b, r.Lang)
 	reply.ChatID = r.Chat
-	for attempt := 0; ; attempt++ {
-		sctx, cancel := context.WithTimeout(ctx, s.cfg.SendTimeout)
-		_, err := s.sender.Send(sctx, reply)
-		cancel()
-		var ra *kbbot.RetryAfterError
-		switch {
-		case err == nil:
-			return broadcast.Delivered, true
-		case errors.Is(err, kbbot.ErrBlocked):
-			return broadcast.Blocked, true
-		case errors.Is(err, kbbot.ErrChatNotFound), errors.Is(err, kbbot.ErrBadRequest):
-			s.log.Warn("broadcast message refused", "broadcast", b.ID, "error", err)
-			return broadcast.Failed, true
-		case ctx.Err() != nil:
-			return "", false
-		case errors.As(err, &ra) && attempt < 3:
-			t := time.NewTimer(min(ra.After, 30*time.Second))
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return "", false
-			case <-t.C:
-			}
-		default:
-			s.log.Warn("broadcast message not sent; will retry", "broadcast", b.ID, "error", err)
-			return "", false
-		}
+	sctx, cancel := context.WithTimeout(ctx, s.cfg.SendTimeout)
+	_, err := s.sender.Send(sctx, reply)
+	cancel()
+	switch {
+	case err == nil:
+		return broadcast.Delivered, true
+	case errors.Is(err, kbbot.ErrBlocked):
+		return broadcast.Blocked, true
+	case errors.Is(err, kbbot.ErrChatNotFound), errors.Is(err, kbbot.ErrBadRequest):
+		s.log.Warn("broadcast message refused", "broadcast", b.ID, "error", err)
+		return broadcast.Failed, true
+	case ctx.Err() != nil:
+		return "", false
+	default:
+		s.log.Warn("broadcast message not sent; will retry", "broadcast", b.ID, "error", err)
+		return "", false
 	}
 }
 
 // finish closes a broadcast with nothing left and sends its author the
 // report, once.
-func (s *BroadcastSender) finish(ctx context.Context, b broadcast.Broadcast) {
+func (s *Sender) finish(ctx context.Context, b broadcast.Broadcast) {
 	report, err := s.q.Finish(ctx, b.ID, s.clock.Now(), s.cfg.ReportLease)
 	if err != nil {
 		s.log.Error("finish broadcast", "broadcast", b.ID, "error", err)
@@ -294,7 +307,7 @@ func (s *BroadcastSender) finish(ctx context.Context, b broadcast.Broadcast) {
 		s.log.Error("read finished broadcast", "broadcast", b.ID, "error", err)
 		return
 	}
-	r := BroadcastReport(s.lib, b)
+	r := s.texts.Report(b)
 	if _, err := s.sender.Send(ctx, r); err != nil && !errors.Is(err, kbbot.ErrBlocked) && !errors.Is(err, kbbot.ErrChatNotFound) {
 		s.log.Warn("send broadcast report; will retry", "broadcast", b.ID, "error", err)
 		return
@@ -302,48 +315,4 @@ func (s *BroadcastSender) finish(ctx context.Context, b broadcast.Broadcast) {
 	if err := s.q.Reported(ctx, b.ID); err != nil {
 		s.log.Error("mark broadcast reported", "broadcast", b.ID, "error", err)
 	}
-}
-
-// textStep is a step that only composes texts in lang.
-func textStep(lib *content.Library, lang string) *step {
-	l, ok := content.ParseLang(lang)
-	if !ok {
-		l = content.ID
-	}
-	return &step{e: &Engine{lib: lib}, s: NewSession(), r: resident.New(string(l))}
-}
-
-// broadcastMessage is a broadcast as a resident reading lang receives it
-// (ChatID unset): a line naming the area, the cadre's text (escaped), and
-// how to stop; a photo carries it as its caption.
-func broadcastMessage(lib *content.Library, b broadcast.Broadcast, lang string) kbbot.Reply {
-	st := textStep(lib, lang)
-	head := st.t("bc_msg_head")
-	if place := bcPlace(b.Audience.Area); place != "" {
-		head = st.t("bc_msg_head_area", place)
-	}
-	parts := []string{head}
-	if body := strings.TrimSpace(b.Text); body != "" {
-		parts = append(parts, escape(body))
-	}
-	parts = append(parts, st.t("bc_msg_foot"))
-	r := kbbot.Reply{Kind: kbbot.ReplySend, Text: strings.Join(parts, "\n\n"), Priority: kbbot.PriorityBroadcast}
-	if b.PhotoID != "" {
-		r.Kind, r.FileID = kbbot.ReplyPhoto, b.PhotoID
-	}
-	return r
-}
-
-// BroadcastReport is the final report of a broadcast to its author.
-func BroadcastReport(lib *content.Library, b broadcast.Broadcast) kbbot.Reply {
-	st := textStep(lib, b.Lang)
-	key := "bc_report_done"
-	if b.State == broadcast.Cancelled {
-		key = "bc_report_cancelled"
-	}
-	text := st.t(key, bcClip(bcFirstLine(b), 60)) + "\n\n" + st.bcCounts(b.Counts)
-	return kbbot.Reply{Kind: kbbot.ReplySend, ChatID: b.Author, Text: text, Buttons: [][]kbbot.Button{
-		{st.btn("btn_bc_progress", data(cbBroadcast, bcView, b.ID))},
-		{st.btn("btn_menu", data(cbMenu))},
-	}}
 }

@@ -1,4 +1,4 @@
-package conversations_test
+package dispatch_test
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/content"
 	"github.com/kbbot/kbbot/conversations"
+	"github.com/kbbot/kbbot/dispatch"
+	"github.com/kbbot/kbbot/internal/fakes"
 	"github.com/kbbot/kbbot/internal/redistest"
 	"github.com/kbbot/kbbot/redisstore"
 )
@@ -64,16 +66,18 @@ func (p *probeSender) Send(_ context.Context, r kbbot.Reply) (int, error) {
 	return 1, err
 }
 
-type fixedClock struct{ t time.Time }
+func newDispatcher(t testing.TB, prefix string, s kbbot.Sender) *dispatch.Dispatcher {
+	return newDispatcherWith(t, prefix, s, dispatch.Config{})
+}
 
-func (c fixedClock) Now() time.Time { return c.t }
-
-func newDispatcher(t testing.TB, prefix string, s kbbot.Sender) *conversations.Dispatcher {
-	rdb := redistest.Client(t) // a client of its own: a separate process
+// newDispatcherWith is a dispatcher on a Redis client of its own, as in a
+// separate process, sharing the keys under prefix.
+func newDispatcherWith(t testing.TB, prefix string, s kbbot.Sender, cfg dispatch.Config) *dispatch.Dispatcher {
+	rdb := redistest.Client(t)
 	store := redisstore.NewChatStore(rdb, redisstore.NewKeys(prefix), 0)
 	var n atomic.Int64
 	engine := conversations.NewEngine(library(t), func() string { return fmt.Sprintf("n%d", n.Add(1)) }, conversations.Services{})
-	return conversations.NewDispatcher(engine, store, s, fixedClock{time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)}, quiet, conversations.DispatcherConfig{})
+	return dispatch.New(engine, store, s, fakes.NewClock(time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)), quiet, cfg)
 }
 
 // TestTwoProcessesSerializeOneChat feeds the updates of one chat to two
@@ -90,7 +94,7 @@ func TestTwoProcessesSerializeOneChat(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := 1; i <= updates; i++ {
 		ev := kbbot.Event{Kind: kbbot.EventCommand, ChatID: chat, UpdateID: int64(i), Command: "menu"}
-		for _, d := range []*conversations.Dispatcher{a, b} {
+		for _, d := range []*dispatch.Dispatcher{a, b} {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -161,7 +165,7 @@ func TestRedisDownApologizesAndAsksForRedelivery(t *testing.T) {
 	probe := &probeSender{inFlight: map[kbbot.ChatID]int{}}
 	store := redisstore.NewChatStore(deadRedis(t), redisstore.NewKeys("x:"), 0)
 	engine := conversations.NewEngine(library(t), func() string { return "n" }, conversations.Services{})
-	d := conversations.NewDispatcher(engine, store, probe, fixedClock{time.Now()}, quiet, conversations.DispatcherConfig{LockWait: time.Millisecond})
+	d := dispatch.New(engine, store, probe, fakes.NewClock(time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)), quiet, dispatch.Config{LockWait: time.Millisecond})
 	for i := 1; i <= 3; i++ {
 		err := d.Handle(context.Background(), kbbot.Event{Kind: kbbot.EventText, ChatID: 9, UpdateID: int64(i), Text: "halo"})
 		if err == nil {

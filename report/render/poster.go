@@ -1,4 +1,4 @@
-package report
+package render
 
 import (
 	"errors"
@@ -8,21 +8,9 @@ import (
 
 	"github.com/makiuchi-d/gozxing/qrcode/decoder"
 	"github.com/makiuchi-d/gozxing/qrcode/encoder"
-)
 
-// Poster is a printable QR poster: a title band, a large QR code of Link
-// with its quiet zone, the area's or event's name under it, a few lines of
-// text, and the link written out for those who cannot scan.
-type Poster struct {
-	// Title is written in the band at the top, e.g. "KB Serentak".
-	Title string
-	// Link is what the QR code holds: a t.me deep link.
-	Link string
-	// Name is the area or event, written large under the code.
-	Name string
-	// Lines follow the name, e.g. "Scan untuk daftar KB serentak".
-	Lines []string
-}
+	"github.com/kbbot/kbbot/report"
+)
 
 // A poster is A4 at 150 dpi.
 const (
@@ -36,17 +24,18 @@ const (
 )
 
 // ErrLinkTooLong means a poster's link does not fit a QR code.
-var ErrLinkTooLong = errors.New("report: link too long for a QR code")
+var ErrLinkTooLong = errors.New("render: link too long for a QR code")
 
-// PNG draws the poster. The code uses error correction level M (15% of
-// it may be lost to a fold or a stain), with whole pixels per module.
-func (p Poster) PNG() ([]byte, error) {
+// Poster draws p as a PNG of PosterWidth by PosterHeight pixels. The code
+// uses error correction level M (15% of it may be lost to a fold or a
+// stain), with whole pixels per module.
+func Poster(p report.Poster) ([]byte, error) {
 	if p.Link == "" || len(p.Link) > 1000 {
 		return nil, ErrLinkTooLong
 	}
 	code, qerr := encoder.Encoder_encode(p.Link, decoder.ErrorCorrectionLevel_M, nil)
 	if qerr != nil {
-		return nil, fmt.Errorf("report: qr: %w", qerr)
+		return nil, fmt.Errorf("render: qr: %w", qerr)
 	}
 	m := code.GetMatrix()
 	n := m.GetWidth()

@@ -1,4 +1,4 @@
-package conversations_test
+package dispatch_test
 
 import (
 	"testing"
