@@ -15,7 +15,6 @@ import (
 // Callback actions of the flows not yet moved to the Flow shape.
 const (
 	cbMenu   = "menu" // menu:<item>, see menu.go
-	cbLearn  = "e"    // e:<...> education pages
 	cbBook   = "b"    // b:<...> booking, see book.go
 	cbRemind = "r"    // r:<...> reminders, see remind.go
 )

@@ -120,12 +120,6 @@ var courseLegacy = legacyFlow{
 	},
 }
 
-var learnLegacy = legacyFlow{
-	name: cbLearn, sessions: []string{flowQuiz},
-	start: func(st *step, _ string) { st.learnMenu() },
-	route: (*step).learn,
-}
-
 var roleLegacy = legacyFlow{
 	name: cbRole, sessions: []string{flowRole},
 	command: (*step).roleCommand,

@@ -86,7 +86,7 @@ func (st *step) reminder(r *kbbot.Reminder) {
 		due := st.now.In(loc)
 		text := st.t("rem_"+r.Kind, st.methodName(booking.Method(course.Method)), st.fmtDate(course.GivenAt.In(loc)), st.fmtDate(due))
 		st.send(text, [][]kbbot.Button{
-			{st.btn("btn_learn_more", data(cbLearn, learnMethod, course.Method, "jadwal"))},
+			{st.btn("btn_learn_more", methodData(course.Method, "jadwal"))},
 			{st.btn("btn_book_new", data(cbBook, bkStart))},
 			off,
 		})
@@ -180,7 +180,7 @@ func (st *step) bookingReminder(r *kbbot.Reminder, off []kbbot.Button) {
 			key = k
 		}
 		st.send(st.t(key, st.methodName(method)), [][]kbbot.Button{
-			{st.btn("btn_learn_more", data(cbLearn, learnMethod, string(method), "efek"))},
+			{st.btn("btn_learn_more", methodData(string(method), "efek"))},
 			{st.btn("btn_bidan_note", data(cbLearn, learnTopic, "bidan"))},
 			off,
 		})
