@@ -60,7 +60,6 @@ const (
 	dKab     = "kab"
 	dCadre   = "cadre" // "1" when a cadre books for a resident without a phone
 	dOffer   = "offer" // "1" when taking a place offered from the waitlist
-	dChange  = "change"
 )
 
 // Booking operations in callback data.
@@ -189,9 +188,6 @@ func (st *step) bookCallback(args []string) {
 		return
 	case bkCadre:
 		st.cadreBookStart()
-		return
-	case orderView, orderCancel, orderCancelYes, orderChange, orderICS, offerAccept, offerDecline, waitLeave:
-		st.orderCallback(args)
 		return
 	}
 	// Everything else belongs to a running booking flow: the last argument
@@ -366,10 +362,6 @@ func (st *step) chooseFacility(c *booking.Catalog, facID string) {
 		st.expired()
 		return
 	}
-	if st.s.Data[dChange] != "" {
-		st.changeOptions(c, facID)
-		return
-	}
 	// Staff book for residents at facilities of their own area only; the
 	// cadres listed in the configuration have no area.
 	if m, ok := st.member(); ok && st.s.Data[dCadre] == "1" && !canAt(m, cadre.ActBookFor, f) {
@@ -444,7 +436,7 @@ func (st *step) listMethods(c *booking.Catalog) {
 			st.s.resetFlow()
 			st.show(st.t("book_already"), nil)
 			st.inPlace = false
-			st.showBooking(c, b)
+			showBooking(st, c, b)
 			return
 		}
 	}
@@ -537,10 +529,6 @@ func (st *step) chooseSession(c *booking.Catalog, id string) {
 	sl, ok := st.slot(c)
 	if !ok || sl.Session == nil {
 		st.expired()
-		return
-	}
-	if st.s.Data[dChange] != "" {
-		st.doChange(c)
 		return
 	}
 	st.askName()
@@ -823,7 +811,7 @@ func (st *step) book(c *booking.Catalog) {
 		st.s.resetFlow()
 		st.show(st.t("book_already"), nil)
 		st.inPlace = false
-		st.showBooking(c, already.Existing)
+		showBooking(st, c, already.Existing)
 		return
 	case errors.Is(err, booking.ErrFull):
 		st.offerWaitlist(sl, req.Method)
@@ -945,10 +933,25 @@ func (st *step) joinWaitlist(c *booking.Catalog) {
 	st.s.resetFlow()
 	if w.Offer != nil {
 		st.toast("")
-		st.presentOffer(c, *w.Offer)
+		presentOffer(st, c, *w.Offer)
 		return
 	}
 	st.show(st.t("waitlist_joined", st.methodName(m), sl.Facility.Name, w.Position), [][]kbbot.Button{
 		{st.btn("menu_orders", data(cbMenu, itemOrders)), st.btn("btn_menu", data(cbMenu))},
 	})
+}
+
+// bookOffer takes a place offered from the waitlist (offerFlow, orders.go)
+// through the usual name, screening and confirmation; the place stays held
+// until the deadline. The offer's nonce binds the booking's buttons.
+func bookOffer(st *step, o booking.Offer) {
+	nonce := st.s.Nonce
+	st.s.resetFlow()
+	st.s.Flow, st.s.Nonce = flowBook, nonce
+	st.s.set(dEvent, o.EventID)
+	st.s.set(dFac, o.FacilityID)
+	st.s.set(dSession, o.SessionID)
+	st.s.set(dMethod, string(o.Method))
+	st.s.set(dOffer, "1")
+	st.askName()
 }

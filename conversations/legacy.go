@@ -55,7 +55,7 @@ func (st *step) legacyCommand(cmd, args string) bool {
 }
 
 var bookLegacy = legacyFlow{
-	name: cbBook, sessions: []string{flowBook, flowOffer},
+	name: cbBook, sessions: []string{flowBook},
 	start: func(st *step, preset string) { st.bookStart(preset) },
 	command: func(st *step, cmd, _ string) bool {
 		switch cmd {
@@ -86,19 +86,6 @@ var bookLegacy = legacyFlow{
 			return false
 		}
 		st.bookPhone(phone, own)
-		return true
-	},
-}
-
-var ordersLegacy = legacyFlow{
-	name:  "orders",
-	start: func(st *step, _ string) { st.orders() },
-	command: func(st *step, cmd, _ string) bool {
-		if cmd != "pesanan" && cmd != "bookings" {
-			return false
-		}
-		st.s.resetFlow()
-		st.orders()
 		return true
 	},
 }
@@ -145,6 +132,5 @@ var reportLegacy = legacyFlow{
 // Flows a resident may be heading to when consent is asked (needConsent).
 const (
 	nextBook   = cbBook
-	nextOrders = "orders"
 	nextCourse = cbRemind
 )

@@ -30,7 +30,7 @@ const (
 var menuDoors = map[string]string{
 	itemLearn:  cbLearn,
 	itemEvents: cbBook,
-	itemOrders: "orders",
+	itemOrders: cbOrders,
 	itemCourse: cbRemind,
 }
 

@@ -25,10 +25,6 @@ import (
 //	r:cw:<days>:<n>    when (days ago)
 const (
 	remOff      = "off"
-	remAttend   = "att"
-	remServed   = "srv"
-	remNotYet   = "nsv"
-	remOffer    = "offer"
 	remCourse   = "course"
 	remCMethod  = "cm"
 	remCZone    = "cz"
@@ -67,7 +63,7 @@ func (st *step) reminder(r *kbbot.Reminder) {
 		return
 	}
 	if r.Kind == reminders.KindOffer {
-		st.offerReminder(r.Ref)
+		offerFlow{}.held(st, r.Ref)
 		return
 	}
 	if st.r.StopKind(r.Kind) || !st.r.Consented() {
@@ -87,7 +83,7 @@ func (st *step) reminder(r *kbbot.Reminder) {
 		text := st.t("rem_"+r.Kind, st.methodName(booking.Method(course.Method)), st.fmtDate(course.GivenAt.In(loc)), st.fmtDate(due))
 		st.send(text, [][]kbbot.Button{
 			{st.btn("btn_learn_more", methodData(course.Method, "jadwal"))},
-			{st.btn("btn_book_new", data(cbBook, bkStart))},
+			{st.btn("btn_book_new", data(cbMenu, itemEvents))},
 			off,
 		})
 	}
@@ -145,14 +141,14 @@ func (st *step) bookingReminder(r *kbbot.Reminder, off []kbbot.Button) {
 	switch r.Kind {
 	case reminders.KindH1:
 		st.send(st.t("rem_h1", b.Code)+"\n\n"+details, [][]kbbot.Button{
-			{st.btn("btn_attend", data(cbRemind, remAttend, b.Code))},
-			{st.btn("btn_change", data(cbBook, orderChange, b.Code)), st.btn("btn_cancel_booking", data(cbBook, orderCancel, b.Code))},
+			{orderButton(st, "btn_attend", orderAttend, b.Code)},
+			{orderButton(st, "btn_change", orderChange, b.Code), orderButton(st, "btn_cancel_booking", orderCancel, b.Code)},
 			mapBtn, off,
 		})
 	case reminders.KindH0:
 		st.send(st.t("rem_h0", b.Code, st.fmtSpan(sl.Session.Start, sl.Session.End, sl.Facility))+"\n\n"+details, [][]kbbot.Button{
 			mapBtn,
-			{st.btn("btn_cancel_booking", data(cbBook, orderCancel, b.Code))},
+			{orderButton(st, "btn_cancel_booking", orderCancel, b.Code)},
 			off,
 		})
 	case reminders.KindFollowup:
@@ -160,8 +156,8 @@ func (st *step) bookingReminder(r *kbbot.Reminder, off []kbbot.Button) {
 			return // served: the aftercare reminder follows
 		}
 		st.send(st.t("rem_followup", sl.Facility.Name), [][]kbbot.Button{
-			{st.btn("btn_served", data(cbRemind, remServed, b.Code))},
-			{st.btn("btn_not_served", data(cbRemind, remNotYet, b.Code))},
+			{orderButton(st, "btn_served", orderServed, b.Code)},
+			{orderButton(st, "btn_not_served", orderNotYet, b.Code)},
 			off,
 		})
 	case reminders.KindAftercare:
@@ -184,29 +180,6 @@ func (st *step) bookingReminder(r *kbbot.Reminder, off []kbbot.Button) {
 			{st.btn("btn_bidan_note", data(cbLearn, learnTopic, "bidan"))},
 			off,
 		})
-	}
-}
-
-// offerReminder shows the place held for the resident at an event.
-func (st *step) offerReminder(eventID string) {
-	if st.e.svc.Bookings == nil || st.e.svc.Catalog == nil {
-		return
-	}
-	waits, err := st.e.svc.Bookings.Waiting(st.ctx, st.ev.ChatID)
-	if err != nil {
-		st.retry = true
-		return
-	}
-	c, err := st.e.svc.Catalog(st.ctx)
-	if err != nil {
-		st.retry = true
-		return
-	}
-	for _, w := range waits {
-		if w.EventID == eventID && w.Offer != nil && !w.Offer.Expired && w.Offer.Deadline.After(st.now) {
-			st.presentOffer(c, *w.Offer)
-			return
-		}
 	}
 }
 
@@ -235,25 +208,6 @@ func (st *step) remindCallback(args []string) {
 		st.toast(st.t("reminder_off_toast"))
 		st.inPlace = false
 		st.send(st.t("reminder_off_done"), st.menuButton())
-	case remAttend:
-		st.toast(st.t("attend_thanks"))
-		st.inPlace = false
-		st.send(st.t("attend_thanks"), nil)
-	case remServed:
-		st.toast("")
-		st.inPlace = false
-		st.send(st.t("served_thanks"), nil)
-		st.courseStart()
-	case remNotYet:
-		st.toast("")
-		st.inPlace = false
-		st.send(st.t("not_served"), nil)
-		st.bookStart("")
-	case remOffer:
-		st.offerReminder(arg)
-		if len(st.out) == 0 {
-			st.show(st.t("offer_gone"), st.menuButton())
-		}
 	case remCourse:
 		st.s.resetFlow()
 		st.courseStart()
