@@ -14,9 +14,8 @@ import (
 
 // Callback actions of the flows not yet moved to the Flow shape.
 const (
-	cbMenu   = "menu" // menu:<item>, see menu.go
-	cbBook   = "b"    // b:<...> booking, see book.go
-	cbRemind = "r"    // r:<...> reminders, see remind.go
+	cbMenu = "menu" // menu:<item>, see menu.go
+	cbBook = "b"    // b:<...> booking, see book.go
 )
 
 // callback is parsed callback data.

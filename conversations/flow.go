@@ -62,7 +62,7 @@ var flows = []Flow{
 	ordersFlow{},
 	changeFlow{},
 	offerFlow{},
-	courseLegacy,
+	courseFlow{},
 	learnFlow{},
 	quizFlow{},
 	roleLegacy,

@@ -90,23 +90,6 @@ var bookLegacy = legacyFlow{
 	},
 }
 
-var courseLegacy = legacyFlow{
-	name: cbRemind, sessions: []string{flowCourse},
-	start: func(st *step, _ string) { st.courseStart() },
-	command: func(st *step, cmd, _ string) bool {
-		if cmd != "pengingat" && cmd != "reminders" {
-			return false
-		}
-		st.s.resetFlow()
-		st.courseStart()
-		return true
-	},
-	route: (*step).remindCallback,
-	text: func(st *step, t string) bool {
-		return st.s.Flow == flowCourse && st.courseText(t)
-	},
-}
-
 var roleLegacy = legacyFlow{
 	name: cbRole, sessions: []string{flowRole},
 	command: (*step).roleCommand,
@@ -131,6 +114,5 @@ var reportLegacy = legacyFlow{
 
 // Flows a resident may be heading to when consent is asked (needConsent).
 const (
-	nextBook   = cbBook
-	nextCourse = cbRemind
+	nextBook = cbBook
 )

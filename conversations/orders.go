@@ -77,7 +77,7 @@ func (f ordersFlow) Routes() []Route {
 			st.toast("")
 			st.inPlace = false
 			st.send(st.t("served_thanks"), nil)
-			st.open(nextCourse, "")
+			st.open(courseName, "")
 		}},
 		{Op: orderNotYet, Args: 1, Do: func(st *step, _ []string) {
 			st.toast("")

@@ -3,7 +3,6 @@ package conversations
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -13,34 +12,12 @@ import (
 	"github.com/kbbot/kbbot/resident"
 )
 
-// Reminder buttons and the "Pengingat KB saya" flow:
-//
-//	r:off:<kind>       stop reminders of this kind
-//	r:att:<code>       "I will come" on the H-1 reminder
-//	r:srv:<code>       "I was served" on the follow-up
-//	r:nsv:<code>       "I was not served yet" on the follow-up
-//	r:offer:<event>    show the offer held for me at this event
-//	r:course           start telling which method I received
-//	r:cm:<method>:<n>  the method        r:cz:<zone>:<n>  the time zone
-//	r:cw:<days>:<n>    when (days ago)
-const (
-	remOff      = "off"
-	remCourse   = "course"
-	remCMethod  = "cm"
-	remCZone    = "cz"
-	remCWhen    = "cw"
-	flowCourse  = "course"
-	dCourseM    = "cm"
-	dCourseZone = "cz"
-)
-
-// courseMethods are the methods whose continuation the reminders follow.
-var courseMethods = []booking.Method{booking.Suntik3, booking.Suntik1, booking.Pil, booking.MiniPil, booking.Implan, booking.IUD}
-
-// zones a resident can pick for their reminders, with Indonesia's labels.
-var zones = []struct{ Label, Name string }{
-	{"WIB", "Asia/Jakarta"}, {"WITA", "Asia/Makassar"}, {"WIT", "Asia/Jayapura"},
-}
+// The reminders: a due reminder becomes a message in the resident's chat
+// (reminder), stop and resume (/berhenti, /mulai), and the planning of the
+// reminders of a booking and of a method course. This is not a flow: the
+// buttons of the messages are routes of the flows they lead to (course:off
+// of the course flow, ord:... of the orders flow, learn:... pages, the
+// offer flow).
 
 // reminder turns a due reminder into a message. It stays silent when the
 // reminder no longer applies (booking cancelled, kind stopped, /berhenti,
@@ -69,7 +46,7 @@ func (st *step) reminder(r *kbbot.Reminder) {
 	if st.r.StopKind(r.Kind) || !st.r.Consented() {
 		return
 	}
-	off := []kbbot.Button{st.btn("btn_reminder_off", data(cbRemind, remOff, r.Kind))}
+	off := []kbbot.Button{st.btn("btn_reminder_off", data(courseName, courseOff, r.Kind))}
 	switch r.Kind {
 	case reminders.KindH1, reminders.KindH0, reminders.KindFollowup, reminders.KindAftercare:
 		st.bookingReminder(r, off)
@@ -183,45 +160,6 @@ func (st *step) bookingReminder(r *kbbot.Reminder, off []kbbot.Button) {
 	}
 }
 
-// remindCallback routes the reminder buttons.
-func (st *step) remindCallback(args []string) {
-	op := args[0]
-	arg := ""
-	if len(args) > 1 {
-		arg = args[1]
-	}
-	switch op {
-	case remOff:
-		if !reminders.KnownKind(arg) || len(args) != 2 {
-			st.expired()
-			return
-		}
-		if !contains(st.r.OffKinds, arg) {
-			st.r.OffKinds = append(st.r.OffKinds, arg)
-		}
-		if st.e.svc.Reminders != nil {
-			if _, err := st.e.svc.Reminders.CancelResident(st.ctx, st.ev.ChatID, arg); err != nil {
-				st.mustRetry("cancel reminders of a kind", err)
-				return
-			}
-		}
-		st.toast(st.t("reminder_off_toast"))
-		st.inPlace = false
-		st.send(st.t("reminder_off_done"), st.menuButton())
-	case remCourse:
-		st.s.resetFlow()
-		st.courseStart()
-	case remCMethod, remCZone, remCWhen:
-		if st.s.Flow != flowCourse || len(args) != 3 || args[2] != st.s.Nonce {
-			st.expired()
-			return
-		}
-		st.courseStep(op, arg)
-	default:
-		st.expired()
-	}
-}
-
 // stopReminders is /berhenti (or the plain word stop or berhenti): no
 // reminder and no cadre announcement until /mulai. Then the stop-reason
 // flow (stopreason.go) asks, optionally, why.
@@ -270,108 +208,6 @@ func (st *step) cancelReminders() bool {
 	return true
 }
 
-// courseStart asks which method the resident received, to remind them to
-// keep on with it. Method and date are health data: consent first.
-func (st *step) courseStart() {
-	if !st.r.Consented() {
-		st.needConsent(nextCourse)
-		return
-	}
-	st.s.resetFlow()
-	st.s.Flow, st.s.Nonce = flowCourse, st.e.nonce()
-	var rows [][]kbbot.Button
-	for _, m := range courseMethods {
-		rows = append(rows, []kbbot.Button{{Label: st.methodName(m), Data: data(cbRemind, remCMethod, string(m), st.s.Nonce)}})
-	}
-	st.show(st.t("course_ask_method"), append(rows, st.menuButton()...))
-}
-
-func (st *step) courseStep(op, arg string) {
-	n := st.s.Nonce
-	switch op {
-	case remCMethod:
-		if !contains(methodCodes(courseMethods), arg) {
-			st.expired()
-			return
-		}
-		st.s.set(dCourseM, arg)
-		var row []kbbot.Button
-		for i, z := range zones {
-			row = append(row, kbbot.Button{Label: z.Label, Data: data(cbRemind, remCZone, strconv.Itoa(i), n)})
-		}
-		st.show(st.t("course_ask_zone"), [][]kbbot.Button{row, {st.btn("btn_menu", data(cbMenu))}})
-	case remCZone:
-		i, err := strconv.Atoi(arg)
-		if err != nil || i < 0 || i >= len(zones) || st.s.Data[dCourseM] == "" {
-			st.expired()
-			return
-		}
-		st.s.set(dCourseZone, zones[i].Name)
-		st.s.Step = "when"
-		st.show(st.t("course_ask_when"), [][]kbbot.Button{
-			{st.btn("when_today", data(cbRemind, remCWhen, "0", n)), st.btn("when_yesterday", data(cbRemind, remCWhen, "1", n))},
-			{st.btn("when_week", data(cbRemind, remCWhen, "7", n)), st.btn("when_month", data(cbRemind, remCWhen, "30", n))},
-			{st.btn("btn_menu", data(cbMenu))},
-		})
-	case remCWhen:
-		days, err := strconv.Atoi(arg)
-		if err != nil || days < 0 || days > 31 || st.s.Data[dCourseZone] == "" {
-			st.expired()
-			return
-		}
-		loc := loadZone(st.s.Data[dCourseZone])
-		local := st.now.In(loc)
-		given := time.Date(local.Year(), local.Month(), local.Day(), 9, 0, 0, 0, loc).AddDate(0, 0, -days)
-		st.setCourse(given)
-	}
-}
-
-// courseText takes a typed date (e.g. 15-11-2026) for when the method was given.
-func (st *step) courseText(t string) bool {
-	if st.s.Step != "when" {
-		return false
-	}
-	loc := loadZone(st.s.Data[dCourseZone])
-	for _, layout := range []string{"2-1-2006", "2/1/2006", "2.1.2006", "2006-01-02"} {
-		if d, err := time.ParseInLocation(layout, strings.TrimSpace(t), loc); err == nil {
-			given := d.Add(9 * time.Hour)
-			if given.After(st.now) || st.now.Sub(given) > 3*365*24*time.Hour {
-				st.send(st.t("course_date_range"), nil)
-				return true
-			}
-			st.setCourse(given)
-			return true
-		}
-	}
-	st.send(st.t("course_date_invalid"), nil)
-	return true
-}
-
-// setCourse records the method the resident told us and plans its reminders.
-func (st *step) setCourse(given time.Time) {
-	c := Course{Method: st.s.Data[dCourseM], GivenAt: given.UTC(), Zone: st.s.Data[dCourseZone], Source: "resident"}
-	st.s.resetFlow()
-	items, ok := st.replaceCourse(c)
-	if !ok {
-		return
-	}
-	var lines []string
-	loc := loadZone(c.Zone)
-	for _, it := range items {
-		lines = append(lines, "• "+st.t("kind_"+it.Kind)+": "+st.fmtTime(it.Due, &booking.Facility{Location: loc}))
-	}
-	text := st.t("course_set", st.methodName(booking.Method(c.Method)), st.fmtDate(given.In(loc)))
-	if len(lines) > 0 {
-		text += "\n\n" + strings.Join(lines, "\n")
-	} else {
-		text += "\n\n" + st.t("course_nothing")
-	}
-	if st.r.RemindersOff {
-		text += "\n\n" + st.t("course_but_stopped")
-	}
-	st.show(text+"\n\n"+st.t("course_note"), st.menuButton())
-}
-
 // replaceCourse makes c the resident's current course: the reminders of
 // every earlier course are cancelled and c's are planned. ok is false when
 // the reminder store failed: the step is retried, nothing is half done.
@@ -403,14 +239,6 @@ func (st *step) planCourse() ([]reminders.Item, bool) {
 		return nil, false
 	}
 	return items, true
-}
-
-func methodCodes(ms []booking.Method) []string {
-	out := make([]string, len(ms))
-	for i, m := range ms {
-		out[i] = string(m)
-	}
-	return out
 }
 
 func loadZone(name string) *time.Location {
