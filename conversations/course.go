@@ -22,18 +22,17 @@ import (
 //	course:off:<kind>          stop reminders of this kind (any reminder)
 type courseFlow struct{}
 
-// courseName is the course flow's name and callback action.
-const courseName = "course"
-
 const (
+	// courseName is the course flow's name and callback action.
+	courseName = "course"
+
+	// Operations of its buttons.
 	courseMethod = "m"
 	courseZone   = "z"
 	courseWhen   = "w"
 	courseOff    = "off"
-)
 
-// Steps of the course flow: the question asked.
-const (
+	// Its steps: the question asked.
 	stepCourseMethod = "method"
 	stepCourseZone   = "zone"
 	stepCourseWhen   = "when"

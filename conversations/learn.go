@@ -30,16 +30,21 @@ type learnFlow struct{}
 const cbLearn = "learn"
 
 const (
+	// The menu and the method pages.
 	learnMenu    = "menu"
 	learnMethod  = "m"
 	learnSection = "s"
+
+	// The other pages.
 	learnCompare = "cmp"
 	learnMyths   = "myths"
 	learnMyth    = "y"
 	learnTopic   = "t"
 	learnSources = "src"
-	learnQuiz    = "quiz"
-	learnBook    = "bk"
+
+	// Doors to the quiz and to booking.
+	learnQuiz = "quiz"
+	learnBook = "bk"
 )
 
 func (learnFlow) Name() string            { return cbLearn }
@@ -141,11 +146,7 @@ func (f learnFlow) method(st *step, code, section string) {
 	}
 	rows = append(rows, secRow)
 	rows = append(rows, []kbbot.Button{st.btn("btn_bidan_note", data(cbLearn, learnTopic, content.NoteTopicID))})
-	for _, id := range m.Myths {
-		if my, ok := lib.Myth(id); ok {
-			rows = append(rows, []kbbot.Button{{Label: "💬 " + my.Title.In(lang), Data: data(cbLearn, learnMyth, id)}})
-		}
-	}
+	rows = append(rows, f.mythRows(st, m.Myths)...)
 	rows = append(rows, []kbbot.Button{st.btnf("btn_book_method", data(cbLearn, learnBook, code), m.Name.In(lang))})
 	st.show(page, append(rows, f.back(st)...))
 }
@@ -164,48 +165,56 @@ func (f learnFlow) myths(st *step) {
 }
 
 func (f learnFlow) myth(st *step, id string) {
-	lib, lang := st.e.lib, st.lang()
-	page, err := lib.MythPage(id, lang)
-	if err != nil {
-		st.expired()
-		return
-	}
-	myth, _ := lib.Myth(id)
-	var rows [][]kbbot.Button
-	for _, code := range myth.Methods {
-		if m, ok := lib.Method(code); ok {
-			rows = append(rows, []kbbot.Button{{Label: m.Name.In(lang), Data: methodData(code, "")}})
-		}
-	}
-	rows = append(rows, []kbbot.Button{f.pageButton(st, content.PageMyths, data(cbLearn, learnMyths))})
-	st.show(page, append(rows, f.back(st)...))
+	myth, _ := st.e.lib.Myth(id)
+	rows := append(f.methodRows(st, myth.Methods), []kbbot.Button{f.pageButton(st, content.PageMyths, data(cbLearn, learnMyths))})
+	page, err := st.e.lib.MythPage(id, st.lang())
+	f.page(st, page, err, rows)
 }
 
 func (f learnFlow) topic(st *step, id string) {
-	lib, lang := st.e.lib, st.lang()
-	page, err := lib.TopicPage(id, lang)
+	lib := st.e.lib
+	tp, _ := lib.Topic(id)
+	rows := f.methodRows(st, tp.Methods)
+	for _, tid := range tp.Topics {
+		if t, ok := lib.Topic(tid); ok {
+			rows = append(rows, []kbbot.Button{{Label: t.Title.In(st.lang()), Data: data(cbLearn, learnTopic, tid)}})
+		}
+	}
+	rows = append(rows, f.mythRows(st, tp.Myths)...)
+	page, err := lib.TopicPage(id, st.lang())
+	f.page(st, page, err, rows)
+}
+
+// page shows a page with its buttons and the way back; an unknown page
+// (err) is an expired button.
+func (f learnFlow) page(st *step, page string, err error, rows [][]kbbot.Button) {
 	if err != nil {
 		st.expired()
 		return
 	}
-	tp, _ := lib.Topic(id)
-	var rows [][]kbbot.Button
-	for _, code := range tp.Methods {
-		if m, ok := lib.Method(code); ok {
-			rows = append(rows, []kbbot.Button{{Label: m.Name.In(lang), Data: methodData(code, "")}})
-		}
-	}
-	for _, tid := range tp.Topics {
-		if t, ok := lib.Topic(tid); ok {
-			rows = append(rows, []kbbot.Button{{Label: t.Title.In(lang), Data: data(cbLearn, learnTopic, tid)}})
-		}
-	}
-	for _, mid := range tp.Myths {
-		if my, ok := lib.Myth(mid); ok {
-			rows = append(rows, []kbbot.Button{{Label: "💬 " + my.Title.In(lang), Data: data(cbLearn, learnMyth, mid)}})
-		}
-	}
 	st.show(page, append(rows, f.back(st)...))
+}
+
+// methodRows are buttons to the overviews of the methods codes.
+func (learnFlow) methodRows(st *step, codes []string) [][]kbbot.Button {
+	var rows [][]kbbot.Button
+	for _, code := range codes {
+		if m, ok := st.e.lib.Method(code); ok {
+			rows = append(rows, []kbbot.Button{{Label: m.Name.In(st.lang()), Data: methodData(code, "")}})
+		}
+	}
+	return rows
+}
+
+// mythRows are buttons to the myths ids.
+func (learnFlow) mythRows(st *step, ids []string) [][]kbbot.Button {
+	var rows [][]kbbot.Button
+	for _, id := range ids {
+		if my, ok := st.e.lib.Myth(id); ok {
+			rows = append(rows, []kbbot.Button{{Label: "💬 " + my.Title.In(st.lang()), Data: data(cbLearn, learnMyth, id)}})
+		}
+	}
+	return rows
 }
 
 // sources shows page arg of the sources.

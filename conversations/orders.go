@@ -30,19 +30,32 @@ import (
 // of the waitlist are offerFlow's.
 type ordersFlow struct{}
 
-// cbOrders is the orders flow's name and callback action.
-const cbOrders = "ord"
-
 const (
+	// cbOrders is the orders flow's name and callback action.
+	cbOrders = "ord"
+
+	// What can be done with a booking.
 	orderView      = "v"
 	orderICS       = "ics"
 	orderCancel    = "cx"
 	orderCancelYes = "cxy"
 	orderChange    = "chg"
-	waitLeave      = "lv"
-	orderAttend    = "att"
-	orderServed    = "srv"
-	orderNotYet    = "nsv"
+
+	// Leaving a waitlist, and the answers to a booking's reminders.
+	waitLeave   = "lv"
+	orderAttend = "att"
+	orderServed = "srv"
+	orderNotYet = "nsv"
+
+	// The change flow's step: pick a session or facility.
+	stepChangePick = "pick"
+
+	// The offer flow's name, its operations and its step.
+	offerName    = "offer"
+	offerShow    = "show"
+	offerAccept  = "acc"
+	offerDecline = "dec"
+	stepOfferAsk = "ask"
 )
 
 func (ordersFlow) Name() string            { return cbOrders }
@@ -313,8 +326,6 @@ func (f ordersFlow) leaveWaitlist(st *step, args []string) {
 // chg:f:<facility>:<nonce> (another facility of the event).
 type changeFlow struct{}
 
-const stepChangePick = "pick"
-
 // changeState is the booking being moved and where to.
 type changeState struct {
 	Code   string         `json:"code"`
@@ -460,14 +471,6 @@ func (changeFlow) session(st *step, args []string) {
 //	offer:show:<event>  the offer held at an event (orders list)
 //	offer:acc:<nonce>   take it    offer:dec:<nonce>  decline it
 type offerFlow struct{}
-
-const (
-	offerName    = "offer"
-	offerShow    = "show"
-	offerAccept  = "acc"
-	offerDecline = "dec"
-	stepOfferAsk = "ask"
-)
 
 // offerState is the offered place.
 type offerState struct {
