@@ -8,6 +8,22 @@ import (
 	"github.com/kbbot/kbbot/conversations"
 )
 
+func cloneSession(s *conversations.Session) *conversations.Session {
+	c := *s
+	return &c
+}
+
+// firstText is the text of the first message of a result (after the
+// callback answer).
+func firstText(res conversations.Result) string {
+	for _, r := range res.Replies {
+		if r.Text != "" && r.CallbackID == "" {
+			return r.Text
+		}
+	}
+	return ""
+}
+
 // TestCourseFlow walks /pengingat by its buttons (method, zone, when): the
 // answers live in the flow's typed state, and a button of the finished
 // flow, or one out of step, has expired.
@@ -56,20 +72,4 @@ func TestForgedOrderButtonsExpire(t *testing.T) {
 			t.Errorf("%s: want expired, got %q", d, firstText(res))
 		}
 	}
-}
-
-func cloneSession(s *conversations.Session) *conversations.Session {
-	c := *s
-	return &c
-}
-
-// firstText is the text of the first message of a result (after the
-// callback answer).
-func firstText(res conversations.Result) string {
-	for _, r := range res.Replies {
-		if r.Text != "" && r.CallbackID == "" {
-			return r.Text
-		}
-	}
-	return ""
 }
