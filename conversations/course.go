@@ -147,6 +147,11 @@ func (f courseFlow) Text(st *step, t string) bool {
 
 // set records the method the resident told us and plans its reminders.
 func (courseFlow) set(st *step, s courseState, given time.Time) {
+	if s.Method == "" || s.Zone == "" {
+		// A state that lacks an answer (a session of an older version).
+		st.expired()
+		return
+	}
 	c := Course{Method: s.Method, GivenAt: given.UTC(), Zone: s.Zone, Source: "resident"}
 	st.s.resetFlow()
 	items, ok := st.replaceCourse(c)
