@@ -116,7 +116,7 @@ func (st *step) release(code string) {
 		st.mustRetry("release a blocked resident's booking", err)
 		return
 	}
-	st.afterCancel(b, resident.EntryReleased)
+	afterCancel(st, b, resident.EntryReleased)
 }
 
 // replanAll plans again the reminders of the active bookings and of the

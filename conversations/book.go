@@ -103,8 +103,6 @@ type bookState struct {
 	Cadre bool `json:"cadre,omitempty"`
 	// Offer: the resident takes a place offered from the waitlist.
 	Offer bool `json:"offer,omitempty"`
-	// Change is the code of the booking being moved.
-	Change string `json:"change,omitempty"`
 }
 
 // keep saves s while the booking flow runs; a handler that ended the flow
@@ -191,7 +189,7 @@ func (f bookFlow) Start(st *step, preset string) {
 		preset = "" // a typed /daftar takes no argument
 	}
 	if !st.r.Consented() {
-		st.needConsent(nextBook + ":" + preset)
+		st.needConsent(flowBook + ":" + preset)
 		return
 	}
 	if st.catalog() == nil {
@@ -415,10 +413,6 @@ func (f bookFlow) chooseFacility(st *step, s *bookState, c *booking.Catalog, fac
 		st.expired()
 		return
 	}
-	if s.Change != "" {
-		f.changeOptions(st, s, c, facID)
-		return
-	}
 	// Staff book for residents at facilities of their own area only; the
 	// cadres listed in the configuration have no area.
 	if m, ok := st.member(); ok && s.Cadre && !canAt(m, cadre.ActBookFor, fac) {
@@ -482,7 +476,7 @@ func (f bookFlow) listMethods(st *step, s *bookState, c *booking.Catalog) {
 			st.s.resetFlow()
 			st.show(st.t("book_already"), nil)
 			st.inPlace = false
-			st.showBooking(c, b)
+			showBooking(st, c, b)
 			return
 		}
 	}
@@ -571,10 +565,6 @@ func (f bookFlow) chooseSession(st *step, s *bookState, c *booking.Catalog, id s
 	sl, ok := s.slot(c)
 	if !ok || sl.Session == nil {
 		st.expired()
-		return
-	}
-	if s.Change != "" {
-		f.doChange(st, s, c)
 		return
 	}
 	f.askName(st, s)
@@ -872,7 +862,7 @@ func (f bookFlow) book(st *step, s *bookState, c *booking.Catalog, _ []string) {
 		st.s.resetFlow()
 		st.show(st.t("book_already"), nil)
 		st.inPlace = false
-		st.showBooking(c, already.Existing)
+		showBooking(st, c, already.Existing)
 		return
 	case errors.Is(err, booking.ErrFull):
 		f.offerWaitlist(st, sl, req.Method)
@@ -997,7 +987,7 @@ func (f bookFlow) joinWaitlist(st *step, s *bookState, c *booking.Catalog, _ []s
 	st.s.resetFlow()
 	if w.Offer != nil {
 		st.toast("")
-		st.presentOffer(c, *w.Offer)
+		presentOffer(st, c, *w.Offer)
 		return
 	}
 	st.show(st.t("waitlist_joined", st.methodName(m), sl.Facility.Name, w.Position), [][]kbbot.Button{
@@ -1005,96 +995,9 @@ func (f bookFlow) joinWaitlist(st *step, s *bookState, c *booking.Catalog, _ []s
 	})
 }
 
-// change lets the resident move a booking to another session or facility
-// of the same event (the "change" button of orders.go); the change happens
-// in one step.
-func (f bookFlow) change(st *step, c *booking.Catalog, b booking.Booking) {
-	if b.Status != booking.Active {
-		st.showBooking(c, b)
-		return
-	}
-	st.enter(f, "")
-	s := bookState{Change: b.Code, Event: b.EventID, Method: string(b.Method)}
-	f.changeOptions(st, &s, c, b.FacilityID)
-	s.keep(st)
-}
-
-// changeOptions lists the sessions with places at facID, and the other
-// facilities of the event that offer the method.
-func (bookFlow) changeOptions(st *step, s *bookState, c *booking.Catalog, facID string) {
-	s.Fac = facID
-	sl, ok := s.slot(c)
-	m := booking.Method(s.Method)
-	if !ok {
-		st.expired()
-		return
-	}
-	av, err := st.e.svc.Bookings.Availability(st.ctx, sl.Event.ID, facID)
-	if err != nil {
-		st.storeFailed("availability", err)
-		return
-	}
-	st.s.Step = stepSession
-	var rows [][]kbbot.Button
-	cur, _ := st.e.svc.Bookings.Get(st.ctx, s.Change)
-	if mp, ok := av.Method(m); ok && mp.Left() > 0 || facID == cur.FacilityID {
-		for _, sp := range av.Sessions {
-			ses, ok := sl.Site.Session(sp.SessionID)
-			if !ok || sp.Left() == 0 || (facID == cur.FacilityID && sp.SessionID == cur.SessionID) {
-				continue
-			}
-			rows = append(rows, []kbbot.Button{st.flowButton(st.t("book_session_left", st.fmtSpan(ses.Start, ses.End, sl.Facility), sp.Left()), bkSession, ses.ID)})
-		}
-	}
-	for _, site := range sl.Event.Sites {
-		if site.Facility == facID || site.Quota[m] <= 0 || !site.Open(st.now) {
-			continue
-		}
-		if fac, ok := c.Facility(site.Facility); ok {
-			rows = append(rows, []kbbot.Button{st.flowButton("🏥 "+fac.Name, bkFac, fac.ID)})
-		}
-	}
-	rows = append(rows, []kbbot.Button{st.btn("menu_orders", data(cbMenu, itemOrders)), st.btn("btn_menu", data(cbMenu))})
-	st.show(st.t("change_pick", sl.Facility.Name), rows)
-}
-
-// doChange moves the booking: the new place is taken before the old one is
-// given back, or nothing changes.
-func (f bookFlow) doChange(st *step, s *bookState, c *booking.Catalog) {
-	code := s.Change
-	to := booking.Place{FacilityID: s.Fac, SessionID: s.Session, Method: booking.Method(s.Method)}
-	b, err := st.e.svc.Bookings.Change(st.ctx, code, st.ev.ChatID, to)
-	switch {
-	case err == nil:
-	case errors.Is(err, booking.ErrFull):
-		st.s.resetFlow()
-		st.show(st.t("change_full"), [][]kbbot.Button{{st.btn("btn_change", data(cbBook, orderChange, code))}, {st.btn("btn_menu", data(cbMenu))}})
-		return
-	case errors.Is(err, booking.ErrClosed):
-		f.end(st, st.t("book_closed"))
-		return
-	case errors.Is(err, booking.ErrNotYours), errors.Is(err, booking.ErrNotFound):
-		st.expired()
-		return
-	default:
-		st.storeFailed("change booking", err)
-		return
-	}
-	st.s.resetFlow()
-	if st.e.svc.Reminders != nil {
-		if _, err := st.e.svc.Reminders.CancelRef(st.ctx, code); err != nil {
-			st.mustRetry("cancel old reminders", err)
-			return
-		}
-	}
-	if !st.notifyOffers() {
-		return
-	}
-	st.toast(st.t("change_done_toast"))
-	st.show(st.t("change_done"), nil)
-	st.inPlace = false
-	f.confirmation(st, c, b)
-	if sl, err := c.Slot(b.EventID, b.FacilityID, b.SessionID); err == nil && sl.Session != nil && b.Resident != 0 {
-		st.planBooking(sl, b)
-	}
+// bookOffer takes a place offered from the waitlist (offerFlow, orders.go):
+// the booking flow goes on with the name, screening and confirmation; the
+// place stays held until the deadline.
+func bookOffer(st *step, o booking.Offer) {
+	bookFlow{}.takeOffer(st, bookState{Event: o.EventID, Fac: o.FacilityID, Session: o.SessionID, Method: string(o.Method)})
 }

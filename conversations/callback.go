@@ -14,10 +14,7 @@ import (
 
 // Callback actions of the flows not yet moved to the Flow shape.
 const (
-	cbMenu   = "menu" // menu:<item>, see menu.go
-	cbLearn  = "e"    // e:<...> education pages
-	cbBook   = "b"    // b:<...> bookings, offers, waitlists, see orders.go
-	cbRemind = "r"    // r:<...> reminders, see remind.go
+	cbMenu = "menu" // menu:<item>, see menu.go
 )
 
 // callback is parsed callback data.

@@ -244,9 +244,6 @@ func (st *step) command(cmd, args string) {
 			f.Start(st, args)
 			return
 		}
-		if st.legacyCommand(cmd, args) {
-			return
-		}
 		st.unknownCommand("/" + cmd)
 	}
 }

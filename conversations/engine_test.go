@@ -35,7 +35,7 @@ func TestEveryEducationButtonLeadsSomewhere(t *testing.T) {
 	for _, lang := range content.Langs {
 		expired := lib.UI.T(lang, "button_expired")
 		seen := map[string]bool{}
-		queue := []string{"e:menu"}
+		queue := []string{"learn:menu"}
 		for len(queue) > 0 {
 			d := queue[0]
 			queue = queue[1:]
@@ -44,9 +44,6 @@ func TestEveryEducationButtonLeadsSomewhere(t *testing.T) {
 			}
 			seen[d] = true
 			s := conversations.NewSession()
-			if strings.HasPrefix(d, "e:qa:") {
-				continue // quiz answers are walked by TestQuizFlow
-			}
 			res := tap(e, s, lang, d)
 			answers := 0
 			for _, r := range res.Replies {
@@ -65,7 +62,7 @@ func TestEveryEducationButtonLeadsSomewhere(t *testing.T) {
 						if len(b.Data) > content.MaxCallbackBytes || b.Label == "" {
 							t.Errorf("%s: bad button %+v on page %q", lang, b, d)
 						}
-						if strings.HasPrefix(b.Data, "e:") {
+						if strings.HasPrefix(b.Data, "learn:") {
 							queue = append(queue, b.Data)
 						}
 					}
@@ -77,22 +74,22 @@ func TestEveryEducationButtonLeadsSomewhere(t *testing.T) {
 		}
 		// Every method, myth and topic must be reachable.
 		for _, m := range lib.Methods() {
-			if !seen["e:m:"+m.Code] {
+			if !seen["learn:m:"+m.Code] {
 				t.Errorf("%s: method %s not reachable from the menu", lang, m.Code)
 			}
 			for _, sec := range content.Sections {
-				if sec != content.SectionOverview && !seen["e:m:"+m.Code+":"+sec] {
+				if sec != content.SectionOverview && !seen["learn:s:"+m.Code+":"+sec] {
 					t.Errorf("%s: section %s of %s not reachable", lang, sec, m.Code)
 				}
 			}
 		}
 		for _, m := range lib.Myths() {
-			if !seen["e:y:"+m.ID] {
+			if !seen["learn:y:"+m.ID] {
 				t.Errorf("%s: myth %s not reachable", lang, m.ID)
 			}
 		}
 		for _, tp := range lib.Topics() {
-			if !seen["e:t:"+tp.ID] {
+			if !seen["learn:t:"+tp.ID] {
 				t.Errorf("%s: topic %s not reachable", lang, tp.ID)
 			}
 		}
@@ -107,12 +104,12 @@ func TestMethodPageOffersTheBidanNote(t *testing.T) {
 	for _, m := range library(t).Methods() {
 		for _, sec := range content.Sections {
 			s := conversations.NewSession()
-			res := tap(e, s, content.ID, "e:m:"+m.Code+":"+sec)
+			res := tap(e, s, content.ID, "learn:s:"+m.Code+":"+sec)
 			found := false
 			for _, r := range res.Replies {
 				for _, row := range r.Buttons {
 					for _, b := range row {
-						found = found || b.Data == "e:t:"+content.NoteTopicID
+						found = found || b.Data == "learn:t:"+content.NoteTopicID
 					}
 				}
 			}
@@ -131,10 +128,10 @@ func TestQuizFlow(t *testing.T) {
 	e := engine(t)
 	lib := library(t)
 	s := conversations.NewSession()
-	res := tap(e, s, content.ID, "e:quiz")
+	res := tap(e, s, content.ID, "learn:quiz")
 	s = res.Session
 	for i, q := range lib.Quiz() {
-		res = tap(e, s, content.ID, "e:qa:n1:"+q.Options[0].Code)
+		res = tap(e, s, content.ID, "quiz:a:"+q.Options[0].Code+":n1")
 		s = res.Session
 		if i < len(lib.Quiz())-1 && s.Flow != "quiz" {
 			t.Fatalf("quiz ended after question %d", i+1)
@@ -147,7 +144,7 @@ func TestQuizFlow(t *testing.T) {
 	for _, r := range res.Replies {
 		for _, row := range r.Buttons {
 			for _, b := range row {
-				if strings.HasPrefix(b.Data, "e:bk:") {
+				if strings.HasPrefix(b.Data, "learn:bk:") {
 					books++
 				}
 			}
@@ -160,7 +157,7 @@ func TestQuizFlow(t *testing.T) {
 	if len(s.Data) != 0 {
 		t.Fatalf("quiz answers kept after the quiz: %v", s.Data)
 	}
-	res = tap(e, s, content.ID, "e:qa:n1:"+lib.Quiz()[0].Options[0].Code)
+	res = tap(e, s, content.ID, "quiz:a:"+lib.Quiz()[0].Options[0].Code+":n1")
 	if !strings.Contains(res.Replies[len(res.Replies)-2].Text, lib.UI.T(content.ID, "button_expired")) {
 		t.Fatalf("an answer button of a finished quiz must be expired: %+v", res.Replies)
 	}

@@ -233,7 +233,7 @@ func (f eraseBookedFlow) erase(st *step, _ []string) {
 // done offers the place an erasure freed to the first in line now, not at
 // the next sweep, and tells the cadre the resident is erased.
 func (eraseBookedFlow) done(st *step, code string, cancelled bool) {
-	if !st.notifyOffers() {
+	if !notifyOffers(st) {
 		return
 	}
 	st.s.resetFlow()

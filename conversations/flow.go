@@ -15,10 +15,6 @@ import (
 // number of arguments, that the flow is running at one of the route's
 // steps with the button's nonce, and the staff right; anything else gets
 // "this button has expired" and the menu. Register a flow in flows below.
-//
-// The older flows (book, orders, learn, course, area, roles, broadcast,
-// reports) are registered through legacyFlow adapters (legacy.go) until
-// they move to this shape.
 type Flow interface {
 	// Name names the flow in the session (Session.Flow) and is the
 	// callback action of its buttons ("<name>:<op>[:<arg>...][:<nonce>]").
@@ -61,10 +57,12 @@ var flows = []Flow{
 	eraseBookedFlow{},
 	bookFlow{},
 	cadreBookFlow{},
-	orderButtonsLegacy,
-	ordersLegacy,
-	courseLegacy,
-	learnLegacy,
+	ordersFlow{},
+	changeFlow{},
+	offerFlow{},
+	courseFlow{},
+	learnFlow{},
+	quizFlow{},
 	staffFlow{},
 	inviteFlow{},
 	teamFlow{},
@@ -122,9 +120,6 @@ func (st *step) runningFlow() (Flow, bool) {
 		if f.Name() == st.s.Flow {
 			return f, true
 		}
-		if o, ok := f.(interface{ owns(string) bool }); ok && o.owns(st.s.Flow) {
-			return f, true
-		}
 	}
 	return nil, false
 }
@@ -147,14 +142,6 @@ func (st *step) routeFlow(action string, args []string) bool {
 	f, ok := flowNamed(action)
 	if !ok {
 		return false
-	}
-	if l, ok := f.(legacyFlow); ok && l.route != nil {
-		if len(args) == 0 || len(args) > 3 {
-			st.expired()
-			return true
-		}
-		l.route(st, args)
-		return true
 	}
 	op, rest := "", args
 	if len(args) > 0 {

@@ -7,57 +7,119 @@ import (
 	"github.com/kbbot/kbbot/content"
 )
 
-// Education callback data, all under the "e" action:
+// learnFlow is the education pages: the learn menu, the method pages, the
+// comparison, the myths, the topics and the sources. Its buttons work
+// anywhere (no nonce); opening one of its pages ends a running quiz.
 //
-//	e:menu              the education menu
-//	e:m:<code>          a method's overview
-//	e:m:<code>:<sec>    one section of a method page
-//	e:cmp               methods side by side
-//	e:myths             the list of myths;  e:y:<id> one myth
-//	e:t:<id>            a topic page
-//	e:src[:<n>]         the sources, page n
-//	e:quiz              start the method quiz
-//	e:qa:<nonce>:<opt>  answer the current quiz question
-//	e:bk:<code>         book the method at a KB serentak
+//	learn:menu            the education menu
+//	learn:m:<code>        a method's overview
+//	learn:s:<code>:<sec>  one section of a method page
+//	learn:cmp             methods side by side
+//	learn:myths           the list of myths;  learn:y:<id> one myth
+//	learn:t:<id>          a topic page
+//	learn:src:<n>         the sources, page n
+//	learn:quiz            start the method quiz (quizFlow)
+//	learn:bk:<code>       book the method at a KB serentak
+//
+// Unknown ids are expired buttons. Free text outside a flow is a question
+// for the search (search, below).
+type learnFlow struct{}
+
+// cbLearn is the learn flow's name and callback action; other flows link
+// its pages with data(cbLearn, ...).
+const cbLearn = "learn"
+
 const (
+	// The menu and the method pages.
 	learnMenu    = "menu"
 	learnMethod  = "m"
+	learnSection = "s"
+
+	// The other pages.
 	learnCompare = "cmp"
 	learnMyths   = "myths"
 	learnMyth    = "y"
 	learnTopic   = "t"
 	learnSources = "src"
-	learnQuiz    = "quiz"
-	learnAnswer  = "qa"
-	learnBook    = "bk"
+
+	// Doors to the quiz and to booking.
+	learnQuiz = "quiz"
+	learnBook = "bk"
 )
 
-// flowQuiz is the "Pilih metode" quiz; Step holds the question index.
-const flowQuiz = "quiz"
+func (learnFlow) Name() string            { return cbLearn }
+func (learnFlow) Commands() []string      { return nil }
+func (learnFlow) Text(*step, string) bool { return false }
 
-func (st *step) learnMenu() {
+// Start shows the education menu.
+func (f learnFlow) Start(st *step, _ string) { f.menu(st) }
+
+func (f learnFlow) Routes() []Route {
+	// page is a route to one of the pages; it ends a running quiz.
+	page := func(op string, args int, do func(st *step, args []string)) Route {
+		return Route{Op: op, Args: args, Do: func(st *step, a []string) {
+			leaveQuiz(st)
+			do(st, a)
+		}}
+	}
+	return []Route{
+		page(learnMenu, 0, func(st *step, _ []string) { f.menu(st) }),
+		page(learnMethod, 1, func(st *step, a []string) { f.method(st, a[0], content.SectionOverview) }),
+		page(learnSection, 2, func(st *step, a []string) { f.method(st, a[0], a[1]) }),
+		page(learnCompare, 0, func(st *step, _ []string) { f.compare(st) }),
+		page(learnMyths, 0, func(st *step, _ []string) { f.myths(st) }),
+		page(learnMyth, 1, func(st *step, a []string) { f.myth(st, a[0]) }),
+		page(learnTopic, 1, func(st *step, a []string) { f.topic(st, a[0]) }),
+		page(learnSources, 1, func(st *step, a []string) { f.sources(st, a[0]) }),
+		page(learnQuiz, 0, func(st *step, _ []string) { quizFlow{}.Start(st, "") }),
+		page(learnBook, 1, func(st *step, a []string) {
+			if _, ok := st.e.lib.Method(a[0]); !ok {
+				st.expired()
+				return
+			}
+			st.open(flowBook, a[0])
+		}),
+	}
+}
+
+// leaveQuiz ends a running quiz: its answers do not outlive it.
+func leaveQuiz(st *step) {
+	if st.s.Flow == quizName {
+		st.s.resetFlow()
+	}
+}
+
+// methodData is the button data of one section of a method page.
+func methodData(code, section string) string {
+	if section == "" || section == content.SectionOverview {
+		return data(cbLearn, learnMethod, code)
+	}
+	return data(cbLearn, learnSection, code, section)
+}
+
+func (f learnFlow) menu(st *step) {
 	lib := st.e.lib
 	var rows [][]kbbot.Button
 	methods := lib.Methods()
 	for i := 0; i < len(methods); i += 2 {
-		row := []kbbot.Button{{Label: methods[i].Name.In(st.lang()), Data: data(cbLearn, learnMethod, methods[i].Code)}}
+		row := []kbbot.Button{{Label: methods[i].Name.In(st.lang()), Data: methodData(methods[i].Code, "")}}
 		if i+1 < len(methods) {
-			row = append(row, kbbot.Button{Label: methods[i+1].Name.In(st.lang()), Data: data(cbLearn, learnMethod, methods[i+1].Code)})
+			row = append(row, kbbot.Button{Label: methods[i+1].Name.In(st.lang()), Data: methodData(methods[i+1].Code, "")})
 		}
 		rows = append(rows, row)
 	}
 	rows = append(rows,
-		[]kbbot.Button{st.pageButton(content.PageQuiz, data(cbLearn, learnQuiz))},
-		[]kbbot.Button{st.pageButton(content.PageCompare, data(cbLearn, learnCompare)), st.pageButton(content.PageMyths, data(cbLearn, learnMyths))},
+		[]kbbot.Button{f.pageButton(st, content.PageQuiz, data(cbLearn, learnQuiz))},
+		[]kbbot.Button{f.pageButton(st, content.PageCompare, data(cbLearn, learnCompare)), f.pageButton(st, content.PageMyths, data(cbLearn, learnMyths))},
 	)
 	for _, tp := range lib.Topics() {
 		rows = append(rows, []kbbot.Button{{Label: tp.Title.In(st.lang()), Data: data(cbLearn, learnTopic, tp.ID)}})
 	}
-	rows = append(rows, []kbbot.Button{st.btn("btn_sources", data(cbLearn, learnSources)), st.btn("btn_menu", data(cbMenu))})
+	rows = append(rows, []kbbot.Button{st.btn("btn_sources", data(cbLearn, learnSources, "0")), st.btn("btn_menu", data(cbMenu))})
 	st.show(st.t("learn_title"), rows)
 }
 
-func (st *step) pageButton(id, d string) kbbot.Button {
+func (learnFlow) pageButton(st *step, id, d string) kbbot.Button {
 	title, err := st.e.lib.PageTitle(id)
 	if err != nil {
 		return kbbot.Button{Label: id, Data: d}
@@ -65,100 +127,9 @@ func (st *step) pageButton(id, d string) kbbot.Button {
 	return kbbot.Button{Label: title.In(st.lang()), Data: d}
 }
 
-// learn routes the education buttons. Unknown ids are expired buttons.
-func (st *step) learn(args []string) {
-	lib, lang := st.e.lib, st.lang()
-	if args[0] != learnAnswer && st.s.Flow == flowQuiz {
-		st.s.resetFlow()
-	}
-	switch args[0] {
-	case learnMenu:
-		st.learnMenu()
-	case learnMethod:
-		if len(args) < 2 {
-			st.expired()
-			return
-		}
-		section := content.SectionOverview
-		if len(args) == 3 {
-			section = args[2]
-		}
-		st.methodPage(args[1], section)
-	case learnCompare:
-		st.show(lib.ComparePage(lang), st.backToLearn())
-	case learnMyths:
-		var rows [][]kbbot.Button
-		for i, m := range lib.Myths() {
-			rows = append(rows, []kbbot.Button{{Label: strconv.Itoa(i+1) + ". " + m.Title.In(lang), Data: data(cbLearn, learnMyth, m.ID)}})
-		}
-		st.show(lib.MythsPage(lang), append(rows, st.backToLearn()...))
-	case learnMyth:
-		if len(args) != 2 {
-			st.expired()
-			return
-		}
-		page, err := lib.MythPage(args[1], lang)
-		if err != nil {
-			st.expired()
-			return
-		}
-		myth, _ := lib.Myth(args[1])
-		var rows [][]kbbot.Button
-		for _, code := range myth.Methods {
-			if m, ok := lib.Method(code); ok {
-				rows = append(rows, []kbbot.Button{{Label: m.Name.In(lang), Data: data(cbLearn, learnMethod, code)}})
-			}
-		}
-		rows = append(rows, []kbbot.Button{st.pageButton(content.PageMyths, data(cbLearn, learnMyths))})
-		st.show(page, append(rows, st.backToLearn()...))
-	case learnTopic:
-		if len(args) != 2 {
-			st.expired()
-			return
-		}
-		st.topicPage(args[1])
-	case learnSources:
-		pages := lib.SourcesPages(lang)
-		i := 0
-		if len(args) == 2 {
-			n, err := strconv.Atoi(args[1])
-			if err != nil || n < 0 || n >= len(pages) {
-				st.expired()
-				return
-			}
-			i = n
-		}
-		rows := st.backToLearn()
-		if i+1 < len(pages) {
-			rows = append([][]kbbot.Button{{st.btnf("btn_more", data(cbLearn, learnSources, strconv.Itoa(i+1)), i+2, len(pages))}}, rows...)
-		}
-		st.show(pages[i], rows)
-	case learnQuiz:
-		st.startQuiz()
-	case learnAnswer:
-		if len(args) != 3 {
-			st.expired()
-			return
-		}
-		st.answerQuiz(args[1], args[2])
-	case learnBook:
-		if len(args) != 2 {
-			st.expired()
-			return
-		}
-		if _, ok := lib.Method(args[1]); !ok {
-			st.expired()
-			return
-		}
-		st.bookMethod(args[1])
-	default:
-		st.expired()
-	}
-}
-
-// methodPage shows one section of a method, with buttons to the other
+// method shows one section of a method, with buttons to the other
 // sections, the "bidan decides" note, booking and the menu.
-func (st *step) methodPage(code, section string) {
+func (f learnFlow) method(st *step, code, section string) {
 	lib, lang := st.e.lib, st.lang()
 	page, err := lib.MethodSection(code, section, lang)
 	if err != nil {
@@ -170,111 +141,182 @@ func (st *step) methodPage(code, section string) {
 	var secRow []kbbot.Button
 	for _, s := range content.Sections {
 		if s != section {
-			secRow = append(secRow, st.btn("section_"+s, data(cbLearn, learnMethod, code, s)))
+			secRow = append(secRow, st.btn("section_"+s, methodData(code, s)))
 		}
 	}
 	rows = append(rows, secRow)
 	rows = append(rows, []kbbot.Button{st.btn("btn_bidan_note", data(cbLearn, learnTopic, content.NoteTopicID))})
-	for _, id := range m.Myths {
-		if my, ok := lib.Myth(id); ok {
-			rows = append(rows, []kbbot.Button{{Label: "💬 " + my.Title.In(lang), Data: data(cbLearn, learnMyth, id)}})
-		}
-	}
+	rows = append(rows, f.mythRows(st, m.Myths)...)
 	rows = append(rows, []kbbot.Button{st.btnf("btn_book_method", data(cbLearn, learnBook, code), m.Name.In(lang))})
-	st.show(page, append(rows, st.backToLearn()...))
+	st.show(page, append(rows, f.back(st)...))
 }
 
-func (st *step) topicPage(id string) {
+func (f learnFlow) compare(st *step) {
+	st.show(st.e.lib.ComparePage(st.lang()), f.back(st))
+}
+
+func (f learnFlow) myths(st *step) {
 	lib, lang := st.e.lib, st.lang()
-	page, err := lib.TopicPage(id, lang)
+	var rows [][]kbbot.Button
+	for i, m := range lib.Myths() {
+		rows = append(rows, []kbbot.Button{{Label: strconv.Itoa(i+1) + ". " + m.Title.In(lang), Data: data(cbLearn, learnMyth, m.ID)}})
+	}
+	st.show(lib.MythsPage(lang), append(rows, f.back(st)...))
+}
+
+func (f learnFlow) myth(st *step, id string) {
+	myth, _ := st.e.lib.Myth(id)
+	rows := append(f.methodRows(st, myth.Methods), []kbbot.Button{f.pageButton(st, content.PageMyths, data(cbLearn, learnMyths))})
+	page, err := st.e.lib.MythPage(id, st.lang())
+	f.page(st, page, err, rows)
+}
+
+func (f learnFlow) topic(st *step, id string) {
+	lib := st.e.lib
+	tp, _ := lib.Topic(id)
+	rows := f.methodRows(st, tp.Methods)
+	for _, tid := range tp.Topics {
+		if t, ok := lib.Topic(tid); ok {
+			rows = append(rows, []kbbot.Button{{Label: t.Title.In(st.lang()), Data: data(cbLearn, learnTopic, tid)}})
+		}
+	}
+	rows = append(rows, f.mythRows(st, tp.Myths)...)
+	page, err := lib.TopicPage(id, st.lang())
+	f.page(st, page, err, rows)
+}
+
+// page shows a page with its buttons and the way back; an unknown page
+// (err) is an expired button.
+func (f learnFlow) page(st *step, page string, err error, rows [][]kbbot.Button) {
 	if err != nil {
 		st.expired()
 		return
 	}
-	tp, _ := lib.Topic(id)
-	var rows [][]kbbot.Button
-	for _, code := range tp.Methods {
-		if m, ok := lib.Method(code); ok {
-			rows = append(rows, []kbbot.Button{{Label: m.Name.In(lang), Data: data(cbLearn, learnMethod, code)}})
-		}
-	}
-	for _, tid := range tp.Topics {
-		if t, ok := lib.Topic(tid); ok {
-			rows = append(rows, []kbbot.Button{{Label: t.Title.In(lang), Data: data(cbLearn, learnTopic, tid)}})
-		}
-	}
-	for _, mid := range tp.Myths {
-		if my, ok := lib.Myth(mid); ok {
-			rows = append(rows, []kbbot.Button{{Label: "💬 " + my.Title.In(lang), Data: data(cbLearn, learnMyth, mid)}})
-		}
-	}
-	st.show(page, append(rows, st.backToLearn()...))
+	st.show(page, append(rows, f.back(st)...))
 }
 
-func (st *step) backToLearn() [][]kbbot.Button {
+// methodRows are buttons to the overviews of the methods codes.
+func (learnFlow) methodRows(st *step, codes []string) [][]kbbot.Button {
+	var rows [][]kbbot.Button
+	for _, code := range codes {
+		if m, ok := st.e.lib.Method(code); ok {
+			rows = append(rows, []kbbot.Button{{Label: m.Name.In(st.lang()), Data: methodData(code, "")}})
+		}
+	}
+	return rows
+}
+
+// mythRows are buttons to the myths ids.
+func (learnFlow) mythRows(st *step, ids []string) [][]kbbot.Button {
+	var rows [][]kbbot.Button
+	for _, id := range ids {
+		if my, ok := st.e.lib.Myth(id); ok {
+			rows = append(rows, []kbbot.Button{{Label: "💬 " + my.Title.In(st.lang()), Data: data(cbLearn, learnMyth, id)}})
+		}
+	}
+	return rows
+}
+
+// sources shows page arg of the sources.
+func (f learnFlow) sources(st *step, arg string) {
+	pages := st.e.lib.SourcesPages(st.lang())
+	i, err := strconv.Atoi(arg)
+	if err != nil || i < 0 || i >= len(pages) {
+		st.expired()
+		return
+	}
+	rows := f.back(st)
+	if i+1 < len(pages) {
+		rows = append([][]kbbot.Button{{st.btnf("btn_more", data(cbLearn, learnSources, strconv.Itoa(i+1)), i+2, len(pages))}}, rows...)
+	}
+	st.show(pages[i], rows)
+}
+
+func (learnFlow) back(st *step) [][]kbbot.Button {
 	return [][]kbbot.Button{{st.btn("btn_learn_menu", data(cbLearn, learnMenu)), st.btn("btn_menu", data(cbMenu))}}
 }
 
-// startQuiz begins "Pilih metode". Answers are kept only for the length of
-// the quiz and are not personal data that outlives it.
-func (st *step) startQuiz() {
-	st.s.Flow, st.s.Step, st.s.Nonce, st.s.Data = flowQuiz, "0", st.e.nonce(), nil
-	st.askQuiz(0)
+// quizFlow is "Pilih metode": one question at a time, then the methods
+// that fit the answers. The answers live in the flow's state only until
+// the recommendation; they are not personal data that outlives the quiz.
+// Buttons: quiz:a:<option>:<nonce>; "stop" is the learn menu.
+type quizFlow struct{}
+
+const (
+	quizName    = "quiz"
+	stepQuizAsk = "ask"
+)
+
+// quizState is the quiz so far: the current question and the answers by
+// question id.
+type quizState struct {
+	Q       int               `json:"q"`
+	Answers map[string]string `json:"answers,omitempty"`
 }
 
-func (st *step) askQuiz(i int) {
+func (quizFlow) Name() string            { return quizName }
+func (quizFlow) Commands() []string      { return nil }
+func (quizFlow) Text(*step, string) bool { return false }
+
+// Start asks the first question.
+func (f quizFlow) Start(st *step, _ string) {
+	st.enter(f, stepQuizAsk)
+	f.ask(st, quizState{})
+}
+
+func (f quizFlow) Routes() []Route {
+	return []Route{{Op: "a", Args: 1, Steps: []string{stepQuizAsk}, Do: f.answer}}
+}
+
+func (quizFlow) ask(st *step, s quizState) {
+	saveState(st, s)
 	qs := st.e.lib.Quiz()
-	q := qs[i]
+	q := qs[s.Q]
 	var rows [][]kbbot.Button
 	for _, o := range q.Options {
-		rows = append(rows, []kbbot.Button{{Label: o.Text.In(st.lang()), Data: data(cbLearn, learnAnswer, st.s.Nonce, o.Code)}})
+		rows = append(rows, []kbbot.Button{st.flowButton(o.Text.In(st.lang()), "a", o.Code)})
 	}
 	rows = append(rows, []kbbot.Button{st.btn("btn_quiz_stop", data(cbLearn, learnMenu))})
-	head := st.t("quiz_progress", i+1, len(qs))
+	head := st.t("quiz_progress", s.Q+1, len(qs))
 	st.show(head+"\n\n"+st.local(q.Text), rows)
 }
 
-func (st *step) answerQuiz(nonce, opt string) {
-	if st.s.Flow != flowQuiz || nonce != st.s.Nonce {
-		st.expired()
-		return
-	}
+func (f quizFlow) answer(st *step, args []string) {
+	var s quizState
+	loadState(st, &s)
 	qs := st.e.lib.Quiz()
-	i, err := strconv.Atoi(st.s.Step)
-	if err != nil || i < 0 || i >= len(qs) {
+	if s.Q < 0 || s.Q >= len(qs) {
 		st.expired()
 		return
 	}
-	valid := false
-	for _, o := range qs[i].Options {
+	opt, valid := args[0], false
+	for _, o := range qs[s.Q].Options {
 		valid = valid || o.Code == opt
 	}
 	if !valid {
 		st.expired()
 		return
 	}
-	st.s.set(qs[i].ID, opt)
-	if i+1 < len(qs) {
-		st.s.Step = strconv.Itoa(i + 1)
-		st.askQuiz(i + 1)
+	if s.Answers == nil {
+		s.Answers = map[string]string{}
+	}
+	s.Answers[qs[s.Q].ID] = opt
+	if s.Q+1 < len(qs) {
+		s.Q++
+		f.ask(st, s)
 		return
 	}
-	recs := st.e.lib.Recommend(st.s.Data)
+	recs := st.e.lib.Recommend(s.Answers)
 	st.s.resetFlow()
 	var rows [][]kbbot.Button
 	for _, r := range recs {
 		rows = append(rows, []kbbot.Button{
-			{Label: r.Name.In(st.lang()), Data: data(cbLearn, learnMethod, r.Method)},
+			{Label: r.Name.In(st.lang()), Data: methodData(r.Method, "")},
 			st.btnf("btn_book_short", data(cbLearn, learnBook, r.Method)),
 		})
 	}
 	rows = append(rows, []kbbot.Button{st.btn("btn_bidan_note", data(cbLearn, learnTopic, content.NoteTopicID))})
-	st.show(st.e.lib.RecommendationPage(recs, st.lang()), append(rows, st.backToLearn()...))
-}
-
-// bookMethod starts booking for a method chosen from education.
-func (st *step) bookMethod(code string) {
-	bookFlow{}.Start(st, code)
+	st.show(st.e.lib.RecommendationPage(recs, st.lang()), append(rows, learnFlow{}.back(st)...))
 }
 
 // search answers a free-text question from the education content: the best
@@ -283,10 +325,11 @@ func (st *step) bookMethod(code string) {
 // the bot never invents an answer.
 func (st *step) search(q string) {
 	lib, lang := st.e.lib, st.lang()
+	f := learnFlow{}
 	hits := lib.Search(q, lang)
 	if len(hits) == 0 {
 		st.send(lib.NoMatchPage(lang), nil)
-		st.learnMenu()
+		f.menu(st)
 		return
 	}
 	best := hits[0]
@@ -297,19 +340,22 @@ func (st *step) search(q string) {
 	st.inPlace = false
 	switch best.Kind {
 	case content.KindMethod:
-		st.methodPage(best.ID, best.Section)
+		f.method(st, best.ID, best.Section)
 	case content.KindMyth:
-		st.learn([]string{learnMyth, best.ID})
+		leaveQuiz(st)
+		f.myth(st, best.ID)
 	case content.KindTopic:
-		st.topicPage(best.ID)
+		f.topic(st, best.ID)
 	case content.KindPage:
 		switch best.ID {
 		case content.PageCompare:
-			st.learn([]string{learnCompare})
+			leaveQuiz(st)
+			f.compare(st)
 		case content.PageMyths:
-			st.learn([]string{learnMyths})
+			leaveQuiz(st)
+			f.myths(st)
 		case content.PageQuiz:
-			st.learn([]string{learnQuiz})
+			quizFlow{}.Start(st, "")
 		}
 	}
 	if len(also) > 0 {
@@ -320,10 +366,7 @@ func (st *step) search(q string) {
 func hitData(h content.Hit) string {
 	switch h.Kind {
 	case content.KindMethod:
-		if h.Section != "" && h.Section != content.SectionOverview {
-			return data(cbLearn, learnMethod, h.ID, h.Section)
-		}
-		return data(cbLearn, learnMethod, h.ID)
+		return methodData(h.ID, h.Section)
 	case content.KindMyth:
 		return data(cbLearn, learnMyth, h.ID)
 	case content.KindTopic:

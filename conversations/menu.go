@@ -30,8 +30,8 @@ const (
 var menuDoors = map[string]string{
 	itemLearn:  cbLearn,
 	itemEvents: flowBook,
-	itemOrders: "orders",
-	itemCourse: cbRemind,
+	itemOrders: cbOrders,
+	itemCourse: courseName,
 }
 
 func (menuFlow) Name() string            { return cbMenu }
@@ -82,7 +82,7 @@ func (st *step) menuButtons() [][]kbbot.Button {
 		{st.btn("menu_learn", data(cbMenu, itemLearn))},
 		{st.btn("menu_events", data(cbMenu, itemEvents))},
 		{st.btn("menu_orders", data(cbMenu, itemOrders)), st.btn("menu_help", data(cbMenu, itemHelp))},
-		{st.btn("menu_course", data(cbRemind, remCourse))},
+		{st.btn("menu_course", data(cbMenu, itemCourse))},
 	}
 	// Residents who consented tell their area and group (broadcast_area.go).
 	if st.r.Consented() && st.e.svc.Broadcasts != nil {

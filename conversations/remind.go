@@ -3,7 +3,6 @@ package conversations
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -13,38 +12,12 @@ import (
 	"github.com/kbbot/kbbot/resident"
 )
 
-// Reminder buttons and the "Pengingat KB saya" flow:
-//
-//	r:off:<kind>       stop reminders of this kind
-//	r:att:<code>       "I will come" on the H-1 reminder
-//	r:srv:<code>       "I was served" on the follow-up
-//	r:nsv:<code>       "I was not served yet" on the follow-up
-//	r:offer:<event>    show the offer held for me at this event
-//	r:course           start telling which method I received
-//	r:cm:<method>:<n>  the method        r:cz:<zone>:<n>  the time zone
-//	r:cw:<days>:<n>    when (days ago)
-const (
-	remOff      = "off"
-	remAttend   = "att"
-	remServed   = "srv"
-	remNotYet   = "nsv"
-	remOffer    = "offer"
-	remCourse   = "course"
-	remCMethod  = "cm"
-	remCZone    = "cz"
-	remCWhen    = "cw"
-	flowCourse  = "course"
-	dCourseM    = "cm"
-	dCourseZone = "cz"
-)
-
-// courseMethods are the methods whose continuation the reminders follow.
-var courseMethods = []booking.Method{booking.Suntik3, booking.Suntik1, booking.Pil, booking.MiniPil, booking.Implan, booking.IUD}
-
-// zones a resident can pick for their reminders, with Indonesia's labels.
-var zones = []struct{ Label, Name string }{
-	{"WIB", "Asia/Jakarta"}, {"WITA", "Asia/Makassar"}, {"WIT", "Asia/Jayapura"},
-}
+// The reminders: a due reminder becomes a message in the resident's chat
+// (reminder), stop and resume (/berhenti, /mulai), and the planning of the
+// reminders of a booking and of a method course. This is not a flow: the
+// buttons of the messages are routes of the flows they lead to (course:off
+// of the course flow, ord:... of the orders flow, learn:... pages, the
+// offer flow).
 
 // reminder turns a due reminder into a message. It stays silent when the
 // reminder no longer applies (booking cancelled, kind stopped, /berhenti,
@@ -67,13 +40,13 @@ func (st *step) reminder(r *kbbot.Reminder) {
 		return
 	}
 	if r.Kind == reminders.KindOffer {
-		st.offerReminder(r.Ref)
+		offerFlow{}.held(st, r.Ref)
 		return
 	}
 	if st.r.StopKind(r.Kind) || !st.r.Consented() {
 		return
 	}
-	off := []kbbot.Button{st.btn("btn_reminder_off", data(cbRemind, remOff, r.Kind))}
+	off := []kbbot.Button{st.btn("btn_reminder_off", data(courseName, courseOff, r.Kind))}
 	switch r.Kind {
 	case reminders.KindH1, reminders.KindH0, reminders.KindFollowup, reminders.KindAftercare:
 		st.bookingReminder(r, off)
@@ -86,8 +59,8 @@ func (st *step) reminder(r *kbbot.Reminder) {
 		due := st.now.In(loc)
 		text := st.t("rem_"+r.Kind, st.methodName(booking.Method(course.Method)), st.fmtDate(course.GivenAt.In(loc)), st.fmtDate(due))
 		st.send(text, [][]kbbot.Button{
-			{st.btn("btn_learn_more", data(cbLearn, learnMethod, course.Method, "jadwal"))},
-			{st.btn("btn_book_new", data(flowBook))},
+			{st.btn("btn_learn_more", methodData(course.Method, "jadwal"))},
+			{st.btn("btn_book_new", data(cbMenu, itemEvents))},
 			off,
 		})
 	}
@@ -145,14 +118,14 @@ func (st *step) bookingReminder(r *kbbot.Reminder, off []kbbot.Button) {
 	switch r.Kind {
 	case reminders.KindH1:
 		st.send(st.t("rem_h1", b.Code)+"\n\n"+details, [][]kbbot.Button{
-			{st.btn("btn_attend", data(cbRemind, remAttend, b.Code))},
-			{st.btn("btn_change", data(cbBook, orderChange, b.Code)), st.btn("btn_cancel_booking", data(cbBook, orderCancel, b.Code))},
+			{orderButton(st, "btn_attend", orderAttend, b.Code)},
+			{orderButton(st, "btn_change", orderChange, b.Code), orderButton(st, "btn_cancel_booking", orderCancel, b.Code)},
 			mapBtn, off,
 		})
 	case reminders.KindH0:
 		st.send(st.t("rem_h0", b.Code, st.fmtSpan(sl.Session.Start, sl.Session.End, sl.Facility))+"\n\n"+details, [][]kbbot.Button{
 			mapBtn,
-			{st.btn("btn_cancel_booking", data(cbBook, orderCancel, b.Code))},
+			{orderButton(st, "btn_cancel_booking", orderCancel, b.Code)},
 			off,
 		})
 	case reminders.KindFollowup:
@@ -160,8 +133,8 @@ func (st *step) bookingReminder(r *kbbot.Reminder, off []kbbot.Button) {
 			return // served: the aftercare reminder follows
 		}
 		st.send(st.t("rem_followup", sl.Facility.Name), [][]kbbot.Button{
-			{st.btn("btn_served", data(cbRemind, remServed, b.Code))},
-			{st.btn("btn_not_served", data(cbRemind, remNotYet, b.Code))},
+			{orderButton(st, "btn_served", orderServed, b.Code)},
+			{orderButton(st, "btn_not_served", orderNotYet, b.Code)},
 			off,
 		})
 	case reminders.KindAftercare:
@@ -180,91 +153,10 @@ func (st *step) bookingReminder(r *kbbot.Reminder, off []kbbot.Button) {
 			key = k
 		}
 		st.send(st.t(key, st.methodName(method)), [][]kbbot.Button{
-			{st.btn("btn_learn_more", data(cbLearn, learnMethod, string(method), "efek"))},
+			{st.btn("btn_learn_more", methodData(string(method), "efek"))},
 			{st.btn("btn_bidan_note", data(cbLearn, learnTopic, "bidan"))},
 			off,
 		})
-	}
-}
-
-// offerReminder shows the place held for the resident at an event.
-func (st *step) offerReminder(eventID string) {
-	if st.e.svc.Bookings == nil || st.e.svc.Catalog == nil {
-		return
-	}
-	waits, err := st.e.svc.Bookings.Waiting(st.ctx, st.ev.ChatID)
-	if err != nil {
-		st.retry = true
-		return
-	}
-	c, err := st.e.svc.Catalog(st.ctx)
-	if err != nil {
-		st.retry = true
-		return
-	}
-	for _, w := range waits {
-		if w.EventID == eventID && w.Offer != nil && !w.Offer.Expired && w.Offer.Deadline.After(st.now) {
-			st.presentOffer(c, *w.Offer)
-			return
-		}
-	}
-}
-
-// remindCallback routes the reminder buttons.
-func (st *step) remindCallback(args []string) {
-	op := args[0]
-	arg := ""
-	if len(args) > 1 {
-		arg = args[1]
-	}
-	switch op {
-	case remOff:
-		if !reminders.KnownKind(arg) || len(args) != 2 {
-			st.expired()
-			return
-		}
-		if !contains(st.r.OffKinds, arg) {
-			st.r.OffKinds = append(st.r.OffKinds, arg)
-		}
-		if st.e.svc.Reminders != nil {
-			if _, err := st.e.svc.Reminders.CancelResident(st.ctx, st.ev.ChatID, arg); err != nil {
-				st.mustRetry("cancel reminders of a kind", err)
-				return
-			}
-		}
-		st.toast(st.t("reminder_off_toast"))
-		st.inPlace = false
-		st.send(st.t("reminder_off_done"), st.menuButton())
-	case remAttend:
-		st.toast(st.t("attend_thanks"))
-		st.inPlace = false
-		st.send(st.t("attend_thanks"), nil)
-	case remServed:
-		st.toast("")
-		st.inPlace = false
-		st.send(st.t("served_thanks"), nil)
-		st.courseStart()
-	case remNotYet:
-		st.toast("")
-		st.inPlace = false
-		st.send(st.t("not_served"), nil)
-		bookFlow{}.Start(st, "")
-	case remOffer:
-		st.offerReminder(arg)
-		if len(st.out) == 0 {
-			st.show(st.t("offer_gone"), st.menuButton())
-		}
-	case remCourse:
-		st.s.resetFlow()
-		st.courseStart()
-	case remCMethod, remCZone, remCWhen:
-		if st.s.Flow != flowCourse || len(args) != 3 || args[2] != st.s.Nonce {
-			st.expired()
-			return
-		}
-		st.courseStep(op, arg)
-	default:
-		st.expired()
 	}
 }
 
@@ -316,108 +208,6 @@ func (st *step) cancelReminders() bool {
 	return true
 }
 
-// courseStart asks which method the resident received, to remind them to
-// keep on with it. Method and date are health data: consent first.
-func (st *step) courseStart() {
-	if !st.r.Consented() {
-		st.needConsent(nextCourse)
-		return
-	}
-	st.s.resetFlow()
-	st.s.Flow, st.s.Nonce = flowCourse, st.e.nonce()
-	var rows [][]kbbot.Button
-	for _, m := range courseMethods {
-		rows = append(rows, []kbbot.Button{{Label: st.methodName(m), Data: data(cbRemind, remCMethod, string(m), st.s.Nonce)}})
-	}
-	st.show(st.t("course_ask_method"), append(rows, st.menuButton()...))
-}
-
-func (st *step) courseStep(op, arg string) {
-	n := st.s.Nonce
-	switch op {
-	case remCMethod:
-		if !contains(methodCodes(courseMethods), arg) {
-			st.expired()
-			return
-		}
-		st.s.set(dCourseM, arg)
-		var row []kbbot.Button
-		for i, z := range zones {
-			row = append(row, kbbot.Button{Label: z.Label, Data: data(cbRemind, remCZone, strconv.Itoa(i), n)})
-		}
-		st.show(st.t("course_ask_zone"), [][]kbbot.Button{row, {st.btn("btn_menu", data(cbMenu))}})
-	case remCZone:
-		i, err := strconv.Atoi(arg)
-		if err != nil || i < 0 || i >= len(zones) || st.s.Data[dCourseM] == "" {
-			st.expired()
-			return
-		}
-		st.s.set(dCourseZone, zones[i].Name)
-		st.s.Step = "when"
-		st.show(st.t("course_ask_when"), [][]kbbot.Button{
-			{st.btn("when_today", data(cbRemind, remCWhen, "0", n)), st.btn("when_yesterday", data(cbRemind, remCWhen, "1", n))},
-			{st.btn("when_week", data(cbRemind, remCWhen, "7", n)), st.btn("when_month", data(cbRemind, remCWhen, "30", n))},
-			{st.btn("btn_menu", data(cbMenu))},
-		})
-	case remCWhen:
-		days, err := strconv.Atoi(arg)
-		if err != nil || days < 0 || days > 31 || st.s.Data[dCourseZone] == "" {
-			st.expired()
-			return
-		}
-		loc := loadZone(st.s.Data[dCourseZone])
-		local := st.now.In(loc)
-		given := time.Date(local.Year(), local.Month(), local.Day(), 9, 0, 0, 0, loc).AddDate(0, 0, -days)
-		st.setCourse(given)
-	}
-}
-
-// courseText takes a typed date (e.g. 15-11-2026) for when the method was given.
-func (st *step) courseText(t string) bool {
-	if st.s.Step != "when" {
-		return false
-	}
-	loc := loadZone(st.s.Data[dCourseZone])
-	for _, layout := range []string{"2-1-2006", "2/1/2006", "2.1.2006", "2006-01-02"} {
-		if d, err := time.ParseInLocation(layout, strings.TrimSpace(t), loc); err == nil {
-			given := d.Add(9 * time.Hour)
-			if given.After(st.now) || st.now.Sub(given) > 3*365*24*time.Hour {
-				st.send(st.t("course_date_range"), nil)
-				return true
-			}
-			st.setCourse(given)
-			return true
-		}
-	}
-	st.send(st.t("course_date_invalid"), nil)
-	return true
-}
-
-// setCourse records the method the resident told us and plans its reminders.
-func (st *step) setCourse(given time.Time) {
-	c := Course{Method: st.s.Data[dCourseM], GivenAt: given.UTC(), Zone: st.s.Data[dCourseZone], Source: "resident"}
-	st.s.resetFlow()
-	items, ok := st.replaceCourse(c)
-	if !ok {
-		return
-	}
-	var lines []string
-	loc := loadZone(c.Zone)
-	for _, it := range items {
-		lines = append(lines, "• "+st.t("kind_"+it.Kind)+": "+st.fmtTime(it.Due, &booking.Facility{Location: loc}))
-	}
-	text := st.t("course_set", st.methodName(booking.Method(c.Method)), st.fmtDate(given.In(loc)))
-	if len(lines) > 0 {
-		text += "\n\n" + strings.Join(lines, "\n")
-	} else {
-		text += "\n\n" + st.t("course_nothing")
-	}
-	if st.r.RemindersOff {
-		text += "\n\n" + st.t("course_but_stopped")
-	}
-	st.show(text+"\n\n"+st.t("course_note"), st.menuButton())
-}
-
 // replaceCourse makes c the resident's current course: the reminders of
 // every earlier course are cancelled and c's are planned. ok is false when
 // the reminder store failed: the step is retried, nothing is half done.
@@ -449,14 +239,6 @@ func (st *step) planCourse() ([]reminders.Item, bool) {
 		return nil, false
 	}
 	return items, true
-}
-
-func methodCodes(ms []booking.Method) []string {
-	out := make([]string, len(ms))
-	for i, m := range ms {
-		out[i] = string(m)
-	}
-	return out
 }
 
 func loadZone(name string) *time.Location {
