@@ -6,16 +6,15 @@ import (
 	"github.com/kbbot/kbbot/content"
 )
 
-// Callback data is "<action>" or "<action>:<arg>:..." in at most 64 bytes.
+// Callback data is "<flow>[:<op>[:<arg>...][:<nonce>]]" in at most 64
+// bytes: the registered flow's name, then one of its routes (flow.go).
 // Buttons that act within a flow carry the flow's nonce as their last part,
 // so a button of an earlier flow or a forged one is refused as expired.
 // The resident a button acts for is always the one who tapped it: callback
 // data never names a chat or user.
 
-// Callback actions of the flows not yet moved to the Flow shape.
-const (
-	cbMenu = "menu" // menu:<item>, see menu.go
-)
+// cbMenu is the main menu's action (menu.go).
+const cbMenu = "menu"
 
 // callback is parsed callback data.
 type callback struct {
@@ -48,18 +47,4 @@ func data(action string, args ...string) string {
 		return action
 	}
 	return action + ":" + strings.Join(args, ":")
-}
-
-// flowArg checks that a button belongs to the running flow: the flow is
-// flow and the button's last argument is the flow's nonce. It returns the
-// button's argument between operation and nonce ("" when there is none);
-// ok is false for a button of another or an earlier flow, or a forged one.
-func (st *step) flowArg(flow string, args []string) (arg string, ok bool) {
-	if st.s.Flow != flow || len(args) < 2 || args[len(args)-1] != st.s.Nonce {
-		return "", false
-	}
-	if len(args) == 3 {
-		arg = args[1]
-	}
-	return arg, true
 }

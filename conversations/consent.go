@@ -14,9 +14,11 @@ type consentFlow struct{}
 
 const stepConsentAsk = "ask"
 
-// dNext names the flow (and its argument, "<flow>:<args>") a resident was
-// heading to when consent was asked; it starts after a yes.
-const dNext = "next"
+// consentState is the flow a resident was heading to when consent was
+// asked ("<flow>" or "<flow>:<args>"); it starts after a yes.
+type consentState struct {
+	Next string `json:"next,omitempty"`
+}
 
 func (consentFlow) Name() string       { return flowConsent }
 func (consentFlow) Commands() []string { return nil }
@@ -65,12 +67,14 @@ func (st *step) needConsent(next string) {
 	st.inPlace = false
 	st.send(st.t("consent_needed"), nil)
 	st.askConsent()
-	st.s.set(dNext, next)
+	saveState(st, consentState{Next: next})
 }
 
 func (st *step) consentYes() {
 	st.r.Consent, st.r.ConsentAt, st.r.NoticeVersion = ConsentGiven, st.now.UTC(), NoticeVersion
-	next := st.s.Data[dNext]
+	var cs consentState
+	loadState(st, &cs)
+	next := cs.Next
 	st.s.resetFlow()
 	st.toast(st.t("consent_thanks_toast"))
 	if next != "" {
