@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"regexp"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -210,8 +211,9 @@ func (l *Library) Sources() []Source { return append([]Source(nil), l.sources...
 // Source returns the source with id.
 func (l *Library) Source(id string) (Source, bool) { s, ok := l.sourceIdx[id]; return s, ok }
 
-// Methods returns every method in display order (MethodCodes).
-func (l *Library) Methods() []Method { return append([]Method(nil), l.methods...) }
+// Methods returns every method in display order (MethodCodes). The slice
+// is the library's own, shared by every render: read it, never change it.
+func (l *Library) Methods() []Method { return slices.Clip(l.methods) }
 
 // Method returns the method with code.
 func (l *Library) Method(code string) (Method, bool) {
@@ -222,8 +224,8 @@ func (l *Library) Method(code string) (Method, bool) {
 	return l.methods[i], true
 }
 
-// Myths returns every myth, in file order.
-func (l *Library) Myths() []Myth { return append([]Myth(nil), l.myths...) }
+// Myths returns every myth, in file order; like Methods, read-only.
+func (l *Library) Myths() []Myth { return slices.Clip(l.myths) }
 
 // Myth returns the myth with id.
 func (l *Library) Myth(id string) (Myth, bool) {

@@ -3,6 +3,7 @@ package content
 import (
 	"fmt"
 	"html"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -176,7 +177,7 @@ func (l *Library) MethodSection(code, section string, lang Lang) (string, error)
 // year pregnancies per 100 women (typical / perfect use), hormones, how long
 // each protects and how often to come back, with sources.
 func (l *Library) ComparePage(lang Lang) string {
-	ms := l.Methods()
+	ms := slices.Clone(l.Methods())
 	order := make(map[string]int, len(MethodCodes))
 	for i, c := range MethodCodes {
 		order[c] = i
