@@ -297,10 +297,14 @@ func (a *App) getMe(ctx context.Context) (tgbotapi.User, error) {
 	return me, nil
 }
 
-// Run prepares Telegram (no webhook, the command list), delivers replies a
-// previous run left undelivered, then polls until ctx ends. It returns nil
-// on a clean stop.
+// Run prepares Telegram (the command list; the webhook, or none when
+// polling), delivers replies a previous run left undelivered, then takes
+// updates until ctx ends: from its webhook (KBBOT_WEBHOOK_URL) or by
+// polling. It returns nil on a clean stop.
 func (a *App) Run(ctx context.Context) error {
+	if a.cfg.WebhookURL != "" {
+		return a.runWebhook(ctx)
+	}
 	if _, err := a.Client.Call(ctx, "deleteWebhook", tgbotapi.Params{"drop_pending_updates": "false"}); err != nil && ctx.Err() == nil {
 		a.log.Warn("deleteWebhook failed", "error", err)
 	}

@@ -76,6 +76,18 @@ type Config struct {
 	// an hourly job deletes them then, keeping the anonymous counts of the
 	// rekap. KBBOT_BOOKING_RETENTION; default 2160h (90 days).
 	BookingRetention time.Duration
+	// WebhookURL turns on webhook mode: Telegram pushes updates to this
+	// public https URL instead of kbbot polling, and any number of
+	// replicas behind a load balancer share them. KBBOT_WEBHOOK_URL;
+	// default empty (polling).
+	WebhookURL string
+	// WebhookSecret is the secret token Telegram sends with every update
+	// (1–256 of A-Z, a-z, 0-9, _ and -); required with WebhookURL.
+	// KBBOT_WEBHOOK_SECRET.
+	WebhookSecret string
+	// HTTPAddr is where kbbot listens for the webhook (the URL's path).
+	// KBBOT_HTTP_ADDR; default :8080.
+	HTTPAddr string
 }
 
 // DefaultConfig returns the configuration with every default applied.
@@ -94,6 +106,7 @@ func DefaultConfig() Config {
 		SendChatInterval: 1100 * time.Millisecond,
 		SweepEvery:       5 * time.Second,
 		BookingRetention: redisstore.DefaultRetention,
+		HTTPAddr:         ":8080",
 	}
 }
 
@@ -133,6 +146,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	dur("KBBOT_SWEEP_EVERY", &c.SweepEvery)
 	dur("KBBOT_SEND_CHAT_INTERVAL", &c.SendChatInterval)
 	dur("KBBOT_BOOKING_RETENTION", &c.BookingRetention)
+	str("KBBOT_WEBHOOK_URL", &c.WebhookURL)
+	str("KBBOT_WEBHOOK_SECRET", &c.WebhookSecret)
+	str("KBBOT_HTTP_ADDR", &c.HTTPAddr)
 	ids := func(name string, dst *[]int64) {
 		v := strings.TrimSpace(getenv(name))
 		if v == "" {
@@ -176,6 +192,17 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.RedisURL != "" {
 		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
 			errs = append(errs, errors.New("REDIS_URL: want redis://[:password@]host:port[/db], rediss:// or unix://"))
+		}
+	}
+	if c.WebhookURL != "" {
+		if u, err := url.Parse(c.WebhookURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("KBBOT_WEBHOOK_URL=%q: want the public https URL Telegram sends updates to, e.g. https://kbbot.example.go.id/telegram", c.WebhookURL))
+		}
+		switch {
+		case c.WebhookSecret == "":
+			errs = append(errs, errors.New("KBBOT_WEBHOOK_SECRET is not set: webhook mode needs a secret token (1-256 of A-Z, a-z, 0-9, _ and -)"))
+		case !bot.ValidSecret(c.WebhookSecret):
+			errs = append(errs, errors.New("KBBOT_WEBHOOK_SECRET: want 1-256 of A-Z, a-z, 0-9, _ and -"))
 		}
 	}
 	if c.PollTimeout > 50*time.Second {

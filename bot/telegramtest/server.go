@@ -115,6 +115,10 @@ type Server struct {
 	notify         chan struct{}    // closed when an update is enqueued; nil if nobody waits
 	allowed        map[string]bool  // nil: Telegram's default set
 	dropped        map[int]error    // updates the bot's allowed_updates excluded
+	hookURL        string           // set by setWebhook: updates are pushed there (webhook.go)
+	hookSecret     string           // the webhook's secret token
+	pushing        bool             // the push loop runs
+	hookPosts      atomic.Int64     // POSTs made to the webhook
 
 	chats sync.Map // int64 -> *chat
 
@@ -433,7 +437,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case "getupdates":
 		s.getUpdates(w, r, p)
 		return
-	case "deletewebhook", "setwebhook", "deletemycommands":
+	case "setwebhook":
+		result, aerr = s.setWebhook(p)
+	case "deletewebhook":
+		result, aerr = s.deleteWebhook()
+	case "deletemycommands":
 		result = true
 	case "getwebhookinfo":
 		result = tgbotapi.WebhookInfo{}

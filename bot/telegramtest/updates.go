@@ -263,6 +263,11 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, p params) {
 	var timer *time.Timer
 
 	s.qmu.Lock()
+	if s.hookURL != "" {
+		s.qmu.Unlock()
+		writeBody(w, http.StatusConflict, []byte(`{"ok":false,"error_code":409,"description":"Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"}`))
+		return
+	}
 	// Like Telegram, a missing allowed_updates keeps the previous setting.
 	// go-telegram-bot-api sends "null" when UpdateConfig.AllowedUpdates is nil.
 	if au := strings.TrimSpace(p.get("allowed_updates")); au != "" && au != "null" {

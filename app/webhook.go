@@ -1,0 +1,74 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/kbbot/kbbot/bot"
+)
+
+// runWebhook is Run in webhook mode: it listens on HTTPAddr, points
+// Telegram at WebhookURL with the secret token, and takes the updates
+// Telegram pushes until ctx ends. An update is answered 200 only once the
+// dispatcher has committed it (its replies are in the chat's outbox), so a
+// crash loses none: Telegram sends an unanswered update again. Every
+// replica runs this; the webhook is not deleted on the way out, as other
+// replicas go on.
+//
+// Stop order: the HTTP server stops taking updates and finishes those in
+// hand, then the scheduler's jobs stop.
+func (a *App) runWebhook(ctx context.Context) error {
+	u, err := url.Parse(a.cfg.WebhookURL)
+	if err != nil {
+		return fmt.Errorf("KBBOT_WEBHOOK_URL: %w", err)
+	}
+	path := u.Path
+	if path == "" {
+		path = "/"
+	}
+	mux := http.NewServeMux()
+	mux.Handle(path, bot.NewWebhook(a.cfg.WebhookSecret, a.Dispatcher, a.botUsername, a.log.With("comp", "webhook")))
+	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("KBBOT_HTTP_ADDR %s: %w", a.cfg.HTTPAddr, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	a.setCommands(ctx)
+	if err := a.Dispatcher.FlushPending(ctx); err != nil && ctx.Err() == nil {
+		a.log.Warn("flush pending replies", "error", err)
+	}
+	if err := a.Scheduler.Start(ctx); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("start scheduler: %w", err)
+	}
+	if err := bot.SetWebhook(ctx, a.Client, a.cfg.WebhookURL, a.cfg.WebhookSecret); err != nil && ctx.Err() == nil {
+		// Telegram keeps the webhook of an earlier start; log and go on.
+		a.log.Error("setWebhook failed; updates may not arrive", "error", err)
+	}
+	a.log.Info("kbbot takes updates by webhook", "listen", ln.Addr().String())
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case err := <-served:
+		runErr = fmt.Errorf("webhook server: %w", err)
+	}
+	stopCtx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(stopCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		a.log.Warn("webhook server did not stop in time", "error", err)
+	}
+	a.log.Info("kbbot stopped taking updates")
+	if serr := a.Scheduler.Stop(stopCtx); serr != nil {
+		a.log.Warn("scheduler did not stop in time", "error", serr)
+	}
+	return runErr
+}
