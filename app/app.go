@@ -69,6 +69,7 @@ type App struct {
 	erasers   []dispatch.Eraser
 	catalog   *catalogCache
 	poller    *bot.Poller
+	locker    redisstore.Locker // the poll leader lock (leader.go)
 	closeOnce sync.Once
 }
 
@@ -128,6 +129,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	}
 	a.clock = clock
 	keys := redisstore.NewKeys(cfg.RedisPrefix)
+	a.locker = redisstore.NewLocker(a.rdb, keys)
 	store := redisstore.NewChatStore(a.rdb, keys, cfg.SessionTTL)
 	a.Bookings = redisstore.NewBookingStore(a.rdb, keys, clock, redisstore.BookingOptions{OfferTTL: cfg.OfferTTL, Rand: opt.CodeRand,
 		Retention: cfg.BookingRetention})
@@ -315,8 +317,7 @@ func (a *App) Run(ctx context.Context) error {
 	if err := a.Scheduler.Start(ctx); err != nil {
 		return fmt.Errorf("start scheduler: %w", err)
 	}
-	a.log.Info("kbbot is polling for updates")
-	err := a.poller.Run(ctx)
+	err := a.pollAsLeader(ctx)
 	a.log.Info("kbbot stopped polling")
 	// Stop order: updates first (done), then the scheduler's jobs.
 	stopCtx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)

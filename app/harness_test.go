@@ -77,7 +77,11 @@ func testLogger(t testing.TB) *slog.Logger {
 
 // start runs a new kbbot process. Each process has its own Redis client, as
 // separate processes would.
-func (e *env) start() *process {
+func (e *env) start() *process { e.t.Helper(); return e.startWith(nil) }
+
+// startWith runs a new kbbot process whose Redis client also has hook
+// (nil: none), e.g. to cut this one process off from Redis.
+func (e *env) startWith(hook redis.Hook) *process {
 	e.t.Helper()
 	cfg := e.cfg
 	opt, err := redis.ParseURL(redistest.URL())
@@ -88,6 +92,9 @@ func (e *env) start() *process {
 	rdb := redis.NewClient(opt)
 	if e.hook != nil {
 		rdb.AddHook(e.hook)
+	}
+	if hook != nil {
+		rdb.AddHook(hook)
 	}
 	e.t.Cleanup(func() { _ = rdb.Close() })
 	ctx, cancel := context.WithCancel(context.Background())
