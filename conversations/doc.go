@@ -3,6 +3,10 @@
 // education, booking, reminders, staff flows) and the Engine that runs one
 // step of them.
 //
+// Every flow is a registered Flow (flow.go): one file declares its
+// commands, its button routes and its typed state, and the engine checks
+// each tap (route, arguments, step, nonce, staff right) in one place.
+//
 // The Engine is pure: (session, record, event, now) -> (session, record,
 // replies). It knows nothing of Telegram or Redis, and reaches the stores
 // through Services, interfaces declared here and implemented elsewhere.

@@ -13,8 +13,13 @@ import (
 //	invite.go     /undang, invites                                flow "inv"
 //	team.go       /tim, the team                                  flow "team"
 //	audit.go      /audit, the audit log                           flow "audit"
-//	broadcast.go  residents' area and group, broadcasts (/siaran)   flows "area", "bc", "bcx"
-//	reports.go    /qr posters, /rekap charts and files            callback "q", flow "report"
+//	broadcast.go  broadcasts (/siaran)                            flows "bc", "bcx"
+//	reports.go    the staff menu's report doors                   flow "q"
+//	reports_checkin.go  /checkin, the bidan's table               flow "chk"
+//	reports_rekap.go    /rekap charts and files                   flow "rk"
+//	reports_poster.go   /qr posters                               flow "qr"
+//	erasebooked.go      /hapuspeserta                             flow "eb"
+//	book.go       /daftarkan, booking for a resident              flow "daftarkan"
 //
 // Every staff action is checked against the member's role and area on the
 // server (cadre.Can); buttons carry no identity.
