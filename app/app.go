@@ -180,7 +180,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		a.Close()
 		return nil, err
 	}
-	if err := a.Scheduler.Add("@every 30s", "outbox", a.Dispatcher.FlushPending); err != nil {
+	if err := a.Scheduler.Add("@every 3s", "outbox", a.Dispatcher.FlushPending); err != nil {
 		a.Close()
 		return nil, err
 	}

@@ -419,33 +419,53 @@ func (d *Dispatcher) encode(c *kbbot.Commit, res conversations.Result, now time.
 	return nil
 }
 
+// flushWorkers is how many chats FlushPending delivers to at once: after an
+// outage the backlog drains across chats at the send limiter's global
+// rate, not one paced chat after another.
+const flushWorkers = 16
+
 // FlushPending delivers every outbox left non-empty, e.g. by a crash or a
-// Telegram outage. Run it at start and periodically.
+// Telegram outage, up to flushWorkers chats at a time. Run it at start and
+// every few seconds.
 func (d *Dispatcher) FlushPending(ctx context.Context) error {
 	chats, err := d.store.PendingChats(ctx)
 	if err != nil {
 		return fmt.Errorf("list pending outboxes: %w", err)
 	}
+	sem := make(chan struct{}, flushWorkers)
+	var wg sync.WaitGroup
 	for _, chat := range chats {
-		if ctx.Err() != nil {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
 			return ctx.Err()
 		}
-		unlock, err := d.local.lock(ctx, chat)
-		if err != nil {
-			return err
-		}
-		taken := time.Now()
-		lease, cs, err := d.store.Begin(ctx, chat, 0, d.cfg.LockTTL)
-		if err != nil {
-			unlock()
-			continue // busy: its handler delivers it
-		}
-		h := d.keep(ctx, lease, taken)
-		delivered, _ := d.deliverAll(h, cs.Outbox)
-		d.finish(ctx, h, delivered, cs, len(cs.Outbox) == 0)
-		unlock()
+		wg.Go(func() {
+			defer func() { <-sem }()
+			d.flushChat(ctx, chat)
+		})
 	}
-	return nil
+	wg.Wait()
+	return ctx.Err()
+}
+
+// flushChat delivers one chat's outbox, unless the chat is busy: then its
+// handler delivers it.
+func (d *Dispatcher) flushChat(ctx context.Context, chat kbbot.ChatID) {
+	unlock, err := d.local.lock(ctx, chat)
+	if err != nil {
+		return
+	}
+	defer unlock()
+	taken := time.Now()
+	lease, cs, err := d.store.Begin(ctx, chat, 0, d.cfg.LockTTL)
+	if err != nil {
+		return
+	}
+	h := d.keep(ctx, lease, taken)
+	delivered, _ := d.deliverAll(h, cs.Outbox)
+	d.finish(ctx, h, delivered, cs, len(cs.Outbox) == 0)
 }
 
 // apologize tells a resident, at most once every few minutes, that kbbot
