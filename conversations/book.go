@@ -643,8 +643,34 @@ func (f bookFlow) text(st *step, s *bookState, t string) bool {
 			st.menu()
 			return true
 		}
+	case stepScreen:
+		// The checklist asks "ya atau tidak": a typed answer counts.
+		if a, ok := yesNo(t); ok {
+			if c := st.catalog(); c != nil {
+				f.checklistAnswer(st, s, c, a)
+			}
+			return true
+		}
+		st.send(st.t("book_use_buttons"), nil)
+		return true
+	case stepKab, stepKec, stepFac, stepEvent, stepMethod, stepSession, stepPerm, stepConfirm, stepCadre:
+		// A choice is made with the buttons above; text here is not a
+		// question for the search, which would lose her place.
+		st.send(st.t("book_use_buttons"), nil)
+		return true
 	}
 	return false
+}
+
+// yesNo reads a typed answer to a yes-or-no question: "y" or "n".
+func yesNo(t string) (string, bool) {
+	switch strings.ToLower(strings.Trim(strings.TrimSpace(t), ".!")) {
+	case "ya", "iya", "y", "yes", "betul", "benar":
+		return "y", true
+	case "tidak", "tdk", "nggak", "enggak", "gak", "ga", "no", "n", "bukan", "belum":
+		return "n", true
+	}
+	return "", false
 }
 
 // cleanName accepts a person's name: 2-100 characters, letters and the
