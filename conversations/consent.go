@@ -65,7 +65,11 @@ func (st *step) consentButtons() [][]kbbot.Button {
 // "<flow>:<args>") starts.
 func (st *step) needConsent(next string) {
 	st.inPlace = false
-	st.send(st.t("consent_needed"), nil)
+	key := "consent_needed"
+	if flow, _, _ := strings.Cut(next, ":"); st.e.lib.UI.Has("consent_needed_" + flow) {
+		key = "consent_needed_" + flow // why this flow needs the data
+	}
+	st.send(st.t(key), nil)
 	st.askConsent()
 	saveState(st, consentState{Next: next})
 }

@@ -181,3 +181,22 @@ func TestFreeTextSearches(t *testing.T) {
 		t.Fatalf("off-topic question must get the no-match page, got %q", res.Replies[0].Text)
 	}
 }
+
+// TestConsentAskedForWhatTheResidentWanted: a resident who declined and
+// then opens the reminders is told why reminders need her data, not why
+// booking does.
+func TestConsentAskedForWhatTheResidentWanted(t *testing.T) {
+	t.Parallel()
+	e := engine(t)
+	lib := library(t)
+	r := resident.New("id")
+	r.Consent = conversations.ConsentDeclined
+	res := e.Step(context.Background(), conversations.NewSession(), r, kbbot.Event{Kind: kbbot.EventCallback, ChatID: 1, CallbackID: "q", Data: "menu:course", MessageID: 10}, now)
+	var all strings.Builder
+	for _, rep := range res.Replies {
+		all.WriteString(rep.Text + "\n")
+	}
+	if !strings.Contains(all.String(), lib.UI.T(content.ID, "consent_needed_course")) || strings.Contains(all.String(), lib.UI.T(content.ID, "consent_needed")) {
+		t.Fatalf("want the reminders' reason for consent:\n%s", all.String())
+	}
+}
