@@ -232,6 +232,41 @@ type ChatState struct {
 	Seen bool
 	// Outbox holds replies of earlier steps not yet delivered, oldest first.
 	Outbox []Queued
+	// Unreadable holds outbox entries that cannot be decoded, as stored:
+	// they can never be delivered, so the dispatcher sets them aside.
+	Unreadable []string
+}
+
+// Acceptor takes updates for handling. Accept returns nil only once the
+// events are durably accepted: a crash after it returns loses none of
+// them, so the caller may then confirm them to Telegram (the next
+// getUpdates offset, or a webhook's 200). Events of one chat are handled
+// in the order given.
+type Acceptor interface {
+	Accept(ctx context.Context, evs []Event) error
+}
+
+// PushResult counts what a push of updates into inboxes did.
+type PushResult struct {
+	// Queued updates wait in their chats' inboxes.
+	Queued int
+	// Dropped updates went beyond their resident's flood limit.
+	Dropped int
+	// Notices is the number of flood notices queued.
+	Notices int
+}
+
+// InboxEntry is the update at the head of a chat's inbox.
+type InboxEntry struct {
+	// Raw is the entry as stored, which acknowledges it.
+	Raw string
+	// Event is the accepted event (zero for an unreadable entry).
+	Event Event
+	// FloodNotice marks the one notice queued when the resident sent more
+	// than the flood limit allows: Event is the first update dropped.
+	FloodNotice bool
+	// Unreadable marks an entry that cannot be decoded.
+	Unreadable bool
 }
 
 // Queued is one undelivered reply in a chat's outbox.

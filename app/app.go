@@ -44,6 +44,10 @@ type Options struct {
 	Nonce func() string
 	// CodeRand is the source of booking codes (default: crypto/rand).
 	CodeRand io.Reader
+	// IntakeClock tells the intake the time of claims and flood windows
+	// (default: the system clock; the dialog's Clock is not used, since
+	// leases run in real time).
+	IntakeClock kbbot.Clock
 }
 
 // App is a running kbbot.
@@ -66,9 +70,14 @@ type App struct {
 	// erasers are the stores that /hapusdata clears, in order (the wire
 	// functions add theirs; New puts the audit scrub, bookings and
 	// reminders first).
-	erasers   []dispatch.Eraser
-	catalog   *catalogCache
-	poller    *bot.Poller
+	erasers []dispatch.Eraser
+	catalog *catalogCache
+	poller  *bot.Poller
+	// Intake accepts updates durably and runs the dispatcher for them
+	// (the poller's Acceptor; a webhook handler calls its Accept too).
+	Intake *dispatch.Intake
+	// Inbox is the intake's store.
+	Inbox     *redisstore.IntakeStore
 	locker    redisstore.Locker // the poll leader lock (leader.go)
 	closeOnce sync.Once
 }
@@ -131,6 +140,13 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	keys := redisstore.NewKeys(cfg.RedisPrefix)
 	a.locker = redisstore.NewLocker(a.rdb, keys)
 	store := redisstore.NewChatStore(a.rdb, keys, cfg.SessionTTL)
+	store.SetDeadTTL(cfg.DeadLetterTTL)
+	flood := cfg.FloodLimit
+	if flood == 0 {
+		flood = -1 // off
+	}
+	a.Inbox = redisstore.NewIntakeStore(a.rdb, keys, redisstore.IntakeOptions{Shards: cfg.IntakeShards, FloodLimit: flood,
+		FloodWindow: cfg.FloodWindow, Tries: cfg.IntakeTries, DeadTTL: cfg.DeadLetterTTL})
 	a.Bookings = redisstore.NewBookingStore(a.rdb, keys, clock, redisstore.BookingOptions{OfferTTL: cfg.OfferTTL, Rand: opt.CodeRand,
 		Retention: cfg.BookingRetention})
 	a.Reminders = redisstore.NewReminderStore(a.rdb, keys)
@@ -170,11 +186,19 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		// First: it reads the booking codes the booking store then deletes.
 		erasers = append([]dispatch.Eraser{auditScrubber{bookings: a.Bookings, staff: staff}}, erasers...)
 	}
-	a.erasers = append(erasers, a.erasers...)
+	a.erasers = append(append(erasers, a.erasers...), a.Inbox)
 	a.Dispatcher = dispatch.New(engine, store, a.Sender, clock,
-		a.log.With("comp", "dispatcher"), dispatch.Config{SessionTTL: cfg.SessionTTL, RecordRetention: cfg.RecordRetention}, a)
-	a.poller = bot.NewPoller(a.Client, a.Dispatcher, me.UserName, a.log.With("comp", "poller"),
-		bot.PollerConfig{Timeout: cfg.PollTimeout, Workers: cfg.Workers})
+		a.log.With("comp", "dispatcher"), dispatch.Config{SessionTTL: cfg.SessionTTL, RecordRetention: cfg.RecordRetention, LockTTL: cfg.ChatLease}, a)
+	// The intake's leases and flood windows are real time, like the
+	// leases in Redis: they use the intake clock, not the dialog's.
+	iclock := opt.IntakeClock
+	if iclock == nil {
+		iclock = kbbot.SystemClock{}
+	}
+	a.Intake = dispatch.NewIntake(a.Inbox, a.Dispatcher, iclock, a.log.With("comp", "intake"),
+		dispatch.IntakeConfig{Workers: cfg.Workers, Lease: cfg.ChatLease})
+	a.poller = bot.NewPoller(a.Client, a.Intake, me.UserName, a.log.With("comp", "poller"),
+		bot.PollerConfig{Timeout: cfg.PollTimeout})
 	a.Scheduler = scheduler.New(a.Reminders, a.Dispatcher, clock, a.log.With("comp", "scheduler"), scheduler.Config{Every: cfg.SweepEvery})
 	if err := a.Scheduler.Add("@every 15s", "offers", a.ExpireOffers); err != nil {
 		a.Close()
@@ -317,11 +341,19 @@ func (a *App) Run(ctx context.Context) error {
 	if err := a.Scheduler.Start(ctx); err != nil {
 		return fmt.Errorf("start scheduler: %w", err)
 	}
+	intakeDone := make(chan error, 1)
+	go func() { intakeDone <- a.Intake.Run(ctx) }()
 	err := a.pollAsLeader(ctx)
 	a.log.Info("kbbot stopped polling")
-	// Stop order: updates first (done), then the scheduler's jobs.
+	// Stop order: intake (steps under way finish, chats are let go), then
+	// the scheduler's jobs.
 	stopCtx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
+	select {
+	case <-intakeDone:
+	case <-stopCtx.Done():
+		a.log.Warn("intake did not stop in time")
+	}
 	if serr := a.Scheduler.Stop(stopCtx); serr != nil {
 		a.log.Warn("scheduler did not stop in time", "error", serr)
 	}
@@ -346,6 +378,36 @@ func (a *App) setCommands(ctx context.Context) {
 		}
 		if _, err := a.Client.Call(ctx, "setMyCommands", p); err != nil && ctx.Err() == nil {
 			a.log.Warn("setMyCommands failed", "error", err)
+		}
+	}
+}
+
+// WaitHandled waits until no chat has updates accepted and not yet
+// handled (by any process sharing the Redis prefix), or until timeout; for
+// tests and the terminal demo, whose user waits for the answer.
+func (a *App) WaitHandled(ctx context.Context, timeout time.Duration) error {
+	return WaitHandled(ctx, a.Inbox, timeout)
+}
+
+// WaitHandled is App.WaitHandled for an intake store.
+func WaitHandled(ctx context.Context, inbox *redisstore.IntakeStore, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		n, err := inbox.Waiting(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d chats still have updates not handled after %v", n, timeout)
+		}
+		// Polling a condition, not waiting for time.
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Millisecond):
 		}
 	}
 }

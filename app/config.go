@@ -88,6 +88,29 @@ type Config struct {
 	// HTTPAddr is where kbbot listens for the webhook (the URL's path).
 	// KBBOT_HTTP_ADDR; default :8080.
 	HTTPAddr string
+	// ChatLease is the lease on a chat, both the intake worker's claim and
+	// the step's lock, renewed every third of it while a step runs: a
+	// killed process's chats are free again within it. KBBOT_CHAT_LEASE;
+	// default 5s.
+	ChatLease time.Duration
+	// FloodLimit is the most updates one resident may send in
+	// FloodWindow; beyond it updates are accepted and dropped, with one
+	// short notice a minute. KBBOT_FLOOD_LIMIT; default 8; 0 turns the
+	// limit off.
+	FloodLimit int
+	// FloodWindow is the window of FloodLimit. KBBOT_FLOOD_WINDOW; default 5s.
+	FloodWindow time.Duration
+	// IntakeTries is how often an update may fail before it is set aside
+	// (logged with its chat, answered with an apology).
+	// KBBOT_INTAKE_TRIES; default 3.
+	IntakeTries int
+	// IntakeShards is the number of shards of the index of chats with
+	// waiting updates (spread over a Redis Cluster). KBBOT_INTAKE_SHARDS;
+	// default 8.
+	IntakeShards int
+	// DeadLetterTTL is how long set-aside updates and replies are kept
+	// for inspection. KBBOT_DEAD_LETTER_TTL; default 72h.
+	DeadLetterTTL time.Duration
 }
 
 // DefaultConfig returns the configuration with every default applied.
@@ -107,6 +130,12 @@ func DefaultConfig() Config {
 		SweepEvery:       5 * time.Second,
 		BookingRetention: redisstore.DefaultRetention,
 		HTTPAddr:         ":8080",
+		ChatLease:        dispatch.DefaultLockTTL,
+		FloodLimit:       8,
+		FloodWindow:      5 * time.Second,
+		IntakeTries:      3,
+		IntakeShards:     8,
+		DeadLetterTTL:    redisstore.DefaultDeadTTL,
 	}
 }
 
@@ -149,6 +178,24 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	str("KBBOT_WEBHOOK_URL", &c.WebhookURL)
 	str("KBBOT_WEBHOOK_SECRET", &c.WebhookSecret)
 	str("KBBOT_HTTP_ADDR", &c.HTTPAddr)
+	dur("KBBOT_CHAT_LEASE", &c.ChatLease)
+	dur("KBBOT_FLOOD_WINDOW", &c.FloodWindow)
+	dur("KBBOT_DEAD_LETTER_TTL", &c.DeadLetterTTL)
+	num := func(name string, dst *int, lo, hi int) {
+		v := strings.TrimSpace(getenv(name))
+		if v == "" {
+			return
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < lo || n > hi {
+			errs = append(errs, fmt.Errorf("%s=%q: want a whole number from %d to %d", name, v, lo, hi))
+			return
+		}
+		*dst = n
+	}
+	num("KBBOT_FLOOD_LIMIT", &c.FloodLimit, 0, 1000)
+	num("KBBOT_INTAKE_TRIES", &c.IntakeTries, 1, 100)
+	num("KBBOT_INTAKE_SHARDS", &c.IntakeShards, 1, 1024)
 	ids := func(name string, dst *[]int64) {
 		v := strings.TrimSpace(getenv(name))
 		if v == "" {
@@ -204,6 +251,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		case !bot.ValidSecret(c.WebhookSecret):
 			errs = append(errs, errors.New("KBBOT_WEBHOOK_SECRET: want 1-256 of A-Z, a-z, 0-9, _ and -"))
 		}
+	}
+	if c.ChatLease < time.Second || c.ChatLease > time.Minute {
+		errs = append(errs, fmt.Errorf("KBBOT_CHAT_LEASE=%s: want from 1s to 1m", c.ChatLease))
 	}
 	if c.PollTimeout > 50*time.Second {
 		errs = append(errs, fmt.Errorf("KBBOT_POLL_TIMEOUT=%s: at most 50s", c.PollTimeout))

@@ -18,6 +18,7 @@ import (
 	"github.com/kbbot/kbbot/bot/telegramtest"
 	"github.com/kbbot/kbbot/internal/fakes"
 	"github.com/kbbot/kbbot/internal/redistest"
+	"github.com/kbbot/kbbot/redisstore"
 )
 
 // process is one running kbbot process: the real App, polling the fake Bot
@@ -64,6 +65,13 @@ func newEnv(t testing.TB, opts ...telegramtest.Option) *env {
 	// (limits_e2e_test.go), which set them as in production.
 	e.cfg.SendRate = 1000
 	e.cfg.SendChatInterval = -1
+	// Tests type faster than any person: no flood limit, except in the
+	// tests of the intake.
+	e.cfg.FloodLimit = 0
+	// A user's Send returns once the bot has handled what it accepted, as
+	// a person waits for the answer before tapping on.
+	inbox := redisstore.NewIntakeStore(rdb, redisstore.NewKeys(e.prefix), redisstore.IntakeOptions{Shards: e.cfg.IntakeShards})
+	e.srv.SetSettle(func() error { return app.WaitHandled(context.Background(), inbox, 30*time.Second) })
 	t.Cleanup(e.srv.Close)
 	return e
 }

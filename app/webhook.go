@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/bot"
 )
 
@@ -20,8 +21,8 @@ import (
 // replica runs this; the webhook is not deleted on the way out, as other
 // replicas go on.
 //
-// Stop order: the HTTP server stops taking updates and finishes those in
-// hand, then the scheduler's jobs stop.
+// Stop order: the HTTP server stops taking updates, the intake finishes
+// the steps under way, then the scheduler's jobs stop.
 func (a *App) runWebhook(ctx context.Context) error {
 	u, err := url.Parse(a.cfg.WebhookURL)
 	if err != nil {
@@ -32,7 +33,12 @@ func (a *App) runWebhook(ctx context.Context) error {
 		path = "/"
 	}
 	mux := http.NewServeMux()
-	mux.Handle(path, bot.NewWebhook(a.cfg.WebhookSecret, a.Dispatcher, a.botUsername, a.log.With("comp", "webhook")))
+	// An update is accepted once it is in its chat's inbox in Redis; the
+	// intake's workers, on every replica, handle it from there.
+	accept := kbbot.HandlerFunc(func(ctx context.Context, ev kbbot.Event) error {
+		return a.Intake.Accept(ctx, []kbbot.Event{ev})
+	})
+	mux.Handle(path, bot.NewWebhook(a.cfg.WebhookSecret, accept, a.botUsername, a.log.With("comp", "webhook")))
 	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("KBBOT_HTTP_ADDR %s: %w", a.cfg.HTTPAddr, err)
@@ -53,6 +59,8 @@ func (a *App) runWebhook(ctx context.Context) error {
 		// Telegram keeps the webhook of an earlier start; log and go on.
 		a.log.Error("setWebhook failed; updates may not arrive", "error", err)
 	}
+	intakeDone := make(chan error, 1)
+	go func() { intakeDone <- a.Intake.Run(ctx) }()
 	a.log.Info("kbbot takes updates by webhook", "listen", ln.Addr().String())
 
 	var runErr error
@@ -67,6 +75,11 @@ func (a *App) runWebhook(ctx context.Context) error {
 		a.log.Warn("webhook server did not stop in time", "error", err)
 	}
 	a.log.Info("kbbot stopped taking updates")
+	select {
+	case <-intakeDone:
+	case <-stopCtx.Done():
+		a.log.Warn("intake did not stop in time")
+	}
 	if serr := a.Scheduler.Stop(stopCtx); serr != nil {
 		a.log.Warn("scheduler did not stop in time", "error", serr)
 	}

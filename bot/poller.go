@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
-	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -25,51 +24,43 @@ type PollerConfig struct {
 	Timeout time.Duration
 	// Limit is the most updates per getUpdates (default 100).
 	Limit int
-	// Workers bounds how many chats are handled at once (default 32).
-	Workers int
-	// HandleTimeout bounds one event's handling, also during shutdown (default 30 s).
-	HandleTimeout time.Duration
 	// MaxBackoff caps the wait after repeated errors (default 30 s).
 	MaxBackoff time.Duration
 }
 
-// Poller is kbbot's long-polling loop. Unlike the library's
-// GetUpdatesChan it confirms an update to Telegram only after it has been
-// handled, stops at once when its context ends, honours retry_after and
-// backs off on errors.
+// Poller is kbbot's long-polling loop. It hands each batch of updates to
+// an Acceptor (the durable intake) and asks for the next batch as soon as
+// the batch is accepted, never waiting for updates to be handled: the next
+// getUpdates confirms to Telegram only updates that were durably accepted,
+// so a crash loses none. It stops at once when its context ends, honours
+// retry_after and backs off on errors.
 type Poller struct {
 	c           *Client
-	h           kbbot.Handler
+	a           kbbot.Acceptor
 	log         *slog.Logger
 	cfg         PollerConfig
 	botUsername string
 	offset      int
 }
 
-// NewPoller returns a poller feeding events from c to h. botUsername is
+// NewPoller returns a poller feeding events from c to a. botUsername is
 // the bot's @username without "@", used to notice mentions in groups.
-func NewPoller(c *Client, h kbbot.Handler, botUsername string, log *slog.Logger, cfg PollerConfig) *Poller {
+func NewPoller(c *Client, a kbbot.Acceptor, botUsername string, log *slog.Logger, cfg PollerConfig) *Poller {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 25 * time.Second
 	}
 	if cfg.Limit == 0 {
 		cfg.Limit = 100
 	}
-	if cfg.Workers == 0 {
-		cfg.Workers = 32
-	}
-	if cfg.HandleTimeout == 0 {
-		cfg.HandleTimeout = 30 * time.Second
-	}
 	if cfg.MaxBackoff == 0 {
 		cfg.MaxBackoff = 30 * time.Second
 	}
-	return &Poller{c: c, h: h, log: log, cfg: cfg, botUsername: botUsername}
+	return &Poller{c: c, a: a, log: log, cfg: cfg, botUsername: botUsername}
 }
 
 // Run polls until ctx ends, then returns nil; it returns an error at once
-// for a token Telegram refuses. Updates being handled when ctx ends are
-// finished (bounded by HandleTimeout) and confirmed before Run returns.
+// for a token Telegram refuses. On the way out it confirms the updates
+// accepted so far.
 func (p *Poller) Run(ctx context.Context) error {
 	backoff := time.Duration(0)
 	for {
@@ -96,14 +87,31 @@ func (p *Poller) Run(ctx context.Context) error {
 			continue
 		}
 		backoff = 0
-		if next, err := p.handle(ctx, updates); err != nil {
-			p.offset = next
+		next, evs := p.events(updates)
+		if err := p.a.Accept(ctx, evs); err != nil {
+			if ctx.Err() != nil {
+				return p.confirm()
+			}
 			backoff = time.Second
-			p.log.Warn("updates not handled; fetching them again", "error", err, "retry_in", backoff)
-		} else {
-			p.offset = next
+			p.log.Warn("updates not accepted; fetching them again", "error", err, "retry_in", backoff)
+			continue
+		}
+		p.offset = next
+	}
+}
+
+// events turns a batch into events, in order, and returns the offset that
+// confirms the whole batch (updates kbbot ignores included).
+func (p *Poller) events(updates []tgbotapi.Update) (int, []kbbot.Event) {
+	next := p.offset
+	evs := make([]kbbot.Event, 0, len(updates))
+	for _, u := range updates {
+		next = max(next, u.UpdateID+1)
+		if ev, ok := ToEvent(u, p.botUsername); ok {
+			evs = append(evs, ev)
 		}
 	}
+	return next, evs
 }
 
 // fetch asks for the updates after the confirmed offset.
@@ -139,76 +147,6 @@ func (p *Poller) confirm() error {
 		p.log.Warn("confirm handled updates on shutdown", "error", err)
 	}
 	return nil
-}
-
-// handle runs a batch: the updates of one chat in order, different chats in
-// parallel. It returns the offset to confirm: past the whole batch, or up to
-// the first update that failed (those after it that were handled are
-// skipped when they come again, as their ids are remembered).
-func (p *Poller) handle(ctx context.Context, updates []tgbotapi.Update) (int, error) {
-	next := p.offset
-	byChat := map[kbbot.ChatID][]kbbot.Event{}
-	var order []kbbot.ChatID
-	for _, u := range updates {
-		next = max(next, u.UpdateID+1)
-		ev, ok := ToEvent(u, p.botUsername)
-		if !ok {
-			continue
-		}
-		if _, seen := byChat[ev.ChatID]; !seen {
-			order = append(order, ev.ChatID)
-		}
-		byChat[ev.ChatID] = append(byChat[ev.ChatID], ev)
-	}
-	// Handling outlives a shutdown signal, bounded, so a step is not cut in half.
-	hctx := context.WithoutCancel(ctx)
-	var (
-		mu       sync.Mutex
-		firstBad = -1
-		firstErr error
-		wg       sync.WaitGroup
-		sem      = make(chan struct{}, p.cfg.Workers)
-	)
-	for _, chat := range order {
-		evs := byChat[chat]
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			for _, ev := range evs {
-				if err := p.one(hctx, ev); err != nil {
-					mu.Lock()
-					if firstBad < 0 || int(ev.UpdateID) < firstBad {
-						firstBad, firstErr = int(ev.UpdateID), err
-					}
-					mu.Unlock()
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if firstBad >= 0 {
-		return firstBad, firstErr
-	}
-	return next, nil
-}
-
-// one handles a single event, recovering from a panic in the handler so
-// that one bad update cannot stop the bot.
-func (p *Poller) one(ctx context.Context, ev kbbot.Event) (err error) {
-	ctx, cancel := context.WithTimeout(ctx, p.cfg.HandleTimeout)
-	defer cancel()
-	defer func() {
-		if r := recover(); r != nil {
-			p.log.Error("panic handling update; skipped", "update_id", ev.UpdateID, "panic", fmt.Sprint(r))
-			err = nil
-		}
-	}()
-	start := time.Now()
-	err = p.h.Handle(ctx, ev)
-	p.log.Debug("handled update", "update_id", ev.UpdateID, "kind", ev.Kind, "took", time.Since(start), "error", err)
-	return err
 }
 
 // sleep waits d or until ctx ends; it reports whether d passed.

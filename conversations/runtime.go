@@ -24,3 +24,17 @@ func (e *Engine) Unavailable(languageCode string) string {
 	l, _ := parseClientLang(languageCode)
 	return e.lib.UI.T(l, "unavailable")
 }
+
+// Failed is the apology to a resident whose message (or a reply to it)
+// could not be handled and was set aside; their next message works.
+func (e *Engine) Failed(languageCode string) string {
+	l, _ := parseClientLang(languageCode)
+	return e.lib.UI.T(l, "intake_failed")
+}
+
+// Flooded is the one short notice to a resident who sent more messages in
+// a few seconds than kbbot takes: the extra ones were not read.
+func (e *Engine) Flooded(languageCode string) string {
+	l, _ := parseClientLang(languageCode)
+	return e.lib.UI.T(l, "intake_flooded")
+}

@@ -38,7 +38,15 @@ type ChatStore interface {
 	Finish(ctx context.Context, l kbbot.Lease, delivered []string, drop bool) error
 	// PendingChats lists chats whose outbox may not be empty.
 	PendingChats(ctx context.Context) ([]kbbot.ChatID, error)
+	// SetAside moves outbox entries that cannot be decoded (Begin's
+	// ChatState.Unreadable) to the chat's dead letters, while l is held.
+	SetAside(ctx context.Context, l kbbot.Lease, entries []string) error
 }
+
+// ErrBacklog says an event was not handled because replies of earlier
+// steps are still undelivered (Telegram unreachable, or the lease on the
+// chat was lost): a passing condition, not a fault of the event.
+var ErrBacklog = errors.New("earlier replies undelivered")
 
 // Eraser deletes what one store keeps about a resident, for /hapusdata.
 type Eraser interface {
@@ -47,10 +55,11 @@ type Eraser interface {
 
 // Config tunes a Dispatcher. Zero values take the defaults.
 type Config struct {
-	// LockTTL is the lease on a chat (default 30 s): a process that dies
-	// holding a chat leaves it to others after LockTTL. A live holder
-	// renews the lease every LockTTL/3 until it lets the chat go, so a
-	// slow delivery never outlives its lease.
+	// LockTTL is the lease on a chat (default DefaultLockTTL, 5 s): a
+	// process that dies holding a chat leaves it to others after LockTTL.
+	// A live holder renews the lease every LockTTL/3 from Begin to Finish,
+	// through the step and its delivery, so neither a slow step nor a slow
+	// delivery outlives its lease.
 	LockTTL time.Duration
 	// LockWait is how long an event waits for a busy chat (default 20 s).
 	LockWait time.Duration
@@ -61,6 +70,10 @@ type Config struct {
 	// kept after its last activity or planned reminder (default 2 years).
 	RecordRetention time.Duration
 }
+
+// DefaultLockTTL is the default of Config.LockTTL: short, so that a killed
+// process's chats are free again within seconds.
+const DefaultLockTTL = 5 * time.Second
 
 // DefaultRecordRetention is the default of Config.RecordRetention.
 const DefaultRecordRetention = 2 * 365 * 24 * time.Hour
@@ -89,7 +102,7 @@ type Dispatcher struct {
 // called, in order, before a /hapusdata commit.
 func New(e *conversations.Engine, store ChatStore, sender kbbot.Sender, clock kbbot.Clock, log *slog.Logger, cfg Config, erasers ...Eraser) *Dispatcher {
 	if cfg.LockTTL <= 0 {
-		cfg.LockTTL = 30 * time.Second
+		cfg.LockTTL = DefaultLockTTL
 	}
 	if cfg.LockWait <= 0 {
 		cfg.LockWait = 20 * time.Second
@@ -124,6 +137,17 @@ func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 		d.apologize(ctx, ev, err)
 		return fmt.Errorf("handle update %d: %w", ev.UpdateID, err)
 	}
+	defer func() {
+		// A panicking step must not leave its lease renewed for ever: let
+		// the chat go (nothing committed), then let the caller count it.
+		if r := recover(); r != nil {
+			d.finish(ctx, h, nil, cs, false)
+			panic(r)
+		}
+	}()
+	if len(cs.Unreadable) > 0 {
+		d.setAside(ctx, h, ev, cs.Unreadable)
+	}
 	// Deliver first what an interrupted earlier step left behind.
 	delivered, ok := d.deliverAll(h, cs.Outbox)
 	if !ok {
@@ -133,7 +157,7 @@ func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 		}
 		// Telegram is unreachable, or the lease was lost: this event waits
 		// behind the backlog.
-		return fmt.Errorf("handle update %d: earlier replies undelivered", ev.UpdateID)
+		return fmt.Errorf("handle update %d: %w", ev.UpdateID, ErrBacklog)
 	}
 	if cs.Seen {
 		d.log.Debug("skip redelivered update", "update_id", ev.UpdateID)
@@ -179,6 +203,23 @@ func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 	return nil
 }
 
+// setAside moves outbox entries that can never be delivered to the chat's
+// dead letters, so they hold back nothing, and apologizes to the resident
+// for the reply that is lost.
+func (d *Dispatcher) setAside(ctx context.Context, h *hold, ev kbbot.Event, entries []string) {
+	if err := d.store.SetAside(ctx, h.lease, entries); err != nil {
+		d.log.Warn("set aside unreadable outbox entries", "chat", int64(ev.ChatID), "error", err)
+		return
+	}
+	d.log.Error("unreadable outbox entries set aside", "chat", int64(ev.ChatID), "entries", len(entries))
+	if ev.Kind == kbbot.EventReminder || ev.Kind == kbbot.EventBlocked {
+		return
+	}
+	if _, err := d.sender.Send(h.ctx, kbbot.Reply{Kind: kbbot.ReplySend, ChatID: ev.ChatID, Text: d.engine.Failed(ev.LanguageCode)}); err != nil {
+		d.log.Warn("send apology", "chat", int64(ev.ChatID), "error", err)
+	}
+}
+
 // begin takes the chat's cross-process lock, waiting while it is busy, and
 // keeps it renewed until finish.
 func (d *Dispatcher) begin(ctx context.Context, chat kbbot.ChatID, updateID int64) (*hold, kbbot.ChatState, error) {
@@ -222,6 +263,8 @@ type hold struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	lost   atomic.Bool
+	// finished is set by the first finish; later ones do nothing.
+	finished atomic.Bool
 }
 
 // keep starts renewing lease, taken at taken (real time, like the TTL in
@@ -330,7 +373,7 @@ const blockedMark = "!blocked"
 // them. A lost hold changes nothing: the store would refuse it anyway.
 func (d *Dispatcher) finish(ctx context.Context, h *hold, delivered []string, cs kbbot.ChatState, drop bool) {
 	ctx = context.WithoutCancel(ctx)
-	if !h.release() {
+	if h.finished.Swap(true) || !h.release() {
 		return
 	}
 	blocked := slices.Contains(delivered, blockedMark)

@@ -44,6 +44,7 @@ type ChatStore struct {
 	rdb        redis.UniversalClient
 	keys       Keys
 	sessionTTL time.Duration
+	deadTTL    time.Duration
 }
 
 // NewChatStore returns a store on rdb with keys under keys' prefix.
@@ -61,7 +62,8 @@ func (s *ChatStore) chatKeys(c kbbot.ChatID) []string {
 
 // Begin takes chat's lock for ttl and reads the session, the resident
 // record, whether updateID
-// was handled before (never for 0) and the undelivered outbox. It fails with
+// was handled before (never for 0) and the undelivered outbox (entries
+// that cannot be decoded are returned apart, as ChatState.Unreadable). It fails with
 // kbbot.ErrBusy when another holder has the lock.
 func (s *ChatStore) Begin(ctx context.Context, chat kbbot.ChatID, updateID int64, ttl time.Duration) (kbbot.Lease, kbbot.ChatState, error) {
 	lease := kbbot.Lease{Chat: chat, Token: token()}
@@ -81,9 +83,12 @@ func (s *ChatStore) Begin(ctx context.Context, chat kbbot.ChatID, updateID int64
 		st.Record = []byte(v)
 	}
 	for _, e := range res[3:] {
-		q, err := decodeEntry(e.(string))
+		raw, _ := e.(string)
+		q, err := decodeEntry(raw)
 		if err != nil {
-			return lease, st, err
+			// Never deliverable: the dispatcher sets it aside (SetAside).
+			st.Unreadable = append(st.Unreadable, raw)
+			continue
 		}
 		st.Outbox = append(st.Outbox, q)
 	}

@@ -54,6 +54,37 @@ func (k Keys) ChatSeen(c kbbot.ChatID) string { return k.chat(c, "seen") }
 // LIST of JSON; no TTL (emptied by delivery or /hapusdata).
 func (k Keys) ChatOutbox(c kbbot.ChatID) string { return k.chat(c, "outbox") }
 
+// ChatInbox holds a chat's accepted updates not yet handled, oldest first:
+// "<update id>|u|<JSON of kbbot.Event>", or "<update id>|f|<JSON>" for the
+// one flood notice. LIST; no TTL (emptied by the intake workers, each entry
+// leaving when handled or set aside). It shares the chat's hash tag, so the
+// intake scripts take it with ChatIntake and ChatDead.
+func (k Keys) ChatInbox(c kbbot.ChatID) string { return k.chat(c, "inbox") }
+
+// ChatIntake holds a chat's intake state: "fw" start of the flood window
+// and "fn" updates counted in it, "fq" until when no further flood notice
+// is sent (Unix ms); "tid"/"tn" the update at the inbox head that failed
+// and its failed tries. HASH; TTL: intakeStateTTL, renewed on write.
+func (k Keys) ChatIntake(c kbbot.ChatID) string { return k.chat(c, "intake") }
+
+// ChatDead holds what was set aside for a chat: "u|<inbox entry>" (an
+// update that failed IntakeOptions.Tries times, or that cannot be read)
+// and "o|<outbox entry>" (a reply that cannot be decoded). LIST, newest
+// last, capped at deadKeep; TTL: IntakeOptions.DeadTTL from the last entry.
+// It holds what the resident wrote, so /hapusdata deletes it.
+func (k Keys) ChatDead(c kbbot.ChatID) string { return k.chat(c, "dead") }
+
+// IntakeReady is one shard of the index of chats with waiting updates:
+// member the chat id, score the time (Unix ms) from which a worker may take
+// the chat: its acceptance for a chat waiting, the claim's deadline while a
+// worker holds it (renewed every lease/3), a later time after a failure
+// (back-off). A chat belongs to shard chat mod shards, under the hash tag
+// {intake:<shard>}, so shards spread over a cluster. ZSET; no TTL (a chat
+// leaves once its inbox is empty).
+func (k Keys) IntakeReady(shard int) string {
+	return k.prefix + "{intake:" + strconv.Itoa(shard) + "}:ready"
+}
+
 // PendingOutboxes indexes the chats whose outbox is not empty. SET of chat
 // ids; no TTL. It spans chats, so it is written outside the per-chat scripts.
 func (k Keys) PendingOutboxes() string { return k.prefix + "outbox:pending" }

@@ -109,6 +109,7 @@ type Server struct {
 
 	// Update queue; see updates.go.
 	qmu            sync.Mutex
+	settle         func() error
 	nextUpdateID   int
 	pending        []*pendingUpdate // unconfirmed updates, sorted by id
 	confirmedBelow int              // every update with a smaller id is confirmed

@@ -71,9 +71,30 @@ var updateIDPrefix = []byte(`{"update_id":0`)
 // the value in u is ignored. Chats that appear in the update become known to
 // the server, so the bot may answer them; a message without message_id or
 // date gets them filled in. It returns the assigned update_id.
+//
+// A bot that confirms updates once accepted, before handling them, can
+// make Enqueue also wait until they are handled: see [Server.SetSettle].
 func (s *Server) Enqueue(u tgbotapi.Update) (int, error) {
 	id := s.EnqueueAsync(u)
-	return id, s.WaitConfirmed(id)
+	if err := s.WaitConfirmed(id); err != nil {
+		return id, err
+	}
+	s.qmu.Lock()
+	settle := s.settle
+	s.qmu.Unlock()
+	if settle != nil {
+		return id, settle()
+	}
+	return id, nil
+}
+
+// SetSettle sets what Enqueue waits for after the bot confirmed an update,
+// e.g. until the bot's intake has handled every accepted update; nil (the
+// default) waits for nothing more.
+func (s *Server) SetSettle(fn func() error) {
+	s.qmu.Lock()
+	s.settle = fn
+	s.qmu.Unlock()
 }
 
 // EnqueueAsync is like [Server.Enqueue] but does not wait for the bot.

@@ -61,6 +61,8 @@ func chat(ctx context.Context, cfg app.Config, eventsFile string, stdin io.Reade
 	// The local fake Telegram has no limits, and one person at a keyboard
 	// should not wait a second between the bot's messages.
 	cfg.SendChatInterval = -1
+	// A scripted demo types faster than any person: no flood limit.
+	cfg.FloodLimit = 0
 	// The privacy notice names a controller; the terminal demo has none.
 	if cfg.ControllerName == "" {
 		cfg.ControllerName = "Demo kbbot (bukan layanan sungguhan)"
@@ -77,6 +79,9 @@ func chat(ctx context.Context, cfg app.Config, eventsFile string, stdin io.Reade
 		return err
 	}
 	defer a.Close()
+	// The bot confirms an update once accepted; the person at the
+	// keyboard waits for the answer.
+	srv.SetSettle(func() error { return a.WaitHandled(ctx, 30*time.Second) })
 	if err := loadEvents(ctx, a, eventsFile, clock.Now(), stdout); err != nil {
 		return err
 	}

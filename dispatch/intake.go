@@ -1,0 +1,350 @@
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/kbbot/kbbot"
+)
+
+// Inbox is the durable intake store (redisstore.IntakeStore implements it):
+// per-chat inboxes of accepted updates and a sharded index of chats with
+// waiting updates, claimed by workers for a short lease.
+type Inbox interface {
+	// Push appends events to their chats' inboxes, in order, applying each
+	// resident's flood limit, and indexes the chats as ready at now.
+	Push(ctx context.Context, evs []kbbot.Event, now time.Time) (kbbot.PushResult, error)
+	// Shards is the number of shards of the ready index.
+	Shards() int
+	// Claim takes up to n ready chats of a shard, holding each until until.
+	Claim(ctx context.Context, shard int, now, until time.Time, n int) ([]kbbot.ChatID, error)
+	// Hold moves the time from which another worker may take chat to at.
+	Hold(ctx context.Context, chat kbbot.ChatID, at time.Time) error
+	// Release lets a claimed chat go, keeping it ready if updates wait.
+	Release(ctx context.Context, chat kbbot.ChatID, now time.Time) error
+	// Head returns the entry at the head of chat's inbox.
+	Head(ctx context.Context, chat kbbot.ChatID) (kbbot.InboxEntry, bool, error)
+	// Ack removes a handled entry from the head of chat's inbox.
+	Ack(ctx context.Context, chat kbbot.ChatID, raw string) (int, error)
+	// Fail counts a failed try of the head entry; aside reports that it
+	// was set aside (at the last try, or at once with setAside).
+	Fail(ctx context.Context, chat kbbot.ChatID, e kbbot.InboxEntry, setAside bool) (tries int, aside bool, err error)
+}
+
+// IntakeConfig tunes an Intake. Zero values take the defaults.
+type IntakeConfig struct {
+	// Workers is how many chats one process handles at once (default 32).
+	Workers int
+	// Lease is how long a claimed chat stays with its worker unless
+	// renewed (default 5 s); the worker renews it every Lease/3, so a
+	// killed process's chats are free again within Lease.
+	Lease time.Duration
+	// Poll is how often idle workers look for chats that other processes
+	// accepted or that a dead process left (default 100 ms). Updates this
+	// process accepts wake its workers at once.
+	Poll time.Duration
+	// Turn is the most updates of one chat handled before the worker lets
+	// the chat go and takes others (default 10).
+	Turn int
+	// HandleTimeout bounds one event's handling (default 30 s).
+	HandleTimeout time.Duration
+	// MaxBackoff caps the wait before a chat whose update failed is tried
+	// again (default 5 s).
+	MaxBackoff time.Duration
+}
+
+// Intake is the continuous intake: Accept stores updates durably in their
+// chats' inboxes and returns, so the caller confirms them to Telegram and
+// fetches the next ones at once; Run's workers take chats with waiting
+// updates and run the dispatcher for each update in order. A slow chat
+// (paced replies, a busy lock) holds only its own worker; an update that
+// keeps failing is set aside after a few tries, logged with its chat and
+// answered with an apology; a resident who floods gets one notice, and the
+// updates beyond the limit are dropped at acceptance. Several processes
+// may share one Redis: each claims chats for a short lease.
+type Intake struct {
+	inbox  Inbox
+	d      *Dispatcher
+	clock  kbbot.Clock
+	log    *slog.Logger
+	cfg    IntakeConfig
+	wake   chan struct{}
+	handle func(context.Context, kbbot.Event) error
+}
+
+var _ kbbot.Acceptor = (*Intake)(nil)
+
+// NewIntake returns an intake feeding d from inbox. clock tells the time of
+// acceptance, claims and flood windows (the system clock in production).
+func NewIntake(inbox Inbox, d *Dispatcher, clock kbbot.Clock, log *slog.Logger, cfg IntakeConfig) *Intake {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 32
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 5 * time.Second
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = 100 * time.Millisecond
+	}
+	if cfg.Turn <= 0 {
+		cfg.Turn = 10
+	}
+	if cfg.HandleTimeout <= 0 {
+		cfg.HandleTimeout = 30 * time.Second
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = 5 * time.Second
+	}
+	in := &Intake{inbox: inbox, d: d, clock: clock, log: log, cfg: cfg, wake: make(chan struct{}, 1)}
+	in.handle = d.Handle
+	return in
+}
+
+// Accept stores evs durably in their chats' inboxes (see kbbot.Acceptor)
+// and wakes this process's workers. Events without a chat are ignored.
+func (in *Intake) Accept(ctx context.Context, evs []kbbot.Event) error {
+	keep := evs[:0:0]
+	for _, ev := range evs {
+		if ev.ChatID != 0 {
+			keep = append(keep, ev)
+		}
+	}
+	if len(keep) == 0 {
+		return nil
+	}
+	res, err := in.inbox.Push(ctx, keep, in.clock.Now())
+	if err != nil {
+		return fmt.Errorf("accept %d updates: %w", len(keep), err)
+	}
+	if res.Dropped > 0 {
+		in.log.Info("updates beyond the flood limit dropped", "dropped", res.Dropped, "notices", res.Notices)
+	}
+	in.Wake()
+	return nil
+}
+
+// Wake makes idle workers look for waiting chats now.
+func (in *Intake) Wake() {
+	select {
+	case in.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run handles waiting chats until ctx ends. Steps under way then finish
+// (bounded by HandleTimeout) and their chats are let go for other
+// processes before Run returns nil.
+func (in *Intake) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	free := make(chan struct{}, in.cfg.Workers)
+	for range in.cfg.Workers {
+		free <- struct{}{}
+	}
+	// Work outlives a shutdown signal, bounded, so a step is not cut in half.
+	wctx := context.WithoutCancel(ctx)
+	shard := 0
+	t := time.NewTicker(in.cfg.Poll)
+	defer t.Stop()
+	backoff := time.Duration(0)
+	for {
+		// Wait for a free worker.
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-free:
+		}
+		n := 1 + len(free)
+		var chats []kbbot.ChatID
+		var err error
+		for range in.inbox.Shards() {
+			now := in.clock.Now()
+			chats, err = in.inbox.Claim(ctx, shard, now, now.Add(in.cfg.Lease), n)
+			shard = (shard + 1) % in.inbox.Shards()
+			if err != nil || len(chats) > 0 {
+				break
+			}
+		}
+		if err != nil && ctx.Err() == nil {
+			backoff = min(max(2*backoff, 100*time.Millisecond), in.cfg.MaxBackoff)
+			in.log.Warn("claim chats", "error", err, "retry_in", backoff)
+		} else {
+			backoff = 0
+		}
+		if len(chats) == 0 {
+			free <- struct{}{}
+			wait := in.cfg.Poll
+			if backoff > 0 {
+				wait = backoff
+			}
+			timer := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				timer.Stop()
+				return nil
+			case <-in.wake:
+			case <-timer.C:
+			}
+			timer.Stop()
+			continue
+		}
+		for i, chat := range chats {
+			if i > 0 {
+				<-free // claimed at most 1+len(free): there is one
+			}
+			wg.Add(1)
+			go func() {
+				defer func() { free <- struct{}{}; wg.Done() }()
+				in.work(wctx, chat)
+			}()
+		}
+		// More may wait: look again at once.
+		in.Wake()
+	}
+}
+
+// work handles the waiting updates of one claimed chat, in order, up to a
+// turn, renewing the claim meanwhile, then lets the chat go.
+func (in *Intake) work(ctx context.Context, chat kbbot.ChatID) {
+	rctx, stop := context.WithCancel(ctx)
+	renewed := make(chan struct{})
+	go func() {
+		defer close(renewed)
+		t := time.NewTicker(in.cfg.Lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-rctx.Done():
+				return
+			case <-t.C:
+			}
+			if err := in.inbox.Hold(rctx, chat, in.clock.Now().Add(in.cfg.Lease)); err != nil && rctx.Err() == nil {
+				in.log.Warn("renew chat claim", "chat", int64(chat), "error", err)
+			}
+		}
+	}()
+	retryAt := time.Time{}
+	defer func() {
+		stop()
+		<-renewed
+		var err error
+		if retryAt.IsZero() {
+			err = in.inbox.Release(ctx, chat, in.clock.Now())
+		} else {
+			err = in.inbox.Hold(ctx, chat, retryAt)
+		}
+		if err != nil {
+			in.log.Warn("let chat go", "chat", int64(chat), "error", err)
+		}
+	}()
+	for range in.cfg.Turn {
+		e, ok, err := in.inbox.Head(ctx, chat)
+		if err != nil {
+			in.log.Warn("read inbox", "chat", int64(chat), "error", err)
+			retryAt = in.clock.Now().Add(time.Second)
+			return
+		}
+		if !ok {
+			return
+		}
+		switch {
+		case e.Unreadable:
+			in.fail(ctx, chat, e, errors.New("unreadable inbox entry"), true)
+			continue
+		case e.FloodNotice:
+			in.notice(ctx, e.Event)
+			if _, err := in.inbox.Ack(ctx, chat, e.Raw); err != nil {
+				in.log.Warn("ack flood notice", "chat", int64(chat), "error", err)
+				retryAt = in.clock.Now().Add(time.Second)
+				return
+			}
+			continue
+		}
+		err = in.one(ctx, e.Event)
+		if err == nil {
+			if _, err := in.inbox.Ack(ctx, chat, e.Raw); err != nil {
+				in.log.Warn("ack update", "chat", int64(chat), "update_id", e.Event.UpdateID, "error", err)
+				retryAt = in.clock.Now().Add(time.Second)
+				return
+			}
+			continue
+		}
+		if transient(err) {
+			// Redis or Telegram unreachable, or the chat busy elsewhere:
+			// not the update's fault; the chat waits and comes again.
+			in.log.Warn("update not handled yet; will retry", "chat", int64(chat), "update_id", e.Event.UpdateID, "error", err)
+			retryAt = in.clock.Now().Add(time.Second)
+			return
+		}
+		tries, aside := in.fail(ctx, chat, e, err, false)
+		if !aside {
+			retryAt = in.clock.Now().Add(min(time.Duration(1<<min(tries, 10))*100*time.Millisecond, in.cfg.MaxBackoff))
+			return
+		}
+	}
+}
+
+// fail counts a failed try of e; at the last one (or at once with
+// setAside) the update is set aside, logged with its chat, and the
+// resident gets an apology.
+func (in *Intake) fail(ctx context.Context, chat kbbot.ChatID, e kbbot.InboxEntry, cause error, setAside bool) (int, bool) {
+	tries, aside, err := in.inbox.Fail(ctx, chat, e, setAside)
+	if err != nil {
+		in.log.Warn("count failed try", "chat", int64(chat), "error", err)
+		return 0, false
+	}
+	if !aside {
+		in.log.Warn("update failed; will retry", "chat", int64(chat), "update_id", e.Event.UpdateID, "tries", tries, "error", cause)
+		return tries, false
+	}
+	in.log.Error("update set aside after failed tries", "chat", int64(chat), "update_id", e.Event.UpdateID, "tries", tries, "error", cause)
+	ev := e.Event
+	if ev.Kind == kbbot.EventBlocked || ev.Kind == kbbot.EventReminder {
+		return tries, true
+	}
+	if ev.Kind == kbbot.EventCallback && ev.CallbackID != "" {
+		_, _ = in.d.sender.Send(ctx, kbbot.Reply{Kind: kbbot.ReplyAnswer, ChatID: chat, CallbackID: ev.CallbackID})
+	}
+	if _, err := in.d.sender.Send(ctx, kbbot.Reply{Kind: kbbot.ReplySend, ChatID: chat, Text: in.d.engine.Failed(ev.LanguageCode)}); err != nil {
+		in.log.Warn("send apology", "chat", int64(chat), "error", err)
+	}
+	return tries, true
+}
+
+// notice sends the one flood notice (best effort: it is not kept for a retry).
+func (in *Intake) notice(ctx context.Context, ev kbbot.Event) {
+	if ev.Kind == kbbot.EventCallback && ev.CallbackID != "" {
+		_, _ = in.d.sender.Send(ctx, kbbot.Reply{Kind: kbbot.ReplyAnswer, ChatID: ev.ChatID, CallbackID: ev.CallbackID})
+	}
+	if _, err := in.d.sender.Send(ctx, kbbot.Reply{Kind: kbbot.ReplySend, ChatID: ev.ChatID, Text: in.d.engine.Flooded(ev.LanguageCode)}); err != nil {
+		in.log.Warn("send flood notice", "chat", int64(ev.ChatID), "error", err)
+	}
+}
+
+// one handles a single event, turning a panic in the handler into an error
+// (a failed try) so that one bad update cannot stop the bot.
+func (in *Intake) one(ctx context.Context, ev kbbot.Event) (err error) {
+	ctx, cancel := context.WithTimeout(ctx, in.cfg.HandleTimeout)
+	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic handling update: %v", r)
+		}
+	}()
+	return in.handle(ctx, ev)
+}
+
+// transient reports whether a failure is a passing condition rather than a
+// fault of the update: such failures are retried without counting a try.
+func transient(err error) bool {
+	return errors.Is(err, kbbot.ErrUnavailable) || errors.Is(err, kbbot.ErrBusy) || errors.Is(err, ErrBacklog) ||
+		errors.Is(err, context.Canceled)
+}
+
+// SetHandler replaces the step run for each update (Dispatcher.Handle);
+// for tests that need a slow or failing step.
+func (in *Intake) SetHandler(h func(context.Context, kbbot.Event) error) { in.handle = h }

@@ -1,0 +1,356 @@
+package redisstore
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/kbbot/kbbot"
+)
+
+var (
+	//go:embed lua/intake_push.lua
+	intakePushLua    string
+	intakePushScript = redis.NewScript(intakePushLua)
+	//go:embed lua/intake_claim.lua
+	intakeClaimLua    string
+	intakeClaimScript = redis.NewScript(intakeClaimLua)
+	//go:embed lua/intake_ack.lua
+	intakeAckLua    string
+	intakeAckScript = redis.NewScript(intakeAckLua)
+	//go:embed lua/intake_fail.lua
+	intakeFailLua    string
+	intakeFailScript = redis.NewScript(intakeFailLua)
+	//go:embed lua/outbox_aside.lua
+	outboxAsideLua    string
+	outboxAsideScript = redis.NewScript(outboxAsideLua)
+)
+
+const (
+	// intakeStateTTL is the idle lifetime of a chat's intake state (flood
+	// window, failed tries).
+	intakeStateTTL = time.Hour
+	// deadKeep is how many set-aside entries a chat keeps.
+	deadKeep = 50
+	// DefaultDeadTTL is the default lifetime of a chat's dead letters.
+	DefaultDeadTTL = 72 * time.Hour
+)
+
+// IntakeOptions tune an IntakeStore. Zero values take the defaults.
+type IntakeOptions struct {
+	// Shards is the number of shards of the ready index (default 8).
+	Shards int
+	// FloodLimit is the most updates a resident may send in FloodWindow;
+	// beyond it they are accepted and dropped, with one notice (default 8;
+	// negative: no limit).
+	FloodLimit int
+	// FloodWindow is the window of FloodLimit (default 5 s).
+	FloodWindow time.Duration
+	// FloodQuiet is the least time between two flood notices to one chat
+	// (default 1 min).
+	FloodQuiet time.Duration
+	// Tries is how often an update may fail before it is set aside
+	// (default 3).
+	Tries int
+	// DeadTTL is the lifetime of a chat's set-aside entries (default
+	// DefaultDeadTTL).
+	DeadTTL time.Duration
+}
+
+// IntakeStore keeps the durable intake: each chat's inbox of accepted
+// updates in the chat's hash slot, and a sharded index of chats with
+// waiting updates that workers claim for a short lease.
+type IntakeStore struct {
+	rdb  redis.UniversalClient
+	keys Keys
+	opt  IntakeOptions
+}
+
+// NewIntakeStore returns an intake store on rdb with keys under keys' prefix.
+func NewIntakeStore(rdb redis.UniversalClient, keys Keys, opt IntakeOptions) *IntakeStore {
+	if opt.Shards <= 0 {
+		opt.Shards = 8
+	}
+	if opt.FloodLimit == 0 {
+		opt.FloodLimit = 8
+	}
+	if opt.FloodWindow <= 0 {
+		opt.FloodWindow = 5 * time.Second
+	}
+	if opt.FloodQuiet <= 0 {
+		opt.FloodQuiet = time.Minute
+	}
+	if opt.Tries <= 0 {
+		opt.Tries = 3
+	}
+	if opt.DeadTTL <= 0 {
+		opt.DeadTTL = DefaultDeadTTL
+	}
+	return &IntakeStore{rdb: rdb, keys: keys, opt: opt}
+}
+
+// Shards returns the number of shards of the ready index.
+func (s *IntakeStore) Shards() int { return s.opt.Shards }
+
+// Tries returns how often an update may fail before it is set aside.
+func (s *IntakeStore) Tries() int { return s.opt.Tries }
+
+func (s *IntakeStore) shard(c kbbot.ChatID) string {
+	n := int64(c) % int64(s.opt.Shards)
+	if n < 0 {
+		n = -n
+	}
+	return s.keys.IntakeReady(int(n))
+}
+
+// floodCounted reports whether an event counts towards the flood limit:
+// everything a resident sends, not changes of the chat's membership.
+func floodCounted(ev kbbot.Event) bool {
+	return ev.Kind != kbbot.EventBlocked && ev.Kind != kbbot.EventUnblocked
+}
+
+// Push appends events to their chats' inboxes, in order, and indexes the
+// chats as ready at now: one round trip (a pipeline of one script per chat
+// and one ZADD NX per chat; the inbox is written before its index entry,
+// so a worker that empties the inbox and leaves the index never strands
+// it). When Push returns nil the events are durable as far as Redis is.
+// A retried Push queues nothing twice while the first copy still waits.
+func (s *IntakeStore) Push(ctx context.Context, evs []kbbot.Event, now time.Time) (kbbot.PushResult, error) {
+	var res kbbot.PushResult
+	type batch struct {
+		chat kbbot.ChatID
+		args []any
+	}
+	var order []*batch
+	byChat := map[kbbot.ChatID]*batch{}
+	ms := now.UnixMilli()
+	for _, ev := range evs {
+		b := byChat[ev.ChatID]
+		if b == nil {
+			b = &batch{chat: ev.ChatID, args: []any{ms, max(s.opt.FloodLimit, 0), s.opt.FloodWindow.Milliseconds(),
+				s.opt.FloodQuiet.Milliseconds(), intakeStateTTL.Milliseconds()}}
+			byChat[ev.ChatID] = b
+			order = append(order, b)
+		}
+		body, err := json.Marshal(ev)
+		if err != nil {
+			return res, fmt.Errorf("redisstore: encode update %d: %w", ev.UpdateID, err)
+		}
+		b.args = append(b.args, boolArg(floodCounted(ev)), strconv.FormatInt(ev.UpdateID, 10)+"|u|"+string(body))
+	}
+	if len(order) == 0 {
+		return res, nil
+	}
+	if err := loadScripts(ctx, s.rdb, intakePushScript); err != nil {
+		return res, err
+	}
+	pipe := s.rdb.Pipeline()
+	runs := make([]*redis.Cmd, len(order))
+	for i, b := range order {
+		runs[i] = pipe.EvalSha(ctx, intakePushScript.Hash(), []string{s.keys.ChatInbox(b.chat), s.keys.ChatIntake(b.chat)}, b.args...)
+		pipe.ZAddNX(ctx, s.shard(b.chat), redis.Z{Score: float64(ms), Member: int64(b.chat)})
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		if isNoScript(err) {
+			// The script cache was flushed (a restart, a failover) since it
+			// was checked: load it and push again (idempotent).
+			if err := intakePushScript.Load(ctx, s.rdb).Err(); err != nil {
+				return res, wrap("load script", err)
+			}
+			return s.Push(ctx, evs, now)
+		}
+		return res, wrap("accept updates", err)
+	}
+	for _, r := range runs {
+		codes, err := r.Int64Slice()
+		if err != nil {
+			return res, wrap("accept updates", err)
+		}
+		for _, c := range codes {
+			switch c {
+			case 0:
+				res.Dropped++
+			case 2:
+				res.Dropped++
+				res.Notices++
+			default:
+				res.Queued++
+			}
+		}
+	}
+	return res, nil
+}
+
+// loadScripts makes sure the scripts are in Redis's script cache before
+// they are sent with EVALSHA in a pipeline (a NOSCRIPT reply in a
+// pipeline cannot be retried with EVAL).
+func loadScripts(ctx context.Context, rdb redis.UniversalClient, scripts ...*redis.Script) error {
+	for _, sc := range scripts {
+		ok, err := sc.Exists(ctx, rdb).Result()
+		if err != nil {
+			return wrap("check script", err)
+		}
+		if len(ok) == 1 && ok[0] {
+			continue
+		}
+		if err := sc.Load(ctx, rdb).Err(); err != nil {
+			return wrap("load script", err)
+		}
+	}
+	return nil
+}
+
+// Claim takes up to n chats of one shard whose updates wait (or whose
+// previous claim ran out by now), holding each until until.
+func (s *IntakeStore) Claim(ctx context.Context, shard int, now, until time.Time, n int) ([]kbbot.ChatID, error) {
+	ids, err := intakeClaimScript.Run(ctx, s.rdb, []string{s.keys.IntakeReady(shard)}, now.UnixMilli(), until.UnixMilli(), n).StringSlice()
+	if err != nil {
+		return nil, wrap("claim chats", err)
+	}
+	out := make([]kbbot.ChatID, 0, len(ids))
+	for _, id := range ids {
+		c, err := strconv.ParseInt(id, 10, 64)
+		if err != nil {
+			continue
+		}
+		out = append(out, kbbot.ChatID(c))
+	}
+	return out, nil
+}
+
+// Hold moves the time from which another worker may take chat to at: it
+// renews a claim (at in the future), or schedules a retry after a failure.
+// It changes nothing for a chat no longer in the index.
+func (s *IntakeStore) Hold(ctx context.Context, chat kbbot.ChatID, at time.Time) error {
+	err := s.rdb.ZAddXX(ctx, s.shard(chat), redis.Z{Score: float64(at.UnixMilli()), Member: int64(chat)}).Err()
+	return wrap("hold chat", err)
+}
+
+// Release lets a claimed chat go: it leaves the index, and comes back as
+// ready at now when its inbox is not empty (checked after leaving, so an
+// update pushed meanwhile is never stranded).
+func (s *IntakeStore) Release(ctx context.Context, chat kbbot.ChatID, now time.Time) error {
+	if err := s.rdb.ZRem(ctx, s.shard(chat), int64(chat)).Err(); err != nil {
+		return wrap("release chat", err)
+	}
+	n, err := s.rdb.LLen(ctx, s.keys.ChatInbox(chat)).Result()
+	if err != nil {
+		return wrap("release chat", err)
+	}
+	if n > 0 {
+		return wrap("release chat", s.rdb.ZAddNX(ctx, s.shard(chat), redis.Z{Score: float64(now.UnixMilli()), Member: int64(chat)}).Err())
+	}
+	return nil
+}
+
+// Head returns the entry at the head of chat's inbox; ok is false when the
+// inbox is empty.
+func (s *IntakeStore) Head(ctx context.Context, chat kbbot.ChatID) (kbbot.InboxEntry, bool, error) {
+	raw, err := s.rdb.LIndex(ctx, s.keys.ChatInbox(chat), 0).Result()
+	if errors.Is(err, redis.Nil) {
+		return kbbot.InboxEntry{}, false, nil
+	}
+	if err != nil {
+		return kbbot.InboxEntry{}, false, wrap("read inbox", err)
+	}
+	e := kbbot.InboxEntry{Raw: raw}
+	_, rest, ok := strings.Cut(raw, "|")
+	kind, body, ok2 := strings.Cut(rest, "|")
+	if !ok || !ok2 || (kind != "u" && kind != "f") || json.Unmarshal([]byte(body), &e.Event) != nil || e.Event.ChatID != chat {
+		e.Event = kbbot.Event{ChatID: chat}
+		e.Unreadable = true
+		return e, true, nil
+	}
+	e.FloodNotice = kind == "f"
+	return e, true, nil
+}
+
+// Ack removes a handled entry from the head of chat's inbox and returns
+// how many entries are left.
+func (s *IntakeStore) Ack(ctx context.Context, chat kbbot.ChatID, raw string) (int, error) {
+	n, err := intakeAckScript.Run(ctx, s.rdb, []string{s.keys.ChatInbox(chat), s.keys.ChatIntake(chat)}, raw).Int()
+	return n, wrap("ack inbox entry", err)
+}
+
+// Fail counts a failed try of the entry at the head of chat's inbox and
+// returns the tries so far; aside reports that this was the last try and
+// the entry is now in the chat's dead letters. setAside sets it aside at
+// once.
+func (s *IntakeStore) Fail(ctx context.Context, chat kbbot.ChatID, e kbbot.InboxEntry, setAside bool) (tries int, aside bool, err error) {
+	allowed := s.opt.Tries
+	if setAside {
+		allowed = 1
+	}
+	n, err := intakeFailScript.Run(ctx, s.rdb, []string{s.keys.ChatInbox(chat), s.keys.ChatIntake(chat), s.keys.ChatDead(chat)},
+		e.Raw, e.Event.UpdateID, allowed, s.opt.DeadTTL.Milliseconds(), deadKeep, intakeStateTTL.Milliseconds()).Int()
+	if err != nil {
+		return 0, false, wrap("count failed try", err)
+	}
+	if n == 0 {
+		return allowed, true, nil
+	}
+	return n, false, nil
+}
+
+// SetDeadTTL sets the lifetime of the dead letters SetAside writes
+// (DefaultDeadTTL unless set); call it before use.
+func (s *ChatStore) SetDeadTTL(d time.Duration) {
+	if d > 0 {
+		s.deadTTL = d
+	}
+}
+
+// SetAside moves undecodable outbox entries of the chat held by l to the
+// chat's dead letters (key ChatDead).
+func (s *ChatStore) SetAside(ctx context.Context, l kbbot.Lease, entries []string) error {
+	deadTTL := s.deadTTL
+	if deadTTL <= 0 {
+		deadTTL = DefaultDeadTTL
+	}
+	args := []any{l.Token, deadTTL.Milliseconds(), deadKeep}
+	for _, e := range entries {
+		args = append(args, e)
+	}
+	n, err := outboxAsideScript.Run(ctx, s.rdb, []string{s.keys.ChatLock(l.Chat), s.keys.ChatOutbox(l.Chat), s.keys.ChatDead(l.Chat)}, args...).Int()
+	if err != nil {
+		return wrap("set aside outbox entries", err)
+	}
+	if n == -1 {
+		return fmt.Errorf("redisstore: set aside: lease lost: %w", kbbot.ErrBusy)
+	}
+	return nil
+}
+
+// Waiting returns how many chats have waiting or unfinished updates, over
+// every shard (zero when all accepted updates were handled).
+func (s *IntakeStore) Waiting(ctx context.Context) (int, error) {
+	total := 0
+	for i := range s.opt.Shards {
+		n, err := s.rdb.ZCard(ctx, s.keys.IntakeReady(i)).Result()
+		if err != nil {
+			return 0, wrap("count waiting chats", err)
+		}
+		total += int(n)
+	}
+	return total, nil
+}
+
+// DeadLetters returns the entries set aside for chat, oldest first.
+func (s *IntakeStore) DeadLetters(ctx context.Context, chat kbbot.ChatID) ([]string, error) {
+	v, err := s.rdb.LRange(ctx, s.keys.ChatDead(chat), 0, -1).Result()
+	return v, wrap("read dead letters", err)
+}
+
+// EraseResident deletes the chat's dead letters and intake state, for
+// /hapusdata. The inbox stays: it holds the erasure's own update and what
+// the resident sends after it.
+func (s *IntakeStore) EraseResident(ctx context.Context, chat kbbot.ChatID) error {
+	return wrap("erase intake", s.rdb.Del(ctx, s.keys.ChatDead(chat), s.keys.ChatIntake(chat)).Err())
+}
