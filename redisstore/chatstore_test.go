@@ -25,20 +25,20 @@ func TestBeginIsExclusiveAndFenced(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s, rdb, keys := newStore(t)
-	a, _, err := s.Begin(ctx, 7, 0, time.Minute)
+	a, _, err := s.Begin(ctx, 7, 0, "", time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.Begin(ctx, 7, 0, time.Minute); !errors.Is(err, kbbot.ErrBusy) {
+	if _, _, err := s.Begin(ctx, 7, 0, "", time.Minute); !errors.Is(err, kbbot.ErrBusy) {
 		t.Fatalf("second begin: got %v, want ErrBusy", err)
 	}
-	if _, _, err := s.Begin(ctx, 8, 0, time.Minute); err != nil {
+	if _, _, err := s.Begin(ctx, 8, 0, "", time.Minute); err != nil {
 		t.Fatalf("another chat is independent: %v", err)
 	}
 	// The lease expires and someone else takes the chat: the first holder's
 	// commit and finish must be refused and must not release the new lock.
 	rdb.Del(ctx, keys.ChatLock(7))
-	b, _, err := s.Begin(ctx, 7, 0, time.Minute)
+	b, _, err := s.Begin(ctx, 7, 0, "", time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestBeginIsExclusiveAndFenced(t *testing.T) {
 	if err := s.Finish(ctx, b, nil, false); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.Begin(ctx, 7, 0, time.Minute); err != nil {
+	if _, _, err := s.Begin(ctx, 7, 0, "", time.Minute); err != nil {
 		t.Fatalf("after finish the chat is free: %v", err)
 	}
 }
@@ -63,7 +63,7 @@ func TestStepRoundTripIsAtomicAndIdempotent(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s, rdb, keys := newStore(t)
-	l, cs, err := s.Begin(ctx, 42, 100, time.Minute)
+	l, cs, err := s.Begin(ctx, 42, 100, "", time.Minute)
 	if err != nil || cs.State != nil || cs.Seen || len(cs.Outbox) != 0 {
 		t.Fatalf("fresh chat: %+v, %v", cs, err)
 	}
@@ -91,7 +91,7 @@ func TestStepRoundTripIsAtomicAndIdempotent(t *testing.T) {
 	if len(pending) != 1 || pending[0] != 42 {
 		t.Fatalf("pending chats %v, want [42]", pending)
 	}
-	l, cs, err = s.Begin(ctx, 42, 100, time.Minute)
+	l, cs, err = s.Begin(ctx, 42, 100, "", time.Minute)
 	if err != nil || !cs.Seen || string(cs.State) != `{"v":1}` || len(cs.Outbox) != 1 {
 		t.Fatalf("next begin: %+v, %v", cs, err)
 	}
@@ -106,12 +106,12 @@ func TestStepRoundTripIsAtomicAndIdempotent(t *testing.T) {
 		t.Fatalf("pending after the outbox emptied: %v", pending)
 	}
 	// Erase deletes the session.
-	l, _, _ = s.Begin(ctx, 42, 101, time.Minute)
+	l, _, _ = s.Begin(ctx, 42, 101, "", time.Minute)
 	if _, err := s.Commit(ctx, l, kbbot.Commit{UpdateID: 101, Erase: true}); err != nil {
 		t.Fatal(err)
 	}
 	_ = s.Finish(ctx, l, nil, false)
-	if _, cs, _ := s.Begin(ctx, 42, 0, time.Minute); cs.State != nil {
+	if _, cs, _ := s.Begin(ctx, 42, 0, "", time.Minute); cs.State != nil {
 		t.Fatalf("session after erase: %q", cs.State)
 	}
 }
@@ -128,7 +128,7 @@ func TestBeginSerializesConcurrentSteps(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for {
-				l, _, err := s.Begin(ctx, 9, int64(i+1), time.Minute)
+				l, _, err := s.Begin(ctx, 9, int64(i+1), "", time.Minute)
 				if errors.Is(err, kbbot.ErrBusy) {
 					continue
 				}
@@ -163,7 +163,7 @@ func TestUnavailableRedisIsReported(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
 	defer rdb.Close()
 	s := redisstore.NewChatStore(rdb, redisstore.NewKeys("x:"), 0)
-	_, _, err := s.Begin(context.Background(), 1, 0, time.Second)
+	_, _, err := s.Begin(context.Background(), 1, 0, "", time.Second)
 	if !errors.Is(err, kbbot.ErrUnavailable) {
 		t.Fatalf("got %v, want ErrUnavailable", err)
 	}
@@ -175,7 +175,7 @@ func TestRenewKeepsOnlyAHeldLease(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s, rdb, keys := newStore(t)
-	a, _, err := s.Begin(ctx, 7, 0, time.Second)
+	a, _, err := s.Begin(ctx, 7, 0, "", time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +187,7 @@ func TestRenewKeepsOnlyAHeldLease(t *testing.T) {
 	}
 	// The lease is lost (as if it expired) and someone else takes the chat.
 	rdb.Del(ctx, keys.ChatLock(7))
-	b, _, err := s.Begin(ctx, 7, 0, time.Minute)
+	b, _, err := s.Begin(ctx, 7, 0, "", time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
