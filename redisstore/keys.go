@@ -47,16 +47,16 @@ func (k Keys) ChatRecord(c kbbot.ChatID) string { return k.chat(c, "resident") }
 func (k Keys) ChatLock(c kbbot.ChatID) string { return k.chat(c, "lock") }
 
 // ChatSeen is what a chat handled, so that an event delivered twice is
-// handled once: "<watermark>|<update ids above it>|<event key digests>"
+// handled once: "<watermark>|<id>:<unix s> ...|<event key digests>"
 // (lua/chat_lib.lua). Every Telegram update id up to the watermark counts
-// as handled; the few ids above it (at most seenKeep) let an update
-// overtaken by newer ones of its chat still be handled once; the digests
-// are of the last seenKeep reminder items handled (their id and version).
-// STRING of about 100 to 250 bytes. Lifetime: a day; TTL seenTTL (25 h,
-// longer than Telegram keeps an update), renewed by every step that
-// handles an update or a reminder. Not deleted by /hapusdata: it names no
-// data of the resident, and keeps a redelivered /hapusdata from being
-// handled as new.
+// as handled; the ids handled in the last seenWindow (2 min; at most
+// seenCap) stay above it, so an update overtaken by newer ones of its chat
+// is still handled once; the digests are of the last seenKeys reminder
+// items handled (their id and version). STRING of about 100 to 300 bytes.
+// Lifetime: a day; TTL seenTTL (25 h, longer than Telegram keeps an
+// update), renewed by every step that handles an update or a reminder. Not
+// deleted by /hapusdata: it names no data of the resident, and keeps a
+// redelivered /hapusdata from being handled as new.
 func (k Keys) ChatSeen(c kbbot.ChatID) string { return k.chat(c, "handled") }
 
 // ChatSeenLegacy is where handled update ids were kept before ChatSeen: a
