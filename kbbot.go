@@ -43,6 +43,11 @@ type Event struct {
 	ChatID   ChatID
 	UserID   int64
 	UpdateID int64 // Telegram update id; 0 for events not from Telegram
+	// Key names an event not from Telegram that must be handled once even
+	// when delivered twice: a reminder's "rem:<item id>#<version>". The
+	// commit records it, like UpdateID, and a later delivery is skipped.
+	// "" for none.
+	Key string
 	// LanguageCode is the Telegram client's language, used for new residents.
 	LanguageCode string
 	FirstName    string
@@ -207,6 +212,16 @@ type Commit struct {
 	// UpdateID is recorded as handled, so a redelivery is skipped; 0 for
 	// events not from Telegram.
 	UpdateID int64
+	// Key is the event's Key, recorded as handled like UpdateID; "" for none.
+	Key string
+	// At is when the step ran (the dispatcher's clock): how long ago an
+	// update was handled decides how long an update overtaken by it may
+	// still come.
+	At time.Time
+	// Acked are ids of outbox entries delivered since they were last
+	// acknowledged, oldest first: the commit removes them from the outbox's
+	// head before it appends Replies.
+	Acked []string
 	// State is the encoded session; ignored when Erase is set.
 	State []byte
 	// Erase deletes the session.
@@ -228,7 +243,7 @@ type ChatState struct {
 	State []byte
 	// Record is the encoded resident record; nil when there is none.
 	Record []byte
-	// Seen reports that the update was handled before.
+	// Seen reports that the update (or the event's Key) was handled before.
 	Seen bool
 	// Outbox holds replies of earlier steps not yet delivered, oldest first.
 	Outbox []Queued

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,24 +14,32 @@ import (
 	"github.com/kbbot/kbbot/resident"
 )
 
-// ChatStore keeps sessions, per-chat locks, handled update ids and
+// ChatStore keeps sessions, per-chat locks, what each chat handled and
 // outboxes (redisstore.ChatStore implements it). A step is Begin, Commit,
-// Finish: three round trips, plus a Renew every third of the lock's TTL
-// while the chat is held.
+// Finish: three round trips, plus an Ack before each further message of a
+// reply of several, and a Renew every third of the lock's TTL while the
+// chat is held.
 // Errors wrap kbbot.ErrUnavailable when the store cannot be reached, and
 // kbbot.ErrBusy when the chat is locked by someone else or a lease was lost.
 type ChatStore interface {
 	// Begin takes the chat's lock for ttl and reads the session, whether
-	// updateID was handled before, and the undelivered outbox.
-	Begin(ctx context.Context, chat kbbot.ChatID, updateID int64, ttl time.Duration) (kbbot.Lease, kbbot.ChatState, error)
+	// updateID (never 0) or the event key (never "") was handled before,
+	// and the undelivered outbox.
+	Begin(ctx context.Context, chat kbbot.ChatID, updateID int64, key string, ttl time.Duration) (kbbot.Lease, kbbot.ChatState, error)
 	// Renew gives a lease still held a new ttl. It fails with kbbot.ErrBusy
 	// when the lease was lost (it expired, and maybe someone else took the
 	// chat), and then changes nothing.
 	Renew(ctx context.Context, l kbbot.Lease, ttl time.Duration) error
-	// Commit writes a step atomically while l is held and returns the
-	// replies queued with their outbox ids. Committing an update that was
-	// committed before changes nothing.
+	// Commit writes a step atomically while l is held (first removing the
+	// delivered entries c.Acked from the outbox's head) and returns the
+	// replies queued with their outbox ids. Committing an update or event
+	// key that was committed before changes nothing but the
+	// acknowledgements.
 	Commit(ctx context.Context, l kbbot.Lease, c kbbot.Commit) ([]kbbot.Queued, error)
+	// Ack removes the delivered entries from the head of the outbox while
+	// l is held, keeping the lock. It fails with kbbot.ErrBusy when the
+	// lease was lost.
+	Ack(ctx context.Context, l kbbot.Lease, delivered []string) error
 	// Finish removes the delivered entries from the head of the outbox, or
 	// the whole outbox when drop is set, and releases the lock.
 	Finish(ctx context.Context, l kbbot.Lease, delivered []string, drop bool) error
@@ -132,7 +139,7 @@ func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 		return err
 	}
 	defer unlock()
-	h, cs, err := d.begin(ctx, ev.ChatID, ev.UpdateID)
+	h, cs, err := d.begin(ctx, ev.ChatID, ev.UpdateID, ev.Key)
 	if err != nil {
 		d.apologize(ctx, ev, err)
 		return fmt.Errorf("handle update %d: %w", ev.UpdateID, err)
@@ -141,7 +148,7 @@ func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 		// A panicking step must not leave its lease renewed for ever: let
 		// the chat go (nothing committed), then let the caller count it.
 		if r := recover(); r != nil {
-			d.finish(ctx, h, nil, cs, false)
+			d.finish(ctx, h, cs, false)
 			panic(r)
 		}
 	}()
@@ -149,9 +156,8 @@ func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 		d.setAside(ctx, h, ev, cs.Unreadable)
 	}
 	// Deliver first what an interrupted earlier step left behind.
-	delivered, ok := d.deliverAll(h, cs.Outbox)
-	if !ok {
-		d.finish(ctx, h, delivered, cs, false)
+	if !d.deliverAll(h, cs.Outbox) {
+		d.finish(ctx, h, cs, false)
 		if errors.Is(ctx.Err(), context.Canceled) {
 			return ctx.Err()
 		}
@@ -160,8 +166,8 @@ func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 		return fmt.Errorf("handle update %d: %w", ev.UpdateID, ErrBacklog)
 	}
 	if cs.Seen {
-		d.log.Debug("skip redelivered update", "update_id", ev.UpdateID)
-		d.finish(ctx, h, delivered, cs, false)
+		d.log.Debug("skip redelivered event", "kind", ev.Kind, "update_id", ev.UpdateID)
+		d.finish(ctx, h, cs, false)
 		return nil
 	}
 	sess, rec, keep := d.decode(cs)
@@ -171,7 +177,7 @@ func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 	now := d.clock.Now()
 	res := d.engine.Step(ctx, sess, rec, ev, now)
 	if res.Retry {
-		d.finish(ctx, h, delivered, cs, false)
+		d.finish(ctx, h, cs, false)
 		return fmt.Errorf("handle update %d: a store is not reachable: %w", ev.UpdateID, kbbot.ErrUnavailable)
 	}
 	if ev.Kind == kbbot.EventReminder {
@@ -179,27 +185,29 @@ func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 			res.Replies[i].Priority = max(res.Replies[i].Priority, kbbot.PriorityReminder)
 		}
 	}
-	c := kbbot.Commit{UpdateID: ev.UpdateID, Replies: res.Replies, Erase: res.Erase}
+	// The commit also acknowledges the earlier replies just delivered.
+	c := kbbot.Commit{UpdateID: ev.UpdateID, Key: ev.Key, At: now, Acked: h.delivered, Replies: res.Replies, Erase: res.Erase}
 	if res.Erase {
 		for _, e := range d.erasers {
 			if err := e.EraseResident(ctx, ev.ChatID); err != nil {
-				d.finish(ctx, h, delivered, cs, false)
+				d.finish(ctx, h, cs, false)
 				return fmt.Errorf("erase resident data: %w", err)
 			}
 		}
 	} else if err = d.encode(&c, res, now, keep); err != nil {
-		d.finish(ctx, h, delivered, cs, false)
+		d.finish(ctx, h, cs, false)
 		return err
 	}
 	queued, err := d.store.Commit(ctx, h.lease, c)
 	if err != nil {
-		d.finish(ctx, h, delivered, cs, false)
+		d.finish(ctx, h, cs, false)
 		d.apologize(ctx, ev, err)
 		return fmt.Errorf("commit update %d: %w", ev.UpdateID, err)
 	}
+	h.acked()
 	cs.State, cs.Record = c.State, c.Record // what a later markBlocked builds on
-	more, _ := d.deliverAll(h, queued)
-	d.finish(ctx, h, append(delivered, more...), cs, false)
+	d.deliverAll(h, queued)
+	d.finish(ctx, h, cs, false)
 	return nil
 }
 
@@ -222,13 +230,13 @@ func (d *Dispatcher) setAside(ctx context.Context, h *hold, ev kbbot.Event, entr
 
 // begin takes the chat's cross-process lock, waiting while it is busy, and
 // keeps it renewed until finish.
-func (d *Dispatcher) begin(ctx context.Context, chat kbbot.ChatID, updateID int64) (*hold, kbbot.ChatState, error) {
+func (d *Dispatcher) begin(ctx context.Context, chat kbbot.ChatID, updateID int64, key string) (*hold, kbbot.ChatState, error) {
 	// Lock waits are in real time, like the lock's TTL in Redis.
 	deadline := time.Now().Add(d.cfg.LockWait)
 	wait := time.Millisecond
 	for {
 		taken := time.Now()
-		lease, cs, err := d.store.Begin(ctx, chat, updateID, d.cfg.LockTTL)
+		lease, cs, err := d.store.Begin(ctx, chat, updateID, key, d.cfg.LockTTL)
 		if err == nil {
 			return d.keep(ctx, lease, taken), cs, nil
 		}
@@ -265,6 +273,19 @@ type hold struct {
 	lost   atomic.Bool
 	// finished is set by the first finish; later ones do nothing.
 	finished atomic.Bool
+
+	// delivered are the ids of outbox entries done with (sent, or dropped
+	// as never deliverable) and not yet acknowledged, oldest first; sent
+	// says a message among them went out (not only callback answers).
+	delivered []string
+	sent      bool
+	// blocked says the resident turned out to have blocked the bot.
+	blocked bool
+}
+
+// acked forgets the entries just acknowledged.
+func (h *hold) acked() {
+	h.delivered, h.sent = nil, false
 }
 
 // keep starts renewing lease, taken at taken (real time, like the TTL in
@@ -315,13 +336,15 @@ func (h *hold) release() bool {
 	return !h.lost.Load()
 }
 
-// deliverAll sends replies in order and returns the ids of those done with
-// (delivered, or dropped as never deliverable), and false when it stopped at
-// one that may succeed later, or because the hold was lost. When the
-// resident has blocked the bot it stops and adds blockedMark, for finish to
-// record it and drop the queue.
-func (d *Dispatcher) deliverAll(h *hold, queue []kbbot.Queued) ([]string, bool) {
-	var done []string
+// deliverAll sends replies in order, adding the ids of those done with
+// (delivered, or dropped as never deliverable) to h.delivered, and returns
+// false when it stopped at one that may succeed later, or because the hold
+// was lost. Before each message it acknowledges the messages sent before
+// it, so a process killed while a reply of several is paced never sends a
+// message twice; the last is acknowledged by the step's commit or finish.
+// When the resident has blocked the bot it stops and sets h.blocked, for
+// finish to record it and drop the queue.
+func (d *Dispatcher) deliverAll(h *hold, queue []kbbot.Queued) bool {
 	// Callback answers only stop the tapped button's spinner: they go out
 	// alongside the next replies instead of before them, and a failed one
 	// is never retried, so they count as done at once.
@@ -329,7 +352,7 @@ func (d *Dispatcher) deliverAll(h *hold, queue []kbbot.Queued) ([]string, bool) 
 	defer answers.Wait()
 	for _, q := range queue {
 		if h.lost.Load() {
-			return done, false
+			return false
 		}
 		if q.Reply.Kind == kbbot.ReplyAnswer {
 			answers.Add(1)
@@ -339,51 +362,77 @@ func (d *Dispatcher) deliverAll(h *hold, queue []kbbot.Queued) ([]string, bool) 
 					d.log.Debug("callback answer not delivered", "error", err)
 				}
 			}(q.Reply)
-			done = append(done, q.ID)
+			h.delivered = append(h.delivered, q.ID)
 			continue
+		}
+		if !d.ack(h) {
+			return false
 		}
 		err := d.deliver(h.ctx, q.Reply)
 		switch {
 		case err == nil:
 		case errors.Is(err, kbbot.ErrBlocked):
 			d.log.Info("resident blocked the bot; dropping queued replies")
-			return append(done, blockedMark), true
+			h.blocked = true
+			return true
 		case errors.Is(err, kbbot.ErrBadRequest), errors.Is(err, kbbot.ErrChatNotFound):
 			// Never deliverable: a request Telegram refuses.
 			d.log.Warn("dropping undeliverable reply", "kind", q.Reply.Kind, "error", err)
 		case h.lost.Load():
-			return done, false
+			return false
 		default:
 			// Telegram unreachable, or still asking to wait (the sender
 			// waited out what it could): the reply stays in the outbox.
 			d.log.Warn("deliver reply; will retry", "error", err)
-			return done, false
+			return false
 		}
-		done = append(done, q.ID)
+		h.delivered = append(h.delivered, q.ID)
+		h.sent = true
 	}
-	return done, true
+	return true
 }
 
-// blockedMark in a delivered list says the resident blocked the bot.
-const blockedMark = "!blocked"
+// ack acknowledges the messages delivered and not yet acknowledged, keeping
+// the chat; callback answers alone wait for the next acknowledgement (a
+// repeated answer is harmless). It returns false when delivery must stop:
+// the lease was lost, or the store cannot be reached (then the entries stay
+// for finish to acknowledge, or to be sent again if it cannot either).
+func (d *Dispatcher) ack(h *hold) bool {
+	if !h.sent {
+		return true
+	}
+	err := d.store.Ack(h.ctx, h.lease, h.delivered)
+	switch {
+	case err == nil:
+		h.acked()
+		return true
+	case errors.Is(err, kbbot.ErrBusy):
+		d.log.Warn("chat lease lost; leaving delivery to the chat's holder")
+		h.lost.Store(true)
+		h.cancel()
+	case h.ctx.Err() == nil:
+		d.log.Warn("acknowledge delivered replies; delivery stops", "error", err)
+	}
+	return false
+}
 
 // finish stops renewing the lease, acknowledges what was delivered and
 // releases the chat. drop empties the outbox. When the resident turned out
 // to have blocked the bot, it records that and drops everything queued for
 // them. A lost hold changes nothing: the store would refuse it anyway.
-func (d *Dispatcher) finish(ctx context.Context, h *hold, delivered []string, cs kbbot.ChatState, drop bool) {
+func (d *Dispatcher) finish(ctx context.Context, h *hold, cs kbbot.ChatState, drop bool) {
 	ctx = context.WithoutCancel(ctx)
 	if h.finished.Swap(true) || !h.release() {
 		return
 	}
-	blocked := slices.Contains(delivered, blockedMark)
+	blocked := h.blocked
 	drop = drop || blocked
 	if blocked {
 		if err := d.markBlocked(ctx, h.lease, cs); err != nil {
 			d.log.Warn("mark blocked", "error", err)
 		}
 	}
-	if err := d.store.Finish(ctx, h.lease, delivered, drop); err != nil {
+	if err := d.store.Finish(ctx, h.lease, h.delivered, drop); err != nil {
 		d.log.Warn("finish step", "error", err)
 	}
 }
@@ -408,7 +457,7 @@ func (d *Dispatcher) markBlocked(ctx context.Context, lease kbbot.Lease, cs kbbo
 	if res.Retry {
 		return fmt.Errorf("mark blocked: a store is not reachable: %w", kbbot.ErrUnavailable)
 	}
-	var c kbbot.Commit
+	c := kbbot.Commit{At: now}
 	if err := d.encode(&c, res, now, keep); err != nil {
 		return err
 	}
@@ -502,13 +551,13 @@ func (d *Dispatcher) flushChat(ctx context.Context, chat kbbot.ChatID) {
 	}
 	defer unlock()
 	taken := time.Now()
-	lease, cs, err := d.store.Begin(ctx, chat, 0, d.cfg.LockTTL)
+	lease, cs, err := d.store.Begin(ctx, chat, 0, "", d.cfg.LockTTL)
 	if err != nil {
 		return
 	}
 	h := d.keep(ctx, lease, taken)
-	delivered, _ := d.deliverAll(h, cs.Outbox)
-	d.finish(ctx, h, delivered, cs, len(cs.Outbox) == 0)
+	d.deliverAll(h, cs.Outbox)
+	d.finish(ctx, h, cs, len(cs.Outbox) == 0)
 }
 
 // apologize tells a resident, at most once every few minutes, that kbbot

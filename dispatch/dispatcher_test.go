@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/content"
 	"github.com/kbbot/kbbot/conversations"
@@ -73,7 +75,11 @@ func newDispatcher(t testing.TB, prefix string, s kbbot.Sender) *dispatch.Dispat
 // newDispatcherWith is a dispatcher on a Redis client of its own, as in a
 // separate process, sharing the keys under prefix.
 func newDispatcherWith(t testing.TB, prefix string, s kbbot.Sender, cfg dispatch.Config) *dispatch.Dispatcher {
-	rdb := redistest.Client(t)
+	return newDispatcherOn(t, redistest.Client(t), prefix, s, cfg)
+}
+
+// newDispatcherOn is a dispatcher on the Redis client rdb.
+func newDispatcherOn(t testing.TB, rdb redis.UniversalClient, prefix string, s kbbot.Sender, cfg dispatch.Config) *dispatch.Dispatcher {
 	store := redisstore.NewChatStore(rdb, redisstore.NewKeys(prefix), 0)
 	var n atomic.Int64
 	engine := conversations.NewEngine(library(t), func() string { return fmt.Sprintf("n%d", n.Add(1)) }, conversations.Services{})

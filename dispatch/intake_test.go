@@ -302,7 +302,7 @@ func TestKilledProcessChatsFreeWithinLease(t *testing.T) {
 	if err != nil || !slices.Contains(claimed, 42) {
 		t.Fatalf("claim: %v %v", claimed, err)
 	}
-	if _, _, err := redisstore.NewChatStore(dead.rdb, keys, 0).Begin(context.Background(), 42, 0, 300*time.Millisecond); err != nil {
+	if _, _, err := redisstore.NewChatStore(dead.rdb, keys, 0).Begin(context.Background(), 42, 0, "", 300*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
 	s := newRecSender()

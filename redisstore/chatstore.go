@@ -2,7 +2,9 @@ package redisstore
 
 import (
 	"context"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,30 +18,40 @@ import (
 )
 
 var (
+	//go:embed lua/chat_lib.lua
+	chatLib string
 	//go:embed lua/begin.lua
 	beginLua    string
-	beginScript = redis.NewScript(beginLua)
+	beginScript = redis.NewScript(chatLib + beginLua)
 	//go:embed lua/commit.lua
 	commitLua    string
-	commitScript = redis.NewScript(commitLua)
+	commitScript = redis.NewScript(chatLib + commitLua)
 	//go:embed lua/finish.lua
 	finishLua    string
-	finishScript = redis.NewScript(finishLua)
+	finishScript = redis.NewScript(chatLib + finishLua)
 )
 
 // Defaults of a ChatStore.
 const (
 	// DefaultSessionTTL is how long a session is kept without activity.
 	DefaultSessionTTL = 30 * 24 * time.Hour
-	// seenTTL is how long handled update ids are remembered; Telegram keeps
-	// an unconfirmed update for at most 24 hours.
+	// seenTTL is how long what a chat handled is remembered after its last
+	// step; Telegram keeps an unconfirmed update for at most 24 hours.
 	seenTTL = 25 * time.Hour
-	// seenKeep is how many handled update ids are kept per chat.
-	seenKeep = 200
+	// seenWindow is how long a handled update id stays above the chat's
+	// watermark (lua/chat_lib.lua): an update overtaken by newer ones of its
+	// chat is still handled when it comes within this time.
+	seenWindow = 2 * time.Minute
+	// seenCap caps the update ids above the watermark (a flood).
+	seenCap = 64
+	// seenKeys is how many handled event keys (reminders) a chat keeps.
+	seenKeys = 8
 )
 
-// ChatStore keeps sessions, chat locks, handled update ids and outboxes. A
-// conversation step costs three round trips: Begin, Commit, Finish.
+// ChatStore keeps sessions, chat locks, what each chat handled (a watermark
+// of update ids and the keys of recent reminders) and outboxes. A
+// conversation step costs three round trips: Begin, Commit, Finish, plus
+// an Ack before each further message of a reply of several.
 type ChatStore struct {
 	rdb        redis.UniversalClient
 	keys       Keys
@@ -57,17 +69,29 @@ func NewChatStore(rdb redis.UniversalClient, keys Keys, sessionTTL time.Duration
 }
 
 func (s *ChatStore) chatKeys(c kbbot.ChatID) []string {
-	return []string{s.keys.ChatLock(c), s.keys.ChatState(c), s.keys.ChatSeen(c), s.keys.ChatOutbox(c), s.keys.ChatRecord(c)}
+	return []string{s.keys.ChatLock(c), s.keys.ChatState(c), s.keys.ChatSeen(c), s.keys.ChatOutbox(c), s.keys.ChatRecord(c),
+		s.keys.ChatSeenLegacy(c)}
+}
+
+// keyDigest shortens an event key to 12 characters (72 bits of SHA-256),
+// so that what a chat handled stays small whatever the key, and holds no
+// booking code or other ref in the clear. "" stays "".
+func keyDigest(key string) string {
+	if key == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(key))
+	return base64.RawURLEncoding.EncodeToString(sum[:9])
 }
 
 // Begin takes chat's lock for ttl and reads the session, the resident
-// record, whether updateID
-// was handled before (never for 0) and the undelivered outbox (entries
-// that cannot be decoded are returned apart, as ChatState.Unreadable). It fails with
+// record, whether updateID (never 0) or the event key (never "") was
+// handled before, and the undelivered outbox (entries that cannot be
+// decoded are returned apart, as ChatState.Unreadable). It fails with
 // kbbot.ErrBusy when another holder has the lock.
-func (s *ChatStore) Begin(ctx context.Context, chat kbbot.ChatID, updateID int64, ttl time.Duration) (kbbot.Lease, kbbot.ChatState, error) {
+func (s *ChatStore) Begin(ctx context.Context, chat kbbot.ChatID, updateID int64, key string, ttl time.Duration) (kbbot.Lease, kbbot.ChatState, error) {
 	lease := kbbot.Lease{Chat: chat, Token: token()}
-	res, err := beginScript.Run(ctx, s.rdb, s.chatKeys(chat), lease.Token, ttl.Milliseconds(), updateID).Slice()
+	res, err := beginScript.Run(ctx, s.rdb, s.chatKeys(chat), lease.Token, ttl.Milliseconds(), updateID, keyDigest(key)).Slice()
 	if errors.Is(err, redis.Nil) {
 		return kbbot.Lease{}, kbbot.ChatState{}, fmt.Errorf("redisstore: begin: %w", kbbot.ErrBusy)
 	}
@@ -109,13 +133,23 @@ func (s *ChatStore) Renew(ctx context.Context, l kbbot.Lease, ttl time.Duration)
 	return nil
 }
 
-// Commit writes one step atomically while l is held: the session and the
-// resident record (or their erasure), the handled update id and the replies for the outbox, which it
-// returns with their ids. It fails with kbbot.ErrBusy when the lease was
-// lost. Committing an update that was committed before changes nothing.
+// Commit writes one step atomically while l is held: it acknowledges the
+// delivered entries c.Acked, then writes the session and the resident
+// record (or their erasure), the handled update id and event key, and the
+// replies for the outbox, which it returns with their ids. It fails with
+// kbbot.ErrBusy when the lease was lost. Committing an update or event key
+// that was committed before changes nothing but the acknowledgements.
 func (s *ChatStore) Commit(ctx context.Context, l kbbot.Lease, c kbbot.Commit) ([]kbbot.Queued, error) {
-	args := []any{l.Token, c.UpdateID, boolArg(c.Erase), c.State, s.sessionTTL.Milliseconds(), seenTTL.Milliseconds(), seenKeep,
-		c.Record, max(c.RecordTTL.Milliseconds(), 0)}
+	if c.At.IsZero() {
+		c.At = time.Now()
+	}
+	args := make([]any, 0, 14+len(c.Acked)+len(c.Replies))
+	args = append(args, l.Token, c.UpdateID, keyDigest(c.Key), boolArg(c.Erase), c.State, s.sessionTTL.Milliseconds(),
+		seenTTL.Milliseconds(), c.At.Unix(), int64(seenWindow/time.Second), seenCap, seenKeys,
+		c.Record, max(c.RecordTTL.Milliseconds(), 0), len(c.Acked))
+	for _, id := range c.Acked {
+		args = append(args, id)
+	}
 	batch := token()[:8]
 	queued := make([]kbbot.Queued, 0, len(c.Replies))
 	for i, r := range c.Replies {
@@ -155,12 +189,35 @@ func (s *ChatStore) Commit(ctx context.Context, l kbbot.Lease, c kbbot.Commit) (
 	return queued, nil
 }
 
+// Ack removes the delivered entries from the head of the outbox while l
+// is held, and keeps the lock: a reply of several messages is acknowledged
+// message by message, so a process killed between two of them sends none
+// twice. It fails with kbbot.ErrBusy when the lease was lost.
+func (s *ChatStore) Ack(ctx context.Context, l kbbot.Lease, delivered []string) error {
+	if len(delivered) == 0 {
+		return nil
+	}
+	args := make([]any, 0, 3+len(delivered))
+	args = append(args, l.Token, "0", "0")
+	for _, id := range delivered {
+		args = append(args, id)
+	}
+	n, err := finishScript.Run(ctx, s.rdb, []string{s.keys.ChatLock(l.Chat), s.keys.ChatOutbox(l.Chat)}, args...).Int()
+	if err != nil {
+		return wrap("ack outbox", err)
+	}
+	if n == -1 {
+		return fmt.Errorf("redisstore: ack outbox: lease lost: %w", kbbot.ErrBusy)
+	}
+	return nil
+}
+
 // Finish removes the delivered entries from the head of the outbox (or the
 // whole outbox when drop is set, e.g. for a resident who blocked the bot)
 // and releases the lock.
 func (s *ChatStore) Finish(ctx context.Context, l kbbot.Lease, delivered []string, drop bool) error {
-	args := make([]any, 0, 2+len(delivered))
-	args = append(args, l.Token, boolArg(drop))
+	args := make([]any, 0, 3+len(delivered))
+	args = append(args, l.Token, boolArg(drop), "1")
 	for _, id := range delivered {
 		args = append(args, id)
 	}

@@ -3,6 +3,8 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -25,20 +27,20 @@ func TestBeginIsExclusiveAndFenced(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s, rdb, keys := newStore(t)
-	a, _, err := s.Begin(ctx, 7, 0, time.Minute)
+	a, _, err := s.Begin(ctx, 7, 0, "", time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.Begin(ctx, 7, 0, time.Minute); !errors.Is(err, kbbot.ErrBusy) {
+	if _, _, err := s.Begin(ctx, 7, 0, "", time.Minute); !errors.Is(err, kbbot.ErrBusy) {
 		t.Fatalf("second begin: got %v, want ErrBusy", err)
 	}
-	if _, _, err := s.Begin(ctx, 8, 0, time.Minute); err != nil {
+	if _, _, err := s.Begin(ctx, 8, 0, "", time.Minute); err != nil {
 		t.Fatalf("another chat is independent: %v", err)
 	}
 	// The lease expires and someone else takes the chat: the first holder's
 	// commit and finish must be refused and must not release the new lock.
 	rdb.Del(ctx, keys.ChatLock(7))
-	b, _, err := s.Begin(ctx, 7, 0, time.Minute)
+	b, _, err := s.Begin(ctx, 7, 0, "", time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +56,7 @@ func TestBeginIsExclusiveAndFenced(t *testing.T) {
 	if err := s.Finish(ctx, b, nil, false); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.Begin(ctx, 7, 0, time.Minute); err != nil {
+	if _, _, err := s.Begin(ctx, 7, 0, "", time.Minute); err != nil {
 		t.Fatalf("after finish the chat is free: %v", err)
 	}
 }
@@ -63,7 +65,7 @@ func TestStepRoundTripIsAtomicAndIdempotent(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s, rdb, keys := newStore(t)
-	l, cs, err := s.Begin(ctx, 42, 100, time.Minute)
+	l, cs, err := s.Begin(ctx, 42, 100, "", time.Minute)
 	if err != nil || cs.State != nil || cs.Seen || len(cs.Outbox) != 0 {
 		t.Fatalf("fresh chat: %+v, %v", cs, err)
 	}
@@ -91,7 +93,7 @@ func TestStepRoundTripIsAtomicAndIdempotent(t *testing.T) {
 	if len(pending) != 1 || pending[0] != 42 {
 		t.Fatalf("pending chats %v, want [42]", pending)
 	}
-	l, cs, err = s.Begin(ctx, 42, 100, time.Minute)
+	l, cs, err = s.Begin(ctx, 42, 100, "", time.Minute)
 	if err != nil || !cs.Seen || string(cs.State) != `{"v":1}` || len(cs.Outbox) != 1 {
 		t.Fatalf("next begin: %+v, %v", cs, err)
 	}
@@ -106,12 +108,12 @@ func TestStepRoundTripIsAtomicAndIdempotent(t *testing.T) {
 		t.Fatalf("pending after the outbox emptied: %v", pending)
 	}
 	// Erase deletes the session.
-	l, _, _ = s.Begin(ctx, 42, 101, time.Minute)
+	l, _, _ = s.Begin(ctx, 42, 101, "", time.Minute)
 	if _, err := s.Commit(ctx, l, kbbot.Commit{UpdateID: 101, Erase: true}); err != nil {
 		t.Fatal(err)
 	}
 	_ = s.Finish(ctx, l, nil, false)
-	if _, cs, _ := s.Begin(ctx, 42, 0, time.Minute); cs.State != nil {
+	if _, cs, _ := s.Begin(ctx, 42, 0, "", time.Minute); cs.State != nil {
 		t.Fatalf("session after erase: %q", cs.State)
 	}
 }
@@ -128,7 +130,7 @@ func TestBeginSerializesConcurrentSteps(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for {
-				l, _, err := s.Begin(ctx, 9, int64(i+1), time.Minute)
+				l, _, err := s.Begin(ctx, 9, int64(i+1), "", time.Minute)
 				if errors.Is(err, kbbot.ErrBusy) {
 					continue
 				}
@@ -163,7 +165,7 @@ func TestUnavailableRedisIsReported(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
 	defer rdb.Close()
 	s := redisstore.NewChatStore(rdb, redisstore.NewKeys("x:"), 0)
-	_, _, err := s.Begin(context.Background(), 1, 0, time.Second)
+	_, _, err := s.Begin(context.Background(), 1, 0, "", time.Second)
 	if !errors.Is(err, kbbot.ErrUnavailable) {
 		t.Fatalf("got %v, want ErrUnavailable", err)
 	}
@@ -175,7 +177,7 @@ func TestRenewKeepsOnlyAHeldLease(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s, rdb, keys := newStore(t)
-	a, _, err := s.Begin(ctx, 7, 0, time.Second)
+	a, _, err := s.Begin(ctx, 7, 0, "", time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +189,7 @@ func TestRenewKeepsOnlyAHeldLease(t *testing.T) {
 	}
 	// The lease is lost (as if it expired) and someone else takes the chat.
 	rdb.Del(ctx, keys.ChatLock(7))
-	b, _, err := s.Begin(ctx, 7, 0, time.Minute)
+	b, _, err := s.Begin(ctx, 7, 0, "", time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,5 +204,177 @@ func TestRenewKeepsOnlyAHeldLease(t *testing.T) {
 	}
 	if err := s.Renew(ctx, b, time.Hour); !errors.Is(err, kbbot.ErrBusy) {
 		t.Fatalf("renew a released lease: got %v, want ErrBusy", err)
+	}
+}
+
+// step runs one step of chat for update upd and event key at at, and says
+// whether it was taken for a redelivery.
+func step(t *testing.T, s *redisstore.ChatStore, chat kbbot.ChatID, upd int64, key string, at time.Time) (seen bool) {
+	t.Helper()
+	ctx := context.Background()
+	l, cs, err := s.Begin(ctx, chat, upd, key, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := s.Finish(ctx, l, nil, false); err != nil {
+			t.Fatal(err)
+		}
+	}()
+	if cs.Seen {
+		return true
+	}
+	if _, err := s.Commit(ctx, l, kbbot.Commit{UpdateID: upd, Key: key, At: at, State: []byte("x")}); err != nil {
+		t.Fatal(err)
+	}
+	return false
+}
+
+// TestHandledWatermark: update ids are remembered as a watermark plus the
+// ids handled in the last two minutes above it. A redelivery is skipped
+// however many updates came between; an update overtaken by newer ones of
+// its chat is still handled once within the window, and taken for a
+// redelivery after it.
+func TestHandledWatermark(t *testing.T) {
+	t.Parallel()
+	s, rdb, keys := newStore(t)
+	t0 := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
+	const chat = kbbot.ChatID(31)
+	// 1000 and 1010 are handled, then 1005, overtaken, comes: handled.
+	for _, u := range []int64{1000, 1010, 1005} {
+		if step(t, s, chat, u, "", t0) {
+			t.Fatalf("update %d taken for a redelivery", u)
+		}
+	}
+	for _, u := range []int64{1000, 1005, 1010} {
+		if !step(t, s, chat, u, "", t0) {
+			t.Fatalf("redelivered update %d handled again", u)
+		}
+	}
+	// Seventy newer updates within a minute (a flood beyond the cap of 64):
+	// every redelivery is still skipped.
+	for i := range int64(70) {
+		step(t, s, chat, 2000+i*7, "", t0.Add(time.Duration(i)*time.Second))
+	}
+	for _, u := range []int64{1000, 1005, 1010, 2000, 2000 + 69*7} {
+		if !step(t, s, chat, u, "", t0.Add(2*time.Minute)) {
+			t.Fatalf("redelivered update %d handled again after 70 newer ones", u)
+		}
+	}
+	// Three minutes on: what was handled is folded into the watermark.
+	step(t, s, chat, 5000, "", t0.Add(5*time.Minute))
+	v := rdb.Get(context.Background(), keys.ChatSeen(chat)).Val()
+	if v != "2483|5000:"+strconv.FormatInt(t0.Add(5*time.Minute).Unix(), 10)+"|" {
+		t.Fatalf("handled after the window: %q, want watermark 2483 and 5000 above it", v)
+	}
+	if step(t, s, chat, 4999, "", t0.Add(5*time.Minute)) {
+		t.Fatal("an update overtaken within the window was taken for a redelivery")
+	}
+	if !step(t, s, chat, 2400, "", t0.Add(5*time.Minute)) {
+		t.Fatal("an update below the watermark was handled")
+	}
+	if ttl := rdb.PTTL(context.Background(), keys.ChatSeen(chat)).Val(); ttl < 24*time.Hour || ttl > 25*time.Hour {
+		t.Fatalf("handled TTL %v, want 25 h", ttl)
+	}
+}
+
+// TestHandledEventKeys: an event key (a reminder's) is handled once; the
+// last 8 keys are kept, as digests that name nothing in the clear.
+func TestHandledEventKeys(t *testing.T) {
+	t.Parallel()
+	s, rdb, keys := newStore(t)
+	t0 := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
+	const chat = kbbot.ChatID(32)
+	if step(t, s, chat, 0, "rem:h1:KB7X2Q#v1", t0) || !step(t, s, chat, 0, "rem:h1:KB7X2Q#v1", t0) {
+		t.Fatal("a reminder key must be handled once")
+	}
+	if step(t, s, chat, 0, "rem:h1:KB7X2Q#v2", t0) {
+		t.Fatal("the item scheduled anew (another version) was taken for a redelivery")
+	}
+	// An update id and a key are independent.
+	if step(t, s, chat, 77, "", t0) || step(t, s, chat, 0, "rem:h0:KB7X2Q#v1", t0) {
+		t.Fatal("a new update or key was taken for a redelivery")
+	}
+	v := rdb.Get(context.Background(), keys.ChatSeen(chat)).Val()
+	if strings.Contains(v, "KB7X2Q") || strings.Count(strings.SplitN(v, "|", 3)[2], " ") != 2 {
+		t.Fatalf("handled %q: want three digests, no booking code", v)
+	}
+	for i := range 8 {
+		step(t, s, chat, 0, "rem:x:"+strconv.Itoa(i)+"#v", t0)
+	}
+	if step(t, s, chat, 0, "rem:x:7#v", t0) != true {
+		t.Fatal("a recent key was forgotten")
+	}
+	if step(t, s, chat, 0, "rem:h1:KB7X2Q#v1", t0) {
+		t.Fatal("want the oldest key forgotten beyond 8 (documented: a repeat after 8 newer reminders)")
+	}
+}
+
+// TestHandledLegacySetMigrates: a chat whose handled ids are still in the
+// former ZSET keeps skipping them; the first commit replaces the set by
+// the watermark.
+func TestHandledLegacySetMigrates(t *testing.T) {
+	t.Parallel()
+	s, rdb, keys := newStore(t)
+	ctx := context.Background()
+	const chat = kbbot.ChatID(33)
+	for u := int64(101); u <= 300; u++ {
+		rdb.ZAdd(ctx, keys.ChatSeenLegacy(chat), redis.Z{Score: float64(u), Member: u})
+	}
+	t0 := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
+	if !step(t, s, chat, 250, "", t0) || !step(t, s, chat, 300, "", t0) {
+		t.Fatal("an update in the former set was handled again")
+	}
+	if step(t, s, chat, 301, "", t0) {
+		t.Fatal("a new update was taken for a redelivery")
+	}
+	if rdb.Exists(ctx, keys.ChatSeenLegacy(chat)).Val() != 0 {
+		t.Fatal("the former set outlived the first commit")
+	}
+	if !step(t, s, chat, 120, "", t0) {
+		t.Fatal("after the migration an update of the former set was handled again")
+	}
+}
+
+// TestAckKeepsTheLease: Ack removes delivered entries from the outbox's
+// head and keeps the lock; a commit acknowledges c.Acked before appending.
+func TestAckKeepsTheLease(t *testing.T) {
+	t.Parallel()
+	s, rdb, keys := newStore(t)
+	ctx := context.Background()
+	const chat = kbbot.ChatID(34)
+	l, _, err := s.Begin(ctx, chat, 1, "", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := s.Commit(ctx, l, kbbot.Commit{UpdateID: 1, State: []byte("x"), Replies: []kbbot.Reply{
+		{Kind: kbbot.ReplySend, ChatID: chat, Text: "satu"}, {Kind: kbbot.ReplySend, ChatID: chat, Text: "dua"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ack(ctx, l, []string{q[0].ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ack(ctx, l, []string{q[0].ID}); err != nil {
+		t.Fatal(err)
+	}
+	if n := rdb.LLen(ctx, keys.ChatOutbox(chat)).Val(); n != 1 {
+		t.Fatalf("outbox after acking the first of two: %d entries", n)
+	}
+	if rdb.Get(ctx, keys.ChatLock(chat)).Val() != l.Token {
+		t.Fatal("Ack released the lock")
+	}
+	// The next step's commit acknowledges the second before appending.
+	q2, err := s.Commit(ctx, l, kbbot.Commit{UpdateID: 2, State: []byte("y"), Acked: []string{q[1].ID},
+		Replies: []kbbot.Reply{{Kind: kbbot.ReplySend, ChatID: chat, Text: "tiga"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rdb.LRange(ctx, keys.ChatOutbox(chat), 0, -1).Val(); len(got) != 1 || !strings.HasPrefix(got[0], q2[0].ID+"|") {
+		t.Fatalf("outbox after the commit: %q", got)
+	}
+	rdb.Del(ctx, keys.ChatLock(chat))
+	if err := s.Ack(ctx, l, []string{q2[0].ID}); !errors.Is(err, kbbot.ErrBusy) {
+		t.Fatalf("ack with a lost lease: got %v, want ErrBusy", err)
 	}
 }

@@ -46,9 +46,25 @@ func (k Keys) ChatRecord(c kbbot.ChatID) string { return k.chat(c, "resident") }
 // ChatLock is the per-chat lock holding its owner's token. STRING; TTL: the lock TTL.
 func (k Keys) ChatLock(c kbbot.ChatID) string { return k.chat(c, "lock") }
 
-// ChatSeen holds the recently handled update ids of a chat, scored by id.
-// ZSET; the newest seenKeep are kept; TTL: seenTTL, renewed on write.
-func (k Keys) ChatSeen(c kbbot.ChatID) string { return k.chat(c, "seen") }
+// ChatSeen is what a chat handled, so that an event delivered twice is
+// handled once: "<watermark>|<id>:<unix s> ...|<event key digests>"
+// (lua/chat_lib.lua). Every Telegram update id up to the watermark counts
+// as handled; the ids handled in the last seenWindow (2 min; at most
+// seenCap) stay above it, so an update overtaken by newer ones of its chat
+// is still handled once; the digests are of the last seenKeys reminder
+// items handled (their id and version). STRING of about 100 to 300 bytes.
+// Lifetime: a day; TTL seenTTL (25 h, longer than Telegram keeps an
+// update), renewed by every step that handles an update or a reminder. Not
+// deleted by /hapusdata: it names no data of the resident, and keeps a
+// redelivered /hapusdata from being handled as new.
+func (k Keys) ChatSeen(c kbbot.ChatID) string { return k.chat(c, "handled") }
+
+// ChatSeenLegacy is where handled update ids were kept before ChatSeen: a
+// ZSET of the last 200 ids (about 19.5 KB). Read only while ChatSeen is
+// missing (its highest id becomes the watermark) and deleted by the first
+// commit that writes ChatSeen. TTL: 25 h from its last write, so it is
+// gone a day after the upgrade in any case.
+func (k Keys) ChatSeenLegacy(c kbbot.ChatID) string { return k.chat(c, "seen") }
 
 // ChatOutbox holds the replies of a chat not yet delivered, oldest first.
 // LIST of JSON; no TTL (emptied by delivery or /hapusdata).

@@ -103,11 +103,17 @@ type Item struct {
 // Stale reports whether the item is too late to help at now.
 func (it Item) Stale(now time.Time) bool { return now.After(it.NotAfter) }
 
-// Event returns the event the scheduler feeds the dispatcher for it.
+// Event returns the event the scheduler feeds the dispatcher for it. Its
+// Key, "rem:<id>#<version>", names this incarnation of the item: the
+// dispatcher's commit records it, so the item delivered twice (a process
+// killed mid-sweep, the item claimed again by another) is handled once,
+// while an item cancelled and scheduled anew under the same id is not
+// taken for a repeat.
 func (it Item) Event() kbbot.Event {
 	return kbbot.Event{
 		Kind:     kbbot.EventReminder,
 		ChatID:   it.Chat,
+		Key:      "rem:" + it.ID + "#" + it.Version,
 		Reminder: &kbbot.Reminder{ID: it.ID, Kind: it.Kind, Ref: it.Ref},
 	}
 }

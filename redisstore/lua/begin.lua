@@ -1,11 +1,14 @@
 -- begin: take a chat's lock and read what a conversation step needs.
--- KEYS[1] lock   KEYS[2] state   KEYS[3] seen   KEYS[4] outbox   KEYS[5] resident record
+-- (chat_lib.lua is prepended.)
+-- KEYS[1] lock   KEYS[2] state   KEYS[3] handled (see chat_lib)
+-- KEYS[4] outbox   KEYS[5] resident record   KEYS[6] legacy set of handled ids
 -- ARGV[1] new lock token
 -- ARGV[2] lock TTL, ms
 -- ARGV[3] update id ("0": none to check)
+-- ARGV[4] digest of the event key ("": none to check)
 -- returns false when another holder has the lock (nothing changed), else
---         {state or false, 1 if the update was handled before else 0,
---          record or false, outbox entries...}
+--         {state or false, 1 if the update or event key was handled before
+--          else 0, record or false, outbox entries...}
 -- Retrying is safe: a retry of a call that took the lock finds its own token.
 local cur = redis.call('GET', KEYS[1])
 if cur and cur ~= ARGV[1] then
@@ -13,7 +16,8 @@ if cur and cur ~= ARGV[1] then
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 local seen = 0
-if ARGV[3] ~= '0' and redis.call('ZSCORE', KEYS[3], ARGV[3]) then
+local upd = tonumber(ARGV[3])
+if (upd ~= 0 or ARGV[4] ~= '') and handled_has(handled_load(KEYS[3], KEYS[6]), upd, ARGV[4]) then
   seen = 1
 end
 local out = {redis.call('GET', KEYS[2]), seen, redis.call('GET', KEYS[5])}

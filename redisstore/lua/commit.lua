@@ -1,45 +1,61 @@
 -- commit: store one conversation step of a chat atomically.
--- KEYS[1] lock   KEYS[2] state   KEYS[3] seen   KEYS[4] outbox   KEYS[5] resident record
+-- (chat_lib.lua is prepended.)
+-- KEYS[1] lock   KEYS[2] state   KEYS[3] handled (see chat_lib)
+-- KEYS[4] outbox   KEYS[5] resident record   KEYS[6] legacy set of handled ids
 -- ARGV[1] lease token
 -- ARGV[2] update id ("0" for events not from Telegram)
--- ARGV[3] "1" to erase the session and the record, "0" to store ARGV[4]
--- ARGV[4] encoded session
--- ARGV[5] session idle TTL, ms
--- ARGV[6] seen TTL, ms
--- ARGV[7] how many handled update ids to keep
--- ARGV[8] encoded record ("" leaves it as it is)
--- ARGV[9] record TTL, ms ("0": no expiry)
--- ARGV[10..] outbox entries (JSON), appended in order
--- returns 1 committed, 0 the update was committed before (nothing changed),
---        -1 the lease is lost (nothing changed).
--- Idempotent: a retried call finds the update id in seen and returns 0.
+-- ARGV[3] digest of the event key ("" for none)
+-- ARGV[4] "1" to erase the session and the record, "0" to store ARGV[5]
+-- ARGV[5] encoded session
+-- ARGV[6] session idle TTL, ms
+-- ARGV[7] TTL of what the chat handled, ms
+-- ARGV[8] now, unix seconds (the caller's clock)
+-- ARGV[9] window an update id stays above the watermark, seconds
+-- ARGV[10] cap on the update ids above the watermark
+-- ARGV[11] how many event keys to keep
+-- ARGV[12] encoded record ("" leaves it as it is)
+-- ARGV[13] record TTL, ms ("0": no expiry)
+-- ARGV[14] n, the number of delivered outbox entries to acknowledge
+-- ARGV[15..14+n] their ids, oldest first: popped from the outbox's head
+-- ARGV[15+n..] outbox entries ("<id>|<json>"), appended in order
+-- returns 1 committed, 0 the update or event key was committed before (only
+--        the acknowledgements were applied), -1 the lease is lost (nothing
+--        changed).
+-- Idempotent: a retried call finds the update id or event key handled and
+-- returns 0.
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return -1
 end
+local acked = tonumber(ARGV[14])
+outbox_ack(KEYS[4], 15, 14 + acked)
 local upd = tonumber(ARGV[2])
-if upd ~= 0 and redis.call('ZSCORE', KEYS[3], ARGV[2]) then
-  return 0
+local key = ARGV[3]
+local h
+if upd ~= 0 or key ~= '' then
+  h = handled_load(KEYS[3], KEYS[6])
+  if handled_has(h, upd, key) then
+    return 0
+  end
 end
-if ARGV[3] == '1' then
+if ARGV[4] == '1' then
   redis.call('DEL', KEYS[2])
   redis.call('DEL', KEYS[5])
 else
-  redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[5])
-  if ARGV[8] ~= '' then
-    if ARGV[9] == '0' then
-      redis.call('SET', KEYS[5], ARGV[8])
+  redis.call('SET', KEYS[2], ARGV[5], 'PX', ARGV[6])
+  if ARGV[12] ~= '' then
+    if ARGV[13] == '0' then
+      redis.call('SET', KEYS[5], ARGV[12])
     else
-      redis.call('SET', KEYS[5], ARGV[8], 'PX', ARGV[9])
+      redis.call('SET', KEYS[5], ARGV[12], 'PX', ARGV[13])
     end
   end
 end
-if upd ~= 0 then
-  redis.call('ZADD', KEYS[3], upd, ARGV[2])
-  local keep = tonumber(ARGV[7])
-  redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -(keep + 1))
-  redis.call('PEXPIRE', KEYS[3], ARGV[6])
+if h then
+  handled_add(h, upd, key, tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11]))
+  handled_save(KEYS[3], h, ARGV[7])
+  redis.call('DEL', KEYS[6])
 end
-for i = 10, #ARGV do
+for i = 15 + acked, #ARGV do
   redis.call('RPUSH', KEYS[4], ARGV[i])
 end
 return 1

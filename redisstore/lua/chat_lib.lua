@@ -1,0 +1,133 @@
+-- chat_lib: helpers shared by the chat step scripts (begin, commit,
+-- finish); prepended to each of them, never run alone.
+--
+-- What a chat handled (Keys.ChatSeen) is one STRING "<w>|<ids>|<keys>":
+--   w     the watermark: every Telegram update id <= w counts as handled;
+--   ids   handled update ids above w with the time they were handled,
+--         "<id>:<unix seconds>", ascending by id, space-separated;
+--   keys  digests of handled event keys (a reminder's item id and
+--         version), oldest first, space-separated; the oldest beyond the
+--         script's keep are forgotten.
+-- An id stays above the watermark for a window (two minutes) after it was
+-- handled, then is folded into w. So an update overtaken by newer ones of
+-- its chat (two replicas, a retry, a wait for a busy chat) is still
+-- handled once when it comes within the window, instead of being taken
+-- for a redelivery; a redelivery is recognised for as long as the key
+-- lives, whatever came between. Beyond a cap (a flood), the smallest ids
+-- are folded early. Before the watermark, handled ids were a ZSET under
+-- the legacy key (Keys.ChatSeenLegacy): while the string is missing, the
+-- highest id of that set is the watermark.
+
+-- handled_load reads what a chat handled; legacy is the key of the old set.
+local function handled_load(key, legacy)
+  local h = { w = 0, ids = {}, at = {}, keys = {} }
+  local v = redis.call('GET', key)
+  if not v then
+    local old = redis.call('ZRANGE', legacy, -1, -1, 'WITHSCORES')
+    if old[2] then
+      h.w = tonumber(old[2])
+    end
+    return h
+  end
+  local w, ids, keys = string.match(v, '^(%d*)|([^|]*)|(.*)$')
+  if not w then
+    return h
+  end
+  h.w = tonumber(w) or 0
+  for id, at in string.gmatch(ids, '(%d+):(%d+)') do
+    h.ids[#h.ids + 1] = tonumber(id)
+    h.at[#h.at + 1] = tonumber(at)
+  end
+  for k in string.gmatch(keys, '[^ ]+') do
+    h.keys[#h.keys + 1] = k
+  end
+  return h
+end
+
+-- handled_has reports whether update id u (a number, 0 for none) or the
+-- event key k ("" for none) was handled.
+local function handled_has(h, u, k)
+  if u ~= 0 then
+    if u <= h.w then
+      return true
+    end
+    for i = 1, #h.ids do
+      if h.ids[i] == u then
+        return true
+      end
+    end
+  end
+  if k ~= '' then
+    for i = 1, #h.keys do
+      if h.keys[i] == k then
+        return true
+      end
+    end
+  end
+  return false
+end
+
+-- handled_add records update id u and event key k (either may be none) at
+-- now (unix seconds). Ids handled more than window seconds ago, and the
+-- smallest beyond cap, are folded into the watermark; at most keep event
+-- keys are kept.
+local function handled_add(h, u, k, now, window, cap, keep)
+  if u ~= 0 then
+    local at = #h.ids + 1
+    for i = 1, #h.ids do
+      if h.ids[i] > u then
+        at = i
+        break
+      end
+    end
+    table.insert(h.ids, at, u)
+    table.insert(h.at, at, now)
+  end
+  local w = h.w
+  for i = 1, #h.ids do
+    if h.at[i] < now - window then
+      w = math.max(w, h.ids[i])
+    end
+  end
+  local n = #h.ids - cap
+  if n > 0 then
+    w = math.max(w, h.ids[n])
+  end
+  h.w = w
+  local ids, ats = {}, {}
+  for i = 1, #h.ids do
+    if h.ids[i] > w then
+      ids[#ids + 1] = h.ids[i]
+      ats[#ats + 1] = h.at[i]
+    end
+  end
+  h.ids, h.at = ids, ats
+  if k ~= '' then
+    h.keys[#h.keys + 1] = k
+    while #h.keys > keep do
+      table.remove(h.keys, 1)
+    end
+  end
+end
+
+-- handled_save writes h to key with a TTL of ttl ms.
+local function handled_save(key, h, ttl)
+  local ids = {}
+  for i = 1, #h.ids do
+    ids[i] = string.format('%d:%d', h.ids[i], h.at[i])
+  end
+  local v = string.format('%d', h.w) .. '|' .. table.concat(ids, ' ') .. '|' .. table.concat(h.keys, ' ')
+  redis.call('SET', key, v, 'PX', ttl)
+end
+
+-- outbox_ack pops from the head of outbox the entries whose ids are
+-- ARGV[from..to], oldest first (each entry is "<id>|<json>"). An id no
+-- longer at the head is skipped, so acknowledging twice removes nothing more.
+local function outbox_ack(outbox, from, to)
+  for i = from, to do
+    local head = redis.call('LINDEX', outbox, 0)
+    if head and string.sub(head, 1, #ARGV[i] + 1) == ARGV[i] .. '|' then
+      redis.call('LPOP', outbox)
+    end
+  end
+end
