@@ -25,6 +25,7 @@ import (
 	"github.com/kbbot/kbbot/content"
 	"github.com/kbbot/kbbot/conversations"
 	"github.com/kbbot/kbbot/dispatch"
+	"github.com/kbbot/kbbot/redisconn"
 	"github.com/kbbot/kbbot/redisstore"
 	"github.com/kbbot/kbbot/scheduler"
 )
@@ -101,11 +102,9 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 
 	a.rdb = opt.Redis
 	if a.rdb == nil {
-		ropt, err := redis.ParseURL(cfg.RedisURL)
-		if err != nil {
-			return nil, fmt.Errorf("REDIS_URL: %w", err)
+		if a.rdb, err = redisconn.Open(ctx, cfg.RedisURL); err != nil {
+			return nil, err
 		}
-		a.rdb = redis.NewClient(ropt)
 		a.ownsRedis = true
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -113,6 +112,10 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	if err := a.rdb.Ping(pingCtx).Err(); err != nil {
 		a.Close()
 		return nil, fmt.Errorf("cannot reach Redis at REDIS_URL: %w", err)
+	}
+	if err := redisconn.CheckTopology(pingCtx, a.rdb); err != nil {
+		a.Close()
+		return nil, err
 	}
 	if p, err := redisstore.CheckPersistence(pingCtx, a.rdb); err != nil {
 		a.log.Warn("cannot read Redis persistence settings; make sure appendonly is on and maxmemory-policy is noeviction", "error", err)

@@ -10,6 +10,7 @@ import (
 	"github.com/kbbot/kbbot/booking"
 	"github.com/kbbot/kbbot/bot/telegramtest"
 	"github.com/kbbot/kbbot/cadre"
+	"github.com/kbbot/kbbot/internal/redistest"
 	"github.com/kbbot/kbbot/reminders"
 )
 
@@ -401,7 +402,7 @@ func TestE2ERemindersStopAndErase(t *testing.T) {
 	}
 	av, _ := p.App.Bookings.Availability(ctx, "kbs-pekalongan-demo", "pkm-bendan")
 	_ = av
-	keys, _ := e.rdb.Keys(ctx, e.prefix+"*").Result()
+	keys := redistest.Keys(ctx, e.rdb, e.prefix+"*")
 	// What the chat handled stays for a day (redisstore.Keys.ChatSeen): it
 	// holds update ids and digests, nothing of hers.
 	for _, k := range keys {

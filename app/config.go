@@ -11,6 +11,7 @@ import (
 
 	"github.com/kbbot/kbbot/bot"
 	"github.com/kbbot/kbbot/dispatch"
+	"github.com/kbbot/kbbot/redisconn"
 	"github.com/kbbot/kbbot/redisstore"
 )
 
@@ -21,9 +22,13 @@ type Config struct {
 	Token string
 	// APIURL is the Bot API base URL. TELEGRAM_API_URL; default https://api.telegram.org.
 	APIURL string
-	// RedisURL locates Redis, e.g. redis://:password@host:6379/0 or
-	// rediss:// for TLS. REDIS_URL; required by serve; kbbot chat starts an
-	// embedded Redis when it is empty.
+	// RedisURL locates Redis: one server (redis://:password@host:6379/0,
+	// rediss:// for TLS, unix://), a Redis Cluster
+	// (redis://host1:port1?addr=host2:port2&addr=host3:port3) or a master
+	// behind Redis Sentinel
+	// (redis+sentinel://:password@host:26379,host:26379/mastername/0); see
+	// redisconn.Parse. REDIS_URL; required by serve; kbbot chat
+	// starts an embedded Redis when it is empty.
 	RedisURL string
 	// RedisPrefix starts every key, so tenants and tests share a server.
 	// KBBOT_REDIS_PREFIX; default "kbbot:".
@@ -237,8 +242,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("TELEGRAM_API_URL=%q: want an http(s) URL such as https://api.telegram.org", c.APIURL))
 	}
 	if c.RedisURL != "" {
-		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
-			errs = append(errs, errors.New("REDIS_URL: want redis://[:password@]host:port[/db], rediss:// or unix://"))
+		if _, err := redisconn.Parse(c.RedisURL); err != nil {
+			errs = append(errs, fmt.Errorf("REDIS_URL: %w", err))
 		}
 	}
 	if c.WebhookURL != "" {

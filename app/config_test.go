@@ -54,3 +54,47 @@ func TestWebhookConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestRedisURLConfig: REDIS_URL takes one server, a cluster and Sentinel;
+// a bad one is refused naming the variable and what is wrong, never
+// repeating the password.
+func TestRedisURLConfig(t *testing.T) {
+	t.Parallel()
+	env := func(v string) func(string) string {
+		return func(k string) string {
+			if k == "REDIS_URL" {
+				return v
+			}
+			return ""
+		}
+	}
+	for _, ok := range []string{
+		"redis://127.0.0.1:6379/0",
+		"rediss://:secret@redis.example:6380/2",
+		"unix:///run/redis.sock",
+		"redis://10.0.0.1:7000?addr=10.0.0.2:7000&addr=10.0.0.3:7000",
+		"redis+sentinel://:secret@10.0.0.1:26379,10.0.0.2:26379/kbbot/0",
+	} {
+		if _, err := app.LoadConfig(env(ok)); err != nil {
+			t.Errorf("REDIS_URL=%s: %v", ok, err)
+		}
+	}
+	for bad, want := range map[string]string{
+		"127.0.0.1:6379":                         "not a URL",
+		"http://:s3cret@127.0.0.1:6379":          "unknown scheme",
+		"redis://:s3cret@h1:7000/3?addr=h2:7000": "database 0 only",
+		"redis://h1:7000?addr=h2":                "want host:port",
+		"redis+sentinel://:s3cret@h1:26379":      "no master name",
+		"redis+sentinel://h1:26379/m/x":          "database",
+		"redis+sentinel:///m":                    "no sentinel host",
+		"redis+sentinel://h1:26379/m?db=2":       "unknown parameter",
+	} {
+		_, err := app.LoadConfig(env(bad))
+		if err == nil || !strings.Contains(err.Error(), "REDIS_URL") || !strings.Contains(err.Error(), want) {
+			t.Errorf("REDIS_URL=%s: %v, want an error naming REDIS_URL and %q", bad, err, want)
+		}
+		if err != nil && strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("REDIS_URL=%s: the error repeats the password: %v", bad, err)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kbbot/kbbot/bot/telegramtest"
+	"github.com/kbbot/kbbot/internal/redistest"
 	"github.com/kbbot/kbbot/redisstore"
 )
 
@@ -132,7 +133,7 @@ func TestE2EWalkthrough(t *testing.T) {
 	if r := e.record(t, 7001); r != nil {
 		t.Fatalf("resident record still stored after /hapusdata: %v", r)
 	}
-	keys, _ := e.rdb.Keys(context.Background(), e.prefix+"*7001*state*").Result()
+	keys, _ := redistest.Keys(context.Background(), e.rdb, e.prefix+"*7001*state*"), error(nil)
 	if len(keys) != 0 {
 		t.Fatalf("keys left after /hapusdata: %v", keys)
 	}

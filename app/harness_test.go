@@ -92,19 +92,13 @@ func (e *env) start() *process { e.t.Helper(); return e.startWith(nil) }
 func (e *env) startWith(hook redis.Hook) *process {
 	e.t.Helper()
 	cfg := e.cfg
-	opt, err := redis.ParseURL(redistest.URL())
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	opt.PoolSize = 64
-	rdb := redis.NewClient(opt)
+	rdb := redistest.Client(e.t)
 	if e.hook != nil {
 		rdb.AddHook(e.hook)
 	}
 	if hook != nil {
 		rdb.AddHook(hook)
 	}
-	e.t.Cleanup(func() { _ = rdb.Close() })
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, cfg, app.Options{
 		Logger: testLogger(e.t),

@@ -24,6 +24,7 @@ import (
 	"github.com/kbbot/kbbot/bot/telegramtest"
 	"github.com/kbbot/kbbot/cadre"
 	"github.com/kbbot/kbbot/content"
+	"github.com/kbbot/kbbot/internal/redistest"
 	"github.com/kbbot/kbbot/redisstore"
 	"github.com/kbbot/kbbot/reminders"
 )
@@ -620,9 +621,7 @@ func recScan(t *testing.T, e *env, needles []string) []recHit {
 			}
 		}
 	}
-	iter := e.rdb.Scan(ctx, 0, e.prefix+"*", 200).Iterator()
-	for iter.Next(ctx) {
-		key := iter.Val()
+	for _, key := range redistest.Keys(ctx, e.rdb, e.prefix+"*") {
 		check(key, "", "key name", strings.TrimPrefix(key, e.prefix))
 		typ, err := e.rdb.Type(ctx, key).Result()
 		if err != nil {
@@ -665,9 +664,6 @@ func recScan(t *testing.T, e *env, needles []string) []recHit {
 		for _, v := range vals {
 			check(key, typ, "value", v)
 		}
-	}
-	if err := iter.Err(); err != nil {
-		t.Fatal(err)
 	}
 	return hits
 }

@@ -178,12 +178,8 @@ func snapshot(t testing.TB, rdb redis.UniversalClient, prefix string) map[string
 	t.Helper()
 	ctx := context.Background()
 	out := map[string]string{}
-	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-	for iter.Next(ctx) {
-		out[iter.Val()] = dumpKey(t, rdb, iter.Val())
-	}
-	if err := iter.Err(); err != nil {
-		t.Fatal(err)
+	for _, k := range redistest.Keys(ctx, rdb, prefix+"*") {
+		out[k] = dumpKey(t, rdb, k)
 	}
 	return out
 }

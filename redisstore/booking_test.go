@@ -12,6 +12,7 @@ import (
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/booking"
 	"github.com/kbbot/kbbot/internal/fakes"
+	"github.com/kbbot/kbbot/internal/redistest"
 	"github.com/kbbot/kbbot/redisstore"
 )
 
@@ -107,7 +108,7 @@ func TestBookErrors(t *testing.T) {
 		t.Errorf("%d active bookings", n)
 	}
 	// Codes reserved but unused point at the event and name no booking.
-	codes := e.rdb.Keys(ctx, e.keys.Prefix()+"code:*").Val()
+	codes := redistest.Keys(ctx, e.rdb, e.keys.Prefix()+"code:*")
 	if len(codes) == 0 || len(codes) > redisstore.CodeBatch {
 		t.Errorf("%d codes reserved, want 1 to %d", len(codes), redisstore.CodeBatch)
 	}

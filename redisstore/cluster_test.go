@@ -37,7 +37,7 @@ func TestEraseResidentEverything(t *testing.T) {
 	rdb := redistest.GuardedClient(t)
 	keys := redisstore.NewKeys(redistest.Prefix(t, rdb))
 	eraseEverything(t, rdb, keys, func() []string {
-		return rdb.Keys(context.Background(), keys.Prefix()+"*").Val()
+		return redistest.Keys(context.Background(), rdb, keys.Prefix()+"*")
 	})
 }
 

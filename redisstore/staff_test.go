@@ -148,7 +148,7 @@ func TestInviteStoredHashed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys, err := rdb.Keys(ctx, prefix+"*").Result()
+	keys, err := redistest.Keys(ctx, rdb, prefix+"*"), error(nil)
 	if err != nil || len(keys) == 0 {
 		t.Fatalf("keys: %v %v", keys, err)
 	}
@@ -410,7 +410,7 @@ func TestInviteWithAnyClock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys, _ := rdb.Keys(ctx, prefix+"*invite:*").Result()
+	keys, _ := redistest.Keys(ctx, rdb, prefix+"*invite:*"), error(nil)
 	if len(keys) != 1 {
 		t.Fatalf("invite keys: %v", keys)
 	}

@@ -7,11 +7,10 @@ import (
 	"io"
 	"strings"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/app"
 	"github.com/kbbot/kbbot/booking"
+	"github.com/kbbot/kbbot/redisconn"
 	"github.com/kbbot/kbbot/redisstore"
 )
 
@@ -26,15 +25,11 @@ func importFile(ctx context.Context, cfg app.Config, path string, stdout io.Writ
 	if err != nil {
 		return fmt.Errorf("%s is not valid:\n%w", path, err)
 	}
-	opt, err := redis.ParseURL(cfg.RedisURL)
+	rdb, err := redisconn.Open(ctx, cfg.RedisURL)
 	if err != nil {
-		return fmt.Errorf("REDIS_URL: %w", err)
+		return err
 	}
-	rdb := redis.NewClient(opt)
 	defer rdb.Close()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("cannot reach Redis at REDIS_URL: %w", err)
-	}
 	store := redisstore.NewBookingStore(rdb, redisstore.NewKeys(cfg.RedisPrefix), kbbot.SystemClock{}, redisstore.BookingOptions{OfferTTL: cfg.OfferTTL})
 	rep, err := store.Import(ctx, cat)
 	if err != nil {

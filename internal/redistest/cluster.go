@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -72,16 +71,5 @@ func ClusterPrefix(tb testing.TB, rdb *redis.ClusterClient) string {
 
 // ClusterKeys returns every key under prefix on every master of the cluster.
 func ClusterKeys(ctx context.Context, rdb *redis.ClusterClient, prefix string) []string {
-	var mu sync.Mutex
-	var out []string
-	_ = rdb.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
-		iter := node.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			mu.Lock()
-			out = append(out, iter.Val())
-			mu.Unlock()
-		}
-		return iter.Err()
-	})
-	return out
+	return Keys(ctx, rdb, prefix+"*")
 }

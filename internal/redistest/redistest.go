@@ -2,6 +2,9 @@
 // their own, so packages and tests run in parallel on one server and clean
 // up after themselves. The server is REDIS_URL, or 127.0.0.1:6379 when it is
 // unset (scripts/test.sh sets REDIS_URL to a throwaway server it starts).
+// REDIS_URL may name a Redis Cluster, in the form redisconn.Parse reads
+// (scripts/test.sh --cluster does): Client then returns a cluster client,
+// and Prefix, Flush and Keys scan every master.
 package redistest
 
 import (
@@ -10,10 +13,13 @@ import (
 	"encoding/hex"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/kbbot/kbbot/redisconn"
 )
 
 // URL returns the Redis URL tests use.
@@ -29,12 +35,17 @@ func URL() string {
 // to provide one.
 func Client(tb testing.TB) redis.UniversalClient {
 	tb.Helper()
-	opt, err := redis.ParseURL(URL())
+	opt, err := redisconn.Parse(URL())
 	if err != nil {
 		tb.Fatalf("REDIS_URL: %v", err)
 	}
-	opt.PoolSize = 64
-	rdb := redis.NewClient(opt)
+	if opt.Single != nil {
+		opt.Single.PoolSize = 64
+	}
+	if opt.Cluster != nil {
+		opt.Cluster.PoolSize = 64
+	}
+	rdb := opt.NewClient()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	if err := rdb.Ping(ctx).Err(); err != nil {
@@ -59,13 +70,12 @@ func Prefix(tb testing.TB, rdb redis.UniversalClient) string {
 	return prefix
 }
 
-// Flush deletes every key under prefix. Each key gets its own UNLINK (in
+// Flush deletes every key under prefix, on every master of a cluster. Each key gets its own UNLINK (in
 // pipelines of a thousand), so that a client with CrossSlotGuard does not
 // refuse the cleanup.
 func Flush(rdb redis.UniversalClient, prefix string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
 	var batch []string
 	unlink := func() {
 		pipe := rdb.Pipeline()
@@ -75,8 +85,8 @@ func Flush(rdb redis.UniversalClient, prefix string) {
 		_, _ = pipe.Exec(ctx)
 		batch = batch[:0]
 	}
-	for iter.Next(ctx) {
-		batch = append(batch, iter.Val())
+	for _, k := range Keys(ctx, rdb, prefix+"*") {
+		batch = append(batch, k)
 		if len(batch) == 1000 {
 			unlink()
 		}
@@ -84,4 +94,39 @@ func Flush(rdb redis.UniversalClient, prefix string) {
 	if len(batch) > 0 {
 		unlink()
 	}
+}
+
+// IsCluster reports whether REDIS_URL names a Redis Cluster.
+func IsCluster() bool {
+	o, err := redisconn.Parse(URL())
+	return err == nil && o.Topology == redisconn.Cluster
+}
+
+// Keys returns the keys matching pattern (SCAN's MATCH), on every master
+// when rdb is a cluster client: a key scan on a cluster client would
+// otherwise see one node only.
+func Keys(ctx context.Context, rdb redis.UniversalClient, pattern string) []string {
+	scan := func(ctx context.Context, c redis.Cmdable) ([]string, error) {
+		var out []string
+		iter := c.Scan(ctx, 0, pattern, 1000).Iterator()
+		for iter.Next(ctx) {
+			out = append(out, iter.Val())
+		}
+		return out, iter.Err()
+	}
+	cc, ok := rdb.(*redis.ClusterClient)
+	if !ok {
+		out, _ := scan(ctx, rdb)
+		return out
+	}
+	var mu sync.Mutex
+	var out []string
+	_ = cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+		keys, err := scan(ctx, node)
+		mu.Lock()
+		out = append(out, keys...)
+		mu.Unlock()
+		return err
+	})
+	return out
 }
