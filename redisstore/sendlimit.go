@@ -128,6 +128,7 @@ type SendLimiter struct {
 
 	mu     sync.Mutex
 	pause  int64   // local µs until which nobody sends
+	tat    int64   // local µs: the overall schedule as a refusal saw it
 	pool   []lslot // leased overall slots, ascending
 	last   lease   // the latest lease, for Release
 	tokens map[kbbot.ChatID][]int64
@@ -202,6 +203,9 @@ func (l *SendLimiter) scriptNow() string {
 	return strconv.FormatInt(l.clock.Now().UnixMicro(), 10)
 }
 
+// Keys returns the keys the limiter uses.
+func (l *SendLimiter) Keys() Keys { return l.keys }
+
 // RoundTrips returns how many round trips to Redis Acquire made so far
 // (for benchmarks).
 func (l *SendLimiter) RoundTrips() int64 { return l.trips.Load() }
@@ -219,6 +223,14 @@ func (l *SendLimiter) try(chat kbbot.ChatID, p kbbot.Priority, ci int64, now int
 	if l.pause > now {
 		return need{wait: l.pause - now, shared: true}
 	}
+	for len(l.pool) > 0 && l.pool[0].local < now {
+		l.pool = l.pool[1:]
+	}
+	if w := l.tat - l.tol[p] - now; len(l.pool) == 0 && w > 0 {
+		// A lease was refused until then: ask no chat tokens (the first
+		// would expire while the message waits) and no lease yet.
+		return need{wait: w, shared: true}
+	}
 	var n need
 	var toks []int64
 	if ci > 0 {
@@ -231,12 +243,14 @@ func (l *SendLimiter) try(chat kbbot.ChatID, p kbbot.Priority, ci int64, now int
 			n.chat = true
 		}
 	}
-	for len(l.pool) > 0 && l.pool[0].local < now {
-		l.pool = l.pool[1:]
-	}
 	if len(l.pool) == 0 {
 		n.overall = true
-	} else if w := l.pool[0].local - l.tol[p] - now; w > 0 && !n.chat {
+	} else if w := l.pool[0].local - l.tol[p] - now; w > 0 {
+		// Wait for the process's own slot before taking chat tokens: the
+		// first token must be used as soon as it is granted.
+		if ci > 0 && !n.chat {
+			l.tokens[chat] = toks
+		}
 		return need{wait: w, shared: true}
 	}
 	if n.chat || n.overall {
@@ -362,12 +376,14 @@ func (l *SendLimiter) fetch(ctx context.Context, chat kbbot.ChatID, p kbbot.Prio
 				l.pool = append(l.pool, lslot{local: local + at - r[3], redis: at})
 			}
 			l.last = lease{end: r[1] + r[2]*l.interval}
+			l.tat = local + l.last.end - r[3]
 		case sendPaused:
 			l.pause = max(l.pause, local+r[1])
 			l.pool = nil
 			refused = need{wait: max(r[1], 1), shared: true}
 		case sendOverall:
 			refused = need{wait: max(r[1], 1), shared: true}
+			l.tat = local + refused.wait + l.tol[p]
 		default:
 			return need{}, fmt.Errorf("redisstore: acquire send permission: unexpected reason %d", r[0])
 		}

@@ -135,8 +135,12 @@ func TestSendLimiterRelease(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock.Advance(100 * time.Millisecond)
-	if p := acquire(t, b, 2, kbbot.PriorityBroadcast); p.wait != 0 {
-		t.Fatalf("process b after a released its lease: %+v", p)
+	c, err := redisstore.NewSendLimiter(redistest.Client(t), a.Keys(), redisstore.SendLimits{Rate: 10, Block: 5, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := acquire(t, c, 2, kbbot.PriorityBroadcast); p.wait != 0 {
+		t.Fatalf("another process after a released its lease: %+v", p)
 	}
 }
 
