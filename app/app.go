@@ -49,6 +49,11 @@ type Options struct {
 	// (default: the system clock; the dialog's Clock is not used, since
 	// leases run in real time).
 	IntakeClock kbbot.Clock
+	// RedisWait is how long New waits for Redis to answer, retrying with
+	// back-off and logging each try, before it gives up; zero waits until
+	// ctx ends (serve), a negative value tries once (import, tests that
+	// want an error).
+	RedisWait time.Duration
 }
 
 // App is a running kbbot.
@@ -67,6 +72,7 @@ type App struct {
 	services   conversations.Services
 	// Sender sends every reply, within Telegram's limits.
 	Sender      kbbot.Sender
+	limiter     *redisstore.SendLimiter
 	botUsername string
 	// erasers are the stores that /hapusdata clears, in order (the wire
 	// functions add theirs; New puts the audit scrub, bookings and
@@ -102,17 +108,21 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 
 	a.rdb = opt.Redis
 	if a.rdb == nil {
-		if a.rdb, err = redisconn.Open(ctx, cfg.RedisURL); err != nil {
-			return nil, err
+		// The client is built without a first ping: waitRedis below waits
+		// for a Redis that is not up yet.
+		o, err := redisconn.Parse(cfg.RedisURL)
+		if err != nil {
+			return nil, fmt.Errorf("REDIS_URL: %w", err)
 		}
+		a.rdb = o.NewClient()
 		a.ownsRedis = true
+	}
+	if err := a.waitRedis(ctx, opt.RedisWait); err != nil {
+		a.Close()
+		return nil, err
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := a.rdb.Ping(pingCtx).Err(); err != nil {
-		a.Close()
-		return nil, fmt.Errorf("cannot reach Redis at REDIS_URL: %w", err)
-	}
 	if err := redisconn.CheckTopology(pingCtx, a.rdb); err != nil {
 		a.Close()
 		return nil, err
@@ -415,12 +425,50 @@ func WaitHandled(ctx context.Context, inbox *redisstore.IntakeStore, timeout tim
 	}
 }
 
+// waitRedis pings Redis until it answers: at once, then after 100ms,
+// doubling up to 10s, each failure logged. It gives up when ctx ends or,
+// for a non-zero patience, when that has passed (negative: one try).
+func (a *App) waitRedis(ctx context.Context, patience time.Duration) error {
+	start := time.Now()
+	backoff := 100 * time.Millisecond
+	for try := 1; ; try++ {
+		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := a.rdb.Ping(pctx).Err()
+		cancel()
+		if err == nil {
+			if try > 1 {
+				a.log.Info("Redis answers; starting", "tries", try)
+			}
+			return nil
+		}
+		if patience < 0 || (patience > 0 && time.Since(start)+backoff > patience) || ctx.Err() != nil {
+			return fmt.Errorf("cannot reach Redis at REDIS_URL: %w", err)
+		}
+		a.log.Warn("cannot reach Redis at REDIS_URL; retrying", "try", try, "retry_in", backoff, "error", err)
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("cannot reach Redis at REDIS_URL: %w", err)
+		case <-t.C:
+		}
+		backoff = min(2*backoff, 10*time.Second)
+	}
+}
+
 // Redis returns the Redis client in use.
 func (a *App) Redis() redis.UniversalClient { return a.rdb }
 
 // Close releases what New opened.
 func (a *App) Close() {
 	a.closeOnce.Do(func() {
+		if a.limiter != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			if err := a.limiter.Release(ctx); err != nil {
+				a.log.Debug("return leased send slots", "error", err)
+			}
+			cancel()
+		}
 		if a.ownsRedis && a.rdb != nil {
 			_ = a.rdb.Close()
 		}

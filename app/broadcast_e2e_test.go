@@ -582,7 +582,7 @@ func bcLimitRate() int {
 // enforcing rate messages/s overall and 1/s per chat, with procs processes
 // sending at once, and returns the messages per second and the 429s.
 func bcRunAtLimit(t testing.TB, rate, n, procs int) (perSecond float64, tooMany int) {
-	e := newEnv(t, telegramtest.WithLimits(telegramtest.Limits{Global: rate, PerChat: 1}))
+	e := newEnv(t, telegramtest.WithLimits(telegramtest.Limits{Global: rate, PerChat: 1, ChatBurst: 3}))
 	e.cfg.SendRate = rate
 	ps := []*process{e.start()}
 	for len(ps) < procs {

@@ -24,7 +24,9 @@ func plannedRate(sendRate int) float64 {
 // through Redis, around s: about cfg.SendRate messages per second overall,
 // one per second per private chat, 20 a minute per group, replies before
 // reminders before broadcasts, and a pause of every process when Telegram
-// answers 429. It decides by the Redis server's clock, not a.clock: the
+// answers 429; while Redis cannot be reached, conservative limits kept in
+// the process alone (bot.LocalLimiter), so residents still hear that they
+// should try again in a while. It decides by the Redis server's clock, not a.clock: the
 // limits are real time, and all processes must share one clock.
 func (a *App) wrapSender(s kbbot.Sender, keys redisstore.Keys) kbbot.Sender {
 	rate := a.cfg.SendRate
@@ -43,5 +45,10 @@ func (a *App) wrapSender(s kbbot.Sender, keys redisstore.Keys) kbbot.Sender {
 		a.log.Error("send limiter; using Telegram's default rate", "send_rate", rate, "error", err)
 		lim, _ = redisstore.NewSendLimiter(a.rdb, keys, redisstore.SendLimits{Rate: plannedRate(DefaultConfig().SendRate), Burst: 1})
 	}
-	return bot.NewLimitedSender(s, lim, bot.LimitedConfig{Log: a.log.With("comp", "sendlimit")})
+	a.limiter = lim
+	// While Redis is down, a process alone keeps a sixth of the rate and
+	// one message per interval per chat, with no burst: six processes
+	// unaware of each other still stay within Telegram's limits.
+	fallback := bot.NewLocalLimiter(float64(rate)/6, max(chat, 1100*time.Millisecond), 3150*time.Millisecond, nil)
+	return bot.NewLimitedSender(s, lim, bot.LimitedConfig{Log: a.log.With("comp", "sendlimit"), Fallback: fallback})
 }

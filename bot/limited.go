@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/kbbot/kbbot"
@@ -40,6 +41,13 @@ type LimitedConfig struct {
 	// shared), and the caller keeps the message for later: a dispatcher's
 	// outbox, a broadcast's queue.
 	MaxWait time.Duration
+	// Fallback, when set, gives permission instead of the Limiter while
+	// that cannot be reached (an error wrapping kbbot.ErrUnavailable: Redis
+	// is down), so that residents still get answers, such as the apology
+	// that asks them to try again in a while. It should be conservative: a
+	// LocalLimiter well below Telegram's limits. Nil: such errors are
+	// returned.
+	Fallback Limiter
 	// Log receives warnings (default: discard).
 	Log *slog.Logger
 }
@@ -73,6 +81,8 @@ type LimitedSender struct {
 	lim   Limiter
 	cfg   LimitedConfig
 	lanes [3]chan struct{}
+	down  atomic.Bool  // the Limiter cannot be reached; Fallback decides
+	tried atomic.Int64 // when the Limiter was last asked while down, Unix ns
 }
 
 var _ kbbot.Sender = (*LimitedSender)(nil)
@@ -113,6 +123,9 @@ func (s *LimitedSender) Send(ctx context.Context, r kbbot.Reply) (int, error) {
 			return id, err
 		}
 		perr := s.lim.Pause(ctx, ra.After)
+		if perr != nil && s.cfg.Fallback != nil && errors.Is(perr, kbbot.ErrUnavailable) {
+			perr = s.cfg.Fallback.Pause(ctx, ra.After)
+		}
 		if perr != nil {
 			s.cfg.Log.Warn("cannot share Telegram's pause with the other processes", "error", perr)
 		}
@@ -144,7 +157,7 @@ func (s *LimitedSender) acquire(ctx context.Context, chat kbbot.ChatID, p kbbot.
 			return ctx.Err()
 		}
 		for {
-			wait, shared, err := s.lim.Acquire(ctx, chat, p)
+			wait, shared, err := s.ask(ctx, chat, p)
 			if err != nil || wait <= 0 {
 				<-turn
 				return err
@@ -166,6 +179,30 @@ func (s *LimitedSender) acquire(ctx context.Context, chat kbbot.ChatID, p kbbot.
 			}
 		}
 	}
+}
+
+// ask asks the Limiter, or the Fallback while the Limiter cannot be
+// reached, logging when that starts and ends.
+func (s *LimitedSender) ask(ctx context.Context, chat kbbot.ChatID, p kbbot.Priority) (time.Duration, bool, error) {
+	if s.down.Load() && time.Now().UnixNano()-s.tried.Load() < int64(time.Second) {
+		// Down a moment ago: ask the Limiter again at most once a second.
+		return s.cfg.Fallback.Acquire(ctx, chat, p)
+	}
+	s.tried.Store(time.Now().UnixNano())
+	wait, shared, err := s.lim.Acquire(ctx, chat, p)
+	if err == nil {
+		if s.down.CompareAndSwap(true, false) {
+			s.cfg.Log.Info("the shared send limiter is back; local limits are off")
+		}
+		return wait, shared, nil
+	}
+	if s.cfg.Fallback == nil || !errors.Is(err, kbbot.ErrUnavailable) || ctx.Err() != nil {
+		return 0, false, err
+	}
+	if s.down.CompareAndSwap(false, true) {
+		s.cfg.Log.Warn("the shared send limiter cannot be reached; sending within conservative local limits", "error", err)
+	}
+	return s.cfg.Fallback.Acquire(ctx, chat, p)
 }
 
 // pauseFor waits d or until ctx ends, returning ctx's error then.

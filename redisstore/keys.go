@@ -295,10 +295,9 @@ func (k Keys) StaffTries(c kbbot.ChatID) string {
 	return k.staff("tries:" + strconv.FormatInt(int64(c), 10))
 }
 
-// Send limiter keys. They all share the hash tag {send}, so the scripts,
-// which take the overall, pause and chat keys together, run on Redis
-// Cluster (on the one node that owns the tag: the limiter is one shared
-// schedule anyway).
+// Send limiter keys. The overall schedule and the pause share the hash tag
+// {send} (send_acquire.lua reads both); each chat's bucket sits under the
+// chat's own tag (SendChat).
 
 func (k Keys) send(suffix string) string { return k.prefix + "{send}:" + suffix }
 
@@ -311,12 +310,11 @@ func (k Keys) SendSchedule() string { return k.send("tat") }
 // 429, µs since the epoch. STRING; TTL: the pause.
 func (k Keys) SendPause() string { return k.send("pause") }
 
-// SendChats holds the chats that received a message lately: member the
-// chat id, score the earliest time of its next message, µs since the
-// epoch. Members are dropped once that time passes (at most GroupInterval
-// after the message), so no chat stays in it for more than a few seconds.
-// ZSET; TTL: GroupInterval plus a second, renewed on write.
-func (k Keys) SendChats() string { return k.send("chats") }
+// SendChat is one chat's send bucket: the theoretical arrival time of its
+// next message, µs since the epoch (lua/send_chat.lua). It carries the
+// chat's own hash tag, so the buckets spread over a cluster. STRING; TTL:
+// until that time plus a second.
+func (k Keys) SendChat(c kbbot.ChatID) string { return k.chat(c, "send") }
 
 // Keys of residents' profiles, audiences and broadcasts (ResidentStore,
 // BroadcastStore, lua/bc_*.lua). Audiences are built with set

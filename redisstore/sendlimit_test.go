@@ -114,22 +114,26 @@ func TestSendLimiterLanes(t *testing.T) {
 	}
 }
 
-// TestSendLimiterPerChat: one message per 1.1s to a private chat, per
-// 3.15s to a group; a chat that must wait does not use an overall slot.
+// TestSendLimiterPerChat: a private chat gets a burst of three messages,
+// then one per 1.1s; a group one per 3.15s; a chat that must wait does not
+// use an overall slot.
 func TestSendLimiterPerChat(t *testing.T) {
 	t.Parallel()
 	clock := fakes.NewClock(testStart)
 	l, rdb, keys := newLimiter(t, 1000, clock)
 	for _, c := range []struct {
-		chat kbbot.ChatID
-		gap  time.Duration
-	}{{42, 1100 * time.Millisecond}, {-1001234, 3150 * time.Millisecond}} {
-		if p := acquire(t, l, c.chat, kbbot.PriorityReply); p.wait != 0 {
-			t.Fatalf("chat %d: first message refused: %+v", c.chat, p)
+		chat  kbbot.ChatID
+		burst int
+		gap   time.Duration
+	}{{42, 3, 1100 * time.Millisecond}, {-1001234, 1, 3150 * time.Millisecond}} {
+		for i := range c.burst {
+			if p := acquire(t, l, c.chat, kbbot.PriorityReply); p.wait != 0 {
+				t.Fatalf("chat %d: message %d of the burst refused: %+v", c.chat, i+1, p)
+			}
 		}
 		p := acquire(t, l, c.chat, kbbot.PriorityReply)
 		if p.wait != c.gap || p.shared {
-			t.Fatalf("chat %d: second message: %+v, want the chat's own wait of %v", c.chat, p, c.gap)
+			t.Fatalf("chat %d: message after the burst: %+v, want the chat's own wait of %v", c.chat, p, c.gap)
 		}
 		clock.Advance(c.gap - time.Millisecond)
 		if p := acquire(t, l, c.chat, kbbot.PriorityReply); p.wait != time.Millisecond {
@@ -147,8 +151,9 @@ func TestSendLimiterPerChat(t *testing.T) {
 	if p := acquire(t, l, 43, kbbot.PriorityReply); p.wait != 0 {
 		t.Fatal(p)
 	}
-	if n := rdb.ZCard(context.Background(), keys.SendChats()).Val(); n != 1 {
-		t.Fatalf("%d chats in the set, want only the one just messaged", n)
+	// A chat's bucket expires a second after it is full again.
+	if ttl := rdb.PTTL(context.Background(), keys.SendChat(42)).Val(); ttl <= 0 || ttl > 5*time.Second {
+		t.Fatalf("chat bucket PTTL %v, want at most its refill time and a second", ttl)
 	}
 
 	// A negative interval turns the per-chat limit off.
@@ -164,7 +169,10 @@ func TestSendLimiterPerChat(t *testing.T) {
 	}
 
 	// At 1/s overall, a refused chat leaves the slot to another chat.
-	l2, _, _ := newLimiter(t, 1, clock)
+	l2, err := redisstore.NewSendLimiter(rdb, redisstore.NewKeys(keys.Prefix()+"one:"), redisstore.SendLimits{Rate: 1, ChatBurst: 1, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if p := acquire(t, l2, 7, kbbot.PriorityBroadcast); p.wait != 0 {
 		t.Fatal(p)
 	}
@@ -247,14 +255,16 @@ func TestSendLimiterWindowBound(t *testing.T) {
 	}
 }
 
-// TestSendLimiterKeysShareOneSlot: the limiter's keys all carry {send} (one
-// Redis Cluster slot) and expire.
+// TestSendLimiterKeysShareOneSlot: the overall keys carry {send} (one
+// Redis Cluster slot), a chat's bucket its own {chat:<id>}, and all expire.
 func TestSendLimiterKeysShareOneSlot(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	l, rdb, keys := newLimiter(t, 10, nil) // the server's clock
-	if p := acquire(t, l, 5, kbbot.PriorityReply); p.wait != 0 {
-		t.Fatalf("first message refused: %+v", p)
+	l, rdb, keys := newLimiter(t, 1000, nil) // the server's clock
+	for range 3 {
+		if p := acquire(t, l, 5, kbbot.PriorityReply); p.wait != 0 {
+			t.Fatalf("message of the burst refused: %+v", p)
+		}
 	}
 	if p := acquire(t, l, 5, kbbot.PriorityReply); p.wait <= 900*time.Millisecond || p.wait > 1100*time.Millisecond {
 		t.Fatalf("second message to the chat by the server's clock: %+v", p)
@@ -270,11 +280,11 @@ func TestSendLimiterKeysShareOneSlot(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(found) != 3 {
-		t.Fatalf("keys %v, want the schedule, the chats and the pause", found)
+		t.Fatalf("keys %v, want the schedule, the chat's bucket and the pause", found)
 	}
 	for _, k := range found {
-		if !strings.Contains(k, "{send}") {
-			t.Errorf("key %s lacks the {send} hash tag", k)
+		if !strings.Contains(k, "{send}") && !strings.HasSuffix(k, "{chat:5}:send") {
+			t.Errorf("key %s lacks the {send} hash tag and is not the chat's bucket", k)
 		}
 		if ttl := rdb.PTTL(ctx, k).Val(); ttl <= 0 {
 			t.Errorf("key %s does not expire (PTTL %v)", k, ttl)

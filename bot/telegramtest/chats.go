@@ -100,7 +100,8 @@ type chat struct {
 	byID      map[int]*botMessage
 	answers   []Answer
 	replyKB   [][]Button
-	win       window // rate limit window of this chat
+	win       window    // rate limit window of this chat
+	tat       time.Time // token bucket of this chat (Limits.ChatBurst)
 }
 
 // botMessage is a message the bot sent. Mutable fields are guarded by

@@ -187,3 +187,19 @@ func BenchmarkUsers(b *testing.B) {
 		}
 	})
 }
+
+func TestChatBurstBucket(t *testing.T) {
+	s := newServer(t, telegramtest.WithLimits(telegramtest.Limits{PerChat: 1, ChatBurst: 3}))
+	api := newAPI(t, s)
+	s.User(1, "A")
+	for i := 0; i < 3; i++ {
+		if _, err := sendText(t, api, 1, strconv.Itoa(i), nil); err != nil {
+			t.Fatalf("send %d of the burst: %v", i, err)
+		}
+	}
+	_, err := sendText(t, api, 1, "4", nil)
+	apiErr(t, err, 429, "")
+	if s.Violations() != 1 {
+		t.Fatalf("violations %d", s.Violations())
+	}
+}

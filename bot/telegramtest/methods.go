@@ -56,15 +56,28 @@ func (s *Server) allow(c *chat) *apiError {
 	var (
 		chatLimit int
 		period    time.Duration
+		bucket    bool
 	)
-	if c.typ == "private" {
+	now := time.Now()
+	if c.typ == "private" && l.PerChat > 0 && l.ChatBurst > 0 {
+		// Token bucket (GCRA): ChatBurst at once, then PerChat a second.
+		bucket = true
+		t := time.Second / time.Duration(l.PerChat)
+		tat := c.tat
+		if tat.Before(now) {
+			tat = now
+		}
+		if tat.Sub(now) > time.Duration(l.ChatBurst-1)*t {
+			s.violations.Add(1)
+			return errTooMany
+		}
+	} else if c.typ == "private" {
 		if l.PerChat > 0 {
 			chatLimit, period = l.PerChat+l.Burst, time.Second
 		}
 	} else if l.PerGroupPerMinute > 0 {
 		chatLimit, period = l.PerGroupPerMinute, time.Minute
 	}
-	now := time.Now()
 	if chatLimit > 0 && c.win.count(now, period) >= chatLimit {
 		s.violations.Add(1)
 		return errTooMany
@@ -81,6 +94,12 @@ func (s *Server) allow(c *chat) *apiError {
 	}
 	if chatLimit > 0 {
 		c.win.add(now)
+	}
+	if bucket {
+		if c.tat.Before(now) {
+			c.tat = now
+		}
+		c.tat = c.tat.Add(time.Second / time.Duration(l.PerChat))
 	}
 	return nil
 }

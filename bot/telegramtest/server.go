@@ -93,6 +93,12 @@ type Limits struct {
 	// Burst is an extra allowance added to the Global and PerChat limits
 	// per one-second window.
 	Burst int
+	// ChatBurst, when set with PerChat, makes the limit of a private chat
+	// a token bucket instead of a window: up to ChatBurst requests at
+	// once, refilled at PerChat a second (Telegram allows short bursts in
+	// one chat but about one message a second over time). Burst does not
+	// add to it.
+	ChatBurst int
 }
 
 // Server is a fake Telegram Bot API server. Create it with [New] and stop it

@@ -1,23 +1,22 @@
--- send_acquire: ask for permission to send one message now (see
--- sendlimit.go for the scheme: GCRA over all chats with a tolerance per
--- lane, GCRA per chat, and a pause after a 429).
+-- send_acquire: lease a block of slots of the overall sending schedule
+-- (see sendlimit.go: GCRA over all chats with a tolerance per lane, and a
+-- pause after a 429). The process sends one message per slot, each no
+-- earlier than the slot minus its lane's tolerance and no later than the
+-- slot itself, so the schedule holds as if every message had asked here.
 -- KEYS[1] overall theoretical arrival time, µs (STRING)
 -- KEYS[2] pause-until time, µs (STRING)
--- KEYS[3] per-chat schedules: member chat id, score the earliest time of
---         its next message, µs (ZSET)
 -- ARGV[1] now, µs since the epoch; "" to use the Redis server's clock
--- ARGV[2] overall emission interval, µs (1s / rate)
+-- ARGV[2] overall emission interval T, µs (1s / rate)
 -- ARGV[3] the lane's tolerance, µs: how far ahead of the overall
 --         schedule this lane may send (larger for more urgent lanes)
--- ARGV[4] the chat's emission interval, µs; 0: no per-chat limit
--- ARGV[5] the chat id
--- ARGV[6] the longest chat interval, µs (for the ZSET's TTL)
--- returns {wait µs, reason}: {0, 0} granted (the overall and chat
--- schedules advance by one message); otherwise nothing changes and
--- reason says who refused: 1 a pause after a 429, 2 the chat's limit,
--- 3 the overall limit.
--- Not idempotent: a retried grant uses one more slot, never exceeding
--- the limits (it only wastes a slot).
+-- ARGV[4] how many slots to lease (at least 1)
+-- returns {reason, value, n, now}: reason 0 granted: value is the first
+-- slot (µs), n slots follow it T apart, and the schedule moved past them;
+-- otherwise nothing changes, value is the wait (µs) and reason says who
+-- refused: 1 a pause after a 429, 3 the overall limit. now is the time
+-- the script decided by.
+-- Not idempotent: a retried grant leases more slots, never exceeding the
+-- limits (the slots expire unused).
 local now = tonumber(ARGV[1])
 if not now then
   local t = redis.call('TIME')
@@ -25,28 +24,16 @@ if not now then
 end
 local pause = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
 if pause > now then
-  return {pause - now, 1}
-end
-local ci = tonumber(ARGV[4])
-local ctat = 0
-if ci > 0 then
-  ctat = tonumber(redis.call('ZSCORE', KEYS[3], ARGV[5]) or '0') or 0
-  if ctat > now then
-    return {ctat - now, 2}
-  end
+  return {1, pause - now, 0, now}
 end
 local T = tonumber(ARGV[2])
 local tau = tonumber(ARGV[3])
+local n = math.max(tonumber(ARGV[4]), 1)
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
 if tat - tau > now then
-  return {tat - tau - now, 3}
+  return {3, tat - tau - now, 0, now}
 end
-tat = math.max(tat, now) + T
+local first = math.max(tat, now)
+tat = first + n * T
 redis.call('SET', KEYS[1], string.format('%.0f', tat), 'PX', math.floor((tat - now) / 1000) + 1000)
-if ci > 0 then
-  -- Chats whose interval has passed are free again: drop them.
-  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', string.format('%.0f', now))
-  redis.call('ZADD', KEYS[3], string.format('%.0f', now + ci), ARGV[5])
-  redis.call('PEXPIRE', KEYS[3], math.floor(tonumber(ARGV[6]) / 1000) + 1000)
-end
-return {0, 0}
+return {0, first, n, now}
