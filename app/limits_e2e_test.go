@@ -180,6 +180,9 @@ func deliveredOnce(t testing.TB, srv *telegramtest.Server, texts []string) {
 // the limiter lets them: no request breaks a limit, and one chat never gets
 // more than its bucket allows (three at once, then one a second).
 func TestSendLimitsTwoProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sends 3,000 messages at scaled limits")
+	}
 	e, log := newLimitsEnv(t, scaledLimits, scaledLimits.Global)
 	const (
 		residents = 597
