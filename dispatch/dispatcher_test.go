@@ -185,3 +185,26 @@ func TestRedisDownApologizesAndAsksForRedelivery(t *testing.T) {
 		t.Fatalf("want one apology, got %+v", probe.sent)
 	}
 }
+
+// TestIntakeWithRedisDownApologizes: with Redis away, updates cannot be
+// accepted: Accept fails (the poller does not confirm them, so Telegram
+// sends them again) and the resident is told once to try again shortly.
+func TestIntakeWithRedisDownApologizes(t *testing.T) {
+	t.Parallel()
+	probe := &probeSender{inFlight: map[kbbot.ChatID]int{}}
+	dead := deadRedis(t)
+	keys := redisstore.NewKeys("x:")
+	engine := conversations.NewEngine(library(t), func() string { return "n" }, conversations.Services{})
+	clock := fakes.NewClock(time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC))
+	d := dispatch.New(engine, redisstore.NewChatStore(dead, keys, 0), probe, clock, quiet, dispatch.Config{LockWait: time.Millisecond})
+	in := dispatch.NewIntake(redisstore.NewIntakeStore(dead, keys, redisstore.IntakeOptions{}), d, clock, quiet, dispatch.IntakeConfig{})
+	for i := 1; i <= 3; i++ {
+		err := in.Accept(context.Background(), []kbbot.Event{{Kind: kbbot.EventText, ChatID: 9, UpdateID: int64(i), Text: "halo", LanguageCode: "id"}})
+		if err == nil || !strings.Contains(err.Error(), kbbot.ErrUnavailable.Error()) {
+			t.Fatalf("Accept with Redis down: %v, want unavailable", err)
+		}
+	}
+	if len(probe.sent) != 1 || !strings.Contains(probe.sent[0].Text, "gangguan") {
+		t.Fatalf("want one apology, got %+v", probe.sent)
+	}
+}

@@ -118,6 +118,12 @@ func (in *Intake) Accept(ctx context.Context, evs []kbbot.Event) error {
 	}
 	res, err := in.inbox.Push(ctx, keep, in.clock.Now())
 	if err != nil {
+		// Redis is away: the updates are not confirmed (Telegram sends
+		// them again), and their residents are told to try again shortly,
+		// at most once every few minutes each.
+		for _, ev := range keep {
+			in.d.apologize(ctx, ev, err)
+		}
 		return fmt.Errorf("accept %d updates: %w", len(keep), err)
 	}
 	if res.Dropped > 0 {
