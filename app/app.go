@@ -405,13 +405,22 @@ func (a *App) WaitHandled(ctx context.Context, timeout time.Duration) error {
 // WaitHandled is App.WaitHandled for an intake store.
 func WaitHandled(ctx context.Context, inbox *redisstore.IntakeStore, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
+	// A chat being let go leaves the index for a moment before it comes
+	// back with a newer update (IntakeStore.Release): only several empty
+	// readings in a row mean that everything was handled.
+	const settled = 5
+	zeros := 0
 	for {
 		n, err := inbox.Waiting(ctx)
 		if err != nil {
 			return err
 		}
 		if n == 0 {
-			return nil
+			if zeros++; zeros == settled {
+				return nil
+			}
+		} else {
+			zeros = 0
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%d chats still have updates not handled after %v", n, timeout)
