@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/kbbot/kbbot"
+	"github.com/kbbot/kbbot/booking"
 	"github.com/kbbot/kbbot/content"
 )
 
@@ -147,7 +148,9 @@ func (f learnFlow) method(st *step, code, section string) {
 	rows = append(rows, secRow)
 	rows = append(rows, []kbbot.Button{st.btn("btn_bidan_note", data(cbLearn, learnTopic, content.NoteTopicID))})
 	rows = append(rows, f.mythRows(st, m.Myths)...)
-	rows = append(rows, []kbbot.Button{st.btnf("btn_book_method", data(cbLearn, learnBook, code), m.Name.In(lang))})
+	if bookable(st, code) {
+		rows = append(rows, []kbbot.Button{st.btnf("btn_book_method", data(cbLearn, learnBook, code), m.Name.In(lang))})
+	}
 	st.show(page, append(rows, f.back(st)...))
 }
 
@@ -310,10 +313,11 @@ func (f quizFlow) answer(st *step, args []string) {
 	st.s.resetFlow()
 	var rows [][]kbbot.Button
 	for _, r := range recs {
-		rows = append(rows, []kbbot.Button{
-			{Label: r.Name.In(st.lang()), Data: methodData(r.Method, "")},
-			st.btnf("btn_book_short", data(cbLearn, learnBook, r.Method)),
-		})
+		row := []kbbot.Button{{Label: r.Name.In(st.lang()), Data: methodData(r.Method, "")}}
+		if bookable(st, r.Method) {
+			row = append(row, st.btnf("btn_book_short", data(cbLearn, learnBook, r.Method)))
+		}
+		rows = append(rows, row)
 	}
 	rows = append(rows, []kbbot.Button{st.btn("btn_bidan_note", data(cbLearn, learnTopic, content.NoteTopicID))})
 	st.show(st.e.lib.RecommendationPage(recs, st.lang()), append(rows, learnFlow{}.back(st)...))
@@ -385,4 +389,26 @@ func hitData(h content.Hit) string {
 
 func (st *step) btnf(key, d string, args ...any) kbbot.Button {
 	return kbbot.Button{Label: st.t(key, args...), Data: d}
+}
+
+// bookable reports whether some KB serentak still taking bookings offers
+// method: only then does a page offer to book it. When the catalog
+// cannot be read the button stays; the booking flow then says why.
+func bookable(st *step, method string) bool {
+	if st.e.svc.Catalog == nil {
+		return true
+	}
+	c, err := st.e.svc.Catalog(st.ctx)
+	if err != nil || c == nil {
+		return true
+	}
+	m := booking.Method(method)
+	for _, ev := range c.Events() {
+		for _, site := range ev.Sites {
+			if site.Quota[m] > 0 && site.Open(st.now) {
+				return true
+			}
+		}
+	}
+	return false
 }
