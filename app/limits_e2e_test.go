@@ -363,9 +363,11 @@ func TestSendLimitsPauseOn429(t *testing.T) {
 }
 
 // TestSendLimitsRepliesFirst: at Telegram's real 30/s, while broadcasts
-// from two processes use the whole budget and each broadcast message waits
-// seconds for its turn, replies and reminders go out at once: a reply takes
-// the next slot instead of waiting a slot or more behind the broadcasts.
+// from two processes use the whole budget, replies and reminders take the
+// next slots instead of queueing behind the broadcasts. Asserted by
+// counting, not timing: while one urgent message waits, at most a few
+// broadcast messages (those already holding a slot) go out before it.
+// How fast anything goes is BenchmarkSendAtTelegramRate's job.
 func TestSendLimitsRepliesFirst(t *testing.T) {
 	e, _ := newLimitsEnv(t, telegramtest.Limits{Global: 30, PerChat: 1, ChatBurst: 3, PerGroupPerMinute: 20}, 30)
 	const broadcast, urgent = 400, 12
@@ -378,28 +380,12 @@ func TestSendLimitsRepliesFirst(t *testing.T) {
 		jobs <- job{chat: int64(720000 + i), text: fmt.Sprintf("b%d", i), lane: kbbot.PriorityBroadcast}
 	}
 	close(jobs)
-	var (
-		sent atomic.Int64
-		bmu  sync.Mutex
-		bLat []time.Duration
-	)
-	timed := func(s kbbot.Sender) kbbot.Sender {
-		return senderFunc(func(ctx context.Context, r kbbot.Reply) (int, error) {
-			t0 := time.Now()
-			id, err := s.Send(ctx, r)
-			if err == nil {
-				bmu.Lock()
-				bLat = append(bLat, time.Since(t0))
-				bmu.Unlock()
-			}
-			return id, err
-		})
-	}
+	var sent atomic.Int64
 	bctx, stopBroadcast := context.WithCancel(context.Background())
 	defer stopBroadcast()
 	errs := make(chan error, 1)
 	go func() {
-		errs <- sendAll(bctx, []kbbot.Sender{timed(p1.App.Sender), timed(p2.App.Sender)}, 32, jobs, &sent)
+		errs <- sendAll(bctx, []kbbot.Sender{p1.App.Sender, p2.App.Sender}, 32, jobs, &sent)
 	}()
 	waitSent := func(n int64) {
 		for sent.Load() < n {
@@ -411,15 +397,14 @@ func TestSendLimitsRepliesFirst(t *testing.T) {
 		}
 	}
 	waitSent(20)
-	bmu.Lock()
-	bLat = bLat[:0] // from here on, every broadcast message has waited
-	bmu.Unlock()
 
 	// An urgent message every five broadcast messages, from either
 	// process, alternately a reply and a reminder.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	var replies, reminders []time.Duration
+	// overtaken[i] is how many broadcast messages went out while urgent
+	// message i waited for its slot.
+	var overtaken []int64
 	for i := range urgent {
 		waitSent(sent.Load() + 5)
 		lane := kbbot.PriorityReply
@@ -427,41 +412,28 @@ func TestSendLimitsRepliesFirst(t *testing.T) {
 			lane = kbbot.PriorityReminder
 		}
 		p := []*process{p1, p2}[i/2%2]
-		t0 := time.Now()
+		before := sent.Load()
 		if _, err := p.App.Sender.Send(ctx, kbbot.Reply{Kind: kbbot.ReplySend, ChatID: kbbot.ChatID(720000 + broadcast + i), Text: fmt.Sprintf("u%d", i), Priority: lane}); err != nil {
 			t.Fatal(err)
 		}
-		if lane == kbbot.PriorityReply {
-			replies = append(replies, time.Since(t0))
-		} else {
-			reminders = append(reminders, time.Since(t0))
-		}
+		overtaken = append(overtaken, sent.Load()-before)
 	}
 	stopBroadcast()
 	<-errs
 	if left := broadcast - sent.Load(); left < 100 {
 		t.Fatalf("only %d broadcast messages were still queued at the end: the budget was not saturated throughout", left)
 	}
-	bmu.Lock()
-	slices.Sort(bLat)
-	bMedian := bLat[len(bLat)/2]
-	bmu.Unlock()
-	slices.Sort(replies)
-	slices.Sort(reminders)
-	t.Logf("broadcast wait median %v; replies median %v max %v; reminders median %v max %v; 429s %d",
-		bMedian, replies[len(replies)/2], replies[len(replies)-1], reminders[len(reminders)/2], reminders[len(reminders)-1], e.srv.TooManyRequests())
+	t.Logf("broadcast messages sent while each urgent message waited: %v; 429s %d", overtaken, e.srv.TooManyRequests())
 	if n, v := e.srv.TooManyRequests(), e.srv.Violations(); n != 0 || v != 0 {
 		t.Errorf("Telegram answered 429 %d times, for %d violations of its limits", n, v)
 	}
-	if bMedian < 500*time.Millisecond {
-		t.Errorf("broadcast messages waited %v (median): the budget was not saturated", bMedian)
-	}
-	// Replies and reminders overtake the queue: each went out well before
-	// the broadcast messages waiting with it (no absolute figure: the
-	// machine may be loaded; BenchmarkSendAtTelegramRate measures).
-	for _, d := range append(replies, reminders...) {
-		if d > bMedian/4 {
-			t.Errorf("a reply or reminder took %v while broadcasts waited %v: want it ahead of the queue", d, bMedian)
+	// Two processes, each with a few broadcast sends already holding their
+	// slot: those may go first; a reply queued behind the broadcasts would
+	// see dozens.
+	const maxAhead = 6
+	for i, n := range overtaken {
+		if n > maxAhead {
+			t.Errorf("urgent message %d waited while %d broadcast messages went out; want at most %d (ahead of the queue)", i, n, maxAhead)
 		}
 	}
 }
