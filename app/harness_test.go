@@ -8,12 +8,14 @@ import (
 	"log/slog"
 	mathrand "math/rand"
 	"os"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/app"
 	"github.com/kbbot/kbbot/bot/telegramtest"
 	"github.com/kbbot/kbbot/internal/fakes"
@@ -44,6 +46,8 @@ type env struct {
 	// hook, when set, is added to each process's Redis client (fault
 	// injection).
 	hook redis.Hook
+	// handled hears from every process which updates it handled.
+	handled *handledHub
 }
 
 // testStart is the moment tests begin at: Monday 23 November 2026, 09:00 WIB.
@@ -52,7 +56,8 @@ var testStart = time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
 func newEnv(t testing.TB, opts ...telegramtest.Option) *env {
 	t.Helper()
 	rdb := redistest.Client(t)
-	e := &env{t: t, srv: telegramtest.New(opts...), rdb: rdb, prefix: redistest.Prefix(t, rdb), clock: fakes.NewClock(testStart)}
+	e := &env{t: t, srv: telegramtest.New(opts...), rdb: rdb, prefix: redistest.Prefix(t, rdb), clock: fakes.NewClock(testStart),
+		handled: &handledHub{upTo: map[kbbot.ChatID]int64{}, wake: map[kbbot.ChatID]chan struct{}{}}}
 	e.cfg = app.DefaultConfig()
 	e.cfg.Token, e.cfg.APIURL = e.srv.Token(), e.srv.APIURL()
 	e.cfg.ControllerName, e.cfg.ControllerContact = "Dinas PPKB Kota Contoh", "ppkb@contoh.go.id"
@@ -83,6 +88,57 @@ func testLogger(t testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
+// handledHub tells each waiting user when the bot's processes have handled
+// her update, without polling Redis: BenchmarkMenuTaps's hundreds of users
+// each wait only for their own chat.
+type handledHub struct {
+	mu   sync.Mutex
+	upTo map[kbbot.ChatID]int64         // the highest update id handled, per chat
+	wake map[kbbot.ChatID]chan struct{} // closed at the chat's next handled update
+}
+
+// done records that an update of chat was handled (app.Options.Handled).
+func (h *handledHub) done(chat kbbot.ChatID, updateID int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.upTo[chat] = max(h.upTo[chat], updateID)
+	if c := h.wake[chat]; c != nil {
+		close(c)
+		delete(h.wake, chat)
+	}
+}
+
+// wait waits until update id of chat has been handled, or timeout.
+func (h *handledHub) wait(chat kbbot.ChatID, id int64, timeout time.Duration) error {
+	deadline := time.After(timeout)
+	for {
+		h.mu.Lock()
+		if h.upTo[chat] >= id {
+			h.mu.Unlock()
+			return nil
+		}
+		c := h.wake[chat]
+		if c == nil {
+			c = make(chan struct{})
+			h.wake[chat] = c
+		}
+		h.mu.Unlock()
+		select {
+		case <-c:
+		case <-deadline:
+			return fmt.Errorf("update %d of chat %d not handled after %v", id, chat, timeout)
+		}
+	}
+}
+
+// settlePerChat makes each user's Send and Tap wait only for her own
+// update to be handled, instead of for every chat to be quiet.
+func (e *env) settlePerChat() {
+	e.srv.SetChatSettle(func(chat int64, id int) error {
+		return e.handled.wait(kbbot.ChatID(chat), int64(id), 30*time.Second)
+	})
+}
+
 // start runs a new kbbot process. Each process has its own Redis client, as
 // separate processes would.
 func (e *env) start() *process { e.t.Helper(); return e.startWith(nil) }
@@ -107,6 +163,7 @@ func (e *env) startWith(hook redis.Hook) *process {
 		// Deterministic booking codes keep golden transcripts stable.
 		CodeRand: mathrand.New(mathrand.NewSource(int64(e.codeSeed.Add(1)))),
 		Nonce:    func() string { return fmt.Sprintf("n%d", e.nonces.Add(1)) },
+		Handled:  e.handled.done,
 	})
 	if err != nil {
 		cancel()

@@ -28,8 +28,9 @@ type Inbox interface {
 	Release(ctx context.Context, chat kbbot.ChatID, now time.Time) error
 	// Head returns the entry at the head of chat's inbox.
 	Head(ctx context.Context, chat kbbot.ChatID) (kbbot.InboxEntry, bool, error)
-	// Ack removes a handled entry from the head of chat's inbox.
-	Ack(ctx context.Context, chat kbbot.ChatID, raw string) (int, error)
+	// Ack removes a handled entry from the head of chat's inbox and
+	// returns the entry now at the head (ok false: the inbox is empty).
+	Ack(ctx context.Context, chat kbbot.ChatID, raw string) (next kbbot.InboxEntry, ok bool, err error)
 	// Fail counts a failed try of the head entry; aside reports that it
 	// was set aside (at the last try, or at once with setAside).
 	Fail(ctx context.Context, chat kbbot.ChatID, e kbbot.InboxEntry, setAside bool) (tries int, aside bool, err error)
@@ -55,6 +56,10 @@ type IntakeConfig struct {
 	// MaxBackoff caps the wait before a chat whose update failed is tried
 	// again (default 5 s).
 	MaxBackoff time.Duration
+	// Done, when set, is called each time an update leaves its chat's
+	// inbox, handled or set aside; for tests and the terminal demo, whose
+	// user waits for the answer to what she sent.
+	Done func(chat kbbot.ChatID, updateID int64)
 }
 
 // Intake is the continuous intake: Accept stores updates durably in their
@@ -247,8 +252,9 @@ func (in *Intake) work(ctx context.Context, chat kbbot.ChatID) {
 			in.log.Warn("let chat go", "chat", int64(chat), "error", err)
 		}
 	}()
+	// The head is read once; each Ack returns the next one.
+	e, ok, err := in.inbox.Head(ctx, chat)
 	for range in.cfg.Turn {
-		e, ok, err := in.inbox.Head(ctx, chat)
 		if err != nil {
 			in.log.Warn("read inbox", "chat", int64(chat), "error", err)
 			retryAt = in.clock.Now().Add(time.Second)
@@ -259,38 +265,49 @@ func (in *Intake) work(ctx context.Context, chat kbbot.ChatID) {
 		}
 		switch {
 		case e.Unreadable:
-			in.fail(ctx, chat, e, errors.New("unreadable inbox entry"), true)
+			if _, aside := in.fail(ctx, chat, e, errors.New("unreadable inbox entry"), true); aside {
+				in.done(chat, e)
+			}
+			e, ok, err = in.inbox.Head(ctx, chat)
 			continue
 		case e.FloodNotice:
 			in.notice(ctx, e.Event)
-			if _, err := in.inbox.Ack(ctx, chat, e.Raw); err != nil {
+			next, more, err := in.inbox.Ack(ctx, chat, e.Raw)
+			if err != nil {
 				in.log.Warn("ack flood notice", "chat", int64(chat), "error", err)
 				retryAt = in.clock.Now().Add(time.Second)
 				return
 			}
+			in.done(chat, e)
+			e, ok = next, more
 			continue
 		}
-		err = in.one(ctx, e.Event)
-		if err == nil {
-			if _, err := in.inbox.Ack(ctx, chat, e.Raw); err != nil {
+		herr := in.one(ctx, e.Event)
+		if herr == nil {
+			next, more, err := in.inbox.Ack(ctx, chat, e.Raw)
+			if err != nil {
 				in.log.Warn("ack update", "chat", int64(chat), "update_id", e.Event.UpdateID, "error", err)
 				retryAt = in.clock.Now().Add(time.Second)
 				return
 			}
+			in.done(chat, e)
+			e, ok = next, more
 			continue
 		}
-		if transient(err) {
+		if transient(herr) {
 			// Redis or Telegram unreachable, or the chat busy elsewhere:
 			// not the update's fault; the chat waits and comes again.
-			in.log.Warn("update not handled yet; will retry", "chat", int64(chat), "update_id", e.Event.UpdateID, "error", err)
+			in.log.Warn("update not handled yet; will retry", "chat", int64(chat), "update_id", e.Event.UpdateID, "error", herr)
 			retryAt = in.clock.Now().Add(time.Second)
 			return
 		}
-		tries, aside := in.fail(ctx, chat, e, err, false)
+		tries, aside := in.fail(ctx, chat, e, herr, false)
 		if !aside {
 			retryAt = in.clock.Now().Add(min(time.Duration(1<<min(tries, 10))*100*time.Millisecond, in.cfg.MaxBackoff))
 			return
 		}
+		in.done(chat, e)
+		e, ok, err = in.inbox.Head(ctx, chat)
 	}
 }
 
@@ -319,6 +336,13 @@ func (in *Intake) fail(ctx context.Context, chat kbbot.ChatID, e kbbot.InboxEntr
 		in.log.Warn("send apology", "chat", int64(chat), "error", err)
 	}
 	return tries, true
+}
+
+// done tells IntakeConfig.Done that e left chat's inbox.
+func (in *Intake) done(chat kbbot.ChatID, e kbbot.InboxEntry) {
+	if in.cfg.Done != nil {
+		in.cfg.Done(chat, e.Event.UpdateID)
+	}
 }
 
 // notice sends the one flood notice (best effort: it is not kept for a retry).
