@@ -40,9 +40,6 @@ func BenchmarkMenuTaps(b *testing.B) {
 	// bound it long before, so the shared send limiter is set out of reach
 	// (it still takes its Redis round trip for every message).
 	e.cfg.SendRate = 1_000_000
-	// Each resident waits for her own answer, not for all 400 chats to be
-	// quiet at once.
-	e.settlePerChat()
 	count := &tripCounter{}
 	e.startWith(count)
 	users := make([]*userDriver, residents)

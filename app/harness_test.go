@@ -8,6 +8,9 @@ import (
 	"log/slog"
 	mathrand "math/rand"
 	"os"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -77,6 +80,7 @@ func newEnv(t testing.TB, opts ...telegramtest.Option) *env {
 	// a person waits for the answer before tapping on.
 	inbox := redisstore.NewIntakeStore(rdb, redisstore.NewKeys(e.prefix), redisstore.IntakeOptions{Shards: e.cfg.IntakeShards})
 	e.srv.SetSettle(func() error { return app.WaitHandled(context.Background(), inbox, 30*time.Second) })
+	e.srv.SetChatSettle(e.settle)
 	t.Cleanup(e.srv.Close)
 	return e
 }
@@ -108,35 +112,51 @@ func (h *handledHub) done(chat kbbot.ChatID, updateID int64) {
 	}
 }
 
-// wait waits until update id of chat has been handled, or timeout.
-func (h *handledHub) wait(chat kbbot.ChatID, id int64, timeout time.Duration) error {
-	deadline := time.After(timeout)
-	for {
-		h.mu.Lock()
-		if h.upTo[chat] >= id {
-			h.mu.Unlock()
-			return nil
-		}
-		c := h.wake[chat]
-		if c == nil {
-			c = make(chan struct{})
-			h.wake[chat] = c
-		}
-		h.mu.Unlock()
-		select {
-		case <-c:
-		case <-deadline:
-			return fmt.Errorf("update %d of chat %d not handled after %v", id, chat, timeout)
-		}
+// waiter reports whether update id of chat was handled, and if not, a
+// channel closed at the chat's next handled update.
+func (h *handledHub) waiter(chat kbbot.ChatID, id int64) (<-chan struct{}, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.upTo[chat] >= id {
+		return nil, true
 	}
+	c := h.wake[chat]
+	if c == nil {
+		c = make(chan struct{})
+		h.wake[chat] = c
+	}
+	return c, false
 }
 
-// settlePerChat makes each user's Send and Tap wait only for her own
-// update to be handled, instead of for every chat to be quiet.
-func (e *env) settlePerChat() {
-	e.srv.SetChatSettle(func(chat int64, id int) error {
-		return e.handled.wait(kbbot.ChatID(chat), int64(id), 30*time.Second)
-	})
+// settle makes a user's Send or Tap wait until the bot has handled her
+// update: until a process reports it handled, or until it is not in her
+// chat's inbox (the bot never queues updates it ignores, e.g. from a
+// group). It waits on the processes' reports and looks at Redis only then,
+// so hundreds of users may wait at once (BenchmarkMenuTaps).
+func (e *env) settle(chat int64, id int) error {
+	inbox := redisstore.NewKeys(e.prefix).ChatInbox(kbbot.ChatID(chat))
+	prefix := strconv.Itoa(id) + "|"
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		wake, handled := e.handled.waiter(kbbot.ChatID(chat), int64(id))
+		if handled {
+			return nil
+		}
+		queued, err := e.rdb.LRange(context.Background(), inbox, 0, -1).Result()
+		if err != nil {
+			return err
+		}
+		if !slices.ContainsFunc(queued, func(q string) bool { return strings.HasPrefix(q, prefix) }) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("update %d of chat %d not handled after 30s", id, chat)
+		}
+		select {
+		case <-wake:
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // start runs a new kbbot process. Each process has its own Redis client, as
