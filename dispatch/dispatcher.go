@@ -16,9 +16,10 @@ import (
 
 // ChatStore keeps sessions, per-chat locks, what each chat handled and
 // outboxes (redisstore.ChatStore implements it). A step is Begin, Commit,
-// Finish: three round trips, plus an Ack before each further message of a
-// reply of several, and a Renew every third of the lock's TTL while the
-// chat is held.
+// Finish (FinishInbox for an update from the intake, which also takes it
+// off the chat's inbox): three round trips, plus an Ack before each
+// further message of a reply of several, and a Renew every third of the
+// lock's TTL while the chat is held.
 // Errors wrap kbbot.ErrUnavailable when the store cannot be reached, and
 // kbbot.ErrBusy when the chat is locked by someone else or a lease was lost.
 type ChatStore interface {
@@ -43,8 +44,16 @@ type ChatStore interface {
 	// Finish removes the delivered entries from the head of the outbox, or
 	// the whole outbox when drop is set, and releases the lock.
 	Finish(ctx context.Context, l kbbot.Lease, delivered []string, drop bool) error
-	// PendingChats lists chats whose outbox may not be empty.
+	// FinishInbox is Finish for a step that handled the inbox entry raw:
+	// it also removes raw from the head of the chat's inbox and returns
+	// the entry now at the head (ok false: the inbox is empty).
+	FinishInbox(ctx context.Context, l kbbot.Lease, delivered []string, raw string) (next kbbot.InboxEntry, ok bool, err error)
+	// PendingChats lists chats whose outbox is not empty.
 	PendingChats(ctx context.Context) ([]kbbot.ChatID, error)
+	// Unindex takes chat out of the index of pending outboxes when its
+	// outbox is empty (Finish leaves that to PendingChats), so that after
+	// /hapusdata no key names the chat.
+	Unindex(ctx context.Context, chat kbbot.ChatID) error
 	// SetAside moves outbox entries that cannot be decoded (Begin's
 	// ChatState.Unreadable) to the chat's dead letters, while l is held.
 	SetAside(ctx context.Context, l kbbot.Lease, entries []string) error
@@ -167,7 +176,7 @@ func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 	}
 	if cs.Seen {
 		d.log.Debug("skip redelivered event", "kind", ev.Kind, "update_id", ev.UpdateID)
-		d.finish(ctx, h, cs, false)
+		d.finishDone(ctx, h, cs)
 		return nil
 	}
 	sess, rec, keep := d.decode(cs)
@@ -207,7 +216,12 @@ func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 	h.acked()
 	cs.State, cs.Record = c.State, c.Record // what a later markBlocked builds on
 	d.deliverAll(h, queued)
-	d.finish(ctx, h, cs, false)
+	d.finishDone(ctx, h, cs)
+	if res.Erase {
+		if err := d.store.Unindex(context.WithoutCancel(ctx), ev.ChatID); err != nil {
+			d.log.Warn("unindex erased chat", "error", err)
+		}
+	}
 	return nil
 }
 
@@ -435,6 +449,47 @@ func (d *Dispatcher) finish(ctx context.Context, h *hold, cs kbbot.ChatState, dr
 	if err := d.store.Finish(ctx, h.lease, h.delivered, drop); err != nil {
 		d.log.Warn("finish step", "error", err)
 	}
+}
+
+// inboxTurn is how the intake hands Handle the inbox entry it is
+// handling, and learns back the chat's next entry: the step's last round
+// trip (FinishInbox) takes the entry off the inbox, so the intake needs no
+// trip of its own. It travels in the context (withInboxTurn).
+type inboxTurn struct {
+	raw string // the entry being handled, as read
+	// Set by finishDone when the entry was taken off the inbox:
+	acked bool
+	next  kbbot.InboxEntry
+	more  bool
+}
+
+type inboxTurnKey struct{}
+
+// withInboxTurn returns ctx carrying t for Handle.
+func withInboxTurn(ctx context.Context, t *inboxTurn) context.Context {
+	return context.WithValue(ctx, inboxTurnKey{}, t)
+}
+
+// finishDone is finish for a step whose event is done with (handled, or
+// found handled before). For an event from the intake, the same round
+// trip takes it off the chat's inbox (see inboxTurn); when that cannot be
+// done here, the intake acknowledges the entry itself.
+func (d *Dispatcher) finishDone(ctx context.Context, h *hold, cs kbbot.ChatState) {
+	t, _ := ctx.Value(inboxTurnKey{}).(*inboxTurn)
+	if t == nil || h.blocked {
+		d.finish(ctx, h, cs, false)
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	if h.finished.Swap(true) || !h.release() {
+		return
+	}
+	next, more, err := d.store.FinishInbox(ctx, h.lease, h.delivered, t.raw)
+	if err != nil {
+		d.log.Warn("finish step", "error", err)
+		return
+	}
+	t.acked, t.next, t.more = true, next, more
 }
 
 // deliver sends one reply. It does not wait out Telegram's retry_after:

@@ -56,9 +56,10 @@ type IntakeConfig struct {
 	// MaxBackoff caps the wait before a chat whose update failed is tried
 	// again (default 5 s).
 	MaxBackoff time.Duration
-	// Done, when set, is called each time an update leaves its chat's
-	// inbox, handled or set aside; for tests and the terminal demo, whose
-	// user waits for the answer to what she sent.
+	// Done, when set, is called for each update that left its chat's
+	// inbox, handled or set aside, once the worker has let the chat go;
+	// for tests and the terminal demo, whose user waits for the answer to
+	// what she sent.
 	Done func(chat kbbot.ChatID, updateID int64)
 }
 
@@ -239,6 +240,10 @@ func (in *Intake) work(ctx context.Context, chat kbbot.ChatID) {
 		}
 	}()
 	retryAt := time.Time{}
+	// finished are the updates that left the inbox this turn; Done hears
+	// of them once the chat is let go.
+	var finished []int64
+	done := func(e kbbot.InboxEntry) { finished = append(finished, e.Event.UpdateID) }
 	defer func() {
 		stop()
 		<-renewed
@@ -250,6 +255,11 @@ func (in *Intake) work(ctx context.Context, chat kbbot.ChatID) {
 		}
 		if err != nil {
 			in.log.Warn("let chat go", "chat", int64(chat), "error", err)
+		}
+		if in.cfg.Done != nil {
+			for _, id := range finished {
+				in.cfg.Done(chat, id)
+			}
 		}
 	}()
 	// The head is read once; each Ack returns the next one.
@@ -266,7 +276,7 @@ func (in *Intake) work(ctx context.Context, chat kbbot.ChatID) {
 		switch {
 		case e.Unreadable:
 			if _, aside := in.fail(ctx, chat, e, errors.New("unreadable inbox entry"), true); aside {
-				in.done(chat, e)
+				done(e)
 			}
 			e, ok, err = in.inbox.Head(ctx, chat)
 			continue
@@ -278,11 +288,17 @@ func (in *Intake) work(ctx context.Context, chat kbbot.ChatID) {
 				retryAt = in.clock.Now().Add(time.Second)
 				return
 			}
-			in.done(chat, e)
+			done(e)
 			e, ok = next, more
 			continue
 		}
-		herr := in.one(ctx, e.Event)
+		turn := &inboxTurn{raw: e.Raw}
+		herr := in.one(withInboxTurn(ctx, turn), e.Event)
+		if herr == nil && turn.acked {
+			done(e)
+			e, ok = turn.next, turn.more
+			continue
+		}
 		if herr == nil {
 			next, more, err := in.inbox.Ack(ctx, chat, e.Raw)
 			if err != nil {
@@ -290,7 +306,7 @@ func (in *Intake) work(ctx context.Context, chat kbbot.ChatID) {
 				retryAt = in.clock.Now().Add(time.Second)
 				return
 			}
-			in.done(chat, e)
+			done(e)
 			e, ok = next, more
 			continue
 		}
@@ -306,7 +322,7 @@ func (in *Intake) work(ctx context.Context, chat kbbot.ChatID) {
 			retryAt = in.clock.Now().Add(min(time.Duration(1<<min(tries, 10))*100*time.Millisecond, in.cfg.MaxBackoff))
 			return
 		}
-		in.done(chat, e)
+		done(e)
 		e, ok, err = in.inbox.Head(ctx, chat)
 	}
 }
@@ -336,13 +352,6 @@ func (in *Intake) fail(ctx context.Context, chat kbbot.ChatID, e kbbot.InboxEntr
 		in.log.Warn("send apology", "chat", int64(chat), "error", err)
 	}
 	return tries, true
-}
-
-// done tells IntakeConfig.Done that e left chat's inbox.
-func (in *Intake) done(chat kbbot.ChatID, e kbbot.InboxEntry) {
-	if in.cfg.Done != nil {
-		in.cfg.Done(chat, e.Event.UpdateID)
-	}
 }
 
 // notice sends the one flood notice (best effort: it is not kept for a retry).

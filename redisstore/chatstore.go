@@ -197,59 +197,110 @@ func (s *ChatStore) Ack(ctx context.Context, l kbbot.Lease, delivered []string) 
 	if len(delivered) == 0 {
 		return nil
 	}
-	args := make([]any, 0, 3+len(delivered))
-	args = append(args, l.Token, "0", "0")
-	for _, id := range delivered {
-		args = append(args, id)
-	}
-	n, err := finishScript.Run(ctx, s.rdb, []string{s.keys.ChatLock(l.Chat), s.keys.ChatOutbox(l.Chat)}, args...).Int()
-	if err != nil {
-		return wrap("ack outbox", err)
-	}
-	if n == -1 {
-		return fmt.Errorf("redisstore: ack outbox: lease lost: %w", kbbot.ErrBusy)
+	if _, _, err := s.finish(ctx, l, delivered, false, false, ""); err != nil {
+		return fmt.Errorf("redisstore: ack outbox: %w", err)
 	}
 	return nil
 }
 
 // Finish removes the delivered entries from the head of the outbox (or the
 // whole outbox when drop is set, e.g. for a resident who blocked the bot)
-// and releases the lock.
+// and releases the lock. The chat stays in the index of pending outboxes
+// until PendingChats finds its outbox empty: that clean-up is lazy, so a
+// step costs no round trip for it.
 func (s *ChatStore) Finish(ctx context.Context, l kbbot.Lease, delivered []string, drop bool) error {
-	args := make([]any, 0, 3+len(delivered))
-	args = append(args, l.Token, boolArg(drop), "1")
-	for _, id := range delivered {
-		args = append(args, id)
-	}
-	n, err := finishScript.Run(ctx, s.rdb, []string{s.keys.ChatLock(l.Chat), s.keys.ChatOutbox(l.Chat)}, args...).Int()
-	if err != nil {
-		return wrap("finish", err)
-	}
-	if n == -1 {
-		return fmt.Errorf("redisstore: finish: lease lost: %w", kbbot.ErrBusy)
-	}
-	if n == 0 && (len(delivered) > 0 || drop) {
-		return wrap("unindex outbox", s.rdb.SRem(ctx, s.keys.PendingOutboxes(), int64(l.Chat)).Err())
+	if _, _, err := s.finish(ctx, l, delivered, drop, true, ""); err != nil {
+		return fmt.Errorf("redisstore: finish: %w", err)
 	}
 	return nil
 }
 
-// PendingChats lists the chats whose outbox may hold undelivered replies.
+// FinishInbox is Finish for a step that handled the inbox entry raw
+// (IntakeStore.Head): in the same round trip it takes raw off the chat's
+// inbox and returns the entry now at the head (ok false: none), as
+// IntakeStore.Ack does.
+func (s *ChatStore) FinishInbox(ctx context.Context, l kbbot.Lease, delivered []string, raw string) (next kbbot.InboxEntry, ok bool, err error) {
+	head, ok, err := s.finish(ctx, l, delivered, false, true, raw)
+	if err != nil {
+		return kbbot.InboxEntry{}, false, fmt.Errorf("redisstore: finish: %w", err)
+	}
+	if !ok {
+		return kbbot.InboxEntry{}, false, nil
+	}
+	return parseInboxEntry(l.Chat, head), true, nil
+}
+
+// finish runs finish.lua; raw, when not "", is the inbox entry handled.
+func (s *ChatStore) finish(ctx context.Context, l kbbot.Lease, delivered []string, drop, release bool, raw string) (head string, ok bool, err error) {
+	args := make([]any, 0, 4+len(delivered))
+	args = append(args, l.Token, boolArg(drop), boolArg(release), raw)
+	for _, id := range delivered {
+		args = append(args, id)
+	}
+	keys := []string{s.keys.ChatLock(l.Chat), s.keys.ChatOutbox(l.Chat), s.keys.ChatInbox(l.Chat), s.keys.ChatIntake(l.Chat)}
+	res, err := finishScript.Run(ctx, s.rdb, keys, args...).Slice()
+	if err != nil {
+		return "", false, wrap("finish", err)
+	}
+	if len(res) == 0 || res[0] == int64(-1) {
+		return "", false, fmt.Errorf("lease lost: %w", kbbot.ErrBusy)
+	}
+	if len(res) > 1 {
+		head, ok = res[1].(string)
+	}
+	return head, ok, nil
+}
+
+// PendingChats lists the chats whose outbox holds undelivered replies. It
+// also cleans the index lazily: Finish leaves a chat in it, so each call
+// takes the indexed chats out (SPOP), looks at their outboxes, and puts
+// back those still holding entries. A commit meanwhile adds its chat
+// again (Commit's SADD), so no outbox is ever left out of the index. Three
+// round trips per call whatever the number of chats.
 func (s *ChatStore) PendingChats(ctx context.Context) ([]kbbot.ChatID, error) {
-	ids, err := s.rdb.SMembers(ctx, s.keys.PendingOutboxes()).Result()
+	ids, err := s.rdb.SPopN(ctx, s.keys.PendingOutboxes(), pendingBatch).Result()
 	if err != nil {
 		return nil, wrap("list pending outboxes", err)
 	}
-	out := make([]kbbot.ChatID, 0, len(ids))
+	chats := make([]kbbot.ChatID, 0, len(ids))
 	for _, id := range ids {
-		n, err := strconv.ParseInt(id, 10, 64)
-		if err != nil {
-			continue
+		if n, err := strconv.ParseInt(id, 10, 64); err == nil {
+			chats = append(chats, kbbot.ChatID(n))
 		}
-		out = append(out, kbbot.ChatID(n))
+	}
+	if len(chats) == 0 {
+		return nil, nil
+	}
+	lens := make([]*redis.IntCmd, len(chats))
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, c := range chats {
+			lens[i] = p.LLen(ctx, s.keys.ChatOutbox(c))
+		}
+		return nil
+	})
+	var out []kbbot.ChatID
+	back := make([]any, 0, len(chats))
+	for i, c := range chats {
+		// A chat whose length could not be read goes back too.
+		if err != nil || lens[i].Val() > 0 {
+			out = append(out, c)
+			back = append(back, int64(c))
+		}
+	}
+	if len(back) > 0 {
+		if err := s.rdb.SAdd(ctx, s.keys.PendingOutboxes(), back...).Err(); err != nil {
+			return nil, wrap("index pending outboxes", err)
+		}
+	}
+	if err != nil {
+		return nil, wrap("read outbox lengths", err)
 	}
 	return out, nil
 }
+
+// pendingBatch is the most chats one PendingChats call looks at; the rest
+// wait for the next call.
+const pendingBatch = 10000
 
 // Unindex removes chat from the pending index when its outbox is empty.
 func (s *ChatStore) Unindex(ctx context.Context, chat kbbot.ChatID) error {
