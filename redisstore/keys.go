@@ -295,16 +295,27 @@ func (k Keys) StaffTries(c kbbot.ChatID) string {
 	return k.staff("tries:" + strconv.FormatInt(int64(c), 10))
 }
 
-// Send limiter keys. The overall schedule and the pause share the hash tag
-// {send} (send_acquire.lua reads both); each chat's bucket sits under the
-// chat's own tag (SendChat).
+// Send limiter keys. The overall schedule is one key ({send}:tat) or
+// sharded over N hash tags {send:<k>} (SendLimits.Shards), so a cluster
+// spreads the leases; the pause sits alone under {send} and is read by a
+// GET in every lease's round trip; each chat's bucket sits under the
+// chat's own tag (SendChat). Every script takes one key.
 
 func (k Keys) send(suffix string) string { return k.prefix + "{send}:" + suffix }
 
-// SendSchedule is the overall sending schedule: the theoretical arrival
-// time of the next message over all chats, µs since the epoch. STRING;
-// TTL: until that time plus a second.
+// SendSchedule is the overall sending schedule when it is not sharded: the
+// theoretical arrival time of the next message over all chats, µs since
+// the epoch. STRING; TTL: until that time plus a second.
 func (k Keys) SendSchedule() string { return k.send("tat") }
+
+// SendScheduleShard is shard i of the overall sending schedule when it is
+// sharded: the theoretical arrival time of the shard's next slot (slots
+// whose index on the grid of T is i modulo the shards), µs since the
+// epoch, under the hash tag {send:<i>}. STRING; TTL: until that time plus
+// a second.
+func (k Keys) SendScheduleShard(i int) string {
+	return k.prefix + "{send:" + strconv.Itoa(i) + "}:tat"
+}
 
 // SendPause is the time until which nobody sends, after Telegram answered
 // 429, µs since the epoch. STRING; TTL: the pause.
