@@ -320,10 +320,12 @@ func (l *SendLimiter) try(chat kbbot.ChatID, p kbbot.Priority, ci int64, now int
 	}
 	if len(l.pool) == 0 {
 		n.overall, n.shard = true, k
+		l.next = (k + 1) % l.shards
 	} else if w := l.pool[0].local - l.tol[p] - now; w > 0 {
 		if k >= 0 {
 			// Another shard may have a slot now.
 			n.overall, n.shard = true, k
+			l.next = (k + 1) % l.shards
 		} else {
 			// Wait for the process's own slot before taking chat tokens:
 			// the first token must be used as soon as it is granted.
@@ -413,7 +415,6 @@ func (l *SendLimiter) fetch(ctx context.Context, chat kbbot.ChatID, p kbbot.Prio
 			// A reply is up to ChatBurst messages, sent back to back.
 			size = max(size, l.chatBurst)
 		}
-		l.next = (n.shard + 1) % l.shards
 		leaseCmd = sendAcquireScript.EvalSha(ctx, pipe, []string{l.scheduleKey(n.shard)}, now, l.interval, l.tol[p], size, l.shards, n.shard)
 	}
 	pauseCmd = pipe.Get(ctx, l.keys.SendPause())
