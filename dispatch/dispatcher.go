@@ -44,6 +44,10 @@ type ChatStore interface {
 	// Finish removes the delivered entries from the head of the outbox, or
 	// the whole outbox when drop is set, and releases the lock.
 	Finish(ctx context.Context, l kbbot.Lease, delivered []string, drop bool) error
+	// BeginInbox is Begin for the update at the head of the chat's inbox,
+	// read in the same round trip (ok false: the inbox is empty; the lock
+	// is taken all the same).
+	BeginInbox(ctx context.Context, chat kbbot.ChatID, ttl time.Duration) (l kbbot.Lease, st kbbot.ChatState, head kbbot.InboxEntry, ok bool, err error)
 	// FinishInbox is Finish for a step that handled the inbox entry raw:
 	// it also removes raw from the head of the chat's inbox and returns
 	// the entry now at the head (ok false: the inbox is empty).
@@ -153,6 +157,68 @@ func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 		d.apologize(ctx, ev, err)
 		return fmt.Errorf("handle update %d: %w", ev.UpdateID, err)
 	}
+	return d.run(ctx, ev, h, cs)
+}
+
+// HandleHead handles the update at the head of chat's inbox, read in the
+// same round trip that takes the chat (ChatStore.BeginInbox), for the
+// intake. t carries the entry handled, and learns the next one (see
+// inboxTurn). ok is false when the inbox is empty; handled is false when
+// the entry is one the intake deals with itself (unreadable, or a flood
+// notice): the chat is then let go untouched. err is as for Handle, or
+// the store's when the chat could not be taken.
+func (d *Dispatcher) HandleHead(ctx context.Context, chat kbbot.ChatID, t *inboxTurn) (e kbbot.InboxEntry, ok, handled bool, err error) {
+	unlock, err := d.local.lock(ctx, chat)
+	if err != nil {
+		return e, false, false, err
+	}
+	defer unlock()
+	deadline := time.Now().Add(d.cfg.LockWait)
+	wait := time.Millisecond
+	var (
+		lease kbbot.Lease
+		cs    kbbot.ChatState
+		taken time.Time
+	)
+	for {
+		taken = time.Now()
+		lease, cs, e, ok, err = d.store.BeginInbox(ctx, chat, d.cfg.LockTTL)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, kbbot.ErrBusy) || !time.Now().Before(deadline) {
+			return e, false, false, err
+		}
+		if err := sleepCtx(ctx, wait); err != nil {
+			return e, false, false, err
+		}
+		wait = min(2*wait, 16*time.Millisecond)
+	}
+	h := d.keep(ctx, lease, taken)
+	if !ok || e.Unreadable || e.FloodNotice {
+		d.finish(ctx, h, cs, false)
+		return e, ok, false, nil
+	}
+	t.raw, t.entry = e.Raw, e
+	return e, true, true, d.run(withInboxTurn(ctx, t), e.Event, h, cs)
+}
+
+// sleepCtx waits for d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// run is a step on a chat taken (h, read as cs): it delivers what an
+// earlier step left, skips an event handled before, or runs the dialog,
+// commits, delivers and lets the chat go.
+func (d *Dispatcher) run(ctx context.Context, ev kbbot.Event, h *hold, cs kbbot.ChatState) error {
 	defer func() {
 		// A panicking step must not leave its lease renewed for ever: let
 		// the chat go (nothing committed), then let the caller count it.
@@ -203,7 +269,7 @@ func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 				return fmt.Errorf("erase resident data: %w", err)
 			}
 		}
-	} else if err = d.encode(&c, res, now, keep); err != nil {
+	} else if err := d.encode(&c, res, now, keep); err != nil {
 		d.finish(ctx, h, cs, false)
 		return err
 	}
@@ -457,6 +523,9 @@ func (d *Dispatcher) finish(ctx context.Context, h *hold, cs kbbot.ChatState, dr
 // trip of its own. It travels in the context (withInboxTurn).
 type inboxTurn struct {
 	raw string // the entry being handled, as read
+	// entry is the entry being handled, set by HandleHead, so that a
+	// panic in its step is counted against it.
+	entry kbbot.InboxEntry
 	// Set by finishDone when the entry was taken off the inbox:
 	acked bool
 	next  kbbot.InboxEntry

@@ -80,6 +80,9 @@ type Intake struct {
 	cfg    IntakeConfig
 	wake   chan struct{}
 	handle func(context.Context, kbbot.Event) error
+	// custom says handle was set by SetHandler: then the first update of
+	// a turn is read on its own before being handled.
+	custom bool
 }
 
 var _ kbbot.Acceptor = (*Intake)(nil)
@@ -262,8 +265,11 @@ func (in *Intake) work(ctx context.Context, chat kbbot.ChatID) {
 			}
 		}
 	}()
-	// The head is read once; each Ack returns the next one.
-	e, ok, err := in.inbox.Head(ctx, chat)
+	// The first update is read by the round trip that takes the chat
+	// (Dispatcher.HandleHead), and each later one by the trip that ends
+	// the step before it (or by Ack).
+	turn := &inboxTurn{}
+	e, ok, handled, herr, err := in.first(ctx, chat, turn)
 	for range in.cfg.Turn {
 		if err != nil {
 			in.log.Warn("read inbox", "chat", int64(chat), "error", err)
@@ -272,6 +278,10 @@ func (in *Intake) work(ctx context.Context, chat kbbot.ChatID) {
 		}
 		if !ok {
 			return
+		}
+		if handled {
+			handled = false
+			goto outcome
 		}
 		switch {
 		case e.Unreadable:
@@ -292,8 +302,9 @@ func (in *Intake) work(ctx context.Context, chat kbbot.ChatID) {
 			e, ok = next, more
 			continue
 		}
-		turn := &inboxTurn{raw: e.Raw}
-		herr := in.one(withInboxTurn(ctx, turn), e.Event)
+		turn = &inboxTurn{raw: e.Raw}
+		herr = in.one(withInboxTurn(ctx, turn), e.Event)
+	outcome:
 		if herr == nil && turn.acked {
 			done(e)
 			e, ok = turn.next, turn.more
@@ -364,6 +375,35 @@ func (in *Intake) notice(ctx context.Context, ev kbbot.Event) {
 	}
 }
 
+// first handles the update at the head of chat's inbox: with the
+// dispatcher's own step, in the round trip that takes the chat
+// (Dispatcher.HandleHead); with a handler set by SetHandler, after reading
+// the head. handled says the update was run, with herr its outcome, as
+// one's; otherwise e (ok) is left for the caller, which deals with
+// unreadable entries and flood notices. err says the chat could not be
+// read.
+func (in *Intake) first(ctx context.Context, chat kbbot.ChatID, turn *inboxTurn) (e kbbot.InboxEntry, ok, handled bool, herr, err error) {
+	if in.custom {
+		e, ok, err = in.inbox.Head(ctx, chat)
+		return e, ok, false, nil, err
+	}
+	hctx, cancel := context.WithTimeout(ctx, in.cfg.HandleTimeout)
+	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			// e and ok were set before the step ran (HandleHead's
+			// results are named and set before run).
+			e, ok, handled, herr = turn.entry, true, true, fmt.Errorf("panic handling update: %v", r)
+		}
+	}()
+	e, ok, handled, herr = in.d.HandleHead(hctx, chat, turn)
+	if !handled && herr != nil {
+		// The chat could not be taken: as if its inbox could not be read.
+		return e, false, false, nil, herr
+	}
+	return e, ok, handled, herr, nil
+}
+
 // one handles a single event, turning a panic in the handler into an error
 // (a failed try) so that one bad update cannot stop the bot.
 func (in *Intake) one(ctx context.Context, ev kbbot.Event) (err error) {
@@ -386,4 +426,6 @@ func transient(err error) bool {
 
 // SetHandler replaces the step run for each update (Dispatcher.Handle);
 // for tests that need a slow or failing step.
-func (in *Intake) SetHandler(h func(context.Context, kbbot.Event) error) { in.handle = h }
+func (in *Intake) SetHandler(h func(context.Context, kbbot.Event) error) {
+	in.handle, in.custom = h, true
+}

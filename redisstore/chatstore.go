@@ -90,13 +90,31 @@ func keyDigest(key string) string {
 // decoded are returned apart, as ChatState.Unreadable). It fails with
 // kbbot.ErrBusy when another holder has the lock.
 func (s *ChatStore) Begin(ctx context.Context, chat kbbot.ChatID, updateID int64, key string, ttl time.Duration) (kbbot.Lease, kbbot.ChatState, error) {
+	l, st, _, err := s.begin(ctx, chat, updateID, key, ttl)
+	return l, st, err
+}
+
+// BeginInbox is Begin for the update at the head of chat's inbox, read in
+// the same round trip: ok is false when the inbox is empty (the lock is
+// taken all the same; Finish releases it). Whether that update was handled
+// before is in the ChatState, as for Begin.
+func (s *ChatStore) BeginInbox(ctx context.Context, chat kbbot.ChatID, ttl time.Duration) (l kbbot.Lease, st kbbot.ChatState, head kbbot.InboxEntry, ok bool, err error) {
+	l, st, raw, err := s.begin(ctx, chat, -1, "", ttl)
+	if err != nil || raw == nil {
+		return l, st, kbbot.InboxEntry{}, false, err
+	}
+	return l, st, parseInboxEntry(chat, *raw), true, nil
+}
+
+// begin runs begin.lua; updateID -1 reads the inbox's head, returned in raw.
+func (s *ChatStore) begin(ctx context.Context, chat kbbot.ChatID, updateID int64, key string, ttl time.Duration) (kbbot.Lease, kbbot.ChatState, *string, error) {
 	lease := kbbot.Lease{Chat: chat, Token: token()}
-	res, err := beginScript.Run(ctx, s.rdb, s.chatKeys(chat), lease.Token, ttl.Milliseconds(), updateID, keyDigest(key)).Slice()
+	res, err := beginScript.Run(ctx, s.rdb, append(s.chatKeys(chat), s.keys.ChatInbox(chat)), lease.Token, ttl.Milliseconds(), updateID, keyDigest(key)).Slice()
 	if errors.Is(err, redis.Nil) {
-		return kbbot.Lease{}, kbbot.ChatState{}, fmt.Errorf("redisstore: begin: %w", kbbot.ErrBusy)
+		return kbbot.Lease{}, kbbot.ChatState{}, nil, fmt.Errorf("redisstore: begin: %w", kbbot.ErrBusy)
 	}
 	if err != nil {
-		return kbbot.Lease{}, kbbot.ChatState{}, wrap("begin", err)
+		return kbbot.Lease{}, kbbot.ChatState{}, nil, wrap("begin", err)
 	}
 	var st kbbot.ChatState
 	if v, ok := res[0].(string); ok {
@@ -106,7 +124,11 @@ func (s *ChatStore) Begin(ctx context.Context, chat kbbot.ChatID, updateID int64
 	if v, ok := res[2].(string); ok {
 		st.Record = []byte(v)
 	}
-	for _, e := range res[3:] {
+	var raw *string
+	if v, ok := res[3].(string); ok {
+		raw = &v
+	}
+	for _, e := range res[4:] {
 		raw, _ := e.(string)
 		q, err := decodeEntry(raw)
 		if err != nil {
@@ -116,7 +138,7 @@ func (s *ChatStore) Begin(ctx context.Context, chat kbbot.ChatID, updateID int64
 		}
 		st.Outbox = append(st.Outbox, q)
 	}
-	return lease, st, nil
+	return lease, st, raw, nil
 }
 
 // Renew gives the lease l a new ttl while it is still held (lock_extend.lua:
