@@ -50,8 +50,9 @@ type ChatStore interface {
 	BeginInbox(ctx context.Context, chat kbbot.ChatID, ttl time.Duration) (l kbbot.Lease, st kbbot.ChatState, head kbbot.InboxEntry, ok bool, err error)
 	// FinishInbox is Finish for a step that handled the inbox entry raw:
 	// it also removes raw from the head of the chat's inbox and returns
-	// the entry now at the head (ok false: the inbox is empty).
-	FinishInbox(ctx context.Context, l kbbot.Lease, delivered []string, raw string) (next kbbot.InboxEntry, ok bool, err error)
+	// the entry now at the head; given the chat's ready index (Inbox's
+	// ReadyKey), it also takes the chat out of it.
+	FinishInbox(ctx context.Context, l kbbot.Lease, delivered []string, raw, ready string) (kbbot.InboxAfter, error)
 	// PendingChats lists chats whose outbox is not empty.
 	PendingChats(ctx context.Context) ([]kbbot.ChatID, error)
 	// Unindex takes chat out of the index of pending outboxes when its
@@ -522,14 +523,14 @@ func (d *Dispatcher) finish(ctx context.Context, h *hold, cs kbbot.ChatState, dr
 // trip (FinishInbox) takes the entry off the inbox, so the intake needs no
 // trip of its own. It travels in the context (withInboxTurn).
 type inboxTurn struct {
-	raw string // the entry being handled, as read
+	raw   string // the entry being handled, as read
+	ready string // the ready index for FinishInbox to leave ("": none)
 	// entry is the entry being handled, set by HandleHead, so that a
 	// panic in its step is counted against it.
 	entry kbbot.InboxEntry
 	// Set by finishDone when the entry was taken off the inbox:
 	acked bool
-	next  kbbot.InboxEntry
-	more  bool
+	after kbbot.InboxAfter
 }
 
 type inboxTurnKey struct{}
@@ -553,12 +554,12 @@ func (d *Dispatcher) finishDone(ctx context.Context, h *hold, cs kbbot.ChatState
 	if h.finished.Swap(true) || !h.release() {
 		return
 	}
-	next, more, err := d.store.FinishInbox(ctx, h.lease, h.delivered, t.raw)
+	after, err := d.store.FinishInbox(ctx, h.lease, h.delivered, t.raw, t.ready)
 	if err != nil {
 		d.log.Warn("finish step", "error", err)
 		return
 	}
-	t.acked, t.next, t.more = true, next, more
+	t.acked, t.after = true, after
 }
 
 // deliver sends one reply. It does not wait out Telegram's retry_after:

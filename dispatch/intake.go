@@ -26,6 +26,11 @@ type Inbox interface {
 	Hold(ctx context.Context, chat kbbot.ChatID, at time.Time) error
 	// Release lets a claimed chat go, keeping it ready if updates wait.
 	Release(ctx context.Context, chat kbbot.ChatID, now time.Time) error
+	// ReadyKey names the ready index holding chat, for the step's last
+	// round trip to leave it too ("": it cannot, e.g. on a cluster).
+	ReadyKey(chat kbbot.ChatID) string
+	// Requeue puts chat back in the ready index from at.
+	Requeue(ctx context.Context, chat kbbot.ChatID, at time.Time) error
 	// Head returns the entry at the head of chat's inbox.
 	Head(ctx context.Context, chat kbbot.ChatID) (kbbot.InboxEntry, bool, error)
 	// Ack removes a handled entry from the head of chat's inbox and
@@ -243,6 +248,8 @@ func (in *Intake) work(ctx context.Context, chat kbbot.ChatID) {
 		}
 	}()
 	retryAt := time.Time{}
+	// released says the step's last round trip let the chat go already.
+	released := false
 	// finished are the updates that left the inbox this turn; Done hears
 	// of them once the chat is let go.
 	var finished []int64
@@ -252,7 +259,9 @@ func (in *Intake) work(ctx context.Context, chat kbbot.ChatID) {
 		<-renewed
 		var err error
 		if retryAt.IsZero() {
-			err = in.inbox.Release(ctx, chat, in.clock.Now())
+				if !released {
+				err = in.inbox.Release(ctx, chat, in.clock.Now())
+			}
 		} else {
 			err = in.inbox.Hold(ctx, chat, retryAt)
 		}
@@ -268,7 +277,8 @@ func (in *Intake) work(ctx context.Context, chat kbbot.ChatID) {
 	// The first update is read by the round trip that takes the chat
 	// (Dispatcher.HandleHead), and each later one by the trip that ends
 	// the step before it (or by Ack).
-	turn := &inboxTurn{}
+	ready := in.inbox.ReadyKey(chat)
+	turn := &inboxTurn{ready: ready}
 	e, ok, handled, herr, err := in.first(ctx, chat, turn)
 	for range in.cfg.Turn {
 		if err != nil {
@@ -302,12 +312,33 @@ func (in *Intake) work(ctx context.Context, chat kbbot.ChatID) {
 			e, ok = next, more
 			continue
 		}
-		turn = &inboxTurn{raw: e.Raw}
+		turn = &inboxTurn{raw: e.Raw, ready: ready}
 		herr = in.one(withInboxTurn(ctx, turn), e.Event)
 	outcome:
 		if herr == nil && turn.acked {
 			done(e)
-			e, ok = turn.next, turn.more
+			after := turn.after
+			e, ok = after.Next, after.More
+			if after.Unready {
+				// The chat left the ready index with its step's last trip.
+				now := in.clock.Now()
+				switch {
+				case after.More:
+					// Still ours: claimed again for the rest of the turn.
+					err = in.inbox.Requeue(ctx, chat, now.Add(in.cfg.Lease))
+				case after.Waiting > 0:
+					// Pushed just after the step: ready for anyone.
+					released = true
+					err = in.inbox.Requeue(ctx, chat, now)
+				default:
+					released = true
+				}
+				if err != nil {
+					released = false // Release tries again
+					in.log.Warn("requeue chat", "chat", int64(chat), "error", err)
+					err = nil
+				}
+			}
 			continue
 		}
 		if herr == nil {

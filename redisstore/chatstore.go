@@ -239,28 +239,68 @@ func (s *ChatStore) Finish(ctx context.Context, l kbbot.Lease, delivered []strin
 
 // FinishInbox is Finish for a step that handled the inbox entry raw
 // (IntakeStore.Head): in the same round trip it takes raw off the chat's
-// inbox and returns the entry now at the head (ok false: none), as
-// IntakeStore.Ack does.
-func (s *ChatStore) FinishInbox(ctx context.Context, l kbbot.Lease, delivered []string, raw string) (next kbbot.InboxEntry, ok bool, err error) {
-	head, ok, err := s.finish(ctx, l, delivered, false, true, raw)
+// inbox and returns the entry now at the head, as IntakeStore.Ack does.
+// When ready is not "" (IntakeStore.ReadyKey: one server only), the same
+// pipeline also takes the chat out of that ready index and then reads the
+// inbox's length, as IntakeStore.Release does, so a chat whose inbox is
+// now empty is let go without another round trip.
+func (s *ChatStore) FinishInbox(ctx context.Context, l kbbot.Lease, delivered []string, raw, ready string) (kbbot.InboxAfter, error) {
+	var after kbbot.InboxAfter
+	var run *redis.Cmd
+	var llen *redis.IntCmd
+	if ready == "" {
+		run = s.finishCmd(ctx, s.rdb, l, delivered, false, true, raw)
+	} else {
+		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			run = s.finishCmd(ctx, p, l, delivered, false, true, raw)
+			p.ZRem(ctx, ready, int64(l.Chat))
+			llen = p.LLen(ctx, s.keys.ChatInbox(l.Chat))
+			return nil
+		})
+		if isNoScript(err) {
+			// The pipeline sent EVALSHA before the script was loaded.
+			if err := finishScript.Load(ctx, s.rdb).Err(); err != nil {
+				return after, wrap("load finish script", err)
+			}
+			return s.FinishInbox(ctx, l, delivered, raw, ready)
+		}
+	}
+	head, ok, err := finishResult(run)
 	if err != nil {
-		return kbbot.InboxEntry{}, false, fmt.Errorf("redisstore: finish: %w", err)
+		return after, fmt.Errorf("redisstore: finish: %w", err)
 	}
-	if !ok {
-		return kbbot.InboxEntry{}, false, nil
+	if ok {
+		after.Next, after.More = parseInboxEntry(l.Chat, head), true
 	}
-	return parseInboxEntry(l.Chat, head), true, nil
+	if llen != nil {
+		if err := llen.Err(); err != nil {
+			return after, wrap("finish: inbox length", err)
+		}
+		after.Unready, after.Waiting = true, llen.Val()
+	}
+	return after, nil
 }
 
-// finish runs finish.lua; raw, when not "", is the inbox entry handled.
+// finish runs finish.lua (see finishCmd) on its own.
 func (s *ChatStore) finish(ctx context.Context, l kbbot.Lease, delivered []string, drop, release bool, raw string) (head string, ok bool, err error) {
+	return finishResult(s.finishCmd(ctx, s.rdb, l, delivered, drop, release, raw))
+}
+
+// finishCmd sends finish.lua on c (the client or a pipeline); raw, when
+// not "", is the inbox entry handled.
+func (s *ChatStore) finishCmd(ctx context.Context, c redis.Scripter, l kbbot.Lease, delivered []string, drop, release bool, raw string) *redis.Cmd {
 	args := make([]any, 0, 4+len(delivered))
 	args = append(args, l.Token, boolArg(drop), boolArg(release), raw)
 	for _, id := range delivered {
 		args = append(args, id)
 	}
 	keys := []string{s.keys.ChatLock(l.Chat), s.keys.ChatOutbox(l.Chat), s.keys.ChatInbox(l.Chat), s.keys.ChatIntake(l.Chat)}
-	res, err := finishScript.Run(ctx, s.rdb, keys, args...).Slice()
+	return finishScript.Run(ctx, c, keys, args...)
+}
+
+// finishResult reads finish.lua's answer: the inbox's head, if any.
+func finishResult(run *redis.Cmd) (head string, ok bool, err error) {
+	res, err := run.Slice()
 	if err != nil {
 		return "", false, wrap("finish", err)
 	}

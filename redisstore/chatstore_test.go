@@ -401,9 +401,10 @@ func TestFinishInboxTakesTheHandledEntry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	next, more, err := s.FinishInbox(ctx, l, nil, first.Raw)
-	if err != nil || !more || next.Event.UpdateID != 2 || next.Event.Text != "b" {
-		t.Fatalf("finish: next %+v, more %v, %v; want update 2", next.Event, more, err)
+	after, err := s.FinishInbox(ctx, l, nil, first.Raw, "")
+	next := after.Next
+	if err != nil || !after.More || next.Event.UpdateID != 2 || next.Event.Text != "b" || after.Unready {
+		t.Fatalf("finish: %+v, %v; want update 2 next", after, err)
 	}
 	if n := rdb.LLen(ctx, keys.ChatInbox(7)).Val(); n != 1 {
 		t.Fatalf("inbox holds %d entries, want 1", n)
@@ -414,15 +415,34 @@ func TestFinishInboxTakesTheHandledEntry(t *testing.T) {
 	if err != nil {
 		t.Fatalf("lock not released: %v", err)
 	}
-	if _, _, err := s.FinishInbox(ctx, l, nil, first.Raw); err != nil {
+	if _, err := s.FinishInbox(ctx, l, nil, first.Raw, ""); err != nil {
 		t.Fatal(err)
 	}
 	if n := rdb.LLen(ctx, keys.ChatInbox(7)).Val(); n != 1 {
 		t.Fatalf("a repeated finish removed another entry: %d left", n)
 	}
 	// A lost lease changes nothing.
-	if _, _, err := s.FinishInbox(ctx, kbbot.Lease{Chat: 7, Token: "stale"}, nil, next.Raw); !errors.Is(err, kbbot.ErrBusy) {
+	if _, err := s.FinishInbox(ctx, kbbot.Lease{Chat: 7, Token: "stale"}, nil, next.Raw, ""); !errors.Is(err, kbbot.ErrBusy) {
 		t.Fatalf("finish with a lost lease: %v, want ErrBusy", err)
+	}
+	// Given the ready index (one server), the last step of a turn also
+	// lets the chat go, and reports what was pushed meanwhile.
+	ready := in.ReadyKey(7)
+	if ready == "" {
+		t.Skip("a cluster: the chat is let go by IntakeStore.Release")
+	}
+	if n := rdb.ZCard(ctx, ready).Val(); n != 1 {
+		t.Fatalf("ready index holds %d chats, want chat 7", n)
+	}
+	if l, _, err = s.Begin(ctx, 7, 2, "", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	after, err = s.FinishInbox(ctx, l, nil, next.Raw, ready)
+	if err != nil || after.More || !after.Unready || after.Waiting != 0 {
+		t.Fatalf("last finish: %+v, %v; want the chat let go with nothing waiting", after, err)
+	}
+	if n := rdb.ZCard(ctx, ready).Val(); n != 0 {
+		t.Fatalf("ready index still holds %d chats", n)
 	}
 }
 

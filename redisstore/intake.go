@@ -280,6 +280,25 @@ func (s *IntakeStore) Release(ctx context.Context, chat kbbot.ChatID, now time.T
 	return nil
 }
 
+// ReadyKey returns the ready index that holds chat, for a step's last
+// round trip to leave (ChatStore.FinishInbox); "" on a cluster, where that
+// pipeline would reach two nodes at once and lose the order Release
+// needs.
+func (s *IntakeStore) ReadyKey(chat kbbot.ChatID) string {
+	if !s.oneServer {
+		return ""
+	}
+	return s.shard(chat)
+}
+
+// Requeue puts chat back in its ready index from at: a chat that left it
+// (ChatStore.FinishInbox) with updates still waiting, or still worked on
+// (at the end of its claim).
+func (s *IntakeStore) Requeue(ctx context.Context, chat kbbot.ChatID, at time.Time) error {
+	err := s.rdb.ZAdd(ctx, s.shard(chat), redis.Z{Score: float64(at.UnixMilli()), Member: int64(chat)}).Err()
+	return wrap("requeue chat", err)
+}
+
 // Head returns the entry at the head of chat's inbox; ok is false when the
 // inbox is empty.
 func (s *IntakeStore) Head(ctx context.Context, chat kbbot.ChatID) (kbbot.InboxEntry, bool, error) {
