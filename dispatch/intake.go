@@ -259,7 +259,7 @@ func (in *Intake) work(ctx context.Context, chat kbbot.ChatID) {
 		<-renewed
 		var err error
 		if retryAt.IsZero() {
-				if !released {
+			if !released {
 				err = in.inbox.Release(ctx, chat, in.clock.Now())
 			}
 		} else {
