@@ -23,6 +23,7 @@ import (
 
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/app"
+	"github.com/kbbot/kbbot/bot"
 	"github.com/kbbot/kbbot/bot/telegramtest"
 )
 
@@ -472,4 +473,40 @@ func BenchmarkSendAtTelegramRate(b *testing.B) {
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msgs/s")
 	b.ReportMetric(float64(e.srv.TooManyRequests()), "429s")
 	b.ReportMetric(float64(e.srv.Violations()), "violations")
+}
+
+// TestReplyBurstGoesOutUnpaced: with Telegram's limits enforced and the
+// bot's per-chat limits as in production, the two messages answering
+// /start reach the resident without waiting for the per-chat pace (a burst
+// of 3 is allowed), while the limits still hold: a third and fourth message
+// to the same chat at once make the limiter wait, and Telegram refuses
+// nothing.
+func TestReplyBurstGoesOutUnpaced(t *testing.T) {
+	t.Parallel()
+	e, _ := newLimitsEnv(t, telegramtest.Limits{Global: 30, PerChat: 1, ChatBurst: 3, PerGroupPerMinute: 20}, 30)
+	p := e.start()
+	ls, ok := p.App.Sender.(*bot.LimitedSender)
+	if !ok {
+		t.Fatalf("the bot sends through %T, not the limited sender", p.App.Sender)
+	}
+	u := e.srv.User(6100001, "Sari")
+	must(t)(u.Send("/start"))
+	if n := len(u.Messages()); n != 2 {
+		t.Fatalf("/start got %d messages, want the welcome and the consent question", n)
+	}
+	if n := ls.Paced(); n != 0 {
+		t.Fatalf("%d messages of the 2-message reply waited for the per-chat pace; a burst of 3 may go at once", n)
+	}
+	ctx := context.Background()
+	for _, text := range []string{"tiga", "empat"} {
+		if _, err := p.App.Sender.Send(ctx, kbbot.Reply{Kind: kbbot.ReplySend, ChatID: kbbot.ChatID(u.ID), Text: text}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := ls.Paced(); n < 1 {
+		t.Fatalf("4 messages to one chat at once went out unpaced: the burst limit did not hold")
+	}
+	if v, n := e.srv.Violations(), e.srv.TooManyRequests(); v != 0 || n != 0 {
+		t.Fatalf("Telegram saw %d limit violations and answered 429 %d times", v, n)
+	}
 }

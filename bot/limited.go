@@ -83,7 +83,13 @@ type LimitedSender struct {
 	lanes [3]chan struct{}
 	down  atomic.Bool  // the Limiter cannot be reached; Fallback decides
 	tried atomic.Int64 // when the Limiter was last asked while down, Unix ns
+	paced atomic.Int64 // messages that waited for the limits
 }
+
+// Paced returns how many messages so far had to wait for the limits
+// before going out (not counting waits after a 429); for tests and
+// operators to see that a short reply went out unpaced.
+func (s *LimitedSender) Paced() int64 { return s.paced.Load() }
 
 var _ kbbot.Sender = (*LimitedSender)(nil)
 
@@ -150,6 +156,12 @@ func (s *LimitedSender) acquire(ctx context.Context, chat kbbot.ChatID, p kbbot.
 		p = kbbot.PriorityBroadcast
 	}
 	turn := s.lanes[p]
+	waited := false
+	defer func() {
+		if waited {
+			s.paced.Add(1)
+		}
+	}()
 	for {
 		select {
 		case turn <- struct{}{}:
@@ -166,6 +178,7 @@ func (s *LimitedSender) acquire(ctx context.Context, chat kbbot.ChatID, p kbbot.
 				<-turn
 				return fmt.Errorf("send limiter: %w", &kbbot.RetryAfterError{After: wait})
 			}
+			waited = true
 			if !shared {
 				<-turn
 				if err := pauseFor(ctx, min(wait, s.cfg.MaxSleep)); err != nil {
