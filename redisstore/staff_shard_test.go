@@ -13,7 +13,6 @@ import (
 
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/cadre"
-	"github.com/kbbot/kbbot/internal/fakes"
 	"github.com/kbbot/kbbot/internal/redistest"
 	"github.com/kbbot/kbbot/redisstore"
 )
@@ -24,9 +23,7 @@ import (
 func TestStaffSpreadsOverSlots(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	rdb := redistest.GuardedClient(t)
-	keys := redisstore.NewKeys(redistest.Prefix(t, rdb))
-	s := redisstore.NewStaffStore(rdb, keys, redisstore.StaffOptions{Admins: []int64{1}, Clock: fakes.NewClock(staffNow)})
+	s, rdb, keys := scrubStore(t)
 	const n = 48
 	for i := range n {
 		code, err := s.CreateInvite(ctx, adminM, cadre.Kader, barat, staffNow.Add(time.Hour), staffNow)
@@ -134,9 +131,7 @@ func TestStaffRedeemCrashBetweenSteps(t *testing.T) {
 		t.Run(step.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			rdb := redistest.GuardedClient(t)
-			keys := redisstore.NewKeys(redistest.Prefix(t, rdb))
-			s := redisstore.NewStaffStore(rdb, keys, redisstore.StaffOptions{Admins: []int64{1}, Clock: fakes.NewClock(staffNow)})
+			s, rdb, keys := scrubStore(t)
 			code, err := s.CreateInvite(ctx, adminM, cadre.Bidan, barat, staffNow.Add(time.Hour), staffNow)
 			if err != nil {
 				t.Fatal(err)
@@ -196,9 +191,7 @@ func TestStaffRemoveCrashBetweenSteps(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			rdb := redistest.GuardedClient(t)
-			keys := redisstore.NewKeys(redistest.Prefix(t, rdb))
-			s := redisstore.NewStaffStore(rdb, keys, redisstore.StaffOptions{Admins: []int64{1}, Clock: fakes.NewClock(staffNow)})
+			s, rdb, keys := scrubStore(t)
 			code, _ := s.CreateInvite(ctx, adminM, cadre.Kader, bendan, staffNow.Add(time.Hour), staffNow)
 			if _, err := s.Redeem(ctx, code, 400, "Wati", staffNow); err != nil {
 				t.Fatal(err)
