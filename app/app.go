@@ -193,6 +193,10 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 			return nil, err
 		}
 	}
+	if err := a.migrateStaff(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.Sender = a.wrapSender(bot.NewSender(a.Client), keys)
 	engine := conversations.NewEngine(lib, nonce, a.services)
 	// /hapusdata scrubs the audit log, erases bookings (freeing their

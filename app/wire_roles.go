@@ -24,6 +24,24 @@ func (a *App) wireRoles(keys redisstore.Keys) error {
 	return nil
 }
 
+// migrateStaff moves staff members and invites of the single-slot layout
+// to their shards, once (redisstore.StaffStore.MigrateLayout), before
+// anything is served.
+func (a *App) migrateStaff(ctx context.Context) error {
+	s, ok := a.services.Audit.(*redisstore.StaffStore)
+	if !ok {
+		return nil
+	}
+	m, err := s.MigrateLayout(ctx)
+	if err != nil {
+		return fmt.Errorf("app: migrate staff keys: %w", err)
+	}
+	if !m.Done {
+		a.log.Info("staff keys moved to the sharded layout", "members", m.Members, "invites", m.Invites)
+	}
+	return nil
+}
+
 // jobsRoles adds the periodic jobs of the roles flows to a.Scheduler: none,
 // since invites expire by their Redis TTL.
 func (a *App) jobsRoles() error { return nil }

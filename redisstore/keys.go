@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/kbbot/kbbot"
 )
@@ -264,24 +265,72 @@ func (k Keys) NamedLock(name string) string { return k.prefix + "lock:" + name }
 // no TTL (a printed poster must keep working).
 func (k Keys) AreaLinks() string { return k.prefix + "arealinks" }
 
-// Staff keys (StaffStore, lua/staff_*.lua). All share the hash tag
-// {staff}, so the staff scripts, which take them together in KEYS, run on
-// Redis Cluster (kbbot has hundreds of staff, not millions: one slot is
-// plenty).
+// Staff keys (StaffStore, lua/staff_*.lua). Members and their failed
+// code tries are sharded by chat over StaffShards hash tags {staff:<k>}
+// (k = chat mod StaffShards), so a cluster spreads them and Member is one
+// HGET; each invite has a tag of its own, {staffinv:<hash>}, with its
+// redemption in progress; the audit log is one list under {staff}. Every
+// script and transaction takes the keys of one slot: a redemption or a
+// removal, which writes several slots, is a sequence of idempotent steps
+// that a retry finishes (StaffStore.Redeem, StaffStore.Remove). The keys
+// of the layout before the sharding (StaffMembersLegacy, ...) are moved
+// once, at start (StaffStore.MigrateLayout).
+
+// StaffShards is how many shards hold staff members. Fixed: a chat's
+// shard must not move.
+const StaffShards = 16
+
+// StaffShard returns the shard of chat's membership and tries.
+func StaffShard(c kbbot.ChatID) int {
+	return int((int64(c)%StaffShards + StaffShards) % StaffShards)
+}
+
 func (k Keys) staff(suffix string) string { return k.prefix + "{staff}:" + suffix }
 
-// StaffMembers maps a chat id to its staff membership. HASH of JSON
-// (cadre.Member); no TTL; admins named in configuration are not stored.
-func (k Keys) StaffMembers() string { return k.staff("members") }
+func (k Keys) staffShard(c kbbot.ChatID, suffix string) string {
+	return k.prefix + "{staff:" + strconv.Itoa(StaffShard(c)) + "}:" + suffix + ":" + strconv.FormatInt(int64(c), 10)
+}
+
+// StaffMembers is shard k of the staff memberships: chat id -> JSON of
+// cadre.Member, for the chats c with StaffShard(c) == k, under the tag
+// {staff:<k>}. HASH; no TTL (a member stays until removed or /hapusdata);
+// admins named in configuration are not stored.
+func (k Keys) StaffMembers(shard int) string {
+	return k.prefix + "{staff:" + strconv.Itoa(shard) + "}:members"
+}
+
+// StaffTries counts a chat's recent tries of unknown invite codes, in the
+// chat's member shard, so a redemption clears it with the membership
+// write. STRING counter; TTL: InviteTriesWindow from the first failed try.
+func (k Keys) StaffTries(c kbbot.ChatID) string { return k.staffShard(c, "tries") }
+
+// StaffLeaving is a removal of chat's membership in progress, in the
+// chat's member shard: "tok" (the removal's token), "member" (the removed
+// record, JSON) and "entry" (its audit entry, JSON, without area), from the
+// membership's deletion until its audit entry is written. HASH; TTL:
+// staffStepTTL (a day), deleted by the removal's last step.
+func (k Keys) StaffLeaving(c kbbot.ChatID) string { return k.staffShard(c, "leaving") }
+
+func (k Keys) staffInvite(hash, suffix string) string {
+	return k.prefix + "{staffinv:" + hash + "}:" + suffix
+}
 
 // StaffInvite is one invite, under the SHA-256 (hex) of its normalized code
-// (the code itself is never stored): fields tok (creation token), role,
-// area (JSON), by (creator chat), created and expires (Unix ms), and once
-// redeemed used_tok and used_at (not who: the invite outlives an erasure
-// of the member). HASH; TTL: InviteKeep past its
-// expiry (counted from the creator's clock, not the server's), so that a
-// late try is told "expired" or "used", not "unknown".
-func (k Keys) StaffInvite(hash string) string { return k.staff("invite:" + hash) }
+// (the code itself is never stored), with a hash tag of its own: fields
+// tok (creation token), role, area (JSON), by (creator chat), created and
+// expires (Unix ms), and once redeemed used_tok and used_at (not who: the
+// invite outlives an erasure of the member). HASH; TTL: InviteKeep past
+// its expiry (counted from the creator's clock, not the server's), so that
+// a late try is told "expired" or "used", not "unknown".
+func (k Keys) StaffInvite(hash string) string { return k.staffInvite(hash, "invite") }
+
+// StaffRedeeming is the redemption of an invite in progress, beside the
+// invite: "chat", "tok" (the redemption's token), "at" (Unix ms), "role",
+// "area" (JSON) and "by", from the invite's being marked used until the
+// membership and its audit entry are written; a retry by the same chat
+// finishes them. HASH; TTL: staffStepTTL (a day), deleted by the
+// redemption's last step.
+func (k Keys) StaffRedeeming(hash string) string { return k.staffInvite(hash, "redeeming") }
 
 // StaffAudit is the audit log of staff actions, newest first. LIST of JSON
 // (cadre.AuditEntry); no TTL; capped at AuditCap entries; entries naming an
@@ -289,10 +338,48 @@ func (k Keys) StaffInvite(hash string) string { return k.staff("invite:" + hash)
 // (StaffStore.ScrubResident).
 func (k Keys) StaffAudit() string { return k.staff("audit") }
 
-// StaffTries counts a chat's recent tries of unknown invite codes. STRING
-// counter; TTL: InviteTriesWindow from the first failed try.
-func (k Keys) StaffTries(c kbbot.ChatID) string {
+// StaffAuditOnce marks that the audit entry of one step sequence (an
+// invite, a redemption, a removal; tok its token) was appended, so a
+// retried step appends it once. STRING "1"; TTL: 2 × staffStepTTL, longer
+// than the record of the step in progress that a retry reads the token from.
+func (k Keys) StaffAuditOnce(tok string) string { return k.staff("once:" + tok) }
+
+// StaffLayout is the version of the staff keys' layout, "2" once
+// StaffStore.MigrateLayout has moved the single-slot layout's members and
+// invites to their shards. STRING; no TTL.
+func (k Keys) StaffLayout() string { return k.staff("layout") }
+
+// StaffMembersLegacy is where members were kept before the sharding: chat
+// id -> JSON of cadre.Member. HASH; no TTL; emptied (and so deleted) by
+// StaffStore.MigrateLayout.
+func (k Keys) StaffMembersLegacy() string { return k.staff("members") }
+
+// StaffInviteLegacy is where an invite was kept before the sharding, with
+// StaffInvite's fields. HASH; TTL as StaffInvite's; moved to StaffInvite by
+// StaffStore.MigrateLayout.
+func (k Keys) StaffInviteLegacy(hash string) string { return k.staff("invite:" + hash) }
+
+// StaffInviteLegacyMatch is a SCAN MATCH pattern of every
+// StaffInviteLegacy key.
+func (k Keys) StaffInviteLegacyMatch() string { return globEscape(k.staff("invite:")) + "*" }
+
+// StaffTriesLegacy counted a chat's failed code tries before the
+// sharding. STRING; TTL: InviteTriesWindow. Not moved: it runs out within
+// the hour, and StaffStore.EraseResident deletes it.
+func (k Keys) StaffTriesLegacy(c kbbot.ChatID) string {
 	return k.staff("tries:" + strconv.FormatInt(int64(c), 10))
+}
+
+// globEscape escapes the characters SCAN's MATCH treats specially.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[]\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // Send limiter keys. The overall schedule is one key ({send}:tat) or

@@ -31,6 +31,12 @@ var (
 	//go:embed lua/staff_remove.lua
 	staffRemoveLua    string
 	staffRemoveScript = redis.NewScript(staffRemoveLua)
+	//go:embed lua/staff_audit.lua
+	staffAuditLua    string
+	staffAuditScript = redis.NewScript(staffAuditLua)
+	//go:embed lua/staff_tries.lua
+	staffTriesLua    string
+	staffTriesScript = redis.NewScript(staffTriesLua)
 )
 
 const (
@@ -47,6 +53,9 @@ const (
 	InviteTriesWindow = time.Hour
 	// MaxInviteDays bounds an invite's validity.
 	MaxInviteDays = 30
+	// staffStepTTL is how long a redemption or removal in progress
+	// (StaffRedeeming, StaffLeaving) waits for a retry to finish it.
+	staffStepTTL = 24 * time.Hour
 )
 
 // ActRedeem and ActRemove are the audit actions the store writes itself,
@@ -131,7 +140,7 @@ func (s *StaffStore) Member(ctx context.Context, chat kbbot.ChatID) (cadre.Membe
 	if s.admins[chat] {
 		return cadre.Member{Chat: chat, Role: cadre.Admin}, true, nil
 	}
-	raw, err := s.rdb.HGet(ctx, s.keys.StaffMembers(), strconv.FormatInt(int64(chat), 10)).Bytes()
+	raw, err := s.rdb.HGet(ctx, s.keys.StaffMembers(StaffShard(chat)), strconv.FormatInt(int64(chat), 10)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return cadre.Member{}, false, nil
 	}
@@ -147,11 +156,22 @@ func (s *StaffStore) Member(ctx context.Context, chat kbbot.ChatID) (cadre.Membe
 
 // Members returns the members whose area lies within area, admins from
 // configuration included when area is the whole country; by role (widest
-// first), then area, then name.
+// first), then area, then name. It reads every shard, in one pipeline.
 func (s *StaffStore) Members(ctx context.Context, area cadre.Area) ([]cadre.Member, error) {
-	all, err := s.rdb.HGetAll(ctx, s.keys.StaffMembers()).Result()
-	if err != nil {
+	cmds := make([]*redis.MapStringStringCmd, StaffShards)
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for k := range cmds {
+			cmds[k] = p.HGetAll(ctx, s.keys.StaffMembers(k))
+		}
+		return nil
+	}); err != nil {
 		return nil, wrap("list staff members", err)
+	}
+	var all []string
+	for _, c := range cmds {
+		for _, raw := range c.Val() {
+			all = append(all, raw)
+		}
 	}
 	var out []cadre.Member
 	if area.IsZero() {
@@ -229,9 +249,11 @@ func (s *StaffStore) newToken() (string, error) {
 }
 
 // CreateInvite stores a one-time invite for role in area, made by by, valid
-// until expires, and writes the cadre.ActInvite audit entry in the same
-// step. It returns the code (InviteCodeLen characters without
-// look-alikes); only its hash is stored, so the code cannot be shown again.
+// until expires, and writes the cadre.ActInvite audit entry next (a retry
+// of that step appends it once). It returns the code (InviteCodeLen
+// characters without look-alikes); only its hash is stored, so the code
+// cannot be shown again. A call that fails after storing the invite leaves
+// an invite whose code nobody saw: it runs out unused.
 //
 // The store checks the shape of the invite (a known role other than admin,
 // an area with at least a kecamatan, an expiry within MaxInviteDays); the
@@ -249,10 +271,7 @@ func (s *StaffStore) CreateInvite(ctx context.Context, by cadre.Member, role cad
 	if err != nil {
 		return "", fmt.Errorf("redisstore: encode area: %w", err)
 	}
-	entry, err := json.Marshal(cadre.AuditEntry{At: now.UTC(), Actor: by.Chat, Role: by.Role, Action: cadre.ActInvite, Area: area, Detail: string(role)})
-	if err != nil {
-		return "", fmt.Errorf("redisstore: encode audit entry: %w", err)
-	}
+	entry := cadre.AuditEntry{At: now.UTC(), Actor: by.Chat, Role: by.Role, Action: cadre.ActInvite, Area: area, Detail: string(role)}
 	tok, err := s.newToken()
 	if err != nil {
 		return "", err
@@ -262,50 +281,79 @@ func (s *StaffStore) CreateInvite(ctx context.Context, by cadre.Member, role cad
 		if err != nil {
 			return "", err
 		}
-		ok, err := staffInviteScript.Run(ctx, s.rdb, []string{s.keys.StaffInvite(inviteHash(code)), s.keys.StaffAudit()},
+		ok, err := staffInviteScript.Run(ctx, s.rdb, []string{s.keys.StaffInvite(inviteHash(code))},
 			tok, string(role), areaJSON, strconv.FormatInt(int64(by.Chat), 10), now.UnixMilli(), expires.UnixMilli(),
-			(expires.Sub(now) + InviteKeep).Milliseconds(), entry, AuditCap).Int()
+			(expires.Sub(now) + InviteKeep).Milliseconds()).Int()
 		if err != nil {
 			return "", wrap("create invite", err)
 		}
 		if ok == 1 {
+			if err := s.auditOnce(ctx, tok, entry); err != nil {
+				return "", err
+			}
 			return code, nil
 		}
 	}
 	return "", errors.New("redisstore: create invite: no free code after 5 tries")
 }
 
+// auditOnce appends e to the audit log unless the entry of the step
+// sequence tok was appended before (lua/staff_audit.lua).
+func (s *StaffStore) auditOnce(ctx context.Context, tok string, e cadre.AuditEntry) error {
+	raw, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("redisstore: encode audit entry: %w", err)
+	}
+	err = staffAuditScript.Run(ctx, s.rdb, []string{s.keys.StaffAudit(), s.keys.StaffAuditOnce(tok)},
+		raw, AuditCap, (2 * staffStepTTL).Milliseconds()).Err()
+	return wrap("append audit entry", err)
+}
+
 // Redeem uses code once: chat becomes a member with the invite's role and
 // area (replacing any membership it had), named name, and the ActRedeem
-// audit entry is written, all in one atomic step. It refuses with an error
-// wrapping ErrInviteUnknown, ErrInviteUsed, ErrInviteExpired,
-// ErrInviteTries or ErrInviteOwn. An invite is expired from its expiry on.
+// audit entry is written. It refuses with an error wrapping
+// ErrInviteUnknown, ErrInviteUsed, ErrInviteExpired, ErrInviteTries or
+// ErrInviteOwn. An invite is expired from its expiry on.
+//
+// The invite, the chat's member shard and the audit log sit in different
+// hash slots, so a redemption is four steps, each atomic in one slot and
+// idempotent: (1) the invite is marked used and the redemption in progress
+// is stored beside it (StaffRedeeming, lua/staff_redeem.lua); (2) the
+// membership is written and the chat's failed tries cleared, in its shard;
+// (3) the audit entry is appended once; (4) the redemption in progress is
+// deleted. A call that fails after step 1 returns the error, and a retry
+// with the same code by the same chat (the dispatcher retries the update)
+// finds the redemption in progress and finishes it, within staffStepTTL;
+// the member's Since is the first call's now.
 func (s *StaffStore) Redeem(ctx context.Context, code string, chat kbbot.ChatID, name string, now time.Time) (cadre.Member, error) {
 	c := strconv.FormatInt(int64(chat), 10)
-	since, err := json.Marshal(now.UTC())
-	if err != nil {
-		return cadre.Member{}, fmt.Errorf("redisstore: encode time: %w", err)
-	}
-	nameJSON, err := json.Marshal(name)
-	if err != nil {
-		return cadre.Member{}, fmt.Errorf("redisstore: encode name: %w", err)
-	}
 	tok, err := s.newToken()
 	if err != nil {
 		return cadre.Member{}, err
 	}
-	keys := []string{s.keys.StaffInvite(inviteHash(code)), s.keys.StaffMembers(), s.keys.StaffAudit(), s.keys.StaffTries(chat)}
-	res, err := staffRedeemScript.Run(ctx, s.rdb, keys, c, now.UnixMilli(), since, nameJSON, tok, AuditCap,
-		InviteMaxTries, InviteTriesWindow.Milliseconds()).StringSlice()
+	tries, err := s.rdb.Get(ctx, s.keys.StaffTries(chat)).Int()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return cadre.Member{}, wrap("read invite tries", err)
+	}
+	tooMany := "0"
+	if tries >= InviteMaxTries {
+		tooMany = "1"
+	}
+	h := inviteHash(code)
+	res, err := staffRedeemScript.Run(ctx, s.rdb, []string{s.keys.StaffInvite(h), s.keys.StaffRedeeming(h)},
+		c, now.UnixMilli(), tok, tooMany, staffStepTTL.Milliseconds()).StringSlice()
 	if err != nil {
 		return cadre.Member{}, wrap("redeem invite", err)
 	}
-	if len(res) != 4 {
+	if len(res) != 6 {
 		return cadre.Member{}, fmt.Errorf("redisstore: redeem invite: unexpected reply %q", res)
 	}
 	switch res[0] {
 	case "ok":
 	case "unknown":
+		if err := staffTriesScript.Run(ctx, s.rdb, []string{s.keys.StaffTries(chat)}, InviteTriesWindow.Milliseconds()).Err(); err != nil {
+			return cadre.Member{}, wrap("count invite try", err)
+		}
 		return cadre.Member{}, fmt.Errorf("redisstore: redeem: %w", ErrInviteUnknown)
 	case "used":
 		return cadre.Member{}, fmt.Errorf("redisstore: redeem: %w", ErrInviteUsed)
@@ -318,9 +366,31 @@ func (s *StaffStore) Redeem(ctx context.Context, code string, chat kbbot.ChatID,
 	default:
 		return cadre.Member{}, fmt.Errorf("redisstore: redeem invite: unexpected status %q", res[0])
 	}
-	m := cadre.Member{Chat: chat, Role: cadre.Role(res[1]), Name: name, Since: now.UTC()}
+	at, err := strconv.ParseInt(res[5], 10, 64)
+	if err != nil {
+		return cadre.Member{}, fmt.Errorf("redisstore: redeem invite: time %q: %w", res[5], err)
+	}
+	m := cadre.Member{Chat: chat, Role: cadre.Role(res[1]), Name: name, Since: time.UnixMilli(at).UTC()}
 	if err := json.Unmarshal([]byte(res[2]), &m.Area); err != nil {
 		return cadre.Member{}, fmt.Errorf("redisstore: decode invite area: %w", err)
+	}
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return cadre.Member{}, fmt.Errorf("redisstore: encode staff member: %w", err)
+	}
+	if _, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, s.keys.StaffMembers(StaffShard(chat)), c, raw)
+		p.Del(ctx, s.keys.StaffTries(chat))
+		return nil
+	}); err != nil {
+		return cadre.Member{}, wrap("redeem invite: write member", err)
+	}
+	if err := s.auditOnce(ctx, res[4], cadre.AuditEntry{At: m.Since, Actor: chat, Role: m.Role, Action: ActRedeem,
+		Area: m.Area, Detail: res[3]}); err != nil {
+		return cadre.Member{}, err
+	}
+	if err := s.rdb.Del(ctx, s.keys.StaffRedeeming(h)).Err(); err != nil {
+		return cadre.Member{}, wrap("redeem invite: finish", err)
 	}
 	return m, nil
 }
@@ -328,27 +398,61 @@ func (s *StaffStore) Redeem(ctx context.Context, code string, chat kbbot.ChatID,
 // Remove ends chat's membership, writing an ActRemove audit entry with by
 // as the actor and the removed chat as the detail. removed is false when
 // chat was not a stored member. Admins from configuration cannot be
-// removed here.
+// removed here. See remove for its steps.
 func (s *StaffStore) Remove(ctx context.Context, chat kbbot.ChatID, by cadre.Member, now time.Time) (bool, error) {
-	m, ok, err := s.Member(ctx, chat)
-	if err != nil || !ok || s.admins[chat] {
-		return false, err
+	if s.admins[chat] {
+		return false, nil
 	}
-	return s.remove(ctx, chat, cadre.AuditEntry{At: now.UTC(), Actor: by.Chat, Role: by.Role, Action: ActRemove, Area: m.Area,
+	return s.remove(ctx, chat, cadre.AuditEntry{At: now.UTC(), Actor: by.Chat, Role: by.Role, Action: ActRemove,
 		Detail: strconv.FormatInt(int64(chat), 10)})
 }
 
+// remove ends chat's membership in three steps, each atomic in one slot
+// and idempotent: (1) in the chat's shard, the membership is deleted and
+// the removal in progress stored beside it (StaffLeaving,
+// lua/staff_remove.lua); (2) its audit entry e, with the member's area (and
+// role, when e has none), is appended once; (3) the removal in progress is
+// deleted. A call that finds a removal in progress (an earlier call failed
+// after step 1) finishes that one instead and reports true.
 func (s *StaffStore) remove(ctx context.Context, chat kbbot.ChatID, e cadre.AuditEntry) (bool, error) {
 	entry, err := json.Marshal(e)
 	if err != nil {
 		return false, fmt.Errorf("redisstore: encode audit entry: %w", err)
 	}
-	n, err := staffRemoveScript.Run(ctx, s.rdb, []string{s.keys.StaffMembers(), s.keys.StaffAudit()},
-		strconv.FormatInt(int64(chat), 10), entry, AuditCap).Int()
+	tok, err := s.newToken()
+	if err != nil {
+		return false, err
+	}
+	res, err := staffRemoveScript.Run(ctx, s.rdb, []string{s.keys.StaffMembers(StaffShard(chat)), s.keys.StaffLeaving(chat)},
+		strconv.FormatInt(int64(chat), 10), tok, entry, staffStepTTL.Milliseconds()).StringSlice()
 	if err != nil {
 		return false, wrap("remove staff member", err)
 	}
-	return n == 1, nil
+	if len(res) != 4 {
+		return false, fmt.Errorf("redisstore: remove staff member: unexpected reply %q", res)
+	}
+	if res[0] == "none" {
+		return false, nil
+	}
+	var m cadre.Member
+	if err := json.Unmarshal([]byte(res[2]), &m); err != nil {
+		return false, fmt.Errorf("redisstore: decode staff member: %w", err)
+	}
+	var done cadre.AuditEntry
+	if err := json.Unmarshal([]byte(res[3]), &done); err != nil {
+		return false, fmt.Errorf("redisstore: decode audit entry: %w", err)
+	}
+	done.Area = m.Area
+	if done.Role == "" {
+		done.Role = m.Role
+	}
+	if err := s.auditOnce(ctx, res[1], done); err != nil {
+		return false, err
+	}
+	if err := s.rdb.Del(ctx, s.keys.StaffLeaving(chat)).Err(); err != nil {
+		return false, wrap("remove staff member: finish", err)
+	}
+	return true, nil
 }
 
 // EraseResident ends the membership of a member who erases their data with
@@ -357,14 +461,18 @@ func (s *StaffStore) remove(ctx context.Context, chat kbbot.ChatID, e cadre.Audi
 // the actor: the log is the record of who did what, and holds no resident's
 // data.
 func (s *StaffStore) EraseResident(ctx context.Context, chat kbbot.ChatID) error {
-	if err := s.rdb.Del(ctx, s.keys.StaffTries(chat)).Err(); err != nil {
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.Del(ctx, s.keys.StaffTries(chat))
+		p.Del(ctx, s.keys.StaffTriesLegacy(chat))
+		return nil
+	}); err != nil {
 		return wrap("erase invite tries", err)
 	}
-	m, ok, err := s.Member(ctx, chat)
-	if err != nil || !ok || s.admins[chat] {
-		return err
+	if s.admins[chat] {
+		return nil
 	}
-	_, err = s.remove(ctx, chat, cadre.AuditEntry{At: s.clock.Now().UTC(), Actor: chat, Role: m.Role, Action: ActRemove, Area: m.Area, Detail: DetailErased})
+	// The role is the member's, filled in by remove.
+	_, err := s.remove(ctx, chat, cadre.AuditEntry{At: s.clock.Now().UTC(), Actor: chat, Action: ActRemove, Detail: DetailErased})
 	return err
 }
 

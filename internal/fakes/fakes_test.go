@@ -70,6 +70,34 @@ func TestStaffInviteOnce(t *testing.T) {
 	}
 }
 
+// TestStaffRedeemInterrupted: a redemption cut off after its first step
+// is finished by the same chat's retry, dated by the first try, and
+// refused to anyone else.
+func TestStaffRedeemInterrupted(t *testing.T) {
+	ctx := context.Background()
+	s := fakes.NewStaff(1)
+	area := cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Barat"}
+	code, _ := s.CreateInvite(ctx, cadre.Member{Chat: 1, Role: cadre.Admin}, cadre.Bidan, area, t0.Add(time.Hour), t0)
+	cut := errors.New("cut")
+	s.InterruptRedeem(cut)
+	if _, err := s.Redeem(ctx, code, 2, "Ani", t0); !errors.Is(err, cut) {
+		t.Fatalf("cut off: %v", err)
+	}
+	if _, ok, _ := s.Member(ctx, 2); ok {
+		t.Fatal("a member after the first step")
+	}
+	if _, err := s.Redeem(ctx, code, 3, "Sri", t0); !errors.Is(err, fakes.ErrInviteUsed) {
+		t.Fatalf("another chat meanwhile: %v", err)
+	}
+	m, err := s.Redeem(ctx, code, 2, "Ani", t0.Add(time.Minute))
+	if err != nil || m.Role != cadre.Bidan || !m.Since.Equal(t0) {
+		t.Fatalf("retry: %+v %v", m, err)
+	}
+	if _, err := s.Redeem(ctx, code, 2, "Ani", t0); !errors.Is(err, fakes.ErrInviteUsed) {
+		t.Fatalf("once finished: %v", err)
+	}
+}
+
 // TestRemindersByID: the ID decides; cancelling by chat or ref and kind.
 func TestRemindersByID(t *testing.T) {
 	ctx := context.Background()

@@ -73,6 +73,17 @@ type Staff struct {
 	audit   []cadre.AuditEntry // newest first
 	codes   int
 	err     error
+	// cut is the error of the next redemption cut off after its first
+	// step (InterruptRedeem); pending holds, by code, the redemptions so
+	// cut off.
+	cut     error
+	pending map[string]pendingRedeem
+}
+
+// pendingRedeem is a redemption cut off after its first step.
+type pendingRedeem struct {
+	chat kbbot.ChatID
+	at   time.Time
 }
 
 type invite struct {
@@ -88,7 +99,7 @@ func NewStaff(admins ...kbbot.ChatID) *Staff {
 	s := &Staff{
 		Refusals: Refusals{ErrInviteUnknown, ErrInviteUsed, ErrInviteExpired, ErrInviteTries, ErrInviteOwn},
 		admins:   map[kbbot.ChatID]bool{}, members: map[kbbot.ChatID]cadre.Member{},
-		invites: map[string]*invite{}, tries: map[kbbot.ChatID][]time.Time{},
+		invites: map[string]*invite{}, tries: map[kbbot.ChatID][]time.Time{}, pending: map[string]pendingRedeem{},
 	}
 	for _, a := range admins {
 		s.admins[a] = true
@@ -100,6 +111,18 @@ func NewStaff(admins ...kbbot.ChatID) *Staff {
 func (s *Staff) Fail(err error) {
 	s.mu.Lock()
 	s.err = err
+	s.mu.Unlock()
+}
+
+// InterruptRedeem cuts off the next redemption that would succeed after
+// its first step, as a crash or a lost connection may cut off the real
+// store's: the invite is used, no membership is written, and Redeem returns
+// err. A retry of the same code by the same chat finishes it, with the
+// first call's time as the member's Since; anyone else is told the code is
+// used.
+func (s *Staff) InterruptRedeem(err error) {
+	s.mu.Lock()
+	s.cut = err
 	s.mu.Unlock()
 }
 
@@ -186,6 +209,11 @@ func (s *Staff) Redeem(_ context.Context, code string, chat kbbot.ChatID, name s
 	if s.err != nil {
 		return cadre.Member{}, s.err
 	}
+	code = strings.NewReplacer(" ", "", "-", "", "\u00a0", "").Replace(strings.ToUpper(code))
+	if p, ok := s.pending[code]; ok && p.chat == chat {
+		delete(s.pending, code)
+		return s.join(chat, name, s.invites[code], p.at), nil
+	}
 	var recent []time.Time
 	for _, t := range s.tries[chat] {
 		if now.Sub(t) < InviteTriesWindow {
@@ -196,7 +224,6 @@ func (s *Staff) Redeem(_ context.Context, code string, chat kbbot.ChatID, name s
 	if len(recent) >= InviteMaxTries {
 		return cadre.Member{}, fmt.Errorf("fakes: redeem: %w", s.Refusals.Tries)
 	}
-	code = strings.NewReplacer(" ", "", "-", "", "\u00a0", "").Replace(strings.ToUpper(code))
 	inv, ok := s.invites[code]
 	switch {
 	case !ok:
@@ -210,11 +237,23 @@ func (s *Staff) Redeem(_ context.Context, code string, chat kbbot.ChatID, name s
 		return cadre.Member{}, fmt.Errorf("fakes: redeem: %w", s.Refusals.Expired)
 	}
 	inv.used = true
+	if s.cut != nil {
+		err := s.cut
+		s.cut = nil
+		s.pending[code] = pendingRedeem{chat: chat, at: now}
+		return cadre.Member{}, err
+	}
+	return s.join(chat, name, inv, now), nil
+}
+
+// join makes chat a member by inv, redeemed at now, and audits it; s.mu is
+// held.
+func (s *Staff) join(chat kbbot.ChatID, name string, inv *invite, now time.Time) cadre.Member {
 	delete(s.tries, chat)
 	m := cadre.Member{Chat: chat, Role: inv.role, Area: inv.area, Name: name, Since: now.UTC()}
 	s.members[chat] = m
 	s.log(cadre.AuditEntry{At: now.UTC(), Actor: chat, Role: inv.role, Action: ActRedeem, Area: inv.area, Detail: strconv.FormatInt(int64(inv.by), 10)})
-	return m, nil
+	return m
 }
 
 // Remove ends chat's membership and audits it with by as the actor; false

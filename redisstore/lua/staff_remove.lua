@@ -1,12 +1,26 @@
--- staff_remove: end a chat's staff membership and audit it.
--- KEYS[1] members (StaffMembers)   KEYS[2] the audit log (StaffAudit)
--- ARGV[1] chat id (decimal)        ARGV[2] audit entry (JSON)
--- ARGV[3] how many audit entries to keep
--- returns 1 removed, 0 the chat was not a member (nothing changed).
--- Idempotent: a retried call finds no member and writes nothing.
-if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then
-  return 0
+-- staff_remove: the first step of ending a chat's staff membership
+-- (StaffStore.Remove, EraseResident): delete it, leaving the removal in
+-- progress, which the next step (the audit entry) finishes and deletes.
+-- KEYS[1] the chat's member shard (StaffMembers)
+-- KEYS[2] the removal in progress (StaffLeaving)
+-- ARGV[1] chat id (decimal)   ARGV[2] removal token (one per call)
+-- ARGV[3] the audit entry (JSON, its area left to the caller)
+-- ARGV[4] how long the removal in progress is kept, ms
+-- returns {status, token, member JSON, entry JSON}; status is
+--   'removed' the membership was deleted now;
+--   'pending' a removal was in progress (token, member and entry are
+--             that removal's; nothing changed);
+--   'none'    the chat is no member (nothing changed).
+-- Idempotent: a retried call finds the removal in progress.
+local p = redis.call('HMGET', KEYS[2], 'tok', 'member', 'entry')
+if p[1] then
+  return {'pending', p[1], p[2], p[3]}
 end
-redis.call('LPUSH', KEYS[2], ARGV[2])
-redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[3]) - 1)
-return 1
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then
+  return {'none', '', '', ''}
+end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[2], 'tok', ARGV[2], 'member', raw, 'entry', ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+return {'removed', ARGV[2], raw, ARGV[3]}
