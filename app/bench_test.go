@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"slices"
 	"strconv"
@@ -15,6 +14,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/kbbot/kbbot/internal/redistest"
 )
 
 // BenchmarkMenuTaps drives menu taps from many residents at once through the
@@ -41,7 +42,7 @@ func BenchmarkMenuTaps(b *testing.B) {
 	// bound it long before, so the shared send limiter is set out of reach
 	// (it still takes its Redis round trip for every message).
 	e.cfg.SendRate = 1_000_000
-	count := &tripCounter{}
+	count := &redistest.Trips{}
 	e.startWith(count)
 	users := make([]*userDriver, residents)
 	var wg sync.WaitGroup
@@ -66,10 +67,8 @@ func BenchmarkMenuTaps(b *testing.B) {
 	per := max(b.N/residents, 1)
 	lat := make([][]time.Duration, residents)
 	srv0 := serverCommands(b, e.rdb)
-	trips0, cmds0 := count.trips.Load(), count.cmds.Load()
-	count.mu.Lock()
-	count.names = nil // KBBOT_BENCH_TRIPS lists the measured taps' only
-	count.mu.Unlock()
+	trips0, cmds0 := count.Counts()
+	count.Reset()
 	cpu0 := processCPU()
 	b.ResetTimer()
 	start := time.Now()
@@ -92,7 +91,8 @@ func BenchmarkMenuTaps(b *testing.B) {
 	elapsed := time.Since(start)
 	b.StopTimer()
 	cpu := processCPU() - cpu0
-	trips, cmds := count.trips.Load()-trips0, count.cmds.Load()-cmds0
+	trips, cmds := count.Counts()
+	trips, cmds = trips-trips0, cmds-cmds0
 	srv := serverCommands(b, e.rdb) - srv0
 	var all []time.Duration
 	for _, l := range lat {
@@ -108,57 +108,12 @@ func BenchmarkMenuTaps(b *testing.B) {
 	b.ReportMetric(float64(all[len(all)/2].Microseconds())/1000, "p50-ms")
 	n := float64(len(all))
 	if os.Getenv("KBBOT_BENCH_TRIPS") != "" && b.N > 1 {
-		for k, v := range count.names {
-			fmt.Printf("%-30s %8.3f\n", k, float64(v)/n)
-		}
+		fmt.Print(count.Table(n))
 	}
 	b.ReportMetric(float64(trips)/n, "trips/update")
 	b.ReportMetric(float64(cmds)/n, "cmds/update")
 	b.ReportMetric(float64(srv)/n, "srvcmds/update")
 	b.ReportMetric(float64(cpu.Microseconds())/n, "cpu-us/update")
-}
-
-// tripCounter is a Redis hook that counts round trips (a command, or a
-// pipeline of several) and the commands in them.
-type tripCounter struct {
-	trips, cmds atomic.Int64
-	mu          sync.Mutex
-	names       map[string]int
-}
-
-func (c *tripCounter) name(cmd redis.Cmder) {
-	n := cmd.Name()
-	if (n == "evalsha" || n == "eval") && len(cmd.Args()) > 1 {
-		n += " " + fmt.Sprint(cmd.Args()[1])[:8]
-	}
-	c.mu.Lock()
-	if c.names == nil {
-		c.names = map[string]int{}
-	}
-	c.names[n]++
-	c.mu.Unlock()
-}
-
-func (c *tripCounter) DialHook(next redis.DialHook) redis.DialHook {
-	return func(ctx context.Context, network, addr string) (net.Conn, error) { return next(ctx, network, addr) }
-}
-
-func (c *tripCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		c.trips.Add(1)
-		c.cmds.Add(1)
-		c.name(cmd)
-		return next(ctx, cmd)
-	}
-}
-
-func (c *tripCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		c.trips.Add(1)
-		c.cmds.Add(int64(len(cmds)))
-		c.name(cmds[0])
-		return next(ctx, cmds)
-	}
 }
 
 // serverCommands sums the calls of every command in INFO commandstats

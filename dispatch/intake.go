@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -20,6 +21,8 @@ type Inbox interface {
 	Push(ctx context.Context, evs []kbbot.Event, now time.Time) (kbbot.PushResult, error)
 	// Shards is the number of shards of the ready index.
 	Shards() int
+	// ShardOf is the shard of the ready index that holds chat.
+	ShardOf(chat kbbot.ChatID) int
 	// Claim takes up to n ready chats of a shard, holding each until until.
 	Claim(ctx context.Context, shard int, now, until time.Time, n int) ([]kbbot.ChatID, error)
 	// Hold moves the time from which another worker may take chat to at.
@@ -84,6 +87,7 @@ type Intake struct {
 	log    *slog.Logger
 	cfg    IntakeConfig
 	wake   chan struct{}
+	hints  shardHints
 	handle func(context.Context, kbbot.Event) error
 	// custom says handle was set by SetHandler: then the first update of
 	// a turn is read on its own before being handled.
@@ -143,12 +147,17 @@ func (in *Intake) Accept(ctx context.Context, evs []kbbot.Event) error {
 	if res.Dropped > 0 {
 		in.log.Info("updates beyond the flood limit dropped", "dropped", res.Dropped, "notices", res.Notices)
 	}
-	in.Wake()
+	shards := make([]int, 0, len(keep))
+	for _, ev := range keep {
+		shards = append(shards, in.inbox.ShardOf(ev.ChatID))
+	}
+	in.hint(shards...)
 	return nil
 }
 
-// Wake makes idle workers look for waiting chats now.
+// Wake makes idle workers look for waiting chats in every shard now.
 func (in *Intake) Wake() {
+	in.hints.addAll()
 	select {
 	case in.wake <- struct{}{}:
 	default:
@@ -167,9 +176,7 @@ func (in *Intake) Run(ctx context.Context) error {
 	}
 	// Work outlives a shutdown signal, bounded, so a step is not cut in half.
 	wctx := context.WithoutCancel(ctx)
-	shard := 0
-	t := time.NewTicker(in.cfg.Poll)
-	defer t.Stop()
+	next := 0 // where the next look at every shard starts
 	backoff := time.Duration(0)
 	for {
 		// Wait for a free worker.
@@ -179,19 +186,34 @@ func (in *Intake) Run(ctx context.Context) error {
 		case <-free:
 		}
 		n := 1 + len(free)
+		// Look where this process just accepted updates, or at every
+		// shard when woken so or at each Poll (updates other processes
+		// accepted, chats a dead process left).
+		shards, all := in.hints.take()
+		if all {
+			shards = shards[:0]
+			for k := range in.inbox.Shards() {
+				shards = append(shards, (next+k)%in.inbox.Shards())
+			}
+			next = (next + 1) % in.inbox.Shards()
+		}
 		var chats []kbbot.ChatID
 		var err error
-		for range in.inbox.Shards() {
+		from := -1
+		for k, shard := range shards {
 			now := in.clock.Now()
 			chats, err = in.inbox.Claim(ctx, shard, now, now.Add(in.cfg.Lease), n)
-			shard = (shard + 1) % in.inbox.Shards()
 			if err != nil || len(chats) > 0 {
+				from = shard
+				// Those not looked at yet wait for the next round.
+				in.hints.add(shards[k+1:]...)
 				break
 			}
 		}
 		if err != nil && ctx.Err() == nil {
 			backoff = min(max(2*backoff, 100*time.Millisecond), in.cfg.MaxBackoff)
 			in.log.Warn("claim chats", "error", err, "retry_in", backoff)
+			in.hints.addAll()
 		} else {
 			backoff = 0
 		}
@@ -208,6 +230,7 @@ func (in *Intake) Run(ctx context.Context) error {
 				return nil
 			case <-in.wake:
 			case <-timer.C:
+				in.hints.addAll()
 			}
 			timer.Stop()
 			continue
@@ -222,8 +245,53 @@ func (in *Intake) Run(ctx context.Context) error {
 				in.work(wctx, chat)
 			}()
 		}
-		// More may wait: look again at once.
-		in.Wake()
+		if len(chats) == n {
+			// The shard may hold more: look again at once.
+			in.hint(from)
+		}
+	}
+}
+
+// shardHints are the shards of the ready index worth a look: those where
+// this process just accepted updates, or all of them.
+type shardHints struct {
+	mu     sync.Mutex
+	shards []int
+	all    bool
+}
+
+func (h *shardHints) add(shards ...int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, s := range shards {
+		if !slices.Contains(h.shards, s) {
+			h.shards = append(h.shards, s)
+		}
+	}
+}
+
+func (h *shardHints) addAll() {
+	h.mu.Lock()
+	h.all = true
+	h.mu.Unlock()
+}
+
+// take returns the hinted shards and whether every shard is worth a look,
+// and forgets them.
+func (h *shardHints) take() ([]int, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	shards, all := h.shards, h.all
+	h.shards, h.all = nil, false
+	return shards, all
+}
+
+// hint makes idle workers look at a shard now.
+func (in *Intake) hint(shards ...int) {
+	in.hints.add(shards...)
+	select {
+	case in.wake <- struct{}{}:
+	default:
 	}
 }
 

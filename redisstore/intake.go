@@ -111,12 +111,15 @@ func (s *IntakeStore) Shards() int { return s.opt.Shards }
 // Tries returns how often an update may fail before it is set aside.
 func (s *IntakeStore) Tries() int { return s.opt.Tries }
 
-func (s *IntakeStore) shard(c kbbot.ChatID) string {
+func (s *IntakeStore) shard(c kbbot.ChatID) string { return s.keys.IntakeReady(s.ShardOf(c)) }
+
+// ShardOf returns the shard of the ready index that holds chat.
+func (s *IntakeStore) ShardOf(c kbbot.ChatID) int {
 	n := int64(c) % int64(s.opt.Shards)
 	if n < 0 {
 		n = -n
 	}
-	return s.keys.IntakeReady(int(n))
+	return int(n)
 }
 
 // floodCounted reports whether an event counts towards the flood limit:
