@@ -3,8 +3,8 @@ package app_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
