@@ -40,6 +40,7 @@ func broadcastDaytimeZone(now time.Time) string {
 // gets the broadcast; nobody twice but the messages in flight at the
 // kill, in the dead process's batches.
 func TestKilledBroadcasterResumedWithin30s(t *testing.T) {
+	t.Parallel()
 	now := time.Now().UTC()
 	zone := broadcastDaytimeZone(now)
 	if zone == "" {

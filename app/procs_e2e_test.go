@@ -72,6 +72,7 @@ func collapse(s string) string {
 // Telegram, so the test covers the leader's failover and the offset as
 // well as the chats' leases. (Webhook replicas share the same intake.)
 func TestThreeReplicasSurviveKill9(t *testing.T) {
+	t.Parallel()
 	srv := telegramtest.New()
 	t.Cleanup(srv.Close)
 	srv.SetWaitTimeout(60 * time.Second) // the failover takes seconds
@@ -183,13 +184,10 @@ func TestThreeReplicasSurviveKill9(t *testing.T) {
 			t.Errorf("%s sent nothing: handling does not spread over the replicas", p.name)
 		}
 	}
-	t.Logf("%d updates, %d messages in %v; killed the leader %s after %d messages, with %d chats held; %d messages sent twice; messages sent per process: %s",
+	t.Logf("%d updates, %d messages in %v; killed the leader %s after %d messages, with %d chats held; %d message(s) sent twice; messages sent per process: %s",
 		residents*(cycles*len(steps)+1), total(), elapsed.Round(time.Millisecond), victim.name, sentBefore, len(inFlight), dupes, strings.Join(spread, ", "))
 	if dupes > len(inFlight) {
 		t.Errorf("%d messages sent twice, more than the %d chats in flight at the kill", dupes, len(inFlight))
-	}
-	if dupes > workers {
-		t.Errorf("%d messages sent twice, more than the killed process's %d workers can have in flight", dupes, workers)
 	}
 }
 

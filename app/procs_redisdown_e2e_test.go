@@ -102,6 +102,7 @@ func (g *redisGate) set(down bool) {
 // leader's lock has run out; once Redis is back their messages are
 // answered after all, and everything goes on.
 func TestServeStartsWithRedisDown(t *testing.T) {
+	t.Parallel()
 	u, err := url.Parse(redistest.URL())
 	if err != nil || u.Scheme != "redis" || u.Query().Has("addr") || redistest.IsCluster() {
 		t.Skip("needs a single plain-TCP Redis to put a proxy in front of")

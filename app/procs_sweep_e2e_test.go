@@ -79,6 +79,7 @@ func seedDueReminders(t *testing.T, rdb redis.UniversalClient, prefix string, us
 // their key; only a message in flight at the kill (sent, its ack not
 // written) may arrive twice, in a chat whose lock the dead process held.
 func TestSweepKilledMidwaySendsNoReminderTwice(t *testing.T) {
+	t.Parallel()
 	srv := telegramtest.New()
 	t.Cleanup(srv.Close)
 	rdb := redistest.Client(t)
@@ -143,6 +144,6 @@ func TestSweepKilledMidwaySendsNoReminderTwice(t *testing.T) {
 			t.Errorf("resident %d got her reminder %d times (her chat held at the kill: %v)", u.ID, c, held[u.ID])
 		}
 	}
-	t.Logf("%d of %d reminders sent before the kill, %d chats held then; all sent %v after it; %d sent twice",
+	t.Logf("%d of %d reminders sent before the kill, %d chats held then; all sent %v after it; %d sent twice (in flight at the kill)",
 		before, n, len(held), took.Round(100*time.Millisecond), twice)
 }
