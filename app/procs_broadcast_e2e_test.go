@@ -75,15 +75,7 @@ func TestKilledBroadcasterResumedWithin30s(t *testing.T) {
 	pe.vars["KBBOT_SEND_RATE"] = "50"   // slow enough to kill midway
 	workers := min(max(50/4, 4), 64)    // as app.broadcastSender
 	got := func(u *telegramtest.User) int { return bcReceived(u, marker) }
-	served := func() int {
-		c := 0
-		for _, u := range users {
-			if got(u) > 0 {
-				c++
-			}
-		}
-		return c
-	}
+	served := func() int { return servedCount(users, marker) }
 	first := pe.start("kbbot-1")
 	waitFor(t, 60*time.Second, "a quarter of the broadcast sent", func() bool { return served() >= n/4 }, first)
 	first.kill(t)

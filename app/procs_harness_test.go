@@ -287,3 +287,14 @@ func leaderOf(ps ...*kbProc) *kbProc {
 	}
 	return best
 }
+
+// servedCount counts the users who received a message containing marker.
+func servedCount(users []*telegramtest.User, marker string) int {
+	n := 0
+	for _, u := range users {
+		if bcReceived(u, marker) > 0 {
+			n++
+		}
+	}
+	return n
+}

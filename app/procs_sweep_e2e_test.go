@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -93,24 +92,9 @@ func TestSweepKilledMidwaySendsNoReminderTwice(t *testing.T) {
 		users[i] = srv.User(int64(830000+i), "Warga")
 	}
 	seedDueReminders(t, rdb, prefix, users)
-	reminded := func(u *telegramtest.User) int {
-		c := 0
-		for _, m := range u.Messages() {
-			if strings.Contains(m.Plain(), "Pengingat: jadwal") {
-				c++
-			}
-		}
-		return c
-	}
-	served := func() int {
-		c := 0
-		for _, u := range users {
-			if reminded(u) > 0 {
-				c++
-			}
-		}
-		return c
-	}
+	const marker = "Pengingat: jadwal" // rem_suntik3
+	reminded := func(u *telegramtest.User) int { return bcReceived(u, marker) }
+	served := func() int { return servedCount(users, marker) }
 
 	first := pe.start("kbbot-1") // sweeps at once
 	waitFor(t, 60*time.Second, "150 reminders sent", func() bool { return served() >= 150 }, first)

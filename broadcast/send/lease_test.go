@@ -112,6 +112,30 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 // the tests, which move an injected clock, need not wait.
 var leaseCfg = send.Config{Workers: 1, Batch: 4, Lease: 15 * time.Second, RenewEvery: 2 * time.Millisecond}
 
+// stuckRun is a broadcast to 4 residents whose sender (its Run under way)
+// is stuck on its first message.
+type stuckRun struct {
+	now   time.Time
+	store *redisstore.BroadcastStore
+	b     broadcast.Broadcast
+	clock *fakes.Clock
+	q     *leaseQueue
+	stuck *stuckSender
+	done  chan error // the sender's Run
+}
+
+func stuckWorld(t *testing.T) stuckRun {
+	t.Helper()
+	w := stuckRun{now: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC), stuck: newStuckSender(), done: make(chan error, 1)}
+	w.store, w.b = sendWorld(t, 4, "Halo", "", kel, w.now)
+	w.clock = fakes.NewClock(w.now)
+	w.q = &leaseQueue{BroadcastStore: w.store}
+	s := send.New(texts(t), w.q, w.stuck, w.clock, nil, leaseCfg, nil)
+	go func() { w.done <- s.Run(context.Background()) }()
+	<-w.stuck.started
+	return w
+}
+
 // TestBroadcastSlowSenderKeepsItsClaim: a sender stuck on one message for
 // a minute, four times its 15 s lease, renews its claim all along:
 // another process running meanwhile takes none of its recipients, and
@@ -119,15 +143,8 @@ var leaseCfg = send.Config{Workers: 1, Batch: 4, Lease: 15 * time.Second, RenewE
 // everyone gets the broadcast once.
 func TestBroadcastSlowSenderKeepsItsClaim(t *testing.T) {
 	t.Parallel()
-	now := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
-	store, b := sendWorld(t, 4, "Halo", "", kel, now)
-	clock := fakes.NewClock(now)
-	q := &leaseQueue{BroadcastStore: store}
-	stuck := newStuckSender()
-	slow := send.New(texts(t), q, stuck, clock, nil, leaseCfg, nil)
-	done := make(chan error, 1)
-	go func() { done <- slow.Run(context.Background()) }()
-	<-stuck.started
+	w := stuckWorld(t)
+	store, b, clock, q, stuck, done, now := w.store, w.b, w.clock, w.q, w.stuck, w.done, w.now
 
 	other := &recSender{}
 	fast := send.New(texts(t), store, other, clock, nil, leaseCfg, nil)
@@ -164,15 +181,8 @@ func TestBroadcastSlowSenderKeepsItsClaim(t *testing.T) {
 // twice).
 func TestBroadcastDeadSendersClaimTakenOver(t *testing.T) {
 	t.Parallel()
-	now := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
-	store, b := sendWorld(t, 4, "Halo", "", kel, now)
-	clock := fakes.NewClock(now)
-	q := &leaseQueue{BroadcastStore: store}
-	stuck := newStuckSender()
-	dead := send.New(texts(t), q, stuck, clock, nil, leaseCfg, nil)
-	done := make(chan error, 1)
-	go func() { done <- dead.Run(context.Background()) }()
-	<-stuck.started
+	w := stuckWorld(t)
+	store, b, clock, q, stuck, done, now := w.store, w.b, w.clock, w.q, w.stuck, w.done, w.now
 	q.cut.Store(true) // it dies: nothing renewed, recorded or released
 	t.Cleanup(func() { close(stuck.release); <-done })
 
