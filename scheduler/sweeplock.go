@@ -24,7 +24,7 @@ func (s *Scheduler) keepLock(ctx context.Context, tok string) *sweepLock {
 	l := &sweepLock{stop: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(l.done)
-		t := time.NewTicker(s.cfg.LockTTL / 3)
+		t := time.NewTicker(max(s.cfg.LockTTL/3, time.Millisecond))
 		defer t.Stop()
 		for {
 			select {
