@@ -3,6 +3,12 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"io"
+	stdlog "log"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -67,28 +73,96 @@ func collapse(s string) string {
 // at most those in flight at the kill: only chats that the killed process
 // (or another) held at that moment may see one, and each at most once.
 //
-// Polling mode is chosen over webhook mode because it is the harder one
-// here: the killed process is also the one confirming updates to
-// Telegram, so the test covers the leader's failover and the offset as
-// well as the chats' leases. (Webhook replicas share the same intake.)
+// Polling is the harder mode here: the killed process is also the one
+// confirming updates to Telegram, so the test covers the leader's
+// failover and the offset as well as the chats' leases.
+// TestThreeWebhookReplicasSurviveKill9 runs the same in webhook mode.
 func TestThreeReplicasSurviveKill9(t *testing.T) {
 	t.Parallel()
-	srv := telegramtest.New()
-	t.Cleanup(srv.Close)
-	srv.SetWaitTimeout(60 * time.Second) // the failover takes seconds
-	rdb := redistest.Client(t)
-	prefix := redistest.Prefix(t, rdb)
-	pe := newProcEnv(t, srv, redistest.URL(), prefix)
-	const workers = 8
-	pe.vars["KBBOT_WORKERS"] = fmt.Sprint(workers)
-
+	pe, srv, rdb := replicaEnv(t)
 	procs := []*kbProc{pe.start("kbbot-1")}
 	waitFor(t, 60*time.Second, "poll leader", func() bool { return procs[0].logCount("polling for updates (leader)") > 0 }, procs...)
 	procs = append(procs, pe.start("kbbot-2"), pe.start("kbbot-3"))
 	for _, p := range procs[1:] {
 		waitFor(t, 60*time.Second, p.name+" standing by", func() bool { return p.logCount("standing by") > 0 }, procs...)
 	}
+	replicasUnderKill(t, pe, srv, rdb, procs, func() *kbProc { return leaderOf(procs...) })
+}
 
+// TestThreeWebhookReplicasSurviveKill9: the same in webhook mode, the
+// three processes behind a round-robin load balancer. A killed replica's
+// requests fail (502), and Telegram sends those updates again, to
+// another replica.
+func TestThreeWebhookReplicasSurviveKill9(t *testing.T) {
+	t.Parallel()
+	pe, srv, rdb := replicaEnv(t)
+	lb := &roundRobin{}
+	front := httptest.NewServer(lb)
+	t.Cleanup(front.Close)
+	pe.vars["KBBOT_WEBHOOK_URL"] = front.URL + "/telegram"
+	pe.vars["KBBOT_WEBHOOK_SECRET"] = "replica_Secret-3"
+	var procs []*kbProc
+	for i := range 3 {
+		addr := freeAddr(t)
+		p := pe.start(fmt.Sprintf("kbbot-%d", i+1), "KBBOT_HTTP_ADDR="+addr)
+		procs = append(procs, p)
+		waitFor(t, 60*time.Second, p.name+" taking updates", func() bool { return p.logCount("takes updates by webhook") > 0 }, procs...)
+		lb.add(t, "http://"+addr)
+	}
+	replicasUnderKill(t, pe, srv, rdb, procs, func() *kbProc { return procs[0] })
+}
+
+// roundRobin is a load balancer: each request goes to the next backend.
+type roundRobin struct {
+	mu       sync.Mutex
+	backends []*httputil.ReverseProxy
+	next     int
+}
+
+func (lb *roundRobin) add(t *testing.T, backend string) {
+	u, err := url.Parse(backend)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	rp.ErrorLog = stdlog.New(io.Discard, "", 0) // a killed backend: 502
+	lb.mu.Lock()
+	lb.backends = append(lb.backends, rp)
+	lb.mu.Unlock()
+}
+
+func (lb *roundRobin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	lb.mu.Lock()
+	if len(lb.backends) == 0 {
+		lb.mu.Unlock()
+		http.Error(w, "no backend", http.StatusBadGateway)
+		return
+	}
+	rp := lb.backends[lb.next%len(lb.backends)]
+	lb.next++
+	lb.mu.Unlock()
+	rp.ServeHTTP(w, r)
+}
+
+// replicaEnv is the fake Bot API, the Redis and the configuration of the
+// replica tests.
+func replicaEnv(t *testing.T) (*procEnv, *telegramtest.Server, redis.UniversalClient) {
+	srv := telegramtest.New()
+	t.Cleanup(srv.Close)
+	srv.SetWaitTimeout(60 * time.Second) // the failover takes seconds
+	rdb := redistest.Client(t)
+	prefix := redistest.Prefix(t, rdb)
+	pe := newProcEnv(t, srv, redistest.URL(), prefix)
+	pe.vars["KBBOT_WORKERS"] = "8"
+	return pe, srv, rdb
+}
+
+// replicasUnderKill drives 45 residents through procs, kills the process
+// victim returns a third of the way through, and checks that every update
+// was answered, in order, with duplicates only in chats held at the kill.
+func replicasUnderKill(t *testing.T, pe *procEnv, srv *telegramtest.Server, rdb redis.UniversalClient, procs []*kbProc, victimOf func() *kbProc) {
+	t.Helper()
+	prefix := pe.prefix
 	const residents, cycles = 45, 3
 	steps := []struct{ text, kinds string }{{"/start", "HL"}, {"/bantuan", "B"}, {"/menu", "M"}}
 	perCycle := 0
@@ -135,7 +209,7 @@ func TestThreeReplicasSurviveKill9(t *testing.T) {
 
 	// Kill the poll leader a third of the way through.
 	waitFor(t, 60*time.Second, "a third of the answers", func() bool { return total() >= residents*cycles*perCycle/3 }, procs...)
-	victim := leaderOf(procs...)
+	victim := victimOf()
 	victim.kill(t)
 	inFlight := heldChats(t, rdb, prefix, users)
 	sentBefore := total()
@@ -184,7 +258,7 @@ func TestThreeReplicasSurviveKill9(t *testing.T) {
 			t.Errorf("%s sent nothing: handling does not spread over the replicas", p.name)
 		}
 	}
-	t.Logf("%d updates, %d messages in %v; killed the leader %s after %d messages, with %d chats held; %d message(s) sent twice; messages sent per process: %s",
+	t.Logf("%d updates, %d messages in %v; killed %s after %d messages, with %d chats held; %d message(s) sent twice; messages sent per process: %s",
 		residents*(cycles*len(steps)+1), total(), elapsed.Round(time.Millisecond), victim.name, sentBefore, len(inFlight), dupes, strings.Join(spread, ", "))
 	if dupes > len(inFlight) {
 		t.Errorf("%d messages sent twice, more than the %d chats in flight at the kill", dupes, len(inFlight))
