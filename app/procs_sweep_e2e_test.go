@@ -107,7 +107,10 @@ func TestSweepKilledMidwaySendsNoReminderTwice(t *testing.T) {
 	}
 
 	second := pe.start("kbbot-2")
-	waitFor(t, 120*time.Second, "every reminder sent", func() bool { return served() == n }, second)
+	// The dead sweeper's lock runs out within 10 s and its items within
+	// 20 s; a minute leaves room for a loaded machine, and fails a lease
+	// of minutes (as it was: 2 min, with a 30 s lock).
+	waitFor(t, 60*time.Second, "every reminder sent", func() bool { return served() == n }, second)
 	took := time.Since(killed)
 	keys := redisstore.NewKeys(prefix)
 	waitFor(t, 60*time.Second, "every outbox delivered", func() bool {
