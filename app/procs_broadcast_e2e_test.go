@@ -2,7 +2,9 @@ package app_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
@@ -80,10 +82,27 @@ func TestKilledBroadcasterResumedWithin30s(t *testing.T) {
 	waitFor(t, 60*time.Second, "a quarter of the broadcast sent", func() bool { return served() >= n/4 }, first)
 	first.kill(t)
 	killed := time.Now()
-	// The dead process's batches: recipients claimed and not recorded.
-	claimed, err := rdb.ZRangeWithScores(ctx, keys.BcLease(b.ID), 0, -1).Result()
-	if err != nil {
-		t.Fatal(err)
+	// The dead process's batches: recipients claimed and not recorded, in
+	// the lease of each queue shard.
+	leases := []string{keys.BcLease(b.ID)}
+	if shards, err := rdb.HGet(ctx, keys.Bc(b.ID), "shards").Int(); err == nil {
+		for k := range shards {
+			leases = append(leases, keys.BcShardLease(b.ID, k))
+		}
+	}
+	type held struct {
+		lease, chat string
+		score       float64
+	}
+	var claimed []held
+	for _, l := range leases {
+		zs, err := rdb.ZRangeWithScores(ctx, l, 0, -1).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, z := range zs {
+			claimed = append(claimed, held{lease: l, chat: fmt.Sprint(z.Member), score: z.Score})
+		}
 	}
 	if len(claimed) == 0 {
 		t.Fatal("the dead process held no batch at the kill")
@@ -92,12 +111,12 @@ func TestKilledBroadcasterResumedWithin30s(t *testing.T) {
 
 	second := pe.start("kbbot-2")
 	takenOver := func() bool {
-		for _, z := range claimed {
-			s, err := rdb.ZScore(ctx, keys.BcLease(b.ID), fmt.Sprint(z.Member)).Result()
-			if err == nil && s == z.Score {
+		for _, h := range claimed {
+			s, err := rdb.ZScore(ctx, h.lease, h.chat).Result()
+			if err == nil && s == h.score {
 				return false // still held by the dead claim
 			}
-			if err != nil && err != redis.Nil {
+			if err != nil && !errors.Is(err, redis.Nil) {
 				return false
 			}
 		}
@@ -114,9 +133,8 @@ func TestKilledBroadcasterResumedWithin30s(t *testing.T) {
 	}, second)
 
 	inClaims := map[int64]bool{}
-	for _, z := range claimed {
-		var id int64
-		fmt.Sscan(fmt.Sprint(z.Member), &id)
+	for _, h := range claimed {
+		id, _ := strconv.ParseInt(h.chat, 10, 64)
 		inClaims[id] = true
 	}
 	twice := 0
