@@ -218,7 +218,10 @@ func (s *Sender) send(ctx context.Context, list []broadcast.Broadcast) {
 					rot.drain(i) // night fell: the rest waits for the morning
 					continue
 				}
-				c, err := s.q.Claim(ctx, b.ID, s.cfg.Batch, s.clock.Now(), s.cfg.Lease)
+				// A claim is not cut short by ctx: recipients claimed in
+				// Redis and lost with the reply would wait for the lease.
+				// sendClaim gives them back at once when ctx has ended.
+				c, err := s.q.Claim(context.WithoutCancel(ctx), b.ID, s.cfg.Batch, s.clock.Now(), s.cfg.Lease)
 				if err != nil {
 					s.log.Error("claim broadcast recipients", "broadcast", b.ID, "error", err)
 					stop.Store(true)
