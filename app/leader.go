@@ -10,9 +10,15 @@ import (
 // the leader polls and extends the lock every leaderRenew; the others
 // stand by and try to take it every leaderRenew. When the leader dies its
 // lock runs out after leaderTTL and a standby polls within leaderTTL +
-// leaderRenew (4 s). A leader that cannot extend its lock (Redis away, or
-// the lock taken) stops polling at once, so two pollers overlap at most
-// for one long poll, which Telegram answers with 409.
+// leaderRenew (4 s). A leader that finds its lock taken stops polling at
+// once, so two pollers overlap at most for one long poll, which Telegram
+// answers with 409. A leader that cannot reach Redis at all polls on: no
+// process can take the lock then, and only a poller can tell residents
+// who write that kbbot will answer once Redis is back (their updates stay
+// unconfirmed). When Redis returns, its lock has run out; it stands by
+// and the processes elect a leader again. (A leader cut off from a Redis
+// the others still reach overlaps with the new leader until then: both
+// fetch, the cut-off one stores nothing and confirms nothing.)
 const (
 	leaderLock  = "poll"
 	leaderTTL   = 3 * time.Second
@@ -57,6 +63,7 @@ func (a *App) leadPoll(ctx context.Context, token string) error {
 	go func() {
 		t := time.NewTicker(leaderRenew)
 		defer t.Stop()
+		away := false
 		for {
 			select {
 			case <-pctx.Done():
@@ -67,10 +74,22 @@ func (a *App) leadPoll(ctx context.Context, token string) error {
 			if pctx.Err() != nil {
 				return
 			}
-			if err != nil || !ok {
-				a.log.Warn("lost the poll leader lock; standing by", "error", err)
+			switch {
+			case err != nil && !away:
+				// Redis is away: no process can take the lock, and
+				// nothing can be stored. Polling on, the poller tells
+				// residents who write to wait (their updates stay
+				// unconfirmed); with nobody polling they would hear
+				// nothing. Once Redis is back, the lock, expired by
+				// then, is taken again.
+				a.log.Warn("cannot renew the poll leader lock; Redis is away: polling on", "error", err)
+				away = true
+			case err == nil && !ok:
+				a.log.Warn("lost the poll leader lock; standing by")
 				cancel()
 				return
+			case err == nil && away:
+				away = false
 			}
 		}
 	}()

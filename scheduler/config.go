@@ -11,8 +11,12 @@ type Config struct {
 	// Every is the time between sweeps [5 s].
 	Every time.Duration
 	// Lease is how long a claimed item stays in flight before the reaper
-	// may hand it to someone else; it must exceed the time to handle one
-	// batch [2 min].
+	// may hand it to someone else [20 s]. Only a sweep reaps, under the
+	// sweep lock, which the sweeper holding the items extends while it
+	// works: the lease matters only when that sweeper died, and bounds how
+	// soon its items are taken over (with LockTTL and Every: within 30 s).
+	// An item handled twice is sent once: the dispatcher deduplicates on
+	// its key.
 	Lease time.Duration
 	// Batch is how many items one claim takes [200].
 	Batch int
@@ -24,7 +28,8 @@ type Config struct {
 	// LockName names the sweep lock; processes sharing it take turns
 	// ["sweep:reminders"].
 	LockName string
-	// LockTTL is the sweep lock's TTL, renewed after every batch [30 s].
+	// LockTTL is the sweep lock's TTL, extended every LockTTL/3 while a
+	// sweep runs [10 s].
 	LockTTL time.Duration
 	// Quiet is the quiet hours checked at send time [reminders.DefaultQuiet];
 	// point it at a zero QuietHours to disable them.
@@ -60,8 +65,8 @@ func (c Config) withDefaults() Config {
 		}
 	}
 	def(&c.Every, 5*time.Second)
-	def(&c.Lease, 2*time.Minute)
-	def(&c.LockTTL, 30*time.Second)
+	def(&c.Lease, 20*time.Second)
+	def(&c.LockTTL, 10*time.Second)
 	def(&c.HandleTimeout, 30*time.Second)
 	def(&c.RetryBase, 30*time.Second)
 	def(&c.RetryMax, 15*time.Minute)

@@ -41,7 +41,8 @@ func (r *SweepResult) add(o SweepResult) {
 }
 
 // Sweep runs one sweep: it takes the sweep lock (and returns Skipped when
-// another process holds it), reaps expired leases, then claims and hands
+// another process holds it), extended in the background while it runs,
+// reaps expired leases, then claims and hands
 // on due items batch by batch until none is due, MaxPerSweep were claimed,
 // Stop was called or ctx ends. An error means the store failed; what was
 // claimed before it is handled all the same.
@@ -55,7 +56,9 @@ func (s *Scheduler) Sweep(ctx context.Context) (SweepResult, error) {
 		res.Skipped = true
 		return res, nil
 	}
+	held := s.keepLock(ctx, tok)
 	defer func() {
+		held.release()
 		if _, err := s.store.Unlock(context.WithoutCancel(ctx), s.cfg.LockName, tok); err != nil {
 			s.log.Warn("release sweep lock", "error", err)
 		}
@@ -74,12 +77,7 @@ func (s *Scheduler) Sweep(ctx context.Context) (SweepResult, error) {
 		if len(items) > 0 {
 			res.add(s.handleBatch(ctx, items))
 		}
-		if len(items) < limit {
-			break
-		}
-		if ok, err := s.store.Extend(ctx, s.cfg.LockName, tok, s.cfg.LockTTL); err != nil || !ok {
-			// Someone else may sweep now; the claims stay atomic either way.
-			s.log.Warn("sweep lock lost; ending this sweep", "error", err)
+		if len(items) < limit || held.lost.Load() {
 			break
 		}
 	}

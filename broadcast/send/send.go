@@ -34,6 +34,10 @@ type Queue interface {
 	// Ack records the outcome for one recipient of a claim; false when
 	// the claim no longer holds them.
 	Ack(ctx context.Context, id string, c broadcast.Claim, chat kbbot.ChatID, o broadcast.Outcome) (bool, error)
+	// Renew extends a claim until now+lease for those of chats it still
+	// holds, returning the claim with its new token and how many it
+	// holds (0: none, the claim is gone).
+	Renew(ctx context.Context, id string, c broadcast.Claim, chats []kbbot.ChatID, now time.Time, lease time.Duration) (broadcast.Claim, int, error)
 	// Release gives back recipients of a claim that were not sent to.
 	Release(ctx context.Context, id string, c broadcast.Claim, chats []kbbot.ChatID) error
 	// Finish closes a broadcast whose recipients are all dealt with;
@@ -62,10 +66,14 @@ type Config struct {
 	// Batch is how many recipients one claim takes [10].
 	Batch int
 	// Lease is how long a claim is held before another process may take
-	// its recipients again [5 min]. A sender stops using a claim
-	// LeaseMargin before its end.
-	Lease time.Duration
-	// LeaseMargin [90 s] must exceed SendTimeout.
+	// its recipients again [15 s]: a dead sender's recipients are taken
+	// over within Lease plus the time to the next run. A live sender
+	// renews its claims every RenewEvery [Lease/3], however long a
+	// message takes.
+	Lease      time.Duration
+	RenewEvery time.Duration
+	// LeaseMargin: a claim whose renewals failed is let go (the message
+	// in flight cut) LeaseMargin before its end [Lease/3].
 	LeaseMargin time.Duration
 	// SendTimeout bounds one message, waiting for the limiter included
 	// [60 s].
@@ -88,8 +96,9 @@ func (c Config) withDefaults() Config {
 	if c.Batch <= 0 {
 		c.Batch = 10
 	}
-	def(&c.Lease, 5*time.Minute)
-	def(&c.LeaseMargin, 90*time.Second)
+	def(&c.Lease, 15*time.Second)
+	def(&c.RenewEvery, c.Lease/3)
+	def(&c.LeaseMargin, c.Lease/3)
 	def(&c.SendTimeout, 60*time.Second)
 	def(&c.MaxRun, 4*time.Minute)
 	def(&c.ReportLease, time.Minute)
@@ -103,8 +112,8 @@ func (c Config) withDefaults() Config {
 // may run it at once: the store hands each recipient to one of them.
 //
 // A message the process was sending when it died may be sent again by
-// another process once the claim's lease ends; no other recipient gets a
-// message twice.
+// another process once the claim's lease ends (within Config.Lease, as
+// live senders renew theirs); no other recipient gets a message twice.
 type Sender struct {
 	texts     Texts
 	q         Queue
@@ -209,7 +218,10 @@ func (s *Sender) send(ctx context.Context, list []broadcast.Broadcast) {
 					rot.drain(i) // night fell: the rest waits for the morning
 					continue
 				}
-				c, err := s.q.Claim(ctx, b.ID, s.cfg.Batch, s.clock.Now(), s.cfg.Lease)
+				// A claim is not cut short by ctx: recipients claimed in
+				// Redis and lost with the reply would wait for the lease.
+				// sendClaim gives them back at once when ctx has ended.
+				c, err := s.q.Claim(context.WithoutCancel(ctx), b.ID, s.cfg.Batch, s.clock.Now(), s.cfg.Lease)
 				if err != nil {
 					s.log.Error("claim broadcast recipients", "broadcast", b.ID, "error", err)
 					stop.Store(true)
@@ -227,22 +239,27 @@ func (s *Sender) send(ctx context.Context, list []broadcast.Broadcast) {
 }
 
 // sendClaim sends to the recipients of one claim, recording each outcome
-// right after its message; it gives back the ones it does not get to.
+// right after its message, while its lease is renewed; it gives back the
+// ones it does not get to.
 func (s *Sender) sendClaim(ctx context.Context, b broadcast.Broadcast, c broadcast.Claim, stop *atomic.Bool) {
 	// Records are written even while stopping: a message sent must count.
 	rec := context.WithoutCancel(ctx)
+	h := s.hold(ctx, b.ID, c)
+	defer h.letGo()
 	for i, r := range c.Recipients {
-		if stop.Load() || ctx.Err() != nil || !s.clock.Now().Add(s.cfg.LeaseMargin).Before(c.Deadline) {
-			s.release(rec, b.ID, c, c.Recipients[i:])
+		if stop.Load() || ctx.Err() != nil || h.lost() {
+			s.release(rec, b.ID, h.letGo(), c.Recipients[i:])
 			return
 		}
-		o, settled := s.deliver(ctx, b, r)
+		o, settled := s.deliver(h.ctx, b, r)
 		if !settled {
-			s.release(rec, b.ID, c, c.Recipients[i:])
-			stop.Store(true)
+			if !h.lost() || ctx.Err() != nil {
+				stop.Store(true)
+			}
+			s.release(rec, b.ID, h.letGo(), c.Recipients[i:])
 			return
 		}
-		if _, err := s.q.Ack(rec, b.ID, c, r.Chat, o); err != nil {
+		if err := h.ack(rec, r.Chat, o); err != nil {
 			// As if the process died here: the claim's lease brings the
 			// rest back, and this one message may be sent again.
 			s.log.Error("record broadcast outcome", "broadcast", b.ID, "error", err)
