@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	mathrand "math/rand"
+	"net/http"
 	"os"
 	"slices"
 	"strconv"
@@ -51,6 +52,9 @@ type env struct {
 	hook redis.Hook
 	// handled hears from every process which updates it handled.
 	handled *handledHub
+	// httpClient, when set, is each process's client to the Bot API
+	// (fault injection).
+	httpClient *http.Client
 }
 
 // testStart is the moment tests begin at: Monday 23 November 2026, 09:00 WIB.
@@ -181,9 +185,10 @@ func (e *env) startWith(hook redis.Hook) *process {
 		Redis:  rdb,
 		Clock:  e.clock,
 		// Deterministic booking codes keep golden transcripts stable.
-		CodeRand: mathrand.New(mathrand.NewSource(int64(e.codeSeed.Add(1)))),
-		Nonce:    func() string { return fmt.Sprintf("n%d", e.nonces.Add(1)) },
-		Handled:  e.handled.done,
+		CodeRand:   mathrand.New(mathrand.NewSource(int64(e.codeSeed.Add(1)))),
+		Nonce:      func() string { return fmt.Sprintf("n%d", e.nonces.Add(1)) },
+		Handled:    e.handled.done,
+		HTTPClient: e.httpClient,
 	})
 	if err != nil {
 		cancel()

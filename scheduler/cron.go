@@ -46,6 +46,32 @@ func (s *Scheduler) Stop(ctx context.Context) error {
 	}
 }
 
+// AddLocal runs job on spec (as for Add) in this process, at every fire of
+// its real-time timer and without a lock: for jobs that every process may
+// run at once, such as delivering outboxes left behind (each chat is taken
+// under its own lock). A run gets Config.JobTimeout.
+func (s *Scheduler) AddLocal(spec, name string, job func(context.Context) error) error {
+	if name == "" || job == nil {
+		return errors.New("scheduler: add: a job needs a name and a function")
+	}
+	sched, err := s.parse(spec)
+	if err != nil {
+		return fmt.Errorf("scheduler: add job %q: %w", name, err)
+	}
+	s.cron.Schedule(sched, cron.FuncJob(func() {
+		ctx := s.ctx()
+		if ctx == nil || ctx.Err() != nil || s.stopping.Load() {
+			return
+		}
+		jctx, cancel := context.WithTimeout(ctx, s.cfg.JobTimeout)
+		defer cancel()
+		if err := job(jctx); err != nil {
+			s.log.Error("periodic job failed", "job", name, "error", err)
+		}
+	}))
+	return nil
+}
+
 // Add runs job on spec, a cron spec with a leading seconds field ("0 30 2
 // * * *") or a descriptor ("@every 1m", "@daily"), in UTC. Each fire runs
 // on one process only: under a Redis lock named after the job and the fire

@@ -8,9 +8,9 @@
 # arguments go to `go test`, e.g. scripts/test.sh -run E2E.
 #
 # The normal run runs the whole suite on the single server, then the
-# redisstore package again with REDIS_URL naming the cluster
+# redisstore and app packages again with REDIS_URL naming the cluster
 # (redis://host1:port1?addr=host2:port2&addr=host3:port3), so that every
-# store runs on Redis Cluster in CI.
+# store and the whole bot run on Redis Cluster in CI.
 # scripts/test.sh --cluster runs the whole suite on the cluster instead.
 # scripts/test.sh -short is the quick run: the long end-to-end tests
 # (10,000-recipient broadcasts, limits at scale) skip, and so does the
@@ -142,10 +142,8 @@ go test -race -count=1 -timeout 15m "$@" ./...
 short=0
 for a in "$@"; do [ "$a" = -short ] && short=1; done
 if [ -n "$cluster_url" ] && [ "$short" = 0 ]; then
-  # Every store runs on the cluster here. The whole bot on the cluster
-  # (./app) runs with --cluster: in the normal run it failed about once in
-  # four with a reply that came after the test looked (see DESIGN.md,
-  # "Redis Cluster"), which is open.
-  echo "running redisstore on the Redis Cluster: REDIS_URL=$cluster_url" >&2
-  REDIS_URL="$cluster_url" go test -race -short -count=1 -timeout 15m "$@" ./redisstore
+  # Every store and the whole bot run on the cluster too (-short: the
+  # long volume tests and the real-process kill tests ran above).
+  echo "running redisstore and app on the Redis Cluster: REDIS_URL=$cluster_url" >&2
+  REDIS_URL="$cluster_url" go test -race -short -count=1 -timeout 15m "$@" ./redisstore ./app
 fi
