@@ -225,10 +225,14 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		a.Close()
 		return nil, err
 	}
-	// Every process delivers outboxes left behind, every 3 s of real time
-	// (not once per fire across processes: a frozen test clock must not
-	// stop it).
-	if err := a.Scheduler.AddLocal("@every 3s", "outbox", a.Dispatcher.FlushPending); err != nil {
+	// Every process delivers outboxes left behind, every FlushEvery of
+	// real time (not once per fire across processes: a frozen test clock
+	// must not stop it).
+	flush := cfg.FlushEvery
+	if flush <= 0 {
+		flush = DefaultConfig().FlushEvery
+	}
+	if err := a.Scheduler.AddLocal("@every "+flush.String(), "outbox", a.Dispatcher.FlushPending); err != nil {
 		a.Close()
 		return nil, err
 	}

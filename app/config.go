@@ -73,6 +73,10 @@ type Config struct {
 	// activity or a planned reminder. KBBOT_RECORD_RETENTION; default
 	// 17520h (2 years).
 	RecordRetention time.Duration
+	// FlushEvery is the time between deliveries of outboxes left behind
+	// (a failed send, a dead process), in every process.
+	// KBBOT_FLUSH_EVERY; default 3s.
+	FlushEvery time.Duration
 	// SweepEvery is the time between reminder sweeps. KBBOT_SWEEP_EVERY;
 	// default 5s.
 	SweepEvery time.Duration
@@ -133,6 +137,7 @@ func DefaultConfig() Config {
 		SendRate:         30,
 		SendChatInterval: 1100 * time.Millisecond,
 		SweepEvery:       5 * time.Second,
+		FlushEvery:       3 * time.Second,
 		BookingRetention: redisstore.DefaultRetention,
 		HTTPAddr:         ":8080",
 		ChatLease:        dispatch.DefaultLockTTL,
@@ -178,6 +183,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	str("KBBOT_CONTROLLER_NAME", &c.ControllerName)
 	str("KBBOT_CONTROLLER_CONTACT", &c.ControllerContact)
 	dur("KBBOT_SWEEP_EVERY", &c.SweepEvery)
+	dur("KBBOT_FLUSH_EVERY", &c.FlushEvery)
 	dur("KBBOT_SEND_CHAT_INTERVAL", &c.SendChatInterval)
 	dur("KBBOT_BOOKING_RETENTION", &c.BookingRetention)
 	str("KBBOT_WEBHOOK_URL", &c.WebhookURL)

@@ -47,6 +47,7 @@ func (f *flakyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 func TestTelegramFaultsLoseNoReply(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
+	e.cfg.FlushEvery = 300 * time.Millisecond // retries sooner than production's 3 s
 	flaky := &flakyTransport{next: bot.NewHTTPClient(10 * time.Second).Transport}
 	e.httpClient = &http.Client{Transport: flaky, Timeout: 10 * time.Second}
 	e.start()
