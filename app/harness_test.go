@@ -146,19 +146,23 @@ func (e *env) settle(chat int64, id int) error {
 		if handled {
 			return nil
 		}
+		// Wait for the processes' report; only when none comes soon, look
+		// whether the update is queued at all (an ignored one never is).
+		select {
+		case <-wake:
+			continue
+		case <-time.After(200 * time.Millisecond):
+		}
 		queued, err := e.rdb.LRange(context.Background(), inbox, 0, -1).Result()
 		if err != nil {
 			return err
 		}
 		if !slices.ContainsFunc(queued, func(q string) bool { return strings.HasPrefix(q, prefix) }) {
+			// Handled meanwhile, or never queued.
 			return nil
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("update %d of chat %d not handled after 30s", id, chat)
-		}
-		select {
-		case <-wake:
-		case <-time.After(20 * time.Millisecond):
 		}
 	}
 }
