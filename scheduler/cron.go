@@ -51,14 +51,7 @@ func (s *Scheduler) Stop(ctx context.Context) error {
 // run at once, such as delivering outboxes left behind (each chat is taken
 // under its own lock). A run gets Config.JobTimeout.
 func (s *Scheduler) AddLocal(spec, name string, job func(context.Context) error) error {
-	if name == "" || job == nil {
-		return errors.New("scheduler: add: a job needs a name and a function")
-	}
-	sched, err := s.parse(spec)
-	if err != nil {
-		return fmt.Errorf("scheduler: add job %q: %w", name, err)
-	}
-	s.cron.Schedule(sched, cron.FuncJob(func() {
+	return s.schedule(spec, name, job, func(time.Duration) {
 		ctx := s.ctx()
 		if ctx == nil || ctx.Err() != nil || s.stopping.Load() {
 			return
@@ -68,8 +61,7 @@ func (s *Scheduler) AddLocal(spec, name string, job func(context.Context) error)
 		if err := job(jctx); err != nil {
 			s.log.Error("periodic job failed", "job", name, "error", err)
 		}
-	}))
-	return nil
+	})
 }
 
 // Add runs job on spec, a cron spec with a leading seconds field ("0 30 2
@@ -80,6 +72,12 @@ func (s *Scheduler) AddLocal(spec, name string, job func(context.Context) error)
 // little later does not run the same fire again. A run gets
 // Config.JobTimeout. Add may be called before or after Start.
 func (s *Scheduler) Add(spec, name string, job func(context.Context) error) error {
+	return s.schedule(spec, name, job, func(period time.Duration) { s.runJob(name, period, job) })
+}
+
+// schedule checks a job and its spec and has cron call fire at each fire,
+// with the spec's period ("@every d": d; otherwise a second).
+func (s *Scheduler) schedule(spec, name string, job func(context.Context) error, fire func(period time.Duration)) error {
 	if name == "" || job == nil {
 		return errors.New("scheduler: add: a job needs a name and a function")
 	}
@@ -91,7 +89,7 @@ func (s *Scheduler) Add(spec, name string, job func(context.Context) error) erro
 	if cd, ok := sched.(cron.ConstantDelaySchedule); ok {
 		period = cd.Delay
 	}
-	s.cron.Schedule(sched, cron.FuncJob(func() { s.runJob(name, period, job) }))
+	s.cron.Schedule(sched, cron.FuncJob(func() { fire(period) }))
 	return nil
 }
 
