@@ -490,9 +490,14 @@ func (in *Intake) first(ctx context.Context, chat kbbot.ChatID, turn *inboxTurn)
 	defer cancel()
 	defer func() {
 		if r := recover(); r != nil {
-			// e and ok were set before the step ran (HandleHead's
-			// results are named and set before run).
-			e, ok, handled, herr = turn.entry, true, true, fmt.Errorf("panic handling update: %v", r)
+			perr := fmt.Errorf("panic handling update: %v", r)
+			if turn.entry.Raw == "" {
+				// Before any entry was read: as if the inbox could not be.
+				e, ok, handled, herr, err = kbbot.InboxEntry{}, false, false, nil, perr
+				return
+			}
+			// The entry's step panicked: a failed try of that entry.
+			e, ok, handled, herr, err = turn.entry, true, true, perr, nil
 		}
 	}()
 	e, ok, handled, herr = in.d.HandleHead(hctx, chat, turn)

@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/kbbot/kbbot"
+	"github.com/kbbot/kbbot/cadre"
 	"github.com/kbbot/kbbot/conversations"
 	"github.com/kbbot/kbbot/dispatch"
 	"github.com/kbbot/kbbot/internal/fakes"
@@ -400,5 +401,50 @@ func BenchmarkPacedChatTwentyTap(b *testing.B) {
 	if len(lat) > 0 {
 		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	}
+}
+
+// panicStaff is a staff store whose lookup panics for one chat: a bug in a
+// step, reached through the dispatcher's own step (Dispatcher.HandleHead),
+// not a handler set by SetHandler.
+type panicStaff struct{ chat kbbot.ChatID }
+
+func (p panicStaff) Member(_ context.Context, chat kbbot.ChatID) (cadre.Member, bool, error) {
+	if chat == p.chat {
+		panic("staff lookup bug")
+	}
+	return cadre.Member{}, false, nil
+}
+
+// TestPanickingStepIsSetAside: a step that panics, taken with its update
+// in one round trip, counts a failed try of that update each time; at the
+// last it is set aside with an apology, and other residents are answered
+// meanwhile.
+func TestPanickingStepIsSetAside(t *testing.T) {
+	rdb := redistest.Client(t)
+	prefix := redistest.Prefix(t, rdb)
+	keys := redisstore.NewKeys(prefix)
+	s := newRecSender()
+	engine := conversations.NewEngine(library(t), func() string { return "n" }, conversations.Services{Staff: panicStaff{chat: 77}})
+	d := dispatch.New(engine, redisstore.NewChatStore(rdb, keys, 0), s, fakes.NewClock(time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)), quiet, dispatch.Config{})
+	store := redisstore.NewIntakeStore(rdb, keys, redisstore.IntakeOptions{Tries: 3})
+	in := dispatch.NewIntake(store, d, kbbot.SystemClock{}, quiet, dispatch.IntakeConfig{Workers: 4, MaxBackoff: 5 * time.Millisecond})
+	rig := &intakeRig{rdb: rdb, store: store, d: d, engine: engine, intake: in}
+	rig.run(t)
+	menu := func(chat, update int64) kbbot.Event {
+		return kbbot.Event{Kind: kbbot.EventCommand, Command: "menu", ChatID: kbbot.ChatID(chat), UserID: chat, UpdateID: update, LanguageCode: "id"}
+	}
+	accept(t, in, menu(77, 1), menu(78, 2))
+	sorry := engine.Failed("id")
+	s.waitFor(t, "the apology to the resident whose step panics, and the other answered", func() bool {
+		got := s.texts(77)
+		return len(got) >= 1 && got[len(got)-1] == sorry && len(s.texts(78)) > 0
+	})
+	dead, err := store.DeadLetters(context.Background(), 77)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dead) != 1 || !strings.Contains(dead[0], `"menu"`) {
+		t.Fatalf("dead letters %q, want the update whose step panicked", dead)
 	}
 }
