@@ -176,7 +176,7 @@ func (in *Intake) Run(ctx context.Context) error {
 	}
 	// Work outlives a shutdown signal, bounded, so a step is not cut in half.
 	wctx := context.WithoutCancel(ctx)
-	next := 0 // where the next look at every shard starts
+	next := 0 // the shard to look at first: the one after the last claim
 	backoff := time.Duration(0)
 	for {
 		// Wait for a free worker.
@@ -190,13 +190,16 @@ func (in *Intake) Run(ctx context.Context) error {
 		// shard when woken so or at each Poll (updates other processes
 		// accepted, chats a dead process left).
 		shards, all := in.hints.take()
+		nshards := in.inbox.Shards()
 		if all {
 			shards = shards[:0]
-			for k := range in.inbox.Shards() {
-				shards = append(shards, (next+k)%in.inbox.Shards())
+			for k := range nshards {
+				shards = append(shards, k)
 			}
-			next = (next + 1) % in.inbox.Shards()
 		}
+		// In turn from where the last claim left off, so that no shard's
+		// chats wait behind shards hinted more often.
+		slices.SortFunc(shards, func(a, b int) int { return (a-next+nshards)%nshards - (b-next+nshards)%nshards })
 		var chats []kbbot.ChatID
 		var err error
 		from := -1
@@ -205,6 +208,7 @@ func (in *Intake) Run(ctx context.Context) error {
 			chats, err = in.inbox.Claim(ctx, shard, now, now.Add(in.cfg.Lease), n)
 			if err != nil || len(chats) > 0 {
 				from = shard
+				next = (shard + 1) % nshards
 				// Those not looked at yet wait for the next round.
 				in.hints.add(shards[k+1:]...)
 				break
