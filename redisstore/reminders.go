@@ -134,7 +134,7 @@ func (s *ReminderStore) Schedule(ctx context.Context, items ...reminders.Item) (
 			return 0, fmt.Errorf("redisstore: schedule: %w", err)
 		}
 	}
-	version := newToken()[:8]
+	version := newToken()[:6]
 	total := 0
 	for start := 0; start < len(items); start += remBatch {
 		argsOf := map[int][]any{}
@@ -220,7 +220,7 @@ func (s *ReminderStore) Claim(ctx context.Context, now time.Time, lease time.Dur
 				cs, _ := raw[i].(string)
 				line, _ := raw[i+1].(string)
 				w, _ := raw[i+2].(string)
-				e, err := decodeLine(parseChat(cs), line, "")
+				e, err := decodeLine(parseChat(cs), line, nil)
 				if err != nil {
 					// Cannot happen with lines this store wrote; the item
 					// stays in flight, visible to an operator, rather than

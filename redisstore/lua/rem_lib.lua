@@ -11,10 +11,16 @@
 -- An item line is "id|state|t|version|attempts|due|not_after|kind|ref|zone":
 -- state w (waiting, t = due time of its next attempt), f (in flight, t =
 -- lease deadline) or d (delivered or dropped: a tombstone, t = purge
--- time); times are Unix ms in base 36; kind and ref are empty when they
--- are the id's first and second ':'-separated parts; zone "=" is the zone
--- of the line before. A chat is in next exactly when it has items. Times
--- come in ARGV; the server clock is never read.
+-- time); times are Unix ms in base 36. To keep a chat's items small, a
+-- line may leave out what the line before says: an id "<kind>:\31" has
+-- the rest of the id before it (":<ref>:<occurrence>"), version "=" and
+-- zone "=" are those of the line before, an empty t is the due time. Only
+-- the Go side reads not_after ("+<seconds after due, base 36>" or the
+-- time) and zone (a short code for Indonesia's zones, see
+-- reminders_codec.go); here they are compared as they are. Kind and ref
+-- are empty when they are the id's first and second ':'-separated parts.
+-- A chat is in next exactly when it has items. Times come in ARGV; the
+-- server clock is never read.
 local K = { next = KEYS[1], chats = KEYS[2], count = KEYS[3] }
 
 local DIGITS = '0123456789abcdefghijklmnopqrstuvwxyz'
@@ -32,13 +38,22 @@ local function b36(n)
   return s
 end
 
--- parse_line reads one item line; prev is the zone of the line before.
+-- rest returns what follows the kind in an id (":<ref>..."), or nil.
+local function rest(id) return string.match(id, '^[^:]*(:.*)$') end
+
+-- parse_line reads one item line; prev is the item before (or nil).
 local function parse_line(line, prev)
   local id, st, t, v, att, due, na, kind, ref, zone =
     string.match(line, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$')
+  if prev then
+    local k = string.match(id, '^([^:]*):\31$')
+    if k then id = k .. rest(prev.id) end
+    if v == '=' then v = prev.v end
+    if zone == '=' then zone = prev.zone end
+  end
+  if t == '' then t = due end
   local it = { id = id, st = st, t = tonumber(t, 36), v = v, att = tonumber(att), due = due, na = na,
     k = kind, r = ref, zone = zone }
-  if zone == '=' then it.zone = prev or '' end
   if kind == '' then
     local a, b = string.match(id, '^([^:]*):?([^:]*)')
     it.kind, it.ref = a, b
@@ -53,20 +68,27 @@ local function decode(raw)
   local items, n = {}, { w = 0, f = 0, d = 0 }
   if not raw then return items, n end
   local prev
-  for line in string.gmatch(raw, '[^\n]+') do
-    local it = parse_line(line, prev)
-    prev = it.zone
+  for l in string.gmatch(raw, '[^\n]+') do
+    local it = parse_line(l, prev)
+    prev = it
     items[#items + 1] = it
     n[it.st] = n[it.st] + 1
   end
   return items, n
 end
 
--- line writes an item; prev is the zone of the line before.
+-- line writes an item, leaving out what prev (the item before, or nil)
+-- says.
 local function line(it, prev)
-  local zone = it.zone
-  if prev ~= nil and zone == prev and zone ~= '' then zone = '=' end
-  return table.concat({ it.id, it.st, b36(it.t), it.v, it.att, it.due, it.na, it.k, it.r, zone }, '|')
+  local id, v, zone, t = it.id, it.v, it.zone, b36(it.t)
+  if prev then
+    local r = rest(id)
+    if r and r == rest(prev.id) then id = string.match(id, '^[^:]*') .. ':\31' end
+    if v == prev.v then v = '=' end
+    if zone == prev.zone and zone ~= '' then zone = '=' end
+  end
+  if it.st == 'w' and tonumber(it.due, 36) == it.t then t = '' end
+  return table.concat({ id, it.st, t, v, it.att, it.due, it.na, it.k, it.r, zone }, '|')
 end
 
 -- load returns chat's items and their counts by state.
@@ -79,7 +101,7 @@ local function save(chat, items, was)
   for _, it in ipairs(items) do
     n[it.st] = n[it.st] + 1
     out[#out + 1] = line(it, prev)
-    prev = it.zone
+    prev = it
     if not first or it.t < first then first = it.t end
   end
   if #out == 0 then
