@@ -21,8 +21,7 @@ import (
 )
 
 // redisCPU returns the CPU time the Redis server has used (INFO cpu).
-func redisCPU(b *testing.B, rdb redis.UniversalClient) time.Duration {
-	b.Helper()
+func redisCPU(b testing.TB, rdb redis.UniversalClient) time.Duration {
 	info, err := rdb.Info(context.Background(), "cpu").Result()
 	if err != nil {
 		b.Fatal(err)

@@ -29,6 +29,8 @@ var (
 	remReapLua string
 	//go:embed lua/rem_cancel.lua
 	remCancelLua string
+	//go:embed lua/rem_renew.lua
+	remRenewLua string
 	//go:embed lua/rem_legacy_lib.lua
 	remLegacyLib string
 	//go:embed lua/rem_legacy.lua
@@ -40,6 +42,7 @@ var (
 	remRetryScript    = reminderScript(remRetryLua)
 	remReapScript     = reminderScript(remReapLua)
 	remCancelScript   = reminderScript(remCancelLua)
+	remRenewScript    = reminderScript(remRenewLua)
 	remLegacyScript   = redis.NewScript(remLegacyLib + "\n" + remLegacyLua)
 )
 
@@ -272,6 +275,33 @@ func (s *ReminderStore) Ack(ctx context.Context, items ...reminders.Item) error 
 		}
 	}
 	return nil
+}
+
+// Renew extends the lease of claimed items to until, so that a sweeper
+// handling them for longer than a lease keeps them while a dead one's
+// come back soon. Items no longer in flight under their Version are left
+// alone. It returns how many leases it extended.
+func (s *ReminderStore) Renew(ctx context.Context, until time.Time, items ...reminders.Item) (int, error) {
+	total := 0
+	for start := 0; start < len(items); start += remBatch {
+		argsOf := map[int][]any{}
+		for _, it := range items[start:min(start+remBatch, len(items))] {
+			n := RemShard(it.Chat)
+			if argsOf[n] == nil {
+				argsOf[n] = []any{until.UnixMilli()}
+			}
+			argsOf[n] = append(argsOf[n], chatArg(it.Chat), it.ID, it.Version)
+		}
+		cmds, err := s.runShards(ctx, remRenewScript, argsOf)
+		if err != nil {
+			return total, wrap("renew reminder leases", err)
+		}
+		for _, c := range cmds {
+			n, _ := c.Int64()
+			total += int(n)
+		}
+	}
+	return total, nil
 }
 
 // Retry puts a claimed item back to wait until at (a backoff, or the end

@@ -582,3 +582,39 @@ func TestReminderLegacyItemsMoved(t *testing.T) {
 		t.Fatalf("pending of chat 71: %v", ids(p))
 	}
 }
+
+// TestReminderRenewKeepsLeases: a renewed lease is not reaped before its
+// new end; renewing an item acked meanwhile, or under another version,
+// changes nothing.
+func TestReminderRenewKeepsLeases(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _, _ := newReminderStore(t)
+	a, b, c := item(31, reminders.KindH1, "KB-R1", t0), item(32, reminders.KindH1, "KB-R2", t0), item(33, reminders.KindH1, "KB-R3", t0)
+	if _, err := s.Schedule(ctx, a, b, c); err != nil {
+		t.Fatal(err)
+	}
+	claimed, _ := s.Claim(ctx, t0, time.Minute, 10)
+	if len(claimed) != 3 {
+		t.Fatalf("claimed %v", ids(claimed))
+	}
+	byID := map[string]reminders.Item{}
+	for _, it := range claimed {
+		byID[it.ID] = it
+	}
+	if err := s.Ack(ctx, byID[c.ID]); err != nil {
+		t.Fatal(err)
+	}
+	stale := byID[b.ID]
+	stale.Version = "other"
+	n, err := s.Renew(ctx, t0.Add(10*time.Minute), byID[a.ID], stale, byID[c.ID])
+	if err != nil || n != 1 {
+		t.Fatalf("renewed %d (%v), want only the live one", n, err)
+	}
+	if n, _ := s.Reap(ctx, t0.Add(2*time.Minute)); n != 1 {
+		t.Fatalf("reaped %d at +2 min, want only the one not renewed", n)
+	}
+	if n, _ := s.Reap(ctx, t0.Add(10*time.Minute)); n != 1 {
+		t.Fatalf("reaped %d at the renewed end, want 1", n)
+	}
+}

@@ -11,8 +11,9 @@ type Config struct {
 	// Every is the time between sweeps [5 s].
 	Every time.Duration
 	// Lease is how long a claimed item stays in flight before the reaper
-	// may hand it to someone else; it must exceed the time to handle one
-	// batch [2 min].
+	// may hand it to someone else; the sweeper renews it every Lease/3
+	// while it handles the batch, so a killed sweeper's items come back
+	// within Lease plus one sweep [DefaultLease].
 	Lease time.Duration
 	// Batch is how many items one claim takes [200].
 	Batch int
@@ -48,6 +49,10 @@ type Config struct {
 	JobTimeout time.Duration
 }
 
+// DefaultLease is the default Config.Lease: with sweeps every 5 s, a
+// killed sweeper's claimed items are handed on within 25 s.
+const DefaultLease = 20 * time.Second
+
 func (c Config) withDefaults() Config {
 	def := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {
@@ -60,7 +65,7 @@ func (c Config) withDefaults() Config {
 		}
 	}
 	def(&c.Every, 5*time.Second)
-	def(&c.Lease, 2*time.Minute)
+	def(&c.Lease, DefaultLease)
 	def(&c.LockTTL, 30*time.Second)
 	def(&c.HandleTimeout, 30*time.Second)
 	def(&c.RetryBase, 30*time.Second)
