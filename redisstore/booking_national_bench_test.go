@@ -2,7 +2,6 @@ package redisstore_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -105,8 +104,8 @@ func BenchmarkBookNational(b *testing.B) {
 	methods := []booking.Method{booking.IUD, booking.Implan, booking.Suntik3, booking.Pil}
 	memBefore, _ := memoryOf(b, rdb, prefix)
 	cpuBefore := redisCPU(b, rdb)
-	var next, booked, full, failed atomic.Int64
-	var firstErr atomic.Value
+	var next atomic.Int64
+	var tally bookTally
 	b.SetParallelism(32) // 64 goroutines on 2 cores
 	b.ResetTimer()
 	start := time.Now()
@@ -128,28 +127,17 @@ func BenchmarkBookNational(b *testing.B) {
 				st := time.Date(2030, 1, 10, hour, 0, 0, 0, jkt)
 				_, err = rems[c].Schedule(ctx, reminders.PlanBooking(chat, bk.Code, st, st.Add(time.Hour), jkt, testStart)...)
 			}
-			switch {
-			case err == nil:
-				booked.Add(1)
-			case errors.Is(err, booking.ErrFull):
-				full.Add(1)
-			default:
-				failed.Add(1)
-				firstErr.CompareAndSwap(nil, err.Error())
-			}
+			tally.add(err)
 		}
 	})
 	elapsed := time.Since(start)
 	b.StopTimer()
 	cpu := redisCPU(b, rdb) - cpuBefore
-	b.ReportMetric(float64(booked.Load())/elapsed.Seconds(), "bookings/s")
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "attempts/s")
+	tally.report(b, elapsed)
+	booked, full := &tally.booked, &tally.full
 	// What one Redis can do when it is the bottleneck: its own CPU time
 	// per booking (meaningful on a server only this benchmark uses).
 	b.ReportMetric(cpu.Seconds()*1e6/float64(max(1, booked.Load())), "redis-µs/booking")
-	if failed.Load() > 0 {
-		b.Fatalf("%d attempts failed, e.g. %v", failed.Load(), firstErr.Load())
-	}
 	memAfter, _ := memoryOf(b, rdb, prefix)
 	b.ReportMetric(float64(memAfter-memBefore)/float64(max(1, booked.Load())), "B/booking")
 	var active int

@@ -7,16 +7,10 @@
 -- version differs (it was cancelled and scheduled anew meanwhile); so a
 -- retried call changes nothing. A tombstone makes scheduling the id again
 -- a no-op until the reaper purges it.
+local get, flush = chat_set()
 local n = 0
-local chats = {}
 for i = 1, #ARGV, 4 do
-  local chat = ARGV[i]
-  local c = chats[chat]
-  if not c then
-    local items, was = load(chat)
-    c = { items = items, was = was }
-    chats[chat] = c
-  end
+  local c = get(ARGV[i])
   local at = find(c.items, ARGV[i + 1])
   local it = at and c.items[at]
   if it and it.st ~= 'd' and it.v == ARGV[i + 2] then
@@ -25,7 +19,5 @@ for i = 1, #ARGV, 4 do
     n = n + 1
   end
 end
-for chat, c in pairs(chats) do
-  if c.dirty then save(chat, c.items, c.was) end
-end
+flush()
 return n

@@ -118,6 +118,27 @@ local function save(chat, items, was)
   end
 end
 
+-- chat_set loads each chat once: get(chat) returns {items, was}, which a
+-- caller marks dirty when it changed items; flush() saves the dirty ones.
+local function chat_set()
+  local chats = {}
+  local function get(chat)
+    local c = chats[chat]
+    if not c then
+      local items, was = load(chat)
+      c = { items = items, was = was }
+      chats[chat] = c
+    end
+    return c
+  end
+  local function flush()
+    for chat, c in pairs(chats) do
+      if c.dirty then save(chat, c.items, c.was) end
+    end
+  end
+  return get, flush
+end
+
 -- find returns the index of id among items, or nil.
 local function find(items, id)
   for i, it in ipairs(items) do

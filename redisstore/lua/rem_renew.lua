@@ -5,15 +5,10 @@
 -- returns how many leases it extended.
 -- An item acked, retried, reaped, cancelled or scheduled anew (another
 -- version) is left alone. Idempotent.
-local n, chats = 0, {}
+local get, flush = chat_set()
+local n = 0
 for i = 2, #ARGV, 3 do
-  local chat = ARGV[i]
-  local c = chats[chat]
-  if not c then
-    local items, was = load(chat)
-    c = { items = items, was = was }
-    chats[chat] = c
-  end
+  local c = get(ARGV[i])
   local at = find(c.items, ARGV[i + 1])
   local it = at and c.items[at]
   if it and it.st == 'f' and it.v == ARGV[i + 2] then
@@ -22,7 +17,5 @@ for i = 2, #ARGV, 3 do
     n = n + 1
   end
 end
-for chat, c in pairs(chats) do
-  if c.dirty then save(chat, c.items, c.was) end
-end
+flush()
 return n

@@ -10,21 +10,15 @@
 -- new content unsent). An id in flight or done is left as it is. So
 -- scheduling the same items twice, or a retried call, changes nothing.
 local adopt = ARGV[1] == 'adopt'
-local chats, order = {}, {}
+local get, flush = chat_set()
 local created, updated = 0, 0
 for i = 2, #ARGV, 2 do
-  local chat = ARGV[i]
-  local c = chats[chat]
-  if not c then
-    local items, was = load(chat)
-    c = { items = items, was = was }
-    chats[chat] = c
-    order[#order + 1] = chat
-  end
+  local c = get(ARGV[i])
   local new = parse_line(ARGV[i + 1])
   local at = find(c.items, new.id)
   if not at then
     c.items[#c.items + 1] = new
+    c.dirty = true
     created = created + 1
   elseif not adopt then
     local old = c.items[at]
@@ -32,11 +26,10 @@ for i = 2, #ARGV, 2 do
         or old.ref ~= new.ref or old.zone ~= new.zone) then
       new.att = old.att
       c.items[at] = new
+      c.dirty = true
       updated = updated + 1
     end
   end
 end
-for _, chat in ipairs(order) do
-  save(chat, chats[chat].items, chats[chat].was)
-end
+flush()
 return { created, updated }
