@@ -284,6 +284,19 @@ type InboxEntry struct {
 	Unreadable bool
 }
 
+// InboxAfter is what a step's last round trip found after it took the
+// handled update off its chat's inbox (dispatch.ChatStore.FinishInbox).
+type InboxAfter struct {
+	// Next is the entry now at the head of the inbox, when More.
+	Next InboxEntry
+	More bool
+	// Unready says the chat also left the intake's ready index in that
+	// round trip; Waiting is the inbox's length read just after, so that
+	// an update pushed meanwhile is never stranded.
+	Unready bool
+	Waiting int64
+}
+
 // Queued is one undelivered reply in a chat's outbox.
 type Queued struct {
 	ID    string

@@ -54,6 +54,10 @@ type Options struct {
 	// ctx ends (serve), a negative value tries once (import, tests that
 	// want an error).
 	RedisWait time.Duration
+	// Handled, when set, is called each time an update of a chat has been
+	// handled (or set aside) by this process; for tests whose many users
+	// each wait for their own answer.
+	Handled func(chat kbbot.ChatID, updateID int64)
 }
 
 // App is a running kbbot.
@@ -209,7 +213,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		iclock = kbbot.SystemClock{}
 	}
 	a.Intake = dispatch.NewIntake(a.Inbox, a.Dispatcher, iclock, a.log.With("comp", "intake"),
-		dispatch.IntakeConfig{Workers: cfg.Workers, Lease: cfg.ChatLease})
+		dispatch.IntakeConfig{Workers: cfg.Workers, Lease: cfg.ChatLease, Done: opt.Handled})
 	a.poller = bot.NewPoller(a.Client, a.Intake, me.UserName, a.log.With("comp", "poller"),
 		bot.PollerConfig{Timeout: cfg.PollTimeout})
 	a.Scheduler = scheduler.New(a.Reminders, a.Dispatcher, clock, a.log.With("comp", "scheduler"), scheduler.Config{Every: cfg.SweepEvery})

@@ -1,18 +1,37 @@
 package app_test
 
 import (
+	"context"
+	"fmt"
+	"net"
+	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // BenchmarkMenuTaps drives menu taps from many residents at once through the
 // whole stack: the fake Bot API, the real poller, dispatcher and Redis. Each
 // tap is an update that the bot answers (answerCallbackQuery) and turns into
 // an edit of the menu in place. It reports updates/s and the p99 latency from
-// the tap to Telegram's confirmation of the update (which the poller gives
-// only after the update is handled and its replies are sent).
+// the tap until the bot has handled it and sent its replies (each resident
+// waits for her own update: env.settle).
+//
+// Besides the rate and latency it reports, per update: the Redis round
+// trips and commands the bot's client sent (trips/update, cmds/update: a
+// pipeline is one trip of several commands, a script one command), the
+// commands Redis ran including those inside scripts (srvcmds/update, from
+// INFO commandstats: exact only when nothing else uses that Redis), and
+// the CPU time of the whole test process (cpu-us/update: the bot and the
+// fake Bot API together). KBBOT_BENCH_TRIPS=1 also prints the round trips
+// per update by their first command (scripts by their SHA1's start).
 //
 //	go test -run '^$' -bench MenuTaps -benchtime 20000x ./app/
 func BenchmarkMenuTaps(b *testing.B) {
@@ -22,7 +41,8 @@ func BenchmarkMenuTaps(b *testing.B) {
 	// bound it long before, so the shared send limiter is set out of reach
 	// (it still takes its Redis round trip for every message).
 	e.cfg.SendRate = 1_000_000
-	e.start()
+	count := &tripCounter{}
+	e.startWith(count)
 	users := make([]*userDriver, residents)
 	var wg sync.WaitGroup
 	for i := range users {
@@ -45,6 +65,12 @@ func BenchmarkMenuTaps(b *testing.B) {
 	}
 	per := max(b.N/residents, 1)
 	lat := make([][]time.Duration, residents)
+	srv0 := serverCommands(b, e.rdb)
+	trips0, cmds0 := count.trips.Load(), count.cmds.Load()
+	count.mu.Lock()
+	count.names = nil // KBBOT_BENCH_TRIPS lists the measured taps' only
+	count.mu.Unlock()
+	cpu0 := processCPU()
 	b.ResetTimer()
 	start := time.Now()
 	for i, u := range users {
@@ -65,6 +91,9 @@ func BenchmarkMenuTaps(b *testing.B) {
 	wg.Wait()
 	elapsed := time.Since(start)
 	b.StopTimer()
+	cpu := processCPU() - cpu0
+	trips, cmds := count.trips.Load()-trips0, count.cmds.Load()-cmds0
+	srv := serverCommands(b, e.rdb) - srv0
 	var all []time.Duration
 	for _, l := range lat {
 		all = append(all, l...)
@@ -77,6 +106,100 @@ func BenchmarkMenuTaps(b *testing.B) {
 	b.ReportMetric(float64(len(all))/elapsed.Seconds(), "updates/s")
 	b.ReportMetric(float64(p99.Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(all[len(all)/2].Microseconds())/1000, "p50-ms")
+	n := float64(len(all))
+	if os.Getenv("KBBOT_BENCH_TRIPS") != "" && b.N > 1 {
+		for k, v := range count.names {
+			fmt.Printf("%-30s %8.3f\n", k, float64(v)/n)
+		}
+	}
+	b.ReportMetric(float64(trips)/n, "trips/update")
+	b.ReportMetric(float64(cmds)/n, "cmds/update")
+	b.ReportMetric(float64(srv)/n, "srvcmds/update")
+	b.ReportMetric(float64(cpu.Microseconds())/n, "cpu-us/update")
+}
+
+// tripCounter is a Redis hook that counts round trips (a command, or a
+// pipeline of several) and the commands in them.
+type tripCounter struct {
+	trips, cmds atomic.Int64
+	mu          sync.Mutex
+	names       map[string]int
+}
+
+func (c *tripCounter) name(cmd redis.Cmder) {
+	n := cmd.Name()
+	if (n == "evalsha" || n == "eval") && len(cmd.Args()) > 1 {
+		n += " " + fmt.Sprint(cmd.Args()[1])[:8]
+	}
+	c.mu.Lock()
+	if c.names == nil {
+		c.names = map[string]int{}
+	}
+	c.names[n]++
+	c.mu.Unlock()
+}
+
+func (c *tripCounter) DialHook(next redis.DialHook) redis.DialHook {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) { return next(ctx, network, addr) }
+}
+
+func (c *tripCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		c.trips.Add(1)
+		c.cmds.Add(1)
+		c.name(cmd)
+		return next(ctx, cmd)
+	}
+}
+
+func (c *tripCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		c.trips.Add(1)
+		c.cmds.Add(int64(len(cmds)))
+		c.name(cmds[0])
+		return next(ctx, cmds)
+	}
+}
+
+// serverCommands sums the calls of every command in INFO commandstats
+// (those run inside scripts included), on every master.
+func serverCommands(b *testing.B, rdb redis.UniversalClient) int64 {
+	var total atomic.Int64
+	each := func(ctx context.Context, c *redis.Client) error {
+		info, err := c.Info(ctx, "commandstats").Result()
+		if err != nil {
+			return err
+		}
+		for line := range strings.SplitSeq(info, "\n") {
+			_, rest, ok := strings.Cut(line, ":calls=")
+			if !ok {
+				continue
+			}
+			v, _, _ := strings.Cut(rest, ",")
+			n, _ := strconv.ParseInt(v, 10, 64)
+			total.Add(n)
+		}
+		return nil
+	}
+	var err error
+	if cc, ok := rdb.(*redis.ClusterClient); ok {
+		err = cc.ForEachMaster(context.Background(), each)
+	} else if c, ok := rdb.(*redis.Client); ok {
+		err = each(context.Background(), c)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	return total.Load()
+}
+
+// processCPU is the user and system CPU time the test process used so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 type userDriver struct {

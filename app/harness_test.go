@@ -8,12 +8,17 @@ import (
 	"log/slog"
 	mathrand "math/rand"
 	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/app"
 	"github.com/kbbot/kbbot/bot/telegramtest"
 	"github.com/kbbot/kbbot/internal/fakes"
@@ -44,6 +49,8 @@ type env struct {
 	// hook, when set, is added to each process's Redis client (fault
 	// injection).
 	hook redis.Hook
+	// handled hears from every process which updates it handled.
+	handled *handledHub
 }
 
 // testStart is the moment tests begin at: Monday 23 November 2026, 09:00 WIB.
@@ -52,7 +59,8 @@ var testStart = time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
 func newEnv(t testing.TB, opts ...telegramtest.Option) *env {
 	t.Helper()
 	rdb := redistest.Client(t)
-	e := &env{t: t, srv: telegramtest.New(opts...), rdb: rdb, prefix: redistest.Prefix(t, rdb), clock: fakes.NewClock(testStart)}
+	e := &env{t: t, srv: telegramtest.New(opts...), rdb: rdb, prefix: redistest.Prefix(t, rdb), clock: fakes.NewClock(testStart),
+		handled: &handledHub{upTo: map[kbbot.ChatID]int64{}, wake: map[kbbot.ChatID]chan struct{}{}}}
 	e.cfg = app.DefaultConfig()
 	e.cfg.Token, e.cfg.APIURL = e.srv.Token(), e.srv.APIURL()
 	e.cfg.ControllerName, e.cfg.ControllerContact = "Dinas PPKB Kota Contoh", "ppkb@contoh.go.id"
@@ -72,6 +80,7 @@ func newEnv(t testing.TB, opts ...telegramtest.Option) *env {
 	// a person waits for the answer before tapping on.
 	inbox := redisstore.NewIntakeStore(rdb, redisstore.NewKeys(e.prefix), redisstore.IntakeOptions{Shards: e.cfg.IntakeShards})
 	e.srv.SetSettle(func() error { return app.WaitHandled(context.Background(), inbox, 30*time.Second) })
+	e.srv.SetChatSettle(e.settle)
 	t.Cleanup(e.srv.Close)
 	return e
 }
@@ -81,6 +90,73 @@ func testLogger(t testing.TB) *slog.Logger {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// handledHub tells each waiting user when the bot's processes have handled
+// her update, without polling Redis: BenchmarkMenuTaps's hundreds of users
+// each wait only for their own chat.
+type handledHub struct {
+	mu   sync.Mutex
+	upTo map[kbbot.ChatID]int64         // the highest update id handled, per chat
+	wake map[kbbot.ChatID]chan struct{} // closed at the chat's next handled update
+}
+
+// done records that an update of chat was handled (app.Options.Handled).
+func (h *handledHub) done(chat kbbot.ChatID, updateID int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.upTo[chat] = max(h.upTo[chat], updateID)
+	if c := h.wake[chat]; c != nil {
+		close(c)
+		delete(h.wake, chat)
+	}
+}
+
+// waiter reports whether update id of chat was handled, and if not, a
+// channel closed at the chat's next handled update.
+func (h *handledHub) waiter(chat kbbot.ChatID, id int64) (<-chan struct{}, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.upTo[chat] >= id {
+		return nil, true
+	}
+	c := h.wake[chat]
+	if c == nil {
+		c = make(chan struct{})
+		h.wake[chat] = c
+	}
+	return c, false
+}
+
+// settle makes a user's Send or Tap wait until the bot has handled her
+// update: until a process reports it handled, or until it is not in her
+// chat's inbox (the bot never queues updates it ignores, e.g. from a
+// group). It waits on the processes' reports and looks at Redis only then,
+// so hundreds of users may wait at once (BenchmarkMenuTaps).
+func (e *env) settle(chat int64, id int) error {
+	inbox := redisstore.NewKeys(e.prefix).ChatInbox(kbbot.ChatID(chat))
+	prefix := strconv.Itoa(id) + "|"
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		wake, handled := e.handled.waiter(kbbot.ChatID(chat), int64(id))
+		if handled {
+			return nil
+		}
+		queued, err := e.rdb.LRange(context.Background(), inbox, 0, -1).Result()
+		if err != nil {
+			return err
+		}
+		if !slices.ContainsFunc(queued, func(q string) bool { return strings.HasPrefix(q, prefix) }) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("update %d of chat %d not handled after 30s", id, chat)
+		}
+		select {
+		case <-wake:
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // start runs a new kbbot process. Each process has its own Redis client, as
@@ -107,6 +183,7 @@ func (e *env) startWith(hook redis.Hook) *process {
 		// Deterministic booking codes keep golden transcripts stable.
 		CodeRand: mathrand.New(mathrand.NewSource(int64(e.codeSeed.Add(1)))),
 		Nonce:    func() string { return fmt.Sprintf("n%d", e.nonces.Add(1)) },
+		Handled:  e.handled.done,
 	})
 	if err != nil {
 		cancel()

@@ -391,7 +391,10 @@ type Recipient struct {
 // Claim is a batch of recipients taken by one sender until Deadline; its
 // Token proves the claim when each outcome is recorded.
 type Claim struct {
-	Token      int64
+	Token int64
+	// Shard names the part of the store's queue the batch came from (set
+	// and read by the store only).
+	Shard      int
 	Deadline   time.Time
 	Recipients []Recipient
 }

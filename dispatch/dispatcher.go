@@ -16,9 +16,10 @@ import (
 
 // ChatStore keeps sessions, per-chat locks, what each chat handled and
 // outboxes (redisstore.ChatStore implements it). A step is Begin, Commit,
-// Finish: three round trips, plus an Ack before each further message of a
-// reply of several, and a Renew every third of the lock's TTL while the
-// chat is held.
+// Finish (FinishInbox for an update from the intake, which also takes it
+// off the chat's inbox): three round trips, plus an Ack before each
+// further message of a reply of several, and a Renew every third of the
+// lock's TTL while the chat is held.
 // Errors wrap kbbot.ErrUnavailable when the store cannot be reached, and
 // kbbot.ErrBusy when the chat is locked by someone else or a lease was lost.
 type ChatStore interface {
@@ -43,8 +44,21 @@ type ChatStore interface {
 	// Finish removes the delivered entries from the head of the outbox, or
 	// the whole outbox when drop is set, and releases the lock.
 	Finish(ctx context.Context, l kbbot.Lease, delivered []string, drop bool) error
-	// PendingChats lists chats whose outbox may not be empty.
+	// BeginInbox is Begin for the update at the head of the chat's inbox,
+	// read in the same round trip (ok false: the inbox is empty; the lock
+	// is taken all the same).
+	BeginInbox(ctx context.Context, chat kbbot.ChatID, ttl time.Duration) (l kbbot.Lease, st kbbot.ChatState, head kbbot.InboxEntry, ok bool, err error)
+	// FinishInbox is Finish for a step that handled the inbox entry raw:
+	// it also removes raw from the head of the chat's inbox and returns
+	// the entry now at the head; given the chat's ready index (Inbox's
+	// ReadyKey), it also takes the chat out of it.
+	FinishInbox(ctx context.Context, l kbbot.Lease, delivered []string, raw, ready string) (kbbot.InboxAfter, error)
+	// PendingChats lists chats whose outbox is not empty.
 	PendingChats(ctx context.Context) ([]kbbot.ChatID, error)
+	// Unindex takes chat out of the index of pending outboxes when its
+	// outbox is empty (Finish leaves that to PendingChats), so that after
+	// /hapusdata no key names the chat.
+	Unindex(ctx context.Context, chat kbbot.ChatID) error
 	// SetAside moves outbox entries that cannot be decoded (Begin's
 	// ChatState.Unreadable) to the chat's dead letters, while l is held.
 	SetAside(ctx context.Context, l kbbot.Lease, entries []string) error
@@ -144,6 +158,68 @@ func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 		d.apologize(ctx, ev, err)
 		return fmt.Errorf("handle update %d: %w", ev.UpdateID, err)
 	}
+	return d.run(ctx, ev, h, cs)
+}
+
+// HandleHead handles the update at the head of chat's inbox, read in the
+// same round trip that takes the chat (ChatStore.BeginInbox), for the
+// intake. t carries the entry handled, and learns the next one (see
+// inboxTurn). ok is false when the inbox is empty; handled is false when
+// the entry is one the intake deals with itself (unreadable, or a flood
+// notice): the chat is then let go untouched. err is as for Handle, or
+// the store's when the chat could not be taken.
+func (d *Dispatcher) HandleHead(ctx context.Context, chat kbbot.ChatID, t *inboxTurn) (e kbbot.InboxEntry, ok, handled bool, err error) {
+	unlock, err := d.local.lock(ctx, chat)
+	if err != nil {
+		return e, false, false, err
+	}
+	defer unlock()
+	deadline := time.Now().Add(d.cfg.LockWait)
+	wait := time.Millisecond
+	var (
+		lease kbbot.Lease
+		cs    kbbot.ChatState
+		taken time.Time
+	)
+	for {
+		taken = time.Now()
+		lease, cs, e, ok, err = d.store.BeginInbox(ctx, chat, d.cfg.LockTTL)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, kbbot.ErrBusy) || !time.Now().Before(deadline) {
+			return e, false, false, err
+		}
+		if err := sleepCtx(ctx, wait); err != nil {
+			return e, false, false, err
+		}
+		wait = min(2*wait, 16*time.Millisecond)
+	}
+	h := d.keep(ctx, lease, taken)
+	if !ok || e.Unreadable || e.FloodNotice {
+		d.finish(ctx, h, cs, false)
+		return e, ok, false, nil
+	}
+	t.raw, t.entry = e.Raw, e
+	return e, true, true, d.run(withInboxTurn(ctx, t), e.Event, h, cs)
+}
+
+// sleepCtx waits for d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// run is a step on a chat taken (h, read as cs): it delivers what an
+// earlier step left, skips an event handled before, or runs the dialog,
+// commits, delivers and lets the chat go.
+func (d *Dispatcher) run(ctx context.Context, ev kbbot.Event, h *hold, cs kbbot.ChatState) error {
 	defer func() {
 		// A panicking step must not leave its lease renewed for ever: let
 		// the chat go (nothing committed), then let the caller count it.
@@ -167,7 +243,7 @@ func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 	}
 	if cs.Seen {
 		d.log.Debug("skip redelivered event", "kind", ev.Kind, "update_id", ev.UpdateID)
-		d.finish(ctx, h, cs, false)
+		d.finishDone(ctx, h, cs)
 		return nil
 	}
 	sess, rec, keep := d.decode(cs)
@@ -194,7 +270,7 @@ func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 				return fmt.Errorf("erase resident data: %w", err)
 			}
 		}
-	} else if err = d.encode(&c, res, now, keep); err != nil {
+	} else if err := d.encode(&c, res, now, keep); err != nil {
 		d.finish(ctx, h, cs, false)
 		return err
 	}
@@ -207,7 +283,12 @@ func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 	h.acked()
 	cs.State, cs.Record = c.State, c.Record // what a later markBlocked builds on
 	d.deliverAll(h, queued)
-	d.finish(ctx, h, cs, false)
+	d.finishDone(ctx, h, cs)
+	if res.Erase {
+		if err := d.store.Unindex(context.WithoutCancel(ctx), ev.ChatID); err != nil {
+			d.log.Warn("unindex erased chat", "error", err)
+		}
+	}
 	return nil
 }
 
@@ -435,6 +516,50 @@ func (d *Dispatcher) finish(ctx context.Context, h *hold, cs kbbot.ChatState, dr
 	if err := d.store.Finish(ctx, h.lease, h.delivered, drop); err != nil {
 		d.log.Warn("finish step", "error", err)
 	}
+}
+
+// inboxTurn is how the intake hands Handle the inbox entry it is
+// handling, and learns back the chat's next entry: the step's last round
+// trip (FinishInbox) takes the entry off the inbox, so the intake needs no
+// trip of its own. It travels in the context (withInboxTurn).
+type inboxTurn struct {
+	raw   string // the entry being handled, as read
+	ready string // the ready index for FinishInbox to leave ("": none)
+	// entry is the entry being handled, set by HandleHead, so that a
+	// panic in its step is counted against it.
+	entry kbbot.InboxEntry
+	// Set by finishDone when the entry was taken off the inbox:
+	acked bool
+	after kbbot.InboxAfter
+}
+
+type inboxTurnKey struct{}
+
+// withInboxTurn returns ctx carrying t for Handle.
+func withInboxTurn(ctx context.Context, t *inboxTurn) context.Context {
+	return context.WithValue(ctx, inboxTurnKey{}, t)
+}
+
+// finishDone is finish for a step whose event is done with (handled, or
+// found handled before). For an event from the intake, the same round
+// trip takes it off the chat's inbox (see inboxTurn); when that cannot be
+// done here, the intake acknowledges the entry itself.
+func (d *Dispatcher) finishDone(ctx context.Context, h *hold, cs kbbot.ChatState) {
+	t, _ := ctx.Value(inboxTurnKey{}).(*inboxTurn)
+	if t == nil || h.blocked {
+		d.finish(ctx, h, cs, false)
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	if h.finished.Swap(true) || !h.release() {
+		return
+	}
+	after, err := d.store.FinishInbox(ctx, h.lease, h.delivered, t.raw, t.ready)
+	if err != nil {
+		d.log.Warn("finish step", "error", err)
+		return
+	}
+	t.acked, t.after = true, after
 }
 
 // deliver sends one reply. It does not wait out Telegram's retry_after:

@@ -26,10 +26,16 @@ type Inbox interface {
 	Hold(ctx context.Context, chat kbbot.ChatID, at time.Time) error
 	// Release lets a claimed chat go, keeping it ready if updates wait.
 	Release(ctx context.Context, chat kbbot.ChatID, now time.Time) error
+	// ReadyKey names the ready index holding chat, for the step's last
+	// round trip to leave it too ("": it cannot, e.g. on a cluster).
+	ReadyKey(chat kbbot.ChatID) string
+	// Requeue puts chat back in the ready index from at.
+	Requeue(ctx context.Context, chat kbbot.ChatID, at time.Time) error
 	// Head returns the entry at the head of chat's inbox.
 	Head(ctx context.Context, chat kbbot.ChatID) (kbbot.InboxEntry, bool, error)
-	// Ack removes a handled entry from the head of chat's inbox.
-	Ack(ctx context.Context, chat kbbot.ChatID, raw string) (int, error)
+	// Ack removes a handled entry from the head of chat's inbox and
+	// returns the entry now at the head (ok false: the inbox is empty).
+	Ack(ctx context.Context, chat kbbot.ChatID, raw string) (next kbbot.InboxEntry, ok bool, err error)
 	// Fail counts a failed try of the head entry; aside reports that it
 	// was set aside (at the last try, or at once with setAside).
 	Fail(ctx context.Context, chat kbbot.ChatID, e kbbot.InboxEntry, setAside bool) (tries int, aside bool, err error)
@@ -55,6 +61,11 @@ type IntakeConfig struct {
 	// MaxBackoff caps the wait before a chat whose update failed is tried
 	// again (default 5 s).
 	MaxBackoff time.Duration
+	// Done, when set, is called for each update that left its chat's
+	// inbox, handled or set aside, once the worker has let the chat go;
+	// for tests and the terminal demo, whose user waits for the answer to
+	// what she sent.
+	Done func(chat kbbot.ChatID, updateID int64)
 }
 
 // Intake is the continuous intake: Accept stores updates durably in their
@@ -74,6 +85,9 @@ type Intake struct {
 	cfg    IntakeConfig
 	wake   chan struct{}
 	handle func(context.Context, kbbot.Event) error
+	// custom says handle was set by SetHandler: then the first update of
+	// a turn is read on its own before being handled.
+	custom bool
 }
 
 var _ kbbot.Acceptor = (*Intake)(nil)
@@ -234,21 +248,39 @@ func (in *Intake) work(ctx context.Context, chat kbbot.ChatID) {
 		}
 	}()
 	retryAt := time.Time{}
+	// released says the step's last round trip let the chat go already.
+	released := false
+	// finished are the updates that left the inbox this turn; Done hears
+	// of them once the chat is let go.
+	var finished []int64
+	done := func(e kbbot.InboxEntry) { finished = append(finished, e.Event.UpdateID) }
 	defer func() {
 		stop()
 		<-renewed
 		var err error
 		if retryAt.IsZero() {
-			err = in.inbox.Release(ctx, chat, in.clock.Now())
+				if !released {
+				err = in.inbox.Release(ctx, chat, in.clock.Now())
+			}
 		} else {
 			err = in.inbox.Hold(ctx, chat, retryAt)
 		}
 		if err != nil {
 			in.log.Warn("let chat go", "chat", int64(chat), "error", err)
 		}
+		if in.cfg.Done != nil {
+			for _, id := range finished {
+				in.cfg.Done(chat, id)
+			}
+		}
 	}()
+	// The first update is read by the round trip that takes the chat
+	// (Dispatcher.HandleHead), and each later one by the trip that ends
+	// the step before it (or by Ack).
+	ready := in.inbox.ReadyKey(chat)
+	turn := &inboxTurn{ready: ready}
+	e, ok, handled, herr, err := in.first(ctx, chat, turn)
 	for range in.cfg.Turn {
-		e, ok, err := in.inbox.Head(ctx, chat)
 		if err != nil {
 			in.log.Warn("read inbox", "chat", int64(chat), "error", err)
 			retryAt = in.clock.Now().Add(time.Second)
@@ -257,40 +289,83 @@ func (in *Intake) work(ctx context.Context, chat kbbot.ChatID) {
 		if !ok {
 			return
 		}
+		if handled {
+			handled = false
+			goto outcome
+		}
 		switch {
 		case e.Unreadable:
-			in.fail(ctx, chat, e, errors.New("unreadable inbox entry"), true)
+			if _, aside := in.fail(ctx, chat, e, errors.New("unreadable inbox entry"), true); aside {
+				done(e)
+			}
+			e, ok, err = in.inbox.Head(ctx, chat)
 			continue
 		case e.FloodNotice:
 			in.notice(ctx, e.Event)
-			if _, err := in.inbox.Ack(ctx, chat, e.Raw); err != nil {
+			next, more, err := in.inbox.Ack(ctx, chat, e.Raw)
+			if err != nil {
 				in.log.Warn("ack flood notice", "chat", int64(chat), "error", err)
 				retryAt = in.clock.Now().Add(time.Second)
 				return
 			}
+			done(e)
+			e, ok = next, more
 			continue
 		}
-		err = in.one(ctx, e.Event)
-		if err == nil {
-			if _, err := in.inbox.Ack(ctx, chat, e.Raw); err != nil {
+		turn = &inboxTurn{raw: e.Raw, ready: ready}
+		herr = in.one(withInboxTurn(ctx, turn), e.Event)
+	outcome:
+		if herr == nil && turn.acked {
+			done(e)
+			after := turn.after
+			e, ok = after.Next, after.More
+			if after.Unready {
+				// The chat left the ready index with its step's last trip.
+				now := in.clock.Now()
+				switch {
+				case after.More:
+					// Still ours: claimed again for the rest of the turn.
+					err = in.inbox.Requeue(ctx, chat, now.Add(in.cfg.Lease))
+				case after.Waiting > 0:
+					// Pushed just after the step: ready for anyone.
+					released = true
+					err = in.inbox.Requeue(ctx, chat, now)
+				default:
+					released = true
+				}
+				if err != nil {
+					released = false // Release tries again
+					in.log.Warn("requeue chat", "chat", int64(chat), "error", err)
+					err = nil
+				}
+			}
+			continue
+		}
+		if herr == nil {
+			next, more, err := in.inbox.Ack(ctx, chat, e.Raw)
+			if err != nil {
 				in.log.Warn("ack update", "chat", int64(chat), "update_id", e.Event.UpdateID, "error", err)
 				retryAt = in.clock.Now().Add(time.Second)
 				return
 			}
+			done(e)
+			e, ok = next, more
 			continue
 		}
-		if transient(err) {
+		if transient(herr) {
 			// Redis or Telegram unreachable, or the chat busy elsewhere:
 			// not the update's fault; the chat waits and comes again.
-			in.log.Warn("update not handled yet; will retry", "chat", int64(chat), "update_id", e.Event.UpdateID, "error", err)
+			in.log.Warn("update not handled yet; will retry", "chat", int64(chat), "update_id", e.Event.UpdateID, "error", herr)
 			retryAt = in.clock.Now().Add(time.Second)
 			return
 		}
-		tries, aside := in.fail(ctx, chat, e, err, false)
+		tries, aside := in.fail(ctx, chat, e, herr, false)
 		if !aside {
 			retryAt = in.clock.Now().Add(min(time.Duration(1<<min(tries, 10))*100*time.Millisecond, in.cfg.MaxBackoff))
 			return
 		}
+		done(e)
+		e, ok, err = in.inbox.Head(ctx, chat)
 	}
 }
 
@@ -331,6 +406,35 @@ func (in *Intake) notice(ctx context.Context, ev kbbot.Event) {
 	}
 }
 
+// first handles the update at the head of chat's inbox: with the
+// dispatcher's own step, in the round trip that takes the chat
+// (Dispatcher.HandleHead); with a handler set by SetHandler, after reading
+// the head. handled says the update was run, with herr its outcome, as
+// one's; otherwise e (ok) is left for the caller, which deals with
+// unreadable entries and flood notices. err says the chat could not be
+// read.
+func (in *Intake) first(ctx context.Context, chat kbbot.ChatID, turn *inboxTurn) (e kbbot.InboxEntry, ok, handled bool, herr, err error) {
+	if in.custom {
+		e, ok, err = in.inbox.Head(ctx, chat)
+		return e, ok, false, nil, err
+	}
+	hctx, cancel := context.WithTimeout(ctx, in.cfg.HandleTimeout)
+	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			// e and ok were set before the step ran (HandleHead's
+			// results are named and set before run).
+			e, ok, handled, herr = turn.entry, true, true, fmt.Errorf("panic handling update: %v", r)
+		}
+	}()
+	e, ok, handled, herr = in.d.HandleHead(hctx, chat, turn)
+	if !handled && herr != nil {
+		// The chat could not be taken: as if its inbox could not be read.
+		return e, false, false, nil, herr
+	}
+	return e, ok, handled, herr, nil
+}
+
 // one handles a single event, turning a panic in the handler into an error
 // (a failed try) so that one bad update cannot stop the bot.
 func (in *Intake) one(ctx context.Context, ev kbbot.Event) (err error) {
@@ -353,4 +457,6 @@ func transient(err error) bool {
 
 // SetHandler replaces the step run for each update (Dispatcher.Handle);
 // for tests that need a slow or failing step.
-func (in *Intake) SetHandler(h func(context.Context, kbbot.Event) error) { in.handle = h }
+func (in *Intake) SetHandler(h func(context.Context, kbbot.Event) error) {
+	in.handle, in.custom = h, true
+}

@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -36,6 +39,12 @@ var (
 	bcReportedLua string
 	//go:embed lua/bc_forget.lua
 	bcForgetLua string
+	//go:embed lua/bc_fill.lua
+	bcFillLua string
+	//go:embed lua/bc_started.lua
+	bcStartedLua string
+	//go:embed lua/bc_close.lua
+	bcCloseLua string
 
 	bcAudienceScript = redis.NewScript(bcAudienceLua)
 	bcCreateScript   = redis.NewScript(bcCreateLua)
@@ -47,6 +56,9 @@ var (
 	bcFinishScript   = redis.NewScript(bcFinishLua)
 	bcReportedScript = redis.NewScript(bcReportedLua)
 	bcForgetScript   = redis.NewScript(bcForgetLua)
+	bcFillScript     = redis.NewScript(bcFillLua)
+	bcStartedScript  = redis.NewScript(bcStartedLua)
+	bcCloseScript    = redis.NewScript(bcCloseLua)
 )
 
 const (
@@ -58,6 +70,16 @@ const (
 	bcTempTTL = 10 * time.Minute
 	// bcMaxClaim bounds one claim.
 	bcMaxClaim = 1000
+	// bcFillChunk is how many recipients one bc_fill call copies.
+	bcFillChunk = 1000
+)
+
+// Sharding of the broadcasts started from now on: one queue (hash tag
+// {bcq:<k>}) per BroadcastPerShard recipients, at most BroadcastShards
+// (8 for 4,000 recipients and more; 1 for fewer than 500).
+const (
+	BroadcastShards   = 8
+	BroadcastPerShard = 500
 )
 
 // BookedFunc lists the residents (Telegram chats) with an active booking
@@ -71,17 +93,69 @@ type BookedFunc func(ctx context.Context, eventID string) ([]kbbot.ChatID, error
 // once, whatever the number of processes: its recipients are fixed then, in
 // a todo set. Senders Claim batches under a lease, send, and Ack each
 // recipient with the claim's token; a sender that dies leaves its claims
-// to run out, and the next Claim puts them back. So a crash sends nobody
+// to run out, and the next Claim puts them back.
+// So a crash sends nobody
 // twice except the messages then in flight, and loses nobody.
+//
+// A broadcast's queue is sharded over up to BroadcastShards hash tags, a
+// recipient in shard chat mod shards, so that a cluster spreads the
+// sending: StartDue chooses the recipients in the residents' index ({bc})
+// into a stage set and copies it into the shards in idempotent chunks;
+// Claim takes from the shards in turn, and checks the recipients' opt-outs
+// and profiles in the index in a second round trip. A broadcast started
+// before the queue was sharded (no "shards" in its record) is served from
+// its old single queue until it ends.
 type BroadcastStore struct {
 	*ResidentStore
-	booked BookedFunc
+	booked   BookedFunc
+	shards   int
+	perShard int
+	next     atomic.Uint32 // the shard Claim starts with, in turn
+	layout   sync.Map      // id -> shards (> 0), once started
 }
 
 // NewBroadcastStore returns the broadcast store. booked may be nil when
 // no audience leaves out booked residents.
 func NewBroadcastStore(rdb redis.UniversalClient, keys Keys, booked BookedFunc) *BroadcastStore {
-	return &BroadcastStore{ResidentStore: NewResidentStore(rdb, keys), booked: booked}
+	return &BroadcastStore{ResidentStore: NewResidentStore(rdb, keys), booked: booked,
+		shards: BroadcastShards, perShard: BroadcastPerShard}
+}
+
+// SetSharding changes how the broadcasts started from now on are sharded:
+// one queue per perShard recipients, at most shards (tests, tuning).
+func (s *BroadcastStore) SetSharding(shards, perShard int) {
+	s.shards, s.perShard = max(shards, 1), max(perShard, 1)
+}
+
+// shardOf is the shard of a recipient among n.
+func shardOf(chat kbbot.ChatID, n int) int {
+	return int((int64(chat)%int64(n) + int64(n)) % int64(n))
+}
+
+// shardsOf returns how many shards a broadcast's queue has; 0 for the
+// unsharded layout or a broadcast not started.
+func (s *BroadcastStore) shardsOf(ctx context.Context, id string) (int, error) {
+	if n, ok := s.layout.Load(id); ok {
+		return n.(int), nil
+	}
+	v, err := s.rdb.HGet(ctx, s.keys.Bc(id), "shards").Result()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, wrap("read broadcast", err)
+	}
+	n, _ := strconv.Atoi(v)
+	if n > 0 {
+		s.layout.Store(id, n)
+	}
+	return n, nil
+}
+
+// shardKeys are the keys of shard k of broadcast id, as the shard scripts
+// take them: the shard's HASH, todo SET, lease ZSET.
+func (s *BroadcastStore) shardKeys(id string, k int) []string {
+	return []string{s.keys.BcShard(id, k), s.keys.BcShardTodo(id, k), s.keys.BcShardLease(id, k)}
 }
 
 // audienceKeys returns the area set and the group set of an audience.
@@ -169,7 +243,44 @@ func (s *BroadcastStore) Get(ctx context.Context, id string) (broadcast.Broadcas
 	if err != nil {
 		return broadcast.Broadcast{}, wrap("read broadcast", err)
 	}
+	if err := s.addShardCounts(ctx, []string{id}, []map[string]string{h}); err != nil {
+		return broadcast.Broadcast{}, err
+	}
 	return decodeBroadcast(id, h)
+}
+
+// bcCounted are the counts the shards of a broadcast keep.
+var bcCounted = []string{"delivered", "blocked", "failed", "skipped", "unsent"}
+
+// addShardCounts adds the counts of their shards to the records hs of the
+// broadcasts ids, in one round trip.
+func (s *BroadcastStore) addShardCounts(ctx context.Context, ids []string, hs []map[string]string) error {
+	pipe := s.rdb.Pipeline()
+	cmds := make([][]*redis.SliceCmd, len(ids))
+	for i, id := range ids {
+		n, _ := strconv.Atoi(hs[i]["shards"])
+		for k := range n {
+			cmds[i] = append(cmds[i], pipe.HMGet(ctx, s.keys.BcShard(id, k), bcCounted...))
+		}
+	}
+	if pipe.Len() == 0 {
+		return nil
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return wrap("read broadcast shards", err)
+	}
+	for i := range ids {
+		for _, c := range cmds[i] {
+			for j, v := range c.Val() {
+				str, _ := v.(string)
+				if m, _ := strconv.Atoi(str); m != 0 {
+					old, _ := strconv.Atoi(hs[i][bcCounted[j]])
+					hs[i][bcCounted[j]] = strconv.Itoa(old + m)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 func decodeBroadcast(id string, h map[string]string) (broadcast.Broadcast, error) {
@@ -189,6 +300,9 @@ func decodeBroadcast(id string, h map[string]string) (broadcast.Broadcast, error
 		return time.UnixMilli(n).UTC()
 	}
 	b.State = broadcast.State(h["state"])
+	if b.State == "starting" {
+		b.State = broadcast.Scheduled // its recipients are being queued
+	}
 	b.Counts = broadcast.Counts{Total: num("total"), Delivered: num("delivered"), Blocked: num("blocked"),
 		Failed: num("failed"), Skipped: num("skipped"), Unsent: num("unsent")}
 	b.Started, b.Finished = ms("started"), ms("finished")
@@ -216,9 +330,16 @@ func (s *BroadcastStore) getMany(ctx context.Context, ids []string) ([]broadcast
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, wrap("read broadcasts", err)
 	}
+	hs := make([]map[string]string, len(ids))
+	for i := range ids {
+		hs[i] = cmds[i].Val()
+	}
+	if err := s.addShardCounts(ctx, ids, hs); err != nil {
+		return nil, err
+	}
 	out := make([]broadcast.Broadcast, 0, len(ids))
 	for i, id := range ids {
-		b, err := decodeBroadcast(id, cmds[i].Val())
+		b, err := decodeBroadcast(id, hs[i])
 		if errors.Is(err, broadcast.ErrNotFound) {
 			continue // expired
 		}
@@ -236,10 +357,16 @@ func (s *BroadcastStore) Cancel(ctx context.Context, id string, now time.Time) (
 	if !broadcast.ValidID(id) {
 		return broadcast.Broadcast{}, fmt.Errorf("broadcast %q: %w", id, broadcast.ErrNotFound)
 	}
-	err := bcCancelScript.Run(ctx, s.rdb, []string{s.keys.Bc(id), s.keys.BcDue(), s.keys.BcTodo(id)},
-		id, now.UnixMilli(), bcKeep.Milliseconds()).Err()
+	r, err := bcCancelScript.Run(ctx, s.rdb, []string{s.keys.Bc(id), s.keys.BcDue(), s.keys.BcTodo(id)},
+		id, now.UnixMilli(), bcKeep.Milliseconds()).Int()
 	if err != nil {
 		return broadcast.Broadcast{}, wrap("cancel broadcast", err)
+	}
+	if r == 2 {
+		// Close the shards' queues now; Finish does it again after a crash.
+		if _, err := s.closeShards(ctx, id, now, true); err != nil {
+			return broadcast.Broadcast{}, err
+		}
 	}
 	return s.Get(ctx, id)
 }
@@ -267,16 +394,102 @@ func (s *BroadcastStore) StartDue(ctx context.Context, now time.Time) ([]string,
 		}
 		area, group, hasGroup := s.audienceKeys(b.Audience)
 		n, err := bcStartScript.Run(ctx, s.rdb, []string{s.keys.Bc(id), s.keys.BcDue(), s.keys.BcActive(),
-			area, group, s.keys.BcStopped(), s.keys.BcBlocked(), excl, s.keys.BcTodo(id)},
-			id, now.UnixMilli(), hasGroup).Int()
+			area, group, s.keys.BcStopped(), s.keys.BcBlocked(), excl, s.keys.BcStage(id)},
+			id, now.UnixMilli(), hasGroup, s.shards, s.perShard).Int()
 		if err != nil {
 			return started, wrap("start broadcast", err)
 		}
-		if n >= 0 {
+		if n < 0 && n != -3 {
+			continue
+		}
+		ok, err := s.queue(ctx, id, now)
+		if err != nil {
+			return started, err
+		}
+		if ok {
 			started = append(started, id)
 		}
 	}
 	return started, nil
+}
+
+// queue copies the recipients of a starting broadcast from its stage set
+// into its shards' queues and ends the start; ok is true for the call
+// that ended it. Any number of processes may run it at once, and one that
+// dies is followed by the next StartDue: each shard's recipients are cut
+// into the same sorted chunks every time, and each chunk goes in once.
+func (s *BroadcastStore) queue(ctx context.Context, id string, now time.Time) (ok bool, err error) {
+	v, err := s.rdb.HGet(ctx, s.keys.Bc(id), "shards").Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return false, wrap("read broadcast", err)
+	}
+	n, _ := strconv.Atoi(v)
+	if n <= 0 {
+		return false, fmt.Errorf("redisstore: broadcast %q starting without shards", id)
+	}
+	members, err := s.rdb.SMembers(ctx, s.keys.BcStage(id)).Result()
+	if err != nil {
+		return false, wrap("read broadcast recipients", err)
+	}
+	parts := make([][]int64, n)
+	for _, m := range members {
+		c, err := strconv.ParseInt(m, 10, 64)
+		if err != nil {
+			continue
+		}
+		k := shardOf(kbbot.ChatID(c), n)
+		parts[k] = append(parts[k], c)
+	}
+	for k, part := range parts {
+		slices.Sort(part)
+		keys := s.shardKeys(id, k)[:2]
+		for j := 0; j*bcFillChunk < len(part); j++ {
+			chunk := part[j*bcFillChunk : min((j+1)*bcFillChunk, len(part))]
+			args := make([]any, 0, 1+len(chunk))
+			args = append(args, j)
+			for _, c := range chunk {
+				args = append(args, c)
+			}
+			if err := bcFillScript.Run(ctx, s.rdb, keys, args...).Err(); err != nil {
+				return false, wrap("queue broadcast recipients", err)
+			}
+		}
+	}
+	r, err := bcStartedScript.Run(ctx, s.rdb, []string{s.keys.Bc(id), s.keys.BcDue(), s.keys.BcActive(), s.keys.BcStage(id)}, id).Int()
+	if err != nil {
+		return false, wrap("start broadcast", err)
+	}
+	if r == 1 {
+		if st, _ := s.rdb.HGet(ctx, s.keys.Bc(id), "state").Result(); st == string(broadcast.Cancelled) {
+			if _, err := s.closeShards(ctx, id, now, true); err != nil {
+				return false, err
+			}
+		}
+	}
+	return r == 1, nil
+}
+
+// closeShards returns how many recipients the shards of broadcast id
+// still hold (see lua/bc_close.lua), cancelling them first when cancel is
+// true; 0 for the unsharded layout.
+func (s *BroadcastStore) closeShards(ctx context.Context, id string, now time.Time, cancel bool) (int, error) {
+	n, err := s.shardsOf(ctx, id)
+	if err != nil || n == 0 {
+		return 0, err
+	}
+	flag := "0"
+	if cancel {
+		flag = "1"
+	}
+	left := 0
+	for k := range n {
+		m, err := bcCloseScript.Run(ctx, s.rdb, s.shardKeys(id, k), now.UnixMilli(), flag).Int()
+		if err != nil {
+			return 0, wrap("close broadcast queue", err)
+		}
+		left += m
+	}
+	return left, nil
 }
 
 // Active lists the broadcasts being sent or waiting for their report.
@@ -294,13 +507,20 @@ func (s *BroadcastStore) Active(ctx context.Context) ([]broadcast.Broadcast, err
 func (s *BroadcastStore) Claim(ctx context.Context, id string, n int, now time.Time, lease time.Duration) (broadcast.Claim, error) {
 	n = min(max(n, 1), bcMaxClaim)
 	deadline := now.Add(lease).UnixMilli()
+	c := broadcast.Claim{Token: deadline, Deadline: time.UnixMilli(deadline).UTC(), Shard: -1}
+	shards, err := s.shardsOf(ctx, id)
+	if err != nil {
+		return broadcast.Claim{}, err
+	}
+	if shards > 0 {
+		return s.claimShards(ctx, id, c, shards, n, now)
+	}
 	raw, err := bcClaimScript.Run(ctx, s.rdb, []string{s.keys.Bc(id), s.keys.BcTodo(id), s.keys.BcLease(id),
 		s.keys.BcStopped(), s.keys.BcBlocked(), s.keys.BcProfiles()},
 		now.UnixMilli(), deadline, n).StringSlice()
 	if err != nil {
 		return broadcast.Claim{}, wrap("claim recipients", err)
 	}
-	c := broadcast.Claim{Token: deadline, Deadline: time.UnixMilli(deadline).UTC()}
 	for i := 0; i+1 < len(raw); i += 2 {
 		chat, err := strconv.ParseInt(raw[i], 10, 64)
 		if err != nil {
@@ -313,12 +533,109 @@ func (s *BroadcastStore) Claim(ctx context.Context, id string, n int, now time.T
 	return c, nil
 }
 
+// claimShards claims up to n recipients for c from the shards of
+// broadcast id in turn, starting with the next shard this process has not
+// started with lately, and keeps those who may still get it: with a
+// profile, not stopped, not blocked. The others are recorded as skipped.
+// The claim is empty when every shard is.
+func (s *BroadcastStore) claimShards(ctx context.Context, id string, c broadcast.Claim, shards, n int, now time.Time) (broadcast.Claim, error) {
+	start := int(s.next.Add(1) % uint32(shards))
+	for j := range shards {
+		k := (start + j) % shards
+		for range 10 { // a batch of nothing but skipped recipients: take more
+			raw, err := bcClaimScript.Run(ctx, s.rdb, s.shardKeys(id, k), now.UnixMilli(), c.Token, n).StringSlice()
+			if err != nil {
+				return broadcast.Claim{}, wrap("claim recipients", err)
+			}
+			if len(raw) == 0 {
+				break
+			}
+			chats := make([]string, 0, len(raw)/2)
+			for i := 0; i < len(raw); i += 2 {
+				chats = append(chats, raw[i])
+			}
+			c.Shard = k
+			rs, skip, err := s.checkRecipients(ctx, chats)
+			if err != nil {
+				return broadcast.Claim{}, err
+			}
+			if len(skip) > 0 {
+				if err := s.settle(ctx, id, c, "skipped", skip...); err != nil {
+					return broadcast.Claim{}, err
+				}
+			}
+			if len(rs) > 0 {
+				c.Recipients = rs
+				return c, nil
+			}
+		}
+	}
+	c.Shard = -1
+	return c, nil
+}
+
+// checkRecipients reads the profiles and opt-outs of claimed chats in the
+// residents' index (one round trip) and returns those who may get the
+// broadcast and those to skip: no profile, stopped or blocked.
+func (s *BroadcastStore) checkRecipients(ctx context.Context, chats []string) (ok []broadcast.Recipient, skip []string, err error) {
+	members := make([]any, len(chats))
+	for i, c := range chats {
+		members[i] = c
+	}
+	pipe := s.rdb.Pipeline()
+	profiles := pipe.HMGet(ctx, s.keys.BcProfiles(), chats...)
+	stopped := pipe.SMIsMember(ctx, s.keys.BcStopped(), members...)
+	blocked := pipe.SMIsMember(ctx, s.keys.BcBlocked(), members...)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, nil, wrap("check broadcast recipients", err)
+	}
+	ps, st, bl := profiles.Val(), stopped.Val(), blocked.Val()
+	for i, m := range chats {
+		raw, _ := ps[i].(string)
+		chat, perr := strconv.ParseInt(m, 10, 64)
+		if raw == "" || st[i] || bl[i] || perr != nil {
+			skip = append(skip, m)
+			continue
+		}
+		var p broadcast.Profile
+		_ = json.Unmarshal([]byte(raw), &p)
+		ok = append(ok, broadcast.Recipient{Chat: kbbot.ChatID(chat), Lang: p.Lang})
+	}
+	return ok, skip, nil
+}
+
+// settle records outcome o for chats of claim c of a sharded broadcast.
+func (s *BroadcastStore) settle(ctx context.Context, id string, c broadcast.Claim, o broadcast.Outcome, chats ...string) error {
+	args := make([]any, 0, 2+len(chats))
+	args = append(args, c.Token, string(o))
+	for _, ch := range chats {
+		args = append(args, ch)
+	}
+	keys := s.shardKeys(id, c.Shard)
+	return wrap("record outcome", bcAckScript.Run(ctx, s.rdb, []string{keys[0], keys[2]}, args...).Err())
+}
+
 // Ack records the outcome of the message to one recipient of claim c. It
 // reports false when the claim no longer holds the recipient (recorded
 // before, or its lease ran out and another sender took it).
 func (s *BroadcastStore) Ack(ctx context.Context, id string, c broadcast.Claim, chat kbbot.ChatID, o broadcast.Outcome) (bool, error) {
+	if c.Shard >= 0 {
+		if o == broadcast.Blocked {
+			// The index sits in another slot: mark the resident first (a
+			// fact whatever the claim), then count.
+			if err := s.rdb.SAdd(ctx, s.keys.BcBlocked(), chatField(chat)).Err(); err != nil {
+				return false, wrap("record blocked resident", err)
+			}
+		}
+		keys := s.shardKeys(id, c.Shard)
+		n, err := bcAckScript.Run(ctx, s.rdb, []string{keys[0], keys[2]}, c.Token, string(o), chatField(chat)).Int()
+		if err != nil {
+			return false, wrap("record outcome", err)
+		}
+		return n == 1, nil
+	}
 	n, err := bcAckScript.Run(ctx, s.rdb, []string{s.keys.Bc(id), s.keys.BcLease(id), s.keys.BcBlocked()},
-		chatField(chat), c.Token, string(o)).Int()
+		c.Token, string(o), chatField(chat)).Int()
 	if err != nil {
 		return false, wrap("record outcome", err)
 	}
@@ -334,7 +651,11 @@ func (s *BroadcastStore) Release(ctx context.Context, id string, c broadcast.Cla
 	for _, ch := range chats {
 		args = append(args, chatField(ch))
 	}
-	err := bcReleaseScript.Run(ctx, s.rdb, []string{s.keys.Bc(id), s.keys.BcTodo(id), s.keys.BcLease(id)}, args...).Err()
+	keys := []string{s.keys.Bc(id), s.keys.BcTodo(id), s.keys.BcLease(id)}
+	if c.Shard >= 0 {
+		keys = s.shardKeys(id, c.Shard)
+	}
+	err := bcReleaseScript.Run(ctx, s.rdb, keys, args...).Err()
 	return wrap("release recipients", err)
 }
 
@@ -342,8 +663,16 @@ func (s *BroadcastStore) Release(ctx context.Context, id string, c broadcast.Cla
 // true for the one caller that is to send the report now, until
 // now+reportLease; it then calls Reported.
 func (s *BroadcastStore) Finish(ctx context.Context, id string, now time.Time, reportLease time.Duration) (report bool, err error) {
+	st, err := s.rdb.HGet(ctx, s.keys.Bc(id), "state").Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return false, wrap("read broadcast", err)
+	}
+	left, err := s.closeShards(ctx, id, now, st == string(broadcast.Cancelled))
+	if err != nil {
+		return false, err
+	}
 	n, err := bcFinishScript.Run(ctx, s.rdb, []string{s.keys.Bc(id), s.keys.BcTodo(id), s.keys.BcLease(id), s.keys.BcActive()},
-		id, now.UnixMilli(), now.Add(reportLease).UnixMilli()).Int()
+		id, now.UnixMilli(), now.Add(reportLease).UnixMilli(), left).Int()
 	if err != nil {
 		return false, wrap("finish broadcast", err)
 	}
@@ -354,6 +683,18 @@ func (s *BroadcastStore) Finish(ctx context.Context, id string, now time.Time, r
 // broadcast then leaves the active set and expires after 90 days.
 func (s *BroadcastStore) Reported(ctx context.Context, id string) error {
 	err := bcReportedScript.Run(ctx, s.rdb, []string{s.keys.Bc(id), s.keys.BcActive()}, id, bcKeep.Milliseconds()).Err()
+	if err != nil {
+		return wrap("mark report sent", err)
+	}
+	n, err := s.shardsOf(ctx, id)
+	if err != nil || n == 0 {
+		return err
+	}
+	pipe := s.rdb.Pipeline()
+	for k := range n {
+		pipe.PExpire(ctx, s.keys.BcShard(id, k), bcKeep)
+	}
+	_, err = pipe.Exec(ctx)
 	return wrap("mark report sent", err)
 }
 
@@ -370,12 +711,25 @@ func (s *BroadcastStore) EraseResident(ctx context.Context, chat kbbot.ChatID) e
 	if len(ids) == 0 {
 		return nil
 	}
-	keys := make([]string, 0, 2*len(ids))
+	// One call per slot: the unsharded queues under {bc}, each shard's
+	// under its {bcq:<k>}.
+	bySlot := map[int][]string{}
 	for _, id := range ids {
-		keys = append(keys, s.keys.Bc(id), s.keys.BcTodo(id))
+		n, err := s.shardsOf(ctx, id)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			bySlot[-1] = append(bySlot[-1], s.keys.Bc(id), s.keys.BcTodo(id))
+			continue
+		}
+		k := shardOf(chat, n)
+		bySlot[k] = append(bySlot[k], s.keys.BcShard(id, k), s.keys.BcShardTodo(id, k))
 	}
-	if err := bcForgetScript.Run(ctx, s.rdb, keys, chatField(chat)).Err(); err != nil {
-		return wrap("erase from broadcasts", err)
+	for _, keys := range bySlot {
+		if err := bcForgetScript.Run(ctx, s.rdb, keys, chatField(chat)).Err(); err != nil {
+			return wrap("erase from broadcasts", err)
+		}
 	}
 	return nil
 }

@@ -90,13 +90,31 @@ func keyDigest(key string) string {
 // decoded are returned apart, as ChatState.Unreadable). It fails with
 // kbbot.ErrBusy when another holder has the lock.
 func (s *ChatStore) Begin(ctx context.Context, chat kbbot.ChatID, updateID int64, key string, ttl time.Duration) (kbbot.Lease, kbbot.ChatState, error) {
+	l, st, _, err := s.begin(ctx, chat, updateID, key, ttl)
+	return l, st, err
+}
+
+// BeginInbox is Begin for the update at the head of chat's inbox, read in
+// the same round trip: ok is false when the inbox is empty (the lock is
+// taken all the same; Finish releases it). Whether that update was handled
+// before is in the ChatState, as for Begin.
+func (s *ChatStore) BeginInbox(ctx context.Context, chat kbbot.ChatID, ttl time.Duration) (l kbbot.Lease, st kbbot.ChatState, head kbbot.InboxEntry, ok bool, err error) {
+	l, st, raw, err := s.begin(ctx, chat, -1, "", ttl)
+	if err != nil || raw == nil {
+		return l, st, kbbot.InboxEntry{}, false, err
+	}
+	return l, st, parseInboxEntry(chat, *raw), true, nil
+}
+
+// begin runs begin.lua; updateID -1 reads the inbox's head, returned in raw.
+func (s *ChatStore) begin(ctx context.Context, chat kbbot.ChatID, updateID int64, key string, ttl time.Duration) (kbbot.Lease, kbbot.ChatState, *string, error) {
 	lease := kbbot.Lease{Chat: chat, Token: token()}
-	res, err := beginScript.Run(ctx, s.rdb, s.chatKeys(chat), lease.Token, ttl.Milliseconds(), updateID, keyDigest(key)).Slice()
+	res, err := beginScript.Run(ctx, s.rdb, append(s.chatKeys(chat), s.keys.ChatInbox(chat)), lease.Token, ttl.Milliseconds(), updateID, keyDigest(key)).Slice()
 	if errors.Is(err, redis.Nil) {
-		return kbbot.Lease{}, kbbot.ChatState{}, fmt.Errorf("redisstore: begin: %w", kbbot.ErrBusy)
+		return kbbot.Lease{}, kbbot.ChatState{}, nil, fmt.Errorf("redisstore: begin: %w", kbbot.ErrBusy)
 	}
 	if err != nil {
-		return kbbot.Lease{}, kbbot.ChatState{}, wrap("begin", err)
+		return kbbot.Lease{}, kbbot.ChatState{}, nil, wrap("begin", err)
 	}
 	var st kbbot.ChatState
 	if v, ok := res[0].(string); ok {
@@ -106,7 +124,11 @@ func (s *ChatStore) Begin(ctx context.Context, chat kbbot.ChatID, updateID int64
 	if v, ok := res[2].(string); ok {
 		st.Record = []byte(v)
 	}
-	for _, e := range res[3:] {
+	var raw *string
+	if v, ok := res[3].(string); ok {
+		raw = &v
+	}
+	for _, e := range res[4:] {
 		raw, _ := e.(string)
 		q, err := decodeEntry(raw)
 		if err != nil {
@@ -116,7 +138,7 @@ func (s *ChatStore) Begin(ctx context.Context, chat kbbot.ChatID, updateID int64
 		}
 		st.Outbox = append(st.Outbox, q)
 	}
-	return lease, st, nil
+	return lease, st, raw, nil
 }
 
 // Renew gives the lease l a new ttl while it is still held (lock_extend.lua:
@@ -197,59 +219,150 @@ func (s *ChatStore) Ack(ctx context.Context, l kbbot.Lease, delivered []string) 
 	if len(delivered) == 0 {
 		return nil
 	}
-	args := make([]any, 0, 3+len(delivered))
-	args = append(args, l.Token, "0", "0")
-	for _, id := range delivered {
-		args = append(args, id)
-	}
-	n, err := finishScript.Run(ctx, s.rdb, []string{s.keys.ChatLock(l.Chat), s.keys.ChatOutbox(l.Chat)}, args...).Int()
-	if err != nil {
-		return wrap("ack outbox", err)
-	}
-	if n == -1 {
-		return fmt.Errorf("redisstore: ack outbox: lease lost: %w", kbbot.ErrBusy)
+	if _, _, err := s.finish(ctx, l, delivered, false, false, ""); err != nil {
+		return fmt.Errorf("redisstore: ack outbox: %w", err)
 	}
 	return nil
 }
 
 // Finish removes the delivered entries from the head of the outbox (or the
 // whole outbox when drop is set, e.g. for a resident who blocked the bot)
-// and releases the lock.
+// and releases the lock. The chat stays in the index of pending outboxes
+// until PendingChats finds its outbox empty: that clean-up is lazy, so a
+// step costs no round trip for it.
 func (s *ChatStore) Finish(ctx context.Context, l kbbot.Lease, delivered []string, drop bool) error {
-	args := make([]any, 0, 3+len(delivered))
-	args = append(args, l.Token, boolArg(drop), "1")
-	for _, id := range delivered {
-		args = append(args, id)
-	}
-	n, err := finishScript.Run(ctx, s.rdb, []string{s.keys.ChatLock(l.Chat), s.keys.ChatOutbox(l.Chat)}, args...).Int()
-	if err != nil {
-		return wrap("finish", err)
-	}
-	if n == -1 {
-		return fmt.Errorf("redisstore: finish: lease lost: %w", kbbot.ErrBusy)
-	}
-	if n == 0 && (len(delivered) > 0 || drop) {
-		return wrap("unindex outbox", s.rdb.SRem(ctx, s.keys.PendingOutboxes(), int64(l.Chat)).Err())
+	if _, _, err := s.finish(ctx, l, delivered, drop, true, ""); err != nil {
+		return fmt.Errorf("redisstore: finish: %w", err)
 	}
 	return nil
 }
 
-// PendingChats lists the chats whose outbox may hold undelivered replies.
+// FinishInbox is Finish for a step that handled the inbox entry raw
+// (IntakeStore.Head): in the same round trip it takes raw off the chat's
+// inbox and returns the entry now at the head, as IntakeStore.Ack does.
+// When ready is not "" (IntakeStore.ReadyKey: one server only), the same
+// pipeline also takes the chat out of that ready index and then reads the
+// inbox's length, as IntakeStore.Release does, so a chat whose inbox is
+// now empty is let go without another round trip.
+func (s *ChatStore) FinishInbox(ctx context.Context, l kbbot.Lease, delivered []string, raw, ready string) (kbbot.InboxAfter, error) {
+	var after kbbot.InboxAfter
+	var run *redis.Cmd
+	var llen *redis.IntCmd
+	if ready == "" {
+		run = s.finishCmd(ctx, s.rdb, l, delivered, false, true, raw)
+	} else {
+		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			run = s.finishCmd(ctx, p, l, delivered, false, true, raw)
+			p.ZRem(ctx, ready, int64(l.Chat))
+			llen = p.LLen(ctx, s.keys.ChatInbox(l.Chat))
+			return nil
+		})
+		if isNoScript(err) {
+			// The pipeline sent EVALSHA before the script was loaded.
+			if err := finishScript.Load(ctx, s.rdb).Err(); err != nil {
+				return after, wrap("load finish script", err)
+			}
+			return s.FinishInbox(ctx, l, delivered, raw, ready)
+		}
+	}
+	head, ok, err := finishResult(run)
+	if err != nil {
+		return after, fmt.Errorf("redisstore: finish: %w", err)
+	}
+	if ok {
+		after.Next, after.More = parseInboxEntry(l.Chat, head), true
+	}
+	if llen != nil {
+		if err := llen.Err(); err != nil {
+			return after, wrap("finish: inbox length", err)
+		}
+		after.Unready, after.Waiting = true, llen.Val()
+	}
+	return after, nil
+}
+
+// finish runs finish.lua (see finishCmd) on its own.
+func (s *ChatStore) finish(ctx context.Context, l kbbot.Lease, delivered []string, drop, release bool, raw string) (head string, ok bool, err error) {
+	return finishResult(s.finishCmd(ctx, s.rdb, l, delivered, drop, release, raw))
+}
+
+// finishCmd sends finish.lua on c (the client or a pipeline); raw, when
+// not "", is the inbox entry handled.
+func (s *ChatStore) finishCmd(ctx context.Context, c redis.Scripter, l kbbot.Lease, delivered []string, drop, release bool, raw string) *redis.Cmd {
+	args := make([]any, 0, 4+len(delivered))
+	args = append(args, l.Token, boolArg(drop), boolArg(release), raw)
+	for _, id := range delivered {
+		args = append(args, id)
+	}
+	keys := []string{s.keys.ChatLock(l.Chat), s.keys.ChatOutbox(l.Chat), s.keys.ChatInbox(l.Chat), s.keys.ChatIntake(l.Chat)}
+	return finishScript.Run(ctx, c, keys, args...)
+}
+
+// finishResult reads finish.lua's answer: the inbox's head, if any.
+func finishResult(run *redis.Cmd) (head string, ok bool, err error) {
+	res, err := run.Slice()
+	if err != nil {
+		return "", false, wrap("finish", err)
+	}
+	if len(res) == 0 || res[0] == int64(-1) {
+		return "", false, fmt.Errorf("lease lost: %w", kbbot.ErrBusy)
+	}
+	if len(res) > 1 {
+		head, ok = res[1].(string)
+	}
+	return head, ok, nil
+}
+
+// PendingChats lists the chats whose outbox holds undelivered replies. It
+// also cleans the index lazily: Finish leaves a chat in it, so each call
+// takes the indexed chats out (SPOP), looks at their outboxes, and puts
+// back those still holding entries. A commit meanwhile adds its chat
+// again (Commit's SADD), so no outbox is ever left out of the index. Three
+// round trips per call whatever the number of chats.
 func (s *ChatStore) PendingChats(ctx context.Context) ([]kbbot.ChatID, error) {
-	ids, err := s.rdb.SMembers(ctx, s.keys.PendingOutboxes()).Result()
+	ids, err := s.rdb.SPopN(ctx, s.keys.PendingOutboxes(), pendingBatch).Result()
 	if err != nil {
 		return nil, wrap("list pending outboxes", err)
 	}
-	out := make([]kbbot.ChatID, 0, len(ids))
+	chats := make([]kbbot.ChatID, 0, len(ids))
 	for _, id := range ids {
-		n, err := strconv.ParseInt(id, 10, 64)
-		if err != nil {
-			continue
+		if n, err := strconv.ParseInt(id, 10, 64); err == nil {
+			chats = append(chats, kbbot.ChatID(n))
 		}
-		out = append(out, kbbot.ChatID(n))
+	}
+	if len(chats) == 0 {
+		return nil, nil
+	}
+	lens := make([]*redis.IntCmd, len(chats))
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, c := range chats {
+			lens[i] = p.LLen(ctx, s.keys.ChatOutbox(c))
+		}
+		return nil
+	})
+	var out []kbbot.ChatID
+	back := make([]any, 0, len(chats))
+	for i, c := range chats {
+		// A chat whose length could not be read goes back too.
+		if err != nil || lens[i].Val() > 0 {
+			out = append(out, c)
+			back = append(back, int64(c))
+		}
+	}
+	if len(back) > 0 {
+		if err := s.rdb.SAdd(ctx, s.keys.PendingOutboxes(), back...).Err(); err != nil {
+			return nil, wrap("index pending outboxes", err)
+		}
+	}
+	if err != nil {
+		return nil, wrap("read outbox lengths", err)
 	}
 	return out, nil
 }
+
+// pendingBatch is the most chats one PendingChats call looks at; the rest
+// wait for the next call.
+const pendingBatch = 10000
 
 // Unindex removes chat from the pending index when its outbox is empty.
 func (s *ChatStore) Unindex(ctx context.Context, chat kbbot.ChatID) error {

@@ -378,3 +378,106 @@ func TestAckKeepsTheLease(t *testing.T) {
 		t.Fatalf("ack with a lost lease: got %v, want ErrBusy", err)
 	}
 }
+
+// TestFinishInboxTakesTheHandledEntry: the step's last round trip takes
+// the handled update off the chat's inbox and hands back the next one, so
+// the intake needs no trip of its own; an entry no longer at the head (a
+// retry) is not removed again.
+func TestFinishInboxTakesTheHandledEntry(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, rdb, keys := newStore(t)
+	in := redisstore.NewIntakeStore(rdb, keys, redisstore.IntakeOptions{FloodLimit: -1})
+	now := time.Now()
+	evs := []kbbot.Event{{Kind: kbbot.EventText, ChatID: 7, UpdateID: 1, Text: "a"}, {Kind: kbbot.EventText, ChatID: 7, UpdateID: 2, Text: "b"}}
+	if _, err := in.Push(ctx, evs, now); err != nil {
+		t.Fatal(err)
+	}
+	first, ok, err := in.Head(ctx, 7)
+	if err != nil || !ok {
+		t.Fatalf("head: %v %v", ok, err)
+	}
+	l, _, err := s.Begin(ctx, 7, 1, "", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := s.FinishInbox(ctx, l, nil, first.Raw, "")
+	next := after.Next
+	if err != nil || !after.More || next.Event.UpdateID != 2 || next.Event.Text != "b" || after.Unready {
+		t.Fatalf("finish: %+v, %v; want update 2 next", after, err)
+	}
+	if n := rdb.LLen(ctx, keys.ChatInbox(7)).Val(); n != 1 {
+		t.Fatalf("inbox holds %d entries, want 1", n)
+	}
+	// The lock was released; finishing the same entry again under a new
+	// lease removes nothing more.
+	l, _, err = s.Begin(ctx, 7, 2, "", time.Minute)
+	if err != nil {
+		t.Fatalf("lock not released: %v", err)
+	}
+	if _, err := s.FinishInbox(ctx, l, nil, first.Raw, ""); err != nil {
+		t.Fatal(err)
+	}
+	if n := rdb.LLen(ctx, keys.ChatInbox(7)).Val(); n != 1 {
+		t.Fatalf("a repeated finish removed another entry: %d left", n)
+	}
+	// A lost lease changes nothing.
+	if _, err := s.FinishInbox(ctx, kbbot.Lease{Chat: 7, Token: "stale"}, nil, next.Raw, ""); !errors.Is(err, kbbot.ErrBusy) {
+		t.Fatalf("finish with a lost lease: %v, want ErrBusy", err)
+	}
+	// Given the ready index (one server), the last step of a turn also
+	// lets the chat go, and reports what was pushed meanwhile.
+	ready := in.ReadyKey(7)
+	if ready == "" {
+		t.Skip("a cluster: the chat is let go by IntakeStore.Release")
+	}
+	if n := rdb.ZCard(ctx, ready).Val(); n != 1 {
+		t.Fatalf("ready index holds %d chats, want chat 7", n)
+	}
+	if l, _, err = s.Begin(ctx, 7, 2, "", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	after, err = s.FinishInbox(ctx, l, nil, next.Raw, ready)
+	if err != nil || after.More || !after.Unready || after.Waiting != 0 {
+		t.Fatalf("last finish: %+v, %v; want the chat let go with nothing waiting", after, err)
+	}
+	if n := rdb.ZCard(ctx, ready).Val(); n != 0 {
+		t.Fatalf("ready index still holds %d chats", n)
+	}
+}
+
+// TestPendingIndexCleanedLazily: a finished step leaves its chat in the
+// index of pending outboxes (no round trip for it); PendingChats returns
+// only chats whose outbox holds replies and drops the others from the index.
+func TestPendingIndexCleanedLazily(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, rdb, keys := newStore(t)
+	for _, chat := range []kbbot.ChatID{1, 2} {
+		l, _, err := s.Begin(ctx, chat, 10, "", time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := s.Commit(ctx, l, kbbot.Commit{UpdateID: 10, Replies: []kbbot.Reply{{Kind: kbbot.ReplySend, ChatID: chat, Text: "x"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var delivered []string
+		if chat == 1 { // chat 2's reply could not be sent
+			delivered = []string{q[0].ID}
+		}
+		if err := s.Finish(ctx, l, delivered, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := rdb.SCard(ctx, keys.PendingOutboxes()).Val(); n != 2 {
+		t.Fatalf("index holds %d chats right after the steps, want both (cleaned lazily)", n)
+	}
+	pending, err := s.PendingChats(ctx)
+	if err != nil || len(pending) != 1 || pending[0] != 2 {
+		t.Fatalf("pending %v, %v; want [2]", pending, err)
+	}
+	if got := rdb.SMembers(ctx, keys.PendingOutboxes()).Val(); len(got) != 1 || got[0] != "2" {
+		t.Fatalf("index after clean-up %v, want [2]", got)
+	}
+}

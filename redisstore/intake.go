@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -71,6 +72,13 @@ type IntakeStore struct {
 	rdb  redis.UniversalClient
 	keys Keys
 	opt  IntakeOptions
+	// pushLoaded says the push script was seen in Redis's script cache,
+	// so Push no longer checks before each pipeline; a NOSCRIPT reply
+	// (a restart, a failover) loads it again.
+	pushLoaded atomic.Bool
+	// oneServer says rdb is one server, not a cluster: then a pipeline
+	// runs its commands in order, so Release takes one round trip.
+	oneServer bool
 }
 
 // NewIntakeStore returns an intake store on rdb with keys under keys' prefix.
@@ -93,7 +101,8 @@ func NewIntakeStore(rdb redis.UniversalClient, keys Keys, opt IntakeOptions) *In
 	if opt.DeadTTL <= 0 {
 		opt.DeadTTL = DefaultDeadTTL
 	}
-	return &IntakeStore{rdb: rdb, keys: keys, opt: opt}
+	_, cluster := rdb.(*redis.ClusterClient)
+	return &IntakeStore{rdb: rdb, keys: keys, opt: opt, oneServer: !cluster}
 }
 
 // Shards returns the number of shards of the ready index.
@@ -148,8 +157,11 @@ func (s *IntakeStore) Push(ctx context.Context, evs []kbbot.Event, now time.Time
 	if len(order) == 0 {
 		return res, nil
 	}
-	if err := loadScripts(ctx, s.rdb, intakePushScript); err != nil {
-		return res, err
+	if !s.pushLoaded.Load() {
+		if err := loadScripts(ctx, s.rdb, intakePushScript); err != nil {
+			return res, err
+		}
+		s.pushLoaded.Store(true)
 	}
 	pipe := s.rdb.Pipeline()
 	runs := make([]*redis.Cmd, len(order))
@@ -236,18 +248,55 @@ func (s *IntakeStore) Hold(ctx context.Context, chat kbbot.ChatID, at time.Time)
 // Release lets a claimed chat go: it leaves the index, and comes back as
 // ready at now when its inbox is not empty (checked after leaving, so an
 // update pushed meanwhile is never stranded).
+//
+// On one server the ZREM and the LLEN go in one pipeline, which that server
+// runs in order. On a cluster they may sit on two nodes, which a pipeline
+// would reach at once, so they go one after the other.
 func (s *IntakeStore) Release(ctx context.Context, chat kbbot.ChatID, now time.Time) error {
-	if err := s.rdb.ZRem(ctx, s.shard(chat), int64(chat)).Err(); err != nil {
-		return wrap("release chat", err)
-	}
-	n, err := s.rdb.LLen(ctx, s.keys.ChatInbox(chat)).Result()
-	if err != nil {
-		return wrap("release chat", err)
+	var n int64
+	if s.oneServer {
+		var llen *redis.IntCmd
+		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			p.ZRem(ctx, s.shard(chat), int64(chat))
+			llen = p.LLen(ctx, s.keys.ChatInbox(chat))
+			return nil
+		})
+		if err != nil {
+			return wrap("release chat", err)
+		}
+		n = llen.Val()
+	} else {
+		if err := s.rdb.ZRem(ctx, s.shard(chat), int64(chat)).Err(); err != nil {
+			return wrap("release chat", err)
+		}
+		var err error
+		if n, err = s.rdb.LLen(ctx, s.keys.ChatInbox(chat)).Result(); err != nil {
+			return wrap("release chat", err)
+		}
 	}
 	if n > 0 {
 		return wrap("release chat", s.rdb.ZAddNX(ctx, s.shard(chat), redis.Z{Score: float64(now.UnixMilli()), Member: int64(chat)}).Err())
 	}
 	return nil
+}
+
+// ReadyKey returns the ready index that holds chat, for a step's last
+// round trip to leave (ChatStore.FinishInbox); "" on a cluster, where that
+// pipeline would reach two nodes at once and lose the order Release
+// needs.
+func (s *IntakeStore) ReadyKey(chat kbbot.ChatID) string {
+	if !s.oneServer {
+		return ""
+	}
+	return s.shard(chat)
+}
+
+// Requeue puts chat back in its ready index from at: a chat that left it
+// (ChatStore.FinishInbox) with updates still waiting, or still worked on
+// (at the end of its claim).
+func (s *IntakeStore) Requeue(ctx context.Context, chat kbbot.ChatID, at time.Time) error {
+	err := s.rdb.ZAdd(ctx, s.shard(chat), redis.Z{Score: float64(at.UnixMilli()), Member: int64(chat)}).Err()
+	return wrap("requeue chat", err)
 }
 
 // Head returns the entry at the head of chat's inbox; ok is false when the
@@ -260,23 +309,37 @@ func (s *IntakeStore) Head(ctx context.Context, chat kbbot.ChatID) (kbbot.InboxE
 	if err != nil {
 		return kbbot.InboxEntry{}, false, wrap("read inbox", err)
 	}
+	return parseInboxEntry(chat, raw), true, nil
+}
+
+// parseInboxEntry reads an inbox entry of chat as stored by Push; one that
+// cannot be read is marked Unreadable, to be set aside.
+func parseInboxEntry(chat kbbot.ChatID, raw string) kbbot.InboxEntry {
 	e := kbbot.InboxEntry{Raw: raw}
 	_, rest, ok := strings.Cut(raw, "|")
 	kind, body, ok2 := strings.Cut(rest, "|")
 	if !ok || !ok2 || (kind != "u" && kind != "f") || json.Unmarshal([]byte(body), &e.Event) != nil || e.Event.ChatID != chat {
 		e.Event = kbbot.Event{ChatID: chat}
 		e.Unreadable = true
-		return e, true, nil
+		return e
 	}
 	e.FloodNotice = kind == "f"
-	return e, true, nil
+	return e
 }
 
 // Ack removes a handled entry from the head of chat's inbox and returns
-// how many entries are left.
-func (s *IntakeStore) Ack(ctx context.Context, chat kbbot.ChatID, raw string) (int, error) {
-	n, err := intakeAckScript.Run(ctx, s.rdb, []string{s.keys.ChatInbox(chat), s.keys.ChatIntake(chat)}, raw).Int()
-	return n, wrap("ack inbox entry", err)
+// the entry now at the head, as Head would, in the same round trip; ok is
+// false when the inbox is empty.
+func (s *IntakeStore) Ack(ctx context.Context, chat kbbot.ChatID, raw string) (next kbbot.InboxEntry, ok bool, err error) {
+	v, err := intakeAckScript.Run(ctx, s.rdb, []string{s.keys.ChatInbox(chat), s.keys.ChatIntake(chat)}, raw).Result()
+	if errors.Is(err, redis.Nil) {
+		return kbbot.InboxEntry{}, false, nil
+	}
+	if err != nil {
+		return kbbot.InboxEntry{}, false, wrap("ack inbox entry", err)
+	}
+	head, _ := v.(string)
+	return parseInboxEntry(chat, head), true, nil
 }
 
 // Fail counts a failed try of the entry at the head of chat's inbox and

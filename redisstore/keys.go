@@ -336,16 +336,27 @@ func (k Keys) StaffTries(c kbbot.ChatID) string {
 	return k.staff("tries:" + strconv.FormatInt(int64(c), 10))
 }
 
-// Send limiter keys. The overall schedule and the pause share the hash tag
-// {send} (send_acquire.lua reads both); each chat's bucket sits under the
-// chat's own tag (SendChat).
+// Send limiter keys. The overall schedule is one key ({send}:tat) or
+// sharded over N hash tags {send:<k>} (SendLimits.Shards), so a cluster
+// spreads the leases; the pause sits alone under {send} and is read by a
+// GET in every lease's round trip; each chat's bucket sits under the
+// chat's own tag (SendChat). Every script takes one key.
 
 func (k Keys) send(suffix string) string { return k.prefix + "{send}:" + suffix }
 
-// SendSchedule is the overall sending schedule: the theoretical arrival
-// time of the next message over all chats, µs since the epoch. STRING;
-// TTL: until that time plus a second.
+// SendSchedule is the overall sending schedule when it is not sharded: the
+// theoretical arrival time of the next message over all chats, µs since
+// the epoch. STRING; TTL: until that time plus a second.
 func (k Keys) SendSchedule() string { return k.send("tat") }
+
+// SendScheduleShard is shard i of the overall sending schedule when it is
+// sharded: the theoretical arrival time of the shard's next slot (slots
+// whose index on the grid of T is i modulo the shards), µs since the
+// epoch, under the hash tag {send:<i>}. STRING; TTL: until that time plus
+// a second.
+func (k Keys) SendScheduleShard(i int) string {
+	return k.prefix + "{send:" + strconv.Itoa(i) + "}:tat"
+}
 
 // SendPause is the time until which nobody sends, after Telegram answered
 // 429, µs since the epoch. STRING; TTL: the pause.
@@ -359,10 +370,13 @@ func (k Keys) SendChat(c kbbot.ChatID) string { return k.chat(c, "send") }
 
 // Keys of residents' profiles, audiences and broadcasts (ResidentStore,
 // BroadcastStore, lua/bc_*.lua). Audiences are built with set
-// operations over many residents, so every one of these keys shares the
-// single hash tag {bc}: the scripts take them all in KEYS and run on
-// Redis Cluster, with all of them on one node. At kbbot's scale (tens of
-// thousands of residents per deployment) that is a few MiB.
+// operations over many residents, so the residents' index and each
+// broadcast's record share the single hash tag {bc}: the scripts take
+// them all in KEYS and run on Redis Cluster. At kbbot's scale (tens of
+// thousands of residents per deployment) that is a few MiB. A broadcast's
+// queue of recipients, where the sending's writes go, is sharded over
+// BroadcastShards hash tags {bcq:<k>} (BcShard*), a recipient in shard
+// chat mod shards, so a cluster spreads a broadcast's sending.
 
 func (k Keys) bc(suffix string) string { return k.prefix + "{bc}:" + suffix }
 
@@ -395,19 +409,50 @@ func (k Keys) BcStopped() string { return k.bc("stopped") }
 // back). SET of chat ids; no TTL.
 func (k Keys) BcBlocked() string { return k.bc("blocked") }
 
-// Bc is one broadcast: "def" -> JSON of broadcast.Broadcast, "state",
-// "total", "delivered", "blocked", "failed", "skipped", "unsent",
+// Bc is one broadcast: "def" -> JSON of broadcast.Broadcast, "state"
+// (scheduled, starting, sending, done, cancelled), "shards" (how many
+// queues it is sent from; absent in the unsharded layout), "cancel" ("1":
+// cancelled while starting), "total", "delivered", "blocked", "failed", "skipped", "unsent",
 // "started" and "finished" (Unix ms), "report_lease" (Unix ms), "reported"
 // ("1"). HASH; no TTL while open, bcKeep once reported.
 func (k Keys) Bc(id string) string { return k.bc("b:" + id) }
 
-// BcTodo holds the recipients of a sending broadcast not yet claimed. SET
-// of chat ids; no TTL (emptied by sending).
+// BcTodo holds the recipients not yet claimed of a broadcast started
+// before its queue was sharded (the unsharded layout, still served: a
+// broadcast without "shards" in Bc). SET of chat ids; no TTL (emptied by
+// sending).
 func (k Keys) BcTodo(id string) string { return k.bc("b:" + id + ":todo") }
 
-// BcLease holds the claimed recipients of a broadcast, scored by the claim's
-// deadline (Unix ms), which is also its token. ZSET; no TTL.
+// BcLease holds the claimed recipients of a broadcast in the unsharded
+// layout, scored by the claim's deadline (Unix ms), which is also its
+// token. ZSET; no TTL (emptied by sending).
 func (k Keys) BcLease(id string) string { return k.bc("b:" + id + ":lease") }
+
+// BcStage holds the recipients chosen for a starting broadcast until they
+// are copied into its shards' queues. SET of chat ids; no TTL: deleted
+// when the start ends (bc_started), a start that died is finished by the
+// next StartDue.
+func (k Keys) BcStage(id string) string { return k.bc("b:" + id + ":stage") }
+
+func (k Keys) bcq(id string, shard int, suffix string) string {
+	return k.prefix + "{bcq:" + strconv.Itoa(shard) + "}:b:" + id + suffix
+}
+
+// BcShard is one shard of a broadcast's queue: "state" (sending,
+// cancelled), "filled" (chunks of recipients copied in, bc_fill) and the
+// counts of its recipients "delivered", "blocked", "failed", "skipped" and
+// "unsent", which Get adds up. HASH under {bcq:<shard>}; no TTL while the
+// broadcast is open, bcKeep once reported.
+func (k Keys) BcShard(id string, shard int) string { return k.bcq(id, shard, "") }
+
+// BcShardTodo holds a shard's recipients not yet claimed. SET of chat ids
+// under {bcq:<shard>}; no TTL (emptied by sending or cancel).
+func (k Keys) BcShardTodo(id string, shard int) string { return k.bcq(id, shard, ":todo") }
+
+// BcShardLease holds a shard's claimed recipients, scored by the claim's
+// deadline (Unix ms), which is also its token. ZSET under {bcq:<shard>};
+// no TTL (emptied by sending).
+func (k Keys) BcShardLease(id string, shard int) string { return k.bcq(id, shard, ":lease") }
 
 // BcDue holds the scheduled broadcasts, scored by their sending time (Unix
 // ms). ZSET; no TTL.

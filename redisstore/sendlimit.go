@@ -1,11 +1,13 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
 	_ "embed"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -59,6 +61,13 @@ type SendLimits struct {
 	// negative chat id); default 3.15s, about 19 a minute (Telegram: 20 a
 	// minute). Groups get no burst. Negative: no limit.
 	GroupInterval time.Duration
+	// Shards is how many keys (hash tags {send:<k>}) the overall schedule
+	// is spread over, so that a Redis Cluster spreads the leases; default
+	// 1 below 200 messages/s (one key is plenty, and a reply's burst
+	// stays on consecutive slots), else Rate/250 rounded up, at most 8
+	// (4 at the paid 950/s). Every process must use the same Rate and
+	// Shards: see SendLimiter.
+	Shards int
 	// Clock decides with this clock when set (tests). When nil, the Redis
 	// server's clock decides, so every process shares one clock whatever
 	// their own clocks say; production leaves it nil.
@@ -71,11 +80,19 @@ type SendLimits struct {
 //
 // The scheme:
 //
-//   - Overall (lua/send_acquire.lua, keys under {send}): a GCRA schedule
+//   - Overall (lua/send_acquire.lua): a GCRA schedule
 //     (a leaky bucket kept as one timestamp, the theoretical arrival time
 //     TAT of the next message). Each message takes one slot; slots are T =
 //     1s/Rate apart. A lane may take the next slot σ when σ - tolerance <=
 //     now.
+//   - Shards: the schedule is kept in Shards keys ({send:<k>}; {send} when
+//     there is one). Slots lie on a grid T apart, and shard k owns the grid
+//     points whose index is k modulo Shards: each shard is a schedule of
+//     interval Shards×T, and the shards' slots together are distinct and T
+//     apart, as one schedule's, so the bound below holds unchanged. A
+//     process leases from the shards in turn, from one it holds no slots
+//     of, when it holds none or its next slot is not yet usable; so it
+//     holds at most one lease per shard, and alone it gets the whole rate.
 //   - Leases: one round trip leases a block of Block slots σ0, σ0+T, …
 //     and moves TAT past them. The process keeps them and gives each to
 //     one message no earlier than σ - the lane's tolerance and no later
@@ -105,10 +122,10 @@ type SendLimits struct {
 //     them for the chat's next messages, each until its slot, as above: a
 //     reply of three messages costs one round trip and no pause. Other
 //     lanes take one token. A chat refused does not use an overall slot.
-//   - Pause: a 429 from Telegram sets the pause key to now + retry_after;
-//     every lease is refused until then, in every process, and each round
-//     trip reads it, so a process learns of a pause at its next round trip
-//     and drops its leased slots.
+//   - Pause: a 429 from Telegram sets the pause key ({send}:pause) to now +
+//     retry_after; every round trip reads it with a GET pipelined with the
+//     lease (the key sits in its own slot), so every process learns of a
+//     pause at its next round trip, drops its leased slots and waits.
 //
 // A refusal says how long to wait and whether the wait is shared (pause,
 // overall) or the chat's own: the caller sleeps with a real timer and asks
@@ -126,20 +143,24 @@ type SendLimiter struct {
 	chatBurst int
 	group     int64 // µs
 
+	shards int
+
 	mu     sync.Mutex
 	pause  int64   // local µs until which nobody sends
-	tat    int64   // local µs: the overall schedule as a refusal saw it
+	tat    []int64 // per shard, local µs: its schedule as a refusal saw it
 	pool   []lslot // leased overall slots, ascending
-	last   lease   // the latest lease, for Release
+	held   []int   // per shard, how many slots of the pool are its
+	last   []int64 // per shard, its schedule right after our latest lease (Redis µs), for Release
+	next   int     // the shard to lease from next, in turn
 	tokens map[kbbot.ChatID][]int64
 	trips  atomic.Int64
 }
 
-// lslot is one leased slot: local µs, and the Redis server's µs.
-type lslot struct{ local, redis int64 }
-
-// lease is the latest lease: the schedule right after it (Redis µs).
-type lease struct{ end int64 }
+// lslot is one leased slot: local µs, the Redis server's µs, its shard.
+type lslot struct {
+	local, redis int64
+	shard        int
+}
 
 // NewSendLimiter returns a limiter on rdb with keys under keys' prefix.
 func NewSendLimiter(rdb redis.UniversalClient, keys Keys, cfg SendLimits) (*SendLimiter, error) {
@@ -161,6 +182,12 @@ func NewSendLimiter(rdb redis.UniversalClient, keys Keys, cfg SendLimits) (*Send
 	if cfg.GroupInterval == 0 {
 		cfg.GroupInterval = 3150 * time.Millisecond
 	}
+	if cfg.Shards <= 0 {
+		cfg.Shards = 1
+		if cfg.Rate >= 200 {
+			cfg.Shards = min(int(math.Ceil(cfg.Rate/250)), 8)
+		}
+	}
 	t := int64(1e6 / cfg.Rate)
 	u := max((t+1)/2, 5000)
 	l := &SendLimiter{
@@ -171,6 +198,10 @@ func NewSendLimiter(rdb redis.UniversalClient, keys Keys, cfg SendLimits) (*Send
 		chatBurst: cfg.ChatBurst,
 		group:     max(cfg.GroupInterval.Microseconds(), 0),
 		tokens:    map[kbbot.ChatID][]int64{},
+		shards:    cfg.Shards,
+		tat:       make([]int64, cfg.Shards),
+		held:      make([]int, cfg.Shards),
+		last:      make([]int64, cfg.Shards),
 	}
 	l.chatTol = int64(cfg.ChatBurst-1) * l.chat
 	l.tol[kbbot.PriorityBroadcast] = u
@@ -182,7 +213,6 @@ func NewSendLimiter(rdb redis.UniversalClient, keys Keys, cfg SendLimits) (*Send
 // Refusal reasons of the send scripts.
 const (
 	sendGranted = 0
-	sendPaused  = 1
 	sendChat    = 2
 	sendOverall = 3
 )
@@ -210,11 +240,55 @@ func (l *SendLimiter) Keys() Keys { return l.keys }
 // (for benchmarks).
 func (l *SendLimiter) RoundTrips() int64 { return l.trips.Load() }
 
+// Shards returns how many keys the overall schedule is spread over.
+func (l *SendLimiter) Shards() int { return l.shards }
+
+// scheduleKey is the key of shard k of the overall schedule.
+func (l *SendLimiter) scheduleKey(k int) string {
+	if l.shards == 1 {
+		return l.keys.SendSchedule()
+	}
+	return l.keys.SendScheduleShard(k)
+}
+
 // need says what a message lacks before it may go.
 type need struct {
 	wait          int64 // µs; > 0: refused
 	shared        bool
 	chat, overall bool // a round trip must fetch a chat token, a lease
+	shard         int  // the shard to lease from when overall
+}
+
+// dropHead drops the first slot of the pool. l.mu must be held.
+func (l *SendLimiter) dropHead() {
+	l.held[l.pool[0].shard]--
+	l.pool = l.pool[1:]
+}
+
+// dropPool forgets every leased slot. l.mu must be held.
+func (l *SendLimiter) dropPool() {
+	l.pool = nil
+	clear(l.held)
+}
+
+// pick returns a shard lane p may lease from at local time now, in turn,
+// among those the pool holds no slot of; or -1 and how long until one
+// may (math.MaxInt64 when the pool holds a slot of every shard). l.mu
+// must be held.
+func (l *SendLimiter) pick(p kbbot.Priority, now int64) (int, int64) {
+	wait := int64(math.MaxInt64)
+	for j := range l.shards {
+		k := (l.next + j) % l.shards
+		if l.held[k] > 0 {
+			continue
+		}
+		w := l.tat[k] - l.tol[p] - now
+		if w <= 0 {
+			return k, 0
+		}
+		wait = min(wait, w)
+	}
+	return -1, wait
 }
 
 // try gives a message of lane p to chat what the process holds, at local
@@ -224,12 +298,13 @@ func (l *SendLimiter) try(chat kbbot.ChatID, p kbbot.Priority, ci int64, now int
 		return need{wait: l.pause - now, shared: true}
 	}
 	for len(l.pool) > 0 && l.pool[0].local < now {
-		l.pool = l.pool[1:]
+		l.dropHead()
 	}
-	if w := l.tat - l.tol[p] - now; len(l.pool) == 0 && w > 0 {
-		// A lease was refused until then: ask no chat tokens (the first
+	k, kw := l.pick(p, now)
+	if len(l.pool) == 0 && k < 0 {
+		// Leases were refused until then: ask no chat tokens (the first
 		// would expire while the message waits) and no lease yet.
-		return need{wait: w, shared: true}
+		return need{wait: kw, shared: true}
 	}
 	var n need
 	var toks []int64
@@ -244,14 +319,21 @@ func (l *SendLimiter) try(chat kbbot.ChatID, p kbbot.Priority, ci int64, now int
 		}
 	}
 	if len(l.pool) == 0 {
-		n.overall = true
+		n.overall, n.shard = true, k
+		l.next = (k + 1) % l.shards
 	} else if w := l.pool[0].local - l.tol[p] - now; w > 0 {
-		// Wait for the process's own slot before taking chat tokens: the
-		// first token must be used as soon as it is granted.
-		if ci > 0 && !n.chat {
-			l.tokens[chat] = toks
+		if k >= 0 {
+			// Another shard may have a slot now.
+			n.overall, n.shard = true, k
+			l.next = (k + 1) % l.shards
+		} else {
+			// Wait for the process's own slot before taking chat tokens:
+			// the first token must be used as soon as it is granted.
+			if ci > 0 && !n.chat {
+				l.tokens[chat] = toks
+			}
+			return need{wait: min(w, kw), shared: true}
 		}
-		return need{wait: w, shared: true}
 	}
 	if n.chat || n.overall {
 		if ci > 0 && !n.chat {
@@ -259,7 +341,7 @@ func (l *SendLimiter) try(chat kbbot.ChatID, p kbbot.Priority, ci int64, now int
 		}
 		return n
 	}
-	l.pool = l.pool[1:]
+	l.dropHead()
 	if ci > 0 {
 		if len(toks) == 1 {
 			delete(l.tokens, chat)
@@ -333,10 +415,9 @@ func (l *SendLimiter) fetch(ctx context.Context, chat kbbot.ChatID, p kbbot.Prio
 			// A reply is up to ChatBurst messages, sent back to back.
 			size = max(size, l.chatBurst)
 		}
-		leaseCmd = sendAcquireScript.EvalSha(ctx, pipe, []string{l.keys.SendSchedule(), l.keys.SendPause()}, now, l.interval, l.tol[p], size)
-	} else {
-		pauseCmd = pipe.Get(ctx, l.keys.SendPause())
+		leaseCmd = sendAcquireScript.EvalSha(ctx, pipe, []string{l.scheduleKey(n.shard)}, now, l.interval, l.tol[p], size, l.shards, n.shard)
 	}
+	pauseCmd = pipe.Get(ctx, l.keys.SendPause())
 	l.trips.Add(1)
 	_, err := pipe.Exec(ctx)
 	if err != nil && !errors.Is(err, redis.Nil) {
@@ -356,36 +437,36 @@ func (l *SendLimiter) fetch(ctx context.Context, chat kbbot.ChatID, p kbbot.Prio
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var refused need
-	if pauseCmd != nil {
-		if v, err := pauseCmd.Int64(); err == nil {
-			if d := v - redisNow(local, chatCmd); d > 0 {
-				l.pause = max(l.pause, local+d)
-				l.pool = nil
-			}
-		}
-	}
 	if leaseCmd != nil {
 		r, err := answer(leaseCmd)
 		if err != nil {
 			return need{}, err
 		}
+		k, step := n.shard, int64(l.shards)*l.interval
 		switch r[0] {
 		case sendGranted:
 			for i := range r[2] {
-				at := r[1] + i*l.interval
-				l.pool = append(l.pool, lslot{local: local + at - r[3], redis: at})
+				at := r[1] + i*step
+				l.pool = append(l.pool, lslot{local: local + at - r[3], redis: at, shard: k})
 			}
-			l.last = lease{end: r[1] + r[2]*l.interval}
-			l.tat = local + l.last.end - r[3]
-		case sendPaused:
-			l.pause = max(l.pause, local+r[1])
-			l.pool = nil
-			refused = need{wait: max(r[1], 1), shared: true}
+			l.held[k] += int(r[2])
+			slices.SortFunc(l.pool, func(a, b lslot) int { return cmp.Compare(a.local, b.local) })
+			l.last[k] = r[1] + r[2]*step
+			l.tat[k] = local + l.last[k] - r[3]
 		case sendOverall:
-			refused = need{wait: max(r[1], 1), shared: true}
-			l.tat = local + refused.wait + l.tol[p]
+			l.tat[k] = local + max(r[1], 1) + l.tol[p]
+			if _, w := l.pick(p, local); len(l.pool) == 0 && w > 0 && w < math.MaxInt64 {
+				refused = need{wait: w, shared: true}
+			}
 		default:
 			return need{}, fmt.Errorf("redisstore: acquire send permission: unexpected reason %d", r[0])
+		}
+	}
+	if v, err := pauseCmd.Int64(); err == nil {
+		if d := v - redisNow(local, chatCmd, leaseCmd); d > 0 {
+			l.pause = max(l.pause, local+d)
+			l.dropPool()
+			refused = need{wait: d, shared: true}
 		}
 	}
 	if chatCmd != nil {
@@ -421,11 +502,13 @@ func (l *SendLimiter) fetch(ctx context.Context, chat kbbot.ChatID, p kbbot.Prio
 }
 
 // redisNow is the server's time of a round trip whose answer came at
-// local: the now its chat script returned, or local itself.
-func redisNow(local int64, cmd *redis.Cmd) int64 {
-	if cmd != nil {
-		if r, err := answer(cmd); err == nil {
-			return r[3]
+// local: the now one of its scripts returned, or local itself.
+func redisNow(local int64, cmds ...*redis.Cmd) int64 {
+	for _, cmd := range cmds {
+		if cmd != nil {
+			if r, err := answer(cmd); err == nil {
+				return r[3]
+			}
 		}
 	}
 	return local
@@ -458,23 +541,27 @@ func answer(cmd *redis.Cmd) ([]int64, error) {
 func (l *SendLimiter) Release(ctx context.Context) error {
 	l.mu.Lock()
 	now := l.nowMicro()
-	var first int64 = -1
+	first := make([]int64, l.shards)
+	for k := range first {
+		first[k] = -1
+	}
 	for _, s := range l.pool {
-		if s.local >= now && s.redis < l.last.end {
-			first = s.redis
-			break
+		if first[s.shard] < 0 && s.local >= now && s.redis < l.last[s.shard] {
+			first[s.shard] = s.redis
 		}
 	}
-	end := l.last.end
-	l.pool = nil
+	end := slices.Clone(l.last)
+	l.dropPool()
 	l.mu.Unlock()
-	if first < 0 {
-		return nil
-	}
-	err := sendReturnScript.Run(ctx, l.rdb, []string{l.keys.SendSchedule()},
-		strconv.FormatInt(end, 10), strconv.FormatInt(first, 10)).Err()
-	if err != nil {
-		return wrap("return leased send slots", err)
+	for k, f := range first {
+		if f < 0 {
+			continue
+		}
+		err := sendReturnScript.Run(ctx, l.rdb, []string{l.scheduleKey(k)},
+			strconv.FormatInt(end[k], 10), strconv.FormatInt(f, 10)).Err()
+		if err != nil {
+			return wrap("return leased send slots", err)
+		}
 	}
 	return nil
 }
@@ -488,7 +575,7 @@ func (l *SendLimiter) Pause(ctx context.Context, d time.Duration) error {
 	}
 	l.mu.Lock()
 	l.pause = max(l.pause, l.nowMicro()+d.Microseconds())
-	l.pool = nil
+	l.dropPool()
 	l.mu.Unlock()
 	if err := sendPauseScript.Run(ctx, l.rdb, []string{l.keys.SendPause()}, l.scriptNow(), d.Microseconds()).Err(); err != nil {
 		return wrap("pause sending", err)

@@ -238,14 +238,7 @@ func TestSendLimiterWindowBound(t *testing.T) {
 		}
 		clock.Advance(step)
 	}
-	worst := 0
-	for i := range sent {
-		j := i
-		for j < len(sent) && sent[j].Sub(sent[i]) < time.Second {
-			j++
-		}
-		worst = max(worst, j-i)
-	}
+	worst := worstSecond(sent)
 	if worst > 29 {
 		t.Fatalf("%d messages in one second at 27/s; the bound is 29", worst)
 	}
@@ -255,9 +248,10 @@ func TestSendLimiterWindowBound(t *testing.T) {
 	}
 }
 
-// TestSendLimiterKeysShareOneSlot: the overall keys carry {send} (one
-// Redis Cluster slot), a chat's bucket its own {chat:<id>}, and all expire.
-func TestSendLimiterKeysShareOneSlot(t *testing.T) {
+// TestSendLimiterKeys: the overall schedule's keys carry {send} or
+// {send:<k>} (one shard each), the pause {send}, a chat's bucket its own
+// {chat:<id>}, and all expire.
+func TestSendLimiterKeys(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	l, rdb, keys := newLimiter(t, 1000, nil) // the server's clock
@@ -275,20 +269,25 @@ func TestSendLimiterKeysShareOneSlot(t *testing.T) {
 	if d, err := l.PausedFor(ctx); err != nil || d < 59*time.Second || d > time.Minute {
 		t.Fatalf("PausedFor = %v, %v", d, err)
 	}
-	found, err := rdb.Keys(ctx, keys.Prefix()+"*").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(found) != 3 {
-		t.Fatalf("keys %v, want the schedule, the chat's bucket and the pause", found)
-	}
+	found := redistest.Keys(ctx, rdb, keys.Prefix()+"*")
+	var pause, bucket, sched int
 	for _, k := range found {
-		if !strings.Contains(k, "{send}") && !strings.HasSuffix(k, "{chat:5}:send") {
-			t.Errorf("key %s lacks the {send} hash tag and is not the chat's bucket", k)
+		switch {
+		case k == keys.SendPause():
+			pause++
+		case strings.HasSuffix(k, "{chat:5}:send"):
+			bucket++
+		case strings.HasSuffix(k, ":tat") && (strings.Contains(k, "{send}") || strings.Contains(k, "{send:")):
+			sched++
+		default:
+			t.Errorf("key %s is none of the limiter's", k)
 		}
 		if ttl := rdb.PTTL(ctx, k).Val(); ttl <= 0 {
 			t.Errorf("key %s does not expire (PTTL %v)", k, ttl)
 		}
+	}
+	if pause != 1 || bucket != 1 || sched < 1 || sched > l.Shards() {
+		t.Fatalf("keys %v, want the pause, the chat's bucket and 1 to %d shards of the schedule", found, l.Shards())
 	}
 }
 

@@ -116,6 +116,7 @@ type Server struct {
 	// Update queue; see updates.go.
 	qmu            sync.Mutex
 	settle         func() error
+	chatSettle     func(chat int64, updateID int) error
 	nextUpdateID   int
 	pending        []*pendingUpdate // unconfirmed updates, sorted by id
 	confirmedBelow int              // every update with a smaller id is confirmed

@@ -80,8 +80,11 @@ func (s *Server) Enqueue(u tgbotapi.Update) (int, error) {
 		return id, err
 	}
 	s.qmu.Lock()
-	settle := s.settle
+	settle, chatSettle := s.settle, s.chatSettle
 	s.qmu.Unlock()
+	if chat := u.FromChat(); chatSettle != nil && chat != nil {
+		return id, chatSettle(chat.ID, id)
+	}
 	if settle != nil {
 		return id, settle()
 	}
@@ -94,6 +97,17 @@ func (s *Server) Enqueue(u tgbotapi.Update) (int, error) {
 func (s *Server) SetSettle(fn func() error) {
 	s.qmu.Lock()
 	s.settle = fn
+	s.qmu.Unlock()
+}
+
+// SetChatSettle sets what Enqueue waits for after the bot confirmed an
+// update of a chat (given the chat and the update's id), e.g. until the bot
+// has handled that update; it takes the place of the function given to [Server.SetSettle]
+// for updates with a chat. Many users acting at once each wait only for
+// their own chat. nil (the default) leaves SetSettle's function in charge.
+func (s *Server) SetChatSettle(fn func(chat int64, updateID int) error) {
+	s.qmu.Lock()
+	s.chatSettle = fn
 	s.qmu.Unlock()
 }
 

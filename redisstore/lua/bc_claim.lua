@@ -2,8 +2,11 @@
 -- under a lease. Claims whose lease ended (their sender died) go back to
 -- todo first. Recipients who stopped, blocked the bot or deleted their
 -- profile since the broadcast started are skipped and counted.
--- KEYS[1] the broadcast HASH   KEYS[2] todo SET   KEYS[3] lease ZSET
--- KEYS[4] stopped SET   KEYS[5] blocked SET   KEYS[6] profiles HASH
+-- KEYS[1] the broadcast HASH (or a shard's, BcShard)   KEYS[2] todo SET
+-- KEYS[3] lease ZSET
+-- KEYS[4] stopped SET   KEYS[5] blocked SET   KEYS[6] profiles HASH: only
+-- in the unsharded layout; a shard's queue sits in another slot than the
+-- residents' index, and the caller checks its recipients (profile "").
 -- ARGV[1] now (ms)   ARGV[2] lease deadline (ms), also the claim's token
 -- ARGV[3] n (at most 1000)
 -- returns a flat array {chat, profile JSON, chat, profile JSON, ...};
@@ -27,8 +30,11 @@ while #out < 2 * n and tries < 10 * n do
   if not m then
     break
   end
-  local p = redis.call('HGET', KEYS[6], m)
-  if not p or redis.call('SISMEMBER', KEYS[4], m) == 1 or redis.call('SISMEMBER', KEYS[5], m) == 1 then
+  local p = ''
+  if #KEYS >= 6 then
+    p = redis.call('HGET', KEYS[6], m)
+  end
+  if not p or (#KEYS >= 6 and (redis.call('SISMEMBER', KEYS[4], m) == 1 or redis.call('SISMEMBER', KEYS[5], m) == 1)) then
     skipped = skipped + 1
   else
     redis.call('ZADD', KEYS[3], ARGV[2], m)

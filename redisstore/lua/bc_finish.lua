@@ -3,6 +3,8 @@
 -- KEYS[1] the broadcast HASH   KEYS[2] todo SET   KEYS[3] lease ZSET
 -- KEYS[4] active SET
 -- ARGV[1] id   ARGV[2] now (ms)   ARGV[3] report lease deadline (ms)
+-- ARGV[4] how many recipients the shards' queues still have (bc_close);
+-- a sharded broadcast's todo and lease here are empty
 -- returns 1 when the caller is to send the report (then call bc_reported),
 --         0 when not: recipients are left, another sender holds the
 --         report, or it was sent.
@@ -10,7 +12,7 @@
 -- one sender at a time.
 local st = redis.call('HGET', KEYS[1], 'state')
 if st == 'sending' then
-  if redis.call('SCARD', KEYS[2]) > 0 or redis.call('ZCARD', KEYS[3]) > 0 then
+  if redis.call('SCARD', KEYS[2]) > 0 or redis.call('ZCARD', KEYS[3]) > 0 or tonumber(ARGV[4]) > 0 then
     return 0
   end
   redis.call('HSET', KEYS[1], 'state', 'done', 'finished', ARGV[2])
@@ -21,7 +23,7 @@ elseif st == 'cancelled' then
     redis.call('ZREM', KEYS[3], unpack(dead))
     redis.call('HINCRBY', KEYS[1], 'unsent', #dead)
   end
-  if redis.call('ZCARD', KEYS[3]) > 0 then
+  if redis.call('ZCARD', KEYS[3]) > 0 or tonumber(ARGV[4]) > 0 then
     return 0
   end
   if not redis.call('HGET', KEYS[1], 'finished') then
