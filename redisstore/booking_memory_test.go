@@ -66,12 +66,15 @@ func TestBookingWithRemindersMemory(t *testing.T) {
 	e := newEnvOn(t, rdb, keys, memoryYAML)
 	rem := redisstore.NewReminderStore(rdb, keys)
 	jkt, _ := time.LoadLocation("Asia/Jakarta")
-	fillBuckets(t, rdb, keys)
-	before, byBefore := memoryOf(t, rdb, prefix)
 	const n = 4000
+	chats := make([]kbbot.ChatID, n)
+	for i := range chats {
+		chats[i] = kbbot.ChatID(6_200_000_000 + int64(i)*7919)
+	}
+	fillBuckets(t, rdb, keys, chats)
+	before, byBefore := memoryOf(t, rdb, prefix)
 	sessions := []string{"0800", "1000"}
-	for i := range n {
-		chat := kbbot.ChatID(6_200_000_000 + int64(i)*7919)
+	for i, chat := range chats {
 		r := req(chat, "bk"+strconv.Itoa(i), "pkm-a", sessions[i%2], booking.IUD)
 		r.Phone = "0812" + strconv.Itoa(10000000+i)
 		b, err := e.store.Book(ctx, r)
@@ -105,14 +108,21 @@ func TestBookingWithRemindersMemory(t *testing.T) {
 	}
 }
 
-// fillBuckets fills the buckets of the code and resident indexes as a
-// million bookings would (about 64 codes and 30 residents a bucket, the
-// counts varying as they would), so that the test measures what one more
-// booking adds at national scale.
-func fillBuckets(t testing.TB, rdb redis.UniversalClient, keys redisstore.Keys) {
+// fillBuckets fills the code buckets, and the resident buckets of chats,
+// as a million bookings would (about 64 codes and 30 residents a bucket,
+// the counts varying as they would), so that the test measures what one
+// more booking adds at national scale.
+func fillBuckets(t testing.TB, rdb redis.UniversalClient, keys redisstore.Keys, chats []kbbot.ChatID) {
 	t.Helper()
 	ctx := context.Background()
 	pipe := rdb.Pipeline()
+	flush := func(force bool) {
+		if pipe.Len() >= 500 || (force && pipe.Len() > 0) {
+			if _, err := pipe.Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	a := booking.CodeAlphabet
 	for i := range len(a) * len(a) * len(a) {
 		suffix := string([]byte{a[i%len(a)], a[i/len(a)%len(a)], a[i/len(a)/len(a)]})
@@ -121,17 +131,24 @@ func fillBuckets(t testing.TB, rdb redis.UniversalClient, keys redisstore.Keys) 
 			fields = append(fields, "F-"+strconv.Itoa(j)+suffix, "filler-ev")
 		}
 		pipe.HSet(ctx, keys.BookingCodes("KB-XXX"+suffix), fields...)
+		flush(false)
 	}
-	for b := range redisstore.ResidentEventsBuckets {
-		fields := make([]any, 0, 60)
-		for j := range 20 + b%21 {
-			fields = append(fields, strconv.Itoa(b+(j+1)*redisstore.ResidentEventsBuckets)+"|filler-ev", "")
+	filled := map[string]bool{}
+	for _, c := range chats {
+		k := keys.ResidentEvents(c)
+		if filled[k] {
+			continue
 		}
-		pipe.HSet(ctx, keys.ResidentEvents(kbbot.ChatID(b)), fields...)
+		filled[k] = true
+		b := int64(c) % redisstore.ResidentEventsBuckets
+		fields := make([]any, 0, 80)
+		for j := range 20 + b%21 {
+			fields = append(fields, strconv.FormatInt(b+(j+1)*redisstore.ResidentEventsBuckets, 10)+"|filler-ev", "")
+		}
+		pipe.HSet(ctx, k, fields...)
+		flush(false)
 	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
+	flush(true)
 }
 
 // memoryYAML is an event large enough for every structure to take the
