@@ -27,13 +27,15 @@ func memoryOf(t testing.TB, rdb redis.UniversalClient, prefix string) (total int
 	t.Helper()
 	ctx := context.Background()
 	keys := redistest.Keys(ctx, rdb, prefix+"*")
-	pipe := rdb.Pipeline()
 	cmds := make([]*redis.IntCmd, len(keys))
-	for i, k := range keys {
-		cmds[i] = pipe.MemoryUsage(ctx, k, 0)
-	}
-	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
-		t.Fatal(err)
+	for start := 0; start < len(keys); start += 500 {
+		pipe := rdb.Pipeline()
+		for i := start; i < min(start+500, len(keys)); i++ {
+			cmds[i] = pipe.MemoryUsage(ctx, keys[i], 0)
+		}
+		if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
+			t.Fatal(err)
+		}
 	}
 	by = map[string]int64{}
 	for i, k := range keys {
