@@ -90,23 +90,29 @@ func NewReminderStore(rdb redis.UniversalClient, keys Keys) *ReminderStore {
 // one pipeline (on a cluster, one per node), and returns the replies by
 // shard.
 func (s *ReminderStore) runShards(ctx context.Context, script *redis.Script, argsOf map[int][]any) (map[int]*redis.Cmd, error) {
-	run := func() (map[int]*redis.Cmd, error) {
+	cmds := make(map[int]*redis.Cmd, len(argsOf))
+	run := func(shards map[int][]any) error {
 		pipe := s.rdb.Pipeline()
-		cmds := make(map[int]*redis.Cmd, len(argsOf))
-		for n, args := range argsOf {
+		for n, args := range shards {
 			cmds[n] = pipe.EvalSha(ctx, script.Hash(), s.keys.RemKeys(n), args...)
 		}
 		_, err := pipe.Exec(ctx)
-		return cmds, err
+		return err
 	}
-	cmds, err := run()
+	err := run(argsOf)
 	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
-		// The server lost its script cache (restart, failover): load it on
-		// every node and run again. The scripts are safe to repeat.
+		// A server lost its script cache (restart, failover): load the
+		// script on every node and run it again where it did not run.
 		if lerr := loadEverywhere(ctx, s.rdb, script); lerr != nil {
 			return nil, lerr
 		}
-		cmds, err = run()
+		again := map[int][]any{}
+		for n, c := range cmds {
+			if redis.HasErrorPrefix(c.Err(), "NOSCRIPT") {
+				again[n] = argsOf[n]
+			}
+		}
+		err = run(again)
 	}
 	return cmds, err
 }
