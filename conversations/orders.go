@@ -253,7 +253,7 @@ func (ordersFlow) cancel(st *step, _ *booking.Catalog, b booking.Booking) {
 // again is a no-op).
 func afterCancel(st *step, b booking.Booking, kind string) bool {
 	if st.e.svc.Reminders != nil {
-		if _, err := st.e.svc.Reminders.CancelRef(st.ctx, b.Code); err != nil {
+		if _, err := st.e.svc.Reminders.CancelRef(st.ctx, b.Resident, b.Code); err != nil {
 			st.mustRetry("cancel booking reminders", err)
 			return false
 		}
@@ -447,7 +447,7 @@ func (changeFlow) session(st *step, args []string) {
 	}
 	st.s.resetFlow()
 	if st.e.svc.Reminders != nil {
-		if _, err := st.e.svc.Reminders.CancelRef(st.ctx, s.Code); err != nil {
+		if _, err := st.e.svc.Reminders.CancelRef(st.ctx, b.Resident, s.Code); err != nil {
 			st.mustRetry("cancel old reminders", err)
 			return
 		}

@@ -215,7 +215,7 @@ func (st *step) replaceCourse(c Course) (items []reminders.Item, ok bool) {
 	if st.e.svc.Reminders != nil {
 		for _, old := range st.r.Courses {
 			ref := reminders.CourseRef(st.ev.ChatID, old.Method, old.GivenAt, loadZone(old.Zone))
-			if _, err := st.e.svc.Reminders.CancelRef(st.ctx, ref); err != nil {
+			if _, err := st.e.svc.Reminders.CancelRef(st.ctx, st.ev.ChatID, ref); err != nil {
 				st.mustRetry("cancel old course reminders", err)
 				return nil, false
 			}

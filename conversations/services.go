@@ -69,7 +69,7 @@ type Notice struct {
 type ReminderStore interface {
 	Schedule(ctx context.Context, items ...reminders.Item) (int, error)
 	CancelResident(ctx context.Context, chat kbbot.ChatID, kinds ...string) (int, error)
-	CancelRef(ctx context.Context, ref string, kinds ...string) (int, error)
+	CancelRef(ctx context.Context, chat kbbot.ChatID, ref string, kinds ...string) (int, error)
 }
 
 // isCadre reports whether the chat may book for residents without a

@@ -181,7 +181,7 @@ func (s *BookingStore) runBook(ctx context.Context, r booking.Request, keys []st
 	pipe := s.rdb.Pipeline()
 	for _, c := range []kbbot.ChatID{r.Resident, r.BookedBy} {
 		if c != 0 {
-			pipe.SAdd(ctx, s.keys.ResidentEvents(c), r.EventID)
+			pipe.HSet(ctx, s.keys.ResidentEvents(c), residentEventField(c, r.EventID), "")
 		}
 	}
 	cmd := pipe.EvalSha(ctx, bookBookScript.Hash(), keys, args...)
@@ -203,7 +203,10 @@ func (s *BookingStore) eventOf(ctx context.Context, code string) (string, string
 	if !ok {
 		return "", "", fmt.Errorf("redisstore: booking code %q: %w", code, booking.ErrNotFound)
 	}
-	ev, err := s.rdb.Get(ctx, s.keys.BookingCode(c)).Result()
+	ev, err := s.rdb.HGet(ctx, s.keys.BookingCodes(c), c).Result()
+	if errors.Is(err, redis.Nil) {
+		ev, err = s.rdb.Get(ctx, s.keys.LegacyBookingCode(c)).Result()
+	}
 	if errors.Is(err, redis.Nil) {
 		return "", "", fmt.Errorf("redisstore: booking %s: %w", c, booking.ErrNotFound)
 	}

@@ -52,8 +52,8 @@ events:
 	e := newEnvOn(b, rdb, keys, yaml)
 	stores := []*redisstore.BookingStore{e.store, redisstore.NewBookingStore(redistest.Client(b), keys, e.clock, redisstore.BookingOptions{})}
 	sessions := []string{"0800", "0900", "1000", "1100"}
-	var next, booked, full, failed atomic.Int64
-	var firstErr atomic.Value
+	var next atomic.Int64
+	var tally bookTally
 	b.SetParallelism(16)
 	b.ResetTimer()
 	start := time.Now()
@@ -62,24 +62,13 @@ events:
 			i := next.Add(1)
 			r := req(kbbot.ChatID(i), "u"+strconv.FormatInt(i, 10), "pkm-a", sessions[i%4], booking.IUD)
 			_, err := stores[i%2].Book(ctx, r)
-			switch {
-			case err == nil:
-				booked.Add(1)
-			case errors.Is(err, booking.ErrFull):
-				full.Add(1)
-			default:
-				failed.Add(1)
-				firstErr.CompareAndSwap(nil, err.Error())
-			}
+			tally.add(err)
 		}
 	})
 	elapsed := time.Since(start)
 	b.StopTimer()
-	b.ReportMetric(float64(booked.Load())/elapsed.Seconds(), "bookings/s")
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "attempts/s")
-	if failed.Load() > 0 {
-		b.Fatalf("%d attempts failed, e.g. %v", failed.Load(), firstErr.Load())
-	}
+	tally.report(b, elapsed)
+	booked, full := &tally.booked, &tally.full
 	active := checkInvariants(b, e, testEvent)
 	av, err := e.store.Availability(ctx, testEvent, "pkm-a")
 	if err != nil {
@@ -93,4 +82,32 @@ events:
 		b.Fatalf("booked %d of %d attempts, want %d (quota %d)", booked.Load(), b.N, want, quota)
 	}
 	b.Logf("N=%d quota=%d booked=%d full=%d overbooked=0 in %v", b.N, quota, booked.Load(), full.Load(), elapsed.Round(time.Millisecond))
+}
+
+// bookTally counts the outcomes of booking attempts from many goroutines.
+type bookTally struct {
+	booked, full, failed atomic.Int64
+	firstErr             atomic.Value
+}
+
+func (t *bookTally) add(err error) {
+	switch {
+	case err == nil:
+		t.booked.Add(1)
+	case errors.Is(err, booking.ErrFull):
+		t.full.Add(1)
+	default:
+		t.failed.Add(1)
+		t.firstErr.CompareAndSwap(nil, err.Error())
+	}
+}
+
+// report reports bookings/s and attempts/s, and fails b if any attempt
+// failed for another reason than a full place.
+func (t *bookTally) report(b *testing.B, elapsed time.Duration) {
+	b.ReportMetric(float64(t.booked.Load())/elapsed.Seconds(), "bookings/s")
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "attempts/s")
+	if t.failed.Load() > 0 {
+		b.Fatalf("%d attempts failed, e.g. %v", t.failed.Load(), t.firstErr.Load())
+	}
 }

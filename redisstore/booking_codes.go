@@ -12,8 +12,9 @@ import (
 )
 
 // CodeBatch is how many booking codes a store reserves for an event at
-// once. A code is unique across events because it is reserved with SET NX
-// on BookingCode (pointing at the event) before any booking uses it;
+// once. A code is unique across events because it is reserved with HSETNX
+// in Keys.BookingCodes (pointing at the event) before any booking uses it,
+// and only where no legacy code key (Keys.LegacyBookingCode) has it;
 // reserving a batch in one round trip keeps that off the path of each
 // booking. A process that stops leaves at most CodeBatch reserved but
 // unused codes per event: they point at the event but name no booking, and
@@ -94,11 +95,23 @@ func (p *codePool) reserve(ctx context.Context, s *BookingStore, eventID string)
 	p.mu.Unlock()
 	pipe := s.rdb.Pipeline()
 	cmds := make([]*redis.BoolCmd, len(codes))
+	legacy := make([]*redis.IntCmd, len(codes))
 	for i, c := range codes {
-		cmds[i] = pipe.SetNX(ctx, s.keys.BookingCode(c), eventID, 0)
+		cmds[i] = pipe.HSetNX(ctx, s.keys.BookingCodes(c), c, eventID)
+		legacy[i] = pipe.Exists(ctx, s.keys.LegacyBookingCode(c))
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return wrap("reserve booking codes", err)
+	}
+	for i, c := range codes {
+		if cmds[i].Val() && legacy[i].Val() > 0 {
+			// An earlier version gave this code out: leave it to that
+			// booking.
+			cmds[i].SetVal(false)
+			if err := s.rdb.HDel(ctx, s.keys.BookingCodes(c), c).Err(); err != nil {
+				return wrap("reserve booking codes", err)
+			}
+		}
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -124,7 +124,7 @@ func (s *BookingStore) purgeEvent(ctx context.Context, id string, now time.Time)
 	if chats := fieldChats(fields); len(chats) > 0 {
 		pipe := s.rdb.Pipeline()
 		for _, c := range chats {
-			pipe.SRem(ctx, s.keys.ResidentEvents(c), id)
+			s.unindexEvents(ctx, pipe, c, id)
 		}
 		if _, err := pipe.Exec(ctx); err != nil {
 			return wrap("purge: unindex residents of "+id, err)

@@ -164,11 +164,12 @@ func TestPurgePersonal(t *testing.T) {
 		if strings.Contains(k+v, "Rahmawati Zulfa") && k != e.keys.EventRecords("kbs-later") {
 			t.Errorf("%s still names the resident: %s", k, v)
 		}
-		if strings.Contains(k+v, "987654321") && !strings.Contains(k, "{ev:kbs-later}") && k != e.keys.ResidentEvents(987654321) {
+		if strings.Contains(k+v, "987654321") && !strings.Contains(k, "{ev:kbs-later}") &&
+			(k != e.keys.ResidentEvents(987654321) || strings.Count(v, "987654321") != 1 || !strings.Contains(v, "987654321|kbs-later=;")) {
 			t.Errorf("%s still holds the resident's chat: %s", k, v)
 		}
 	}
-	if ids := e.rdb.SMembers(ctx, e.keys.ResidentEvents(987654321)).Val(); !reflect.DeepEqual(ids, []string{"kbs-later"}) {
+	if ids := e.rdb.HKeys(ctx, e.keys.ResidentEvents(987654321)).Val(); !reflect.DeepEqual(ids, []string{"987654321|kbs-later"}) {
 		t.Errorf("resident's events after the purge: %v", ids)
 	}
 	if list, err := e.store.Bookings(ctx, 987654321); err != nil || len(list) != 1 || list[0].Code != later.Code {
@@ -211,7 +212,7 @@ func TestPurgePersonal(t *testing.T) {
 	if n, err := e.store.PurgePersonal(ctx, time.Date(2030, 6, 10, 3, 0, 0, 0, time.UTC).Add(keep+time.Millisecond)); err != nil || n != 1 {
 		t.Fatalf("purge of the later event: %d %v", n, err)
 	}
-	if ids := e.rdb.Exists(ctx, e.keys.ResidentEvents(987654321)).Val(); ids != 0 {
+	if e.rdb.HExists(ctx, e.keys.ResidentEvents(987654321), "987654321|kbs-later").Val() {
 		t.Error("resident's index of events outlived both purges")
 	}
 }

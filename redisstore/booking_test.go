@@ -3,7 +3,6 @@ package redisstore_test
 import (
 	"context"
 	"errors"
-	"strings"
 	"testing"
 	"time"
 
@@ -108,12 +107,19 @@ func TestBookErrors(t *testing.T) {
 		t.Errorf("%d active bookings", n)
 	}
 	// Codes reserved but unused point at the event and name no booking.
-	codes := redistest.Keys(ctx, e.rdb, e.keys.Prefix()+"code:*")
+	var codes []string
+	for _, k := range redistest.Keys(ctx, e.rdb, e.keys.Prefix()+"codes:*") {
+		for code, ev := range e.rdb.HGetAll(ctx, k).Val() {
+			if ev != testEvent || e.keys.BookingCodes(code) != k {
+				t.Errorf("code %s in bucket %s names %q", code, k, ev)
+			}
+			codes = append(codes, code)
+		}
+	}
 	if len(codes) == 0 || len(codes) > redisstore.CodeBatch {
 		t.Errorf("%d codes reserved, want 1 to %d", len(codes), redisstore.CodeBatch)
 	}
-	for _, k := range codes {
-		code := strings.TrimPrefix(k, e.keys.Prefix()+"code:")
+	for _, code := range codes {
 		if _, err := e.store.Get(ctx, code); !errors.Is(err, booking.ErrNotFound) {
 			t.Errorf("unused code %s: %v", code, err)
 		}
@@ -177,5 +183,40 @@ func TestBookingStoreUnavailable(t *testing.T) {
 	}
 	if _, err := s.Bookings(context.Background(), 1); !errors.Is(err, kbbot.ErrUnavailable) {
 		t.Errorf("bookings: got %v, want ErrUnavailable", err)
+	}
+}
+
+// TestBookingLegacyIndexesRead: a booking whose code and resident index an
+// earlier version kept as a STRING key per code and a SET per resident is
+// still found by its code and in the resident's list, and /hapusdata
+// deletes those keys too.
+func TestBookingLegacyIndexesRead(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, "")
+	b, err := e.store.Book(ctx, req(41, "k", "pkm-a", "0800", booking.IUD))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Turn the new index entries into the legacy ones.
+	pipe := e.rdb.Pipeline()
+	pipe.HDel(ctx, e.keys.BookingCodes(b.Code), b.Code)
+	pipe.Set(ctx, e.keys.LegacyBookingCode(b.Code), testEvent, 0)
+	pipe.HDel(ctx, e.keys.ResidentEvents(41), "41|"+testEvent)
+	pipe.SAdd(ctx, e.keys.LegacyResidentEvents(41), testEvent)
+	if _, err := pipe.Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := e.store.Get(ctx, b.Code); err != nil || got.Resident != 41 {
+		t.Fatalf("get by a legacy code key: %+v %v", got, err)
+	}
+	if list, err := e.store.Bookings(ctx, 41); err != nil || len(list) != 1 || list[0].Code != b.Code {
+		t.Fatalf("bookings from a legacy resident index: %+v %v", list, err)
+	}
+	if err := e.store.EraseResident(ctx, 41); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.rdb.Exists(ctx, e.keys.LegacyBookingCode(b.Code)).Val() + e.rdb.Exists(ctx, e.keys.LegacyResidentEvents(41)).Val(); n != 0 {
+		t.Fatalf("%d legacy index keys left after the erase", n)
 	}
 }

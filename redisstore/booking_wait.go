@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/booking"
@@ -15,7 +18,7 @@ func (s *BookingStore) JoinWaitlist(ctx context.Context, w booking.WaitRequest) 
 	if err := w.Validate(); err != nil {
 		return booking.Waiting{}, err
 	}
-	if err := s.rdb.SAdd(ctx, s.keys.ResidentEvents(w.Resident), w.EventID).Err(); err != nil {
+	if err := s.rdb.HSet(ctx, s.keys.ResidentEvents(w.Resident), residentEventField(w.Resident, w.EventID), "").Err(); err != nil {
 		return booking.Waiting{}, wrap("index waitlist", err)
 	}
 	res := "c" + chatArg(w.Resident)
@@ -147,13 +150,47 @@ func (s *BookingStore) entries(ctx context.Context, ev string, chat kbbot.ChatID
 	return bs, ws, nil
 }
 
+// chatEvents lists the events of chat's index: its fields in its
+// ResidentEvents bucket, and the members of a legacy SET.
 func (s *BookingStore) chatEvents(ctx context.Context, chat kbbot.ChatID) ([]string, error) {
-	ids, err := s.rdb.SMembers(ctx, s.keys.ResidentEvents(chat)).Result()
-	if err != nil {
+	pipe := s.rdb.Pipeline()
+	fields := pipe.HKeys(ctx, s.keys.ResidentEvents(chat))
+	legacy := pipe.SMembers(ctx, s.keys.LegacyResidentEvents(chat))
+	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, wrap("list resident events", err)
+	}
+	seen := map[string]bool{}
+	ids := []string{}
+	mine := residentEventField(chat, "")
+	for _, f := range fields.Val() {
+		if ev, ok := strings.CutPrefix(f, mine); ok && !seen[ev] {
+			seen[ev] = true
+			ids = append(ids, ev)
+		}
+	}
+	for _, ev := range legacy.Val() {
+		if !seen[ev] {
+			seen[ev] = true
+			ids = append(ids, ev)
+		}
 	}
 	sort.Strings(ids)
 	return ids, nil
+}
+
+// residentEventField is chat's field for event ev in its ResidentEvents
+// bucket.
+func residentEventField(chat kbbot.ChatID, ev string) string { return chatArg(chat) + "|" + ev }
+
+// unindexEvents takes events evs out of chat's index (both forms).
+func (s *BookingStore) unindexEvents(ctx context.Context, pipe redis.Pipeliner, chat kbbot.ChatID, evs ...string) {
+	fields := make([]string, len(evs))
+	members := make([]any, len(evs))
+	for i, ev := range evs {
+		fields[i], members[i] = residentEventField(chat, ev), ev
+	}
+	pipe.HDel(ctx, s.keys.ResidentEvents(chat), fields...)
+	pipe.SRem(ctx, s.keys.LegacyResidentEvents(chat), members...)
 }
 
 // Bookings returns a chat's bookings and those it made as a cadre, newest
@@ -211,20 +248,28 @@ func (s *BookingStore) EraseResident(ctx context.Context, chat kbbot.ChatID) err
 			return err
 		}
 	}
-	return wrap("erase resident index", s.rdb.Del(ctx, s.keys.ResidentEvents(chat)).Err())
+	if len(ids) == 0 {
+		return nil
+	}
+	pipe := s.rdb.Pipeline()
+	s.unindexEvents(ctx, pipe, chat, ids...)
+	_, err = pipe.Exec(ctx)
+	return wrap("erase resident index", err)
 }
 
-// forgetCodes deletes the global index entries (Keys.BookingCode) of codes.
-// Each code's key hashes to its own slot, so each gets its own DEL (a
-// multi-key DEL would be refused with CROSSSLOT on Redis Cluster), all in
-// one pipeline, which a cluster client splits per node.
+// forgetCodes deletes the global index entries (Keys.BookingCodes, and a
+// legacy Keys.LegacyBookingCode) of codes. Each code's keys hash to their
+// own slots, so each gets its own HDEL and DEL (a multi-key DEL would be
+// refused with CROSSSLOT on Redis Cluster), all in one pipeline, which a
+// cluster client splits per node.
 func (s *BookingStore) forgetCodes(ctx context.Context, codes []string) error {
 	if len(codes) == 0 {
 		return nil
 	}
 	pipe := s.rdb.Pipeline()
 	for _, c := range codes {
-		pipe.Del(ctx, s.keys.BookingCode(c))
+		pipe.HDel(ctx, s.keys.BookingCodes(c), c)
+		pipe.Del(ctx, s.keys.LegacyBookingCode(c))
 	}
 	_, err := pipe.Exec(ctx)
 	return wrap("erase booking codes", err)

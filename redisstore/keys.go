@@ -108,8 +108,9 @@ func (k Keys) PendingOutboxes() string { return k.prefix + "outbox:pending" }
 
 // Booking keys. Every key of one event shares the hash tag {ev:<id>}, so
 // the booking scripts (lua/book_*.lua), which take them all in KEYS, run on
-// Redis Cluster. A resident's cross-event index has the tag {res:<chat>}
-// and is written outside the event scripts, idempotently. None of these
+// Redis Cluster. A resident's cross-event index (ResidentEvents) and the
+// codes' index (BookingCodes) are written outside the event scripts,
+// idempotently. None of these
 // keys has a TTL: bookings live as long as their event's data; /hapusdata
 // deletes a resident's records (BookingStore.EraseResident), a cadre
 // erases one resident without Telegram (BookingStore.EraseBooking), and
@@ -199,62 +200,102 @@ func (k Keys) PurgedEvents() string { return k.prefix + "events:purged" }
 // no TTL.
 func (k Keys) Facilities() string { return k.prefix + "facilities" }
 
-// BookingCode maps a booking code to its event id, so a code alone finds
-// its booking. Codes are reserved with SET NX, in batches, before a
-// booking script uses them, which keeps them unique across events; a
-// reserved code not (yet) used names no booking. STRING; no TTL.
-func (k Keys) BookingCode(code string) string { return k.prefix + "code:" + code }
+// BookingCodes maps booking codes to their event id: field code, value
+// event id. Codes are bucketed by their last three characters (25^3 =
+// 15,625 buckets), so that a bucket holds about 64 codes per million and
+// stays a compact listpack (about 25 bytes a code instead of a key's
+// 130). Codes are reserved with HSETNX, in batches, before a booking
+// script uses them, which keeps them unique across events; a reserved code
+// not (yet) used names no booking. HASH; no TTL. Codes reserved before the
+// buckets are STRING keys LegacyBookingCode, still read.
+func (k Keys) BookingCodes(code string) string {
+	return k.prefix + "codes:" + code[max(0, len(code)-3):]
+}
 
-// ResidentEvents lists the events where a chat booked, was booked for,
-// booked as a cadre, or waits. SET under the tag {res:<chat>}; no TTL;
-// deleted by EraseResident.
+// LegacyBookingCode is the STRING key an earlier version kept per code
+// (value the event id); read when a code is not in BookingCodes, deleted
+// with the code. No TTL.
+func (k Keys) LegacyBookingCode(code string) string { return k.prefix + "code:" + code }
+
+// ResidentEventsBuckets is how many buckets the resident index has.
+const ResidentEventsBuckets = 1 << 15
+
+// ResidentEvents indexes the events where a chat booked, was booked for,
+// booked as a cadre, or waits: field "<chat>|<event id>", value "", in the
+// bucket chat mod ResidentEventsBuckets (about 30 chats a bucket per
+// million, a compact listpack). HASH; no TTL; a chat's fields are deleted
+// by EraseResident. Chats indexed by an earlier version also have a SET
+// LegacyResidentEvents, still read.
 func (k Keys) ResidentEvents(c kbbot.ChatID) string {
+	return k.prefix + "resev:" + strconv.FormatUint(uint64(c)%ResidentEventsBuckets, 10)
+}
+
+// LegacyResidentEvents is the SET of event ids an earlier version kept per
+// chat under the tag {res:<chat>}; read with ResidentEvents, deleted by
+// EraseResident, shrunk by PurgePersonal. No TTL.
+func (k Keys) LegacyResidentEvents(c kbbot.ChatID) string {
 	return k.prefix + "{res:" + strconv.FormatInt(int64(c), 10) + "}:events"
 }
 
-// Reminder keys (ReminderStore, lua/rem_*.lua). Due items span residents,
-// so all of them share the single hash tag {rem}: every reminder script
-// takes its keys in KEYS and runs on Redis Cluster, at the price of putting
-// all reminders in one slot (one node). That is fine at kbbot's volume (a
-// million pending reminders are ~150 MiB); sharding would need a claim per
+// Reminder keys (ReminderStore, lua/rem_*.lua). Reminders are sharded
+// over RemShards hash tags {rem:<n>}: a chat's items all live in shard
+// RemShard(chat), so scheduling, claiming, acking and cancelling touch one
+// slot, while the shards spread over a cluster. A sweep claims from every
 // shard. No reminder key has a TTL: items leave by ack, cancel or purge.
+
+// RemShards is the number of reminder shards. Changing it moves chats to
+// other shards: their items would not be found, so it is fixed.
+const RemShards = 16
+
+// RemShard returns the reminder shard of chat: FNV-1a of its decimal id
+// modulo RemShards.
+func RemShard(c kbbot.ChatID) int {
+	h := uint32(2166136261)
+	for _, b := range []byte(strconv.FormatInt(int64(c), 10)) {
+		h = (h ^ uint32(b)) * 16777619
+	}
+	return int(h % RemShards)
+}
+
+func (k Keys) remShard(n int, suffix string) string {
+	return k.prefix + "{rem:" + strconv.Itoa(n) + "}:" + suffix
+}
+
+// RemNext holds shard n's chats that have reminder items, scored by when
+// the chat next needs the sweeper (UTC Unix ms): the earliest of its
+// waiting items' due times, in-flight items' lease deadlines and
+// tombstones' purge times. ZSET; no TTL.
+func (k Keys) RemNext(n int) string { return k.remShard(n, "next") }
+
+// RemChats maps each chat of shard n to its items, one line per item,
+// "id|state|t|version|attempts|due|not_after|kind|ref|zone" (see
+// lua/rem_lib.lua): waiting, in flight, or delivered (a tombstone kept
+// until purged, so scheduling the id again is a no-op). About 70 bytes per
+// item. HASH; no TTL.
+func (k Keys) RemChats(n int) string { return k.remShard(n, "chats") }
+
+// RemCount counts shard n's items by state: "w" waiting, "f" in flight,
+// "d" done. HASH; no TTL.
+func (k Keys) RemCount(n int) string { return k.remShard(n, "count") }
+
+// RemKeys returns the keys of reminder shard n, in the order the reminder
+// scripts take them: next, chats, count.
+func (k Keys) RemKeys(n int) []string { return []string{k.RemNext(n), k.RemChats(n), k.RemCount(n)} }
+
+// Legacy reminder keys: before the shards, every reminder lived under the
+// single hash tag {rem}. ReminderStore.Reap moves what is left there into
+// the shards (see lua/rem_legacy.lua); nothing else writes them.
 
 func (k Keys) rem(suffix string) string { return k.prefix + "{rem}:" + suffix }
 
-// RemDue holds the ids of pending reminders, scored by due time (UTC Unix
-// ms). ZSET; no TTL.
-func (k Keys) RemDue() string { return k.rem("due") }
-
-// RemInflight holds the ids of claimed reminders, scored by lease deadline
-// (UTC Unix ms); the reaper returns expired ones to RemDue. ZSET; no TTL.
-func (k Keys) RemInflight() string { return k.rem("inflight") }
-
-// RemItems maps a reminder id to its payload,
-// "version|due_ms|not_after_ms|chat|kind|ref|zone". HASH; no TTL; a
-// delivered item stays (as a tombstone, see RemDone) until purged.
-func (k Keys) RemItems() string { return k.rem("items") }
-
-// RemAttempts counts the claims of each pending reminder id. HASH; no TTL.
-func (k Keys) RemAttempts() string { return k.rem("attempts") }
-
-// RemDone holds the ids of delivered or dropped reminders, scored by when
-// their tombstone may be purged (UTC Unix ms); while one is there,
-// scheduling the id again is a no-op. ZSET; no TTL (purged by Reap).
-func (k Keys) RemDone() string { return k.rem("done") }
-
-// RemByChat indexes reminder ids by resident, members "<chat>|<id>" with
-// score 0, read by lexicographic range. ZSET; no TTL.
-func (k Keys) RemByChat() string { return k.rem("bychat") }
-
-// RemByRef indexes reminder ids by ref (booking code, method course),
-// members "<ref>|<id>" with score 0, read by lexicographic range. ZSET; no
-// TTL.
-func (k Keys) RemByRef() string { return k.rem("byref") }
-
-// RemKeys returns every reminder key, in the order the reminder scripts
-// take them: due, inflight, items, attempts, done, bychat, byref.
-func (k Keys) RemKeys() []string {
-	return []string{k.RemDue(), k.RemInflight(), k.RemItems(), k.RemAttempts(), k.RemDone(), k.RemByChat(), k.RemByRef()}
+// RemLegacyKeys returns the legacy reminder keys, in the order
+// lua/rem_legacy_lib.lua takes them: due (ZSET id -> due ms), inflight
+// (ZSET id -> lease deadline), items (HASH id ->
+// "version|due_ms|not_after_ms|chat|kind|ref|zone"), attempts (HASH id ->
+// claims), done (ZSET id -> purge time), bychat and byref (ZSET indexes
+// "<chat>|<id>", "<ref>|<id>"). No TTL; emptied by the move.
+func (k Keys) RemLegacyKeys() []string {
+	return []string{k.rem("due"), k.rem("inflight"), k.rem("items"), k.rem("attempts"), k.rem("done"), k.rem("bychat"), k.rem("byref")}
 }
 
 // NamedLock is a lock taken by name (a sweep, a periodic job), holding its

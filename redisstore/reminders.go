@@ -3,7 +3,6 @@ package redisstore
 import (
 	"context"
 	_ "embed"
-	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -30,6 +29,12 @@ var (
 	remReapLua string
 	//go:embed lua/rem_cancel.lua
 	remCancelLua string
+	//go:embed lua/rem_renew.lua
+	remRenewLua string
+	//go:embed lua/rem_legacy_lib.lua
+	remLegacyLib string
+	//go:embed lua/rem_legacy.lua
+	remLegacyLua string
 
 	remScheduleScript = reminderScript(remScheduleLua)
 	remClaimScript    = reminderScript(remClaimLua)
@@ -37,6 +42,8 @@ var (
 	remRetryScript    = reminderScript(remRetryLua)
 	remReapScript     = reminderScript(remReapLua)
 	remCancelScript   = reminderScript(remCancelLua)
+	remRenewScript    = reminderScript(remRenewLua)
+	remLegacyScript   = redis.NewScript(remLegacyLib + "\n" + remLegacyLua)
 )
 
 func reminderScript(body string) *redis.Script { return redis.NewScript(remLib + "\n" + body) }
@@ -46,23 +53,28 @@ const (
 	// items in one atomic step, so it never blocks Redis for long.
 	MaxClaim = 1000
 	// remBatch is how many items one schedule or ack script call carries,
-	// and how much one reap call does.
+	// how many chats one reap call visits, and how many legacy items one
+	// move takes.
 	remBatch = 500
-	// reapRounds bounds the reap calls of one Reap.
+	// reapRounds bounds the reap calls of one Reap per shard.
 	reapRounds = 20
 	// TombstoneFor is how long past its NotAfter a delivered or dropped item
 	// is remembered, so scheduling it again is a no-op.
 	TombstoneFor = 24 * time.Hour
 )
 
-// ReminderStore keeps due reminders (see Keys.RemDue and the keys after
-// it): a due set scored by UTC due time, an in-flight set scored by lease
-// deadline, payloads, attempt counts, tombstones of delivered items and
-// indexes by resident and by ref. It also takes named locks (Locker).
+// ReminderStore keeps due reminders, sharded by chat over RemShards hash
+// tags (see Keys.RemNext and the keys after it): per shard, each chat's
+// items in one hash field, an index of chats by when they next need the
+// sweeper, and counts. It also takes named locks (Locker).
 //
 // Delivery is at least once: a claimed item is in flight until acked; if
 // its claimer dies, the reaper returns it when the lease ends, so a crash
 // repeats at most the items then in flight and loses none.
+//
+// Items left in the legacy single-slot keys (Keys.RemLegacyKeys) by an
+// earlier version are moved into the shards by Reap, with their state,
+// before it reaps; until then they are not claimed.
 type ReminderStore struct {
 	Locker
 	rdb  redis.UniversalClient
@@ -74,36 +86,85 @@ func NewReminderStore(rdb redis.UniversalClient, keys Keys) *ReminderStore {
 	return &ReminderStore{Locker: NewLocker(rdb, keys), rdb: rdb, keys: keys}
 }
 
+// runShards runs one script call per shard in argsOf (shard -> ARGV) in
+// one pipeline (on a cluster, one per node), and returns the replies by
+// shard.
+func (s *ReminderStore) runShards(ctx context.Context, script *redis.Script, argsOf map[int][]any) (map[int]*redis.Cmd, error) {
+	cmds := make(map[int]*redis.Cmd, len(argsOf))
+	run := func(shards map[int][]any) error {
+		pipe := s.rdb.Pipeline()
+		for n, args := range shards {
+			cmds[n] = pipe.EvalSha(ctx, script.Hash(), s.keys.RemKeys(n), args...)
+		}
+		_, err := pipe.Exec(ctx)
+		return err
+	}
+	err := run(argsOf)
+	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+		// A server lost its script cache (restart, failover): load the
+		// script on every node and run it again where it did not run.
+		if lerr := loadEverywhere(ctx, s.rdb, script); lerr != nil {
+			return nil, lerr
+		}
+		again := map[int][]any{}
+		for n, c := range cmds {
+			if redis.HasErrorPrefix(c.Err(), "NOSCRIPT") {
+				again[n] = argsOf[n]
+			}
+		}
+		err = run(again)
+	}
+	return cmds, err
+}
+
+// loadEverywhere loads script on every master (one server: that server).
+func loadEverywhere(ctx context.Context, rdb redis.UniversalClient, script *redis.Script) error {
+	if cc, ok := rdb.(*redis.ClusterClient); ok {
+		return cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+			return script.Load(ctx, c).Err()
+		})
+	}
+	return script.Load(ctx, rdb).Err()
+}
+
 // Schedule adds items and returns how many it created or changed.
 //
 // It is idempotent: the ID decides. A new ID is stored, due at its Due. An
-// ID still waiting in the due set with other content (a new time, say)
-// takes the new content. The same content again changes nothing, and keeps
-// a later time a Retry gave it. An ID in flight, or delivered or dropped less
-// than TombstoneFor past its NotAfter, is left as it is: to send something
+// ID still waiting with other content (a new time, say) takes the new
+// content. The same content again changes nothing, and keeps a later time
+// a Retry gave it. An ID in flight, or delivered or dropped less than
+// TombstoneFor past its NotAfter, is left as it is: to send something
 // again, use a new ID (planned IDs carry the occurrence, e.g. the session
 // start) or cancel first. Invalid items fail the call before anything is
-// written (reminders.ErrInvalid).
+// written (reminders.ErrInvalid). An ID names one item per chat.
 func (s *ReminderStore) Schedule(ctx context.Context, items ...reminders.Item) (int, error) {
 	for _, it := range items {
 		if err := it.Validate(); err != nil {
 			return 0, fmt.Errorf("redisstore: schedule: %w", err)
 		}
 	}
-	version := newToken()[:12]
+	version := newToken()[:6]
 	total := 0
 	for start := 0; start < len(items); start += remBatch {
-		batch := items[start:min(start+remBatch, len(items))]
-		args := make([]any, 0, 1+3*len(batch))
-		args = append(args, version)
-		for _, it := range batch {
-			args = append(args, it.ID, remBody(it), it.Due.UnixMilli())
+		argsOf := map[int][]any{}
+		for _, it := range items[start:min(start+remBatch, len(items))] {
+			n := RemShard(it.Chat)
+			if argsOf[n] == nil {
+				argsOf[n] = []any{"plan"}
+			}
+			it.Version = version
+			argsOf[n] = append(argsOf[n], chatArg(it.Chat), remLine(it, 'w', it.Due, 0))
 		}
-		res, err := remScheduleScript.Run(ctx, s.rdb, s.keys.RemKeys(), args...).Int64Slice()
+		cmds, err := s.runShards(ctx, remScheduleScript, argsOf)
 		if err != nil {
 			return total, wrap("schedule reminders", err)
 		}
-		total += int(res[0] + res[1])
+		for _, c := range cmds {
+			res, _ := c.Int64Slice()
+			if len(res) == 2 {
+				total += int(res[0] + res[1])
+			}
+		}
 	}
 	return total, nil
 }
@@ -112,88 +173,241 @@ func (s *ReminderStore) Schedule(ctx context.Context, items ...reminders.Item) (
 // to in flight with a lease ending at now+lease, and returns them earliest
 // first, with Version and Attempt set. Each claimed item must be acked,
 // retried or left to the reaper.
+//
+// It claims across every shard: the shards with items due share the
+// limit, those waiting longest first, and a shard that has fewer due than
+// its share leaves the rest to the others (at most 3 rounds).
 func (s *ReminderStore) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]reminders.Item, error) {
 	limit = max(1, min(limit, MaxClaim))
-	raw, err := remClaimScript.Run(ctx, s.rdb, s.keys.RemKeys(),
-		now.UnixMilli(), now.Add(lease).UnixMilli(), limit).Slice()
-	if err != nil {
-		return nil, wrap("claim reminders", err)
+	type due struct {
+		shard int
+		at    float64
 	}
-	out := make([]reminders.Item, 0, len(raw)/3)
-	for i := 0; i+2 < len(raw); i += 3 {
-		id, _ := raw[i].(string)
-		p, _ := raw[i+1].(string)
-		n, _ := raw[i+2].(int64)
-		it, err := decodeRem(id, p)
-		if err != nil {
-			// Cannot happen with payloads this store wrote; the item stays
-			// in flight, visible to an operator, rather than sent wrong.
-			return out, err
+	pipe := s.rdb.Pipeline()
+	heads := make([]*redis.ZSliceCmd, RemShards)
+	for n := range RemShards {
+		heads[n] = pipe.ZRangeArgsWithScores(ctx, redis.ZRangeArgs{Key: s.keys.RemNext(n), Start: "-inf",
+			Stop: strconv.FormatInt(now.UnixMilli(), 10), ByScore: true, Count: 1})
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, wrap("find due reminders", err)
+	}
+	var ready []due
+	for n, h := range heads {
+		if z := h.Val(); len(z) > 0 {
+			ready = append(ready, due{n, z[0].Score})
 		}
-		it.Attempt = int(n)
-		out = append(out, it)
 	}
-	return out, nil
+	sort.Slice(ready, func(i, j int) bool { return ready[i].at < ready[j].at })
+	var out []claimedItem
+	for round := 0; round < 3 && len(ready) > 0 && len(out) < limit; round++ {
+		left := limit - len(out)
+		argsOf := map[int][]any{}
+		share := map[int]int{}
+		for i, r := range ready {
+			q := left / len(ready)
+			if i < left%len(ready) {
+				q++ // the oldest shards take the remainder
+			}
+			if q > 0 {
+				share[r.shard] = q
+				argsOf[r.shard] = []any{now.UnixMilli(), now.Add(lease).UnixMilli(), q}
+			}
+		}
+		cmds, err := s.runShards(ctx, remClaimScript, argsOf)
+		if err != nil {
+			return sortClaimed(out), wrap("claim reminders", err)
+		}
+		var again []due
+		for _, r := range ready {
+			c, ok := cmds[r.shard]
+			if !ok {
+				continue
+			}
+			raw, _ := c.Slice()
+			for i := 0; i+2 < len(raw); i += 3 {
+				cs, _ := raw[i].(string)
+				line, _ := raw[i+1].(string)
+				w, _ := raw[i+2].(string)
+				e, err := decodeLine(parseChat(cs), line, nil)
+				if err != nil {
+					// Cannot happen with lines this store wrote; the item
+					// stays in flight, visible to an operator, rather than
+					// sent wrong.
+					return sortClaimed(out), err
+				}
+				waited, _ := strconv.ParseInt(w, 36, 64)
+				out = append(out, claimedItem{e.it, waited})
+			}
+			if len(raw)/3 >= share[r.shard] {
+				again = append(again, r) // may have more
+			}
+		}
+		ready = again
+	}
+	return sortClaimed(out), nil
 }
 
-// Ack marks items delivered (or deliberately dropped): they leave the due
-// and in-flight sets and stay as tombstones until TombstoneFor past their
-// NotAfter, so scheduling them again is a no-op. An item that is gone,
-// already acked, or cancelled and scheduled anew since it was claimed (a
-// different Version) is left alone; Ack is idempotent.
+// claimedItem is a claimed item and the due time (Unix ms) it waited for.
+type claimedItem struct {
+	it     reminders.Item
+	waited int64
+}
+
+// sortClaimed orders claimed items by the time they waited for.
+func sortClaimed(c []claimedItem) []reminders.Item {
+	sort.SliceStable(c, func(i, j int) bool { return c[i].waited < c[j].waited })
+	out := make([]reminders.Item, len(c))
+	for i, x := range c {
+		out[i] = x.it
+	}
+	return out
+}
+
+// Ack marks items delivered (or deliberately dropped): they stay as
+// tombstones until TombstoneFor past their NotAfter, so scheduling them
+// again is a no-op. An item that is gone, already acked, or cancelled and
+// scheduled anew since it was claimed (a different Version) is left alone;
+// Ack is idempotent.
 func (s *ReminderStore) Ack(ctx context.Context, items ...reminders.Item) error {
 	for start := 0; start < len(items); start += remBatch {
-		batch := items[start:min(start+remBatch, len(items))]
-		args := make([]any, 0, 3*len(batch))
-		for _, it := range batch {
-			args = append(args, it.ID, it.Version, it.NotAfter.Add(TombstoneFor).UnixMilli())
+		argsOf := map[int][]any{}
+		for _, it := range items[start:min(start+remBatch, len(items))] {
+			n := RemShard(it.Chat)
+			argsOf[n] = append(argsOf[n], chatArg(it.Chat), it.ID, it.Version, it.NotAfter.Add(TombstoneFor).UnixMilli())
 		}
-		if err := remAckScript.Run(ctx, s.rdb, s.keys.RemKeys(), args...).Err(); err != nil {
+		if _, err := s.runShards(ctx, remAckScript, argsOf); err != nil {
 			return wrap("ack reminders", err)
 		}
 	}
 	return nil
 }
 
-// Retry puts a claimed item back in the due set, due at at (a backoff, or
-// the end of quiet hours). An item that is gone, done, or cancelled and
-// scheduled anew is left alone.
-func (s *ReminderStore) Retry(ctx context.Context, it reminders.Item, at time.Time) error {
-	err := remRetryScript.Run(ctx, s.rdb, s.keys.RemKeys(), it.ID, it.Version, at.UnixMilli()).Err()
-	return wrap("retry reminder", err)
-}
-
-// Reap returns the in-flight items whose lease ended by now to the due
-// set (due at once) and purges tombstones whose time has come. It returns
-// how many items it returned.
-func (s *ReminderStore) Reap(ctx context.Context, now time.Time) (int, error) {
+// Renew extends the lease of claimed items to until, so that a sweeper
+// handling them for longer than a lease keeps them while a dead one's
+// come back soon. Items no longer in flight under their Version are left
+// alone. It returns how many leases it extended.
+func (s *ReminderStore) Renew(ctx context.Context, until time.Time, items ...reminders.Item) (int, error) {
 	total := 0
-	for range reapRounds {
-		res, err := remReapScript.Run(ctx, s.rdb, s.keys.RemKeys(), now.UnixMilli(), remBatch).Int64Slice()
-		if err != nil {
-			return total, wrap("reap reminders", err)
+	for start := 0; start < len(items); start += remBatch {
+		argsOf := map[int][]any{}
+		for _, it := range items[start:min(start+remBatch, len(items))] {
+			n := RemShard(it.Chat)
+			if argsOf[n] == nil {
+				argsOf[n] = []any{until.UnixMilli()}
+			}
+			argsOf[n] = append(argsOf[n], chatArg(it.Chat), it.ID, it.Version)
 		}
-		total += int(res[0])
-		if res[0] < remBatch && res[1] < remBatch {
-			break
+		cmds, err := s.runShards(ctx, remRenewScript, argsOf)
+		if err != nil {
+			return total, wrap("renew reminder leases", err)
+		}
+		for _, c := range cmds {
+			n, _ := c.Int64()
+			total += int(n)
 		}
 	}
 	return total, nil
 }
 
-// Cancel removes the pending items with the given ids (due or in flight;
-// an in-flight one may still be in its handler's hands). It returns how
-// many it removed.
-func (s *ReminderStore) Cancel(ctx context.Context, ids ...string) (int, error) {
+// Retry puts a claimed item back to wait until at (a backoff, or the end
+// of quiet hours). An item that is gone, done, or cancelled and scheduled
+// anew is left alone.
+func (s *ReminderStore) Retry(ctx context.Context, it reminders.Item, at time.Time) error {
+	n := RemShard(it.Chat)
+	err := remRetryScript.Run(ctx, s.rdb, s.keys.RemKeys(n), chatArg(it.Chat), it.ID, it.Version, at.UnixMilli()).Err()
+	return wrap("retry reminder", err)
+}
+
+// Reap first moves what is left in the legacy keys into the shards (see
+// ReminderStore), then, in every shard, returns the in-flight items whose
+// lease ended by now to waiting (due at once) and purges tombstones whose
+// time has come. It returns how many items it returned.
+func (s *ReminderStore) Reap(ctx context.Context, now time.Time) (int, error) {
+	if err := s.moveLegacy(ctx); err != nil {
+		return 0, err
+	}
+	total := 0
+	all := map[int][]any{}
+	for n := range RemShards {
+		all[n] = []any{now.UnixMilli(), remBatch}
+	}
+	for range reapRounds {
+		cmds, err := s.runShards(ctx, remReapScript, all)
+		if err != nil {
+			return total, wrap("reap reminders", err)
+		}
+		next := map[int][]any{}
+		for n, c := range cmds {
+			res, _ := c.Int64Slice()
+			if len(res) != 3 {
+				continue
+			}
+			total += int(res[0])
+			if res[2] >= remBatch && res[0]+res[1] > 0 {
+				next[n] = all[n] // a full window that changed: look again
+			}
+		}
+		if len(next) == 0 {
+			break
+		}
+		all = next
+	}
+	return total, nil
+}
+
+// moveLegacy moves the items of the legacy keys into the shards, a batch
+// at a time: each batch is read, stored in its shards with its state
+// (where the id is not there yet), and only then deleted from the legacy
+// keys, so a crash in between repeats the move and loses nothing.
+func (s *ReminderStore) moveLegacy(ctx context.Context) error {
+	legacy := s.keys.RemLegacyKeys()
+	for range reapRounds {
+		n, err := s.rdb.Exists(ctx, legacy[2]).Result()
+		if err != nil || n == 0 {
+			return wrap("find legacy reminders", err)
+		}
+		raw, err := remLegacyScript.Run(ctx, s.rdb, legacy, "take", remBatch).StringSlice()
+		if err != nil {
+			return wrap("read legacy reminders", err)
+		}
+		argsOf := map[int][]any{}
+		drop := []any{"drop"}
+		for i := 0; i+4 < len(raw); i += 5 {
+			chat, line, err := legacyLine(raw[i], raw[i+1], raw[i+2], raw[i+3], raw[i+4])
+			if err == nil {
+				sh := RemShard(chat)
+				if argsOf[sh] == nil {
+					argsOf[sh] = []any{"adopt"}
+				}
+				argsOf[sh] = append(argsOf[sh], chatArg(chat), line)
+			}
+			// An unreadable legacy item cannot be sent; it is dropped.
+			drop = append(drop, raw[i])
+		}
+		if _, err := s.runShards(ctx, remScheduleScript, argsOf); err != nil {
+			return wrap("move legacy reminders", err)
+		}
+		if len(drop) > 1 {
+			if err := remLegacyScript.Run(ctx, s.rdb, legacy, drop...).Err(); err != nil {
+				return wrap("drop moved legacy reminders", err)
+			}
+		}
+		if len(raw) < 5*remBatch {
+			return nil
+		}
+	}
+	return nil
+}
+
+// Cancel removes chat's pending items with the given ids (waiting or in
+// flight; an in-flight one may still be in its handler's hands). It
+// returns how many it removed.
+func (s *ReminderStore) Cancel(ctx context.Context, chat kbbot.ChatID, ids ...string) (int, error) {
 	if len(ids) == 0 {
 		return 0, nil
 	}
-	args := make([]any, 0, 2+len(ids))
-	args = append(args, "ids", "pending")
-	for _, id := range ids {
-		args = append(args, id)
-	}
-	return s.cancel(ctx, "cancel reminders", args)
+	return s.cancel(ctx, "cancel reminders", chat, "pending", "ids", "", ids)
 }
 
 // CancelResident removes the pending items of chat, of the given kinds or
@@ -202,96 +416,89 @@ func (s *ReminderStore) Cancel(ctx context.Context, ids ...string) (int, error) 
 // /mulai does not repeat what was already sent. It returns how many it
 // removed.
 func (s *ReminderStore) CancelResident(ctx context.Context, chat kbbot.ChatID, kinds ...string) (int, error) {
-	return s.cancel(ctx, "cancel resident reminders", cancelArgs("chat", "pending", strconv.FormatInt(int64(chat), 10), kinds))
+	return s.cancel(ctx, "cancel resident reminders", chat, "pending", "chat", "", kinds)
 }
 
-// CancelRef removes the pending items about ref (a cancelled booking, a
-// method course replaced by a newer one), of the given kinds or of every
+// CancelRef removes chat's pending items about ref (a cancelled booking,
+// a method course replaced by a newer one), of the given kinds or of every
 // kind. It returns how many it removed.
-func (s *ReminderStore) CancelRef(ctx context.Context, ref string, kinds ...string) (int, error) {
+func (s *ReminderStore) CancelRef(ctx context.Context, chat kbbot.ChatID, ref string, kinds ...string) (int, error) {
 	if ref == "" {
 		return 0, nil
 	}
-	return s.cancel(ctx, "cancel ref reminders", cancelArgs("ref", "pending", ref, kinds))
+	return s.cancel(ctx, "cancel ref reminders", chat, "pending", "ref", ref, kinds)
 }
 
 // EraseResident deletes everything kept about chat's reminders, pending
 // and delivered, for /hapusdata (it fits dispatch.Eraser).
 func (s *ReminderStore) EraseResident(ctx context.Context, chat kbbot.ChatID) error {
-	_, err := s.cancel(ctx, "erase resident reminders", cancelArgs("chat", "all", strconv.FormatInt(int64(chat), 10), nil))
+	_, err := s.cancel(ctx, "erase resident reminders", chat, "all", "chat", "", nil)
 	return err
 }
 
-func cancelArgs(what, scope, value string, kinds []string) []any {
-	args := make([]any, 0, 3+len(kinds))
-	args = append(args, what, scope, value)
-	for _, k := range kinds {
-		args = append(args, k)
+func (s *ReminderStore) cancel(ctx context.Context, op string, chat kbbot.ChatID, scope, mode, ref string, more []string) (int, error) {
+	if chat == 0 {
+		return 0, nil
 	}
-	return args
-}
-
-func (s *ReminderStore) cancel(ctx context.Context, op string, args []any) (int, error) {
-	res, err := remCancelScript.Run(ctx, s.rdb, s.keys.RemKeys(), args...).Int64Slice()
+	args := make([]any, 0, 4+len(more))
+	args = append(args, chatArg(chat), scope, mode, ref)
+	for _, m := range more {
+		args = append(args, m)
+	}
+	res, err := remCancelScript.Run(ctx, s.rdb, s.keys.RemKeys(RemShard(chat)), args...).Int64Slice()
 	if err != nil {
 		return 0, wrap(op, err)
 	}
 	return int(res[0]), nil
 }
 
-// Pending returns chat's pending items (due or in flight), earliest due
-// first; Due is the next attempt's time.
+// Pending returns chat's pending items (waiting or in flight), earliest
+// due first; Due is the next attempt's time for a waiting item.
 func (s *ReminderStore) Pending(ctx context.Context, chat kbbot.ChatID) ([]reminders.Item, error) {
-	c := strconv.FormatInt(int64(chat), 10)
-	members, err := s.rdb.ZRangeByLex(ctx, s.keys.RemByChat(), &redis.ZRangeBy{Min: "[" + c + "|", Max: "(" + c + "}"}).Result()
+	raw, err := s.rdb.HGet(ctx, s.keys.RemChats(RemShard(chat)), chatArg(chat)).Result()
+	if err == redis.Nil {
+		return nil, nil
+	}
 	if err != nil {
-		return nil, wrap("list resident reminders", err)
-	}
-	type row struct {
-		id       string
-		payload  *redis.StringCmd
-		due, fly *redis.FloatCmd
-	}
-	rows := make([]row, len(members))
-	pipe := s.rdb.Pipeline()
-	for i, m := range members {
-		id := m[len(c)+1:]
-		rows[i] = row{id: id, payload: pipe.HGet(ctx, s.keys.RemItems(), id),
-			due: pipe.ZScore(ctx, s.keys.RemDue(), id), fly: pipe.ZScore(ctx, s.keys.RemInflight(), id)}
-	}
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, wrap("read resident reminders", err)
 	}
+	entries, err := decodeChat(chat, raw)
+	if err != nil {
+		return nil, err
+	}
 	var out []reminders.Item
-	for _, r := range rows {
-		p, err := r.payload.Result()
-		if err != nil {
-			continue // removed meanwhile
-		}
-		it, err := decodeRem(r.id, p)
-		if err != nil {
-			return nil, err
-		}
-		if score, err := r.due.Result(); err == nil {
-			it.Due = time.UnixMilli(int64(score)).UTC()
-		} else if _, err := r.fly.Result(); err != nil {
+	for _, e := range entries {
+		switch e.state {
+		case "w":
+			e.it.Due = e.t
+		case "d":
 			continue // delivered or dropped: a tombstone
 		}
-		out = append(out, it)
+		out = append(out, e.it)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Due.Before(out[j].Due) })
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Due.Before(out[j].Due) })
 	return out, nil
 }
 
-// RemCounts reports how many reminders are due (waiting), in flight and
-// done (tombstones), for tests and metrics.
+// RemCounts reports how many reminders wait, are in flight and are done
+// (tombstones), over every shard, for tests and metrics.
 func (s *ReminderStore) RemCounts(ctx context.Context) (due, inflight, done int64, err error) {
 	pipe := s.rdb.Pipeline()
-	d := pipe.ZCard(ctx, s.keys.RemDue())
-	f := pipe.ZCard(ctx, s.keys.RemInflight())
-	t := pipe.ZCard(ctx, s.keys.RemDone())
+	cmds := make([]*redis.SliceCmd, RemShards)
+	for n := range RemShards {
+		cmds[n] = pipe.HMGet(ctx, s.keys.RemCount(n), "w", "f", "d")
+	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return 0, 0, 0, wrap("count reminders", err)
 	}
-	return d.Val(), f.Val(), t.Val(), nil
+	var sum [3]int64
+	for _, c := range cmds {
+		for i, v := range c.Val() {
+			if str, ok := v.(string); ok {
+				n, _ := strconv.ParseInt(str, 10, 64)
+				sum[i] += n
+			}
+		}
+	}
+	return sum[0], sum[1], sum[2], nil
 }

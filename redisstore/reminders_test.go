@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -177,7 +179,7 @@ func TestReminderAckOfReplacedItemKeepsNewOne(t *testing.T) {
 	}
 	claimed, _ := s.Claim(ctx, t0, time.Minute, 1)
 	// Meanwhile the booking is cancelled and the same reminder scheduled anew.
-	if n, err := s.CancelRef(ctx, "KB-C"); err != nil || n != 1 {
+	if n, err := s.CancelRef(ctx, 3, "KB-C"); err != nil || n != 1 {
 		t.Fatalf("cancel: %d %v", n, err)
 	}
 	if _, err := s.Schedule(ctx, it); err != nil {
@@ -260,7 +262,7 @@ func TestReminderCancelResidentAndRef(t *testing.T) {
 	if n, err := s.CancelResident(ctx, 12, reminders.KindPil); err != nil || n != 1 {
 		t.Fatalf("cancel pil: %d %v", n, err)
 	}
-	if n, err := s.CancelRef(ctx, "KB-X"); err != nil || n != 2 {
+	if n, err := s.CancelRef(ctx, 12, "KB-X"); err != nil || n != 2 {
 		t.Fatalf("cancel booking: %d %v", n, err)
 	}
 	pending, _ := s.Pending(ctx, 12)
@@ -318,9 +320,11 @@ func TestReminderTombstonePurgedByReap(t *testing.T) {
 	if _, err := s.Reap(ctx, it.NotAfter.Add(redisstore.TombstoneFor)); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range keys.RemKeys() {
-		if n, _ := rdb.Exists(ctx, k).Result(); n != 0 {
-			t.Errorf("key %s left after purge", k)
+	for n := range redisstore.RemShards {
+		for _, k := range keys.RemKeys(n) {
+			if n, _ := rdb.Exists(ctx, k).Result(); n != 0 {
+				t.Errorf("key %s left after purge", k)
+			}
 		}
 	}
 }
@@ -423,5 +427,194 @@ func TestLockExclusiveExtendUnlock(t *testing.T) {
 	}
 	if got := rdb.Get(ctx, keys.NamedLock("sweep:reminders")).Val(); got != tok2 {
 		t.Fatal("lock lost")
+	}
+}
+
+// chatsInShards returns one chat per shard for the first want shards.
+func chatsInShards(want int) []kbbot.ChatID {
+	seen := map[int]bool{}
+	var out []kbbot.ChatID
+	for c := kbbot.ChatID(1000); len(out) < want; c++ {
+		if n := redisstore.RemShard(c); !seen[n] {
+			seen[n] = true
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// TestReminderShardsSpreadOverSlots: residents' reminders spread over the
+// shards, whose keys sit in distinct hash slots, while one resident's items
+// all stay in one shard (so a cluster spreads them, and no command spans
+// slots: the client refuses one that does).
+func TestReminderShardsSpreadOverSlots(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, rdb, keys := newReminderStore(t)
+	var items []reminders.Item
+	for c := range 400 {
+		chat := kbbot.ChatID(6_100_000_000 + c*7)
+		items = append(items, item(chat, reminders.KindH1, fmt.Sprintf("KB-%d", c), t0), item(chat, reminders.KindH0, fmt.Sprintf("KB-%d", c), t0))
+	}
+	if _, err := s.Schedule(ctx, items...); err != nil {
+		t.Fatal(err)
+	}
+	slots := map[int]bool{}
+	used := 0
+	for n := range redisstore.RemShards {
+		chats := rdb.HGetAll(ctx, keys.RemChats(n)).Val()
+		if len(chats) == 0 {
+			continue
+		}
+		used++
+		for _, k := range keys.RemKeys(n) {
+			if redistest.Slot(k) != redistest.Slot(keys.RemNext(n)) {
+				t.Errorf("shard %d: %s in another slot than its next set", n, k)
+			}
+		}
+		slots[redistest.Slot(keys.RemNext(n))] = true
+		for chat, raw := range chats {
+			if c, _ := strconv.ParseInt(chat, 10, 64); redisstore.RemShard(kbbot.ChatID(c)) != n {
+				t.Errorf("chat %s stored in shard %d", chat, n)
+			}
+			if lines := strings.Count(raw, "\n") + 1; lines != 2 {
+				t.Errorf("chat %s has %d items in shard %d, want both of its 2", chat, lines, n)
+			}
+		}
+	}
+	if used < redisstore.RemShards*3/4 || len(slots) != used {
+		t.Fatalf("400 residents use %d of %d shards in %d slots", used, redisstore.RemShards, len(slots))
+	}
+	got, err := s.Claim(ctx, t0, time.Minute, redisstore.MaxClaim)
+	if err != nil || len(got) != len(items) {
+		t.Fatalf("one claim over every shard got %d of %d: %v", len(got), len(items), err)
+	}
+}
+
+// TestReminderClaimOldestShardsFirst: with fewer places than shards with
+// due items, a claim takes the items that waited longest.
+func TestReminderClaimOldestShardsFirst(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _, _ := newReminderStore(t)
+	chats := chatsInShards(6)
+	for i, chat := range chats {
+		// The last shard's item waited longest.
+		if _, err := s.Schedule(ctx, item(chat, reminders.KindPil, fmt.Sprintf("c%d", i), t0.Add(time.Duration(i-10)*time.Minute))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Claim(ctx, t0, time.Minute, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Chat != chats[0] || got[1].Chat != chats[1] {
+		t.Fatalf("claimed %v, want the items of chats %v first", ids(got), chats[:2])
+	}
+	rest, _ := s.Claim(ctx, t0, time.Minute, 100)
+	if len(rest) != 4 || rest[0].Chat != chats[2] {
+		t.Fatalf("then claimed %v", ids(rest))
+	}
+}
+
+// TestReminderLegacyItemsMoved: items an earlier version left in the single
+// {rem} slot are moved into the shards by the first Reap, keeping their
+// state: waiting ones are claimed, an in-flight one comes back when its
+// lease ends, a tombstone still makes scheduling its id again a no-op.
+func TestReminderLegacyItemsMoved(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, rdb, keys := newReminderStore(t)
+	legacy := keys.RemLegacyKeys() // due, inflight, items, attempts, done, bychat, byref
+	ms := func(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
+	na := t0.Add(6 * time.Hour)
+	payload := func(chat int, kind, ref string) string {
+		return "oldver|" + ms(t0) + "|" + ms(na) + "|" + strconv.Itoa(chat) + "|" + kind + "|" + ref + "|Asia/Jakarta"
+	}
+	pipe := rdb.Pipeline()
+	for i, x := range []struct {
+		id, set string
+		chat    int
+		score   time.Time
+	}{
+		{"h1:KB-L1:1", "due", 71, t0},
+		{"h0:KB-L1:1", "due", 71, t0.Add(time.Hour)},
+		{"pil:c-72", "inflight", 72, t0.Add(time.Minute)},
+		{"h1:KB-L3:1", "done", 73, na.Add(redisstore.TombstoneFor)},
+	} {
+		kind, ref := strings.Split(x.id, ":")[0], strings.Split(x.id, ":")[1]
+		set := map[string]string{"due": legacy[0], "inflight": legacy[1], "done": legacy[4]}[x.set]
+		pipe.ZAdd(ctx, set, redis.Z{Score: float64(x.score.UnixMilli()), Member: x.id})
+		pipe.HSet(ctx, legacy[2], x.id, payload(x.chat, kind, ref))
+		pipe.HSet(ctx, legacy[3], x.id, i%2+1)
+		pipe.ZAdd(ctx, legacy[5], redis.Z{Member: strconv.Itoa(x.chat) + "|" + x.id})
+		pipe.ZAdd(ctx, legacy[6], redis.Z{Member: ref + "|" + x.id})
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Claim(ctx, t0, time.Minute, 10); len(got) != 0 {
+		t.Fatalf("claimed %v before the move", ids(got))
+	}
+	if n, err := s.Reap(ctx, t0); err != nil || n != 0 {
+		t.Fatalf("reap: %d %v", n, err)
+	}
+	for _, k := range legacy {
+		if rdb.Exists(ctx, k).Val() != 0 {
+			t.Errorf("legacy key %s left after the move", k)
+		}
+	}
+	if due, fly, done := counts(t, s); due != 2 || fly != 1 || done != 1 {
+		t.Fatalf("after the move: %d waiting, %d in flight, %d done", due, fly, done)
+	}
+	got, _ := s.Claim(ctx, t0, time.Hour, 10)
+	if len(got) != 1 || got[0].ID != "h1:KB-L1:1" || got[0].Chat != 71 || got[0].Version != "oldver" || got[0].Attempt != 2 ||
+		got[0].Zone != "Asia/Jakarta" || !got[0].NotAfter.Equal(na) || got[0].Ref != "KB-L1" || got[0].Kind != "h1" {
+		t.Fatalf("claimed %+v", got)
+	}
+	if n, _ := s.Reap(ctx, t0.Add(time.Minute)); n != 1 {
+		t.Fatalf("the legacy in-flight item came back %d times, want once its lease ended", n)
+	}
+	if n, _ := s.Schedule(ctx, reminders.Item{ID: "h1:KB-L3:1", Chat: 73, Kind: "h1", Ref: "KB-L3", Due: t0, NotAfter: na}); n != 0 {
+		t.Fatal("a legacy tombstone did not keep its id from being scheduled again")
+	}
+	if p, _ := s.Pending(ctx, 71); len(p) != 2 {
+		t.Fatalf("pending of chat 71: %v", ids(p))
+	}
+}
+
+// TestReminderRenewKeepsLeases: a renewed lease is not reaped before its
+// new end; renewing an item acked meanwhile, or under another version,
+// changes nothing.
+func TestReminderRenewKeepsLeases(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _, _ := newReminderStore(t)
+	a, b, c := item(31, reminders.KindH1, "KB-R1", t0), item(32, reminders.KindH1, "KB-R2", t0), item(33, reminders.KindH1, "KB-R3", t0)
+	if _, err := s.Schedule(ctx, a, b, c); err != nil {
+		t.Fatal(err)
+	}
+	claimed, _ := s.Claim(ctx, t0, time.Minute, 10)
+	if len(claimed) != 3 {
+		t.Fatalf("claimed %v", ids(claimed))
+	}
+	byID := map[string]reminders.Item{}
+	for _, it := range claimed {
+		byID[it.ID] = it
+	}
+	if err := s.Ack(ctx, byID[c.ID]); err != nil {
+		t.Fatal(err)
+	}
+	stale := byID[b.ID]
+	stale.Version = "other"
+	n, err := s.Renew(ctx, t0.Add(10*time.Minute), byID[a.ID], stale, byID[c.ID])
+	if err != nil || n != 1 {
+		t.Fatalf("renewed %d (%v), want only the live one", n, err)
+	}
+	if n, _ := s.Reap(ctx, t0.Add(2*time.Minute)); n != 1 {
+		t.Fatalf("reaped %d at +2 min, want only the one not renewed", n)
+	}
+	if n, _ := s.Reap(ctx, t0.Add(10*time.Minute)); n != 1 {
+		t.Fatalf("reaped %d at the renewed end, want 1", n)
 	}
 }

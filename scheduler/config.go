@@ -11,12 +11,13 @@ type Config struct {
 	// Every is the time between sweeps [5 s].
 	Every time.Duration
 	// Lease is how long a claimed item stays in flight before the reaper
-	// may hand it to someone else [20 s]. Only a sweep reaps, under the
-	// sweep lock, which the sweeper holding the items extends while it
-	// works: the lease matters only when that sweeper died, and bounds how
-	// soon its items are taken over (with LockTTL and Every: within 30 s).
-	// An item handled twice is sent once: the dispatcher deduplicates on
-	// its key.
+	// may hand it to someone else [DefaultLease]. The sweeper renews it
+	// every Lease/3 while it handles the batch, and only a sweep reaps,
+	// under the sweep lock, which the sweeper holding the items extends
+	// while it works: the lease matters only when that sweeper died, and
+	// bounds how soon its items are taken over (with LockTTL and Every:
+	// within 30 s). An item handled twice is sent once: the dispatcher
+	// deduplicates on its key.
 	Lease time.Duration
 	// Batch is how many items one claim takes [200].
 	Batch int
@@ -53,6 +54,10 @@ type Config struct {
 	JobTimeout time.Duration
 }
 
+// DefaultLease is the default Config.Lease: with sweeps every 5 s, a
+// killed sweeper's claimed items are handed on within 25 s.
+const DefaultLease = 20 * time.Second
+
 func (c Config) withDefaults() Config {
 	def := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {
@@ -65,7 +70,7 @@ func (c Config) withDefaults() Config {
 		}
 	}
 	def(&c.Every, 5*time.Second)
-	def(&c.Lease, 20*time.Second)
+	def(&c.Lease, DefaultLease)
 	def(&c.LockTTL, 10*time.Second)
 	def(&c.HandleTimeout, 30*time.Second)
 	def(&c.RetryBase, 30*time.Second)

@@ -28,6 +28,8 @@ type Store interface {
 	Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]reminders.Item, error)
 	// Ack marks claimed items delivered or dropped, for good.
 	Ack(ctx context.Context, items ...reminders.Item) error
+	// Renew extends the lease of claimed items still in flight to until.
+	Renew(ctx context.Context, until time.Time, items ...reminders.Item) (int, error)
 	// Retry puts a claimed item back, due at at.
 	Retry(ctx context.Context, it reminders.Item, at time.Time) error
 	// Reap returns items whose lease ended by now to the due items.

@@ -102,6 +102,15 @@ func (s *Scheduler) handleBatch(ctx context.Context, items []reminders.Item) Swe
 		defer close(ackDone)
 		s.ackLoop(context.WithoutCancel(ctx), acks)
 	}()
+	renewDone, stopRenew := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(renewDone)
+		s.renewLoop(context.WithoutCancel(ctx), items, stopRenew)
+	}()
+	defer func() {
+		close(stopRenew)
+		<-renewDone
+	}()
 	workers := min(s.cfg.Workers, len(groups))
 	for range workers {
 		go func() {
@@ -125,6 +134,24 @@ func (s *Scheduler) handleBatch(ctx context.Context, items []reminders.Item) Swe
 	close(acks)
 	<-ackDone
 	return total
+}
+
+// renewLoop renews the leases of a batch's items every Lease/3 until stop
+// is closed; those acked or put back meanwhile are left alone by the
+// store.
+func (s *Scheduler) renewLoop(ctx context.Context, items []reminders.Item, stop <-chan struct{}) {
+	t := time.NewTicker(s.cfg.Lease / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			if _, err := s.store.Renew(ctx, s.clock.Now().Add(s.cfg.Lease), items...); err != nil {
+				s.log.Warn("renew reminder leases", "count", len(items), "error", err)
+			}
+		}
+	}
 }
 
 // ackLoop acks the items it receives, as many per call as have piled up.

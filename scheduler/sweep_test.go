@@ -11,6 +11,7 @@ import (
 
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/internal/fakes"
+	"github.com/kbbot/kbbot/redisstore"
 	"github.com/kbbot/kbbot/reminders"
 	"github.com/kbbot/kbbot/scheduler"
 )
@@ -222,8 +223,9 @@ func TestSweepAfterDowntime(t *testing.T) {
 
 // TestSweepKillLosesNoneRepeatsOnlyInFlight: a process claims a batch and
 // dies having sent part of it; another process sends everything else at
-// once and, after the lease ends, the dead process's batch. Nothing is
-// lost; only items that were in flight can repeat.
+// once and, with the default settings, the dead process's batch within
+// 30 s (its lease, then the next sweep 5 s later). Nothing is lost; only
+// items that were in flight can repeat.
 func TestSweepKillLosesNoneRepeatsOnlyInFlight(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -239,7 +241,7 @@ func TestSweepKillLosesNoneRepeatsOnlyInFlight(t *testing.T) {
 	mustSchedule(t, dead, items...)
 	// The doomed process claims 50 and delivers 20 of them, then is killed
 	// (no ack, no retry).
-	inflight, err := dead.Claim(ctx, t0, 2*time.Minute, 50)
+	inflight, err := dead.Claim(ctx, t0, scheduler.DefaultLease, 50)
 	if err != nil || len(inflight) != 50 {
 		t.Fatalf("claim %d %v", len(inflight), err)
 	}
@@ -252,13 +254,17 @@ func TestSweepKillLosesNoneRepeatsOnlyInFlight(t *testing.T) {
 			}
 		}
 	}
-	s, _ := e.newScheduler(t, rec, clock, scheduler.Config{Lease: 2 * time.Minute})
+	s, _ := e.newScheduler(t, rec, clock, scheduler.Config{})
 	if res := mustSweep(t, s); res.Sent != n-50 {
 		t.Fatalf("survivor's first sweep %+v", res)
 	}
-	clock.Advance(2*time.Minute + time.Second)
+	clock.Advance(scheduler.DefaultLease - time.Second)
+	if res := mustSweep(t, s); res.Reaped != 0 {
+		t.Fatalf("taken before the lease ended %+v", res)
+	}
+	clock.Advance(5 * time.Second) // the next sweep, 24 s after the kill
 	if res := mustSweep(t, s); res.Reaped != 50 || res.Sent != 50 {
-		t.Fatalf("after the lease %+v", res)
+		t.Fatalf("24 s after the kill %+v", res)
 	}
 	if got := len(rec.ids()); got != n {
 		t.Fatalf("%d of %d delivered", got, n)
@@ -539,5 +545,50 @@ func TestSchedulerJobRunsOncePerFire(t *testing.T) {
 	a.RunJob(ctx, "nightly", time.Minute, job)
 	if runs != 2 {
 		t.Fatalf("%d runs after the next fire", runs)
+	}
+}
+
+// renewSpy tells when the sweeper renewed its leases past after.
+type renewSpy struct {
+	*redisstore.ReminderStore
+	after   time.Time
+	renewed chan struct{}
+	once    sync.Once
+}
+
+func (r *renewSpy) Renew(ctx context.Context, until time.Time, items ...reminders.Item) (int, error) {
+	n, err := r.ReminderStore.Renew(ctx, until, items...)
+	if n > 0 && until.After(r.after) {
+		r.once.Do(func() { close(r.renewed) })
+	}
+	return n, err
+}
+
+// TestSlowHandlerKeepsItsLeases: a sweeper still handling an item past its
+// lease renews it, so another process's reaper leaves it alone.
+func TestSlowHandlerKeepsItsLeases(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	clock := fakes.NewClock(t0)
+	it := simple(5, "KB-SLOW01", t0)
+	mustSchedule(t, e.store(t), it)
+	spy := &renewSpy{ReminderStore: e.store(t), after: t0.Add(time.Minute), renewed: make(chan struct{})}
+	const lease = 30 * time.Millisecond // renewed every 10 ms of real time
+	rec := newRecorder(clock)
+	rec.setFail(func(kbbot.Event) error {
+		clock.Advance(time.Minute) // the handler takes far longer than the lease
+		<-spy.renewed
+		return nil
+	})
+	s := scheduler.New(spy, rec, clock, testLog(t), scheduler.Config{Lease: lease})
+	done := make(chan scheduler.SweepResult)
+	go func() { done <- mustSweep(t, s) }()
+	<-spy.renewed
+	if n, err := e.store(t).Reap(ctx, clock.Now()); err != nil || n != 0 {
+		t.Fatalf("another process reaped %d items still being handled (%v)", n, err)
+	}
+	if res := <-done; res.Sent != 1 || rec.times(it.ID) != 1 {
+		t.Fatalf("slow sweep %+v", res)
 	}
 }

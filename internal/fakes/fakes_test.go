@@ -112,7 +112,7 @@ func TestRemindersByID(t *testing.T) {
 	if _, err := r.Schedule(ctx, reminders.Item{ID: "bad id"}); !errors.Is(err, reminders.ErrInvalid) {
 		t.Fatalf("invalid: %v", err)
 	}
-	if n, _ := r.CancelRef(ctx, "c1", reminders.KindCheckup); n != 0 {
+	if n, _ := r.CancelRef(ctx, 5, "c1", reminders.KindCheckup); n != 0 {
 		t.Fatal("cancelled another kind")
 	}
 	if n, _ := r.CancelResident(ctx, 5); n != 1 || len(r.Pending(5)) != 0 {

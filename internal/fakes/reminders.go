@@ -60,10 +60,10 @@ func (r *Reminders) CancelResident(_ context.Context, chat kbbot.ChatID, kinds .
 	return r.cancel(func(it reminders.Item) bool { return it.Chat == chat }, kinds)
 }
 
-// CancelRef removes the pending items about ref, of kinds or of every
+// CancelRef removes chat's pending items about ref, of kinds or of every
 // kind, and returns how many.
-func (r *Reminders) CancelRef(_ context.Context, ref string, kinds ...string) (int, error) {
-	return r.cancel(func(it reminders.Item) bool { return it.Ref == ref }, kinds)
+func (r *Reminders) CancelRef(_ context.Context, chat kbbot.ChatID, ref string, kinds ...string) (int, error) {
+	return r.cancel(func(it reminders.Item) bool { return it.Chat == chat && it.Ref == ref }, kinds)
 }
 
 func (r *Reminders) cancel(match func(reminders.Item) bool, kinds []string) (int, error) {

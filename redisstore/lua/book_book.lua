@@ -59,10 +59,17 @@ if o then redis.call('HDEL', K.res, r .. '|o') end
 if st[4] then wait_remove(r) end
 
 local place = place_str({ status = 'active', fac = fac, sess = sess, m = m, res = r, chat = chat, by = by, updated = ARGV[1] })
-if by ~= '0' then
-  redis.call('HSET', K.res, idf, code, r .. '|a', code, r .. '|h', with_code(st[5], code), cadre_h, with_code(st[6], code))
-else
-  redis.call('HSET', K.res, idf, code, r .. '|a', code, r .. '|h', with_code(st[5], code))
+-- Active code here means no active booking before, so a missing history
+-- means no booking before: the history is left out until it differs.
+local w = { idf, code, r .. '|a', code }
+if st[5] then
+  table.insert(w, r .. '|h')
+  table.insert(w, with_code(st[5], code))
 end
+if by ~= '0' then
+  table.insert(w, cadre_h)
+  table.insert(w, with_code(st[6], code))
+end
+redis.call('HSET', K.res, unpack(w))
 redis.call('HSET', K.place, code, place)
 return done(now, ttl, { 'ok', code, ARGV[10], place })

@@ -31,7 +31,7 @@ local function forget_idem(c, p)
 end
 
 local deleted = {}
-for _, c in ipairs(split(redis.call('HGET', K.res, r .. '|h') or '', ' ')) do
+for _, c in ipairs(split(history(r) or '', ' ')) do
   if c ~= '' then
     forget_idem(c, place_get(c))
     redis.call('HDEL', K.rec, c)

@@ -25,7 +25,7 @@ if p.res == '' then return booking_reply('ok', code) end
 expire_due(now)
 
 local r = p.res
-local codes = split(redis.call('HGET', K.res, r .. '|h') or '', ' ')
+local codes = split(history(r) or '', ' ')
 codes[#codes + 1] = code -- in case the history lacks it
 local seen, erased = {}, {}
 for _, c in ipairs(codes) do

@@ -8,7 +8,8 @@
 --                   m|<fac> -> "iud,implan"; o|<fac> -> "0800,1000" (by start)
 --   3 used   HASH   q|..., s|... -> places taken (active bookings + held offers)
 --   4 res    HASH   per resident <r>: <r>|a -> active booking code;
---                   <r>|h -> "code code ..." (all bookings); <r>|w -> waitlist
+--                   <r>|h -> "code code ..." (all bookings; left out while
+--                   it would be just <r>|a, see history); <r>|w -> waitlist
 --                   request "fac|method|session|chat|joined_ms" (session "" =
 --                   any); <r>|o -> offer "state|fac|session|method|chat|
 --                   deadline_ms" (state offered = place held, expired =
@@ -88,6 +89,14 @@ local function place_get(code) return parse_place(redis.call('HGET', K.place, co
 
 local function place_str(p)
   return table.concat({ p.status, p.fac, p.sess, p.m, p.res, p.chat, p.by, p.updated }, '|')
+end
+
+-- history returns resident r's booking codes ("code code ...", or nil):
+-- <r>|h, which a resident whose only booking is the active one does not
+-- have (it would repeat <r>|a; book_cancel writes it before <r>|a goes).
+local function history(r)
+  local h = redis.call('HMGET', K.res, r .. '|h', r .. '|a')
+  return h[1] or h[2]
 end
 
 -- with_code appends a code to a history value (nil when empty).

@@ -1,22 +1,23 @@
 -- rem_ack: mark delivered (or deliberately dropped) items done.
 -- KEYS: see rem_lib.lua.
--- ARGV[1..] one group of 3 per item: id, version, purge time of the
+-- ARGV[1..] one group of 4 per item: chat, id, version, purge time of the
 --           tombstone (ms)
 -- returns the number of items marked done.
 -- An item that is gone or already done is skipped, and so is one whose
 -- version differs (it was cancelled and scheduled anew meanwhile); so a
--- retried call changes nothing. A tombstone keeps the payload and indexes
--- until the reaper purges it, and makes scheduling the id again a no-op.
+-- retried call changes nothing. A tombstone makes scheduling the id again
+-- a no-op until the reaper purges it.
+local get, flush = chat_set()
 local n = 0
-for i = 1, #ARGV, 3 do
-  local id = ARGV[i]
-  local p = redis.call('HGET', K.items, id)
-  if p and not redis.call('ZSCORE', K.done, id) and parse(p).version == ARGV[i + 1] then
-    redis.call('ZREM', K.due, id)
-    redis.call('ZREM', K.inflight, id)
-    redis.call('HDEL', K.attempts, id)
-    redis.call('ZADD', K.done, ARGV[i + 2], id)
+for i = 1, #ARGV, 4 do
+  local c = get(ARGV[i])
+  local at = find(c.items, ARGV[i + 1])
+  local it = at and c.items[at]
+  if it and it.st ~= 'd' and it.v == ARGV[i + 2] then
+    it.st, it.t = 'd', tonumber(ARGV[i + 3])
+    c.dirty = true
     n = n + 1
   end
 end
+flush()
 return n

@@ -1,49 +1,42 @@
--- rem_cancel: remove the items of a resident, of a ref, or named by id.
+-- rem_cancel: remove items of one chat: all of them, those of a ref, or
+-- those named by id.
 -- KEYS: see rem_lib.lua.
--- ARGV[1] what: "chat", "ref" or "ids"
--- ARGV[2] "pending" to remove pending items (due or in flight) and keep
---         tombstones of delivered ones; "all" to remove tombstones too
---         (for /hapusdata)
--- ARGV[3] the chat id ("chat"), the ref ("ref"), or the first id ("ids")
--- ARGV[4..] "chat"/"ref": the kinds to remove (none: every kind);
---           "ids": further ids
+-- ARGV[1] chat
+-- ARGV[2] "pending" to remove pending items (waiting or in flight) and
+--         keep tombstones of delivered ones; "all" to remove tombstones
+--         too (for /hapusdata)
+-- ARGV[3] "chat", "ref" or "ids"   ARGV[4] the ref ("ref"), else ""
+-- ARGV[5..] "chat"/"ref": the kinds to remove (none: every kind); "ids":
+--           the ids
 -- returns {pending removed, tombstones removed}.
 -- Idempotent: what is gone stays gone. An item in flight is removed too;
 -- its handler may still be sending it, and its ack then changes nothing.
-local ids = {}
-if ARGV[1] == 'ids' then
-  for i = 3, #ARGV do ids[#ids + 1] = ARGV[i] end
-else
-  local idx = K.bychat
-  if ARGV[1] == 'ref' then idx = K.byref end
-  local members = redis.call('ZRANGEBYLEX', idx, '[' .. ARGV[3] .. '|', '(' .. ARGV[3] .. '}')
-  local skip = #ARGV[3] + 2
-  for _, m in ipairs(members) do ids[#ids + 1] = string.sub(m, skip) end
+local items, was = load(ARGV[1])
+if #items == 0 then return { 0, 0 } end
+local set = nil
+if #ARGV > 4 then
+  set = {}
+  for i = 5, #ARGV do set[ARGV[i]] = true end
 end
-local kinds = nil
-if ARGV[1] ~= 'ids' and #ARGV > 3 then
-  kinds = {}
-  for i = 4, #ARGV do kinds[ARGV[i]] = true end
-end
+local mode, ref, all = ARGV[3], ARGV[4], ARGV[2] == 'all'
 local pending, tombs = 0, 0
-for _, id in ipairs(ids) do
-  local p = redis.call('HGET', K.items, id)
-  if p then
-    local f = parse(p)
-    if not kinds or kinds[f.kind] then
-      local done = redis.call('ZSCORE', K.done, id)
-      if not done then
-        forget(id, f)
-        pending = pending + 1
-      elseif ARGV[2] == 'all' then
-        forget(id, f)
-        tombs = tombs + 1
-      end
-    end
-  elseif ARGV[1] == 'chat' then
-    redis.call('ZREM', K.bychat, ARGV[3] .. '|' .. id)
-  elseif ARGV[1] == 'ref' then
-    redis.call('ZREM', K.byref, ARGV[3] .. '|' .. id)
+items = without(items, function(it)
+  local hit
+  if mode == 'ids' then
+    hit = set and set[it.id]
+  else
+    hit = (mode == 'chat' or it.ref == ref) and (not set or set[it.kind])
   end
-end
+  if not hit then return false end
+  if it.st ~= 'd' then
+    pending = pending + 1
+    return true
+  end
+  if all then
+    tombs = tombs + 1
+    return true
+  end
+  return false
+end)
+if pending + tombs > 0 then save(ARGV[1], items, was) end
 return { pending, tombs }

@@ -1,30 +1,33 @@
 -- rem_claim: move up to a limit of due items to in flight, with a lease.
 -- KEYS: see rem_lib.lua.
--- ARGV[1] now (ms): items with due time <= now are due
+-- ARGV[1] now (ms): waiting items due at or before now are due
 -- ARGV[2] lease deadline (ms)
 -- ARGV[3] limit (at most 1000)
--- returns a flat array {id, payload, attempt, id, payload, attempt, ...},
---         earliest due first; attempt counts this claim.
+-- returns a flat array {chat, line, due, chat, line, due, ...}: each claimed
+--         item's line as stored now (attempts counting this claim) and the
+--         due time (ms, base 36) it waited for; chats earliest first.
 -- Not idempotent by nature: a retried call claims the next items; the
 -- items of the lost reply come back through the reaper when their lease
 -- ends, so nothing is lost, only delayed.
-local ids = redis.call('ZRANGEBYSCORE', K.due, '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
-if #ids == 0 then
-  return {}
-end
-redis.call('ZREM', K.due, unpack(ids))
-local out, lease = {}, {}
-for _, id in ipairs(ids) do
-  local p = redis.call('HGET', K.items, id)
-  if p then
-    lease[#lease + 1] = ARGV[2]
-    lease[#lease + 1] = id
-    out[#out + 1] = id
-    out[#out + 1] = p
-    out[#out + 1] = redis.call('HINCRBY', K.attempts, id, 1)
+local now, limit = tonumber(ARGV[1]), tonumber(ARGV[3])
+local lease = tonumber(ARGV[2])
+local out, n = {}, 0
+local chats = redis.call('ZRANGEBYSCORE', K.next, '-inf', ARGV[1], 'LIMIT', 0, limit + 100)
+for _, chat in ipairs(chats) do
+  if n >= limit then break end
+  local items, was = load(chat)
+  local changed = false
+  for _, it in ipairs(items) do
+    if n < limit and it.st == 'w' and it.t <= now then
+      local waited = b36(it.t)
+      it.st, it.t, it.att = 'f', lease, it.att + 1
+      out[#out + 1] = chat
+      out[#out + 1] = line(it)
+      out[#out + 1] = waited
+      n = n + 1
+      changed = true
+    end
   end
-end
-if #lease > 0 then
-  redis.call('ZADD', K.inflight, unpack(lease))
+  if changed then save(chat, items, was) end
 end
 return out
