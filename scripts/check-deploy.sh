@@ -14,7 +14,7 @@
 #   4. deploy/compose.yaml parses and keeps Redis durable (appendonly yes,
 #      appendfsync everysec, noeviction, a named volume) and reads
 #      kbbot.env; deploy/kbbot.env.example names every variable app/config.go
-#      reads;
+#      reads; the Dockerfile and README name go.mod's Go version;
 #   5. with a reachable Docker daemon: docker compose config and docker
 #      build; otherwise it says it skipped them.
 # Needs root for step 2 (setpriv). Prints PASS/SKIP/FAIL lines; exits 1 on
@@ -130,7 +130,15 @@ PY
 ); then
   pass "deploy/compose.yaml parses, Redis durable; kbbot.env.example: $out"
 else
-  fail "compose/env check: $out"
+  fail "compose/env check: ${out##*$'\n'}"
+fi
+
+# The Dockerfile and README name go.mod's Go version.
+gover=$(awk '$1 == "go" {print $2}' go.mod)
+if grep -q "^ARG GO_VERSION=$gover\$" Dockerfile && grep -q "Go $gover" README.md; then
+  pass "Dockerfile and README name Go $gover, as go.mod does"
+else
+  fail "Dockerfile (ARG GO_VERSION) or README does not name go.mod's Go $gover"
 fi
 
 # 5. Container runtime.
