@@ -351,7 +351,7 @@ func (a *App) getMe(ctx context.Context) (tgbotapi.User, error) {
 	return me, nil
 }
 
-// Run prepares Telegram (the command list; the webhook, or none when
+// Run prepares Telegram (the command menu and descriptions; the webhook, or none when
 // polling), delivers replies a previous run left undelivered, then takes
 // updates until ctx ends: from its webhook (KBBOT_WEBHOOK_URL) or by
 // polling. It returns nil on a clean stop.
@@ -362,7 +362,7 @@ func (a *App) Run(ctx context.Context) error {
 	if _, err := a.Client.Call(ctx, "deleteWebhook", tgbotapi.Params{"drop_pending_updates": "false"}); err != nil && ctx.Err() == nil {
 		a.log.Warn("deleteWebhook failed", "error", err)
 	}
-	a.setCommands(ctx)
+	a.setProfile(ctx)
 	if err := a.Dispatcher.FlushPending(ctx); err != nil && ctx.Err() == nil {
 		a.log.Warn("flush pending replies", "error", err)
 	}
@@ -388,24 +388,40 @@ func (a *App) Run(ctx context.Context) error {
 	return err
 }
 
-// setCommands publishes the command list shown in Telegram's menu, in
-// Indonesian by default and English for English clients.
-func (a *App) setCommands(ctx context.Context) {
-	cmds := []string{"start", "menu", "daftar", "pesanan", "pengingat", "wilayah", "batal", "bantuan", "bahasa", "berhenti", "mulai", "hapusdata"}
+// menuCommands are the commands of Telegram's command menu, each described
+// by the UI text "cmd_<command>".
+var menuCommands = []string{"start", "menu", "daftar", "pesanan", "pengingat", "wilayah", "batal", "bantuan", "bahasa", "berhenti", "mulai", "privasi", "hapusdata"}
+
+// setProfile publishes what Telegram shows of the bot: the command menu, the
+// description (in an empty chat, before /start) and the short description
+// (profile page, shared links); in Indonesian by default and in each other
+// language for clients set to it. A failure is logged: the bot works
+// without them.
+func (a *App) setProfile(ctx context.Context) {
 	for _, lang := range content.Langs {
-		list := make([]tgbotapi.BotCommand, 0, len(cmds))
-		for _, c := range cmds {
+		list := make([]tgbotapi.BotCommand, 0, len(menuCommands))
+		for _, c := range menuCommands {
 			list = append(list, tgbotapi.BotCommand{Command: c, Description: a.Library.UI.T(lang, "cmd_"+c)})
 		}
 		p := tgbotapi.Params{}
 		if err := p.AddInterface("commands", list); err != nil {
 			return
 		}
-		if lang != content.ID {
-			p["language_code"] = string(lang)
+		calls := []struct {
+			method string
+			params tgbotapi.Params
+		}{
+			{"setMyCommands", p},
+			{"setMyDescription", tgbotapi.Params{"description": a.Library.UI.T(lang, "profile_description")}},
+			{"setMyShortDescription", tgbotapi.Params{"short_description": a.Library.UI.T(lang, "profile_short_description")}},
 		}
-		if _, err := a.Client.Call(ctx, "setMyCommands", p); err != nil && ctx.Err() == nil {
-			a.log.Warn("setMyCommands failed", "error", err)
+		for _, c := range calls {
+			if lang != content.ID {
+				c.params["language_code"] = string(lang)
+			}
+			if _, err := a.Client.Call(ctx, c.method, c.params); err != nil && ctx.Err() == nil {
+				a.log.Warn("telegram profile not set", "method", c.method, "lang", string(lang), "error", err)
+			}
 		}
 	}
 }

@@ -47,7 +47,7 @@ func (a *App) runWebhook(ctx context.Context) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
-	a.setCommands(ctx)
+	a.setProfile(ctx)
 	if err := a.Dispatcher.FlushPending(ctx); err != nil && ctx.Err() == nil {
 		a.log.Warn("flush pending replies", "error", err)
 	}

@@ -5,7 +5,7 @@
 // that kbbot uses: getMe, getUpdates (long polling), sendMessage,
 // editMessageText, editMessageReplyMarkup, deleteMessage,
 // answerCallbackQuery, sendDocument, sendPhoto, sendChatAction,
-// setMyCommands and deleteWebhook. JSON on the wire uses the types of
+// setMyCommands, setMyDescription, setMyShortDescription and deleteWebhook. JSON on the wire uses the types of
 // github.com/go-telegram-bot-api/telegram-bot-api/v5, so the real library
 // decodes every response, including error bodies such as 429 with
 // parameters.retry_after.
@@ -39,6 +39,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf16"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
@@ -150,8 +151,11 @@ type Server struct {
 
 	changes chan struct{}
 
-	cmdMu    sync.Mutex
-	commands []tgbotapi.BotCommand
+	// The bot's profile, per language_code ("" is the default).
+	cmdMu        sync.Mutex
+	commands     map[string][]tgbotapi.BotCommand
+	descriptions map[string]string
+	shortDescs   map[string]string
 
 	// Test hooks, set before the server is used (see export_test.go).
 	hookPollWait   func() // a getUpdates call starts waiting
@@ -173,6 +177,9 @@ func New(opts ...Option) *Server {
 		dropped:      make(map[int]error),
 		faults:       make(map[string][]fault),
 		changes:      make(chan struct{}, 1),
+		commands:     make(map[string][]tgbotapi.BotCommand),
+		descriptions: make(map[string]string),
+		shortDescs:   make(map[string]string),
 	}
 	s.waitTimeout.Store(int64(DefaultWaitTimeout))
 	for _, o := range opts {
@@ -237,11 +244,32 @@ func (s *Server) TooManyRequests() int { return int(s.tooMany.Load()) }
 // [User.Messages] or [Server.Sent].
 func (s *Server) Changes() <-chan struct{} { return s.changes }
 
-// Commands returns the command list the bot last set with setMyCommands.
-func (s *Server) Commands() []tgbotapi.BotCommand {
+// Commands returns the default command list (no language_code) the bot
+// last set with setMyCommands.
+func (s *Server) Commands() []tgbotapi.BotCommand { return s.CommandsFor("") }
+
+// CommandsFor returns the command list the bot last set with setMyCommands
+// for language code lang ("" for the default).
+func (s *Server) CommandsFor(lang string) []tgbotapi.BotCommand {
 	s.cmdMu.Lock()
 	defer s.cmdMu.Unlock()
-	return append([]tgbotapi.BotCommand(nil), s.commands...)
+	return append([]tgbotapi.BotCommand(nil), s.commands[lang]...)
+}
+
+// Description returns the description the bot last set with
+// setMyDescription for language code lang ("" for the default).
+func (s *Server) Description(lang string) string {
+	s.cmdMu.Lock()
+	defer s.cmdMu.Unlock()
+	return s.descriptions[lang]
+}
+
+// ShortDescription returns the short description the bot last set with
+// setMyShortDescription for language code lang ("" for the default).
+func (s *Server) ShortDescription(lang string) string {
+	s.cmdMu.Lock()
+	defer s.cmdMu.Unlock()
+	return s.shortDescs[lang]
 }
 
 // FailNext makes the next call of method fail with the given HTTP status
@@ -456,7 +484,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case "setmycommands":
 		result, aerr = s.setMyCommands(p)
 	case "getmycommands":
-		result = s.Commands()
+		result = s.CommandsFor(p.get("language_code"))
+	case "setmydescription":
+		result, aerr = s.setText(p, "description", 512, s.descriptions)
+	case "setmyshortdescription":
+		result, aerr = s.setText(p, "short_description", 120, s.shortDescs)
 	case "sendchataction":
 		result, aerr = s.sendChatAction(p)
 	case "sendmessage":
@@ -488,8 +520,38 @@ func (s *Server) setMyCommands(p params) (any, *apiError) {
 	if err := json.Unmarshal([]byte(p.get("commands")), &cmds); err != nil {
 		return nil, badRequest("can't parse commands JSON object")
 	}
+	lang := p.get("language_code")
+	if !validLangCode(lang) {
+		return nil, badRequest("invalid language code specified")
+	}
 	s.cmdMu.Lock()
-	s.commands = cmds
+	s.commands[lang] = cmds
 	s.cmdMu.Unlock()
 	return true, nil
+}
+
+// setText stores a profile text (setMyDescription, setMyShortDescription)
+// for its language_code, refused like Telegram beyond limit characters
+// (UTF-16 code units, as Telegram counts them).
+func (s *Server) setText(p params, field string, limit int, into map[string]string) (any, *apiError) {
+	lang, text := p.get("language_code"), p.get(field)
+	if !validLangCode(lang) {
+		return nil, badRequest("invalid language code specified")
+	}
+	if len(utf16.Encode([]rune(text))) > limit {
+		return nil, badRequest(field + " is too long")
+	}
+	s.cmdMu.Lock()
+	into[lang] = text
+	s.cmdMu.Unlock()
+	return true, nil
+}
+
+// validLangCode reports whether lang is empty or a two-letter ISO 639-1
+// code, as the Bot API's language_code must be.
+func validLangCode(lang string) bool {
+	if lang == "" {
+		return true
+	}
+	return len(lang) == 2 && lang[0] >= 'a' && lang[0] <= 'z' && lang[1] >= 'a' && lang[1] <= 'z'
 }

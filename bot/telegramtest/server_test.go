@@ -868,3 +868,47 @@ func TestJSONRequests(t *testing.T) {
 		t.Fatalf("sent %+v", m)
 	}
 }
+
+// TestProfileTextsPerLanguage: setMyDescription and setMyShortDescription
+// are kept per language_code, and texts beyond Telegram's limits (512 and
+// 120 characters) or a bad language code are refused as Telegram does.
+func TestProfileTextsPerLanguage(t *testing.T) {
+	s := newServer(t)
+	api := newAPI(t, s)
+	for _, c := range []struct {
+		method, field, lang, text string
+	}{
+		{"setMyDescription", "description", "", "Deskripsi"},
+		{"setMyDescription", "description", "en", "Description"},
+		{"setMyShortDescription", "short_description", "", "Singkat"},
+		{"setMyShortDescription", "short_description", "en", "Short"},
+	} {
+		p := tgbotapi.Params{c.field: c.text}
+		if c.lang != "" {
+			p["language_code"] = c.lang
+		}
+		if _, err := call(t, api, c.method, p); err != nil {
+			t.Fatalf("%s %q: %v", c.method, c.lang, err)
+		}
+	}
+	if s.Description("") != "Deskripsi" || s.Description("en") != "Description" ||
+		s.ShortDescription("") != "Singkat" || s.ShortDescription("en") != "Short" {
+		t.Fatalf("profile texts not kept per language: %q %q %q %q",
+			s.Description(""), s.Description("en"), s.ShortDescription(""), s.ShortDescription("en"))
+	}
+	for _, c := range []struct {
+		method string
+		p      tgbotapi.Params
+	}{
+		{"setMyShortDescription", tgbotapi.Params{"short_description": strings.Repeat("é", 121)}},
+		{"setMyDescription", tgbotapi.Params{"description": strings.Repeat("a", 513)}},
+		{"setMyDescription", tgbotapi.Params{"description": "x", "language_code": "english"}},
+	} {
+		if _, err := call(t, api, c.method, c.p); err == nil {
+			t.Errorf("%s %v was accepted; Telegram refuses it", c.method, c.p)
+		}
+	}
+	if s.ShortDescription("") != "Singkat" {
+		t.Errorf("a refused text replaced the stored one: %q", s.ShortDescription(""))
+	}
+}

@@ -2,6 +2,8 @@
 //
 //	kbbot serve   run the bot against Telegram (TELEGRAM_BOT_TOKEN, REDIS_URL)
 //	kbbot chat    try the whole bot in this terminal, with nothing but Go
+//	kbbot version print the version, commit and Go version
+//	kbbot healthcheck  exit 0 when the kbbot on KBBOT_HTTP_ADDR answers /healthz
 //
 // Configuration comes from environment variables; see README.md.
 package main
@@ -14,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -27,6 +30,9 @@ Usage:
   kbbot chat [FILE]    talk to the bot in this terminal (embedded Redis unless REDIS_URL is
                        set; the demo events of Kota Pekalongan unless an events FILE is given)
   kbbot import FILE    validate a facilities and events file and load it (needs REDIS_URL)
+  kbbot version        print the version, commit and Go version
+  kbbot healthcheck    exit 0 when the kbbot listening on KBBOT_HTTP_ADDR answers GET /healthz
+                       (for container health checks; the image has no curl)
 
 Configuration is read from environment variables; see README.md.
 `
@@ -39,6 +45,22 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
+	}
+	// These two need no configuration: they work whatever the environment.
+	switch args[0] {
+	case "version":
+		printVersion(stdout, currentBuild())
+		return 0
+	case "healthcheck":
+		addr := strings.TrimSpace(getenv("KBBOT_HTTP_ADDR"))
+		if addr == "" {
+			addr = app.DefaultConfig().HTTPAddr
+		}
+		if err := healthcheck(context.Background(), addr, stdout); err != nil {
+			fmt.Fprintf(stderr, "kbbot: %v\n", err)
+			return 1
+		}
+		return 0
 	}
 	cfg, err := app.LoadConfig(getenv)
 	if err != nil {
