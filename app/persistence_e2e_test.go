@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -9,7 +8,6 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -52,24 +50,6 @@ func throwawayRedis(t *testing.T) *redis.Client {
 	return rdb
 }
 
-// lockedBuffer is a log sink for one App.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestPersistenceCheckedAtStart: kbbot started on a Redis that keeps only
 // RDB snapshots warns that up to the snapshot interval of bookings could be
 // lost; on one that keeps nothing, that everything is lost on a
@@ -91,7 +71,7 @@ func TestPersistenceCheckedAtStart(t *testing.T) {
 	}
 	start := func(require bool) (string, error) {
 		t.Helper()
-		var log lockedBuffer
+		var log syncBuffer
 		cfg := e.cfg
 		cfg.RequirePersistence = require
 		a, err := app.New(ctx, cfg, app.Options{Logger: slogTo(&log), Redis: rdb, RedisWait: -1})
