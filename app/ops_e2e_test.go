@@ -72,6 +72,13 @@ func (p *process) scrape(t *testing.T) (map[string]float64, string) {
 	return out, body
 }
 
+// metric returns one sample of /metrics, by "name{labels}" (0 when absent).
+func (p *process) metric(t *testing.T, key string) float64 {
+	t.Helper()
+	m, _ := p.scrape(t)
+	return m[key]
+}
+
 // TestMetricsAfterResidentJourney: an operator scraping /metrics after a
 // resident's /start, consent and a tap sees the updates handled by kind,
 // the step latency, the replies sent and Go's runtime; no label names the
