@@ -402,8 +402,12 @@ func (a *App) Run(ctx context.Context) error {
 		stopHTTP(ctx)
 		return fmt.Errorf("start scheduler: %w", err)
 	}
+	// The intake stops when polling does (ctx ended, or the HTTP server
+	// failed).
+	ictx, stopIntake := context.WithCancel(ctx)
+	defer stopIntake()
 	intakeDone := make(chan error, 1)
-	go func() { intakeDone <- a.runIntake(ctx) }()
+	go func() { intakeDone <- a.runIntake(ictx) }()
 	pctx, stopPoll := context.WithCancel(ctx)
 	defer stopPoll()
 	polled := make(chan error, 1)
@@ -418,6 +422,7 @@ func (a *App) Run(ctx context.Context) error {
 		err = fmt.Errorf("HTTP server: %w", serr)
 	}
 	a.sourceUp.Store(false)
+	stopIntake()
 	a.log.Info("kbbot stopped polling")
 	// Stop order: intake (steps under way finish, chats are let go), then
 	// the scheduler's jobs.
