@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -25,6 +26,7 @@ import (
 	"github.com/kbbot/kbbot/content"
 	"github.com/kbbot/kbbot/conversations"
 	"github.com/kbbot/kbbot/dispatch"
+	"github.com/kbbot/kbbot/metrics"
 	"github.com/kbbot/kbbot/redisconn"
 	"github.com/kbbot/kbbot/redisstore"
 	"github.com/kbbot/kbbot/scheduler"
@@ -37,7 +39,7 @@ type Options struct {
 	// Clock tells the time (default: the system clock).
 	Clock kbbot.Clock
 	// Redis is used instead of connecting to cfg.RedisURL; the App does not
-	// close it.
+	// close it, and adds a hook counting its errors for /metrics.
 	Redis redis.UniversalClient
 	// HTTPClient calls Telegram (default: bot.NewHTTPClient).
 	HTTPClient *http.Client
@@ -91,12 +93,20 @@ type App struct {
 	Inbox     *redisstore.IntakeStore
 	locker    redisstore.Locker // the poll leader lock (leader.go)
 	closeOnce sync.Once
+	// metrics are served on /metrics (ops.go).
+	metrics *metrics.Metrics
+	// intakeUp and sourceUp say the intake's workers and the source of
+	// updates (the poll loop, leader or standby, or the webhook) run; for
+	// /readyz (health.go).
+	intakeUp, sourceUp atomic.Bool
+	listenAddr         atomic.Pointer[string]
+	listening          chan struct{}
 }
 
 // New connects and checks everything the bot needs, failing with a message
 // that names what is wrong. It does not start polling; Run does.
 func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
-	a := &App{cfg: cfg, log: opt.Logger}
+	a := &App{cfg: cfg, log: opt.Logger, metrics: metrics.New(), listening: make(chan struct{})}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -121,6 +131,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		a.rdb = o.NewClient()
 		a.ownsRedis = true
 	}
+	a.rdb.AddHook(a.metrics.RedisHook())
 	if err := a.waitRedis(ctx, opt.RedisWait); err != nil {
 		a.Close()
 		return nil, err
@@ -131,11 +142,9 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		a.Close()
 		return nil, err
 	}
-	if p, err := redisstore.CheckPersistence(pingCtx, a.rdb); err != nil {
-		a.log.Warn("cannot read Redis persistence settings; make sure appendonly is on and maxmemory-policy is noeviction", "error", err)
-	} else if !p.Safe() {
-		a.log.Warn("Redis keeps nothing on disk or may evict keys: bookings and reminders would be lost on a restart; set appendonly yes, appendfsync everysec, maxmemory-policy noeviction",
-			"appendonly", p.AOF, "rdb", p.RDB, "maxmemory_policy", p.Policy)
+	if err := a.checkPersistence(pingCtx); err != nil {
+		a.Close()
+		return nil, err
 	}
 
 	hc := opt.HTTPClient
@@ -197,7 +206,11 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		a.Close()
 		return nil, err
 	}
-	a.Sender = a.wrapSender(bot.NewSender(a.Client), keys)
+	a.Sender = a.wrapSender(countingSender{next: bot.NewSender(a.Client), m: a.metrics}, keys)
+	a.services.Bookings = countingBookings{Store: a.services.Bookings, m: a.metrics}
+	if a.services.Reports != nil {
+		a.services.Reports = countingReports{ReportStore: a.services.Reports, m: a.metrics}
+	}
 	engine := conversations.NewEngine(lib, nonce, a.services)
 	// /hapusdata scrubs the audit log, erases bookings (freeing their
 	// places) and reminders, then what the wire functions added, before
@@ -209,7 +222,8 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	}
 	a.erasers = append(append(erasers, a.erasers...), a.Inbox)
 	a.Dispatcher = dispatch.New(engine, store, a.Sender, clock,
-		a.log.With("comp", "dispatcher"), dispatch.Config{SessionTTL: cfg.SessionTTL, RecordRetention: cfg.RecordRetention, LockTTL: cfg.ChatLease}, a)
+		a.log.With("comp", "dispatcher"), dispatch.Config{SessionTTL: cfg.SessionTTL, RecordRetention: cfg.RecordRetention, LockTTL: cfg.ChatLease,
+			Observe: a.observeStep, Backlog: func(n int) { a.metrics.OutboxBacklog.Set(float64(n)) }}, a)
 	// The intake's leases and flood windows are real time, like the
 	// leases in Redis: they use the intake clock, not the dialog's.
 	iclock := opt.IntakeClock
@@ -233,6 +247,16 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		flush = DefaultConfig().FlushEvery
 	}
 	if err := a.Scheduler.AddLocal("@every "+flush.String(), "outbox", a.Dispatcher.FlushPending); err != nil {
+		a.Close()
+		return nil, err
+	}
+	// Every process samples the reminder lag, and asks Telegram when it
+	// has not heard from it for a while (for /readyz).
+	if err := a.Scheduler.AddLocal("@every 15s", "reminder-lag", a.sampleReminderLag); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if err := a.Scheduler.AddLocal("@every 30s", "telegram", a.touchTelegram); err != nil {
 		a.Close()
 		return nil, err
 	}
@@ -366,12 +390,39 @@ func (a *App) Run(ctx context.Context) error {
 	if err := a.Dispatcher.FlushPending(ctx); err != nil && ctx.Err() == nil {
 		a.log.Warn("flush pending replies", "error", err)
 	}
+	stopHTTP := func(context.Context) {}
+	served := make(<-chan error)
+	if a.cfg.HTTPAddr != "" {
+		var err error
+		if stopHTTP, served, err = a.serveHTTP(a.opsMux()); err != nil {
+			return err
+		}
+	}
 	if err := a.Scheduler.Start(ctx); err != nil {
+		stopHTTP(ctx)
 		return fmt.Errorf("start scheduler: %w", err)
 	}
+	// The intake stops when polling does (ctx ended, or the HTTP server
+	// failed).
+	ictx, stopIntake := context.WithCancel(ctx)
+	defer stopIntake()
 	intakeDone := make(chan error, 1)
-	go func() { intakeDone <- a.Intake.Run(ctx) }()
-	err := a.pollAsLeader(ctx)
+	go func() { intakeDone <- a.runIntake(ictx) }()
+	pctx, stopPoll := context.WithCancel(ctx)
+	defer stopPoll()
+	polled := make(chan error, 1)
+	a.sourceUp.Store(true)
+	go func() { polled <- a.pollAsLeader(pctx) }()
+	var err error
+	select {
+	case err = <-polled:
+	case serr := <-served:
+		stopPoll()
+		<-polled
+		err = fmt.Errorf("HTTP server: %w", serr)
+	}
+	a.sourceUp.Store(false)
+	stopIntake()
 	a.log.Info("kbbot stopped polling")
 	// Stop order: intake (steps under way finish, chats are let go), then
 	// the scheduler's jobs.
@@ -385,7 +436,15 @@ func (a *App) Run(ctx context.Context) error {
 	if serr := a.Scheduler.Stop(stopCtx); serr != nil {
 		a.log.Warn("scheduler did not stop in time", "error", serr)
 	}
+	stopHTTP(stopCtx)
 	return err
+}
+
+// runIntake runs the intake's workers, marking them up for /readyz.
+func (a *App) runIntake(ctx context.Context) error {
+	a.intakeUp.Store(true)
+	defer a.intakeUp.Store(false)
+	return a.Intake.Run(ctx)
 }
 
 // menuCommands are the commands of Telegram's command menu, each described

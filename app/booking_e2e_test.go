@@ -174,6 +174,9 @@ func TestE2EBookingJourney(t *testing.T) {
 	if bs, _ := p.App.Bookings.Bookings(ctx, 8101); len(bs) != 1 {
 		t.Fatalf("a second tap on confirm must not book again: %d bookings", len(bs))
 	}
+	if n := p.metric(t, `kbbot_bookings_total{method="iud"}`); n != 1 {
+		t.Errorf("kbbot_bookings_total{method=\"iud\"} = %v after one booking confirmed twice, want 1", n)
+	}
 	if k := pendingKinds(t, p, 8101); !k[reminders.KindH1] || !k[reminders.KindH0] || !k[reminders.KindFollowup] {
 		t.Fatalf("booking must plan H-1, H-0 and follow-up reminders, got %v", k)
 	}

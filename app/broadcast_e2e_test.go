@@ -343,6 +343,15 @@ func TestE2EBroadcastToKelurahan(t *testing.T) {
 		t.Error("the resident Telegram refused (403) is not marked blocked")
 	}
 	bcSee(t, k, "Laporan siaran", "Terkirim: 2 dari 3", "Memblokir bot: 1", "Gagal: 0")
+	// The operator sees the same progress in /metrics, with the 403.
+	m, _ := p.scrape(t)
+	for key, want := range map[string]float64{`kbbot_broadcast_messages_total{outcome="delivered"}`: 2,
+		`kbbot_broadcast_messages_total{outcome="blocked"}`: 1, `kbbot_replies_sent_total{priority="broadcast"}`: 2,
+		`kbbot_telegram_refusals_total{code="403"}`: 1} {
+		if m[key] != want {
+			t.Errorf("%s = %v, want %v", key, m[key], want)
+		}
+	}
 	// Progress on request, after the end too.
 	tapPrefix(t, k, "📊 Lihat perkembangan")
 	bcSee(t, k, "selesai", "Terkirim: 2 dari 3")

@@ -94,8 +94,9 @@ type Config struct {
 	// (1–256 of A-Z, a-z, 0-9, _ and -); required with WebhookURL.
 	// KBBOT_WEBHOOK_SECRET.
 	WebhookSecret string
-	// HTTPAddr is where kbbot listens for the webhook (the URL's path).
-	// KBBOT_HTTP_ADDR; default :8080.
+	// HTTPAddr is where kbbot listens for /healthz, /readyz, /metrics and,
+	// in webhook mode, the webhook (the URL's path). KBBOT_HTTP_ADDR;
+	// default :8080. Empty (kbbot chat) listens nowhere when polling.
 	HTTPAddr string
 	// ChatLease is the lease on a chat, both the intake worker's claim and
 	// the step's lock, renewed every third of it while a step runs: a
@@ -120,6 +121,11 @@ type Config struct {
 	// DeadLetterTTL is how long set-aside updates and replies are kept
 	// for inspection. KBBOT_DEAD_LETTER_TTL; default 72h.
 	DeadLetterTTL time.Duration
+	// RequirePersistence makes New fail, instead of warning, when Redis
+	// keeps only snapshots (AOF off), keeps nothing on disk, may evict
+	// keys, or hides these settings. KBBOT_REQUIRE_PERSISTENCE=1; default
+	// off. kbbot chat ignores it.
+	RequirePersistence bool
 }
 
 // DefaultConfig returns the configuration with every default applied.
@@ -262,6 +268,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		case !bot.ValidSecret(c.WebhookSecret):
 			errs = append(errs, errors.New("KBBOT_WEBHOOK_SECRET: want 1-256 of A-Z, a-z, 0-9, _ and -"))
 		}
+	}
+	switch v := strings.TrimSpace(getenv("KBBOT_REQUIRE_PERSISTENCE")); v {
+	case "", "0", "false":
+	case "1", "true":
+		c.RequirePersistence = true
+	default:
+		errs = append(errs, fmt.Errorf("KBBOT_REQUIRE_PERSISTENCE=%q: want 1 or 0", v))
 	}
 	if c.ChatLease < time.Second || c.ChatLease > time.Minute {
 		errs = append(errs, fmt.Errorf("KBBOT_CHAT_LEASE=%s: want from 1s to 1m", c.ChatLease))

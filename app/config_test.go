@@ -98,3 +98,26 @@ func TestRedisURLConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestRequirePersistenceConfig: KBBOT_REQUIRE_PERSISTENCE is off by
+// default, 1 turns it on, and a value that is neither is named.
+func TestRequirePersistenceConfig(t *testing.T) {
+	t.Parallel()
+	env := func(v string) func(string) string {
+		return func(k string) string {
+			if k == "KBBOT_REQUIRE_PERSISTENCE" {
+				return v
+			}
+			return ""
+		}
+	}
+	if c, err := app.LoadConfig(env("")); err != nil || c.RequirePersistence {
+		t.Fatalf("default: %v %v, want off", c.RequirePersistence, err)
+	}
+	if c, err := app.LoadConfig(env("1")); err != nil || !c.RequirePersistence {
+		t.Fatalf("1: %v %v, want on", c.RequirePersistence, err)
+	}
+	if _, err := app.LoadConfig(env("yes please")); err == nil || !strings.Contains(err.Error(), "KBBOT_REQUIRE_PERSISTENCE") {
+		t.Fatalf("an invalid value must be named: %v", err)
+	}
+}

@@ -70,6 +70,9 @@ func newEnv(t testing.TB, opts ...telegramtest.Option) *env {
 	e.cfg.ControllerName, e.cfg.ControllerContact = "Dinas PPKB Kota Contoh", "ppkb@contoh.go.id"
 	e.cfg.RedisPrefix = e.prefix
 	e.cfg.PollTimeout = 2 * time.Second
+	// Each process listens for /healthz, /readyz and /metrics on a port
+	// of its own (App.ListenAddr).
+	e.cfg.HTTPAddr = "127.0.0.1:0"
 	// Tests sweep by hand (Scheduler.Sweep) with their clock.
 	e.cfg.SweepEvery = time.Hour
 	// Tests act faster than any person: the highest overall sending rate
@@ -175,7 +178,6 @@ func (e *env) start() *process { e.t.Helper(); return e.startWith(nil) }
 // (nil: none), e.g. to cut this one process off from Redis.
 func (e *env) startWith(hook redis.Hook) *process {
 	e.t.Helper()
-	cfg := e.cfg
 	rdb := redistest.Client(e.t)
 	if e.hook != nil {
 		rdb.AddHook(e.hook)
@@ -183,6 +185,14 @@ func (e *env) startWith(hook redis.Hook) *process {
 	if hook != nil {
 		rdb.AddHook(hook)
 	}
+	return e.startOn(rdb)
+}
+
+// startOn runs a new kbbot process on the Redis client rdb (e.g. one
+// through a proxy the test can cut).
+func (e *env) startOn(rdb redis.UniversalClient) *process {
+	e.t.Helper()
+	cfg := e.cfg
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, cfg, app.Options{
 		Logger: testLogger(e.t),

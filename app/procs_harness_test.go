@@ -162,6 +162,7 @@ func newProcEnv(t *testing.T, srv *telegramtest.Server, redisURL, prefix string)
 		"KBBOT_FLOOD_LIMIT":        "0",
 		"KBBOT_SHUTDOWN_TIMEOUT":   "5s",
 		"KBBOT_LOG_LEVEL":          "info",
+		"KBBOT_HTTP_ADDR":          "127.0.0.1:0",
 	}}
 }
 

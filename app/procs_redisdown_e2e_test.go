@@ -187,14 +187,14 @@ func TestServeStartsWithRedisDown(t *testing.T) {
 	t.Logf("kbbot retried %d times before Redis came up; while it was away Ani got %q, Rina %q", tries, replyKinds(ani), replyKinds(rina))
 }
 
-var retryIn = regexp.MustCompile(`"retry_in":(\d+)`)
+var retryIn = regexp.MustCompile(`"retry_in_ms":(\d+)`)
 
 // retryWaits returns the waits before each retry that a JSON log names.
 func retryWaits(log string) []time.Duration {
 	var out []time.Duration
 	for _, m := range retryIn.FindAllStringSubmatch(log, -1) {
 		n, _ := strconv.ParseInt(m[1], 10, 64)
-		out = append(out, time.Duration(n))
+		out = append(out, time.Duration(n)*time.Millisecond)
 	}
 	return out
 }

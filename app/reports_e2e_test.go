@@ -207,6 +207,10 @@ func TestE2ECheckIn(t *testing.T) {
 	if n := countAudit(reportsAudit(t, e), cadre.ActCheckIn, code); n != 1 {
 		t.Fatalf("%d audit entries after a second check-in", n)
 	}
+	// The operator's metrics count the one check-in, by the method given.
+	if n := p.metric(t, `kbbot_checkins_total{method="iud"}`); n != 1 {
+		t.Errorf("kbbot_checkins_total{method=\"iud\"} = %v after one check-in tapped again, want 1", n)
+	}
 
 	// When the aftercare reminder is due, Sari gets it in her chat.
 	e.clock.Set(time.Date(2026, 11, 29, 2, 30, 0, 0, time.UTC))

@@ -2,12 +2,8 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/bot"
@@ -32,27 +28,24 @@ func (a *App) runWebhook(ctx context.Context) error {
 	if path == "" {
 		path = "/"
 	}
-	mux := http.NewServeMux()
+	mux := a.opsMux()
 	// An update is accepted once it is in its chat's inbox in Redis; the
 	// intake's workers, on every replica, handle it from there.
 	accept := kbbot.HandlerFunc(func(ctx context.Context, ev kbbot.Event) error {
 		return a.Intake.Accept(ctx, []kbbot.Event{ev})
 	})
 	mux.Handle(path, bot.NewWebhook(a.cfg.WebhookSecret, accept, a.botUsername, a.log.With("comp", "webhook")))
-	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
+	stopHTTP, served, err := a.serveHTTP(mux)
 	if err != nil {
-		return fmt.Errorf("KBBOT_HTTP_ADDR %s: %w", a.cfg.HTTPAddr, err)
+		return err
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
 
 	a.setProfile(ctx)
 	if err := a.Dispatcher.FlushPending(ctx); err != nil && ctx.Err() == nil {
 		a.log.Warn("flush pending replies", "error", err)
 	}
 	if err := a.Scheduler.Start(ctx); err != nil {
-		_ = srv.Close()
+		stopHTTP(ctx)
 		return fmt.Errorf("start scheduler: %w", err)
 	}
 	if err := bot.SetWebhook(ctx, a.Client, a.cfg.WebhookURL, a.cfg.WebhookSecret); err != nil && ctx.Err() == nil {
@@ -60,8 +53,10 @@ func (a *App) runWebhook(ctx context.Context) error {
 		a.log.Error("setWebhook failed; updates may not arrive", "error", err)
 	}
 	intakeDone := make(chan error, 1)
-	go func() { intakeDone <- a.Intake.Run(ctx) }()
-	a.log.Info("kbbot takes updates by webhook", "listen", ln.Addr().String())
+	go func() { intakeDone <- a.runIntake(ctx) }()
+	a.sourceUp.Store(true)
+	defer a.sourceUp.Store(false)
+	a.log.Info("kbbot takes updates by webhook", "listen", a.ListenAddr())
 
 	var runErr error
 	select {
@@ -71,9 +66,7 @@ func (a *App) runWebhook(ctx context.Context) error {
 	}
 	stopCtx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(stopCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		a.log.Warn("webhook server did not stop in time", "error", err)
-	}
+	stopHTTP(stopCtx)
 	a.log.Info("kbbot stopped taking updates")
 	select {
 	case <-intakeDone:

@@ -53,6 +53,6 @@ func (a *App) broadcastSender() *send.Sender {
 			a.log.Warn("record a block found by a broadcast", "error", err)
 		}
 	}
-	return send.New(conversations.BroadcastTexts{Lib: a.Library}, a.BroadcastStore(), a.Sender, a.clock,
+	return send.New(conversations.BroadcastTexts{Lib: a.Library}, countingQueue{Queue: a.BroadcastStore(), m: a.metrics}, a.Sender, a.clock,
 		a.log.With("comp", "broadcast"), send.Config{Workers: workers}, onBlocked)
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -33,6 +34,9 @@ type Client struct {
 	apiURL string
 	token  string
 	hc     *http.Client
+	// lastOK is when Telegram last answered a call with success (Unix
+	// nanoseconds; 0: never).
+	lastOK atomic.Int64
 }
 
 // NewClient returns a client. hc should have a Timeout longer than the
@@ -121,7 +125,18 @@ func (c *Client) do(req *http.Request, method string) (json.RawMessage, error) {
 		}
 		return nil, classify(method, te)
 	}
+	c.lastOK.Store(time.Now().UnixNano())
 	return api.Result, nil
+}
+
+// LastOK returns when Telegram last answered a call of this client with
+// success (real time), or the zero time if it never did; /readyz reads it.
+func (c *Client) LastOK() time.Time {
+	n := c.lastOK.Load()
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
 }
 
 // redact removes the token from err's text (net/http errors quote the URL).

@@ -90,6 +90,36 @@ type Config struct {
 	// RecordRetention is how long a resident record with personal data is
 	// kept after its last activity or planned reminder (default 2 years).
 	RecordRetention time.Duration
+	// Observe, when set, hears of each update handled: its kind, its
+	// outcome (Outcome) and how long the step, commit and delivery took.
+	Observe func(kind kbbot.EventKind, outcome string, took time.Duration)
+	// Backlog, when set, hears how many chats have replies not yet
+	// delivered each time FlushPending lists them.
+	Backlog func(chats int)
+}
+
+// Outcome names how handling an update ended, for metrics: "ok",
+// "backlog" (it waits behind replies not yet delivered), "unavailable"
+// (a store could not be reached), "canceled" or "error".
+func Outcome(err error) string {
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.Is(err, ErrBacklog):
+		return "backlog"
+	case errors.Is(err, kbbot.ErrUnavailable):
+		return "unavailable"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	}
+	return "error"
+}
+
+// observe reports a handled update to Config.Observe.
+func (d *Dispatcher) observe(kind kbbot.EventKind, start time.Time, err error) {
+	if d.cfg.Observe != nil {
+		d.cfg.Observe(kind, Outcome(err), time.Since(start))
+	}
 }
 
 // DefaultLockTTL is the default of Config.LockTTL: short, so that a killed
@@ -153,12 +183,17 @@ func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 		return err
 	}
 	defer unlock()
+	start := time.Now()
 	h, cs, err := d.begin(ctx, ev.ChatID, ev.UpdateID, ev.Key)
 	if err != nil {
 		d.apologize(ctx, ev, err)
-		return fmt.Errorf("handle update %d: %w", ev.UpdateID, err)
+		err = fmt.Errorf("handle update %d: %w", ev.UpdateID, err)
+		d.observe(ev.Kind, start, err)
+		return err
 	}
-	return d.run(ctx, ev, h, cs)
+	err = d.run(ctx, ev, h, cs)
+	d.observe(ev.Kind, start, err)
+	return err
 }
 
 // HandleHead handles the update at the head of chat's inbox, read in the
@@ -201,7 +236,9 @@ func (d *Dispatcher) HandleHead(ctx context.Context, chat kbbot.ChatID, t *inbox
 		return e, ok, false, nil
 	}
 	t.raw, t.entry = e.Raw, e
-	return e, true, true, d.run(withInboxTurn(ctx, t), e.Event, h, cs)
+	err = d.run(withInboxTurn(ctx, t), e.Event, h, cs)
+	d.observe(e.Event.Kind, taken, err)
+	return e, true, true, err
 }
 
 // sleepCtx waits for d or until ctx ends.
@@ -648,6 +685,9 @@ func (d *Dispatcher) FlushPending(ctx context.Context) error {
 	chats, err := d.store.PendingChats(ctx)
 	if err != nil {
 		return fmt.Errorf("list pending outboxes: %w", err)
+	}
+	if d.cfg.Backlog != nil {
+		d.cfg.Backlog(len(chats))
 	}
 	sem := make(chan struct{}, flushWorkers)
 	var wg sync.WaitGroup

@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -42,6 +44,9 @@ type Persistence struct {
 	RDB    bool
 	Evicts bool   // maxmemory-policy allows evicting keys
 	Policy string // maxmemory-policy
+	// SaveEvery is the longest interval of the RDB "save" rules: with
+	// AOF off, up to that much of the latest writes can be lost.
+	SaveEvery time.Duration
 }
 
 // Safe reports whether the server keeps data across a restart and never
@@ -62,6 +67,12 @@ func CheckPersistence(ctx context.Context, rdb redis.UniversalClient) (Persisten
 		return p, wrap("config get save", err)
 	}
 	p.RDB = strings.TrimSpace(vals["save"]) != ""
+	// "3600 1 300 100 60 10000": pairs of seconds and changes.
+	for i, f := range strings.Fields(vals["save"]) {
+		if n, err := strconv.Atoi(f); err == nil && i%2 == 0 {
+			p.SaveEvery = max(p.SaveEvery, time.Duration(n)*time.Second)
+		}
+	}
 	vals, err = rdb.ConfigGet(ctx, "maxmemory-policy").Result()
 	if err != nil {
 		return p, wrap("config get maxmemory-policy", err)

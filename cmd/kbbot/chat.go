@@ -63,6 +63,10 @@ func chat(ctx context.Context, cfg app.Config, eventsFile string, stdin io.Reade
 	cfg.SendChatInterval = -1
 	// A scripted demo types faster than any person: no flood limit.
 	cfg.FloodLimit = 0
+	// The demo serves no operator: no HTTP listener, and any Redis will
+	// do (KBBOT_REQUIRE_PERSISTENCE is for serve).
+	cfg.HTTPAddr = ""
+	cfg.RequirePersistence = false
 	// The privacy notice names a controller; the terminal demo has none.
 	if cfg.ControllerName == "" {
 		cfg.ControllerName = "Demo kbbot (bukan layanan sungguhan)"
