@@ -32,7 +32,8 @@ import (
 // INFO commandstats: exact only when nothing else uses that Redis), and
 // the CPU time of the whole test process (cpu-us/update: the bot and the
 // fake Bot API together). KBBOT_BENCH_TRIPS=1 also prints the round trips
-// per update by their first command (scripts by their SHA1's start).
+// per update by their first command (scripts by their SHA1's start), and
+// KBBOT_BENCH_SHARDS=n sets the intake's shards (KBBOT_INTAKE_SHARDS).
 //
 //	go test -run '^$' -bench MenuTaps -benchtime 20000x ./app/
 func BenchmarkMenuTaps(b *testing.B) {
@@ -42,6 +43,9 @@ func BenchmarkMenuTaps(b *testing.B) {
 	// bound it long before, so the shared send limiter is set out of reach
 	// (it still takes its Redis round trip for every message).
 	e.cfg.SendRate = 1_000_000
+	if w := os.Getenv("KBBOT_BENCH_SHARDS"); w != "" {
+		e.cfg.IntakeShards, _ = strconv.Atoi(w)
+	}
 	count := &redistest.Trips{}
 	e.startWith(count)
 	users := make([]*userDriver, residents)
