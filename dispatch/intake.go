@@ -23,8 +23,10 @@ type Inbox interface {
 	Shards() int
 	// ShardOf is the shard of the ready index that holds chat.
 	ShardOf(chat kbbot.ChatID) int
-	// Claim takes up to n ready chats of a shard, holding each until until.
-	Claim(ctx context.Context, shard int, now, until time.Time, n int) ([]kbbot.ChatID, error)
+	// Claim takes up to n ready chats of a shard, oldest first, holding
+	// each until until; next is when the oldest chat still ready there
+	// began to wait (more false: none is).
+	Claim(ctx context.Context, shard int, now, until time.Time, n int) (chats []kbbot.ChatID, next time.Time, more bool, err error)
 	// Hold moves the time from which another worker may take chat to at.
 	Hold(ctx context.Context, chat kbbot.ChatID, at time.Time) error
 	// Release lets a claimed chat go, keeping it ready if updates wait.
@@ -134,7 +136,8 @@ func (in *Intake) Accept(ctx context.Context, evs []kbbot.Event) error {
 	if len(keep) == 0 {
 		return nil
 	}
-	res, err := in.inbox.Push(ctx, keep, in.clock.Now())
+	now := in.clock.Now()
+	res, err := in.inbox.Push(ctx, keep, now)
 	if err != nil {
 		// Redis is away: the updates are not confirmed (Telegram sends
 		// them again), and their residents are told to try again shortly,
@@ -151,7 +154,8 @@ func (in *Intake) Accept(ctx context.Context, evs []kbbot.Event) error {
 	for _, ev := range keep {
 		shards = append(shards, in.inbox.ShardOf(ev.ChatID))
 	}
-	in.hint(shards...)
+	in.hints.accepted(now, shards...)
+	in.hint()
 	return nil
 }
 
@@ -197,20 +201,37 @@ func (in *Intake) Run(ctx context.Context) error {
 				shards = append(shards, k)
 			}
 		}
-		// In turn from where the last claim left off, so that no shard's
-		// chats wait behind shards hinted more often.
-		slices.SortFunc(shards, func(a, b int) int { return (a-next+nshards)%nshards - (b-next+nshards)%nshards })
+		// Oldest first, by when each shard's oldest waiting chat began to
+		// wait as far as this process knows (a shard never looked at
+		// first), then in turn from where the last claim left off: so no
+		// shard's chats wait behind shards hinted more often.
+		since := in.hints.oldest(shards)
+		slices.SortFunc(shards, func(a, b int) int {
+			if c := since[a].Compare(since[b]); c != 0 {
+				return c
+			}
+			return (a-next+nshards)%nshards - (b-next+nshards)%nshards
+		})
 		var chats []kbbot.ChatID
 		var err error
-		from := -1
 		for k, shard := range shards {
 			now := in.clock.Now()
-			chats, err = in.inbox.Claim(ctx, shard, now, now.Add(in.cfg.Lease), n)
+			var (
+				after time.Time
+				more  bool
+			)
+			chats, after, more, err = in.inbox.Claim(ctx, shard, now, now.Add(in.cfg.Lease), n)
+			if err == nil {
+				in.hints.seen(shard, after, more)
+			}
 			if err != nil || len(chats) > 0 {
-				from = shard
 				next = (shard + 1) % nshards
-				// Those not looked at yet wait for the next round.
+				// Those not looked at yet wait for the next round, and so
+				// does this shard when chats still wait there.
 				in.hints.add(shards[k+1:]...)
+				if more {
+					in.hint(shard)
+				}
 				break
 			}
 		}
@@ -249,19 +270,17 @@ func (in *Intake) Run(ctx context.Context) error {
 				in.work(wctx, chat)
 			}()
 		}
-		if len(chats) == n {
-			// The shard may hold more: look again at once.
-			in.hint(from)
-		}
 	}
 }
 
 // shardHints are the shards of the ready index worth a look: those where
-// this process just accepted updates, or all of them.
+// this process just accepted updates, or all of them; and, per shard, when
+// its oldest waiting chat began to wait, as far as this process knows.
 type shardHints struct {
 	mu     sync.Mutex
 	shards []int
 	all    bool
+	since  map[int]time.Time
 }
 
 func (h *shardHints) add(shards ...int) {
@@ -272,6 +291,48 @@ func (h *shardHints) add(shards ...int) {
 			h.shards = append(h.shards, s)
 		}
 	}
+}
+
+// accepted notes that updates were pushed to shards at at.
+func (h *shardHints) accepted(at time.Time, shards ...int) {
+	h.mu.Lock()
+	if h.since == nil {
+		h.since = map[int]time.Time{}
+	}
+	for _, s := range shards {
+		if t, ok := h.since[s]; !ok || at.Before(t) {
+			h.since[s] = at
+		}
+	}
+	h.mu.Unlock()
+	h.add(shards...)
+}
+
+// seen notes what a claim found: the oldest chat still waiting in shard
+// began to wait at after (more), or none waits.
+func (h *shardHints) seen(shard int, after time.Time, more bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !more {
+		delete(h.since, shard)
+		return
+	}
+	if h.since == nil {
+		h.since = map[int]time.Time{}
+	}
+	h.since[shard] = after
+}
+
+// oldest returns when each of shards' oldest chat began to wait (zero:
+// not known).
+func (h *shardHints) oldest(shards []int) map[int]time.Time {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make(map[int]time.Time, len(shards))
+	for _, s := range shards {
+		out[s] = h.since[s]
+	}
+	return out
 }
 
 func (h *shardHints) addAll() {

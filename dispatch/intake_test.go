@@ -299,7 +299,7 @@ func TestKilledProcessChatsFreeWithinLease(t *testing.T) {
 	dead := newIntakeRig(t, prefix, newRecSender(), clock, redisstore.IntakeOptions{}, dispatch.Config{}, dispatch.IntakeConfig{})
 	accept(t, dead.intake, start(42, 1))
 	shard := 42 % dead.store.Shards()
-	claimed, err := dead.store.Claim(context.Background(), shard, clock.Now(), clock.Now().Add(lease), 10)
+	claimed, _, _, err := dead.store.Claim(context.Background(), shard, clock.Now(), clock.Now().Add(lease), 10)
 	if err != nil || !slices.Contains(claimed, 42) {
 		t.Fatalf("claim: %v %v", claimed, err)
 	}

@@ -223,21 +223,32 @@ func loadScripts(ctx context.Context, rdb redis.UniversalClient, scripts ...*red
 }
 
 // Claim takes up to n chats of one shard whose updates wait (or whose
-// previous claim ran out by now), holding each until until.
-func (s *IntakeStore) Claim(ctx context.Context, shard int, now, until time.Time, n int) ([]kbbot.ChatID, error) {
-	ids, err := intakeClaimScript.Run(ctx, s.rdb, []string{s.keys.IntakeReady(shard)}, now.UnixMilli(), until.UnixMilli(), n).StringSlice()
+// previous claim ran out by now), oldest first, holding each until until.
+// next is when the oldest chat still ready in the shard began to wait
+// (more false: none is), for the caller to serve shards oldest first.
+func (s *IntakeStore) Claim(ctx context.Context, shard int, now, until time.Time, n int) (chats []kbbot.ChatID, next time.Time, more bool, err error) {
+	res, err := intakeClaimScript.Run(ctx, s.rdb, []string{s.keys.IntakeReady(shard)}, now.UnixMilli(), until.UnixMilli(), n).Slice()
 	if err != nil {
-		return nil, wrap("claim chats", err)
+		return nil, time.Time{}, false, wrap("claim chats", err)
 	}
-	out := make([]kbbot.ChatID, 0, len(ids))
-	for _, id := range ids {
-		c, err := strconv.ParseInt(id, 10, 64)
-		if err != nil {
-			continue
+	if len(res) > 0 {
+		ids, _ := res[0].([]any)
+		chats = make([]kbbot.ChatID, 0, len(ids))
+		for _, id := range ids {
+			str, _ := id.(string)
+			if c, err := strconv.ParseInt(str, 10, 64); err == nil {
+				chats = append(chats, kbbot.ChatID(c))
+			}
 		}
-		out = append(out, kbbot.ChatID(c))
 	}
-	return out, nil
+	if len(res) > 1 {
+		if v, ok := res[1].(string); ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				next, more = time.UnixMilli(int64(f)), true
+			}
+		}
+	}
+	return chats, next, more, nil
 }
 
 // Hold moves the time from which another worker may take chat to at: it
