@@ -1,28 +1,13 @@
 package conversations_test
 
 import (
-	"io"
-	"log/slog"
-	"sync"
 	"testing"
 
 	"github.com/kbbot/kbbot/content"
+	"github.com/kbbot/kbbot/internal/fakes"
 )
 
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
-
-var (
-	libOnce sync.Once
-	lib     *content.Library
-	libErr  error
-)
+var quiet = fakes.Quiet
 
 // library loads the embedded content once for all tests.
-func library(t testing.TB) *content.Library {
-	t.Helper()
-	libOnce.Do(func() { lib, libErr = content.Load() })
-	if libErr != nil {
-		t.Fatal(libErr)
-	}
-	return lib
-}
+func library(t testing.TB) *content.Library { return fakes.Library(t) }

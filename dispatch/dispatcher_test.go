@@ -3,8 +3,6 @@ package dispatch_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,23 +20,10 @@ import (
 	"github.com/kbbot/kbbot/redisstore"
 )
 
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
-
-var (
-	libOnce sync.Once
-	lib     *content.Library
-	libErr  error
-)
+var quiet = fakes.Quiet
 
 // library loads the embedded content once for all tests.
-func library(t testing.TB) *content.Library {
-	t.Helper()
-	libOnce.Do(func() { lib, libErr = content.Load() })
-	if libErr != nil {
-		t.Fatal(libErr)
-	}
-	return lib
-}
+func library(t testing.TB) *content.Library { return fakes.Library(t) }
 
 // probeSender records deliveries and how many are in progress per chat at once.
 type probeSender struct {

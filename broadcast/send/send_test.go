@@ -15,27 +15,16 @@ import (
 	"github.com/kbbot/kbbot/broadcast"
 	"github.com/kbbot/kbbot/broadcast/send"
 	"github.com/kbbot/kbbot/cadre"
-	"github.com/kbbot/kbbot/content"
 	"github.com/kbbot/kbbot/conversations"
 	"github.com/kbbot/kbbot/internal/fakes"
 	"github.com/kbbot/kbbot/internal/redistest"
 	"github.com/kbbot/kbbot/redisstore"
 )
 
-var (
-	libOnce sync.Once
-	lib     *content.Library
-	libErr  error
-)
-
 // texts renders with the embedded content, loaded once for all tests.
 func texts(t testing.TB) send.Texts {
 	t.Helper()
-	libOnce.Do(func() { lib, libErr = content.Load() })
-	if libErr != nil {
-		t.Fatal(libErr)
-	}
-	return conversations.BroadcastTexts{Lib: lib}
+	return conversations.BroadcastTexts{Lib: fakes.Library(t)}
 }
 
 // recSender records what it is asked to send; fail may refuse a reply.

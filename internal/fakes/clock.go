@@ -1,6 +1,7 @@
 // Package fakes holds the test doubles shared by the whole module: one
 // settable clock, and in-memory fakes of the store interfaces the dialog
-// reaches. Tests of stores and end-to-end tests use real Redis instead;
+// reaches, and the embedded content loaded once (Library). Tests of stores
+// and end-to-end tests use real Redis instead;
 // these are for dialog unit tests and for moving time.
 package fakes
 
