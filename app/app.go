@@ -152,6 +152,8 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		hc = bot.NewHTTPClient(cfg.PollTimeout + 15*time.Second)
 	}
 	a.Client = bot.NewClient(cfg.APIURL, cfg.Token, hc)
+	// /readyz and the getMe job compare LastOK with the App's clock.
+	a.Client.SetClock(clock)
 	me, err := a.getMe(ctx)
 	if err != nil {
 		a.Close()

@@ -61,7 +61,7 @@ func (a *App) notReady(ctx context.Context) string {
 	if last.IsZero() {
 		return "telegram: never answered"
 	}
-	if ago := time.Since(last); ago > telegramFresh {
+	if ago := a.clock.Now().Sub(last); ago > telegramFresh {
 		return fmt.Sprintf("telegram: no answer for %ds", int(ago.Seconds()))
 	}
 	return ""

@@ -136,7 +136,7 @@ const telegramFresh = 2 * time.Minute
 // minute (a standby process or an idle webhook replica calls nothing
 // else), so /readyz tells a Telegram that cannot be reached.
 func (a *App) touchTelegram(ctx context.Context) error {
-	if time.Since(a.Client.LastOK()) < telegramFresh/2 {
+	if a.clock.Now().Sub(a.Client.LastOK()) < telegramFresh/2 {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)

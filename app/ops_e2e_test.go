@@ -1,15 +1,20 @@
 package app_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/kbbot/kbbot/bot"
 
 	"github.com/kbbot/kbbot/internal/redistest"
 	"github.com/kbbot/kbbot/redisconn"
@@ -170,4 +175,124 @@ func TestReadyzFollowsRedis(t *testing.T) {
 	}
 	gate.set(false)
 	p.waitReady(t, http.StatusOK, 30*time.Second)
+}
+
+// switchTransport fails every request to the Bot API while down, as a
+// Telegram that cannot be reached; failed counts the failures.
+type switchTransport struct {
+	next   http.RoundTripper
+	down   atomic.Bool
+	failed atomic.Int64
+}
+
+func (s *switchTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if s.down.Load() {
+		s.failed.Add(1)
+		return nil, errors.New("dial tcp: connect: network is unreachable")
+	}
+	return s.next.RoundTrip(r)
+}
+
+// TestReadyzFollowsTelegram: while Telegram cannot be reached, /readyz
+// fails with a reason naming Telegram once it has not answered for two
+// minutes (by the App's clock), and recovers as soon as it answers again.
+func TestReadyzFollowsTelegram(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	sw := &switchTransport{next: bot.NewHTTPClient(10 * time.Second).Transport}
+	e.httpClient = &http.Client{Transport: sw, Timeout: 10 * time.Second}
+	p := e.start()
+	p.waitReady(t, http.StatusOK, 30*time.Second)
+
+	sw.down.Store(true)
+	// The long poll in flight when Telegram went away may still answer:
+	// wait for a call that failed, so that no answer comes after the clock moves.
+	deadline := time.Now().Add(30 * time.Second)
+	for sw.failed.Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no call to Telegram failed within 30s")
+		}
+		time.Sleep(10 * time.Millisecond) // polling a condition, not waiting for time
+	}
+	if code, body := p.get(t, "/readyz"); code != http.StatusOK {
+		t.Fatalf("/readyz answered %d %s a moment after Telegram went away; a short outage must not fail it", code, body)
+	}
+	e.clock.Advance(3 * time.Minute)
+	var down struct {
+		Ready  bool   `json:"ready"`
+		Reason string `json:"reason"`
+	}
+	if err := json.Unmarshal([]byte(p.waitReady(t, http.StatusServiceUnavailable, 30*time.Second)), &down); err != nil {
+		t.Fatal(err)
+	}
+	if down.Ready || !strings.HasPrefix(down.Reason, "telegram: no answer for ") {
+		t.Errorf("/readyz while Telegram is silent: %+v, want a reason naming telegram", down)
+	}
+	sw.down.Store(false)
+	p.waitReady(t, http.StatusOK, 30*time.Second)
+}
+
+// TestMetricsCountRefusalsBookingsAndLag: a 429 and a 403 from Telegram,
+// a booking and an overdue reminder each show on /metrics, and the
+// reminder lag falls back to 0 once the sweep has sent what was due.
+func TestMetricsCountRefusalsBookingsAndLag(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	p := e.start()
+	importDemo(t, e, p)
+	before, _ := p.scrape(t)
+	moved := func(after map[string]float64, key string, want float64) {
+		t.Helper()
+		if d := after[key] - before[key]; d != want {
+			t.Errorf("%s moved by %v, want %v", key, d, want)
+		}
+	}
+
+	u := e.srv.User(7312, "Sari Wulandari")
+	consent(t, u)
+	e.srv.FailNext("sendMessage", http.StatusTooManyRequests, 1, "")
+	must(t)(u.Send("/bantuan"))
+	bookIUDAtBendan(t, u)
+
+	ctx := context.Background()
+	if err := p.App.SampleReminderLag(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if lag := p.metric(t, "kbbot_reminder_lag_seconds"); lag != 0 {
+		t.Errorf("reminder lag %vs before anything is due, want 0", lag)
+	}
+	// An hour after 16:00 WIB the day before the event, the H-1 reminder is overdue
+	// until a sweep sends it.
+	e.clock.Advance(56 * time.Hour)
+	if err := p.App.SampleReminderLag(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if lag := p.metric(t, "kbbot_reminder_lag_seconds"); lag != 3600 {
+		t.Errorf("reminder lag %vs with the H-1 reminder an hour overdue, want 3600", lag)
+	}
+	sweep(t, p)
+	if err := p.App.SampleReminderLag(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if lag := p.metric(t, "kbbot_reminder_lag_seconds"); lag != 0 {
+		t.Errorf("reminder lag %vs after the sweep, want 0", lag)
+	}
+
+	blocker := e.srv.User(7313, "Rina")
+	consent(t, blocker)
+	e.srv.FailNext("sendMessage", http.StatusForbidden, 0, "")
+	must(t)(blocker.Send("/menu"))
+
+	after, body := p.scrape(t)
+	moved(after, `kbbot_telegram_refusals_total{code="429"}`, 1)
+	moved(after, `kbbot_telegram_refusals_total{code="403"}`, 1)
+	moved(after, `kbbot_bookings_total{method="iud"}`, 1)
+	if d := after[`kbbot_replies_sent_total{priority="reminder"}`] - before[`kbbot_replies_sent_total{priority="reminder"}`]; d < 1 {
+		t.Errorf("reminder messages moved by %v, want at least 1 (the H-1 reminder)", d)
+	}
+	for _, s := range []string{"7312", "7313", "Sari", "Rina"} {
+		if strings.Contains(body, s) {
+			t.Errorf("/metrics names a resident (%q)", s)
+		}
+	}
 }

@@ -35,8 +35,10 @@ type Client struct {
 	token  string
 	hc     *http.Client
 	// lastOK is when Telegram last answered a call with success (Unix
-	// nanoseconds; 0: never).
+	// nanoseconds by clock; 0: never).
 	lastOK atomic.Int64
+	// clock tells lastOK's time (default: the system clock).
+	clock kbbot.Clock
 }
 
 // NewClient returns a client. hc should have a Timeout longer than the
@@ -45,8 +47,11 @@ func NewClient(apiURL, token string, hc *http.Client) *Client {
 	if apiURL == "" {
 		apiURL = DefaultAPIURL
 	}
-	return &Client{apiURL: strings.TrimRight(apiURL, "/"), token: token, hc: hc}
+	return &Client{apiURL: strings.TrimRight(apiURL, "/"), token: token, hc: hc, clock: kbbot.SystemClock{}}
 }
+
+// SetClock makes LastOK tell the time by clock (set before the first call).
+func (c *Client) SetClock(clock kbbot.Clock) { c.clock = clock }
 
 // NewHTTPClient returns an HTTP client with the timeouts kbbot needs: the
 // whole request bounded by timeout, and connection set-up bounded apart.
@@ -125,12 +130,13 @@ func (c *Client) do(req *http.Request, method string) (json.RawMessage, error) {
 		}
 		return nil, classify(method, te)
 	}
-	c.lastOK.Store(time.Now().UnixNano())
+	c.lastOK.Store(c.clock.Now().UnixNano())
 	return api.Result, nil
 }
 
 // LastOK returns when Telegram last answered a call of this client with
-// success (real time), or the zero time if it never did; /readyz reads it.
+// success (by its clock, SetClock), or the zero time if it never did;
+// /readyz reads it.
 func (c *Client) LastOK() time.Time {
 	n := c.lastOK.Load()
 	if n == 0 {
