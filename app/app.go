@@ -192,6 +192,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		Notice: conversations.Notice{
 			Controller: cfg.ControllerName, Contact: cfg.ControllerContact,
 			BookingRetention: cfg.BookingRetention, RecordRetention: cfg.RecordRetention, SessionTTL: cfg.SessionTTL,
+			BackupDays: cfg.BackupDays,
 		},
 		Log: a.log.With("comp", "flows"),
 	}

@@ -85,6 +85,12 @@ type Config struct {
 	// an hourly job deletes them then, keeping the anonymous counts of the
 	// rekap. KBBOT_BOOKING_RETENTION; default 2160h (90 days).
 	BookingRetention time.Duration
+	// BackupDays is how many days after an erasure or a retention
+	// deletion the data is gone from every backup too, as the privacy
+	// notice tells residents: the operator's backup rotation must keep to
+	// it (docs/operations.md: 7 daily backups give 8 days).
+	// KBBOT_BACKUP_DAYS; default 8.
+	BackupDays int
 	// WebhookURL turns on webhook mode: Telegram pushes updates to this
 	// public https URL instead of kbbot polling, and any number of
 	// replicas behind a load balancer share them. KBBOT_WEBHOOK_URL;
@@ -145,6 +151,7 @@ func DefaultConfig() Config {
 		SweepEvery:       5 * time.Second,
 		FlushEvery:       3 * time.Second,
 		BookingRetention: redisstore.DefaultRetention,
+		BackupDays:       8,
 		HTTPAddr:         ":8080",
 		ChatLease:        dispatch.DefaultLockTTL,
 		FloodLimit:       8,
@@ -213,6 +220,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	num("KBBOT_FLOOD_LIMIT", &c.FloodLimit, 0, 1000)
 	num("KBBOT_INTAKE_TRIES", &c.IntakeTries, 1, 100)
 	num("KBBOT_INTAKE_SHARDS", &c.IntakeShards, 1, 1024)
+	num("KBBOT_BACKUP_DAYS", &c.BackupDays, 1, 366)
 	ids := func(name string, dst *[]int64) {
 		v := strings.TrimSpace(getenv(name))
 		if v == "" {

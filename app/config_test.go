@@ -30,6 +30,24 @@ func TestBookingRetentionConfig(t *testing.T) {
 	}
 }
 
+// TestBackupDaysConfig: the backup window the privacy notice names is 8
+// days by default, settable, and a bad value is refused by name.
+func TestBackupDaysConfig(t *testing.T) {
+	t.Parallel()
+	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	if c, err := app.LoadConfig(env(nil)); err != nil || c.BackupDays != 8 {
+		t.Errorf("default backup window %d %v, want 8 days", c.BackupDays, err)
+	}
+	if c, err := app.LoadConfig(env(map[string]string{"KBBOT_BACKUP_DAYS": "15"})); err != nil || c.BackupDays != 15 {
+		t.Errorf("KBBOT_BACKUP_DAYS=15: %d %v", c.BackupDays, err)
+	}
+	for _, bad := range []string{"0", "-3", "8d", "seminggu", "400"} {
+		if _, err := app.LoadConfig(env(map[string]string{"KBBOT_BACKUP_DAYS": bad})); err == nil || !strings.Contains(err.Error(), "KBBOT_BACKUP_DAYS") {
+			t.Errorf("KBBOT_BACKUP_DAYS=%q: %v, want an error naming the variable", bad, err)
+		}
+	}
+}
+
 // TestWebhookConfig: webhook mode needs a URL and a secret of the shape
 // Telegram allows; each error names its variable.
 func TestWebhookConfig(t *testing.T) {

@@ -6,14 +6,19 @@ import (
 	"testing"
 )
 
-// The privacy texts take five indexed values (controller, contact, booking
-// retention in days, record retention in months, idle expiry in days); every
-// one appears in both languages, so no text silently drops a retention
-// period.
+// The privacy texts take six indexed values (controller, contact, booking
+// retention in days, record retention in months, idle expiry in days, the
+// backup window in days); the full notice uses every one, and the consent
+// question all but the backup window, in both languages, so no text
+// silently drops a retention period.
 func TestPrivacyTextsUseAllValues(t *testing.T) {
 	ui := mustLoad(t).UI
-	want := []string{"%[1]s", "%[2]s", "%[3]d", "%[4]d", "%[5]d"}
 	for _, key := range []string{"consent_ask", "privacy_full"} {
+		want := []string{"%[1]s", "%[2]s", "%[3]d", "%[4]d", "%[5]d"}
+		values := []string{"90", "24", "30"}
+		if key == "privacy_full" {
+			want, values = append(want, "%[6]d"), append(values, "8")
+		}
 		if !ui.Has(key) {
 			t.Fatalf("%s: missing", key)
 		}
@@ -27,11 +32,11 @@ func TestPrivacyTextsUseAllValues(t *testing.T) {
 			if unindexed := regexp.MustCompile(`%[sdv]`).FindString(raw); unindexed != "" {
 				t.Errorf("%s.%s: mixes an unindexed %s with the indexed values", key, l, unindexed)
 			}
-			out := ui.T(l, key, "Dinas P2KB Kota Contoh", "@dp2kb_contoh", 90, 24, 30)
+			out := ui.T(l, key, "Dinas P2KB Kota Contoh", "@dp2kb_contoh", 90, 24, 30, 8)
 			if strings.Contains(out, "%!") {
 				t.Errorf("%s.%s: formatting fails: %s", key, l, out)
 			}
-			for _, n := range []string{"90", "24", "30"} {
+			for _, n := range values {
 				if !strings.Contains(out, n) {
 					t.Errorf("%s.%s: the value %s does not appear", key, l, n)
 				}

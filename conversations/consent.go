@@ -32,7 +32,7 @@ func (consentFlow) Routes() []Route {
 		{Op: "yes", Steps: ask, Do: func(st *step, _ []string) { st.consentYes() }},
 		{Op: "no", Steps: ask, Do: func(st *step, _ []string) { st.consentNo() }},
 		{Op: "info", Steps: ask, Do: func(st *step, _ []string) {
-			st.show(st.notice("privacy_full"), [][]kbbot.Button{
+			st.show(st.privacyNotice(), [][]kbbot.Button{
 				{st.flowButton(st.t("btn_consent_yes"), "yes")},
 				{st.flowButton(st.t("btn_consent_no"), "no")},
 			})

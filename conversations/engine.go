@@ -21,7 +21,7 @@ const (
 // consent_ask and privacy_full). Bump it with every change of the notice:
 // residents who agreed to an older one are asked again. notice_test.go
 // fails when the notice text changes without a bump.
-const NoticeVersion = 2
+const NoticeVersion = 3
 
 // groupNoteEvery is how often a group is told, at most, to chat privately.
 const groupNoteEvery = time.Hour
@@ -233,7 +233,7 @@ func (st *step) command(cmd, args string) {
 	case "mulai", "resume":
 		st.resumeReminders()
 	case "privasi", "privacy":
-		st.send(st.notice("privacy_full"), st.menuButton())
+		st.send(st.privacyNotice(), st.menuButton())
 	default:
 		if f, ok := flowCommand(cmd); ok {
 			// The flow starts afresh; a command the chat may not use
@@ -341,12 +341,24 @@ func (st *step) expired() {
 
 // Reply builders.
 
-// notice is the privacy notice key (consent_ask or privacy_full) filled
-// in with the controller and the retention periods of the configuration.
+// notice is the privacy notice key (consent_ask) filled in with the
+// controller and the retention periods of the configuration.
 func (st *step) notice(key string) string {
 	n := st.e.svc.Notice
 	return st.t(key, n.Controller, n.Contact,
 		int(n.BookingRetention.Hours()/24), int(n.RecordRetention.Hours()/24/30), int(n.SessionTTL.Hours()/24))
+}
+
+// privacyNotice is the full privacy notice: as notice, and the backup
+// window (8 days when not configured).
+func (st *step) privacyNotice() string {
+	n := st.e.svc.Notice
+	backup := n.BackupDays
+	if backup <= 0 {
+		backup = 8
+	}
+	return st.t("privacy_full", n.Controller, n.Contact,
+		int(n.BookingRetention.Hours()/24), int(n.RecordRetention.Hours()/24/30), int(n.SessionTTL.Hours()/24), backup)
 }
 
 // lang is the resident's language.

@@ -48,7 +48,7 @@ func (menuFlow) Routes() []Route {
 	routes := []Route{
 		{Op: "", Do: func(st *step, _ []string) { st.s.resetFlow(); st.menu() }},
 		{Op: itemHelp, Do: func(st *step, _ []string) { st.help() }},
-		{Op: itemPriv, Do: func(st *step, _ []string) { st.show(st.notice("privacy_full"), st.menuButton()) }},
+		{Op: itemPriv, Do: func(st *step, _ []string) { st.show(st.privacyNotice(), st.menuButton()) }},
 		{Op: itemNoop, Do: func(*step, []string) {}},
 		{Op: itemLang, Args: 1, Do: func(st *step, args []string) {
 			l, ok := content.ParseLang(args[0])

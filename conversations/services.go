@@ -63,6 +63,9 @@ type Notice struct {
 	RecordRetention time.Duration
 	// SessionTTL is the idle expiry of a conversation.
 	SessionTTL time.Duration
+	// BackupDays is how many days after a deletion the data is gone from
+	// every backup too (the operator's rotation, KBBOT_BACKUP_DAYS).
+	BackupDays int
 }
 
 // ReminderStore is what the flows need of the reminder store.
