@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kbbot/kbbot"
@@ -34,6 +35,11 @@ type Engine struct {
 	lib   *content.Library
 	nonce func() string
 	svc   Services
+	// learnMenus caches the buttons of the learning menu per language
+	// (content.Lang -> [][]kbbot.Button): they depend on the library only,
+	// which never changes once loaded. Replies share them: nothing may
+	// change a reply's buttons after the step.
+	learnMenus sync.Map
 }
 
 // NewEngine returns an engine speaking the texts of lib. nonce returns a

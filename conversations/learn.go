@@ -99,6 +99,17 @@ func methodData(code, section string) string {
 }
 
 func (f learnFlow) menu(st *step) {
+	if rows, ok := st.e.learnMenus.Load(st.lang()); ok {
+		st.show(st.t("learn_title"), rows.([][]kbbot.Button))
+		return
+	}
+	rows := f.menuButtons(st)
+	st.e.learnMenus.Store(st.lang(), rows)
+	st.show(st.t("learn_title"), rows)
+}
+
+// menuButtons builds the learning menu's buttons in the resident's language.
+func (f learnFlow) menuButtons(st *step) [][]kbbot.Button {
 	lib := st.e.lib
 	var rows [][]kbbot.Button
 	methods := lib.Methods()
@@ -117,7 +128,7 @@ func (f learnFlow) menu(st *step) {
 		rows = append(rows, []kbbot.Button{{Label: tp.Title.In(st.lang()), Data: data(cbLearn, learnTopic, tp.ID)}})
 	}
 	rows = append(rows, []kbbot.Button{st.btn("btn_sources", data(cbLearn, learnSources, "0")), st.btn("btn_menu", data(cbMenu))})
-	st.show(st.t("learn_title"), rows)
+	return rows
 }
 
 func (learnFlow) pageButton(st *step, id, d string) kbbot.Button {

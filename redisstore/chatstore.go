@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -57,6 +58,40 @@ type ChatStore struct {
 	keys       Keys
 	sessionTTL time.Duration
 	deadTTL    time.Duration
+	// recent caches the key names of recently active chats (one slot per
+	// chat id modulo its size), so that a step builds them once rather
+	// than in each of its round trips.
+	recent [chatKeyCache]atomic.Pointer[chatKeySet]
+}
+
+// chatKeyCache is the number of slots of ChatStore.recent.
+const chatKeyCache = 1024
+
+// chatKeySet is the key names of one chat's scripts. Its slices are
+// shared: read them, never append to them.
+type chatKeySet struct {
+	chat kbbot.ChatID
+	// step: lock, state, handled, outbox, resident, seen (legacy), inbox;
+	// begin.lua takes all seven, commit.lua the first six.
+	step []string
+	// finish: lock, outbox, inbox, intake (finish.lua).
+	finish []string
+}
+
+// keysOf returns chat's key names, from the cache when they are there.
+func (s *ChatStore) keysOf(c kbbot.ChatID) *chatKeySet {
+	slot := &s.recent[uint64(c)%chatKeyCache]
+	if ks := slot.Load(); ks != nil && ks.chat == c {
+		return ks
+	}
+	k := s.keys
+	lock, outbox, inbox := k.ChatLock(c), k.ChatOutbox(c), k.ChatInbox(c)
+	ks := &chatKeySet{chat: c,
+		step:   []string{lock, k.ChatState(c), k.ChatSeen(c), outbox, k.ChatRecord(c), k.ChatSeenLegacy(c), inbox},
+		finish: []string{lock, outbox, inbox, k.ChatIntake(c)},
+	}
+	slot.Store(ks)
+	return ks
 }
 
 // NewChatStore returns a store on rdb with keys under keys' prefix.
@@ -68,9 +103,9 @@ func NewChatStore(rdb redis.UniversalClient, keys Keys, sessionTTL time.Duration
 	return &ChatStore{rdb: rdb, keys: keys, sessionTTL: sessionTTL}
 }
 
+// chatKeys returns the keys of commit.lua (chat_lib.lua's order).
 func (s *ChatStore) chatKeys(c kbbot.ChatID) []string {
-	return []string{s.keys.ChatLock(c), s.keys.ChatState(c), s.keys.ChatSeen(c), s.keys.ChatOutbox(c), s.keys.ChatRecord(c),
-		s.keys.ChatSeenLegacy(c)}
+	return s.keysOf(c).step[:6:6]
 }
 
 // keyDigest shortens an event key to 12 characters (72 bits of SHA-256),
@@ -109,7 +144,7 @@ func (s *ChatStore) BeginInbox(ctx context.Context, chat kbbot.ChatID, ttl time.
 // begin runs begin.lua; updateID -1 reads the inbox's head, returned in raw.
 func (s *ChatStore) begin(ctx context.Context, chat kbbot.ChatID, updateID int64, key string, ttl time.Duration) (kbbot.Lease, kbbot.ChatState, *string, error) {
 	lease := kbbot.Lease{Chat: chat, Token: token()}
-	res, err := beginScript.Run(ctx, s.rdb, append(s.chatKeys(chat), s.keys.ChatInbox(chat)), lease.Token, ttl.Milliseconds(), updateID, keyDigest(key)).Slice()
+	res, err := beginScript.Run(ctx, s.rdb, s.keysOf(chat).step, lease.Token, ttl.Milliseconds(), updateID, keyDigest(key)).Slice()
 	if errors.Is(err, redis.Nil) {
 		return kbbot.Lease{}, kbbot.ChatState{}, nil, fmt.Errorf("redisstore: begin: %w", kbbot.ErrBusy)
 	}
@@ -145,7 +180,7 @@ func (s *ChatStore) begin(ctx context.Context, chat kbbot.ChatID, updateID int64
 // compare the token, then PEXPIRE). It fails with kbbot.ErrBusy when the
 // lease was lost: it expired, and maybe someone else took the chat.
 func (s *ChatStore) Renew(ctx context.Context, l kbbot.Lease, ttl time.Duration) error {
-	n, err := lockExtendScript.Run(ctx, s.rdb, []string{s.keys.ChatLock(l.Chat)}, l.Token, ttl.Milliseconds()).Int()
+	n, err := lockExtendScript.Run(ctx, s.rdb, s.keysOf(l.Chat).step[:1:1], l.Token, ttl.Milliseconds()).Int()
 	if err != nil {
 		return wrap("renew chat lease", err)
 	}
@@ -254,7 +289,7 @@ func (s *ChatStore) FinishInbox(ctx context.Context, l kbbot.Lease, delivered []
 		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			run = s.finishCmd(ctx, p, l, delivered, false, true, raw)
 			p.ZRem(ctx, ready, int64(l.Chat))
-			llen = p.LLen(ctx, s.keys.ChatInbox(l.Chat))
+			llen = p.LLen(ctx, s.keysOf(l.Chat).step[6])
 			return nil
 		})
 		if isNoScript(err) {
@@ -294,8 +329,7 @@ func (s *ChatStore) finishCmd(ctx context.Context, c redis.Scripter, l kbbot.Lea
 	for _, id := range delivered {
 		args = append(args, id)
 	}
-	keys := []string{s.keys.ChatLock(l.Chat), s.keys.ChatOutbox(l.Chat), s.keys.ChatInbox(l.Chat), s.keys.ChatIntake(l.Chat)}
-	return finishScript.Run(ctx, c, keys, args...)
+	return finishScript.Run(ctx, c, s.keysOf(l.Chat).finish, args...)
 }
 
 // finishResult reads finish.lua's answer: the inbox's head, if any.
