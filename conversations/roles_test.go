@@ -545,3 +545,49 @@ func TestStaffCommandKeepsAResidentsFlow(t *testing.T) {
 		t.Fatalf("the erase question should still stand: %s", dump(got))
 	}
 }
+
+// residentCommands are the registered commands meant for residents. Every
+// other command a flow registers is a staff command: a new one is covered
+// by TestNoStaffCommandRevealsItself without being listed anywhere.
+var residentCommands = map[string]bool{
+	"menu": true, "daftar": true, "book": true, "pesanan": true, "bookings": true, "pengingat": true, "reminders": true,
+	"dataku": true, "mydata": true, "hapusdata": true, "deletedata": true, "wilayah": true,
+}
+
+// TestNoStaffCommandRevealsItself walks every command the flows register
+// that is not a resident's, and every button route that needs a staff
+// right (and /daftarkan's): a resident gets exactly the unknown-command
+// answer and the expired-button answer, and nothing is audited.
+func TestNoStaffCommandRevealsItself(t *testing.T) {
+	t.Parallel()
+	w := newRoleWorld(t)
+	staff := 0
+	for _, cmd := range conversations.RegisteredCommands() {
+		if residentCommands[cmd] {
+			continue
+		}
+		staff++
+		got := w.send(rResident, "/"+cmd)
+		want := w.send(rResident, "/zzz")
+		if len(got) != 1 || texts(got) != strings.Replace(texts(want), "/zzz", "/"+cmd, 1) ||
+			fmt.Sprint(labels(got)) != fmt.Sprint(labels(want)) {
+			t.Errorf("/%s for a resident: %s\nwant as an unknown command: %s", cmd, dump(got), dump(want))
+		}
+	}
+	if staff < 10 {
+		t.Fatalf("only %d staff commands found; the walk is not reaching the flows", staff)
+	}
+	buttons := append(conversations.StaffButtons(), "daftarkan", "book:cadre")
+	t.Logf("%d staff commands, %d staff buttons", staff, len(buttons))
+	if len(buttons) < 20 {
+		t.Fatalf("only %d staff buttons found; the walk is not reaching the flows", len(buttons))
+	}
+	for _, d := range buttons {
+		if got := w.tapData(rResident, d); !w.expired(got) {
+			t.Errorf("a resident's tap on %q: %s; want 'this button has expired'", d, dump(got))
+		}
+	}
+	if es, _ := w.store.AuditLog(context.Background(), cadre.Area{}, 10); len(es) != 0 {
+		t.Fatalf("a resident's commands and taps wrote audit entries: %+v", es)
+	}
+}
