@@ -14,9 +14,12 @@ import (
 
 // wireRoles sets up the staff store (members, invites, audit log) in
 // a.services, before the engine is built. Admins come from KBBOT_ADMIN_IDS.
-// /hapusdata ends a member's membership.
+// /hapusdata ends a member's membership. One limiter counts the unknown
+// invite and check-in codes each user tries.
 func (a *App) wireRoles(keys redisstore.Keys) error {
-	s := redisstore.NewStaffStore(a.rdb, keys, redisstore.StaffOptions{Admins: a.cfg.Admins, Clock: a.clock})
+	guesses := redisstore.NewGuessLimiter(a.rdb, keys, a.clock, nil)
+	s := redisstore.NewStaffStore(a.rdb, keys, redisstore.StaffOptions{Admins: a.cfg.Admins, Clock: a.clock, Guesses: guesses})
+	a.services.Guesses = guesses
 	a.services.Staff = s
 	a.services.Roles = roleStore{s}
 	a.services.Audit = s

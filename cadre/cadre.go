@@ -143,6 +143,23 @@ func CanInvite(m Member, r Role, a Area) bool {
 	return m.Role == Admin || r == Kader || r == TPK || r == Bidan
 }
 
+// Guessable codes: the kinds of code whose guessing is limited, per
+// Telegram user and for everyone per hour (Guesses).
+const (
+	CodeInvite  = "invite"  // an invite code, typed or opened by deep link
+	CodeCheckIn = "checkin" // a booking code typed at check-in
+)
+
+// Guesses limits how many unknown codes of a kind (CodeInvite,
+// CodeCheckIn) a Telegram user may try. Its counts are not a resident's
+// data: erasing one's data does not reset them.
+type Guesses interface {
+	// Allow reports whether user may try another code of kind.
+	Allow(ctx context.Context, kind string, user kbbot.ChatID) (bool, error)
+	// Miss counts an unknown code of kind that user tried.
+	Miss(ctx context.Context, kind string, user kbbot.ChatID) error
+}
+
 // Group is an audience group a resident may say they belong to (the target
 // groups of the Tim Pendamping Keluarga, and everyone else).
 type Group string

@@ -78,6 +78,18 @@ func (f checkinFlow) find(st *step, m cadre.Member, code string) (b booking.Book
 	if c == nil {
 		return b, ci, false, sl, false
 	}
+	if g := st.e.svc.Guesses; g != nil {
+		allowed, err := g.Allow(st.ctx, cadre.CodeCheckIn, st.ev.ChatID)
+		if err != nil {
+			st.storeFailed("check code guesses", err)
+			return b, ci, false, sl, false
+		}
+		if !allowed {
+			f.toCode(st)
+			st.show(st.t("checkin_too_many"), st.staffButtons())
+			return b, ci, false, sl, false
+		}
+	}
 	b, ci, done, err := st.e.svc.Reports.CheckInOf(st.ctx, code)
 	if err == nil {
 		sl, err = c.Slot(b.EventID, b.FacilityID, b.SessionID)
@@ -90,6 +102,11 @@ func (f checkinFlow) find(st *step, m cadre.Member, code string) (b booking.Book
 		return b, ci, done, sl, true
 	case errors.Is(err, booking.ErrNotFound), errors.Is(err, booking.ErrUnknownEvent),
 		errors.Is(err, booking.ErrUnknownSite), errors.Is(err, booking.ErrUnknownSession):
+		if g := st.e.svc.Guesses; g != nil {
+			if err := g.Miss(st.ctx, cadre.CodeCheckIn, st.ev.ChatID); err != nil {
+				st.e.svc.Log.Warn("count check-in code miss", "error", err)
+			}
+		}
 		f.toCode(st)
 		st.show(st.t("checkin_not_found", code), st.staffButtons())
 	default:

@@ -37,6 +37,9 @@ type Services struct {
 	Render Renderer
 	// Audit records staff actions.
 	Audit cadre.Auditor
+	// Guesses limits the unknown booking codes staff may type at check-in
+	// (nil: no limit; invite codes are limited by the RoleStore).
+	Guesses cadre.Guesses
 	// AreaLinks gives areas short codes for deep links and posters.
 	AreaLinks cadre.AreaLinks
 	// BotUsername is the bot's @username without "@", for deep links.

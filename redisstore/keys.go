@@ -340,10 +340,27 @@ func (k Keys) StaffMembers(shard int) string {
 	return k.prefix + "{staff:" + strconv.Itoa(shard) + "}:members"
 }
 
-// StaffTries counts a chat's recent tries of unknown invite codes, in the
-// chat's member shard, so a redemption clears it with the membership
-// write. STRING counter; TTL: InviteTriesWindow from the first failed try.
+// StaffTries counted a chat's recent tries of unknown invite codes, in
+// the chat's member shard, before GuessUser. STRING; TTL: an hour from the
+// first failed try. No longer written: StaffStore.EraseResident deletes
+// what is left, as it names the chat.
 func (k Keys) StaffTries(c kbbot.ChatID) string { return k.staffShard(c, "tries") }
+
+// GuessUser counts the unknown codes of kind (GuessInvite, GuessCheckIn)
+// one Telegram user tried, named by a digest of the user id, in a slot of
+// its own. STRING counter. Lifetime: the kind's window (an hour) from the
+// user's first miss, whatever the user does: /hapusdata does not delete
+// it, so erasing does not reset the limit; it holds no personal data.
+func (k Keys) GuessUser(kind, digest string) string {
+	return k.prefix + "{guess:" + digest + "}:" + kind
+}
+
+// GuessHour counts the unknown codes of kind everyone tried in one clock
+// hour (Unix hour number), the ceiling that many accounts share. STRING
+// counter. Lifetime: two hours from the hour's first miss.
+func (k Keys) GuessHour(kind string, hour int64) string {
+	return k.prefix + "guess:" + kind + ":" + strconv.FormatInt(hour, 10)
+}
 
 // StaffLeaving is a removal of chat's membership in progress, in the
 // chat's member shard: "tok" (the removal's token), "member" (the removed
@@ -405,8 +422,8 @@ func (k Keys) StaffInviteLegacy(hash string) string { return k.staff("invite:" +
 func (k Keys) StaffInviteLegacyMatch() string { return globEscape(k.staff("invite:")) + "*" }
 
 // StaffTriesLegacy counted a chat's failed code tries before the
-// sharding. STRING; TTL: InviteTriesWindow. Not moved: it runs out within
-// the hour, and StaffStore.EraseResident deletes it.
+// sharding. STRING; TTL: an hour. Not moved: it runs out within the hour,
+// and StaffStore.EraseResident deletes it.
 func (k Keys) StaffTriesLegacy(c kbbot.ChatID) string {
 	return k.staff("tries:" + strconv.FormatInt(int64(c), 10))
 }

@@ -34,9 +34,6 @@ var (
 	//go:embed lua/staff_audit.lua
 	staffAuditLua    string
 	staffAuditScript = redis.NewScript(staffAuditLua)
-	//go:embed lua/staff_tries.lua
-	staffTriesLua    string
-	staffTriesScript = redis.NewScript(staffTriesLua)
 )
 
 const (
@@ -46,8 +43,8 @@ const (
 	InviteKeep = 30 * 24 * time.Hour
 	// InviteCodeLen is the length of an invite code.
 	InviteCodeLen = 10
-	// InviteMaxTries is how many unknown codes a chat may try within
-	// InviteTriesWindow before it has to wait.
+	// InviteMaxTries is how many unknown codes a user may try within
+	// InviteTriesWindow before they have to wait (DefaultGuessLimits).
 	InviteMaxTries = 10
 	// InviteTriesWindow is the window of InviteMaxTries.
 	InviteTriesWindow = time.Hour
@@ -101,6 +98,8 @@ type StaffStore struct {
 	admins map[kbbot.ChatID]bool
 	clock  kbbot.Clock
 	rand   io.Reader
+	// guesses limits the unknown invite codes a user may try.
+	guesses *GuessLimiter
 }
 
 // StaffOptions tune a StaffStore; zero values take the defaults.
@@ -112,6 +111,9 @@ type StaffOptions struct {
 	Clock kbbot.Clock
 	// Rand is the source of invite codes and tokens (default: crypto/rand).
 	Rand io.Reader
+	// Guesses limits the unknown invite codes a user may try (default: a
+	// GuessLimiter with DefaultGuessLimits on the same Redis and clock).
+	Guesses *GuessLimiter
 }
 
 // NewStaffStore returns the staff store on rdb with keys under keys' prefix.
@@ -125,6 +127,10 @@ func NewStaffStore(rdb redis.UniversalClient, keys Keys, opt StaffOptions) *Staf
 	}
 	if s.rand == nil {
 		s.rand = rand.Reader
+	}
+	s.guesses = opt.Guesses
+	if s.guesses == nil {
+		s.guesses = NewGuessLimiter(rdb, keys, s.clock, nil)
 	}
 	return s
 }
@@ -331,12 +337,12 @@ func (s *StaffStore) Redeem(ctx context.Context, code string, chat kbbot.ChatID,
 	if err != nil {
 		return cadre.Member{}, err
 	}
-	tries, err := s.rdb.Get(ctx, s.keys.StaffTries(chat)).Int()
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return cadre.Member{}, wrap("read invite tries", err)
+	allowed, err := s.guesses.Allow(ctx, GuessInvite, chat)
+	if err != nil {
+		return cadre.Member{}, err
 	}
 	tooMany := "0"
-	if tries >= InviteMaxTries {
+	if !allowed {
 		tooMany = "1"
 	}
 	h := inviteHash(code)
@@ -351,8 +357,8 @@ func (s *StaffStore) Redeem(ctx context.Context, code string, chat kbbot.ChatID,
 	switch res[0] {
 	case "ok":
 	case "unknown":
-		if err := staffTriesScript.Run(ctx, s.rdb, []string{s.keys.StaffTries(chat)}, InviteTriesWindow.Milliseconds()).Err(); err != nil {
-			return cadre.Member{}, wrap("count invite try", err)
+		if err := s.guesses.Miss(ctx, GuessInvite, chat); err != nil {
+			return cadre.Member{}, err
 		}
 		return cadre.Member{}, fmt.Errorf("redisstore: redeem: %w", ErrInviteUnknown)
 	case "used":
@@ -378,11 +384,7 @@ func (s *StaffStore) Redeem(ctx context.Context, code string, chat kbbot.ChatID,
 	if err != nil {
 		return cadre.Member{}, fmt.Errorf("redisstore: encode staff member: %w", err)
 	}
-	if _, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, s.keys.StaffMembers(StaffShard(chat)), c, raw)
-		p.Del(ctx, s.keys.StaffTries(chat))
-		return nil
-	}); err != nil {
+	if err := s.rdb.HSet(ctx, s.keys.StaffMembers(StaffShard(chat)), c, raw).Err(); err != nil {
 		return cadre.Member{}, wrap("redeem invite: write member", err)
 	}
 	if err := s.auditOnce(ctx, res[4], cadre.AuditEntry{At: m.Since, Actor: chat, Role: m.Role, Action: ActRedeem,
@@ -456,8 +458,10 @@ func (s *StaffStore) remove(ctx context.Context, chat kbbot.ChatID, e cadre.Audi
 }
 
 // EraseResident ends the membership of a member who erases their data with
-// /hapusdata (an ActRemove entry with DetailErased records it) and forgets
-// their failed code tries. Audit entries they wrote keep their chat id as
+// /hapusdata (an ActRemove entry with DetailErased records it) and deletes
+// the failed code tries counted under their chat id before GuessLimiter
+// (StaffTries); GuessLimiter's counters stay, so that erasing does not
+// reset the limit on guessing. Audit entries they wrote keep their chat id as
 // the actor: the log is the record of who did what, and holds no resident's
 // data.
 func (s *StaffStore) EraseResident(ctx context.Context, chat kbbot.ChatID) error {
