@@ -4,19 +4,18 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kbbot/kbbot/bot"
 	"github.com/kbbot/kbbot/dispatch"
-	"github.com/kbbot/kbbot/redisconn"
 	"github.com/kbbot/kbbot/redisstore"
 )
 
 // Config is kbbot's whole configuration, read from environment variables.
-// Every field names its variable and default; README.md lists them too.
+// Every field names its variable and default; the table in configvars.go
+// says how each is read and its range, and makes README.md's table.
 type Config struct {
 	// Token is the bot token from @BotFather. TELEGRAM_BOT_TOKEN; required by serve.
 	Token string
@@ -163,134 +162,36 @@ func DefaultConfig() Config {
 }
 
 // LoadConfig reads the configuration from getenv (os.Getenv in main) on top
-// of the defaults. Every invalid value is reported with its variable name.
+// of the defaults, by the table of variables (configVars). Every invalid
+// value is reported with its variable name and the range it must lie in.
 func LoadConfig(getenv func(string) string) (Config, error) {
 	c := DefaultConfig()
 	var errs []error
-	str := func(name string, dst *string) {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			*dst = v
+	for _, v := range configVars {
+		raw := strings.TrimSpace(getenv(v.name))
+		if raw == "" {
+			continue
 		}
-	}
-	dur := func(name string, dst *time.Duration) {
-		v := strings.TrimSpace(getenv(name))
-		if v == "" {
-			return
-		}
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			errs = append(errs, fmt.Errorf("%s=%q: want a positive duration such as 30s or 720h", name, v))
-			return
-		}
-		*dst = d
-	}
-	str("TELEGRAM_BOT_TOKEN", &c.Token)
-	str("TELEGRAM_API_URL", &c.APIURL)
-	str("REDIS_URL", &c.RedisURL)
-	str("KBBOT_REDIS_PREFIX", &c.RedisPrefix)
-	dur("KBBOT_SESSION_TTL", &c.SessionTTL)
-	dur("KBBOT_POLL_TIMEOUT", &c.PollTimeout)
-	dur("KBBOT_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
-	dur("KBBOT_OFFER_TTL", &c.OfferTTL)
-	dur("KBBOT_RECORD_RETENTION", &c.RecordRetention)
-	str("KBBOT_CONTROLLER_NAME", &c.ControllerName)
-	str("KBBOT_CONTROLLER_CONTACT", &c.ControllerContact)
-	dur("KBBOT_SWEEP_EVERY", &c.SweepEvery)
-	dur("KBBOT_FLUSH_EVERY", &c.FlushEvery)
-	dur("KBBOT_SEND_CHAT_INTERVAL", &c.SendChatInterval)
-	dur("KBBOT_BOOKING_RETENTION", &c.BookingRetention)
-	str("KBBOT_WEBHOOK_URL", &c.WebhookURL)
-	str("KBBOT_WEBHOOK_SECRET", &c.WebhookSecret)
-	str("KBBOT_HTTP_ADDR", &c.HTTPAddr)
-	dur("KBBOT_CHAT_LEASE", &c.ChatLease)
-	dur("KBBOT_FLOOD_WINDOW", &c.FloodWindow)
-	dur("KBBOT_DEAD_LETTER_TTL", &c.DeadLetterTTL)
-	num := func(name string, dst *int, lo, hi int) {
-		v := strings.TrimSpace(getenv(name))
-		if v == "" {
-			return
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < lo || n > hi {
-			errs = append(errs, fmt.Errorf("%s=%q: want a whole number from %d to %d", name, v, lo, hi))
-			return
-		}
-		*dst = n
-	}
-	num("KBBOT_FLOOD_LIMIT", &c.FloodLimit, 0, 1000)
-	num("KBBOT_INTAKE_TRIES", &c.IntakeTries, 1, 100)
-	num("KBBOT_INTAKE_SHARDS", &c.IntakeShards, 1, 1024)
-	num("KBBOT_BACKUP_DAYS", &c.BackupDays, 1, 366)
-	ids := func(name string, dst *[]int64) {
-		v := strings.TrimSpace(getenv(name))
-		if v == "" {
-			return
-		}
-		for _, f := range strings.Split(v, ",") {
-			id, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64)
-			if err != nil || id <= 0 {
-				errs = append(errs, fmt.Errorf("%s: %q is not a Telegram user id", name, strings.TrimSpace(f)))
-				continue
+		if err := v.set(&c, raw); err != nil {
+			if v.secret {
+				errs = append(errs, fmt.Errorf("%s: %w", v.name, err))
+			} else {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", v.name, clip(raw), err))
 			}
-			*dst = append(*dst, id)
 		}
 	}
-	ids("KBBOT_CADRE_IDS", &c.Cadres)
-	ids("KBBOT_ADMIN_IDS", &c.Admins)
-	if v := strings.TrimSpace(getenv("KBBOT_SEND_RATE")); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			errs = append(errs, fmt.Errorf("KBBOT_SEND_RATE=%q: want messages per second from 1 to 1000", v))
-		} else {
-			c.SendRate = n
-		}
-	}
-	if v := strings.TrimSpace(getenv("KBBOT_WORKERS")); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1024 {
-			errs = append(errs, fmt.Errorf("KBBOT_WORKERS=%q: want a whole number from 1 to 1024", v))
-		} else {
-			c.Workers = n
-		}
-	}
-	if v := strings.TrimSpace(getenv("KBBOT_LOG_LEVEL")); v != "" {
-		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
-			errs = append(errs, fmt.Errorf("KBBOT_LOG_LEVEL=%q: want debug, info, warn or error", v))
-		}
-	}
-	if u, err := url.Parse(c.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		errs = append(errs, fmt.Errorf("TELEGRAM_API_URL=%q: want an http(s) URL such as https://api.telegram.org", c.APIURL))
-	}
-	if c.RedisURL != "" {
-		if _, err := redisconn.Parse(c.RedisURL); err != nil {
-			errs = append(errs, fmt.Errorf("REDIS_URL: %w", err))
-		}
-	}
-	if c.WebhookURL != "" {
-		if u, err := url.Parse(c.WebhookURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			errs = append(errs, fmt.Errorf("KBBOT_WEBHOOK_URL=%q: want the public https URL Telegram sends updates to, e.g. https://kbbot.example.go.id/telegram", c.WebhookURL))
-		}
-		switch {
-		case c.WebhookSecret == "":
-			errs = append(errs, errors.New("KBBOT_WEBHOOK_SECRET is not set: webhook mode needs a secret token (1-256 of A-Z, a-z, 0-9, _ and -)"))
-		case !bot.ValidSecret(c.WebhookSecret):
-			errs = append(errs, errors.New("KBBOT_WEBHOOK_SECRET: want 1-256 of A-Z, a-z, 0-9, _ and -"))
-		}
-	}
-	switch v := strings.TrimSpace(getenv("KBBOT_REQUIRE_PERSISTENCE")); v {
-	case "", "0", "false":
-	case "1", "true":
-		c.RequirePersistence = true
-	default:
-		errs = append(errs, fmt.Errorf("KBBOT_REQUIRE_PERSISTENCE=%q: want 1 or 0", v))
-	}
-	if c.ChatLease < time.Second || c.ChatLease > time.Minute {
-		errs = append(errs, fmt.Errorf("KBBOT_CHAT_LEASE=%s: want from 1s to 1m", c.ChatLease))
-	}
-	if c.PollTimeout > 50*time.Second {
-		errs = append(errs, fmt.Errorf("KBBOT_POLL_TIMEOUT=%s: at most 50s", c.PollTimeout))
+	if c.WebhookURL != "" && c.WebhookSecret == "" {
+		errs = append(errs, errors.New("KBBOT_WEBHOOK_SECRET is not set: webhook mode needs a secret token (1-256 of A-Z, a-z, 0-9, _ and -)"))
 	}
 	return c, errors.Join(errs...)
+}
+
+// clip shortens a value for an error message.
+func clip(v string) string {
+	if r := []rune(v); len(r) > 40 {
+		return string(r[:40]) + "…"
+	}
+	return v
 }
 
 // ValidateServe checks what `kbbot serve` needs beyond LoadConfig.

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -137,5 +138,92 @@ func TestRequirePersistenceConfig(t *testing.T) {
 	}
 	if _, err := app.LoadConfig(env("yes please")); err == nil || !strings.Contains(err.Error(), "KBBOT_REQUIRE_PERSISTENCE") {
 		t.Fatalf("an invalid value must be named: %v", err)
+	}
+}
+
+// TestREADMEConfigTable: README's configuration table is the one the
+// configuration is read by (app.ConfigTable); -update rewrites it.
+func TestREADMEConfigTable(t *testing.T) {
+	const begin, end = "<!-- config table: made by app.ConfigTable; go test ./app -run TestREADMEConfigTable -update -->\n", "<!-- end of config table -->"
+	raw, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(raw)
+	i, j := strings.Index(readme, begin), strings.Index(readme, end)
+	if i < 0 || j < i {
+		t.Fatalf("README.md lacks the markers %q … %q around the configuration table", begin, end)
+	}
+	want := app.ConfigTable()
+	if got := readme[i+len(begin) : j]; got != want {
+		if *update {
+			if err := os.WriteFile("../README.md", []byte(readme[:i+len(begin)]+want+readme[j:]), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		t.Errorf("README's configuration table differs from app.ConfigTable (rerun with -update):\n%s", want)
+	}
+}
+
+// TestBadConfigRefused: every bad value is refused at start with a message
+// naming the variable and what it wants; a secret is never repeated.
+func TestBadConfigRefused(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ name, value, want string }{
+		{"KBBOT_POLL_TIMEOUT", "1ms", "from 1s to 50s"},
+		{"KBBOT_POLL_TIMEOUT", "90s", "from 1s to 50s"},
+		{"KBBOT_SESSION_TTL", "10m", "from 1h to 2160h"},
+		{"KBBOT_SESSION_TTL", "30d", "from 1h to 2160h"},
+		{"KBBOT_RECORD_RETENTION", "1h", "from 720h to 43800h"},
+		{"KBBOT_RECORD_RETENTION", "999999h", "from 720h to 43800h"},
+		{"KBBOT_BOOKING_RETENTION", "1m", "from 24h to 8760h"},
+		{"KBBOT_SHUTDOWN_TIMEOUT", "0s", "from 1s to 5m"},
+		{"KBBOT_OFFER_TTL", "1s", "from 10m to 72h"},
+		{"KBBOT_SWEEP_EVERY", "10ms", "from 1s to 5m"},
+		{"KBBOT_FLUSH_EVERY", "1h", "from 1s to 5m"},
+		{"KBBOT_CHAT_LEASE", "100ms", "from 1s to 1m"},
+		{"KBBOT_FLOOD_WINDOW", "-5s", "from 1s to 10m"},
+		{"KBBOT_DEAD_LETTER_TTL", "5m", "from 1h to 720h"},
+		{"KBBOT_SEND_CHAT_INTERVAL", "1m", "from 1ms to 10s"},
+		{"KBBOT_WORKERS", "0", "from 1 to 1024"},
+		{"KBBOT_WORKERS", "many", "from 1 to 1024"},
+		{"KBBOT_SEND_RATE", "5000", "from 1 to 1000"},
+		{"KBBOT_FLOOD_LIMIT", "-1", "from 0 to 1000"},
+		{"KBBOT_INTAKE_TRIES", "0", "from 1 to 100"},
+		{"KBBOT_INTAKE_SHARDS", "100000", "from 1 to 1024"},
+		{"KBBOT_BACKUP_DAYS", "0", "from 1 to 366"},
+		{"KBBOT_LOG_LEVEL", "verbose", "debug, info, warn or error"},
+		{"KBBOT_REDIS_PREFIX", "kb {tenant}:", "A-Z, a-z, 0-9"},
+		{"KBBOT_CONTROLLER_NAME", "<b>Dinas</b>", "plain text"},
+		{"KBBOT_CONTROLLER_CONTACT", strings.Repeat("x", 200), "at most 120 characters"},
+		{"KBBOT_ADMIN_IDS", "12,abc", `"abc" is not a Telegram user id`},
+		{"KBBOT_CADRE_IDS", "-5", `"-5" is not a Telegram user id`},
+		{"KBBOT_HTTP_ADDR", "8080", "[host]:port"},
+		{"KBBOT_HTTP_ADDR", ":99999", "[host]:port"},
+		{"KBBOT_REQUIRE_PERSISTENCE", "yes", "want 1 or 0"},
+		{"TELEGRAM_API_URL", "api.telegram.org", "http(s) URL"},
+		{"KBBOT_WEBHOOK_URL", "ftp://x/y", "http(s) URL"},
+		{"KBBOT_WEBHOOK_SECRET", "has space", "1-256 of A-Z"},
+		{"REDIS_URL", "http://:s3cret@127.0.0.1:6379", "unknown scheme"},
+	} {
+		_, err := app.LoadConfig(func(k string) string {
+			if k == c.name {
+				return c.value
+			}
+			return ""
+		})
+		if err == nil || !strings.Contains(err.Error(), c.name) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s=%q: %v; want an error naming the variable and %q", c.name, c.value, err, c.want)
+			continue
+		}
+		if strings.Contains(c.name, "SECRET") || c.name == "REDIS_URL" {
+			if strings.Contains(err.Error(), c.value) {
+				t.Errorf("%s: the error repeats the secret value: %v", c.name, err)
+			}
+		}
+		if testing.Verbose() {
+			t.Logf("| `%s=%s` | %s |", c.name, c.value, err)
+		}
 	}
 }

@@ -13,7 +13,7 @@
 #      security exposure is printed when systemd-analyze can do it offline);
 #   4. deploy/compose.yaml parses and keeps Redis durable (appendonly yes,
 #      appendfsync everysec, noeviction, a named volume) and reads
-#      kbbot.env; deploy/kbbot.env.example names every variable app/config.go
+#      kbbot.env; deploy/kbbot.env.example names every variable app/configvars.go
 #      reads; the Dockerfile and README name go.mod's Go version;
 #   5. with a reachable Docker daemon: docker compose config and docker
 #      build; otherwise it says it skipped them.
@@ -117,14 +117,15 @@ bot = s["kbbot"]
 assert bot["env_file"] == "kbbot.env", bot["env_file"]
 assert bot["environment"]["REDIS_URL"].startswith("redis://redis:"), bot["environment"]
 assert bot["depends_on"]["redis"]["condition"] == "service_healthy"
-# Every variable config.go reads is documented in the example env file.
-src = open("app/config.go").read()
+# Every variable the configuration reads (app/configvars.go's table) is
+# documented in the example env file.
+src = open("app/configvars.go").read()
 used = set(re.findall(r'"((?:KBBOT|TELEGRAM|REDIS)_[A-Z_]+)"', src))
 doc = set(re.findall(r'^#?((?:KBBOT|TELEGRAM|REDIS)_[A-Z_]+)=', open("deploy/kbbot.env.example").read(), re.M))
 missing = sorted(used - doc)
 assert not missing, f"kbbot.env.example lacks {missing}"
 extra = sorted(doc - used)
-assert not extra, f"kbbot.env.example names variables config.go does not read: {extra}"
+assert not extra, f"kbbot.env.example names variables configvars.go does not read: {extra}"
 print(f"{len(used)} variables documented")
 PY
 ); then
