@@ -449,6 +449,24 @@ func TestE2EMethodCourse(t *testing.T) {
 	if !strings.Contains(m.Plain(), "Suntik KB 3 bulan") || !strings.Contains(m.Plain(), "[HB18]") || !hasButton(m, "🔕 Jangan ingatkan jenis ini lagi") {
 		t.Fatalf("want the suntik reminder with its source and a stop button: %q", m.Plain())
 	}
+	// The stop button is bound to this resident: the same data tapped by
+	// another resident has expired, and changes nothing of theirs.
+	var stop string
+	for _, row := range m.Buttons {
+		for _, btn := range row {
+			if btn.Text == "🔕 Jangan ingatkan jenis ini lagi" {
+				stop = btn.Data
+			}
+		}
+	}
+	other := e.srv.User(8502, "Lain")
+	consent(t, other)
+	if got := forge(t, other, stop); !strings.HasPrefix(got, "Menu utama") {
+		t.Fatalf("another resident's tap on %q: %q, want 'expired' and the menu", stop, got)
+	}
+	if off := e.record(t, 8502)["off_kinds"]; off != nil {
+		t.Fatalf("another resident's tap stopped their reminders: %v", off)
+	}
 	must(t)(u.Tap("🔕 Jangan ingatkan jenis ini lagi"))
 	if k := pendingKinds(t, p, 8501); k[reminders.KindSuntik3] {
 		t.Fatalf("stopped kind still pending: %v", k)

@@ -49,7 +49,7 @@ func (consentFlow) Text(st *step, _ string) bool {
 func (st *step) askConsent() {
 	st.enter(consentFlow{}, stepConsentAsk)
 	st.send(st.notice("consent_ask"), append(st.consentButtons(),
-		[]kbbot.Button{{Label: st.other("btn_switch_lang"), Data: data(cbMenu, itemLang, string(st.otherLang()))}}))
+		[]kbbot.Button{st.langButton(st.other("btn_switch_lang"), st.otherLang())}))
 }
 
 func (st *step) consentButtons() [][]kbbot.Button {

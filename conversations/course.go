@@ -86,7 +86,9 @@ func (f courseFlow) Routes() []Route {
 			local := st.now.In(loc)
 			f.set(st, s, time.Date(local.Year(), local.Month(), local.Day(), 9, 0, 0, 0, loc).AddDate(0, 0, -days))
 		}},
-		{Op: courseOff, Args: 1, Do: f.off},
+		// Bound to the resident, not to a flow: reminders come long after
+		// any conversation (residentKey).
+		{Op: courseOff, Args: 2, Do: f.off},
 	}
 }
 
@@ -178,7 +180,7 @@ func (courseFlow) set(st *step, s courseState, given time.Time) {
 // off stops the reminders of one kind (the button on every reminder).
 func (courseFlow) off(st *step, args []string) {
 	kind := args[0]
-	if !reminders.KnownKind(kind) {
+	if !reminders.KnownKind(kind) || st.r.ButtonKey == "" || args[1] != st.r.ButtonKey {
 		st.expired()
 		return
 	}

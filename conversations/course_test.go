@@ -1,11 +1,15 @@
 package conversations_test
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/content"
 	"github.com/kbbot/kbbot/conversations"
+	"github.com/kbbot/kbbot/resident"
 )
 
 func cloneSession(s *conversations.Session) *conversations.Session {
@@ -71,5 +75,65 @@ func TestForgedOrderButtonsExpire(t *testing.T) {
 		if res := tap(e, conversations.NewSession(), content.ID, d); !strings.Contains(firstText(res), expired) {
 			t.Errorf("%s: want expired, got %q", d, firstText(res))
 		}
+	}
+}
+
+// TestSettingsButtonsAreBound: the reminder's "stop this kind" button
+// works only with the resident's own ButtonKey (not another's, not the
+// old form without one, not after /hapusdata made a new record), and a
+// language button only while the screen that showed it is current.
+func TestSettingsButtonsAreBound(t *testing.T) {
+	t.Parallel()
+	e := engine(t)
+	expired := library(t).UI.T(content.ID, "button_expired")
+	step := func(r *resident.Record, s *conversations.Session, d string) conversations.Result {
+		return e.Step(context.Background(), s, r, kbbot.Event{Kind: kbbot.EventCallback, ChatID: 1, CallbackID: "q", Data: d, MessageID: 10}, now)
+	}
+	newRecord := func(key string) *resident.Record {
+		r := resident.New("id")
+		r.Consent, r.NoticeVersion, r.ButtonKey = conversations.ConsentGiven, conversations.NoticeVersion, key
+		return r
+	}
+	for _, c := range []struct {
+		key, data string
+		works     bool
+	}{
+		{"k7x2", "course:off:suntik3:k7x2", true},
+		{"k7x2", "course:off:suntik3:zzzz", false}, // another resident's key
+		{"k7x2", "course:off:suntik3", false},      // the old form, unbound
+		{"", "course:off:suntik3:k7x2", false},     // a new record (after /hapusdata)
+	} {
+		r := newRecord(c.key)
+		res := step(r, conversations.NewSession(), c.data)
+		gotExpired := strings.Contains(firstText(res), expired)
+		stopped := res.Record != nil && slices.Contains(res.Record.OffKinds, "suntik3")
+		if gotExpired == c.works || stopped != c.works {
+			t.Errorf("key %q, tap %q: expired %v, stopped %v; want it to work: %v", c.key, c.data, gotExpired, stopped, c.works)
+		}
+	}
+
+	// The language screen's buttons carry the session's nonce.
+	r := newRecord("")
+	res := e.Step(context.Background(), conversations.NewSession(), r, kbbot.Event{Kind: kbbot.EventCommand, ChatID: 1, Command: "bahasa"}, now)
+	var en string
+	for _, rep := range res.Replies {
+		for _, row := range rep.Buttons {
+			for _, b := range row {
+				if b.Label == "English" {
+					en = b.Data
+				}
+			}
+		}
+	}
+	if !strings.HasPrefix(en, "menu:lang:en:") {
+		t.Fatalf("the English button's data is %q, want menu:lang:en:<nonce>", en)
+	}
+	for _, forged := range []string{"menu:lang:en", "menu:lang:en:zzzz"} {
+		if res := step(newRecord(""), cloneSession(res.Session), forged); !strings.Contains(firstText(res), expired) || res.Record.Lang != "id" {
+			t.Errorf("%q: %q, lang %q; want expired and Indonesian kept", forged, firstText(res), res.Record.Lang)
+		}
+	}
+	if got := step(newRecord(""), cloneSession(res.Session), en); strings.Contains(firstText(got), expired) || got.Record.Lang != "en" {
+		t.Errorf("the screen's own English button: %q, lang %q", firstText(got), got.Record.Lang)
 	}
 }

@@ -1,6 +1,9 @@
 package conversations
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // RegisteredCommands returns every command a registered flow opens.
 func RegisteredCommands() []string {
@@ -33,6 +36,20 @@ func StaffButtons() []string {
 				parts = append(parts, "n1")
 			}
 			out = append(out, strings.Join(parts, ":"))
+		}
+	}
+	return out
+}
+
+// EntryButtons lists the routes that work without a nonce (Steps nil), as
+// "<flow>:<op>/<args>".
+func EntryButtons() []string {
+	var out []string
+	for _, f := range flows {
+		for _, r := range f.Routes() {
+			if r.Steps == nil {
+				out = append(out, f.Name()+":"+r.Op+"/"+strconv.Itoa(r.Args))
+			}
 		}
 	}
 	return out

@@ -10,7 +10,8 @@ import (
 // menuFlow is the main menu and what hangs on it without a flow of its
 // own: help, the privacy notice, the language switch, and the doors to the
 // other flows. Its buttons work anywhere (no nonce): "menu",
-// "menu:<item>", "menu:lang:<id|en>".
+// "menu:<item>"; but the language switch "menu:lang:<id|en>:<nonce>"
+// carries the nonce of the session that showed it (langButton).
 type menuFlow struct{}
 
 // Main menu items: doors to other flows (by their registered names) and
@@ -50,9 +51,11 @@ func (menuFlow) Routes() []Route {
 		{Op: itemHelp, Do: func(st *step, _ []string) { st.help() }},
 		{Op: itemPriv, Do: func(st *step, _ []string) { st.show(st.privacyNotice(), st.menuButton()) }},
 		{Op: itemNoop, Do: func(*step, []string) {}},
-		{Op: itemLang, Args: 1, Do: func(st *step, args []string) {
+		// Bound to the screen that showed it: the nonce of the session
+		// then (langButton).
+		{Op: itemLang, Args: 2, Do: func(st *step, args []string) {
 			l, ok := content.ParseLang(args[0])
-			if !ok {
+			if !ok || args[1] == "" || args[1] != st.s.Nonce {
 				st.expired()
 				return
 			}
@@ -116,8 +119,23 @@ func (st *step) language(arg string) {
 	if arg != "" {
 		st.send(st.t("lang_unknown", arg), nil)
 	}
-	st.show(st.t("lang_choose"), [][]kbbot.Button{{
-		{Label: "Bahasa Indonesia", Data: data(cbMenu, itemLang, string(content.ID))},
-		{Label: "English", Data: data(cbMenu, itemLang, string(content.EN))},
-	}})
+	st.show(st.t("lang_choose"), [][]kbbot.Button{{st.langButton("Bahasa Indonesia", content.ID), st.langButton("English", content.EN)}})
+}
+
+// langButton switches the language to l. It carries the session's nonce
+// (made now when the session has none), so it works while the screen that
+// showed it is current, and an old or forged one has expired.
+func (st *step) langButton(label string, l content.Lang) kbbot.Button {
+	if st.s.Nonce == "" {
+		st.s.Nonce = st.e.nonce()
+	}
+	return kbbot.Button{Label: label, Data: data(cbMenu, itemLang, string(l), st.s.Nonce)}
+}
+
+// residentKey is the resident's ButtonKey, made now when there is none.
+func (st *step) residentKey() string {
+	if st.r.ButtonKey == "" {
+		st.r.ButtonKey = st.e.nonce()
+	}
+	return st.r.ButtonKey
 }

@@ -46,7 +46,7 @@ func (st *step) reminder(r *kbbot.Reminder) {
 	if st.r.StopKind(r.Kind) || !st.r.Consented() {
 		return
 	}
-	off := []kbbot.Button{st.btn("btn_reminder_off", data(courseName, courseOff, r.Kind))}
+	off := []kbbot.Button{st.btn("btn_reminder_off", data(courseName, courseOff, r.Kind, st.residentKey()))}
 	switch r.Kind {
 	case reminders.KindH1, reminders.KindH0, reminders.KindFollowup, reminders.KindAftercare:
 		st.bookingReminder(r, off)

@@ -89,6 +89,13 @@ type Record struct {
 	// last written, so that a flow whose session expired can be told.
 	Flow string `json:"flow,omitempty"`
 
+	// ButtonKey binds to this resident the buttons that outlive a
+	// conversation (a reminder's "stop this kind of reminder"): a random
+	// token, set when the first such button is made, that the button
+	// carries and its tap must match. A forged button, or one from before
+	// /hapusdata, does not. Not personal data.
+	ButtonKey string `json:"bkey,omitempty"`
+
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
 }
 
