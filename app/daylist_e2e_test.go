@@ -363,9 +363,47 @@ func TestE2EDayListPages(t *testing.T) {
 	if txt := lastText(t, bidan); !strings.Contains(txt, "Sesi 10.00–12.00 WIB: 3 klien") || !strings.Contains(txt, "3. Warga Siang 3") {
 		t.Fatalf("the 10.00 session:\n%s", txt)
 	}
+	// The admin's area is the whole country: every site serving today,
+	// ten to a page, and a typed name finds one. A second event the same
+	// day at Puskesmas Bendan names the events, shortened at a word.
+	second, err := booking.Parse(strings.NewReader(secondEventYAML), "second.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.App.Import(context.Background(), second); err != nil {
+		t.Fatal(err)
+	}
+	admin := e.srv.User(9001, "Admin")
+	must(t)(admin.Send("/hariini"))
+	var labels []string
+	for page := 0; page < 2; page++ {
+		pick, _ := admin.Last()
+		for _, row := range pick.Buttons {
+			for _, b := range row {
+				if strings.HasPrefix(b.Text, "🏥 ") {
+					labels = append(labels, b.Text)
+				}
+			}
+		}
+		if page == 0 {
+			if len(labels) != 10 || !strings.Contains(pick.Plain(), "Ada 13 tempat layanan hari ini") {
+				t.Fatalf("the first page of 13 sites: %q %v", pick.Plain(), labels)
+			}
+			must(t)(admin.Tap("Berikutnya ▶️"))
+		}
+	}
+	all := strings.Join(labels, "\n")
+	if len(labels) != 13 || !strings.Contains(all, "🏥 Puskesmas Bendan · Bulan Bakti KB dan…") || !strings.Contains(all, "🏥 Puskesmas Bendan · Pelayanan KB Serentak…") {
+		t.Fatalf("the sites on two pages:\n%s", all)
+	}
+	must(t)(admin.Send("noyon"))
+	if txt := lastText(t, admin); !strings.HasPrefix(txt, "📋 Puskesmas Noyontaan") {
+		t.Fatalf("typing a facility's name: %q", txt)
+	}
 	// At 10.30 the list opens at the session under way.
 	e.clock.Set(eventMorning.Add(90 * time.Minute))
 	must(t)(bidan.Send("/hariini"))
+	must(t)(bidan.Tap("🏥 Puskesmas Bendan · Pelayanan KB Serentak…"))
 	if txt := lastText(t, bidan); !strings.Contains(txt, "Sesi 10.00–12.00 WIB") {
 		t.Fatalf("at 10.30: %q", txt)
 	}
@@ -432,3 +470,26 @@ func TestE2EStaffBookingAudited(t *testing.T) {
 		t.Fatalf("a resident's own booking wrote %d audit entries: %+v", len(after)-before, after[:len(after)-before])
 	}
 }
+
+// secondEventYAML is a second event on the demo's service day: Puskesmas
+// Bendan again, and two more Puskesmas.
+const secondEventYAML = `
+facilities:
+  - {id: pkm-bendan, name: Puskesmas Bendan, type: puskesmas, address: "Alamat contoh, Kec. Pekalongan Barat, Kota Pekalongan", kelurahan: Bendan Kergon, kecamatan: Pekalongan Barat, kabupaten: Kota Pekalongan, provinsi: Jawa Tengah, lat: -6.8886, lon: 109.6596, timezone: Asia/Jakarta, demo: true}
+  - {id: pkm-contoh-a, name: Puskesmas Contoh A, type: puskesmas, address: "Jl. Contoh", kecamatan: Contoh, kabupaten: Kota Contoh, provinsi: Jawa Tengah, lat: -6.9, lon: 109.6, timezone: Asia/Jakarta}
+  - {id: pkm-contoh-b, name: Puskesmas Contoh B, type: puskesmas, address: "Jl. Contoh", kecamatan: Contoh, kabupaten: Kota Contoh, provinsi: Jawa Tengah, lat: -6.9, lon: 109.6, timezone: Asia/Jakarta}
+events:
+  - id: kbs-bulan-bakti
+    name: Bulan Bakti KB dan Kesehatan Ibu Kota Pekalongan
+    date: 2026-11-26
+    sites:
+      - facility: pkm-bendan
+        sessions: [{start: "13:00", end: "15:00", capacity: 10}]
+        quota: {pil: 10}
+      - facility: pkm-contoh-a
+        sessions: [{start: "08:00", end: "12:00", capacity: 10}]
+        quota: {pil: 10}
+      - facility: pkm-contoh-b
+        sessions: [{start: "08:00", end: "12:00", capacity: 10}]
+        quota: {pil: 10}
+`

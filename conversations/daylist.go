@@ -27,14 +27,15 @@ import (
 // reports have one path. Text typed while the list or a client is shown
 // searches today's clients by name, phone or code.
 //
-//	hr                 open it (staff menu)      hr:o:<facility>     open it at a facility (from check-in)
-//	hr:f:<i>:<n>       one of today's sites      hr:s:<session>:<n>  a session
-//	hr:p:<page>:<n>    a page of the session     hr:c:<code>:<n>     a client's card
-//	hr:l:<n>           back to the list          hr:ci:<n>           check the client in
-//	hr:ns:<n>          not served: the reasons   hr:nr:<reason>:<n>  mark it so
-//	hr:un:<n>          take the mark back        hr:w:<n>            register a walk-in
-//	hr:wskip:<n>       the walk-in has no phone  hr:wm:<method>:<n>  the walk-in's method
-//	hr:wt:<session>:<n> the walk-in's session    hr:wok:<n>          consent attested: register
+//	hr                   open it (staff menu)      hr:o:<facility>     open it at a facility (from check-in)
+//	hr:f:<i>:<n>         one of today's sites      hr:pp:<page>:<n>    a page of those sites
+//	hr:s:<session>:<n>   a session                 hr:p:<page>:<n>     a page of the session
+//	hr:c:<code>:<n>      a client's card           hr:l:<n>            back to the list
+//	hr:ci:<n>            check the client in       hr:ns:<n>           not served: the reasons
+//	hr:nr:<reason>:<n>   mark it so                hr:un:<n>           take the mark back
+//	hr:w:<n>             register a walk-in        hr:wskip:<n>        the walk-in has no phone
+//	hr:wm:<method>:<n>   the walk-in's method      hr:wt:<session>:<n> the walk-in's session
+//	hr:wok:<n>           consent attested: register
 type dayFlow struct{}
 
 const flowDay = "hr"
@@ -115,6 +116,17 @@ func (f dayFlow) Routes() []Route {
 		{Op: "", Do: func(st *step, _ []string) { f.Start(st, "") }},
 		{Op: "o", Args: 1, Right: cadre.ActCheckIn, Do: staffDo(f.openAt)},
 		{Op: "f", Args: 1, Steps: at(stepDayPick), Right: cadre.ActCheckIn, Do: staffDo(f.pick)},
+		{Op: "pp", Args: 1, Steps: at(stepDayPick), Right: cadre.ActCheckIn, Do: staffDo(func(st *step, m cadre.Member, a []string) {
+			n, err := strconv.Atoi(a[0])
+			c := st.catalog()
+			if err != nil || c == nil {
+				if err != nil {
+					st.expired()
+				}
+				return
+			}
+			f.showPick(st, todaySites(c, m, st), n, "")
+		})},
 		{Op: "s", Args: 1, Steps: listed, Right: cadre.ActCheckIn, Do: here(func(st *step, d daySite, s *dayState, a []string) {
 			if _, ok := d.site.Session(a[0]); !ok {
 				st.expired()
@@ -180,16 +192,58 @@ func (f dayFlow) Start(st *step, _ string) {
 	default:
 		st.enter(f, stepDayPick)
 		saveState(st, dayState{})
-		rows := make([][]kbbot.Button, 0, len(sites)+2)
-		for i, d := range sites {
-			label := "🏥 " + shortLabel(d.fac.Name, 32)
-			if sameFacility(sites, d.fac.ID) > 1 {
-				label += " · " + shortLabel(d.ev.Name, 24)
-			}
-			rows = append(rows, []kbbot.Button{st.flowButton(label, "f", strconv.Itoa(i))})
-		}
-		st.show(st.t("day_pick"), append(rows, st.staffButtons()...))
+		f.showPick(st, sites, 0, "")
 	}
+}
+
+// dayPickPage is how many sites one page of the choice shows: an admin's
+// area is the whole country, where hundreds of sites may serve on one day.
+const dayPickPage = 10
+
+// showPick shows page page of today's sites whose facility's name has
+// query in it (every site for ""), by their index in sites.
+func (f dayFlow) showPick(st *step, sites []daySite, page int, query string) {
+	var idx []int
+	q := strings.ToLower(strings.TrimSpace(query))
+	for i, d := range sites {
+		if q == "" || strings.Contains(strings.ToLower(d.fac.Name), q) {
+			idx = append(idx, i)
+		}
+	}
+	if q != "" && len(idx) == 1 {
+		st.s.Step = stepDayList
+		f.open(st, sites[idx[0]], &dayState{})
+		return
+	}
+	pages := max(1, (len(idx)+dayPickPage-1)/dayPickPage)
+	page = min(max(page, 0), pages-1)
+	var rows [][]kbbot.Button
+	for _, i := range idx[page*dayPickPage : min(len(idx), (page+1)*dayPickPage)] {
+		d := sites[i]
+		label := "🏥 " + shortLabel(d.fac.Name, 32)
+		if sameFacility(sites, d.fac.ID) > 1 {
+			label += " · " + shortLabel(d.ev.Name, 24)
+		}
+		rows = append(rows, []kbbot.Button{st.flowButton(label, "f", strconv.Itoa(i))})
+	}
+	var nav []kbbot.Button
+	if page > 0 {
+		nav = append(nav, st.flowButton(st.t("btn_day_prev"), "pp", strconv.Itoa(page-1)))
+	}
+	if page+1 < pages {
+		nav = append(nav, st.flowButton(st.t("btn_day_next"), "pp", strconv.Itoa(page+1)))
+	}
+	if len(nav) > 0 {
+		rows = append(rows, nav)
+	}
+	text := st.t("day_pick")
+	switch {
+	case q != "" && len(idx) == 0:
+		text = st.t("day_pick_none", query) + "\n" + text
+	case len(sites) > dayPickPage:
+		text += "\n" + st.t("day_pick_type", len(sites))
+	}
+	st.show(text, append(rows, st.staffButtons()...))
 }
 
 // ready reports whether the stores the day list needs are there, and
@@ -551,6 +605,13 @@ func (dayFlow) checklistShort(st *step, b booking.Booking) string {
 // shown, and takes a walk-in's name and phone.
 func (f dayFlow) Text(st *step, t string) bool {
 	return staffTyping(st, func(m cadre.Member) {
+		if st.s.Step == stepDayPick {
+			// A facility's name, to narrow the choice.
+			if c := st.catalog(); c != nil {
+				f.showPick(st, todaySites(c, m, st), 0, t)
+			}
+			return
+		}
 		d, s, ok := f.here(st, m)
 		if !ok {
 			return
