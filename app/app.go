@@ -214,6 +214,9 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	if a.services.Reports != nil {
 		a.services.Reports = countingReports{ReportStore: a.services.Reports, m: a.metrics}
 	}
+	if a.services.Day != nil {
+		a.services.Day = countingDay{DayStore: a.services.Day, m: a.metrics}
+	}
 	engine := conversations.NewEngine(lib, nonce, a.services)
 	// /hapusdata scrubs the audit log, erases bookings (freeing their
 	// places) and reminders, then what the wire functions added, before

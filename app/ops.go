@@ -94,6 +94,21 @@ func (s countingReports) CheckIn(ctx context.Context, ci booking.CheckIn) (booki
 	return res, err
 }
 
+// countingDay counts walk-ins as bookings, by method: a place taken like
+// any other (a repeated request is counted again, as for Book).
+type countingDay struct {
+	conversations.DayStore
+	m *metrics.Metrics
+}
+
+func (s countingDay) WalkIn(ctx context.Context, r booking.Request) (booking.Booking, error) {
+	b, err := s.DayStore.WalkIn(ctx, r)
+	if err == nil {
+		s.m.Bookings.WithLabelValues(methodLabel(r.Method)).Inc()
+	}
+	return b, err
+}
+
 // countingQueue counts each broadcast message's recorded outcome.
 type countingQueue struct {
 	send.Queue

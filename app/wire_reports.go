@@ -6,7 +6,7 @@ import (
 	"github.com/kbbot/kbbot/report/render"
 )
 
-// wireReports sets up the stores of check-in, rekap and posters in
+// wireReports sets up the stores of check-in, the day list, rekap and posters in
 // a.services, before the engine is built: the booking store keeps the
 // check-ins and counts an event for a rekap; package report/render draws
 // the PNG and XLSX files; posters use the area links and the bot's username wired in New.
@@ -15,6 +15,8 @@ import (
 // nobody.
 func (a *App) wireReports(keys redisstore.Keys) error {
 	a.services.Reports = a.Bookings
+	// The day list reads and changes the event's bookings where they are.
+	a.services.Day = a.Bookings
 	a.services.Render = render.Files{}
 	return nil
 }
@@ -25,5 +27,6 @@ func (a *App) jobsReports() error { return nil }
 
 var (
 	_ conversations.ReportStore = (*redisstore.BookingStore)(nil)
+	_ conversations.DayStore    = (*redisstore.BookingStore)(nil)
 	_ conversations.Renderer    = render.Files{}
 )

@@ -17,6 +17,10 @@ const (
 	Active    Status = "active"    // holds a place
 	Cancelled Status = "cancelled" // gave its place back
 	Attended  Status = "attended"  // checked in on the day (set by a check-in, later)
+	// NotServed: staff marked on the day that the client was not served
+	// ("tidak jadi dilayani", Booking.NotServed says why); the place was
+	// given back, so a walk-in can take it.
+	NotServed Status = "not_served"
 )
 
 // Booking is one resident's place at one session of one site.
@@ -43,6 +47,21 @@ type Booking struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	Status    Status
+	// Queue is the booking's number in the queue of its method in its
+	// session at the facility: 1 for the first booked. A number is given
+	// once, by the store, and never changes or goes to anyone else; a
+	// cancellation leaves a gap. A change of session, facility or method
+	// is a new place in another queue, with a new number. 0 for a booking
+	// made before queue numbers existed.
+	Queue int
+	// WalkIn marks a client registered at the service table on the day
+	// (BookingStore.WalkIn), without a booking before: Resident is 0 and
+	// BookedBy the staff member who registered them and attested their
+	// spoken consent at ConsentAt.
+	WalkIn bool
+	// NotServed is why the client was not served, when Status is
+	// NotServed; nil otherwise.
+	NotServed *NotServedMark
 	// ErasedAt is when the booking's personal data was deleted (by the
 	// retention purge after the event, or an erasure): then Name, Phone,
 	// Screening, ResidentRef, Resident and BookedBy are empty, and only the

@@ -25,7 +25,7 @@ const (
 	PKB   Role = "pkb"   // Penyuluh KB (PKB/PLKB): an area's programme officer
 	Kader Role = "kader" // kader KB
 	TPK   Role = "tpk"   // Tim Pendamping Keluarga member
-	Bidan Role = "bidan" // midwife at a facility: check-in and reports
+	Bidan Role = "bidan" // midwife at a facility: check-in, the service table, reports
 )
 
 // Roles lists every role.
@@ -110,15 +110,41 @@ const (
 	ActReport    Action = "report"    // read bookings against targets (rekap)
 	ActPoster    Action = "poster"    // make QR posters
 	ActAudit     Action = "audit"     // read the audit log
+	// ActProvide is a health provider's part at the service table: read
+	// the pregnancy checklist a client answered (health data, so no one
+	// else sees it), register a walk-in with their spoken consent, and
+	// mark a client as not served, with the reason.
+	ActProvide Action = "provide"
+)
+
+// Audit actions that are not rights of their own: what staff did to a
+// booking, each needing the right named.
+const (
+	// AuditCancelFor: a booking made for a resident (/daftarkan) was
+	// cancelled by the staff member who made it (ActBookFor). Detail: the
+	// code.
+	AuditCancelFor Action = "cancel_for"
+	// AuditChangeFor: such a booking was moved to another place. Detail:
+	// the code.
+	AuditChangeFor Action = "change_for"
+	// AuditWalkIn: a walk-in was registered at the service table
+	// (ActProvide). Detail: the code.
+	AuditWalkIn Action = "walk_in"
+	// AuditNotServed: a client was marked as not served (ActProvide).
+	// Detail: the code; the reason, health data, is not in the log.
+	AuditNotServed Action = "not_served"
+	// AuditServedAgain: a not-served mark was taken back (ActProvide).
+	// Detail: the code.
+	AuditServedAgain Action = "not_served_undo"
 )
 
 // rights says which role may do what.
 var rights = map[Role][]Action{
-	Admin: {ActInvite, ActBroadcast, ActBookFor, ActCheckIn, ActReport, ActPoster, ActAudit},
+	Admin: {ActInvite, ActBroadcast, ActBookFor, ActCheckIn, ActReport, ActPoster, ActAudit, ActProvide},
 	PKB:   {ActInvite, ActBroadcast, ActBookFor, ActCheckIn, ActReport, ActPoster},
 	Kader: {ActBroadcast, ActBookFor, ActCheckIn, ActReport, ActPoster},
 	TPK:   {ActBroadcast, ActBookFor, ActReport, ActPoster},
-	Bidan: {ActCheckIn, ActReport},
+	Bidan: {ActCheckIn, ActReport, ActProvide},
 }
 
 // Can reports whether m may do act in target: the role must allow the

@@ -77,6 +77,14 @@ func TestCan(t *testing.T) {
 		{bidan, cadre.ActCheckIn, barat, true},
 		{bidan, cadre.ActBroadcast, barat, false},
 		{bidan, cadre.ActReport, timur, false},
+		// Only providers see the pregnancy checklist, register walk-ins and
+		// mark clients not served.
+		{bidan, cadre.ActProvide, barat, true},
+		{bidan, cadre.ActProvide, timur, false},
+		{admin, cadre.ActProvide, timur, true},
+		{pkb, cadre.ActProvide, barat, false},
+		{kader, cadre.ActProvide, bendan, false},
+		{tpk, cadre.ActProvide, barat, false},
 		{resident, cadre.ActBroadcast, barat, false},
 		{resident, cadre.ActReport, cadre.Area{}, false},
 		{cadre.Member{Role: "superuser"}, cadre.ActAudit, cadre.Area{}, false},

@@ -955,10 +955,32 @@ func (st *step) bookingDetails(sl booking.Slot, b booking.Booking) string {
 		place,
 		st.fmtDay(sl.Event.Date)+", "+st.fmtSpan(sl.Session.Start, sl.Session.End, f),
 		st.t("what_to_bring"))
+	if q := st.queueLine(sl, b); q != "" {
+		text += "\n" + q
+	}
 	if f.Demo {
 		text += "\n\n" + st.t("demo_facility")
 	}
 	return text
+}
+
+// queueLine is an active booking's queue number in its method's queue of
+// its session, with the estimated time (booking.QueueEstimate): "🔢 Nomor
+// antrean Ibu: 7. Perkiraan dilayani sekitar 09.10 WIB." Empty for a
+// booking without a number.
+func (st *step) queueLine(sl booking.Slot, b booking.Booking) string {
+	if b.Queue <= 0 || b.Status != booking.Active || sl.Session == nil {
+		return ""
+	}
+	at, ok := booking.QueueEstimate(sl.Site, sl.Session, b.Method, b.Queue)
+	if !ok {
+		return st.t("booking_queue_only", b.Queue)
+	}
+	when := st.clock(at.In(sl.Facility.Location)) + " " + sl.Facility.Zone()
+	if b.Method == booking.MOP {
+		return st.t("booking_queue_mop", b.Queue, when) // a man: "Bapak"
+	}
+	return st.t("booking_queue", b.Queue, when)
 }
 
 // planBooking schedules the booking's reminders unless the resident

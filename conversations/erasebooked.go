@@ -20,10 +20,12 @@ import (
 // booking store deletes the name, phone and checklist answers, cancels an
 // active booking and forgets the code (booking.Store.EraseBooking).
 //
-// Who may: the chat that made the booking, or a staff member with
-// cadre.ActBookFor at the booking's facility. Anyone else who cannot book
-// for residents gets the unknown-command answer, as for every staff
-// command. A resident's own booking is refused: they use /hapusdata.
+// Who may: the chat that made the booking, a staff member with
+// cadre.ActBookFor at the booking's facility, or, for a walk-in registered
+// at the service table (daylist.go), a provider (cadre.ActProvide) there.
+// Anyone else who can neither book for residents nor register walk-ins
+// gets the unknown-command answer, as for every staff command. A
+// resident's own booking is refused: they use /hapusdata.
 //
 // Buttons: eb:yes:<nonce>, eb:no:<nonce>.
 type eraseBookedFlow struct{}
@@ -59,7 +61,7 @@ func (eraseBookedFlow) Commands() []string { return []string{"hapuspeserta", "er
 
 // Start looks up the code given with the command, or asks for it.
 func (f eraseBookedFlow) Start(st *step, args string) {
-	if !st.isCadre() {
+	if !f.allowed(st) {
 		st.unknownCommand("/" + st.ev.Command)
 		return
 	}
@@ -116,6 +118,11 @@ func (f eraseBookedFlow) lookup(st *step, typed string) {
 	}
 	if !f.may(st, b, sl.Facility) {
 		st.s.resetFlow()
+		if m, ok := st.member(); ok && canAt(m, cadre.ActProvide, sl.Facility) {
+			// A provider here, but this is no walk-in.
+			st.send(st.t("eb_not_walkin", code), st.menuButton())
+			return
+		}
 		st.send(st.t("eb_outside", code, sl.Facility.Name), st.menuButton())
 		return
 	}
@@ -157,14 +164,25 @@ func (eraseBookedFlow) find(st *step, code string) (booking.Booking, bool) {
 	return b, true
 }
 
+// allowed reports whether the chat has the command at all: it may book
+// for residents, or register walk-ins.
+func (eraseBookedFlow) allowed(st *step) bool {
+	if st.isCadre() {
+		return true
+	}
+	m, ok := st.member()
+	return ok && cadre.Can(m, cadre.ActProvide, m.Area)
+}
+
 // may reports whether the chat may erase b at facility f: it made the
-// booking, or it is staff who may book for residents there.
+// booking, it is staff who may book for residents there, or b is a
+// walk-in and it is a provider there.
 func (eraseBookedFlow) may(st *step, b booking.Booking, f *booking.Facility) bool {
 	if b.BookedBy != 0 && b.BookedBy == st.ev.ChatID {
 		return true
 	}
 	m, ok := st.member()
-	return ok && canAt(m, cadre.ActBookFor, f)
+	return ok && (canAt(m, cadre.ActBookFor, f) || b.WalkIn && canAt(m, cadre.ActProvide, f))
 }
 
 // erase runs the confirmed erasure, in an order that survives a failure
@@ -180,7 +198,7 @@ func (f eraseBookedFlow) erase(st *step, _ []string) {
 	var s eraseBookedState
 	loadState(st, &s)
 	scrub, ok := st.e.svc.Audit.(AuditScrubber)
-	if !st.isCadre() || s.Code == "" || !ok || st.e.svc.Bookings == nil {
+	if !f.allowed(st) || s.Code == "" || !ok || st.e.svc.Bookings == nil {
 		st.expired()
 		return
 	}

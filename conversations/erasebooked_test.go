@@ -107,8 +107,13 @@ func TestEraseBookedRefusals(t *testing.T) {
 	if got := w.tapData(ebTimur, "eb:yes:n1"); !w.expired(got) {
 		t.Errorf("a forged yes outside the area: %s", dump(got))
 	}
-	// Without the right, or not staff: no such command, no such button.
-	for _, chat := range []kbbot.ChatID{ebBidan, rResident} {
+	// A bidan has the command for walk-ins only.
+	got = w.send(ebBidan, "/hapuspeserta "+w.code)
+	if want := w.ui("eb_not_walkin", w.code); texts(got) != want || buttonData(got, w.ui("btn_eb_yes")) != "" {
+		t.Errorf("a bidan, for a cadre's booking: %s\nwant %q", dump(got), want)
+	}
+	// Not staff: no such command, no such button.
+	for _, chat := range []kbbot.ChatID{rResident} {
 		got := w.send(chat, "/hapuspeserta "+w.code)
 		want := strings.Replace(texts(w.send(chat, "/zzz")), "/zzz", "/hapuspeserta", 1)
 		if texts(got) != want {

@@ -72,6 +72,7 @@ var flows = []Flow{
 	bcCancelFlow{},
 	reportDoors{},
 	checkinFlow{},
+	dayFlow{},
 	rekapFlow{},
 	posterFlow{},
 }

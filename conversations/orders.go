@@ -9,6 +9,7 @@ import (
 
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/booking"
+	"github.com/kbbot/kbbot/cadre"
 	"github.com/kbbot/kbbot/reminders"
 	"github.com/kbbot/kbbot/resident"
 )
@@ -226,7 +227,8 @@ func (ordersFlow) askCancel(st *step, c *booking.Catalog, b booking.Booking) {
 
 // cancel frees the place at once, removes its reminders and lets the
 // waitlist move.
-func (ordersFlow) cancel(st *step, _ *booking.Catalog, b booking.Booking) {
+func (ordersFlow) cancel(st *step, c *booking.Catalog, b booking.Booking) {
+	wasActive := b.Status == booking.Active
 	b, err := st.e.svc.Bookings.Cancel(st.ctx, b.Code, st.ev.ChatID)
 	if errors.Is(err, booking.ErrNotYours) || errors.Is(err, booking.ErrNotFound) {
 		st.expired()
@@ -236,6 +238,11 @@ func (ordersFlow) cancel(st *step, _ *booking.Catalog, b booking.Booking) {
 		st.storeFailed("cancel booking", err)
 		return
 	}
+	if wasActive {
+		// Audited now, before a step that may be retried: the retry finds
+		// the booking cancelled already and writes no second entry.
+		auditForResident(st, c, b, cadre.AuditCancelFor)
+	}
 	if !afterCancel(st, b, resident.EntryCancelled) {
 		return
 	}
@@ -244,6 +251,23 @@ func (ordersFlow) cancel(st *step, _ *booking.Catalog, b booking.Booking) {
 		{st.btn("btn_book_new", data(cbMenu, itemEvents))},
 		{st.btn("menu_orders", data(cbMenu, itemOrders)), st.btn("btn_menu", data(cbMenu))},
 	})
+}
+
+// auditForResident writes to the audit log what a cadre did to a booking
+// they made for a resident (act: cadre.AuditCancelFor, AuditChangeFor),
+// with the code and the facility's area only, as for the booking itself
+// (book.go). A resident's own booking is not staff work: nothing is
+// written.
+func auditForResident(st *step, c *booking.Catalog, b booking.Booking, act cadre.Action) {
+	if b.BookedBy != st.ev.ChatID || b.Resident == st.ev.ChatID {
+		return
+	}
+	area := cadre.Area{}
+	if f, ok := c.Facility(b.FacilityID); ok {
+		area = facilityArea(f)
+	}
+	m, _ := st.member() // a cadre of KBBOT_CADRE_IDS is no member: no role
+	st.auditStaff(m, act, area, b.Code)
 }
 
 // afterCancel finishes a cancelled booking b (by the resident, or released
@@ -427,6 +451,7 @@ func (changeFlow) session(st *step, args []string) {
 		return
 	}
 	to := booking.Place{FacilityID: s.Fac, SessionID: args[0], Method: s.Method}
+	before, _ := st.e.svc.Bookings.Get(st.ctx, s.Code)
 	b, err := st.e.svc.Bookings.Change(st.ctx, s.Code, st.ev.ChatID, to)
 	switch {
 	case err == nil:
@@ -446,6 +471,10 @@ func (changeFlow) session(st *step, args []string) {
 		return
 	}
 	st.s.resetFlow()
+	if before.Code != "" && before.Place() != b.Place() {
+		// Moved by this step (a retried step finds it moved before).
+		auditForResident(st, c, b, cadre.AuditChangeFor)
+	}
 	if st.e.svc.Reminders != nil {
 		if _, err := st.e.svc.Reminders.CancelRef(st.ctx, b.Resident, s.Code); err != nil {
 			st.mustRetry("cancel old reminders", err)

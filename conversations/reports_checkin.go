@@ -17,6 +17,10 @@ import (
 // method reminders start from then. A booking at a facility outside the
 // member's area is answered exactly like an unknown code.
 //
+// Opened from the day list (daylist.go, fromList), it offers the way back
+// to that list on every screen. The pregnancy checklist's result on the
+// card is shown to staff with a provider's right (cadre.ActProvide) only.
+//
 // Buttons: chk:list:<n> (the methods to give), chk:m:<method>:<n> (the
 // method given), chk:cat:<category>:<n> (the register category),
 // chk:card:<n> (back to the booking), chk:save:<n> (save the check-in).
@@ -34,6 +38,8 @@ type checkinState struct {
 	Code  string           `json:"code,omitempty"`
 	Given booking.Method   `json:"given,omitempty"` // the method given
 	Cat   booking.Category `json:"cat,omitempty"`   // the register category
+	// List is the facility of the day list the check-in came from.
+	List string `json:"list,omitempty"`
 }
 
 func (checkinFlow) Name() string       { return "chk" }
@@ -51,6 +57,26 @@ func (f checkinFlow) Start(st *step, code string) {
 		return
 	}
 	st.show(st.t("checkin_ask_code"), st.staffButtons())
+}
+
+// fromList checks in booking code, tapped in the day list of facility
+// fac: the flow comes back to that list.
+func (f checkinFlow) fromList(st *step, m cadre.Member, code, fac string) {
+	st.enter(f, stepCICode)
+	saveState(st, checkinState{List: fac})
+	f.code(st, m, code)
+}
+
+// buttons end every screen of the flow: back to the day list it came
+// from, if any, then the staff menu.
+func (checkinFlow) buttons(st *step) [][]kbbot.Button {
+	var s checkinState
+	loadState(st, &s)
+	rows := st.staffButtons()
+	if s.List != "" && booking.ValidID(s.List) {
+		rows = append([][]kbbot.Button{{st.btn("btn_day_back", data(flowDay, "o", s.List))}}, rows...)
+	}
+	return rows
 }
 
 func (f checkinFlow) Routes() []Route {
@@ -108,24 +134,30 @@ func (f checkinFlow) find(st *step, m cadre.Member, code string) (b booking.Book
 			}
 		}
 		f.toCode(st)
-		st.show(st.t("checkin_not_found", code), st.staffButtons())
+		st.show(st.t("checkin_not_found", code), f.buttons(st))
 	default:
 		st.storeFailed("find booking for check-in", err)
 	}
 	return b, ci, false, sl, false
 }
 
-// toCode goes back to waiting for a code, within the check-in flow.
+// toCode goes back to waiting for a code, within the check-in flow (and
+// the day list it came from).
 func (checkinFlow) toCode(st *step) {
+	var s checkinState
+	loadState(st, &s)
 	st.s.Step = stepCICode
 	st.s.Data = nil
+	if s.List != "" {
+		saveState(st, checkinState{List: s.List})
+	}
 }
 
 // next ends the check-in of one booking with text, and waits for the next
 // code.
 func (f checkinFlow) next(st *step, text string) {
 	f.toCode(st)
-	st.show(text+"\n\n"+st.t("checkin_next"), st.staffButtons())
+	st.show(text+"\n\n"+st.t("checkin_next"), f.buttons(st))
 }
 
 // code takes a typed booking code.
@@ -140,7 +172,7 @@ func (f checkinFlow) code(st *step, m cadre.Member, text string) {
 	code, ok := booking.NormalizeCode(text)
 	if !ok {
 		f.toCode(st)
-		st.send(st.t("checkin_bad_code"), st.staffButtons())
+		st.send(st.t("checkin_bad_code"), f.buttons(st))
 		return
 	}
 	b, ci, done, sl, ok := f.find(st, m, code)
@@ -151,6 +183,9 @@ func (f checkinFlow) code(st *step, m cadre.Member, text string) {
 	case done:
 		f.next(st, f.already(st, ci, sl))
 		return
+	case b.Status == booking.NotServed:
+		f.next(st, st.t("checkin_not_served", code))
+		return
 	case b.Status != booking.Active:
 		f.next(st, st.t("checkin_cancelled", code))
 		return
@@ -158,15 +193,19 @@ func (f checkinFlow) code(st *step, m cadre.Member, text string) {
 		f.next(st, st.t("checkin_too_early", code, st.fmtDay(sl.Event.Date)))
 		return
 	}
-	saveState(st, checkinState{Code: b.Code, Given: b.Method})
-	f.card(st, b, sl, b.Method)
+	var s checkinState
+	loadState(st, &s)
+	saveState(st, checkinState{Code: b.Code, Given: b.Method, List: s.List})
+	f.card(st, m, b, sl, b.Method)
 }
 
 // card shows the booking, with the method given and the category buttons.
-func (f checkinFlow) card(st *step, b booking.Booking, sl booking.Slot, given booking.Method) {
+// The pregnancy checklist's result is health data: only a provider
+// (cadre.ActProvide at the facility) reads it.
+func (f checkinFlow) card(st *step, m cadre.Member, b booking.Booking, sl booking.Slot, given booking.Method) {
 	st.s.Step = stepCIShow
 	screening := ""
-	if sc := f.screening(st, b); sc != "" {
+	if sc := f.screening(st, b); sc != "" && canAt(m, cadre.ActProvide, sl.Facility) {
 		screening = "\n" + sc
 	}
 	text := st.t("checkin_card", b.Code, b.Name, st.methodName(b.Method),
@@ -177,7 +216,7 @@ func (f checkinFlow) card(st *step, b booking.Booking, sl booking.Slot, given bo
 		rows = append(rows, []kbbot.Button{st.flowButton(st.t("btn_cat_"+string(c)), "cat", string(c))})
 	}
 	rows = append(rows, []kbbot.Button{st.flowButton(st.t("btn_checkin_method", st.methodName(given)), "list")})
-	st.show(text, append(rows, st.staffButtons()...))
+	st.show(text, append(rows, f.buttons(st)...))
 }
 
 // current reads the booking of the flow again, checking that the member
@@ -195,6 +234,9 @@ func (f checkinFlow) current(st *step, m cadre.Member) (booking.Booking, booking
 		return b, sl, s, false
 	case done:
 		f.next(st, f.already(st, ci, sl))
+		return b, sl, s, false
+	case b.Status == booking.NotServed:
+		f.next(st, st.t("checkin_not_served", s.Code))
 		return b, sl, s, false
 	case b.Status != booking.Active:
 		f.next(st, st.t("checkin_cancelled", s.Code))
@@ -244,7 +286,7 @@ func (f checkinFlow) method(st *step, m cadre.Member, args []string) {
 	}
 	s.Cat = ""
 	saveState(st, s)
-	f.card(st, b, sl, s.Given)
+	f.card(st, m, b, sl, s.Given)
 }
 
 // category asks to confirm the check-in with the category.
@@ -293,6 +335,9 @@ func (f checkinFlow) save(st *step, m cadre.Member, _ []string) {
 	case done && !mine:
 		f.next(st, f.already(st, ci, sl))
 		return
+	case !done && b.Status == booking.NotServed:
+		f.next(st, st.t("checkin_not_served", code))
+		return
 	case !done && b.Status != booking.Active:
 		f.next(st, st.t("checkin_cancelled", code))
 		return
@@ -305,7 +350,7 @@ func (f checkinFlow) save(st *step, m cadre.Member, _ []string) {
 			return
 		case errors.Is(err, booking.ErrNotFound):
 			f.toCode(st)
-			st.show(st.t("checkin_not_found", code), st.staffButtons())
+			st.show(st.t("checkin_not_found", code), f.buttons(st))
 			return
 		case err != nil:
 			st.storeFailed("check in", err)

@@ -369,7 +369,7 @@ func TestKaderCannotInvite(t *testing.T) {
 			t.Errorf("forged %q for a kader was not refused", d)
 		}
 	}
-	// A bidan sees check-in and rekap only.
+	// A bidan sees today's list, check-in and rekap only.
 	w.join(301, cadre.Bidan, rBarat)
 	r = w.send(301, "/kader")
 	var ds []string
@@ -380,7 +380,7 @@ func TestKaderCannotInvite(t *testing.T) {
 			}
 		}
 	}
-	if fmt.Sprint(ds) != "[q:ci q:rk menu]" {
+	if fmt.Sprint(ds) != "[hr q:ci q:rk menu]" {
 		t.Errorf("bidan's staff menu: %v", ds)
 	}
 }

@@ -32,6 +32,9 @@ type Services struct {
 	Broadcasts BroadcastStore
 	// Reports makes posters and rekaps (reports.go).
 	Reports ReportStore
+	// Day reads and changes a site's bookings on its service day: the day
+	// list, walk-ins, not-served marks (daylist.go).
+	Day DayStore
 	// Render draws the posters' and rekaps' PNG and XLSX files
 	// (report/render.Files).
 	Render Renderer

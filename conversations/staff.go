@@ -16,6 +16,7 @@ import (
 //	broadcast.go  broadcasts (/siaran)                            flows "bc", "bcx"
 //	reports.go    the staff menu's report doors                   flow "q"
 //	reports_checkin.go  /checkin, the bidan's table               flow "chk"
+//	daylist.go          /hariini, today's clients at a facility   flow "hr"
 //	reports_rekap.go    /rekap charts and files                   flow "rk"
 //	reports_poster.go   /qr posters                               flow "qr"
 //	erasebooked.go      /hapuspeserta                             flow "eb"

@@ -25,10 +25,24 @@ type record struct {
 	// requester (the place string's cadre, else its resident) it makes the
 	// "i|<requester>|<key>" field of EventResidents, which an erase deletes.
 	Key string `json:"key"`
+	// WalkIn marks a client registered at the service table on the day
+	// (BookingStore.WalkIn).
+	WalkIn bool `json:"walkin,omitempty"`
+	// NoServe is the not-served mark, written by lua/book_noserve.lua.
+	NoServe *noserveRec `json:"noserve,omitempty"`
 	// Erased is when the personal fields above (ref, name, phone,
 	// screening, key) were deleted (Unix ms; lua/book_lib.lua strip);
-	// consent and created stay, and a check-in's "checkin" object.
+	// consent and created stay, and a check-in's "checkin" object, the
+	// walk-in flag and a not-served mark.
 	Erased int64 `json:"erased,omitempty"`
+}
+
+// noserveRec is the "noserve" object of a booking's record: who marked
+// the client as not served, when, and why.
+type noserveRec struct {
+	By     string `json:"by"`
+	At     string `json:"at"` // Unix ms
+	Reason string `json:"reason"`
 }
 
 // residentOf returns the resident key of a request ("c<chat>" or
@@ -67,7 +81,7 @@ func msArg(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
 // decodeBooking assembles a booking from its record and place string.
 func decodeBooking(eventID, code, rec, place string) (booking.Booking, error) {
 	f := strings.Split(place, "|")
-	if len(f) != 8 {
+	if len(f) != 8 && len(f) != 9 { // the queue number is absent in older bookings
 		return booking.Booking{}, fmt.Errorf("redisstore: booking %s: malformed place %q", code, place)
 	}
 	var r record
@@ -84,6 +98,14 @@ func decodeBooking(eventID, code, rec, place string) (booking.Booking, error) {
 	}
 	if r.Erased != 0 {
 		b.ErasedAt = time.UnixMilli(r.Erased).UTC()
+	}
+	if len(f) == 9 {
+		b.Queue, _ = strconv.Atoi(f[8])
+	}
+	b.WalkIn = r.WalkIn
+	if r.NoServe != nil && b.Status == booking.NotServed {
+		b.NotServed = &booking.NotServedMark{Code: code, By: parseChat(r.NoServe.By), At: parseMS(r.NoServe.At),
+			Reason: booking.NotServedReason(r.NoServe.Reason)}
 	}
 	return b, nil
 }

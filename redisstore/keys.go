@@ -144,23 +144,32 @@ func (k Keys) EventUsed(id string) string { return k.event(id, "used") }
 // booked, "x|handout" -> "<id>|<res>,<res>" the offers the last
 // ExpireOffers call returned, so that its retry returns them again,
 // "x|erased" -> the counter naming the anonymous fields of bookings
-// erased by EraseBooking, and the anonymous check-in counts "n|..." (see CheckIn). After
+// erased by EraseBooking, the anonymous check-in counts "n|..." (see CheckIn),
+// and "t|<facility>|<session>|<method>" -> the last queue number given in
+// that queue (a counter, HINCRBY by the booking, change and walk-in
+// scripts; it lives as the event's bookings do and goes with the
+// purge). After
 // PurgePersonal only the counts remain, with "x|purged" -> when (Unix ms)
 // and "w|frozen" -> the waitlist's counts "fac|method|offered|n ..."
 // (lua/book_purge.lua). HASH; no TTL.
 func (k Keys) EventResidents(id string) string { return k.event(id, "res") }
 
-// EventRecords maps a booking code to the booking's immutable fields;
-// once its personal data is erased, only consent, created, erased and the
-// check-in remain. A booking erased by EraseBooking is kept under an
+// EventRecords maps a booking code to the booking's immutable fields,
+// with what the service day adds: "walkin" (registered at the table),
+// "checkin" and "noserve" (not served: staff member, time, reason); once
+// its personal data is erased, only consent, created, erased, the
+// check-in, the walk-in flag and the not-served mark remain. A booking erased by EraseBooking is kept under an
 // anonymous field "e|<n>" instead of its code, here and in EventPlaces.
 // HASH of JSON; no TTL.
 func (k Keys) EventRecords(id string) string { return k.event(id, "rec") }
 
 // EventPlaces maps a booking code to its mutable state,
-// "status|facility|session|method|resident|chat|booked_by|updated_ms";
-// once erased, resident is empty and chat and booked_by are 0. HASH; no
-// TTL.
+// "status|facility|session|method|resident|chat|booked_by|updated_ms|queue"
+// (status active, cancelled, attended or not_served; queue, the number in
+// the queue of the method in the session, is absent in bookings made
+// before queue numbers); once erased, resident is empty and chat and
+// booked_by are 0. The day list of a site reads it (BookingStore.DayList)
+// with EventRecords; nothing is copied. HASH; no TTL.
 func (k Keys) EventPlaces(id string) string { return k.event(id, "place") }
 
 // EventWaitlist is the event's waitlist: residents scored by join order

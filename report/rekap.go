@@ -132,7 +132,8 @@ func (r Rekap) Sum() Row {
 
 // Build computes the rekap of event ev from the store's counts t, for the
 // sites whose facility in accepts (nil: every site), as at now (sessions
-// ended by now count their unchecked bookings as no-shows). Counts naming
+// ended by now count their unchecked bookings as no-shows, and bookings
+// marked not served on the day count as no-shows at once). Counts naming
 // a facility or session the catalog does not know are left out.
 func Build(c *booking.Catalog, ev *booking.Event, t booking.Tally, in func(*booking.Facility) bool, now time.Time) Rekap {
 	r := Rekap{EventID: ev.ID, EventName: ev.Name, Date: ev.Date, At: now.UTC(), Full: true}
@@ -177,12 +178,14 @@ func Build(c *booking.Catalog, ev *booking.Event, t booking.Tally, in func(*book
 	}
 	for _, b := range t.Bookings {
 		s := site[b.FacilityID]
-		if s == nil || b.Status != booking.Active {
+		if s == nil || (b.Status != booking.Active && b.Status != booking.NotServed) {
 			continue
 		}
 		x := row(b.FacilityID, b.Method)
 		x.Booked += b.N
-		if sess, ok := s.Session(b.SessionID); ok && !now.Before(sess.End) {
+		// Not served: still active after the session, or marked so on the
+		// day (any reason; the reasons are in the bookings' records).
+		if sess, ok := s.Session(b.SessionID); b.Status == booking.NotServed || ok && !now.Before(sess.End) {
 			x.NoShow += b.N
 		}
 	}

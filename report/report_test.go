@@ -294,3 +294,20 @@ func decodeQR(t *testing.T, img image.Image) string {
 	}
 	return res.GetText()
 }
+
+// TestRekapCountsNotServed: a booking marked "tidak jadi dilayani" on the
+// day stays booked and counts as not attended at once, before its session
+// ends.
+func TestRekapCountsNotServed(t *testing.T) {
+	t.Parallel()
+	c, ev, _, _ := seeded(t)
+	before := time.Date(2030, 1, 10, 1, 30, 0, 0, time.UTC) // 08:30 WIB
+	tally := booking.Tally{EventID: "kbs-x", Bookings: []booking.BookingCount{
+		{Status: booking.Active, FacilityID: "pkm-a", SessionID: "0800", Method: booking.IUD, N: 2},
+		{Status: booking.NotServed, FacilityID: "pkm-a", SessionID: "0800", Method: booking.IUD, N: 3},
+	}}
+	sum := report.Build(c, ev, tally, nil, before).Sum()
+	if sum.Booked != 5 || sum.NoShow != 3 {
+		t.Fatalf("booked %d, not attended %d; want 5 and 3", sum.Booked, sum.NoShow)
+	}
+}

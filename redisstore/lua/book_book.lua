@@ -18,6 +18,8 @@
 -- or {error}: "unknown_event" "unknown_site" "unknown_method"
 --   "unknown_session" "closed" "full_method" "full_session" "code_taken"
 --   "no_offer" "offer_expired"; nothing changed but expired offers.
+-- A new booking gets the next queue number of its method and session
+-- (queue_take, book_lib.lua), kept as the place's last field.
 -- Idempotent: a retried call finds its idempotency field: "repeat".
 local now, ttl = tonumber(ARGV[1]), tonumber(ARGV[11])
 local idf, r, chat, by = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
@@ -58,7 +60,8 @@ end
 if o then redis.call('HDEL', K.res, r .. '|o') end
 if st[4] then wait_remove(r) end
 
-local place = place_str({ status = 'active', fac = fac, sess = sess, m = m, res = r, chat = chat, by = by, updated = ARGV[1] })
+local place = place_str({ status = 'active', fac = fac, sess = sess, m = m, res = r, chat = chat, by = by, updated = ARGV[1],
+  qn = queue_take(fac, sess, m) })
 -- Active code here means no active booking before, so a missing history
 -- means no booking before: the history is left out until it differs.
 local w = { idf, code, r .. '|a', code }

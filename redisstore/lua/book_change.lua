@@ -28,6 +28,7 @@ if qfield(fac, m) ~= qfield(p.fac, p.m) and qfree <= 0 then return done(now, ttl
 if sfield(fac, sess) ~= sfield(p.fac, p.sess) and sfree <= 0 then return done(now, ttl, { 'full_session' }) end
 take(fac, sess, m)
 give(p.fac, p.sess, p.m)
-p.fac, p.sess, p.m, p.updated = fac, sess, m, ARGV[1]
+-- Another place is another queue: the booking gets its next number.
+p.fac, p.sess, p.m, p.updated, p.qn = fac, sess, m, ARGV[1], queue_take(fac, sess, m)
 redis.call('HSET', K.place, code, place_str(p))
 return done(now, ttl, booking_reply('ok', code))

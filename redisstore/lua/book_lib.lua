@@ -17,13 +17,19 @@
 --                   i|<requester chat>|<key> -> code (idempotency);
 --                   x|handout -> "<id>|r1,r2" the last offers ExpireOffers
 --                   returned, for its retries; n|... -> check-in counts
---                   (book_checkin.lua); once the event's personal data is
+--                   (book_checkin.lua); t|<fac>|<session>|<method> -> the
+--                   last queue number given there (queue_take); once the
+--                   event's personal data is
 --                   purged (book_purge.lua): x|purged -> when (ms) and
 --                   w|frozen -> the waitlist counts "fac|method|offered|n ..."
 --                   that replace the waitlist
---   5 rec    HASH   code -> immutable booking fields (JSON); once erased
---                   only consent, created, erased (ms) and checkin
---   6 place  HASH   code -> "status|fac|session|method|resident|chat|by|updated_ms";
+--   5 rec    HASH   code -> immutable booking fields (JSON), and what the
+--                   service day adds: checkin, noserve; once erased only
+--                   consent, created, erased (ms), checkin, walkin, noserve
+--   6 place  HASH   code -> "status|fac|session|method|resident|chat|by|updated_ms|queue";
+--                   status active, cancelled, attended or not_served;
+--                   queue is the number in the queue of the method in the
+--                   session (absent in bookings made before queue numbers);
 --                   once erased resident is "", chat and by "0"
 --   7 wait   ZSET   resident -> join sequence (first in line = lowest)
 --   8 due    ZSET   resident -> deadline (ms) of the offer held for them
@@ -82,13 +88,22 @@ end
 local function parse_place(raw)
   if not raw then return nil end
   local f = split(raw, '|')
-  return { status = f[1], fac = f[2], sess = f[3], m = f[4], res = f[5], chat = f[6], by = f[7], updated = f[8] }
+  return { status = f[1], fac = f[2], sess = f[3], m = f[4], res = f[5], chat = f[6], by = f[7], updated = f[8], qn = f[9] }
 end
 
 local function place_get(code) return parse_place(redis.call('HGET', K.place, code)) end
 
 local function place_str(p)
-  return table.concat({ p.status, p.fac, p.sess, p.m, p.res, p.chat, p.by, p.updated }, '|')
+  local s = table.concat({ p.status, p.fac, p.sess, p.m, p.res, p.chat, p.by, p.updated }, '|')
+  if p.qn then s = s .. '|' .. p.qn end
+  return s
+end
+
+-- queue_take gives the next number of the queue of method m in session s
+-- at facility fac (res "t|<fac>|<s>|<m>"). A number is given once: a
+-- cancellation leaves a gap, nobody is renumbered.
+local function queue_take(fac, s, m)
+  return tostring(redis.call('HINCRBY', K.res, 't|' .. fac .. '|' .. s .. '|' .. m, 1))
 end
 
 -- history returns resident r's booking codes ("code code ...", or nil):
@@ -233,8 +248,10 @@ local function without_code(h, code)
 end
 
 -- strip deletes the personal data of booking code, keeping what counts
--- need: the record keeps consent, created and a check-in ("checkin": the
--- staff member, time, method given, category) and gains "erased" (now);
+-- need: the record keeps consent, created, a check-in ("checkin": the
+-- staff member, time, method given, category), the walk-in flag and a
+-- not-served mark ("noserve": staff member, time, reason) and gains
+-- "erased" (now);
 -- the place keeps status, facility, session, method and time, but names
 -- no resident, chat or cadre ("", "0", "0"); the idempotency field of the
 -- request that booked goes. Places taken stay taken (used is unchanged).
@@ -253,13 +270,14 @@ local function strip(code, now)
       if requester == '0' then requester = p.chat end
       redis.call('HDEL', K.res, 'i|' .. requester .. '|' .. x.key)
     end
-    redis.call('HSET', K.rec, code, cjson.encode({ consent = x.consent, created = x.created, erased = now, checkin = x.checkin }))
+    redis.call('HSET', K.rec, code, cjson.encode({ consent = x.consent, created = x.created, erased = now, checkin = x.checkin,
+      walkin = x.walkin, noserve = x.noserve }))
   elseif raw and not ok then
     -- An unreadable record cannot be kept: it may hold anything.
     redis.call('HSET', K.rec, code, cjson.encode({ erased = now }))
   end
   if p.res ~= '' or p.chat ~= '0' or p.by ~= '0' then
-    local q = { status = p.status, fac = p.fac, sess = p.sess, m = p.m, res = '', chat = '0', by = '0', updated = p.updated }
+    local q = { status = p.status, fac = p.fac, sess = p.sess, m = p.m, res = '', chat = '0', by = '0', updated = p.updated, qn = p.qn }
     redis.call('HSET', K.place, code, place_str(q))
   end
   return p
