@@ -110,11 +110,12 @@ const (
 	ActReport    Action = "report"    // read bookings against targets (rekap)
 	ActPoster    Action = "poster"    // make QR posters
 	ActAudit     Action = "audit"     // read the audit log
+	ActImport    Action = "import"    // import facilities and events from a file sent to the bot
 )
 
 // rights says which role may do what.
 var rights = map[Role][]Action{
-	Admin: {ActInvite, ActBroadcast, ActBookFor, ActCheckIn, ActReport, ActPoster, ActAudit},
+	Admin: {ActInvite, ActBroadcast, ActBookFor, ActCheckIn, ActReport, ActPoster, ActAudit, ActImport},
 	PKB:   {ActInvite, ActBroadcast, ActBookFor, ActCheckIn, ActReport, ActPoster},
 	Kader: {ActBroadcast, ActBookFor, ActCheckIn, ActReport, ActPoster},
 	TPK:   {ActBroadcast, ActBookFor, ActReport, ActPoster},

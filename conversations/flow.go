@@ -74,6 +74,7 @@ var flows = []Flow{
 	checkinFlow{},
 	rekapFlow{},
 	posterFlow{},
+	importFlow{},
 }
 
 // flowNamed returns the registered flow called name.

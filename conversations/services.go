@@ -37,6 +37,8 @@ type Services struct {
 	Render Renderer
 	// Audit records staff actions.
 	Audit cadre.Auditor
+	// Imports reads and imports events files admins send (import.go).
+	Imports EventImporter
 	// AreaLinks gives areas short codes for deep links and posters.
 	AreaLinks cadre.AreaLinks
 	// BotUsername is the bot's @username without "@", for deep links.
