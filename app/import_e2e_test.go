@@ -124,6 +124,14 @@ func TestE2EImportFromSpreadsheet(t *testing.T) {
 		t.Errorf("too big: %q", got)
 	}
 
+	// Telegram fails to hand the file over: say so; nothing is kept.
+	e.srv.FailNext("getFile", 502, 0, "Bad Gateway")
+	must(t)(admin.SendFile("acara.xlsx", mimeXLSX, data, ""))
+	if got := lastText(t, admin); !strings.Contains(got, "file acara.xlsx belum bisa saya ambil dari Telegram") ||
+		e.rdb.Exists(ctx, keys.ChatImport(adminID)).Val() != 0 {
+		t.Errorf("failed download: %q", got)
+	}
+
 	must(t)(admin.SendFile("acara.xlsx", mimeXLSX, data, ""))
 	preview, _ := admin.Last()
 	for _, want := range []string{"Pratinjau impor: acara.xlsx", "3 acara, 10 fasilitas, 10 lokasi, 21 sesi.", "IUD 117, kondom 47, MOW 18, MOP 5",

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/booking"
@@ -17,6 +18,9 @@ import (
 // MaxImportFile is the largest events file an admin may send to the bot:
 // a workbook of a whole province's KB serentak is a few hundred KB.
 const MaxImportFile = 2 << 20
+
+// importFetchTimeout bounds the download of an events file.
+const importFetchTimeout = 30 * time.Second
 
 // wireImports sets up the import of events files admins send
 // (conversations' import flow) in a.services, before the engine is built:
@@ -62,7 +66,10 @@ func (x *eventImporter) Prepare(ctx context.Context, chat kbbot.ChatID, token st
 	if _, ok := sheet.FormatOf(doc.Name, nil); !ok && !hasNoExt(doc.Name) {
 		return pv, conversations.ErrImportFormat
 	}
-	data, err := x.download(ctx, doc.FileID, MaxImportFile)
+	// The step holds the chat while the file comes: bound the wait.
+	dctx, cancel := context.WithTimeout(ctx, importFetchTimeout)
+	data, err := x.download(dctx, doc.FileID, MaxImportFile)
+	cancel()
 	switch {
 	case errors.Is(err, bot.ErrFileTooBig):
 		return pv, &conversations.ImportTooBigError{Size: max(doc.Size, 0), Max: MaxImportFile}
