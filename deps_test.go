@@ -41,6 +41,10 @@ func TestDependencyDirection(t *testing.T) {
 		{"/redisstore", []string{"telegram-bot-api", "robfig/cron", mod + "/conversations", mod + "/bot", mod + "/scheduler", mod + "/app"}},
 		{"/scheduler", []string{"telegram-bot-api", "go-redis", mod + "/conversations", mod + "/bot", mod + "/redisstore", mod + "/app"}},
 		{"/booking", []string{"telegram-bot-api", "go-redis", "robfig/cron", mod + "/conversations", mod + "/bot", mod + "/redisstore", mod + "/scheduler", mod + "/content"}},
+		// The spreadsheet form of the events file: excelize, never the
+		// adapters or the dialog.
+		{"/booking/sheet", []string{"telegram-bot-api", "go-redis", "robfig/cron", mod + "/conversations", mod + "/bot", mod + "/redisstore", mod + "/scheduler",
+			mod + "/content", mod + "/app", mod + "/dispatch", mod + "/report"}},
 		{"/reminders", []string{"telegram-bot-api", "go-redis", "robfig/cron", "yaml", mod + "/"}},
 		{"/cadre", []string{"telegram-bot-api", "go-redis", "robfig/cron", mod + "/"}},
 		{"/broadcast", []string{"telegram-bot-api", "go-redis", "robfig/cron", mod + "/conversations", mod + "/bot", mod + "/redisstore", mod + "/scheduler", mod + "/app",

@@ -66,9 +66,14 @@ type Event struct {
 
 	Media string // EventMedia: sticker, photo, voice, video, document, other
 	// FileID is Telegram's id of the photo of an EventMedia "photo" (the
-	// largest size), so that it can be sent again without downloading it.
+	// largest size), so that it can be sent again without downloading it,
+	// or of the file of a "document", to download it.
 	FileID string
-	// Caption is the caption of a photo.
+	// FileName and FileSize are a document's name and size in bytes as
+	// Telegram reports them (the size 0 when it does not).
+	FileName string `json:",omitempty"`
+	FileSize int64  `json:",omitempty"`
+	// Caption is the caption of a photo or document.
 	Caption string
 
 	Reminder *Reminder // EventReminder

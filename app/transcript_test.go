@@ -30,6 +30,7 @@ var update = flag.Bool("update", false, "rewrite golden transcripts with what th
 //	> [location] -6.88 109.67     share a location
 //	> [contact] +62812...         share one's own phone number
 //	> [sticker] | [voice] | [photo] | [document]
+//	> [file] acara.xlsx           send an events file (importFile: acara.xlsx, acara.csv, rusak.xlsx, ...)
 //	> [edit] new text             edit one's last message
 //	> [block] | [unblock]
 //	> [group] text                a message in a group the resident is in
@@ -239,6 +240,9 @@ func (r *recorder) do(a string) error {
 		_, err = r.user.SendPhoto()
 	case "document":
 		_, err = r.user.SendDocument()
+	case "file":
+		data, mime := importFile(r.t, r.e, arg)
+		_, err = r.user.SendFile(arg, mime, data, "")
 	case "edit":
 		_, err = r.user.Edit(1, arg)
 	case "block":

@@ -59,5 +59,5 @@ func Demo(now time.Time) (*Catalog, error) {
 			e.BookingCloses = c.String()
 		}
 	}
-	return build(raw, "demo.yaml")
+	return Build(raw, "demo.yaml")
 }

@@ -85,9 +85,24 @@ func (e *AlreadyBookedError) Error() string {
 func (e *AlreadyBookedError) Is(target error) bool { return target == ErrAlreadyBooked }
 
 // BelowBookedError is ErrBelowBooked with one line per refused limit, each
-// naming the event, site and method or session.
+// naming the event, site and method or session, and the same limits as
+// values (Limits) for readers that word them their own way.
 type BelowBookedError struct {
 	Problems []string
+	Limits   []BelowLimit
+}
+
+// BelowLimit is one limit an import would set below the places already
+// taken: a method's quota (Method set) or a session's capacity (Session
+// set, its id, e.g. "0800") at one site of an event.
+type BelowLimit struct {
+	Event, Facility string
+	Method          Method
+	Session         string
+	Taken           int
+	// Limit is the new quota or capacity; -1 when the file leaves the
+	// method or session out.
+	Limit int
 }
 
 // Error lists the refused limits.

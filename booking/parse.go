@@ -14,9 +14,20 @@ import (
 
 // Problem is one thing wrong with an events file: the path of the entry
 // and field, e.g. `events[0] (kbs-x).sites[1].facility`, and what is wrong.
+// Problems found by Build also say which entry (its Draft label), which
+// field and which rule, with the rule's values, so that a reader of
+// another format (package booking/sheet) can name its own rows and
+// columns and word the problem in its own language.
 type Problem struct {
 	Path string
 	Msg  string
+	// Entry is the Label of the draft entry at fault; Field the field in
+	// the events file's terms ("capacity", "quota.iud"), "" for the
+	// entry as a whole.
+	Entry, Field string
+	// Code is the rule broken; Args are its values (see the codes).
+	Code ProblemCode
+	Args []string
 }
 
 // String returns "path: message".
@@ -74,55 +85,19 @@ func Parse(r io.Reader, name string) (*Catalog, error) {
 	if len(probs) > 0 {
 		return nil, &ParseError{File: name, Problems: probs}
 	}
-	return build(raw, name)
+	return Build(raw, name)
 }
 
-// rawFile is an events file as written, before validation.
-type rawFile struct {
-	Facilities []rawFacility
-	Events     []rawEvent
-}
-
-type rawFacility struct {
-	path                                                                         string
-	present                                                                      map[string]bool
-	ID, Name, Type, Address, Kelurahan, Kecamatan, Kabupaten, Provinsi, TimeZone string
-	Lat, Lon                                                                     float64
-	Demo                                                                         bool
-}
-
-type rawEvent struct {
-	path                          string
-	present                       map[string]bool
-	ID, Name, Date, BookingCloses string
-	Targets                       map[string]int
-	targetsPath                   string
-	Sites                         []rawSite
-}
-
-type rawSite struct {
-	path      string
-	present   map[string]bool
-	Facility  string
-	Sessions  []rawSession
-	Quota     map[string]int
-	quotaPath string
-}
-
-type rawSession struct {
-	path       string
-	present    map[string]bool
-	Start, End string
-	Capacity   int
-}
-
-// decoder walks the YAML tree, collecting problems with their paths.
+// decoder walks the YAML tree, or checks a Draft, collecting problems
+// with their paths.
 type decoder struct {
 	probs []Problem
 }
 
+// add reports a structural problem of the YAML file at path (no entry,
+// field or code: only YAML has these).
 func (d *decoder) add(path, format string, args ...any) {
-	d.probs = append(d.probs, Problem{Path: path, Msg: fmt.Sprintf(format, args...)})
+	d.probs = append(d.probs, Problem{Path: path, Msg: fmt.Sprintf(format, args...), Code: CodeSyntax})
 }
 
 func join(path, field string) string {
@@ -242,11 +217,11 @@ func entry(list string, i int, id string) string {
 	return p
 }
 
-// decodeFile turns YAML into a rawFile; problems are structural (syntax,
+// decodeFile turns YAML into a Draft; problems are structural (syntax,
 // unknown fields, wrong types).
-func decodeFile(data []byte) (rawFile, []Problem) {
+func decodeFile(data []byte) (Draft, []Problem) {
 	var d decoder
-	var raw rawFile
+	var raw Draft
 	if len(bytes.TrimSpace(data)) == 0 {
 		d.add("", "the file is empty")
 		return raw, d.probs
@@ -263,8 +238,8 @@ func decodeFile(data []byte) (rawFile, []Problem) {
 	_, top := d.fields("", doc.Content[0], map[string]any{"facilities": nil, "events": nil})
 	if n, ok := top["facilities"]; ok {
 		for i, item := range d.seq("facilities", n) {
-			f := rawFacility{path: entry("facilities", i, idOf(item, "id"))}
-			f.present, _ = d.fields(f.path, item, map[string]any{
+			f := DraftFacility{Label: entry("facilities", i, idOf(item, "id"))}
+			f.Given, _ = d.fields(f.Label, item, map[string]any{
 				"id": &f.ID, "name": &f.Name, "type": &f.Type, "address": &f.Address,
 				"kelurahan": &f.Kelurahan, "kecamatan": &f.Kecamatan, "kabupaten": &f.Kabupaten,
 				"provinsi": &f.Provinsi, "lat": &f.Lat, "lon": &f.Lon, "timezone": &f.TimeZone, "demo": &f.Demo,
@@ -280,15 +255,15 @@ func decodeFile(data []byte) (rawFile, []Problem) {
 	return raw, d.probs
 }
 
-func (d *decoder) event(path string, n *yaml.Node) rawEvent {
-	e := rawEvent{path: path, targetsPath: join(path, "targets")}
+func (d *decoder) event(path string, n *yaml.Node) DraftEvent {
+	e := DraftEvent{Label: path}
 	var nodes map[string]*yaml.Node
-	e.present, nodes = d.fields(path, n, map[string]any{
+	e.Given, nodes = d.fields(path, n, map[string]any{
 		"id": &e.ID, "name": &e.Name, "date": &e.Date, "booking_closes": &e.BookingCloses,
 		"targets": nil, "sites": nil,
 	})
 	if t, ok := nodes["targets"]; ok {
-		e.Targets = d.intMap(e.targetsPath, t)
+		e.Targets = d.intMap(join(path, "targets"), t)
 	}
 	if s, ok := nodes["sites"]; ok {
 		for j, item := range d.seq(join(path, "sites"), s) {
@@ -298,17 +273,17 @@ func (d *decoder) event(path string, n *yaml.Node) rawEvent {
 	return e
 }
 
-func (d *decoder) site(path string, n *yaml.Node) rawSite {
-	s := rawSite{path: path, quotaPath: join(path, "quota")}
+func (d *decoder) site(path string, n *yaml.Node) DraftSite {
+	s := DraftSite{Label: path}
 	var nodes map[string]*yaml.Node
-	s.present, nodes = d.fields(path, n, map[string]any{"facility": &s.Facility, "sessions": nil, "quota": nil})
+	s.Given, nodes = d.fields(path, n, map[string]any{"facility": &s.Facility, "sessions": nil, "quota": nil})
 	if q, ok := nodes["quota"]; ok {
-		s.Quota = d.intMap(s.quotaPath, q)
+		s.Quota = d.intMap(join(path, "quota"), q)
 	}
 	if ss, ok := nodes["sessions"]; ok {
 		for k, item := range d.seq(join(path, "sessions"), ss) {
-			x := rawSession{path: fmt.Sprintf("%s.sessions[%d]", path, k)}
-			x.present, _ = d.fields(x.path, item, map[string]any{"start": &x.Start, "end": &x.End, "capacity": &x.Capacity})
+			x := DraftSession{Label: fmt.Sprintf("%s.sessions[%d]", path, k)}
+			x.Given, _ = d.fields(x.Label, item, map[string]any{"start": &x.Start, "end": &x.End, "capacity": &x.Capacity})
 			s.Sessions = append(s.Sessions, x)
 		}
 	}

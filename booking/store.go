@@ -94,10 +94,14 @@ type Store interface {
 	EraseBooking(ctx context.Context, code string) (Booking, error)
 }
 
-// ImportReport says what an import changed.
+// ImportReport says what an import changed (or, planned, would change).
 type ImportReport struct {
 	Facilities int      // facilities written
 	Created    []string // ids of new events
 	Updated    []string // ids of changed events
 	Unchanged  []string // ids of events already as in the catalog
+	// FacilitiesCreated and FacilitiesUpdated are the ids of facilities
+	// new to the store and of those it held otherwise; the rest were as in
+	// the catalog.
+	FacilitiesCreated, FacilitiesUpdated []string
 }

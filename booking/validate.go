@@ -3,6 +3,7 @@ package booking
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -14,8 +15,11 @@ const (
 	minLon, maxLon = 94.5, 141.5
 )
 
-// build validates a decoded file and turns it into a Catalog.
-func build(raw rawFile, name string) (*Catalog, error) {
+// Build validates a draft of an events file and turns it into a Catalog:
+// every problem is reported at once, as a *ParseError whose problems name
+// the entry (its Label), the field and the rule broken; name labels the
+// messages. Parse builds the drafts of YAML files with it.
+func Build(raw Draft, name string) (*Catalog, error) {
 	var d decoder
 	facs := make([]Facility, 0, len(raw.Facilities))
 	byID := map[string]*Facility{}
@@ -24,10 +28,10 @@ func build(raw rawFile, name string) (*Catalog, error) {
 		f, ok := d.checkFacility(rf)
 		if f.ID != "" {
 			if other, dup := firstFac[f.ID]; dup {
-				d.add(join(rf.path, "id"), "duplicate id %q (also %s)", f.ID, other)
+				d.addf(rf.Label, "id", CodeDuplicateID, []string{f.ID, other}, "duplicate id %q (also %s)", f.ID, other)
 				continue
 			}
-			firstFac[f.ID] = rf.path
+			firstFac[f.ID] = rf.Label
 		}
 		if ok {
 			facs = append(facs, f)
@@ -43,10 +47,10 @@ func build(raw rawFile, name string) (*Catalog, error) {
 		e := d.checkEvent(re, byID)
 		if e.ID != "" {
 			if other, dup := firstEv[e.ID]; dup {
-				d.add(join(re.path, "id"), "duplicate id %q (also %s)", e.ID, other)
+				d.addf(re.Label, "id", CodeDuplicateID, []string{e.ID, other}, "duplicate id %q (also %s)", e.ID, other)
 				continue
 			}
-			firstEv[e.ID] = re.path
+			firstEv[e.ID] = re.Label
 		}
 		events = append(events, e)
 	}
@@ -60,29 +64,43 @@ func build(raw rawFile, name string) (*Catalog, error) {
 	return c, nil
 }
 
-func (d *decoder) required(path string, present map[string]bool, field, value string) bool {
-	if !present[field] || strings.TrimSpace(value) == "" {
-		d.add(join(path, field), "required")
+// addf reports that field of the entry labelled entry breaks rule code
+// (with its values args); format words it for the YAML file.
+func (d *decoder) addf(entry, field string, code ProblemCode, args []string, format string, a ...any) {
+	d.probs = append(d.probs, Problem{Path: join(entry, field), Msg: fmt.Sprintf(format, a...),
+		Entry: entry, Field: field, Code: code, Args: args})
+}
+
+func (d *decoder) required(entry string, given map[string]bool, field, value string) bool {
+	if !given[field] || strings.TrimSpace(value) == "" {
+		d.addf(entry, field, CodeRequired, nil, "required")
 		return false
 	}
 	return true
 }
 
-func (d *decoder) id(path string, present map[string]bool, value string) bool {
-	if !d.required(path, present, "id", value) {
+func (d *decoder) id(entry string, given map[string]bool, value string) bool {
+	if !d.required(entry, given, "id", value) {
 		return false
 	}
 	if !ValidID(value) {
-		d.add(join(path, "id"), "%q must be 1 to %d characters of a-z, 0-9 and '-'", value, MaxIDLen)
+		d.addf(entry, "id", CodeBadID, []string{value}, "%q must be 1 to %d characters of a-z, 0-9 and '-'", value, MaxIDLen)
 		return false
 	}
 	return true
 }
 
-// facility validates one facility; ok is false when it has problems.
-func (d *decoder) checkFacility(rf rawFacility) (Facility, bool) {
+// The box of coordinates a facility must lie in, for readers that check a
+// cell before Build: latitude MinLat..MaxLat, longitude MinLon..MaxLon.
+const (
+	MinLat, MaxLat = minLat, maxLat
+	MinLon, MaxLon = minLon, maxLon
+)
+
+// checkFacility validates one facility; ok is false when it has problems.
+func (d *decoder) checkFacility(rf DraftFacility) (Facility, bool) {
 	before := len(d.probs)
-	p, pr := rf.path, rf.present
+	p, pr := rf.Label, rf.Given
 	f := Facility{
 		Name: strings.TrimSpace(rf.Name), Type: FacilityType(rf.Type), Address: strings.TrimSpace(rf.Address),
 		Kelurahan: strings.TrimSpace(rf.Kelurahan), Kecamatan: strings.TrimSpace(rf.Kecamatan),
@@ -94,36 +112,39 @@ func (d *decoder) checkFacility(rf rawFacility) (Facility, bool) {
 	}
 	d.required(p, pr, "name", f.Name)
 	if d.required(p, pr, "type", rf.Type) && !f.Type.Valid() {
-		d.add(join(p, "type"), "unknown facility type %q (one of puskesmas, pmb, klinik, rs)", rf.Type)
+		d.addf(p, "type", CodeFacilityType, []string{rf.Type}, "unknown facility type %q (one of puskesmas, pmb, klinik, rs)", rf.Type)
 	}
 	d.required(p, pr, "address", f.Address)
 	d.required(p, pr, "kecamatan", f.Kecamatan)
 	d.required(p, pr, "kabupaten", f.Kabupaten)
 	d.required(p, pr, "provinsi", f.Provinsi)
-	if !pr["lat"] {
-		d.add(join(p, "lat"), "required")
-	} else if f.Lat < minLat || f.Lat > maxLat {
-		d.add(join(p, "lat"), "%v is outside Indonesia (%v to %v)", f.Lat, minLat, maxLat)
-	}
-	if !pr["lon"] {
-		d.add(join(p, "lon"), "required")
-	} else if f.Lon < minLon || f.Lon > maxLon {
-		d.add(join(p, "lon"), "%v is outside Indonesia (%v to %v)", f.Lon, minLon, maxLon)
-	}
+	d.coordinate(p, pr, "lat", f.Lat, minLat, maxLat)
+	d.coordinate(p, pr, "lon", f.Lon, minLon, maxLon)
 	if d.required(p, pr, "timezone", rf.TimeZone) {
 		loc, err := LoadZone(rf.TimeZone)
 		if err != nil {
-			d.add(join(p, "timezone"), "%v", err)
+			d.addf(p, "timezone", CodeTimeZone, []string{rf.TimeZone}, "%v", err)
 		}
 		f.Location = loc
 	}
 	return f, len(d.probs) == before
 }
 
-// event validates one event against the file's facilities (nil entries are
+// coordinate checks a required latitude or longitude against its bounds.
+func (d *decoder) coordinate(entry string, given map[string]bool, field string, v, lo, hi float64) {
+	if !given[field] {
+		d.addf(entry, field, CodeRequired, nil, "required")
+	} else if v < lo || v > hi {
+		d.addf(entry, field, CodeOutside, []string{num(v), num(lo), num(hi)}, "%v is outside Indonesia (%v to %v)", v, lo, hi)
+	}
+}
+
+func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// checkEvent validates one event against the file's facilities (nil entries are
 // facilities with problems of their own).
-func (d *decoder) checkEvent(re rawEvent, facs map[string]*Facility) Event {
-	p, pr := re.path, re.present
+func (d *decoder) checkEvent(re DraftEvent, facs map[string]*Facility) Event {
+	p, pr := re.Label, re.Given
 	e := Event{Name: strings.TrimSpace(re.Name)}
 	if d.id(p, pr, re.ID) {
 		e.ID = re.ID
@@ -133,7 +154,7 @@ func (d *decoder) checkEvent(re rawEvent, facs map[string]*Facility) Event {
 	if d.required(p, pr, "date", re.Date) {
 		date, err := ParseDate(re.Date)
 		if err != nil {
-			d.add(join(p, "date"), "%v", err)
+			d.addf(p, "date", CodeDate, []string{re.Date}, "%v", err)
 		} else {
 			e.Date, dateOK = date, true
 		}
@@ -142,32 +163,32 @@ func (d *decoder) checkEvent(re rawEvent, facs map[string]*Facility) Event {
 	if pr["booking_closes"] {
 		var err error
 		if closes, err = parseCloses(re.BookingCloses); err != nil {
-			d.add(join(p, "booking_closes"), "%v", err)
+			d.addf(p, "booking_closes", CodeCloses, []string{re.BookingCloses}, "%v", err)
 		}
 	}
 	if len(re.Targets) > 0 {
-		e.Targets = d.methodMap(re.targetsPath, re.Targets)
+		e.Targets = d.methodMap(p, "targets", re.Targets)
 	}
 	if !pr["sites"] || len(re.Sites) == 0 {
-		d.add(join(p, "sites"), "required: at least one site")
+		d.addf(p, "sites", CodeNoSites, nil, "required: at least one site")
 	}
 	seen := map[string]string{}
 	for _, rs := range re.Sites {
 		s := d.checkSite(rs, facs, e.Date, dateOK, closes, p)
 		if s.Facility != "" {
 			if other, dup := seen[s.Facility]; dup {
-				d.add(join(rs.path, "facility"), "facility %q has a site already (%s)", s.Facility, other)
+				d.addf(rs.Label, "facility", CodeSiteTwice, []string{s.Facility, other}, "facility %q has a site already (%s)", s.Facility, other)
 				continue
 			}
-			seen[s.Facility] = rs.path
+			seen[s.Facility] = rs.Label
 		}
 		e.Sites = append(e.Sites, s)
 	}
 	return e
 }
 
-// methodMap checks method codes and counts.
-func (d *decoder) methodMap(path string, m map[string]int) map[Method]int {
+// methodMap checks the method codes and counts of the map field of entry.
+func (d *decoder) methodMap(entry, field string, m map[string]int) map[Method]int {
 	out := map[Method]int{}
 	codes := make([]string, 0, len(m))
 	for code := range m {
@@ -178,9 +199,9 @@ func (d *decoder) methodMap(path string, m map[string]int) map[Method]int {
 		n := m[code]
 		switch {
 		case !Method(code).Valid():
-			d.add(join(path, code), "unknown method code %q (known: %s)", code, knownMethods())
+			d.addf(entry, field+"."+code, CodeMethod, []string{code}, "unknown method code %q (known: %s)", code, knownMethods())
 		case n < 0:
-			d.add(join(path, code), "%d is negative", n)
+			d.addf(entry, field+"."+code, CodeNegative, []string{strconv.Itoa(n)}, "%d is negative", n)
 		default:
 			out[Method(code)] = n
 		}
@@ -196,48 +217,48 @@ func knownMethods() string {
 	return strings.Join(s, ", ")
 }
 
-func (d *decoder) checkSite(rs rawSite, facs map[string]*Facility, date Date, dateOK bool, closes closesAt, evPath string) Site {
-	p, pr := rs.path, rs.present
+func (d *decoder) checkSite(rs DraftSite, facs map[string]*Facility, date Date, dateOK bool, closes closesAt, evLabel string) Site {
+	p, pr := rs.Label, rs.Given
 	s := Site{}
 	var fac *Facility
 	if d.required(p, pr, "facility", rs.Facility) {
 		f, ok := facs[rs.Facility]
 		if !ok {
-			d.add(join(p, "facility"), "unknown facility %q", rs.Facility)
+			d.addf(p, "facility", CodeUnknownFacility, []string{rs.Facility}, "unknown facility %q", rs.Facility)
 		}
 		s.Facility, fac = rs.Facility, f
 	}
 	if !pr["quota"] || len(rs.Quota) == 0 {
-		d.add(join(p, "quota"), "required: places per method, e.g. {iud: 10}")
+		d.addf(p, "quota", CodeNoQuota, nil, "required: places per method, e.g. {iud: 10}")
 	} else {
-		s.Quota = d.methodMap(rs.quotaPath, rs.Quota)
+		s.Quota = d.methodMap(p, "quota", rs.Quota)
 		if len(s.Quota) > 0 && len(s.Methods()) == 0 {
-			d.add(join(p, "quota"), "no method has a place")
+			d.addf(p, "quota", CodeNoPlace, nil, "no method has a place")
 		}
 	}
 	if !pr["sessions"] || len(rs.Sessions) == 0 {
-		d.add(join(p, "sessions"), "required: at least one session")
+		d.addf(p, "sessions", CodeNoSessions, nil, "required: at least one session")
 	}
 	type span struct {
-		path       string
-		start, end int // minutes since midnight
 		label      string
+		start, end int // minutes since midnight
+		hours      string
 	}
 	var spans []span
 	for _, rx := range rs.Sessions {
-		xp, xpr := rx.path, rx.present
+		xp, xpr := rx.Label, rx.Given
 		start, okS := d.clock(xp, xpr, "start", rx.Start)
 		end, okE := d.clock(xp, xpr, "end", rx.End)
 		if !xpr["capacity"] {
-			d.add(join(xp, "capacity"), "required")
+			d.addf(xp, "capacity", CodeRequired, nil, "required")
 		} else if rx.Capacity <= 0 {
-			d.add(join(xp, "capacity"), "%d must be more than 0", rx.Capacity)
+			d.addf(xp, "capacity", CodeCapacity, []string{strconv.Itoa(rx.Capacity)}, "%d must be more than 0", rx.Capacity)
 		}
 		if !okS || !okE {
 			continue
 		}
 		if end <= start {
-			d.add(join(xp, "end"), "%s is not after start %s", rx.End, rx.Start)
+			d.addf(xp, "end", CodeEndBeforeStart, []string{rx.End, rx.Start}, "%s is not after start %s", rx.End, rx.Start)
 			continue
 		}
 		spans = append(spans, span{xp, start, end, hhmm(start) + "-" + hhmm(end)})
@@ -253,28 +274,30 @@ func (d *decoder) checkSite(rs rawSite, facs map[string]*Facility, date Date, da
 	sort.SliceStable(spans, func(i, j int) bool { return spans[i].start < spans[j].start })
 	for i := 1; i < len(spans); i++ {
 		if prev := spans[i-1]; spans[i].start < prev.end {
-			d.add(join(spans[i].path, "start"), "%s overlaps %s (%s)", spans[i].label, strings.TrimPrefix(prev.path, p+"."), prev.label)
+			d.addf(spans[i].label, "start", CodeOverlap, []string{spans[i].hours, prev.label, prev.hours},
+				"%s overlaps %s (%s)", spans[i].hours, strings.TrimPrefix(prev.label, p+"."), prev.hours)
 		}
 	}
 	sort.Slice(s.Sessions, func(i, j int) bool { return s.Sessions[i].Start.Before(s.Sessions[j].Start) })
 	if fac != nil && dateOK {
 		s.Closes = closes.at(date, fac.Location)
 		if len(s.Sessions) > 0 && s.Closes.After(s.Sessions[0].Start) {
-			d.add(join(evPath, "booking_closes"), "%s is after the first session at %s (%s)",
-				s.Closes.In(fac.Location).Format("2006-01-02T15:04"), s.Facility, hhmm(spans[0].start))
+			at := s.Closes.In(fac.Location).Format("2006-01-02T15:04")
+			d.addf(evLabel, "booking_closes", CodeClosesLate, []string{at, s.Facility, hhmm(spans[0].start)},
+				"%s is after the first session at %s (%s)", at, s.Facility, hhmm(spans[0].start))
 		}
 	}
 	return s
 }
 
 // clock parses a required "HH:MM" field into minutes since midnight.
-func (d *decoder) clock(path string, present map[string]bool, field, v string) (int, bool) {
-	if !d.required(path, present, field, v) {
+func (d *decoder) clock(entry string, given map[string]bool, field, v string) (int, bool) {
+	if !d.required(entry, given, field, v) {
 		return 0, false
 	}
 	t, err := time.Parse("15:04", v)
 	if err != nil || len(v) != 5 {
-		d.add(join(path, field), "%q is not a time HH:MM", v)
+		d.addf(entry, field, CodeTime, []string{v}, "%q is not a time HH:MM", v)
 		return 0, false
 	}
 	return t.Hour()*60 + t.Minute(), true

@@ -103,6 +103,9 @@ func messageEvent(ev kbbot.Event, m *tgbotapi.Message, botUsername string) (kbbo
 		if n := len(m.Photo); n > 0 {
 			ev.FileID, ev.Caption = m.Photo[n-1].FileID, m.Caption
 		}
+		if d := m.Document; d != nil {
+			ev.FileID, ev.FileName, ev.FileSize, ev.Caption = d.FileID, d.FileName, int64(d.FileSize), m.Caption
+		}
 	}
 	return ev, true
 }

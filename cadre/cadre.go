@@ -115,6 +115,7 @@ const (
 	// else sees it), register a walk-in with their spoken consent, and
 	// mark a client as not served, with the reason.
 	ActProvide Action = "provide"
+	ActImport  Action = "import" // import facilities and events from a file sent to the bot
 )
 
 // Audit actions that are not rights of their own: what staff did to a
@@ -140,7 +141,7 @@ const (
 
 // rights says which role may do what.
 var rights = map[Role][]Action{
-	Admin: {ActInvite, ActBroadcast, ActBookFor, ActCheckIn, ActReport, ActPoster, ActAudit, ActProvide},
+	Admin: {ActInvite, ActBroadcast, ActBookFor, ActCheckIn, ActReport, ActPoster, ActAudit, ActProvide, ActImport},
 	PKB:   {ActInvite, ActBroadcast, ActBookFor, ActCheckIn, ActReport, ActPoster},
 	Kader: {ActBroadcast, ActBookFor, ActCheckIn, ActReport, ActPoster},
 	TPK:   {ActBroadcast, ActBookFor, ActReport, ActPoster},

@@ -67,6 +67,9 @@ func TestCan(t *testing.T) {
 		{pkb, cadre.ActInvite, timur, false},
 		{pkb, cadre.ActInvite, kota, false},
 		{pkb, cadre.ActAudit, barat, false},
+		{admin, cadre.ActImport, cadre.Area{}, true},
+		{pkb, cadre.ActImport, barat, false},
+		{kader, cadre.ActImport, bendan, false},
 		{pkb, cadre.ActBroadcast, kkb, true},
 		{kader, cadre.ActBroadcast, kkb, true},
 		{kader, cadre.ActBroadcast, barat, false}, // wider than their kelurahan

@@ -62,6 +62,8 @@ func (auditFlow) line(st *step, e cadre.AuditEntry) string {
 		what = st.t("audit_invite", st.roleName(cadre.Role(e.Detail)))
 	case auditRedeem:
 		what = st.t("audit_redeem", e.Detail)
+	case cadre.ActImport:
+		what = auditImport(st, e.Detail)
 	case auditRemove:
 		if e.Detail == auditErased {
 			what = st.t("audit_left")

@@ -186,11 +186,15 @@ func (st *step) handle() {
 	case kbbot.EventText:
 		st.text(strings.TrimSpace(ev.Text))
 	case kbbot.EventMedia:
-		// A photo may be a broadcast being composed.
+		// A photo may be a broadcast being composed; a document an
+		// admin's events file (import.go).
 		if f, ok := st.runningFlow(); ok {
 			if m, ok := f.(mediaFlow); ok && m.Media(st) {
 				return
 			}
+		}
+		if importDocument(st) {
+			return
 		}
 		st.send(st.t("media_unsupported"), st.menuButton())
 	case kbbot.EventEdited:

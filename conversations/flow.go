@@ -75,6 +75,7 @@ var flows = []Flow{
 	dayFlow{},
 	rekapFlow{},
 	posterFlow{},
+	importFlow{},
 }
 
 // flowNamed returns the registered flow called name.

@@ -21,6 +21,7 @@ import (
 //	/undang                      create an invite (admin, PKB)      invite.go
 //	/tim                         the members of one's area          team.go
 //	/audit                       the latest audit entries (admin)   audit.go
+//	/impor                       import events from a file (admin)  import.go
 //
 // For a chat that is not staff, every staff command but "/kader CODE"
 // answers exactly like an unknown command, and every staff button is
@@ -281,6 +282,7 @@ func (staffFlow) menu(st *step, m cadre.Member) {
 	add(cadre.ActPoster, "staff_can_poster", st.btn("btn_staff_poster", data(cbReport, staffOpPoster)))
 	add(cadre.ActInvite, "staff_can_invite", st.btn("btn_staff_invite", data(flowStaff, staffInvite)), st.btn("btn_staff_team", data(flowStaff, staffTeam)))
 	add(cadre.ActAudit, "staff_can_audit", st.btn("btn_staff_audit", data(flowStaff, staffAudit)))
+	add(cadre.ActImport, "staff_can_import", st.btn("btn_staff_import", data(flowImport, impOpen)))
 	rows = append(rows, st.menuButton()...)
 	st.show(st.t("staff_menu", st.roleName(m.Role), st.areaName(m.Area), strings.Join(lines, "\n")), rows)
 }

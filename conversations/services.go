@@ -43,6 +43,8 @@ type Services struct {
 	// Guesses limits the unknown booking codes staff may type at check-in
 	// (nil: no limit; invite codes are limited by the RoleStore).
 	Guesses cadre.Guesses
+	// Imports reads and imports events files admins send (import.go).
+	Imports EventImporter
 	// AreaLinks gives areas short codes for deep links and posters.
 	AreaLinks cadre.AreaLinks
 	// BotUsername is the bot's @username without "@", for deep links.

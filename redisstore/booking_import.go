@@ -19,28 +19,60 @@ import (
 // are applied one by one (each atomically): a refused event leaves the
 // others imported, and the error lists every refusal.
 func (s *BookingStore) Import(ctx context.Context, c *booking.Catalog) (booking.ImportReport, error) {
+	return s.importCatalog(ctx, c, false)
+}
+
+// PlanImport says what Import would do with c, writing nothing: the same
+// report (facilities and events new, changed or as they are) and the same
+// *booking.BelowBookedError for limits below the places taken, as things
+// stand now. The preview of an import made in the bot shows it.
+func (s *BookingStore) PlanImport(ctx context.Context, c *booking.Catalog) (booking.ImportReport, error) {
+	return s.importCatalog(ctx, c, true)
+}
+
+func (s *BookingStore) importCatalog(ctx context.Context, c *booking.Catalog, plan bool) (booking.ImportReport, error) {
 	var rep booking.ImportReport
 	if len(c.Facilities()) > 0 {
+		ids := make([]string, 0, len(c.Facilities()))
 		vals := make([]any, 0, 2*len(c.Facilities()))
 		for _, f := range c.Facilities() {
 			b, err := json.Marshal(f)
 			if err != nil {
 				return rep, fmt.Errorf("redisstore: encode facility %s: %w", f.ID, err)
 			}
-			vals = append(vals, f.ID, b)
+			ids = append(ids, f.ID)
+			vals = append(vals, f.ID, string(b))
 		}
-		if err := s.rdb.HSet(ctx, s.keys.Facilities(), vals...).Err(); err != nil {
-			return rep, wrap("import facilities", err)
+		old, err := s.rdb.HMGet(ctx, s.keys.Facilities(), ids...).Result()
+		if err != nil {
+			return rep, wrap("read facilities", err)
+		}
+		for i, id := range ids {
+			switch was, ok := old[i].(string); {
+			case !ok:
+				rep.FacilitiesCreated = append(rep.FacilitiesCreated, id)
+			case was != vals[2*i+1]:
+				rep.FacilitiesUpdated = append(rep.FacilitiesUpdated, id)
+			}
+		}
+		if !plan {
+			if err := s.rdb.HSet(ctx, s.keys.Facilities(), vals...).Err(); err != nil {
+				return rep, wrap("import facilities", err)
+			}
 		}
 		rep.Facilities = len(c.Facilities())
 	}
-	var below []string
+	mode := "apply"
+	if plan {
+		mode = "plan"
+	}
+	var below booking.BelowBookedError
 	for _, e := range c.Events() {
 		def, err := json.Marshal(e)
 		if err != nil {
 			return rep, fmt.Errorf("redisstore: encode event %s: %w", e.ID, err)
 		}
-		args := append([]any{def}, limitArgs(e)...)
+		args := append([]any{mode, def}, limitArgs(e)...)
 		v, err := bookImportScript.Run(ctx, s.rdb, s.keys.EventKeys(e.ID), args...).Slice()
 		if err != nil {
 			return rep, wrap("import event "+e.ID, err)
@@ -57,18 +89,23 @@ func (s *BookingStore) Import(ctx context.Context, c *booking.Catalog) (booking.
 			rep.Unchanged = append(rep.Unchanged, e.ID)
 		case out[0] == "below":
 			for i := 1; i+2 < len(out); i += 3 {
-				below = append(below, describeBelow(e.ID, out[i], out[i+1], out[i+2]))
+				text, limit := describeBelow(e.ID, out[i], out[i+1], out[i+2])
+				below.Problems = append(below.Problems, text)
+				below.Limits = append(below.Limits, limit)
 			}
 			continue
 		default:
 			return rep, fmt.Errorf("redisstore: import event %s: unexpected status %q", e.ID, out[0])
 		}
+		if plan {
+			continue
+		}
 		if err := s.rdb.SAdd(ctx, s.keys.Events(), e.ID).Err(); err != nil {
 			return rep, wrap("index event", err)
 		}
 	}
-	if len(below) > 0 {
-		return rep, fmt.Errorf("redisstore: import: %w", &booking.BelowBookedError{Problems: below})
+	if len(below.Problems) > 0 {
+		return rep, fmt.Errorf("redisstore: import: %w", &below)
 	}
 	return rep, nil
 }
@@ -106,18 +143,25 @@ func limitArgs(e *booking.Event) []any {
 }
 
 // describeBelow names a refused limit: event, site, method or session.
-func describeBelow(ev, field, taken, limit string) string {
+func describeBelow(ev, field, taken, limit string) (string, booking.BelowLimit) {
 	parts := strings.Split(field, "|")
 	what := field
+	bl := booking.BelowLimit{Event: ev, Limit: -1}
+	bl.Taken, _ = strconv.Atoi(taken)
+	if limit != "" {
+		bl.Limit, _ = strconv.Atoi(limit)
+	}
 	if len(parts) == 3 && parts[0] == "q" {
 		what = fmt.Sprintf("event %s site %s method %s: quota", ev, parts[1], parts[2])
+		bl.Facility, bl.Method = parts[1], booking.Method(parts[2])
 	} else if len(parts) == 3 && parts[0] == "s" {
 		what = fmt.Sprintf("event %s site %s session %s: capacity", ev, parts[1], parts[2])
+		bl.Facility, bl.Session = parts[1], parts[2]
 	}
 	if limit == "" {
-		return fmt.Sprintf("%s removed, but %s places are taken", what, taken)
+		return fmt.Sprintf("%s removed, but %s places are taken", what, taken), bl
 	}
-	return fmt.Sprintf("%s %s is below the %s places taken", what, limit, taken)
+	return fmt.Sprintf("%s %s is below the %s places taken", what, limit, taken), bl
 }
 
 // Catalog reads back every imported facility and event.

@@ -1,6 +1,7 @@
 package redisstore_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -60,6 +61,51 @@ func TestImportIsIdempotent(t *testing.T) {
 	}
 }
 
+// TestPlanImportWritesNothing: the plan of an import says what the import
+// would create, update and leave unchanged, for facilities and events,
+// without writing a key.
+func TestPlanImportWritesNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rdb := redistest.GuardedClient(t)
+	keys := redisstore.NewKeys(redistest.Prefix(t, rdb))
+	now := time.Date(2026, 5, 10, 3, 0, 0, 0, time.UTC)
+	s := redisstore.NewBookingStore(rdb, keys, fakes.NewClock(now), redisstore.BookingOptions{})
+	cat, err := booking.Parse(bytes.NewReader(booking.DemoYAML()), "demo.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.PlanImport(ctx, cat)
+	if err != nil || len(rep.Created) != 3 || len(rep.FacilitiesCreated) != 10 || len(rep.Updated)+len(rep.Unchanged)+len(rep.FacilitiesUpdated) != 0 {
+		t.Fatalf("plan on an empty store: %+v %v", rep, err)
+	}
+	if keysLeft := snapshot(t, rdb, keys.Prefix()); len(keysLeft) != 0 {
+		t.Fatalf("the plan wrote %v", keysLeft)
+	}
+	if rep, err := s.Import(ctx, cat); err != nil || len(rep.Created) != 3 || len(rep.FacilitiesCreated) != 10 {
+		t.Fatalf("import: %+v %v", rep, err)
+	}
+	rep, err = s.PlanImport(ctx, cat)
+	if err != nil || len(rep.Unchanged) != 3 || len(rep.Created)+len(rep.Updated)+len(rep.FacilitiesCreated)+len(rep.FacilitiesUpdated) != 0 {
+		t.Fatalf("plan of the same catalog: %+v %v", rep, err)
+	}
+	// A facility renamed and an event's quota raised.
+	changed := strings.NewReplacer("name: Puskesmas Hamadi", "name: Puskesmas Hamadi Baru",
+		"quota: {iud: 5, implan: 6, suntik3: 5, kondom: 4}", "quota: {iud: 6, implan: 6, suntik3: 5, kondom: 4}").Replace(string(booking.DemoYAML()))
+	cat2, err := booking.Parse(strings.NewReader(changed), "demo.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, rdb, keys.Prefix())
+	rep, err = s.PlanImport(ctx, cat2)
+	if err != nil || strings.Join(rep.FacilitiesUpdated, ",") != "pkm-hamadi" || strings.Join(rep.Updated, ",") != "kbs-jayapura-demo" || len(rep.Unchanged) != 2 {
+		t.Fatalf("plan of a changed catalog: %+v %v", rep, err)
+	}
+	if after := snapshot(t, rdb, keys.Prefix()); !equalMaps(before, after) {
+		t.Fatalf("the plan changed %v", diffMaps(before, after))
+	}
+}
+
 func TestImportRefusesBelowBooked(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -78,8 +124,24 @@ func TestImportRefusesBelowBooked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.store.Import(ctx, cat)
+	// The plan of the import says the same as the import, and writes
+	// nothing either.
+	_, err = e.store.PlanImport(ctx, cat)
 	var be *booking.BelowBookedError
+	if !errors.As(err, &be) {
+		t.Fatalf("plan below booked: %v", err)
+	}
+	want := []booking.BelowLimit{
+		{Event: testEvent, Facility: "pkm-a", Method: booking.IUD, Taken: 3, Limit: 2},
+		{Event: testEvent, Facility: "pkm-a", Session: "1000", Taken: 3, Limit: -1},
+	}
+	if len(be.Limits) != 2 || be.Limits[0] != want[0] && be.Limits[1] != want[0] || be.Limits[0] != want[1] && be.Limits[1] != want[1] {
+		t.Errorf("refused limits %+v, want %+v", be.Limits, want)
+	}
+	if after := snapshot(t, e.rdb, e.keys.Prefix()); !equalMaps(before, after) {
+		t.Fatalf("a planned import changed something: %v", diffMaps(before, after))
+	}
+	_, err = e.store.Import(ctx, cat)
 	if !errors.As(err, &be) || !errors.Is(err, booking.ErrBelowBooked) {
 		t.Fatalf("import below booked: %v", err)
 	}

@@ -67,6 +67,15 @@ func (k Keys) ChatSeen(c kbbot.ChatID) string { return k.chat(c, "handled") }
 // gone a day after the upgrade in any case.
 func (k Keys) ChatSeenLegacy(c kbbot.ChatID) string { return k.chat(c, "seen") }
 
+// ChatImport is the events file an admin sent in this chat, read, checked
+// and waiting for the admin's confirmation (the bot's import flow): JSON
+// of PendingImport (the token of the preview, the file's name, its
+// facilities and events, and once imported the report). STRING. Lifetime:
+// minutes; TTL EventImports' (30 min) from the preview, kept when the
+// import is applied so a repeated confirmation finds the first result. A
+// new file replaces it; /hapusdata deletes it (it names no resident).
+func (k Keys) ChatImport(c kbbot.ChatID) string { return k.chat(c, "import") }
+
 // ChatOutbox holds the replies of a chat not yet delivered, oldest first.
 // LIST of JSON; no TTL (emptied by delivery or /hapusdata).
 func (k Keys) ChatOutbox(c kbbot.ChatID) string { return k.chat(c, "outbox") }

@@ -137,6 +137,12 @@ type Server struct {
 	callbacks sync.Map // callback query id -> *callbackRecord
 	cbSeq     atomic.Int64
 
+	// Files users sent (files.go).
+	files     sync.Map // file_id -> *storedFile
+	filePaths sync.Map // file_path -> *storedFile
+	fileSeq   atomic.Int64
+	downloads atomic.Int64
+
 	calls sync.Map // method -> *atomic.Int64
 
 	faultMu    sync.Mutex
@@ -438,6 +444,10 @@ func writeBody(w http.ResponseWriter, status int, body []byte) {
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	notFound := &apiError{code: http.StatusNotFound, description: "Not Found"}
+	if rest, ok := strings.CutPrefix(r.URL.Path, "/file/bot"); ok {
+		s.serveFile(w, r, rest)
+		return
+	}
 	rest, ok := strings.CutPrefix(r.URL.Path, "/bot")
 	if !ok {
 		s.writeError(w, notFound)
@@ -505,6 +515,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		result, aerr = s.sendFile(p, "document")
 	case "sendphoto":
 		result, aerr = s.sendFile(p, "photo")
+	case "getfile":
+		result, aerr = s.getFile(p)
 	default:
 		aerr = notFound
 	}

@@ -393,8 +393,8 @@ func loadEvents(ctx context.Context, a *app.App, file string, now time.Time, std
 	var cat *booking.Catalog
 	var err error
 	if file != "" {
-		if cat, err = booking.ParseFile(file); err != nil {
-			return fmt.Errorf("%s is not valid:\n%w", file, err)
+		if cat, err = readEvents(file); err != nil {
+			return err
 		}
 	} else {
 		existing, err := a.Bookings.Catalog(ctx)

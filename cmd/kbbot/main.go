@@ -28,7 +28,10 @@ Usage:
   kbbot serve          run the bot against Telegram (needs TELEGRAM_BOT_TOKEN and REDIS_URL)
   kbbot chat [FILE]    talk to the bot in this terminal (embedded Redis unless REDIS_URL is
                        set; the demo events of Kota Pekalongan unless an events FILE is given)
-  kbbot import FILE    validate a facilities and events file and load it (needs REDIS_URL)
+  kbbot import FILE    validate a facilities and events file (.yaml, .xlsx or .csv) and load it
+                       (needs REDIS_URL)
+  kbbot template FILE  write the events template: an Excel workbook (FILE.xlsx) or a CSV file
+                       (FILE.csv) with the Kota Pekalongan demo as example rows
   kbbot version        print the version, commit and Go version
   kbbot healthcheck    exit 0 when the kbbot listening on KBBOT_HTTP_ADDR answers GET /healthz
                        (for container health checks; the image has no curl)
@@ -45,7 +48,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
-	// These two need no configuration: they work whatever the environment.
+	// These need no configuration: they work whatever the environment.
 	switch args[0] {
 	case "version":
 		printVersion(stdout, currentBuild())
@@ -56,6 +59,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 			addr = app.DefaultConfig().HTTPAddr
 		}
 		if err := healthcheck(context.Background(), addr, stdout); err != nil {
+			fmt.Fprintf(stderr, "kbbot: %v\n", err)
+			return 1
+		}
+		return 0
+	case "template":
+		if len(args) != 2 {
+			fmt.Fprintf(stderr, "kbbot template: give the file to write, e.g. kbbot template acara.xlsx\n")
+			return 2
+		}
+		if err := writeTemplate(args[1], stdout); err != nil {
 			fmt.Fprintf(stderr, "kbbot: %v\n", err)
 			return 1
 		}

@@ -133,3 +133,53 @@ func TestImportCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestTemplateThenImport writes the templates as the README says, imports
+// the workbook, then the CSV (the same events: nothing changes), and shows
+// a broken CSV's problems by section, line and column.
+func TestTemplateThenImport(t *testing.T) {
+	dir := t.TempDir()
+	var out, errOut bytes.Buffer
+	for _, name := range []string{"acara.xlsx", "acara.csv"} {
+		if code := run([]string{"template", dir + "/" + name}, strings.NewReader(""), &out, &errOut, env(nil)); code != 0 {
+			t.Fatalf("template %s: exit %d, stderr %s", name, code, errOut.String())
+		}
+	}
+	errOut.Reset()
+	if code := run([]string{"template", dir + "/acara.xlsx"}, strings.NewReader(""), &out, &errOut, env(nil)); code == 0 || !strings.Contains(errOut.String(), "exists already") {
+		t.Fatalf("overwrite: exit %d, stderr %q", code, errOut.String())
+	}
+	errOut.Reset()
+	if code := run([]string{"template", dir + "/acara.pdf"}, strings.NewReader(""), &out, &errOut, env(nil)); code == 0 || !strings.Contains(errOut.String(), ".xlsx") {
+		t.Fatalf("pdf: exit %d, stderr %q", code, errOut.String())
+	}
+
+	rdb := redistest.Client(t)
+	vars := map[string]string{"REDIS_URL": redistest.URL(), "KBBOT_REDIS_PREFIX": redistest.Prefix(t, rdb)}
+	for _, step := range []struct{ file, want string }{
+		{"acara.xlsx", "events created: kbs-pekalongan-demo, kbs-makassar-demo, kbs-jayapura-demo;"},
+		{"acara.csv", "events created: none; updated: none; unchanged: kbs-pekalongan-demo, kbs-makassar-demo, kbs-jayapura-demo"},
+	} {
+		out.Reset()
+		errOut.Reset()
+		if code := run([]string{"import", dir + "/" + step.file}, strings.NewReader(""), &out, &errOut, env(vars)); code != 0 {
+			t.Fatalf("import %s: exit %d, stderr %s", step.file, code, errOut.String())
+		}
+		if !strings.Contains(out.String(), step.want) {
+			t.Fatalf("import %s: %q lacks %q", step.file, out.String(), step.want)
+		}
+	}
+	csv, err := os.ReadFile(dir + "/acara.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := strings.Replace(string(csv), "08:00;10:00;25", "08:00;10:00;dua puluh", 1)
+	if err := os.WriteFile(dir+"/broken.csv", []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	errOut.Reset()
+	code := run([]string{"import", dir + "/broken.csv"}, strings.NewReader(""), &out, &errOut, env(vars))
+	if want := `Sheet "sesi", baris 35, kolom "kapasitas": harus bilangan bulat 1–10000, bukan "dua puluh"`; code == 0 || !strings.Contains(errOut.String(), want) {
+		t.Fatalf("broken csv: exit %d, stderr %q, want %s", code, errOut.String(), want)
+	}
+}

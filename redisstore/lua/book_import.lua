@@ -1,14 +1,17 @@
 -- book_import: write an event's definition and limits, refusing limits
--- below the places already taken.
+-- below the places already taken; or only say what it would do.
 -- KEYS: the event keys, in the order of book_lib.lua
--- ARGV[1] event definition (JSON)
--- ARGV[2..] the new limit hash as field, value pairs
+-- ARGV[1] "apply" to write, "plan" to write nothing and answer as "apply"
+--         would (the preview of an import)
+-- ARGV[2] event definition (JSON)
+-- ARGV[3..] the new limit hash as field, value pairs
 -- returns {"created"}, {"updated"}, {"unchanged"} (definition and limits
 --   already as given: nothing written, so importing twice changes
 --   nothing), or {"below", field, taken, new limit ("" = removed), ...}
 --   with nothing written.
+local plan = ARGV[1] == 'plan'
 local new, n = {}, 0
-for i = 2, #ARGV, 2 do
+for i = 3, #ARGV, 2 do
   new[ARGV[i]] = ARGV[i + 1]
   n = n + 1
 end
@@ -27,7 +30,7 @@ if #below > 0 then
   return below
 end
 local existed = redis.call('EXISTS', K.def) == 1
-local same = existed and redis.call('GET', K.def) == ARGV[1]
+local same = existed and redis.call('GET', K.def) == ARGV[2]
 if same then
   local old = redis.call('HGETALL', K.limit)
   same = #old == 2 * n
@@ -36,8 +39,12 @@ if same then
   end
 end
 if same then return { 'unchanged' } end
+if plan then
+  if existed then return { 'updated' } end
+  return { 'created' }
+end
 redis.call('DEL', K.limit)
-for i = 2, #ARGV, 2 do redis.call('HSET', K.limit, ARGV[i], ARGV[i + 1]) end
-redis.call('SET', K.def, ARGV[1])
+for i = 3, #ARGV, 2 do redis.call('HSET', K.limit, ARGV[i], ARGV[i + 1]) end
+redis.call('SET', K.def, ARGV[2])
 if existed then return { 'updated' } end
 return { 'created' }

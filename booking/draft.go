@@ -1,0 +1,78 @@
+package booking
+
+// Draft is a facilities and events file as read, before validation: Parse
+// fills it from YAML, package booking/sheet from a spreadsheet, and Build
+// checks it against the rules of an events file and makes the Catalog.
+// Values are as written (dates, times and cut-offs as text in the file
+// format of DESIGN.md); Given says which fields the file gave, so that a
+// missing one is reported as required.
+type Draft struct {
+	Facilities []DraftFacility
+	Events     []DraftEvent
+}
+
+// DraftFacility is one facility as written. Label names it in problems
+// (Problem.Entry and the start of Problem.Path).
+type DraftFacility struct {
+	Label                                                                        string
+	Given                                                                        map[string]bool
+	ID, Name, Type, Address, Kelurahan, Kecamatan, Kabupaten, Provinsi, TimeZone string
+	Lat, Lon                                                                     float64
+	Demo                                                                         bool
+}
+
+// DraftEvent is one event as written; Targets are per method code.
+type DraftEvent struct {
+	Label                         string
+	Given                         map[string]bool
+	ID, Name, Date, BookingCloses string
+	Targets                       map[string]int
+	Sites                         []DraftSite
+}
+
+// DraftSite is one site of an event as written; Quota is per method code.
+type DraftSite struct {
+	Label    string
+	Given    map[string]bool
+	Facility string
+	Sessions []DraftSession
+	Quota    map[string]int
+}
+
+// DraftSession is one session of a site as written ("HH:MM").
+type DraftSession struct {
+	Label      string
+	Given      map[string]bool
+	Start, End string
+	Capacity   int
+}
+
+// ProblemCode names the rule a Problem breaks. The Args of each are listed
+// with it; labels in Args are Draft labels.
+type ProblemCode string
+
+// The rules of an events file.
+const (
+	CodeSyntax          ProblemCode = "syntax"            // the YAML is malformed, has unknown fields or wrong types (YAML only; no Entry)
+	CodeRequired        ProblemCode = "required"          // the field is missing or blank
+	CodeBadID           ProblemCode = "bad_id"            // [id]: not 1 to MaxIDLen of a-z, 0-9, '-'
+	CodeDuplicateID     ProblemCode = "duplicate_id"      // [id, label of the first]
+	CodeFacilityType    ProblemCode = "facility_type"     // [type]
+	CodeOutside         ProblemCode = "outside_indonesia" // [value, min, max]
+	CodeTimeZone        ProblemCode = "time_zone"         // [zone]
+	CodeDate            ProblemCode = "date"              // [date]: not YYYY-MM-DD
+	CodeCloses          ProblemCode = "closes"            // [value]: not a local date and time
+	CodeMethod          ProblemCode = "method"            // [code]: unknown method code (Field ends with it)
+	CodeNegative        ProblemCode = "negative"          // [value]
+	CodeNoSites         ProblemCode = "no_sites"          // the event has no site
+	CodeSiteTwice       ProblemCode = "site_twice"        // [facility, label of the first site]
+	CodeUnknownFacility ProblemCode = "unknown_facility"  // [facility]
+	CodeNoQuota         ProblemCode = "no_quota"          // the site has no quota
+	CodeNoPlace         ProblemCode = "no_place"          // no method of the site has a place
+	CodeNoSessions      ProblemCode = "no_sessions"       // the site has no session
+	CodeCapacity        ProblemCode = "capacity"          // [value]: not more than 0
+	CodeTime            ProblemCode = "time"              // [value]: not HH:MM
+	CodeEndBeforeStart  ProblemCode = "end_before_start"  // [end, start]
+	CodeOverlap         ProblemCode = "overlap"           // [this "HH:MM-HH:MM", label of the other session, its "HH:MM-HH:MM"]
+	CodeClosesLate      ProblemCode = "closes_late"       // [cut-off "YYYY-MM-DDTHH:MM" local, facility, first session "HH:MM"]
+)
