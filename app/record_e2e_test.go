@@ -23,6 +23,7 @@ import (
 	"github.com/kbbot/kbbot/booking"
 	"github.com/kbbot/kbbot/bot/telegramtest"
 	"github.com/kbbot/kbbot/cadre"
+	"github.com/kbbot/kbbot/conversations"
 	"github.com/kbbot/kbbot/content"
 	"github.com/kbbot/kbbot/internal/redistest"
 	"github.com/kbbot/kbbot/redisstore"
@@ -360,12 +361,12 @@ func TestRecordMigratesVersion1Sessions(t *testing.T) {
 		t.Fatalf("the second message changed the record:\nbefore %v\nafter  %v", rec, again)
 	}
 
-	// She agrees to the new notice.
+	// She agrees to the current notice.
 	must(t)(u.Tap("✅ Setuju"))
 	rec = e.record(t, sari)
-	recCheckV1Record(t, rec, 2)
+	recCheckV1Record(t, rec, float64(conversations.NoticeVersion))
 	if rec["consent_at"] != testStart.Add(time.Hour).Format(time.RFC3339) {
-		t.Fatalf("consent_at %v, want the time she agreed to notice 2", rec["consent_at"])
+		t.Fatalf("consent_at %v, want the time she agreed to the current notice", rec["consent_at"])
 	}
 
 	// Rina never writes again: her first event is the sweep of the
