@@ -31,7 +31,7 @@ const importFetchTimeout = 30 * time.Second
 func (a *App) wireImports(keys redisstore.Keys) error {
 	pending := redisstore.NewEventImports(a.rdb, keys, 0)
 	a.services.Imports = &eventImporter{download: a.Client.Download, store: a.Bookings, pending: pending,
-		imported: a.catalog.reset, log: a.log.With("comp", "imports")}
+		imported: a.catalog.reset, log: a.log.With("comp", "imports"), clock: a.clock}
 	a.erasers = append(a.erasers, pending)
 	return nil
 }
@@ -48,6 +48,8 @@ type eventImporter struct {
 	// imported is called after an import (the catalog cache is reset).
 	imported func()
 	log      *slog.Logger
+	// clock tells the day, to refuse events whose day is over.
+	clock kbbot.Clock
 }
 
 var _ conversations.EventImporter = (*eventImporter)(nil)
@@ -79,7 +81,9 @@ func (x *eventImporter) Prepare(ctx context.Context, chat kbbot.ChatID, token st
 	if _, ok := sheet.FormatOf(doc.Name, data); !ok {
 		return pv, conversations.ErrImportFormat
 	}
-	cat, err := sheet.Read(data, doc.Name)
+	// The planner's checks: no past event (a historical import is the
+	// CLI's, with --allow-past), no quota beyond the sessions' capacity.
+	cat, err := sheet.Read(data, doc.Name, booking.Check{Now: x.clock.Now()})
 	if err != nil {
 		return pv, x.invalid(err)
 	}

@@ -74,6 +74,10 @@ type Site struct {
 	// Quota is the number of places per method; a method without a
 	// positive quota is not offered at this site.
 	Quota map[Method]int `json:"quota"`
+	// Oversubscribe says the quotas add up to more places than the
+	// sessions hold on purpose (the file's oversubscribe), which an import
+	// would refuse otherwise.
+	Oversubscribe bool `json:"oversubscribe,omitempty"`
 }
 
 // Session is one service period of a site.

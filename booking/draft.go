@@ -1,5 +1,7 @@
 package booking
 
+import "time"
+
 // Draft is a facilities and events file as read, before validation: Parse
 // fills it from YAML, package booking/sheet from a spreadsheet, and Build
 // checks it against the rules of an events file and makes the Catalog.
@@ -31,12 +33,15 @@ type DraftEvent struct {
 }
 
 // DraftSite is one site of an event as written; Quota is per method code.
+// Oversubscribe says the quotas may add up to more places than the
+// sessions hold, on purpose.
 type DraftSite struct {
-	Label    string
-	Given    map[string]bool
-	Facility string
-	Sessions []DraftSession
-	Quota    map[string]int
+	Label         string
+	Given         map[string]bool
+	Facility      string
+	Sessions      []DraftSession
+	Quota         map[string]int
+	Oversubscribe bool
 }
 
 // DraftSession is one session of a site as written ("HH:MM").
@@ -75,4 +80,20 @@ const (
 	CodeEndBeforeStart  ProblemCode = "end_before_start"  // [end, start]
 	CodeOverlap         ProblemCode = "overlap"           // [this "HH:MM-HH:MM", label of the other session, its "HH:MM-HH:MM"]
 	CodeClosesLate      ProblemCode = "closes_late"       // [cut-off "YYYY-MM-DDTHH:MM" local, facility, first session "HH:MM"]
+	CodeMarkup          ProblemCode = "markup"            // [value]: a name or address holds <, > or a control character
+	CodeOverCapacity    ProblemCode = "over_capacity"     // [quotas' sum, sessions' capacity]: without oversubscribe
+	CodePast            ProblemCode = "past"              // [date, today at the first site]: the event's day is over (Check.Now, unless AllowPast)
 )
+
+// Check asks Build for the checks a planner makes on a file being
+// imported, beyond the rules of the format: no site whose quotas add up
+// to more places than its sessions hold (unless it is marked
+// oversubscribe), and, with Now set, no event whose day is over (unless
+// AllowPast). Test catalogs and the demo are built without it.
+type Check struct {
+	// Now is the time of the import; an event whose day is before the
+	// day of Now at its first site is refused (CodePast). Zero: no check.
+	Now time.Time
+	// AllowPast lets past events in, for a historical import.
+	AllowPast bool
+}

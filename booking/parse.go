@@ -60,13 +60,13 @@ func (e *ParseError) Error() string {
 }
 
 // ParseFile reads and validates an events file (see Parse).
-func ParseFile(path string) (*Catalog, error) {
+func ParseFile(path string, checks ...Check) (*Catalog, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("booking: %w", err)
 	}
 	defer f.Close()
-	return Parse(f, filepath.Base(path))
+	return Parse(f, filepath.Base(path), checks...)
 }
 
 // Parse reads a facilities and events file (the format of DESIGN.md) and
@@ -76,7 +76,10 @@ func ParseFile(path string) (*Catalog, error) {
 // malformed dates are errors. It reports every problem at once, as a
 // *ParseError naming each entry and field; name labels the messages.
 // Events must name facilities defined in the same file.
-func Parse(r io.Reader, name string) (*Catalog, error) {
+//
+// A Check (at most one) adds the checks that depend on the time of the
+// import: events whose day is over are refused unless it allows them.
+func Parse(r io.Reader, name string, checks ...Check) (*Catalog, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("booking: read %s: %w", name, err)
@@ -85,13 +88,16 @@ func Parse(r io.Reader, name string) (*Catalog, error) {
 	if len(probs) > 0 {
 		return nil, &ParseError{File: name, Problems: probs}
 	}
-	return Build(raw, name)
+	return Build(raw, name, checks...)
 }
 
 // decoder walks the YAML tree, or checks a Draft, collecting problems
 // with their paths.
 type decoder struct {
 	probs []Problem
+	// planner says Build was given a Check: the import checks apply.
+	planner bool
+	check   Check
 }
 
 // add reports a structural problem of the YAML file at path (no entry,
@@ -276,7 +282,7 @@ func (d *decoder) event(path string, n *yaml.Node) DraftEvent {
 func (d *decoder) site(path string, n *yaml.Node) DraftSite {
 	s := DraftSite{Label: path}
 	var nodes map[string]*yaml.Node
-	s.Given, nodes = d.fields(path, n, map[string]any{"facility": &s.Facility, "sessions": nil, "quota": nil})
+	s.Given, nodes = d.fields(path, n, map[string]any{"facility": &s.Facility, "sessions": nil, "quota": nil, "oversubscribe": &s.Oversubscribe})
 	if q, ok := nodes["quota"]; ok {
 		s.Quota = d.intMap(join(path, "quota"), q)
 	}

@@ -151,3 +151,47 @@ events:
 		}
 	}
 }
+
+// TestImportChecks: an import (a Check at 5 December 2026) refuses, naming
+// entry and field, each fixture a planner would refuse: a past event
+// (unless AllowPast), quotas beyond the sessions' capacity (unless the
+// site is marked oversubscribe), markup in a name, and two sessions at the
+// same time. Without a Check (test catalogs, the demo) only the format's
+// rules apply.
+func TestImportChecks(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 5, 3, 0, 0, 0, time.UTC)
+	imp := booking.Check{Now: now}
+	for _, tc := range []struct {
+		file  string
+		check booking.Check
+		want  []string // "" for accepted
+	}{
+		{"import_past.yaml", imp, []string{`events[0] (kbs-pekalongan-2023-07-20).date: 2023-07-20 has passed (today is 2026-12-05 there)`}},
+		{"import_past.yaml", booking.Check{Now: now, AllowPast: true}, nil},
+		{"import_past.yaml", booking.Check{}, nil},
+		{"import_over_capacity.yaml", imp, []string{`events[0] (kbs-2031-03-01).sites[0].quota: the quotas add up to 65 places, more than the sessions' 50`}},
+		{"import_oversubscribed.yaml", imp, nil},
+		{"import_markup.yaml", imp, []string{
+			`facilities[0] (pkm-bendan).name: "Puskesmas <b>Bendan</b>" holds markup`,
+			`events[0] (kbs-2031-03-01).name: "KB Serentak <script>alert(1)</script>" holds markup`}},
+		{"import_same_session.yaml", imp, []string{`events[0] (kbs-2031-03-01).sites[0].sessions[1].start: 08:00-10:00 overlaps sessions[0] (08:00-10:00)`}},
+	} {
+		_, err := booking.ParseFile(filepath.Join("testdata", tc.file), tc.check)
+		if len(tc.want) == 0 {
+			if err != nil {
+				t.Errorf("%s with %+v: %v, want accepted", tc.file, tc.check, err)
+			}
+			continue
+		}
+		if err == nil {
+			t.Errorf("%s with %+v: accepted, want refused", tc.file, tc.check)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: %v\nwant it to say %q", tc.file, err, w)
+			}
+		}
+	}
+}

@@ -19,8 +19,15 @@ const (
 // every problem is reported at once, as a *ParseError whose problems name
 // the entry (its Label), the field and the rule broken; name labels the
 // messages. Parse builds the drafts of YAML files with it.
-func Build(raw Draft, name string) (*Catalog, error) {
+//
+// The rules include no markup in a name or address, and no two sessions
+// of a site at the same time (as any overlap). With a Check (at most
+// one), it also checks as a planner would before an import (see Check).
+func Build(raw Draft, name string, checks ...Check) (*Catalog, error) {
 	var d decoder
+	if len(checks) > 0 {
+		d.check, d.planner = checks[0], true
+	}
 	facs := make([]Facility, 0, len(raw.Facilities))
 	byID := map[string]*Facility{}
 	firstFac := map[string]string{}
@@ -111,6 +118,10 @@ func (d *decoder) checkFacility(rf DraftFacility) (Facility, bool) {
 		f.ID = rf.ID
 	}
 	d.required(p, pr, "name", f.Name)
+	for _, fv := range []struct{ field, v string }{{"name", f.Name}, {"address", f.Address}, {"kelurahan", f.Kelurahan},
+		{"kecamatan", f.Kecamatan}, {"kabupaten", f.Kabupaten}, {"provinsi", f.Provinsi}} {
+		d.plain(p, fv.field, fv.v)
+	}
 	if d.required(p, pr, "type", rf.Type) && !f.Type.Valid() {
 		d.addf(p, "type", CodeFacilityType, []string{rf.Type}, "unknown facility type %q (one of puskesmas, pmb, klinik, rs)", rf.Type)
 	}
@@ -150,6 +161,7 @@ func (d *decoder) checkEvent(re DraftEvent, facs map[string]*Facility) Event {
 		e.ID = re.ID
 	}
 	d.required(p, pr, "name", e.Name)
+	d.plain(p, "name", e.Name)
 	dateOK := false
 	if d.required(p, pr, "date", re.Date) {
 		date, err := ParseDate(re.Date)
@@ -172,6 +184,9 @@ func (d *decoder) checkEvent(re DraftEvent, facs map[string]*Facility) Event {
 	if !pr["sites"] || len(re.Sites) == 0 {
 		d.addf(p, "sites", CodeNoSites, nil, "required: at least one site")
 	}
+	if dateOK && d.planner && !d.check.Now.IsZero() && !d.check.AllowPast {
+		d.past(p, re, e.Date, facs)
+	}
 	seen := map[string]string{}
 	for _, rs := range re.Sites {
 		s := d.checkSite(rs, facs, e.Date, dateOK, closes, p)
@@ -185,6 +200,35 @@ func (d *decoder) checkEvent(re DraftEvent, facs map[string]*Facility) Event {
 		e.Sites = append(e.Sites, s)
 	}
 	return e
+}
+
+// plain reports a name or address holding markup or control characters:
+// they are shown to residents as text, and nobody means them in a name.
+func (d *decoder) plain(entry, field, v string) {
+	if strings.ContainsAny(v, "<>") || strings.ContainsFunc(v, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+		d.addf(entry, field, CodeMarkup, []string{v}, "%q holds markup or control characters: names and addresses are plain text", v)
+	}
+}
+
+// past reports an event whose day is over at its first site (Asia/Jakarta
+// when no site names a known facility).
+func (d *decoder) past(entry string, re DraftEvent, date Date, facs map[string]*Facility) {
+	loc, err := LoadZone("Asia/Jakarta")
+	if err != nil {
+		loc = time.UTC
+	}
+	for _, rs := range re.Sites {
+		if f := facs[rs.Facility]; f != nil && f.Location != nil {
+			loc = f.Location
+			break
+		}
+	}
+	now := d.check.Now.In(loc)
+	today := Date{Year: now.Year(), Month: now.Month(), Day: now.Day()}
+	if date.Before(today) {
+		d.addf(entry, "date", CodePast, []string{date.String(), today.String()},
+			"%s has passed (today is %s there); import a past event only for the record, with --allow-past", date, today)
+	}
 }
 
 // methodMap checks the method codes and counts of the map field of entry.
@@ -219,7 +263,7 @@ func knownMethods() string {
 
 func (d *decoder) checkSite(rs DraftSite, facs map[string]*Facility, date Date, dateOK bool, closes closesAt, evLabel string) Site {
 	p, pr := rs.Label, rs.Given
-	s := Site{}
+	s := Site{Oversubscribe: rs.Oversubscribe}
 	var fac *Facility
 	if d.required(p, pr, "facility", rs.Facility) {
 		f, ok := facs[rs.Facility]
@@ -279,6 +323,17 @@ func (d *decoder) checkSite(rs DraftSite, facs map[string]*Facility, date Date, 
 		}
 	}
 	sort.Slice(s.Sessions, func(i, j int) bool { return s.Sessions[i].Start.Before(s.Sessions[j].Start) })
+	capacity, quotas := 0, 0
+	for _, rx := range rs.Sessions {
+		capacity += max(rx.Capacity, 0)
+	}
+	for _, n := range s.Quota {
+		quotas += n
+	}
+	if d.planner && capacity > 0 && quotas > capacity && !rs.Oversubscribe {
+		d.addf(p, "quota", CodeOverCapacity, []string{strconv.Itoa(quotas), strconv.Itoa(capacity)},
+			"the quotas add up to %d places, more than the sessions' %d; if that is meant, mark the site oversubscribe: true", quotas, capacity)
+	}
 	if fac != nil && dateOK {
 		s.Closes = closes.at(date, fac.Location)
 		if len(s.Sessions) > 0 && s.Closes.After(s.Sessions[0].Start) {

@@ -37,7 +37,7 @@ import (
 // ReadCSV reads an events file in the CSV shape above. It returns the
 // catalog, or an *Error listing every problem by section, line and column;
 // name labels the problems.
-func ReadCSV(r io.Reader, name string) (*booking.Catalog, error) {
+func ReadCSV(r io.Reader, name string, checks ...booking.Check) (*booking.Catalog, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("sheet: read %s: %w", name, err)
@@ -50,7 +50,7 @@ func ReadCSV(r io.Reader, name string) (*booking.Catalog, error) {
 		data = fromWindows1252(data)
 	}
 	sep, skip := separator(data)
-	rd := &reader{file: name}
+	rd := &reader{file: name, checks: checks}
 	cr := csv.NewReader(bytes.NewReader(data))
 	cr.Comma, cr.FieldsPerRecord, cr.LazyQuotes, cr.ReuseRecord = sep, -1, true, false
 	var grids []*grid

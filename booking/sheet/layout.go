@@ -172,6 +172,8 @@ func sitesTable() *table {
 		t.cols = append(t.cols, column{name: "kuota_" + string(m), field: "quota." + string(m), kind: kInt, max: maxQuota, width: 10,
 			help: fmt.Sprintf("Jumlah tempat untuk %s di lokasi ini, bilangan bulat 0–%d. Kosong atau 0: tidak dilayani.", methodNames[m], maxQuota)})
 	}
+	t.cols = append(t.cols, column{name: "lebih_kuota", field: "oversubscribe", kind: kBool, width: 12,
+		help: "Isi \"ya\" bila jumlah kuota di lokasi ini sengaja lebih banyak dari kapasitas semua sesinya. Kosongkan: impor menolak kuota yang melebihi kapasitas."})
 	return t
 }
 

@@ -50,18 +50,21 @@ func FormatOf(name string, data []byte) (Format, bool) {
 // Read reads an events file of any format Read knows, told by FormatOf: a
 // spreadsheet (ReadXLSX, ReadCSV) or YAML (booking.Parse, whose problems
 // are in English). name labels the problems.
-func Read(data []byte, name string) (*booking.Catalog, error) {
+//
+// A booking.Check (at most one) asks for the planner's checks of an
+// import (see booking.Check).
+func Read(data []byte, name string, checks ...booking.Check) (*booking.Catalog, error) {
 	f, ok := FormatOf(name, data)
 	if !ok {
 		return nil, fileError(name, "jenis file ini tidak dikenal: kirim file Excel (.xlsx), CSV (.csv) atau YAML (.yaml)", nil)
 	}
 	switch f {
 	case XLSX:
-		return ReadXLSX(bytes.NewReader(data), name)
+		return ReadXLSX(bytes.NewReader(data), name, checks...)
 	case CSV:
-		return ReadCSV(bytes.NewReader(data), name)
+		return ReadCSV(bytes.NewReader(data), name, checks...)
 	}
-	return booking.Parse(bytes.NewReader(data), name)
+	return booking.Parse(bytes.NewReader(data), name, checks...)
 }
 
 // grid is one sheet (or CSV section) as read: its name as written and its
@@ -97,6 +100,7 @@ type place struct {
 // reader turns the grids of one file into a draft, collecting problems.
 type reader struct {
 	file     string
+	checks   []booking.Check
 	date1904 bool
 	probs    []Problem
 	// failed are the cells already reported, "label|field": Build's
@@ -165,7 +169,7 @@ func (r *reader) read(grids []*grid) (*booking.Catalog, error) {
 		return nil, r.error()
 	}
 	draft := r.draft(rows)
-	c, err := booking.Build(draft, r.file)
+	c, err := booking.Build(draft, r.file, r.checks...)
 	var pe *booking.ParseError
 	switch {
 	case errors.As(err, &pe):
@@ -454,7 +458,8 @@ func (r *reader) draft(rows map[*table][]rowValues) booking.Draft {
 		}
 		quota := methodCounts(v, "quota.")
 		v.given["quota"] = len(quota) > 0
-		e.Sites = append(e.Sites, booking.DraftSite{Label: v.label, Given: v.given, Facility: fac, Quota: quota})
+		over, _ := v.vals["oversubscribe"].(bool)
+		e.Sites = append(e.Sites, booking.DraftSite{Label: v.label, Given: v.given, Facility: fac, Quota: quota, Oversubscribe: over})
 		if k := (siteKey{evID, fac}); fac != "" {
 			if _, dup := sites[k]; !dup {
 				sites[k] = siteRef{e, len(e.Sites) - 1}
@@ -590,6 +595,12 @@ func (r *reader) translate(p booking.Problem) (Problem, bool) {
 			strings.Replace(arg(0), "T", " ", 1), arg(1), arg(2))
 	case booking.CodeCapacity:
 		msg = fmt.Sprintf("harus bilangan bulat 1–%d, bukan %s", maxCapacity, arg(0))
+	case booking.CodeMarkup:
+		msg = fmt.Sprintf("berisi tanda < atau > (kode HTML) atau karakter kontrol: tulis teks biasa saja, bukan %q", arg(0))
+	case booking.CodeOverCapacity:
+		msg = fmt.Sprintf("jumlah kuota %s tempat lebih banyak dari kapasitas semua sesi (%s). Kurangi kuota, tambah kapasitas sesi, atau isi \"ya\" di kolom lebih_kuota bila memang disengaja", arg(0), arg(1))
+	case booking.CodePast:
+		msg = fmt.Sprintf("tanggal %s sudah lewat (hari ini %s). Acara lama hanya bisa diimpor untuk arsip, dengan kbbot import --allow-past", arg(0), arg(1))
 	default:
 		// The cell checks above catch these first; Build's wording is
 		// the fallback.

@@ -34,7 +34,7 @@ func catalogRows(c *booking.Catalog) map[*table][][]any {
 		}
 		out[eT] = append(out[eT], rowOf(eT, v))
 		for _, s := range e.Sites {
-			v := map[string]any{"event": e.ID, "facility": s.Facility}
+			v := map[string]any{"event": e.ID, "facility": s.Facility, "oversubscribe": s.Oversubscribe}
 			for m, n := range s.Quota {
 				v["quota."+string(m)] = n
 			}

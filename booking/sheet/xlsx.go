@@ -24,13 +24,13 @@ const (
 // them, are ignored), each with a header row. It returns the catalog, or
 // an *Error listing every problem by sheet, row and column; name labels
 // the problems.
-func ReadXLSX(r io.Reader, name string) (*booking.Catalog, error) {
+func ReadXLSX(r io.Reader, name string, checks ...booking.Check) (*booking.Catalog, error) {
 	f, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: unzipLimit, UnzipXMLSizeLimit: unzipXMLLimit})
 	if err != nil {
 		return nil, fileError(name, "file ini tidak dapat dibuka sebagai file Excel (.xlsx). Simpan ulang sebagai \"Excel Workbook (.xlsx)\" lalu kirim lagi", err)
 	}
 	defer f.Close()
-	rd := &reader{file: name}
+	rd := &reader{file: name, checks: checks}
 	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
 		rd.date1904 = *props.Date1904
 	}

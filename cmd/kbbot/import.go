@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/app"
@@ -21,11 +22,14 @@ import (
 // or CSV, by its extension) and writes it to Redis. The same file twice
 // changes nothing; a quota or capacity below what is already booked is
 // refused, naming it.
-func importFile(ctx context.Context, cfg app.Config, path string, stdout io.Writer) error {
+//
+// The planner's checks apply (booking.Check): an event whose day is over
+// is refused unless allowPast (a historical import, for the record).
+func importFile(ctx context.Context, cfg app.Config, path string, allowPast bool, stdout io.Writer) error {
 	if cfg.RedisURL == "" {
 		return errors.New("REDIS_URL is not set: kbbot import writes to the bot's Redis")
 	}
-	cat, err := readEvents(path)
+	cat, err := readEvents(path, booking.Check{Now: time.Now(), AllowPast: allowPast})
 	if err != nil {
 		return err
 	}
@@ -44,8 +48,9 @@ func importFile(ctx context.Context, cfg app.Config, path string, stdout io.Writ
 }
 
 // readEvents reads and validates an events file: a spreadsheet (.xlsx,
-// .csv) through package booking/sheet, anything else as YAML.
-func readEvents(path string) (*booking.Catalog, error) {
+// .csv) through package booking/sheet, anything else as YAML; checks asks
+// for the planner's checks of an import.
+func readEvents(path string, checks ...booking.Check) (*booking.Catalog, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read events file: %w", err)
@@ -54,7 +59,7 @@ func readEvents(path string) (*booking.Catalog, error) {
 	if _, ok := sheet.FormatOf(name, data); !ok {
 		name += ".yaml" // the format of old: any name is YAML
 	}
-	cat, err := sheet.Read(data, name)
+	cat, err := sheet.Read(data, name, checks...)
 	if err != nil {
 		return nil, fmt.Errorf("%s is not valid:\n%w", path, err)
 	}

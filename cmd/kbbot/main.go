@@ -28,8 +28,10 @@ Usage:
   kbbot serve          run the bot against Telegram (needs TELEGRAM_BOT_TOKEN and REDIS_URL)
   kbbot chat [FILE]    talk to the bot in this terminal (embedded Redis unless REDIS_URL is
                        set; the demo events of Kota Pekalongan unless an events FILE is given)
-  kbbot import FILE    validate a facilities and events file (.yaml, .xlsx or .csv) and load it
-                       (needs REDIS_URL)
+  kbbot import [--allow-past] FILE
+                       validate a facilities and events file (.yaml, .xlsx or .csv) and load it
+                       (needs REDIS_URL); events whose day is over are refused unless
+                       --allow-past (a historical import, for the record)
   kbbot template FILE  write the events template: an Excel workbook (FILE.xlsx) or a CSV file
                        (FILE.csv) with the Kota Pekalongan demo as example rows
   kbbot version        print the version, commit and Go version
@@ -91,11 +93,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		}
 		err = chat(ctx, cfg, file, stdin, stdout)
 	case "import":
-		if len(args) != 2 {
-			fmt.Fprintf(stderr, "kbbot import: give the events file, e.g. kbbot import events.yaml\n")
+		rest, allowPast := args[1:], false
+		if len(rest) > 0 && rest[0] == "--allow-past" {
+			rest, allowPast = rest[1:], true
+		}
+		if len(rest) != 1 {
+			fmt.Fprintf(stderr, "kbbot import: give the events file, e.g. kbbot import events.xlsx (or kbbot import --allow-past old.xlsx for past events)\n")
 			return 2
 		}
-		err = importFile(ctx, cfg, args[1], stdout)
+		err = importFile(ctx, cfg, rest[0], allowPast, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
