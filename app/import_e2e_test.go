@@ -25,7 +25,8 @@ const (
 // demo events (on the test clock's coming days) as a workbook (acara.xlsx)
 // or as CSV with ";" (acara.csv); the workbook with mistakes (rusak.xlsx);
 // the workbook with Puskesmas Bendan's IUD quota cut to 0
-// (kuota-turun.xlsx).
+// (kuota-turun.xlsx); the workbook with the first event dated a year ago
+// and a quota beyond its site's sessions (lalu.xlsx).
 func importFile(t testing.TB, e *env, name string) ([]byte, string) {
 	t.Helper()
 	cat, err := booking.Demo(e.clock.Now())
@@ -46,6 +47,8 @@ func importFile(t testing.TB, e *env, name string) ([]byte, string) {
 		"acara.xlsx":       nil,
 		"rusak.xlsx":       {"sesi!E7": "dua puluh", "fasilitas!I3": "utara", "lokasi!B3": "rs-tidak-ada"},
 		"kuota-turun.xlsx": {"lokasi!H2": 0},
+		// The first event a year ago, Bendan's quotas beyond its sessions.
+		"lalu.xlsx": {"acara!C2": e.clock.Now().AddDate(-1, 0, 0).Format("2006-01-02"), "lokasi!C2": 500},
 	}
 	cells, ok := edits[name]
 	if !ok {
@@ -117,6 +120,16 @@ func TestE2EImportFromSpreadsheet(t *testing.T) {
 		`Sheet "lokasi", baris 3, kolom "fasilitas": fasilitas "rs-tidak-ada" tidak ada di sheet fasilitas`} {
 		if !strings.Contains(got, want) {
 			t.Errorf("broken workbook: answer lacks %q:\n%s", want, got)
+		}
+	}
+	// The planner's checks: a past event, a quota beyond the sessions.
+	past, _ := importFile(t, e, "lalu.xlsx")
+	must(t)(admin.SendFile("lalu.xlsx", mimeXLSX, past, ""))
+	got = lastText(t, admin)
+	for _, want := range []string{"lalu.xlsx belum bisa diimpor: ", `Sheet "acara", baris 2, kolom "tanggal": tanggal ` + e.clock.Now().AddDate(-1, 0, 0).Format("2006-01-02") + " sudah lewat",
+		`Sheet "lokasi", baris 2: jumlah kuota`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("past workbook: answer lacks %q:\n%s", want, got)
 		}
 	}
 	must(t)(admin.SendFileSized("besar.xlsx", mimeXLSX, data, 3<<20, ""))
