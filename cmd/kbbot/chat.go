@@ -32,6 +32,8 @@ const (
 const chatHelp = `kbbot chat — you are a resident talking to kbbot, as in Telegram.
   Type a message and press Enter. Commands such as /start work as in Telegram.
   A number taps that button of the last messages.
+  /sebagai bidan      be someone else: sari (the resident), admin, pkb, kader, bidan
+                      (staff of Kec. Pekalongan Barat); /sebagai alone lists them
   /lokasi [lat lon]   share a location (default: Kota Pekalongan)
   /kontak [phone]     share your phone number
   /stiker             send a sticker
@@ -75,6 +77,9 @@ func chat(ctx context.Context, cfg app.Config, eventsFile string, stdin io.Reade
 		cfg.ControllerContact = "demo@kbbot.invalid"
 	}
 
+	// The terminal can also be the demo's admin (/sebagai admin).
+	cfg = withAdmin(cfg)
+
 	// Only errors are logged, to stderr, so the conversation stays readable.
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	clock := &movableClock{}
@@ -89,12 +94,20 @@ func chat(ctx context.Context, cfg app.Config, eventsFile string, stdin io.Reade
 	if err := loadEvents(ctx, a, eventsFile, clock.Now(), stdout); err != nil {
 		return err
 	}
+	if err := enrolStaff(ctx, a, cfg, clock.Now()); err != nil {
+		return err
+	}
+	shelf, err := newFileShelf(stdout)
+	if err != nil {
+		return err
+	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	runErr := make(chan error, 1)
 	go func() { runErr <- a.Run(runCtx) }()
 
-	t := &terminal{srv: srv, user: srv.User(chatUserID, chatUserName), out: stdout, seen: map[int]string{}, app: a, clock: clock, ctx: runCtx}
+	t := &terminal{srv: srv, user: srv.User(chatUserID, chatUserName), who: people[0], out: stdout, seen: map[int64]map[int]string{},
+		app: a, clock: clock, ctx: runCtx, files: shelf}
 	fmt.Fprint(stdout, chatHelp)
 	go t.follow(runCtx)
 
@@ -138,11 +151,15 @@ type terminal struct {
 	clock *movableClock
 	ctx   context.Context
 	srv   *telegramtest.Server
-	user  *telegramtest.User
 	out   io.Writer
+	files *fileShelf
 
-	mu       sync.Mutex
-	seen     map[int]string // message id -> what was shown
+	mu sync.Mutex
+	// user is the person at the keyboard now (/sebagai), who.
+	user *telegramtest.User
+	who  person
+	// seen is what was shown of each message, per user and message id.
+	seen     map[int64]map[int]string
 	buttons  []tap          // numbered buttons of the last messages shown
 	prompted bool           // "> " is the last thing on screen
 	busy     bool           // an action is in progress; it renders when done
@@ -163,6 +180,9 @@ func (t *terminal) prompt() {
 
 func (t *terminal) promptLocked() {
 	if !t.prompted {
+		if t.who.role != "" {
+			fmt.Fprint(t.out, t.who.key)
+		}
 		fmt.Fprint(t.out, "> ")
 		t.prompted = true
 	}
@@ -220,6 +240,8 @@ func (t *terminal) act(line string) bool {
 	case line == "/blokir" || line == "/block":
 		_, err = t.user.Block()
 		fmt.Fprintln(t.out, "(you blocked the bot; /buka unblocks it)")
+	case fields[0] == "/sebagai" || fields[0] == "/as":
+		t.become(strings.Join(fields[1:], " "))
 	case fields[0] == "/waktu" || fields[0] == "/time":
 		err = t.moveClock(fields[1:])
 	case line == "/buka" || line == "/unblock":
@@ -259,15 +281,41 @@ func (t *terminal) tapNumber(s string) error {
 	return err
 }
 
+// become makes the terminal the person named (/sebagai NAME), or lists
+// the persons; the new person's chat shows what it holds unseen.
+func (t *terminal) become(name string) {
+	p, ok := personNamed(name)
+	if !ok {
+		if name != "" {
+			fmt.Fprintf(t.out, "(no one called %q here)\n", name)
+		}
+		fmt.Fprint(t.out, peopleHelp())
+		return
+	}
+	t.mu.Lock()
+	t.user, t.who, t.buttons = t.srv.User(p.id, p.name), p, nil
+	t.mu.Unlock()
+	fmt.Fprintf(t.out, "(you are now %s, %s)\n", p.name, p.about)
+	if p.role != "" {
+		fmt.Fprintln(t.out, "(staff: /kader opens the staff menu; /hariini the day list on the service day)")
+	}
+}
+
 // render prints the messages that are new or changed since the last call,
-// numbering the buttons of the messages printed.
+// numbering the buttons of the messages printed, and saves the files they
+// carry.
 func (t *terminal) render(async bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var printed bool
+	seen := t.seen[t.user.ID]
+	if seen == nil {
+		seen = map[int]string{}
+		t.seen[t.user.ID] = seen
+	}
 	for _, m := range t.user.Messages() {
 		view := t.view(m)
-		old, shown := t.seen[m.ID]
+		old, shown := seen[m.ID]
 		if shown && old == view {
 			continue
 		}
@@ -279,7 +327,7 @@ func (t *terminal) render(async bool) {
 			t.buttons = t.buttons[:0]
 			printed = true
 		}
-		t.seen[m.ID] = view
+		seen[m.ID] = view
 		if shown {
 			fmt.Fprintln(t.out, "✎ (message updated)")
 		}
@@ -290,11 +338,18 @@ func (t *terminal) render(async bool) {
 			}
 		}
 		fmt.Fprintln(t.out, "kbbot:", indent(plain(text)))
-		if m.Document != nil {
-			fmt.Fprintf(t.out, "   📎 %s (%d bytes)\n", m.Document.Name, len(m.Document.Data))
-		}
-		if m.Photo != nil {
-			fmt.Fprintf(t.out, "   🖼 %s (%d bytes)\n", m.Photo.Name, len(m.Photo.Data))
+		for _, f := range []struct {
+			icon string
+			file *telegramtest.File
+		}{{"📎", m.Document}, {"🖼", m.Photo}} {
+			if f.file == nil {
+				continue
+			}
+			where, err := t.files.save(t.user.ID, m.ID, f.file.Name, f.file.Data)
+			if err != nil {
+				where = err.Error()
+			}
+			fmt.Fprintf(t.out, "   %s %s (%d bytes): %s\n", f.icon, f.file.Name, len(f.file.Data), where)
 		}
 		for _, row := range m.Buttons {
 			for _, b := range row {

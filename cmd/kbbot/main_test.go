@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -103,6 +104,45 @@ func TestChatBooksDemoAndSeesReminder(t *testing.T) {
 	for _, want := range []string{"Tempat KB serentak terdekat", "Pendaftaran berhasil", "KB-", ".ics", "Besok jadwal KB serentak Anda"} {
 		if !strings.Contains(got, want) {
 			t.Fatalf("chat output lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+// TestChatPlaysSeveralPeople: the terminal books as the resident, saves
+// the calendar file the bot sends in a folder it named at the start, then
+// becomes the demo's bidan (/sebagai bidan), whose staff menu names her
+// area, and back.
+func TestChatPlaysSeveralPeople(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir()) // the chat's folder of files goes here
+	script := strings.Join([]string{
+		"/start", "1", "2", "1", "/lokasi", "1", "1", "1", "Sari Wulandari", "2", "1",
+		"/sebagai",
+		"/sebagai bidan",
+		"/kader",
+		"/sebagai sari",
+		"/menu",
+		"/keluar",
+	}, "\n")
+	var out, errOut bytes.Buffer
+	if code := run([]string{"chat"}, strings.NewReader(script), &out, &errOut, env(nil)); code != 0 {
+		t.Fatalf("exit %d, stderr: %s", code, errOut.String())
+	}
+	got := out.String()
+	m := regexp.MustCompile(`Files the bot sends \(calendar, PNG, CSV, XLSX\) are saved in (\S+)`).FindStringSubmatch(got)
+	if m == nil {
+		t.Fatalf("the chat does not say where it saves files:\n%s", got)
+	}
+	ics := regexp.MustCompile(`📎 (\S+\.ics) \(\d+ bytes\): (\S+)`).FindStringSubmatch(got)
+	if ics == nil || !strings.HasPrefix(ics[2], m[1]) {
+		t.Fatalf("the .ics file is not printed with its path in %s:\n%s", m[1], got)
+	}
+	if data, err := os.ReadFile(ics[2]); err != nil || !strings.Contains(string(data), "BEGIN:VEVENT") {
+		t.Fatalf("the saved calendar file %s: %v %q", ics[2], err, data)
+	}
+	for _, want := range []string{"/sebagai bidan", "(you are now Bidan Ani, the bidan of Puskesmas Bendan", "bidan> ",
+		"Pekalongan Barat, Kota Pekalongan", "(you are now Sari, a resident"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("chat output lacks %q:\n%s", want, got)
 		}
 	}
 }
