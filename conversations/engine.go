@@ -329,6 +329,9 @@ func (st *step) text(t string) {
 	if f, ok := st.runningFlow(); ok && f.Text(st, t) {
 		return
 	}
+	if st.smallTalk(t) {
+		return
+	}
 	st.search(t)
 }
 

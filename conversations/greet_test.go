@@ -1,0 +1,64 @@
+package conversations_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/kbbot/kbbot"
+	"github.com/kbbot/kbbot/content"
+	"github.com/kbbot/kbbot/conversations"
+	"github.com/kbbot/kbbot/resident"
+)
+
+// TestSmallTalkGetsAWarmAnswer: greetings, thanks, an "ok", emoji and the
+// word "menu" get a short answer and the main menu, never the search's
+// "no match" page; a question that only starts with a greeting is still
+// searched.
+func TestSmallTalkGetsAWarmAnswer(t *testing.T) {
+	t.Parallel()
+	e := engine(t)
+	ui := library(t).UI
+	say := func(text string) conversations.Result {
+		r := resident.New("id")
+		r.Consent, r.NoticeVersion = conversations.ConsentGiven, conversations.NoticeVersion
+		return e.Step(context.Background(), conversations.NewSession(), r, kbbot.Event{Kind: kbbot.EventText, ChatID: 1, Text: text}, now)
+	}
+	menu := ui.T(content.ID, "menu_title")
+	for text, want := range map[string]string{
+		"halo":                     "talk_hello",
+		"Haloo kak!":               "talk_hello",
+		"Assalamualaikum bu bidan": "talk_hello",
+		"selamat pagi":             "talk_hello",
+		"makasih":                  "talk_thanks",
+		"Terima kasih banyak ya":   "talk_thanks",
+		"makasihhh 🙏":              "talk_thanks",
+		"ok":                       "talk_ok",
+		"🙏":                        "talk_ok",
+		"👍👍":                       "talk_ok",
+		"menu":                     "",
+		"Menu utama":               "",
+	} {
+		res := say(text)
+		var texts []string
+		for _, r := range res.Replies {
+			texts = append(texts, r.Text)
+		}
+		all := strings.Join(texts, "\n")
+		if !strings.Contains(all, menu) {
+			t.Errorf("%q: no main menu in %q", text, all)
+		}
+		if want != "" && !strings.Contains(all, ui.T(content.ID, want)) {
+			t.Errorf("%q: %q, want %s", text, all, want)
+		}
+		if strings.Contains(all, "belum menemukan") || len(res.Replies) > 2 {
+			t.Errorf("%q: %d replies %q, want one short answer and the menu", text, len(res.Replies), all)
+		}
+	}
+	for _, q := range []string{"halo saya mau tanya pil kb", "pil kb darurat", "suntik"} {
+		res := say(q)
+		if len(res.Replies) > 0 && strings.Contains(res.Replies[0].Text, ui.T(content.ID, "talk_hello")) {
+			t.Errorf("%q was taken for small talk", q)
+		}
+	}
+}
