@@ -196,18 +196,24 @@ func TestE2ERolesAccessControl(t *testing.T) {
 	}
 	must(t)(admin.Send("/audit"))
 	txt := lastText(t, admin)
+	// Staff are named, never shown by their Telegram ids.
 	for _, want := range []string{
-		"9001 (Admin) · membuat undangan sebagai PKB/PLKB · Pekalongan Barat, Kota Pekalongan",
-		"9200 (PKB/PLKB) · bergabung dengan undangan dari 9001",
-		"9200 (PKB/PLKB) · membuat undangan sebagai Kader KB · Bendan Kergon",
-		"9300 (Kader KB) · bergabung dengan undangan dari 9200",
-		"9001 (Admin) · membuat undangan sebagai Bidan · Pekalongan Utara",
+		"Admin (Admin) · membuat undangan sebagai PKB/PLKB · Pekalongan Barat, Kota Pekalongan",
+		"Pak Budi (PKB/PLKB) · bergabung dengan undangan dari Admin",
+		"Pak Budi (PKB/PLKB) · membuat undangan sebagai Kader KB · Bendan Kergon",
+		"Bu Wati (Kader KB) · bergabung dengan undangan dari Pak Budi",
+		"Admin (Admin) · membuat undangan sebagai Bidan · Pekalongan Utara",
 	} {
 		if !strings.Contains(txt, want) {
 			t.Errorf("audit log lacks %q:\n%s", want, txt)
 		}
 	}
-	if strings.Index(txt, "9300 (Kader KB) · bergabung") > strings.Index(txt, "9200 (PKB/PLKB) · bergabung") {
+	for _, id := range []string{"9001", "9200", "9300"} {
+		if strings.Contains(txt, id) {
+			t.Errorf("the audit log shows the Telegram id %s:\n%s", id, txt)
+		}
+	}
+	if strings.Index(txt, "Bu Wati (Kader KB) · bergabung") > strings.Index(txt, "Pak Budi (PKB/PLKB) · bergabung") {
 		t.Error("the audit log is not newest first")
 	}
 

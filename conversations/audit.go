@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/cadre"
 )
 
@@ -42,10 +43,21 @@ func (auditFlow) open(st *step, m cadre.Member) {
 		st.show(st.t("audit_empty"), st.staffButtons())
 		return
 	}
+	// Staff are named, not numbered: the log keeps chat ids (it is the
+	// record of who did what), the screen shows the members' names.
+	members, err := st.e.svc.Roles.Members(st.ctx, cadre.Area{})
+	if err != nil {
+		st.storeFailed("list staff for the audit log", err)
+		return
+	}
+	names := staffNames{}
+	for _, mb := range members {
+		names[mb.Chat] = mb.Name
+	}
 	var b strings.Builder
 	b.WriteString(st.t("audit_title", len(es)))
 	for _, e := range es {
-		line := "\n" + auditFlow{}.line(st, e)
+		line := "\n" + auditFlow{}.line(st, e, names)
 		if b.Len()+len(line) > 3900 {
 			break
 		}
@@ -54,21 +66,48 @@ func (auditFlow) open(st *step, m cadre.Member) {
 	st.show(b.String(), st.staffButtons())
 }
 
-// line is one entry: "<b>23/11 09.00</b> · 8302 (Kader KB) · what · where".
-func (auditFlow) line(st *step, e cadre.AuditEntry) string {
+// staffNames are the names of staff members by chat.
+type staffNames map[kbbot.ChatID]string
+
+// of names the staff member of chat id (decimal, as audit details hold
+// it): by name, "Admin" for an admin of the configuration, else as a
+// former member, never by number.
+func (n staffNames) of(st *step, id string) string {
+	c, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		return id
+	}
+	if name, ok := n[kbbot.ChatID(c)]; ok && name != "" {
+		return name
+	}
+	name := st.t("audit_former")
+	if st.e.svc.Staff != nil {
+		if m, ok, err := st.e.svc.Staff.Member(st.ctx, kbbot.ChatID(c)); err == nil && ok && m.Role == cadre.Admin {
+			name = st.t("audit_admin")
+			if m.Name != "" {
+				name = m.Name
+			}
+		}
+	}
+	n[kbbot.ChatID(c)] = name
+	return name
+}
+
+// line is one entry: "<b>23/11 09.00</b> · Bu Rina (Kader KB) · what · where".
+func (auditFlow) line(st *step, e cadre.AuditEntry, names staffNames) string {
 	var what string
 	switch e.Action {
 	case cadre.ActInvite:
 		what = st.t("audit_invite", st.roleName(cadre.Role(e.Detail)))
 	case auditRedeem:
-		what = st.t("audit_redeem", e.Detail)
+		what = st.t("audit_redeem", names.of(st, e.Detail))
 	case cadre.ActImport:
 		what = auditImport(st, e.Detail)
 	case auditRemove:
 		if e.Detail == auditErased {
 			what = st.t("audit_left")
 		} else {
-			what = st.t("audit_remove", e.Detail)
+			what = st.t("audit_remove", names.of(st, e.Detail))
 		}
 	default:
 		what = string(e.Action)
@@ -82,5 +121,5 @@ func (auditFlow) line(st *step, e cadre.AuditEntry) string {
 	}
 	lt := e.At.In(staffZone)
 	when := strconv.Itoa(lt.Day()) + "/" + strconv.Itoa(int(lt.Month())) + " " + st.clock(lt)
-	return st.t("audit_line", when, strconv.FormatInt(int64(e.Actor), 10), st.roleName(e.Role), markup(what), st.areaName(e.Area))
+	return st.t("audit_line", when, names.of(st, strconv.FormatInt(int64(e.Actor), 10)), st.roleName(e.Role), markup(what), st.areaName(e.Area))
 }

@@ -445,9 +445,16 @@ func TestAdminTeamAndAudit(t *testing.T) {
 	}
 	r = w.send(rAdmin, "/audit")
 	txt := texts(r)
-	for _, want := range []string{"mencabut keanggotaan 500", "&lt;script&gt;", "bergabung dengan undangan dari 1", "membuat undangan sebagai Kader KB", "Pekalongan Timur, Kota Pekalongan"} {
+	for _, want := range []string{"mencabut keanggotaan bekas anggota", "&lt;script&gt;", "bergabung dengan undangan dari Admin", "membuat undangan sebagai Kader KB",
+		"Pekalongan Timur, Kota Pekalongan", "User501 (Tim Pendamping Keluarga)"} {
 		if !strings.Contains(txt, want) {
 			t.Errorf("audit log lacks %q:\n%s", want, txt)
+		}
+	}
+	// Staff are named, never numbered.
+	for _, id := range []string{" 500 ", " 501 ", " 1 ", "dari 1"} {
+		if strings.Contains(txt, id) {
+			t.Errorf("the audit log shows a Telegram id (%q):\n%s", id, txt)
 		}
 	}
 	if strings.Contains(txt, "<script>") {
