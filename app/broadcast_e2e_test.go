@@ -362,7 +362,7 @@ func TestE2EBroadcastToKelurahan(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !slices.ContainsFunc(log, func(a cadre.AuditEntry) bool {
-		return a.Action == cadre.ActBroadcast && a.Actor == 9100 && strings.HasPrefix(a.Detail, "broadcast ")
+		return a.Action == cadre.ActBroadcast && a.Actor == 9100 && strings.HasPrefix(a.Detail, "sent|") && strings.Contains(a.Detail, "|3|")
 	}) {
 		t.Fatalf("no broadcast in the audit log: %+v", log)
 	}

@@ -3,6 +3,7 @@ package conversations
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/cadre"
@@ -103,6 +104,8 @@ func (auditFlow) line(st *step, e cadre.AuditEntry, names staffNames) string {
 		what = st.t("audit_redeem", names.of(st, e.Detail))
 	case cadre.ActImport:
 		what = auditImport(st, e.Detail)
+	case cadre.ActBroadcast:
+		what = auditBroadcast(st, e.Detail)
 	case auditRemove:
 		if e.Detail == auditErased {
 			what = st.t("audit_left")
@@ -122,4 +125,22 @@ func (auditFlow) line(st *step, e cadre.AuditEntry, names staffNames) string {
 	lt := e.At.In(staffZone)
 	when := strconv.Itoa(lt.Day()) + "/" + strconv.Itoa(int(lt.Month())) + " " + st.clock(lt)
 	return st.t("audit_line", when, names.of(st, strconv.FormatInt(int64(e.Actor), 10)), st.roleName(e.Role), markup(what), st.areaName(e.Area))
+}
+
+// auditBroadcast words a broadcast entry (bcAudit's details); an entry of
+// an older release is shown as it was written.
+func auditBroadcast(st *step, detail string) string {
+	p := strings.Split(detail, "|")
+	switch {
+	case len(p) == 4 && p[0] == bcAuditSent:
+		when := p[3]
+		if t, err := time.Parse(time.RFC3339, p[3]); err == nil {
+			lt := t.In(staffZone)
+			when = strconv.Itoa(lt.Day()) + "/" + strconv.Itoa(int(lt.Month())) + " " + st.clock(lt)
+		}
+		return st.t("audit_broadcast_sent", p[2], when)
+	case len(p) == 2 && p[0] == bcAuditCancel:
+		return st.t("audit_broadcast_cancel")
+	}
+	return escape(st.t("audit_act_broadcast") + " · " + clip(detail, 80))
 }

@@ -3,7 +3,6 @@ package conversations
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -587,7 +586,7 @@ func (f bcFlow) create(st *step, m cadre.Member, d *bcState, at time.Time) {
 		return
 	}
 	count := strconv.Itoa(d.Count)
-	bcAudit(st, m, saved, fmt.Sprintf("broadcast %s to about %s residents, %s", saved.ID, count, saved.At.Format(time.RFC3339)))
+	bcAudit(st, m, saved, bcAuditSent+"|"+saved.ID+"|"+count+"|"+saved.At.Format(time.RFC3339))
 	st.s.resetFlow()
 	buttons := [][]kbbot.Button{
 		{st.btn("btn_bc_progress", data(cbBroadcast, bcView, saved.ID))},
@@ -603,6 +602,13 @@ func (f bcFlow) create(st *step, m cadre.Member, d *bcState, at time.Time) {
 		st.show(st.t("bc_scheduled", st.fmtTime(saved.At, fac), count), buttons)
 	}
 }
+
+// The details of broadcast audit entries: "sent|<id>|<residents>|<RFC 3339
+// time>" and "cancel|<id>", worded by the audit screen (audit.go).
+const (
+	bcAuditSent   = "sent"
+	bcAuditCancel = "cancel"
+)
 
 // bcAudit writes a broadcast action to the audit log; a failure is logged.
 func bcAudit(st *step, m cadre.Member, b broadcast.Broadcast, detail string) {
@@ -762,7 +768,7 @@ func (bcCancelFlow) Routes() []Route {
 			st.storeFailed("cancel broadcast", err)
 			return
 		}
-		bcAudit(st, m, b, "cancel broadcast "+b.ID)
+		bcAudit(st, m, b, bcAuditCancel+"|"+b.ID)
 		st.s.resetFlow()
 		st.toast(st.t("bc_cancelled_toast"))
 		st.show(st.t("bc_cancelled")+"\n\n"+bcStatus(st, b), bcListRows(st))

@@ -428,6 +428,10 @@ func TestAdminTeamAndAudit(t *testing.T) {
 	w := newRoleWorld(t)
 	w.join(500, cadre.Kader, rTimur)
 	w.join(501, cadre.TPK, rBarat)
+	if err := w.store.Audit(context.Background(), cadre.AuditEntry{At: w.now, Actor: 501, Role: cadre.TPK, Action: cadre.ActBroadcast, Area: rBarat,
+		Detail: "sent|b1|12|2026-11-23T02:00:00Z"}); err != nil {
+		t.Fatal(err)
+	}
 	if err := w.store.Audit(context.Background(), cadre.AuditEntry{At: w.now, Actor: 501, Role: cadre.TPK, Action: cadre.ActBroadcast, Area: rBarat, Detail: "<script>"}); err != nil {
 		t.Fatal(err)
 	}
@@ -445,7 +449,7 @@ func TestAdminTeamAndAudit(t *testing.T) {
 	}
 	r = w.send(rAdmin, "/audit")
 	txt := texts(r)
-	for _, want := range []string{"mencabut keanggotaan bekas anggota", "&lt;script&gt;", "bergabung dengan undangan dari Admin", "membuat undangan sebagai Kader KB",
+	for _, want := range []string{"mencabut keanggotaan bekas anggota", "&lt;script&gt;", "pengumuman untuk sekitar 12 warga, dikirim 23/11 09.00", "bergabung dengan undangan dari Admin", "membuat undangan sebagai Kader KB",
 		"Pekalongan Timur, Kota Pekalongan", "User501 (Tim Pendamping Keluarga)"} {
 		if !strings.Contains(txt, want) {
 			t.Errorf("audit log lacks %q:\n%s", want, txt)
