@@ -42,7 +42,7 @@ func (f posterFlow) Start(st *step, _ string) {
 	st.enter(f, stepPoster)
 	var rows [][]kbbot.Button
 	if !m.Area.IsZero() {
-		rows = append(rows, []kbbot.Button{st.flowButton(st.t("btn_poster_area", clip(m.Area.String(), 48)), "area")})
+		rows = append(rows, []kbbot.Button{st.flowButton(st.t("btn_poster_area", shortLabel(m.Area.String(), 48)), "area")})
 	}
 	if st.e.svc.Catalog != nil {
 		if c, err := st.e.svc.Catalog(st.ctx); err == nil {
@@ -50,7 +50,7 @@ func (f posterFlow) Start(st *step, _ string) {
 				if i == maxPosterEvents {
 					break
 				}
-				label := fmt.Sprintf("📅 %s · %d/%d", clip(ev.Name, 40), ev.Date.Day, int(ev.Date.Month))
+				label := fmt.Sprintf("📅 %s · %d/%d", shortLabel(ev.Name, 40), ev.Date.Day, int(ev.Date.Month))
 				rows = append(rows, []kbbot.Button{st.flowButton(label, "ev", ev.ID)})
 			}
 		} else {

@@ -55,7 +55,7 @@ func (f rekapFlow) Start(st *step, _ string) {
 		if i == maxRekapEvents {
 			break
 		}
-		label := fmt.Sprintf("📊 %s · %d/%d/%d", clip(ev.Name, 40), ev.Date.Day, int(ev.Date.Month), ev.Date.Year)
+		label := fmt.Sprintf("📊 %s · %d/%d/%d", shortLabel(ev.Name, 40), ev.Date.Day, int(ev.Date.Month), ev.Date.Year)
 		rows = append(rows, []kbbot.Button{st.flowButton(label, "ev", ev.ID)})
 	}
 	st.show(st.t("rekap_pick", st.areaName(m.Area)), append(rows, st.staffButtons()...))

@@ -314,7 +314,7 @@ func TestPKBInvitesOnlyWithinTheirArea(t *testing.T) {
 	// The PKB's team: their area only.
 	w.join(202, cadre.Kader, rTimur)
 	r = w.send(pkb, "/tim")
-	if txt := texts(r); !strings.Contains(txt, "Wati (201)") || strings.Contains(txt, "(202)") || strings.Contains(txt, "➖") {
+	if txt := texts(r); !strings.Contains(txt, "• Wati — Kader KB") || strings.Contains(txt, "User202") || strings.Contains(txt, "201") || strings.Contains(txt, "➖") {
 		t.Fatalf("team of the PKB (no remove buttons, Pekalongan Timur not shown): %s", dump(r))
 	}
 	// Not the audit log.
@@ -436,10 +436,10 @@ func TestAdminTeamAndAudit(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := w.send(rAdmin, "/tim")
-	if txt := texts(r); !strings.Contains(txt, "User500 (500)") || !strings.Contains(txt, "User501 (501)") {
+	if txt := texts(r); !strings.Contains(txt, "• User500 — Kader KB") || !strings.Contains(txt, "• User501 — Tim Pendamping Keluarga") || strings.Contains(txt, "500)") {
 		t.Fatalf("admin's team: %s", dump(r))
 	}
-	r = w.tap(rAdmin, r, "➖ User500 (500)")
+	r = w.tap(rAdmin, r, "➖ User500 (Kader KB)")
 	r = w.tap(rAdmin, r, w.ui("btn_team_remove_yes"))
 	if texts(r) != w.ui("team_removed") {
 		t.Fatalf("remove: %s", dump(r))
@@ -477,7 +477,7 @@ func TestRoleButtonsBoundToTheirFlow(t *testing.T) {
 	w := newRoleWorld(t)
 	w.join(600, cadre.Kader, rTimur)
 	team := w.send(rAdmin, "/tim")
-	remove := buttonData(team, "➖ User600 (600)")
+	remove := buttonData(team, "➖ User600 (Kader KB)")
 	if !strings.HasPrefix(remove, "team:rm:0:") {
 		t.Fatalf("remove button: %q", remove)
 	}

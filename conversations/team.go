@@ -70,7 +70,7 @@ func (f teamFlow) open(st *step, m cadre.Member) {
 	b.WriteString(st.t("team_title", st.areaName(m.Area), len(ms)))
 	shown := 0
 	for _, x := range ms {
-		line := "\n" + st.t("team_line", memberName(x), st.roleName(x.Role), st.areaName(x.Area), staffDay(x.Since))
+		line := "\n" + st.t("team_line", st.memberName(x), st.roleName(x.Role), st.areaName(x.Area), staffDay(x.Since))
 		if b.Len()+len(line) > 3500 {
 			break
 		}
@@ -88,7 +88,7 @@ func (f teamFlow) open(st *step, m cadre.Member) {
 			if x.Role == cadre.Admin || len(s.Members) == teamButtons {
 				continue
 			}
-			rows = append(rows, []kbbot.Button{st.flowButton(st.t("btn_team_remove", memberName(x)), "rm", strconv.Itoa(len(s.Members)))})
+			rows = append(rows, []kbbot.Button{st.flowButton(st.t("btn_team_remove", st.memberName(x)+" ("+st.roleName(x.Role)+")"), "rm", strconv.Itoa(len(s.Members)))})
 			s.Members = append(s.Members, x.Chat)
 		}
 		saveState(st, s)
@@ -121,7 +121,7 @@ func (teamFlow) askRemove(st *step, m cadre.Member, args []string) {
 	st.s.Step = stepTeamRemove
 	s.Target = x.Chat
 	saveState(st, s)
-	st.show(st.t("team_remove_confirm", memberName(x), st.roleName(x.Role), st.areaName(x.Area)), [][]kbbot.Button{
+	st.show(st.t("team_remove_confirm", st.memberName(x), st.roleName(x.Role), st.areaName(x.Area)), [][]kbbot.Button{
 		{st.flowButton(st.t("btn_team_remove_yes"), "yes")},
 		{st.btn("btn_staff_team", data(flowStaff, staffTeam))},
 	})
@@ -160,11 +160,11 @@ func staffDay(t time.Time) string {
 	return strconv.Itoa(lt.Day()) + "/" + strconv.Itoa(int(lt.Month())) + "/" + strconv.Itoa(lt.Year())
 }
 
-// memberName is "Wati (8302)", for a text or a button label.
-func memberName(m cadre.Member) string {
-	id := strconv.FormatInt(int64(m.Chat), 10)
+// memberName is the member's name, shortened at a word, or their role
+// when they gave none: staff screens name people, never show Telegram ids.
+func (st *step) memberName(m cadre.Member) string {
 	if m.Name == "" {
-		return id
+		return st.roleName(m.Role)
 	}
-	return clip(m.Name, 40) + " (" + id + ")"
+	return shortLabel(m.Name, 40)
 }
