@@ -47,6 +47,9 @@ func TestDependencyDirection(t *testing.T) {
 			mod + "/content", mod + "/app", mod + "/dispatch", mod + "/report"}},
 		{"/reminders", []string{"telegram-bot-api", "go-redis", "robfig/cron", "yaml", mod + "/"}},
 		{"/cadre", []string{"telegram-bot-api", "go-redis", "robfig/cron", mod + "/"}},
+		// Tanya bidan's domain: the staff vocabulary only.
+		{"/tickets", []string{"telegram-bot-api", "go-redis", "robfig/cron", mod + "/conversations", mod + "/bot", mod + "/redisstore", mod + "/scheduler",
+			mod + "/app", mod + "/content", mod + "/dispatch"}},
 		{"/broadcast", []string{"telegram-bot-api", "go-redis", "robfig/cron", mod + "/conversations", mod + "/bot", mod + "/redisstore", mod + "/scheduler", mod + "/app",
 			mod + "/broadcast/send", mod + "/content"}},
 		// The broadcast sender gets its texts injected: no dialog, no content.

@@ -192,7 +192,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		Notice: conversations.Notice{
 			Controller: cfg.ControllerName, Contact: cfg.ControllerContact,
 			BookingRetention: cfg.BookingRetention, RecordRetention: cfg.RecordRetention, SessionTTL: cfg.SessionTTL,
-			BackupDays: cfg.BackupDays,
+			BackupDays: cfg.BackupDays, TicketDays: int(redisstore.TicketTTL.Hours() / 24),
 		},
 		Log: a.log.With("comp", "flows"),
 	}
@@ -455,7 +455,7 @@ func (a *App) runIntake(ctx context.Context) error {
 
 // menuCommands are the commands of Telegram's command menu, each described
 // by the UI text "cmd_<command>".
-var menuCommands = []string{"start", "menu", "daftar", "pesanan", "pengingat", "wilayah", "batal", "bantuan", "bahasa", "berhenti", "mulai", "privasi", "hapusdata"}
+var menuCommands = []string{"start", "menu", "daftar", "pesanan", "pengingat", "tanya", "wilayah", "batal", "bantuan", "bahasa", "berhenti", "mulai", "privasi", "hapusdata"}
 
 // setProfile publishes what Telegram shows of the bot: the command menu, the
 // description (in an empty chat, before /start) and the short description

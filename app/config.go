@@ -84,6 +84,11 @@ type Config struct {
 	// an hourly job deletes them then, keeping the anonymous counts of the
 	// rekap. KBBOT_BOOKING_RETENTION; default 2160h (90 days).
 	BookingRetention time.Duration
+	// TicketEscalate is how many working hours (Monday to Saturday,
+	// 08:00-16:00 WIB) a Tanya bidan question waits at one level (bidan,
+	// PKB/PLKB, admin) before it goes to the next. KBBOT_TICKET_ESCALATE;
+	// default 8h.
+	TicketEscalate time.Duration
 	// BackupDays is how many days after an erasure or a retention
 	// deletion the data is gone from every backup too, as the privacy
 	// notice tells residents: the operator's backup rotation must keep to
@@ -151,6 +156,7 @@ func DefaultConfig() Config {
 		FlushEvery:       3 * time.Second,
 		BookingRetention: redisstore.DefaultRetention,
 		BackupDays:       8,
+		TicketEscalate:   8 * time.Hour,
 		HTTPAddr:         ":8080",
 		ChatLease:        dispatch.DefaultLockTTL,
 		FloodLimit:       8,

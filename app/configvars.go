@@ -172,6 +172,8 @@ var configVars = []configVar{
 		set: durIn(time.Second, 5*time.Minute, func(c *Config) *time.Duration { return &c.SweepEvery })},
 	{name: "KBBOT_FLUSH_EVERY", def: "`3s`", meaning: "Time between deliveries of replies left undelivered (a failed send, a dead process), in every process.", rng: "1s–5m",
 		set: durIn(time.Second, 5*time.Minute, func(c *Config) *time.Duration { return &c.FlushEvery })},
+	{name: "KBBOT_TICKET_ESCALATE", def: "`8h`", meaning: "Working hours (Monday to Saturday, 08:00–16:00 WIB) a Tanya bidan question waits for the bidan of the resident's area before it goes to the PKB/PLKB, and then to an admin.", rng: "1h–72h",
+		set: durIn(time.Hour, 72*time.Hour, func(c *Config) *time.Duration { return &c.TicketEscalate })},
 	{name: "KBBOT_BACKUP_DAYS", def: "`8`", meaning: "The privacy notice tells residents that what `/hapusdata` or retention deleted is gone from every backup within this many days. The backup rotation must keep to it: the runbook's 7 daily backups give 8 ([docs/operations.md](docs/operations.md), section 3).", rng: "1–366",
 		set: intIn(1, 366, func(c *Config) *int { return &c.BackupDays })},
 	{name: "KBBOT_BOOKING_RETENTION", def: "`2160h` (90 days)", meaning: "How long after the end of its event a booking's name, phone and WHO checklist answers, and the event's waitlist, are kept. An hourly job then deletes them (for bookings made by cadres too); the anonymous counts of `/rekap` stay. A Go duration (`h`, `m`, `s`; no days).", rng: "24h–8760h",

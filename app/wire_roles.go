@@ -21,6 +21,15 @@ func (a *App) wireRoles(keys redisstore.Keys) error {
 	s := redisstore.NewStaffStore(a.rdb, keys, redisstore.StaffOptions{Admins: a.cfg.Admins, Clock: a.clock, Guesses: guesses})
 	a.services.Guesses = guesses
 	a.services.Staff = s
+	// Tanya bidan: questions go to the staff of the resident's area, the
+	// configured admins last; /hapusdata deletes a resident's questions.
+	ts := redisstore.NewTicketStore(a.rdb, keys)
+	a.services.Tickets = ts
+	a.services.TicketEscalate = a.cfg.TicketEscalate
+	for _, id := range a.cfg.Admins {
+		a.services.AdminChats = append(a.services.AdminChats, kbbot.ChatID(id))
+	}
+	a.erasers = append(a.erasers, ts)
 	a.services.Roles = roleStore{s}
 	a.services.Audit = s
 	a.erasers = append(a.erasers, s)

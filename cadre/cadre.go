@@ -116,6 +116,7 @@ const (
 	// mark a client as not served, with the reason.
 	ActProvide Action = "provide"
 	ActImport  Action = "import" // import facilities and events from a file sent to the bot
+	ActAnswer  Action = "answer" // answer residents' questions (Tanya bidan)
 )
 
 // Audit actions that are not rights of their own: what staff did to a
@@ -141,11 +142,11 @@ const (
 
 // rights says which role may do what.
 var rights = map[Role][]Action{
-	Admin: {ActInvite, ActBroadcast, ActBookFor, ActCheckIn, ActReport, ActPoster, ActAudit, ActProvide, ActImport},
-	PKB:   {ActInvite, ActBroadcast, ActBookFor, ActCheckIn, ActReport, ActPoster},
+	Admin: {ActInvite, ActBroadcast, ActBookFor, ActCheckIn, ActReport, ActPoster, ActAudit, ActProvide, ActImport, ActAnswer},
+	PKB:   {ActInvite, ActBroadcast, ActBookFor, ActCheckIn, ActReport, ActPoster, ActAnswer},
 	Kader: {ActBroadcast, ActBookFor, ActCheckIn, ActReport, ActPoster},
 	TPK:   {ActBroadcast, ActBookFor, ActReport, ActPoster},
-	Bidan: {ActCheckIn, ActReport, ActProvide},
+	Bidan: {ActCheckIn, ActReport, ActProvide, ActAnswer},
 }
 
 // Can reports whether m may do act in target: the role must allow the

@@ -17,7 +17,7 @@ func TestPrivacyTextsUseAllValues(t *testing.T) {
 		want := []string{"%[1]s", "%[2]s", "%[3]d", "%[4]d", "%[5]d"}
 		values := []string{"90", "24", "30"}
 		if key == "privacy_full" {
-			want, values = append(want, "%[6]d"), append(values, "8")
+			want, values = append(want, "%[6]d", "%[7]d"), append(values, "8", "60")
 		}
 		if !ui.Has(key) {
 			t.Fatalf("%s: missing", key)
@@ -32,7 +32,7 @@ func TestPrivacyTextsUseAllValues(t *testing.T) {
 			if unindexed := regexp.MustCompile(`%[sdv]`).FindString(raw); unindexed != "" {
 				t.Errorf("%s.%s: mixes an unindexed %s with the indexed values", key, l, unindexed)
 			}
-			out := ui.T(l, key, "Dinas P2KB Kota Contoh", "@dp2kb_contoh", 90, 24, 30, 8)
+			out := ui.T(l, key, "Dinas P2KB Kota Contoh", "@dp2kb_contoh", 90, 24, 30, 8, 60)
 			if strings.Contains(out, "%!") {
 				t.Errorf("%s.%s: formatting fails: %s", key, l, out)
 			}

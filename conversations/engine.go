@@ -362,16 +362,21 @@ func (st *step) notice(key string) string {
 		int(n.BookingRetention.Hours()/24), int(n.RecordRetention.Hours()/24/30), int(n.SessionTTL.Hours()/24))
 }
 
-// privacyNotice is the full privacy notice: as notice, and the backup
-// window (8 days when not configured).
+// privacyNotice is the full privacy notice: as notice, the backup window
+// (8 days when not configured) and the lifetime of Tanya bidan questions
+// (60 days when not set).
 func (st *step) privacyNotice() string {
 	n := st.e.svc.Notice
 	backup := n.BackupDays
 	if backup <= 0 {
 		backup = 8
 	}
+	tickets := n.TicketDays
+	if tickets <= 0 {
+		tickets = 60
+	}
 	return st.t("privacy_full", n.Controller, n.Contact,
-		int(n.BookingRetention.Hours()/24), int(n.RecordRetention.Hours()/24/30), int(n.SessionTTL.Hours()/24), backup)
+		int(n.BookingRetention.Hours()/24), int(n.RecordRetention.Hours()/24/30), int(n.SessionTTL.Hours()/24), backup, tickets)
 }
 
 // lang is the resident's language.

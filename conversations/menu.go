@@ -22,6 +22,7 @@ const (
 	itemOrders = "orders"
 	itemHelp   = "help"
 	itemCourse = "course"
+	itemAsk    = "ask"
 	itemPriv   = "priv"
 	itemLang   = "lang"
 	itemNoop   = "noop"
@@ -33,6 +34,7 @@ var menuDoors = map[string]string{
 	itemEvents: flowBook,
 	itemOrders: cbOrders,
 	itemCourse: courseName,
+	itemAsk:    flowAsk,
 }
 
 func (menuFlow) Name() string            { return cbMenu }
@@ -86,6 +88,7 @@ func (st *step) menuButtons() [][]kbbot.Button {
 		{st.btn("menu_events", data(cbMenu, itemEvents))},
 		{st.btn("menu_orders", data(cbMenu, itemOrders)), st.btn("menu_help", data(cbMenu, itemHelp))},
 		{st.btn("menu_course", data(cbMenu, itemCourse))},
+		{st.btn("menu_ask", data(cbMenu, itemAsk))},
 	}
 	// Residents who consented tell their area and group (broadcast_area.go).
 	if st.r.Consented() && st.e.svc.Broadcasts != nil {
@@ -103,6 +106,7 @@ func (st *step) menuButton() [][]kbbot.Button {
 
 func (st *step) help() {
 	st.show(st.t("help"), [][]kbbot.Button{
+		{st.btn("menu_ask", data(cbMenu, itemAsk))},
 		{st.btn("btn_privacy_full", data(cbMenu, itemPriv))},
 		{st.btn("btn_menu", data(cbMenu))},
 	})

@@ -35,12 +35,28 @@ func (st *step) reminder(r *kbbot.Reminder) {
 	case reminders.KindCourseSet:
 		st.courseFromCheckin(r.Ref)
 		return
+	case reminders.KindTicketEscalate:
+		if st.e.svc.Tickets != nil {
+			st.escalateTicket(r.Ref)
+		}
+		return
+	case reminders.KindTicket:
+		// To a staff member, who need not be a resident who consented.
+		if !st.r.Blocked {
+			st.ticketNotice(r.Ref)
+		}
+		return
 	}
 	if st.r.Blocked {
 		return
 	}
 	if r.Kind == reminders.KindOffer {
 		offerFlow{}.held(st, r.Ref)
+		return
+	}
+	if r.Kind == reminders.KindTicketAnswer {
+		// The answer to her own question: /berhenti does not hold it back.
+		st.ticketAnswer(r)
 		return
 	}
 	if st.r.StopKind(r.Kind) || !st.r.Consented() {

@@ -43,6 +43,16 @@ type Services struct {
 	// Guesses limits the unknown booking codes staff may type at check-in
 	// (nil: no limit; invite codes are limited by the RoleStore).
 	Guesses cadre.Guesses
+	// Tickets keeps the Tanya bidan questions (ask.go); nil: the feature
+	// says it is not available.
+	Tickets TicketStore
+	// TicketEscalate is how many working hours a question waits at one
+	// level (bidan, PKB, admin) before it goes to the next
+	// (KBBOT_TICKET_ESCALATE; default 8h).
+	TicketEscalate time.Duration
+	// AdminChats are the configured admins (KBBOT_ADMIN_IDS), the last
+	// level of a question.
+	AdminChats []kbbot.ChatID
 	// Imports reads and imports events files admins send (import.go).
 	Imports EventImporter
 	// AreaLinks gives areas short codes for deep links and posters.
@@ -74,6 +84,9 @@ type Notice struct {
 	// BackupDays is how many days after a deletion the data is gone from
 	// every backup too (the operator's rotation, KBBOT_BACKUP_DAYS).
 	BackupDays int
+	// TicketDays is how many days a Tanya bidan question is kept after its
+	// last change (redisstore.TicketTTL).
+	TicketDays int
 }
 
 // ReminderStore is what the flows need of the reminder store.

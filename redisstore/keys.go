@@ -31,6 +31,24 @@ func (k Keys) chat(c kbbot.ChatID, suffix string) string {
 	return k.prefix + "{chat:" + strconv.FormatInt(int64(c), 10) + "}:" + suffix
 }
 
+// Ticket is one Tanya bidan question (tickets.Ticket, JSON), in a slot of
+// its own. STRING. Lifetime: TicketTTL after its last change (question,
+// answer, escalation, close), or until /hapusdata deletes it with the
+// resident's other data.
+func (k Keys) Ticket(id string) string { return k.prefix + "{tk:" + id + "}" }
+
+// TicketsOpen indexes the Tanya bidan questions waiting for an answer
+// (ZSET: ticket id, scored by when it was asked, Unix ms), for the staff's
+// list. Lifetime: as long as kbbot runs; an entry leaves when its question
+// is answered, closed or erased, and a stale one (its ticket expired) is
+// dropped when read.
+func (k Keys) TicketsOpen() string { return k.prefix + "tickets:open" }
+
+// ChatTickets lists a resident's Tanya bidan questions (SET of ids), in the
+// chat's slot, so /hapusdata finds them. Lifetime: TicketTTL after the last
+// question, or until /hapusdata.
+func (k Keys) ChatTickets(c kbbot.ChatID) string { return k.chat(c, "tickets") }
+
 // ChatState is the encoded session of a chat: where its dialog stands
 // (flow, step, the flow's state, nonce). STRING. Lifetime: minutes to days,
 // TTL the idle expiry (KBBOT_SESSION_TTL), renewed on every step.

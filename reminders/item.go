@@ -47,6 +47,17 @@ const (
 	// cancelled and its place offered to the waitlist. It sends no message
 	// and cannot be stopped.
 	KindRelease = "release"
+	// KindTicket tells a staff member of a Tanya bidan question waiting in
+	// their area; Ref is the ticket id. Silent once it is answered.
+	KindTicket = "ticket"
+	// KindTicketAnswer brings a staff member's answer to the resident;
+	// Ref is the ticket id, and the item's ID ends with the answer's
+	// number.
+	KindTicketAnswer = "ticket_answer"
+	// KindTicketEscalate sends a question still unanswered to the next
+	// level (bidan, PKB, admin); Ref is the ticket id. It sends the
+	// resident no message and cannot be stopped.
+	KindTicketEscalate = "ticket_escalate"
 )
 
 // BookingKinds are the kinds planned from a booking; cancelling a booking
