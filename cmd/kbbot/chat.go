@@ -160,9 +160,9 @@ type terminal struct {
 	who  person
 	// seen is what was shown of each message, per user and message id.
 	seen     map[int64]map[int]string
-	buttons  []tap          // numbered buttons of the last messages shown
-	prompted bool           // "> " is the last thing on screen
-	busy     bool           // an action is in progress; it renders when done
+	buttons  []tap // numbered buttons of the last messages shown
+	prompted bool  // "> " is the last thing on screen
+	busy     bool  // an action is in progress; it renders when done
 }
 
 type tap struct {
