@@ -320,8 +320,8 @@ func (f bookFlow) Location(st *step, lat, lon float64) bool {
 	near := c.Nearest(lat, lon, st.now, maxNearest)
 	st.out = append(st.out, kbbot.Reply{Kind: kbbot.ReplySend, ChatID: st.ev.ChatID, Text: st.t("book_location_thanks"), RemoveKeyboard: true})
 	if len(near) == 0 {
-		st.send(st.t("book_none_open"), st.menuButton())
 		st.s.resetFlow()
+		st.noEventOpen()
 		return true
 	}
 	st.s.Step = stepFac
@@ -352,7 +352,8 @@ func (bookFlow) km(st *step, v float64) string {
 func (f bookFlow) listKabupaten(st *step, c *booking.Catalog) {
 	regions := c.Regions(st.now)
 	if len(regions) == 0 {
-		f.end(st, st.t("book_none_open"))
+		st.s.resetFlow()
+		st.noEventOpen()
 		return
 	}
 	st.s.Step = stepKab

@@ -78,6 +78,7 @@ var flows = []Flow{
 	importFlow{},
 	askFlow{},
 	answerFlow{},
+	newsFlow{},
 }
 
 // flowNamed returns the registered flow called name.

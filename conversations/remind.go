@@ -54,6 +54,10 @@ func (st *step) reminder(r *kbbot.Reminder) {
 		offerFlow{}.held(st, r.Ref)
 		return
 	}
+	if r.Kind == reminders.KindEventNews {
+		st.eventNews(r.Ref)
+		return
+	}
 	if r.Kind == reminders.KindTicketAnswer {
 		// The answer to her own question: /berhenti does not hold it back.
 		st.ticketAnswer(r)

@@ -43,6 +43,9 @@ type Services struct {
 	// Guesses limits the unknown booking codes staff may type at check-in
 	// (nil: no limit; invite codes are limited by the RoleStore).
 	Guesses cadre.Guesses
+	// News keeps who asked to be told of new events ("Kabari saya",
+	// news.go); nil: not offered.
+	News EventNewsStore
 	// Tickets keeps the Tanya bidan questions (ask.go); nil: the feature
 	// says it is not available.
 	Tickets TicketStore

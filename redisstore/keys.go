@@ -31,6 +31,26 @@ func (k Keys) chat(c kbbot.ChatID, suffix string) string {
 	return k.prefix + "{chat:" + strconv.FormatInt(int64(c), 10) + "}:" + suffix
 }
 
+// EventNewsSubs are the residents who asked to be told of new KB serentak
+// events in one kabupaten/kota ("Kabari saya"), SET of chat ids, in a slot
+// of its own per kabupaten. Lifetime: an entry lives until the resident
+// stops the news, subscribes elsewhere or erases her data (/hapusdata); a
+// resident whose record ran out of retention is dropped when the news
+// finds her record without the subscription.
+func (k Keys) EventNewsSubs(kabupaten string) string {
+	return k.prefix + "{news:" + strings.ToLower(kabupaten) + "}:subs"
+}
+
+// ChatEventNews is the kabupaten a resident asked news of (STRING), in
+// the chat's slot, so /hapusdata finds her subscription. Lifetime: as the
+// subscription.
+func (k Keys) ChatEventNews(c kbbot.ChatID) string { return k.chat(c, "news") }
+
+// EventsAnnounced are the ids of the events whose news went to the
+// subscribers (SET). Lifetime: as long as kbbot runs; an event announced
+// once is never announced again, even when re-imported.
+func (k Keys) EventsAnnounced() string { return k.prefix + "events:announced" }
+
 // Ticket is one Tanya bidan question (tickets.Ticket, JSON), in a slot of
 // its own. STRING. Lifetime: TicketTTL after its last change (question,
 // answer, escalation, close), or until /hapusdata deletes it with the

@@ -47,6 +47,9 @@ const (
 	// cancelled and its place offered to the waitlist. It sends no message
 	// and cannot be stopped.
 	KindRelease = "release"
+	// KindEventNews tells a resident who asked ("Kabari saya") of a new KB
+	// serentak event in her kabupaten/kota; Ref is the event id.
+	KindEventNews = "event_news"
 	// KindTicket tells a staff member of a Tanya bidan question waiting in
 	// their area; Ref is the ticket id. Silent once it is answered.
 	KindTicket = "ticket"

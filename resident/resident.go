@@ -89,6 +89,10 @@ type Record struct {
 	// last written, so that a flow whose session expired can be told.
 	Flow string `json:"flow,omitempty"`
 
+	// EventNews is the kabupaten/kota whose new KB serentak events the
+	// resident asked to be told of ("Kabari saya"); "" for none.
+	EventNews string `json:"event_news,omitempty"`
+
 	// ButtonKey binds to this resident the buttons that outlive a
 	// conversation (a reminder's "stop this kind of reminder"): a random
 	// token, set when the first such button is made, that the button
@@ -189,7 +193,7 @@ func (r *Record) StopKind(kind string) bool {
 // consent and is kept by the retention rules rather than for a chat's life.
 func (r *Record) Personal() bool {
 	return r.Consented() || r.Name != "" || r.Phone != "" || r.Area != nil || r.Group != "" ||
-		len(r.Courses) > 0 || len(r.History) > 0 || r.StopReason != ""
+		len(r.Courses) > 0 || len(r.History) > 0 || r.StopReason != "" || r.EventNews != ""
 }
 
 // ForgetPersonal drops every personal field, keeping language and the
