@@ -424,7 +424,13 @@ func (areaFlow) saveProfile(st *step, s *areaState, g cadre.Group) {
 	if st.r.RemindersOff {
 		text += "\n\n" + st.t("wil_saved_but_stopped")
 	}
-	st.show(text, st.menuButton())
+	rows := st.menuButton()
+	if g == cadre.IbuHamil && st.r.Pregnancy == nil {
+		// A pregnant resident is offered the way to KB after birth.
+		text += "\n\n" + st.t("kbpp_offer")
+		rows = append([][]kbbot.Button{{st.btn("btn_kbpp_start", data(flowKBPP))}}, rows...)
+	}
+	st.show(text, rows)
 }
 
 // audienceStopped keeps the broadcasts' opt-out index in step with

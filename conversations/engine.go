@@ -332,6 +332,10 @@ func (st *step) text(t string) {
 	if st.smallTalk(t) {
 		return
 	}
+	if pregnancyText(t) && st.r.Pregnancy == nil {
+		st.offerKBPP()
+		return
+	}
 	st.search(t)
 }
 

@@ -79,6 +79,7 @@ var flows = []Flow{
 	askFlow{},
 	answerFlow{},
 	newsFlow{},
+	kbppFlow{},
 }
 
 // flowNamed returns the registered flow called name.

@@ -62,3 +62,32 @@ func TestSmallTalkGetsAWarmAnswer(t *testing.T) {
 		}
 	}
 }
+
+// TestPregnancyTextIsUnderstood: "saya hamil" in her words offers the KB
+// pasca persalinan pathway; a question about not getting pregnant does not.
+func TestPregnancyTextIsUnderstood(t *testing.T) {
+	t.Parallel()
+	e := engine(t)
+	ui := library(t).UI
+	say := func(text string) string {
+		r := resident.New("id")
+		r.Consent, r.NoticeVersion = conversations.ConsentGiven, conversations.NoticeVersion
+		res := e.Step(context.Background(), conversations.NewSession(), r, kbbot.Event{Kind: kbbot.EventText, ChatID: 1, Text: text}, now)
+		var all []string
+		for _, rep := range res.Replies {
+			all = append(all, rep.Text)
+		}
+		return strings.Join(all, "\n")
+	}
+	offer := ui.T(content.ID, "kbpp_offer")
+	for _, q := range []string{"saya hamil 7 bulan", "Saya sedang hamil", "lagi hamil bu", "hamil 5 bulan", "istri saya hamil"} {
+		if !strings.Contains(say(q), offer) {
+			t.Errorf("%q: no KB-PP offer", q)
+		}
+	}
+	for _, q := range []string{"bagaimana supaya tidak hamil", "saya takut hamil lagi", "cara cegah hamil", "saya tidak hamil kan?", "ingin hamil lagi"} {
+		if strings.Contains(say(q), offer) {
+			t.Errorf("%q: offered KB-PP", q)
+		}
+	}
+}

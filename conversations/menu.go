@@ -23,6 +23,7 @@ const (
 	itemHelp   = "help"
 	itemCourse = "course"
 	itemAsk    = "ask"
+	itemKBPP   = "kbpp"
 	itemPriv   = "priv"
 	itemLang   = "lang"
 	itemNoop   = "noop"
@@ -35,6 +36,7 @@ var menuDoors = map[string]string{
 	itemOrders: cbOrders,
 	itemCourse: courseName,
 	itemAsk:    flowAsk,
+	itemKBPP:   flowKBPP,
 }
 
 func (menuFlow) Name() string            { return cbMenu }
@@ -88,6 +90,7 @@ func (st *step) menuButtons() [][]kbbot.Button {
 		{st.btn("menu_events", data(cbMenu, itemEvents))},
 		{st.btn("menu_orders", data(cbMenu, itemOrders)), st.btn("menu_help", data(cbMenu, itemHelp))},
 		{st.btn("menu_course", data(cbMenu, itemCourse))},
+		{st.btn("menu_kbpp", data(cbMenu, itemKBPP))},
 		{st.btn("menu_ask", data(cbMenu, itemAsk))},
 	}
 	// Residents who consented tell their area and group (broadcast_area.go).

@@ -15,7 +15,7 @@ import (
 // residents who agreed to the old one are asked again; add its hash here.
 var noticeHashes = map[int]string{
 	2: "09f27b95f0960ea15b2d476292d41621edb95784810906375ea32d63261b06d7",
-	3: "dfde494eef6512eedddbd1689abd13ed801f1f9fe6ea295788b9c4356539f906", // the backup window; Tanya bidan; Kabari saya
+	3: "5e2273569da2168cd73ab1ff0e26abb368f0d47b8e83c7fc0f689e7d5e5a57ab", // the backup window; Tanya bidan; Kabari saya; KB-PP
 }
 
 func TestNoticeChangeBumpsItsVersion(t *testing.T) {

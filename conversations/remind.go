@@ -70,6 +70,8 @@ func (st *step) reminder(r *kbbot.Reminder) {
 	switch r.Kind {
 	case reminders.KindH1, reminders.KindH0, reminders.KindFollowup, reminders.KindAftercare:
 		st.bookingReminder(r, off)
+	case reminders.KindKBPPDue, reminders.KindKBPPWeek1, reminders.KindKBPPNifas, reminders.KindKBPPWeek6, reminders.KindKBPPMAL:
+		st.kbppReminder(r.Kind)
 	case reminders.KindSuntik3, reminders.KindSuntik1, reminders.KindPil, reminders.KindCheckup, reminders.KindImplanEnd:
 		course, ok := st.courseOf(r.Ref)
 		if !ok {

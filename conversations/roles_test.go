@@ -562,7 +562,7 @@ func TestStaffCommandKeepsAResidentsFlow(t *testing.T) {
 // by TestNoStaffCommandRevealsItself without being listed anywhere.
 var residentCommands = map[string]bool{
 	"menu": true, "daftar": true, "book": true, "pesanan": true, "bookings": true, "pengingat": true, "reminders": true,
-	"dataku": true, "mydata": true, "hapusdata": true, "deletedata": true, "wilayah": true, "tanya": true, "ask": true,
+	"dataku": true, "mydata": true, "hapusdata": true, "deletedata": true, "wilayah": true, "tanya": true, "ask": true, "hamil": true, "kbpp": true,
 }
 
 // TestNoStaffCommandRevealsItself walks every command the flows register

@@ -47,6 +47,15 @@ const (
 	// cancelled and its place offered to the waitlist. It sends no message
 	// and cannot be stopped.
 	KindRelease = "release"
+	// KB pasca persalinan (conversations/kbpp.go): Ref is "kbpp". Due
+	// reminds of the plan a few weeks before the expected month; Week1,
+	// Nifas (40 days) and Week6 follow the birth; MAL warns before the
+	// baby is 6 months old. Each is silent when the pathway ended.
+	KindKBPPDue   = "kbpp_due"
+	KindKBPPWeek1 = "kbpp_w1"
+	KindKBPPNifas = "kbpp_nifas"
+	KindKBPPWeek6 = "kbpp_w6"
+	KindKBPPMAL   = "kbpp_mal"
 	// KindEventNews tells a resident who asked ("Kabari saya") of a new KB
 	// serentak event in her kabupaten/kota; Ref is the event id.
 	KindEventNews = "event_news"
@@ -62,6 +71,9 @@ const (
 	// resident no message and cannot be stopped.
 	KindTicketEscalate = "ticket_escalate"
 )
+
+// KBPPKinds are the kinds of the KB pasca persalinan pathway.
+var KBPPKinds = []string{KindKBPPDue, KindKBPPWeek1, KindKBPPNifas, KindKBPPWeek6, KindKBPPMAL}
 
 // BookingKinds are the kinds planned from a booking; cancelling a booking
 // removes them.

@@ -89,6 +89,11 @@ type Record struct {
 	// last written, so that a flow whose session expired can be told.
 	Flow string `json:"flow,omitempty"`
 
+	// Pregnancy is the KB pasca persalinan pathway the resident asked for:
+	// health data, kept only with her consent, and deleted when she stops
+	// the pathway or says the pregnancy did not continue.
+	Pregnancy *Pregnancy `json:"pregnancy,omitempty"`
+
 	// EventNews is the kabupaten/kota whose new KB serentak events the
 	// resident asked to be told of ("Kabari saya"); "" for none.
 	EventNews string `json:"event_news,omitempty"`
@@ -193,7 +198,7 @@ func (r *Record) StopKind(kind string) bool {
 // consent and is kept by the retention rules rather than for a chat's life.
 func (r *Record) Personal() bool {
 	return r.Consented() || r.Name != "" || r.Phone != "" || r.Area != nil || r.Group != "" ||
-		len(r.Courses) > 0 || len(r.History) > 0 || r.StopReason != "" || r.EventNews != ""
+		len(r.Courses) > 0 || len(r.History) > 0 || r.StopReason != "" || r.EventNews != "" || r.Pregnancy != nil
 }
 
 // ForgetPersonal drops every personal field, keeping language and the
@@ -225,4 +230,19 @@ func Decode(b []byte) (*Record, error) {
 		return nil, fmt.Errorf("decode resident record: version %d is newer than %d", r.V, Version)
 	}
 	return r, nil
+}
+
+// Pregnancy is where a resident stands on the way from pregnancy to KB
+// pasca persalinan (KB-PP).
+type Pregnancy struct {
+	// Due is the month the baby is expected, "YYYY-MM" ("" when she did
+	// not know).
+	Due string `json:"due,omitempty"`
+	// Born is the baby's day of birth, once she told it.
+	Born time.Time `json:"born,omitzero"`
+	// Breastfeeding is "full" (the baby has breast milk only), "partial"
+	// or "no", once she told it.
+	Breastfeeding string `json:"bf,omitempty"`
+	// Since is when she started the pathway.
+	Since time.Time `json:"since"`
 }
