@@ -196,6 +196,15 @@ func (k Keys) EventNewOffers(id string) string { return k.event(id, "fresh") }
 // EventWaitSeq numbers waitlist joins. STRING counter; no TTL.
 func (k Keys) EventWaitSeq(id string) string { return k.event(id, "seq") }
 
+// EventChanges is the event's change log: the changes an import made that
+// its booked residents must hear of, each kept until all of them were
+// told (BookingStore.PendingChanges, ChangeDone). "seq" -> the last
+// change's number; "<n>" -> "moved|<facility>|<session>|<from_ms>|<to_ms>"
+// (a session moved) or "cancelled|<facility>" (a site cancelled). Written
+// by lua/book_import.lua with the definition. HASH; no TTL (a change
+// leaves once done; "seq" lives as the event's data).
+func (k Keys) EventChanges(id string) string { return k.event(id, "chg") }
+
 // EventKeys returns every key of an event, in the order the booking
 // scripts take them (see lua/book_lib.lua).
 func (k Keys) EventKeys(id string) []string {
