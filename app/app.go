@@ -199,7 +199,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	a.services.BotUsername = me.UserName
 	a.services.AreaLinks = redisstore.NewAreaLinks(a.rdb, keys)
 	a.botUsername = me.UserName
-	for _, wire := range []func(redisstore.Keys) error{a.wireRoles, a.wireBroadcasts, a.wireReports, a.wireImports} {
+	for _, wire := range []func(redisstore.Keys) error{a.wireRoles, a.wireBroadcasts, a.wireReports, a.wireImports, a.wireFollowUp} {
 		if err := wire(keys); err != nil {
 			a.Close()
 			return nil, err
@@ -271,7 +271,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		a.Close()
 		return nil, err
 	}
-	for _, jobs := range []func() error{a.jobsRoles, a.jobsBroadcasts, a.jobsReports, a.jobsImports} {
+	for _, jobs := range []func() error{a.jobsRoles, a.jobsBroadcasts, a.jobsReports, a.jobsImports, a.jobsFollowUp} {
 		if err := jobs(); err != nil {
 			a.Close()
 			return nil, err

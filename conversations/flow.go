@@ -76,6 +76,8 @@ var flows = []Flow{
 	rekapFlow{},
 	posterFlow{},
 	importFlow{},
+	followUpFlow{},
+	eventChangeFlow{},
 }
 
 // flowNamed returns the registered flow called name.

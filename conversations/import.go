@@ -215,7 +215,15 @@ func (f importFlow) receive(st *step) {
 	case err != nil:
 		st.storeFailed("prepare import", err)
 	case len(pv.Refused) > 0:
-		st.send(st.t("import_refused", name, markup(f.refusals(st, pv.Catalog, pv.Refused))), st.staffButtons())
+		text := st.t("import_refused", name, markup(f.refusals(st, pv.Catalog, pv.Refused)))
+		for _, l := range pv.Refused {
+			if l.Limit < 0 {
+				// A row removed: perhaps a move or a cancellation meant.
+				text += "\n\n" + st.t("import_refused_hint")
+				break
+			}
+		}
+		st.send(text, st.staffButtons())
 	default:
 		st.send(f.preview(st, name, pv), [][]kbbot.Button{
 			{st.flowButton(st.t("btn_import_ok"), impOK), st.flowButton(st.t("btn_import_no"), impNo)},
@@ -282,6 +290,14 @@ func (importFlow) preview(st *step, name string, pv ImportPreview) string {
 	b.WriteString(st.t("import_preview", name, len(c.Events()), len(c.Facilities()), sites, sessions,
 		strings.Join(quotas, ", "), len(p.Created), len(p.Updated), len(p.Unchanged),
 		len(p.FacilitiesCreated), len(p.FacilitiesUpdated)))
+	if len(p.Changes) > 0 {
+		moved, cancelled := 0, 0
+		for _, ch := range p.Changes {
+			moved += len(ch.Moved)
+			cancelled += len(ch.Cancelled)
+		}
+		b.WriteString("\n\n" + st.t("import_changes", moved, cancelled, p.Told))
+	}
 	status := map[string]string{}
 	for _, id := range p.Created {
 		status[id] = st.t("import_status_new")
@@ -370,6 +386,9 @@ func (f importFlow) confirm(st *step, m cadre.Member, _ []string) {
 	}
 	st.s.resetFlow()
 	text := st.t("import_done", res.File, len(r.Created), len(r.Updated), len(r.Unchanged), r.Facilities)
+	if r.Told > 0 {
+		text += "\n" + st.t("import_done_told", r.Told)
+	}
 	if len(res.Refused) > 0 {
 		text += "\n\n" + st.t("import_done_refused", markup(f.refusals(st, nil, res.Refused)))
 	}

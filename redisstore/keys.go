@@ -600,3 +600,18 @@ func (k Keys) BcRecent() string { return k.bc("recent") }
 // BcTemp is a scratch set of one audience computation (the residents
 // booked for an excluded event, or a count). SET; TTL bcTempTTL.
 func (k Keys) BcTemp(token string) string { return k.bc("tmp:" + token) }
+
+// Follow-up keys (FollowUpStore): the "sudah dihubungi" marks of the
+// cadres' follow-up list.
+
+// FollowUpMark is the mark that a cadre contacted the resident of chat:
+// "<cadre chat>|<Unix ms>". It shares the chat's hash tag. STRING; TTL:
+// FollowUpKeep from the mark; deleted by /hapusdata
+// (FollowUpStore.EraseResident).
+func (k Keys) FollowUpMark(c kbbot.ChatID) string { return k.chat(c, "followup") }
+
+// FollowUpBookingMark is the mark that a cadre contacted the resident of
+// booking code, booked without a phone: "<cadre chat>|<Unix ms>". STRING;
+// TTL: FollowUpKeep from the mark; deleted with the booking's resident
+// (/hapuspeserta, FollowUpStore.ForgetBooking).
+func (k Keys) FollowUpBookingMark(code string) string { return k.prefix + "followup:b:" + code }
