@@ -23,7 +23,8 @@ import (
 //
 //   - who did not come: booked, not checked in, after the session (or
 //     marked "tidak datang" at the table);
-//   - who cancelled (or whose site was cancelled);
+//   - who cancelled (or whose site was cancelled, or whose place the
+//     block rule gave back);
 //   - who said /berhenti (with the reason they gave) or blocked the bot;
 //   - whom the member booked without a phone (/daftarkan).
 //
@@ -103,6 +104,7 @@ const (
 	fuNoShow    = "noshow"
 	fuCancelled = "cancelled"
 	fuSiteCx    = "sitecx"
+	fuReleased  = "released" // cancelled by the block rule
 	fuStopped   = "stopped"
 	fuBlocked   = "blocked"
 	fuBooked    = "booked"
@@ -144,7 +146,7 @@ func (r fuRow) nudgeable() *fuReason {
 	}
 	var best *fuReason
 	for i, x := range r.Reasons {
-		if (x.Kind == fuNoShow || x.Kind == fuCancelled || x.Kind == fuSiteCx) && (best == nil || x.At.After(best.At)) {
+		if (x.Kind == fuNoShow || x.Kind == fuCancelled || x.Kind == fuSiteCx || x.Kind == fuReleased) && (best == nil || x.At.After(best.At)) {
 			best = &r.Reasons[i]
 		}
 	}
@@ -335,10 +337,10 @@ func (f followUpFlow) rows(st *step, m cadre.Member) ([]fuRow, bool) {
 					at = reason.At
 				}
 				r := &fuRow{Key: "b" + b.Code, Name: b.Name, Phone: b.Phone}
-				r.Reasons = []fuReason{{Kind: fuBooked, At: at, Booking: &b, Slot: sl}}
 				if reason.Kind != "" {
 					r.Reasons = append(r.Reasons, reason)
 				}
+				r.Reasons = append(r.Reasons, fuReason{Kind: fuBooked, At: at, Booking: &b, Slot: sl})
 				phoneless = append(phoneless, r)
 			}
 		}
@@ -379,6 +381,12 @@ func (f followUpFlow) rows(st *step, m cadre.Member) ([]fuRow, bool) {
 			continue
 		}
 		r.Record = rec
+		for i, x := range r.Reasons {
+			// A place the block rule gave back was not cancelled by her.
+			if x.Kind == fuCancelled && released(rec, x.Booking.Code) {
+				r.Reasons[i].Kind = fuReleased
+			}
+		}
 		if rec.RemindersOff {
 			r.Reasons = append(r.Reasons, fuReason{Kind: fuStopped, At: rec.StoppedAt, Stop: rec.StopReason})
 		}
@@ -518,6 +526,8 @@ func (followUpFlow) reasonShort(st *step, x fuReason) string {
 		return plain("fu_r_cancelled", day(x.At, x.Slot.Facility))
 	case fuSiteCx:
 		return plain("fu_r_sitecx", day(x.Slot.Event.Date.At(12, 0, x.Slot.Facility.Location), x.Slot.Facility))
+	case fuReleased:
+		return plain("fu_r_released", day(x.At, x.Slot.Facility))
 	case fuStopped:
 		return plain("fu_r_stopped", plain(stopKey(x.Stop)))
 	case fuBlocked:
@@ -526,6 +536,17 @@ func (followUpFlow) reasonShort(st *step, x fuReason) string {
 		return plain("fu_r_booked", day(x.Slot.Event.Date.At(12, 0, x.Slot.Facility.Location), x.Slot.Facility))
 	}
 	return x.Kind
+}
+
+// released reports whether the block rule released booking code of the
+// resident of r.
+func released(r *resident.Record, code string) bool {
+	for _, h := range r.History {
+		if h.Code == code && h.Kind == resident.EntryReleased {
+			return true
+		}
+	}
+	return false
 }
 
 // stopKey is the text key of a stop reason.
@@ -620,6 +641,8 @@ func (followUpFlow) reasonLong(st *step, x fuReason) string {
 		return st.t("fu_card_cancelled", x.Slot.Facility.Name, when(), x.Booking.Code)
 	case fuSiteCx:
 		return st.t("fu_card_sitecx", x.Slot.Facility.Name, when(), x.Booking.Code)
+	case fuReleased:
+		return st.t("fu_card_released", x.Slot.Facility.Name, when(), x.Booking.Code)
 	case fuStopped:
 		return st.t("fu_card_stopped", st.staffTime(x.At), st.t(stopKey(x.Stop)))
 	case fuBlocked:

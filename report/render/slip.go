@@ -8,10 +8,11 @@ import (
 	"github.com/kbbot/kbbot/report"
 )
 
-// A slip is portrait, readable on a phone and printable on A6.
+// A slip is portrait, readable on a phone and printable on A6: SlipWidth
+// wide, as tall as its text needs, at most SlipMaxHeight.
 const (
-	SlipWidth  = 1000
-	SlipHeight = 1400
+	SlipWidth     = 1000
+	SlipMaxHeight = 1400
 )
 
 // The slip's colours: the poster's blue band, a pale box for the code and
@@ -26,12 +27,13 @@ var (
 // ErrEmptySlip means a slip without a code.
 var ErrEmptySlip = errors.New("render: a slip needs a booking code")
 
-// Slip draws s as a PNG of SlipWidth by SlipHeight pixels.
+// Slip draws s as a PNG (see the package function Slip).
 func (Files) Slip(s report.Slip) ([]byte, error) { return Slip(s) }
 
-// Slip draws s as a PNG of SlipWidth by SlipHeight pixels: the band, the
-// name, a box with the code and the queue number side by side, the rows
-// (label over value, wrapped), and the footer.
+// Slip draws s as a PNG SlipWidth wide: the band with the title, the
+// name, a box with the code written large, a box with the queue number
+// and when it is served, the rows (label over value, wrapped), and the
+// footer under a rule.
 func Slip(s report.Slip) ([]byte, error) {
 	if s.Code == "" {
 		return nil, ErrEmptySlip
@@ -43,72 +45,86 @@ func Slip(s report.Slip) ([]byte, error) {
 		return nil, err
 	}
 	nameF, _ := face(true, 56)
-	bigF, _ := face(true, 76)
+	bigF, _ := face(true, 80)
 	labelF, _ := face(false, 28)
 	valueF, _ := face(false, 36)
-	noteF, _ := face(false, 26)
+	noteF, _ := face(false, 30)
 
-	const margin = 60
-	c := newCanvas(SlipWidth, SlipHeight, color.White)
-	const band = 120
+	const margin, band, pad = 60, 120, 30
+	inner := SlipWidth - 2*margin
+	name := wrap(nameF, s.Name, inner)
+	if len(name) > 2 {
+		name = name[:2]
+	}
+	type row struct {
+		label string
+		value []string
+	}
+	var rows []row
+	for _, r := range s.Rows {
+		rows = append(rows, row{r[0], wrap(valueF, r[1], inner)})
+	}
+	footer := wrap(noteF, s.Footer, inner)
+	if len(footer) > 2 {
+		footer = footer[:2]
+	}
+	codeBox := pad + lineHeight(labelF) + lineHeight(bigF) + pad
+	queueBox := 0
+	if s.Queue != "" {
+		queueBox = codeBox
+	}
+	height := band + 30 + len(name)*lineHeight(nameF) + 30 + codeBox + 20
+	if queueBox > 0 {
+		height += queueBox + 20
+	}
+	for _, r := range rows {
+		height += 14 + lineHeight(labelF) + len(r.value)*lineHeight(valueF)
+	}
+	height += 50 + len(footer)*lineHeight(noteF) + 40
+	height = min(height, SlipMaxHeight)
+
+	c := newCanvas(SlipWidth, height, color.White)
 	c.fill(image.Rect(0, 0, SlipWidth, band), slipBand)
-	if t := wrap(titleF, s.Title, SlipWidth-2*margin); len(t) > 0 {
+	if t := wrap(titleF, s.Title, inner); len(t) > 0 {
 		c.centered(titleF, color.White, SlipWidth/2, band/2+16, t[0])
 	}
 	y := band + 30
-	for i, l := range wrap(nameF, s.Name, SlipWidth-2*margin) {
-		if i == 2 {
-			break
-		}
+	for _, l := range name {
 		y += lineHeight(nameF)
 		c.text(nameF, slipInk, margin, y, l)
 	}
-
-	// The box: code on the left, queue number on the right.
-	y += 30
-	boxH := 230
-	c.fill(image.Rect(margin, y, SlipWidth-margin, y+boxH), slipBox)
-	half := (SlipWidth - 2*margin) / 2
-	codeX := margin + 30
-	if s.Queue == "" {
-		half = SlipWidth - 2*margin
+	box := func(label, big string, note []string) {
+		y += 30
+		c.fill(image.Rect(margin, y, SlipWidth-margin, y+codeBox), slipBox)
+		c.text(labelF, slipLabel, margin+pad, y+pad+lineHeight(labelF)-8, label)
+		base := y + pad + lineHeight(labelF) + lineHeight(bigF) - 20
+		c.text(bigF, slipInk, margin+pad, base, big)
+		nx := margin + pad + width(bigF, big) + 40
+		for i, l := range note {
+			c.text(noteF, slipLabel, nx, base-lineHeight(noteF)*(len(note)-1-i), l)
+		}
+		y += codeBox - 10
 	}
-	c.text(labelF, slipLabel, codeX, y+50, s.CodeLabel)
-	c.text(bigF, slipInk, codeX, y+50+lineHeight(bigF), s.Code)
+	box(s.CodeLabel, s.Code, nil)
 	if s.Queue != "" {
-		qx := margin + half + 30
-		c.fill(image.Rect(margin+half, y+25, margin+half+3, y+boxH-25), slipLabel)
-		c.text(labelF, slipLabel, qx, y+50, s.QueueLabel)
-		c.text(bigF, slipInk, qx, y+50+lineHeight(bigF), s.Queue)
-		for i, l := range wrap(noteF, s.QueueNote, half-50) {
-			if i == 2 {
-				break
-			}
-			c.text(noteF, slipLabel, qx, y+50+lineHeight(bigF)+lineHeight(noteF)*(i+1), l)
-		}
+		nx := margin + pad + width(bigF, s.Queue) + 40
+		box(s.QueueLabel, s.Queue, wrap(noteF, s.QueueNote, SlipWidth-margin-pad-nx))
 	}
-	y += boxH + 20
-
-	for _, row := range s.Rows {
-		if y > SlipHeight-160 {
-			break
-		}
-		y += lineHeight(labelF) + 14
-		c.text(labelF, slipLabel, margin, y, row[0])
-		for _, l := range wrap(valueF, row[1], SlipWidth-2*margin) {
-			if y > SlipHeight-130 {
-				break
-			}
+	y += 20
+	for _, r := range rows {
+		y += 14 + lineHeight(labelF)
+		c.text(labelF, slipLabel, margin, y, r.label)
+		for _, l := range r.value {
 			y += lineHeight(valueF)
 			c.text(valueF, slipInk, margin, y, l)
 		}
 	}
-	c.fill(image.Rect(margin, SlipHeight-110, SlipWidth-margin, SlipHeight-108), slipLabel)
-	for i, l := range wrap(noteF, s.Footer, SlipWidth-2*margin) {
-		if i == 2 {
-			break
-		}
-		c.text(noteF, slipLabel, margin, SlipHeight-70+i*lineHeight(noteF), l)
+	y += 30
+	c.fill(image.Rect(margin, y, SlipWidth-margin, y+2), slipLabel)
+	y += 10
+	for _, l := range footer {
+		y += lineHeight(noteF)
+		c.text(noteF, slipLabel, margin, y, l)
 	}
 	return encodePNG(c.img)
 }
