@@ -272,6 +272,16 @@ func TestE2EEventChangeCancelsASite(t *testing.T) {
 	if n := countText(sari, "dibatalkan."); n != 1 {
 		t.Fatalf("Sari was told %d times", n)
 	}
+	// On the day, the cancelled site has no list at the service table (so
+	// no walk-in either): RS Bhakti Ibu's opens at once.
+	bidan := e.srv.User(9201, "Bidan Ani")
+	reportsStaff(t, e, bidan, cadre.Bidan, areaBarat)
+	e.clock.Set(eventMorning)
+	must(t)(bidan.Send("/hariini"))
+	if got := lastText(t, bidan); !strings.Contains(got, "RS Bhakti Ibu") || strings.Contains(got, "Puskesmas Bendan") {
+		t.Fatalf("the day list on the day of a cancelled site:\n%s", got)
+	}
+	e.clock.Set(testStart)
 	// The cancelled site is no more offered to residents.
 	must(t)(sari.Send("/daftar"))
 	must(t)(sari.Tap("🗺 Pilih kabupaten/kota dan kecamatan"))
