@@ -29,7 +29,11 @@ import (
 // token: a button of an older preview, a forged one, or one tapped twice
 // is expired like any stale button, and Apply imports once. The rules of
 // an import are the booking store's (the same file twice changes nothing,
-// a quota or capacity below the places taken is refused). A document from
+// a quota or capacity below the places taken is refused, a removed row
+// with bookings too: the refusal says how a move or a cancellation is
+// written). Sessions moved and sites cancelled are counted in the preview,
+// with the residents booked there, and told after the import
+// (eventchange.go). A document from
 // anyone else gets the answer every document gets (media_unsupported).
 type importFlow struct{}
 
