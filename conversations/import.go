@@ -333,15 +333,21 @@ func (importFlow) refusals(st *step, c *booking.Catalog, limits []booking.BelowL
 			break
 		}
 		where := l.Facility
+		var fac *booking.Facility
 		if c != nil {
 			if f, ok := c.Facility(l.Facility); ok {
-				where = f.Name
+				where, fac = f.Name, f
 			}
 		}
 		what := st.t("import_method_" + string(l.Method))
 		if l.Session != "" {
+			// The session as it stands (a moved one keeps the id of its
+			// first start).
 			hours := l.Session
-			if len(hours) == 4 {
+			switch {
+			case !l.SessionStart.IsZero() && fac != nil:
+				hours = st.clock(l.SessionStart.In(fac.Location))
+			case len(hours) == 4:
 				hours = hours[:2] + "." + hours[2:]
 			}
 			what = st.t("import_session", hours)

@@ -80,6 +80,12 @@ func TestImportMovesASession(t *testing.T) {
 	if b.SessionID != "0800" || b.Status != booking.Active || b.Queue != 1 {
 		t.Fatalf("the booking after the move: %+v", b)
 	}
+	// A refusal about the moved session names it as it now stands.
+	cut := strings.Replace(moved, `{start: "07:00", end: "09:00", capacity: 5, moved_from: "08:00"}`, `{start: "07:00", end: "09:00", capacity: 1}`, 1)
+	if _, err := importYAML(t, e, cut, true); !errors.As(err, &below) || below.Limits[0].Session != "0800" ||
+		!below.Limits[0].SessionStart.Equal(time.Date(2030, 1, 10, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("a cut below the moved session's bookings: %+v %v", below, err)
+	}
 	pending, err := e.store.PendingChanges(ctx)
 	if err != nil || len(pending) != 2 || pending[0].Kind != booking.ChangeMoved || pending[0].Session != "0800" ||
 		!pending[0].From.Equal(time.Date(2030, 1, 10, 1, 0, 0, 0, time.UTC)) || pending[1].Session != "1000" {

@@ -169,6 +169,13 @@ func (s *BookingStore) importEvent(ctx context.Context, mode string, e *booking.
 		case out[0] == "below":
 			for i := 1; i+2 < len(out); i += 3 {
 				text, limit := describeBelow(e.ID, out[i], out[i+1], out[i+2])
+				if old != nil && limit.Session != "" {
+					if site, ok := old.Site(limit.Facility); ok {
+						if x, ok := site.Session(limit.Session); ok {
+							limit.SessionStart = x.Start
+						}
+					}
+				}
 				below.Problems = append(below.Problems, text)
 				below.Limits = append(below.Limits, limit)
 			}
