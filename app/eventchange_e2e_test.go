@@ -8,8 +8,10 @@ import (
 
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/booking"
+	"github.com/kbbot/kbbot/booking/sheet"
 	"github.com/kbbot/kbbot/bot/telegramtest"
 	"github.com/kbbot/kbbot/cadre"
+	"github.com/kbbot/kbbot/redisstore"
 )
 
 // countText counts u's messages whose text holds s.
@@ -289,5 +291,40 @@ func TestE2EEventChangeCancelsASite(t *testing.T) {
 	tapPrefix(t, sari, "Pekalongan Barat")
 	if m, _ := sari.Last(); hasButton(m, "Puskesmas Bendan") {
 		t.Fatalf("the cancelled site is offered: %+v", m.Buttons)
+	}
+}
+
+// TestE2EEventChangeFromTheCommandLine: an admin moves the session with
+// kbbot import, which writes to Redis beside the running bot: the bot's
+// periodic job tells Sari, although the catalog it keeps in memory for a
+// while still has the old time.
+func TestE2EEventChangeFromTheCommandLine(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	p := e.start()
+	importDemo(t, e, p)
+	ctx := context.Background()
+	sari := e.srv.User(8601, "Sari")
+	consent(t, sari)
+	code := bookIUDAtBendan(t, sari)
+
+	data, _ := importFile(t, e, "pindah.xlsx")
+	cat, err := sheet.Read(data, "pindah.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli := redisstore.NewBookingStore(e.rdb, redisstore.NewKeys(e.prefix), e.clock, redisstore.BookingOptions{})
+	if rep, err := cli.Import(ctx, cat); err != nil || rep.Told != 1 {
+		t.Fatalf("kbbot import: %+v %v", rep, err)
+	}
+	if err := p.App.NotifyEventChanges(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sweep(t, p)
+	if got := lastText(t, sari); !strings.Contains(got, "sekarang Kamis, 26 November 2026, 13.00–15.00 WIB") {
+		t.Fatalf("Sari's notice after kbbot import: %q", got)
+	}
+	if ids := strings.Join(pendingIDs(t, p, 8601), " "); !strings.Contains(ids, "h0:"+code+":202611260600") {
+		t.Fatalf("Sari's reminders after kbbot import: %s", ids)
 	}
 }

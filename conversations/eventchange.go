@@ -201,6 +201,17 @@ func (st *step) changedBooking(code string, from time.Time) {
 		st.cancelledWithSite(c, sl, b, forCadre)
 		return
 	}
+	if b.Status == booking.Active && !from.IsZero() && sl.Session.Start.Equal(from) {
+		// The catalog at hand (cached a while) may not have the import
+		// yet: ask the store.
+		if c, err = st.e.svc.Bookings.Catalog(st.ctx); err != nil {
+			st.mustRetry("read catalog for a change notice", err)
+			return
+		}
+		if sl, err = c.Slot(b.EventID, b.FacilityID, b.SessionID); err != nil || sl.Session == nil {
+			return
+		}
+	}
 	if b.Status != booking.Active || from.IsZero() || sl.Session.Start.Equal(from) {
 		return // cancelled since, or not moved for this booking
 	}
