@@ -201,7 +201,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	a.services.BotUsername = me.UserName
 	a.services.AreaLinks = redisstore.NewAreaLinks(a.rdb, keys)
 	a.botUsername = me.UserName
-	for _, wire := range []func(redisstore.Keys) error{a.wireRoles, a.wireBroadcasts, a.wireReports, a.wireImports, a.wireNews} {
+	for _, wire := range []func(redisstore.Keys) error{a.wireRoles, a.wireBroadcasts, a.wireReports, a.wireImports, a.wireNews, a.wireFollowUp} {
 		if err := wire(keys); err != nil {
 			a.Close()
 			return nil, err
@@ -273,7 +273,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		a.Close()
 		return nil, err
 	}
-	for _, jobs := range []func() error{a.jobsRoles, a.jobsBroadcasts, a.jobsReports, a.jobsImports, a.jobsNews} {
+	for _, jobs := range []func() error{a.jobsRoles, a.jobsBroadcasts, a.jobsReports, a.jobsImports, a.jobsNews, a.jobsFollowUp} {
 		if err := jobs(); err != nil {
 			a.Close()
 			return nil, err

@@ -26,7 +26,11 @@ const (
 // or as CSV with ";" (acara.csv); the workbook with mistakes (rusak.xlsx);
 // the workbook with Puskesmas Bendan's IUD quota cut to 0
 // (kuota-turun.xlsx); the workbook with the first event dated a year ago
-// and a quota beyond its site's sessions (lalu.xlsx).
+// and a quota beyond its site's sessions (lalu.xlsx); the workbook with
+// Puskesmas Bendan's 08:00 session moved to 13:00–15:00 (pindah.xlsx:
+// pindah_dari 08:00), or with that session moved but pindah_dari left
+// empty (pindah-tanpa.xlsx); the workbook with Puskesmas Bendan's site
+// cancelled (batal.xlsx: dibatalkan ya).
 func importFile(t testing.TB, e *env, name string) ([]byte, string) {
 	t.Helper()
 	cat, err := booking.Demo(e.clock.Now())
@@ -49,6 +53,12 @@ func importFile(t testing.TB, e *env, name string) ([]byte, string) {
 		"kuota-turun.xlsx": {"lokasi!H2": 0},
 		// The first event a year ago, Bendan's quotas beyond its sessions.
 		"lalu.xlsx": {"acara!C2": e.clock.Now().AddDate(-1, 0, 0).Format("2006-01-02"), "lokasi!C2": 500},
+		// Columns of sesi: acara, fasilitas, mulai, selesai, kapasitas,
+		// pindah_dari; of lokasi: acara, fasilitas, ten kuota_*,
+		// lebih_kuota, dibatalkan. Row 2 is Puskesmas Bendan's (first).
+		"pindah.xlsx":       {"sesi!C2": "13:00", "sesi!D2": "15:00", "sesi!F2": "08:00"},
+		"pindah-tanpa.xlsx": {"sesi!C2": "13:00", "sesi!D2": "15:00"},
+		"batal.xlsx":        {"lokasi!N2": "ya"},
 	}
 	cells, ok := edits[name]
 	if !ok {

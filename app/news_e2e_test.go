@@ -8,17 +8,7 @@ import (
 	"time"
 
 	"github.com/kbbot/kbbot/booking"
-	"github.com/kbbot/kbbot/bot/telegramtest"
 )
-
-// texts are the plain texts of every message u got.
-func texts(u *telegramtest.User) []string {
-	var out []string
-	for _, m := range u.Messages() {
-		out = append(out, m.Plain())
-	}
-	return out
-}
 
 // newEventYAML is one new KB serentak at Puskesmas Bendan, days after now.
 func newEventYAML(now time.Time, days int) string {

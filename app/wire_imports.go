@@ -31,7 +31,7 @@ const importFetchTimeout = 30 * time.Second
 func (a *App) wireImports(keys redisstore.Keys) error {
 	pending := redisstore.NewEventImports(a.rdb, keys, 0)
 	a.services.Imports = &eventImporter{download: a.Client.Download, store: a.Bookings, pending: pending,
-		imported: a.catalog.reset, log: a.log.With("comp", "imports"), clock: a.clock}
+		imported: a.catalog.reset, log: a.log.With("comp", "imports"), clock: a.clock, changed: a.NotifyEventChanges}
 	a.erasers = append(a.erasers, pending)
 	return nil
 }
@@ -50,6 +50,9 @@ type eventImporter struct {
 	log      *slog.Logger
 	// clock tells the day, to refuse events whose day is over.
 	clock kbbot.Clock
+	// changed tells the residents of the changes an import made (a failure
+	// is left to the periodic job).
+	changed func(context.Context) error
 }
 
 var _ conversations.EventImporter = (*eventImporter)(nil)
@@ -176,6 +179,11 @@ func (x *eventImporter) Apply(ctx context.Context, chat kbbot.ChatID, token stri
 	p.Applied = &rep
 	if err := x.pending.Update(ctx, chat, p); err != nil {
 		return conversations.ImportResult{}, err
+	}
+	if len(rep.Changes) > 0 && x.changed != nil {
+		if err := x.changed(ctx); err != nil {
+			x.log.Warn("tell residents of event changes; the periodic job retries", "error", err)
+		}
 	}
 	x.log.Info("events imported", "chat", int64(chat), "file", p.File, "created", len(rep.Created), "updated", len(rep.Updated),
 		"unchanged", len(rep.Unchanged), "refused", len(p.Refused))

@@ -62,6 +62,10 @@ type Booking struct {
 	// NotServed is why the client was not served, when Status is
 	// NotServed; nil otherwise.
 	NotServed *NotServedMark
+	// SiteCancelled says the booking was cancelled because an import
+	// cancelled its site or event (Status is Cancelled), not by anyone's
+	// choice.
+	SiteCancelled bool
 	// ErasedAt is when the booking's personal data was deleted (by the
 	// retention purge after the event, or an erasure): then Name, Phone,
 	// Screening, ResidentRef, Resident and BookedBy are empty, and only the

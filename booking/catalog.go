@@ -60,6 +60,10 @@ type Event struct {
 	// Targets are the programme's targets per method, for reports.
 	Targets map[Method]int `json:"targets,omitempty"`
 	Sites   []Site         `json:"sites"`
+	// Cancelled says the whole event is called off (the file's
+	// cancelled: true, dibatalkan "ya"): every site is then cancelled too
+	// (Build marks them), and an import tells every resident booked there.
+	Cancelled bool `json:"cancelled,omitempty"`
 }
 
 // Site is one facility's part of an event.
@@ -78,6 +82,12 @@ type Site struct {
 	// sessions hold on purpose (the file's oversubscribe), which an import
 	// would refuse otherwise.
 	Oversubscribe bool `json:"oversubscribe,omitempty"`
+	// Cancelled says the site is called off (the file's cancelled: true
+	// under the site, dibatalkan "ya" in the lokasi sheet): it takes no
+	// booking, and an import cancels the bookings it holds and tells their
+	// residents. Removing a site's row is not a cancellation: an import
+	// refuses to remove a site that holds bookings.
+	Cancelled bool `json:"cancelled,omitempty"`
 }
 
 // Session is one service period of a site.
@@ -87,6 +97,12 @@ type Session struct {
 	Start    time.Time `json:"start"` // UTC
 	End      time.Time `json:"end"`   // UTC
 	Capacity int       `json:"capacity"`
+	// MovedFrom is, in a file being imported, the local start time
+	// ("HH:MM") the session had before it was moved (the file's
+	// moved_from, pindah_dari in the sesi sheet): the import keeps the
+	// moved session's id, so its bookings follow it, and tells their
+	// residents. The store clears it (Reconcile); it is never stored.
+	MovedFrom string `json:"moved_from,omitempty"`
 }
 
 // Site returns the event's site at facilityID.
@@ -110,8 +126,8 @@ func (e *Event) Open(now time.Time) bool {
 }
 
 // Open reports whether the site still takes bookings at now: booking
-// closes exactly at the cut-off.
-func (s *Site) Open(now time.Time) bool { return now.Before(s.Closes) }
+// closes exactly at the cut-off, and a cancelled site takes none.
+func (s *Site) Open(now time.Time) bool { return !s.Cancelled && now.Before(s.Closes) }
 
 // Session returns the site's session with id.
 func (s *Site) Session(id string) (*Session, bool) {

@@ -30,11 +30,13 @@ type DraftEvent struct {
 	ID, Name, Date, BookingCloses string
 	Targets                       map[string]int
 	Sites                         []DraftSite
+	// Cancelled calls the whole event off.
+	Cancelled bool
 }
 
 // DraftSite is one site of an event as written; Quota is per method code.
 // Oversubscribe says the quotas may add up to more places than the
-// sessions hold, on purpose.
+// sessions hold, on purpose; Cancelled calls the site off.
 type DraftSite struct {
 	Label         string
 	Given         map[string]bool
@@ -42,14 +44,17 @@ type DraftSite struct {
 	Sessions      []DraftSession
 	Quota         map[string]int
 	Oversubscribe bool
+	Cancelled     bool
 }
 
-// DraftSession is one session of a site as written ("HH:MM").
+// DraftSession is one session of a site as written ("HH:MM"). MovedFrom
+// is the start it had before it was moved ("" when it was not).
 type DraftSession struct {
 	Label      string
 	Given      map[string]bool
 	Start, End string
 	Capacity   int
+	MovedFrom  string
 }
 
 // ProblemCode names the rule a Problem breaks. The Args of each are listed

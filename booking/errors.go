@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Domain errors. Stores wrap them so that errors.Is finds them; ErrFull,
@@ -99,7 +100,10 @@ type BelowLimit struct {
 	Event, Facility string
 	Method          Method
 	Session         string
-	Taken           int
+	// SessionStart is when the session starts as stored (its id names
+	// the start it had when first imported: a moved session keeps it).
+	SessionStart time.Time
+	Taken        int
 	// Limit is the new quota or capacity; -1 when the file leaves the
 	// method or session out.
 	Limit int

@@ -266,7 +266,7 @@ func (d *decoder) event(path string, n *yaml.Node) DraftEvent {
 	var nodes map[string]*yaml.Node
 	e.Given, nodes = d.fields(path, n, map[string]any{
 		"id": &e.ID, "name": &e.Name, "date": &e.Date, "booking_closes": &e.BookingCloses,
-		"targets": nil, "sites": nil,
+		"targets": nil, "sites": nil, "cancelled": &e.Cancelled,
 	})
 	if t, ok := nodes["targets"]; ok {
 		e.Targets = d.intMap(join(path, "targets"), t)
@@ -282,14 +282,16 @@ func (d *decoder) event(path string, n *yaml.Node) DraftEvent {
 func (d *decoder) site(path string, n *yaml.Node) DraftSite {
 	s := DraftSite{Label: path}
 	var nodes map[string]*yaml.Node
-	s.Given, nodes = d.fields(path, n, map[string]any{"facility": &s.Facility, "sessions": nil, "quota": nil, "oversubscribe": &s.Oversubscribe})
+	s.Given, nodes = d.fields(path, n, map[string]any{"facility": &s.Facility, "sessions": nil, "quota": nil, "oversubscribe": &s.Oversubscribe,
+		"cancelled": &s.Cancelled})
 	if q, ok := nodes["quota"]; ok {
 		s.Quota = d.intMap(join(path, "quota"), q)
 	}
 	if ss, ok := nodes["sessions"]; ok {
 		for k, item := range d.seq(join(path, "sessions"), ss) {
 			x := DraftSession{Label: fmt.Sprintf("%s.sessions[%d]", path, k)}
-			x.Given, _ = d.fields(x.Label, item, map[string]any{"start": &x.Start, "end": &x.End, "capacity": &x.Capacity})
+			x.Given, _ = d.fields(x.Label, item, map[string]any{"start": &x.Start, "end": &x.End, "capacity": &x.Capacity,
+				"moved_from": &x.MovedFrom})
 			s.Sessions = append(s.Sessions, x)
 		}
 	}

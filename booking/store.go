@@ -18,7 +18,10 @@ type Store interface {
 	// refuses, per event, a quota or capacity below the places already
 	// taken, or the removal of a site, method or session that has
 	// bookings (*BelowBookedError naming each). Events not in the catalog
-	// are left as they are.
+	// are left as they are. Sessions keep their ids (Reconcile); a session
+	// moved or a site cancelled is kept as a change until its residents
+	// were told (see ImportReport.Changes); a cancelled site takes no
+	// booking from then on.
 	Import(ctx context.Context, c *Catalog) (ImportReport, error)
 	// Catalog reads back everything imported.
 	Catalog(ctx context.Context) (*Catalog, error)
@@ -104,4 +107,11 @@ type ImportReport struct {
 	// new to the store and of those it held otherwise; the rest were as in
 	// the catalog.
 	FacilitiesCreated, FacilitiesUpdated []string
+	// Changes are the changes of events their booked residents are told
+	// of (Reconcile): sessions moved, sites cancelled.
+	Changes []Change
+	// Told is how many active bookings those changes concern: the
+	// residents told (a resident booked without a phone through the cadre
+	// who booked), as counted at the import.
+	Told int
 }

@@ -187,9 +187,12 @@ func (d *decoder) checkEvent(re DraftEvent, facs map[string]*Facility) Event {
 	if dateOK && d.planner && !d.check.Now.IsZero() && !d.check.AllowPast {
 		d.past(p, re, e.Date, facs)
 	}
+	e.Cancelled = re.Cancelled
 	seen := map[string]string{}
 	for _, rs := range re.Sites {
 		s := d.checkSite(rs, facs, e.Date, dateOK, closes, p)
+		// A cancelled event cancels every site.
+		s.Cancelled = s.Cancelled || re.Cancelled
 		if s.Facility != "" {
 			if other, dup := seen[s.Facility]; dup {
 				d.addf(rs.Label, "facility", CodeSiteTwice, []string{s.Facility, other}, "facility %q has a site already (%s)", s.Facility, other)
@@ -263,7 +266,7 @@ func knownMethods() string {
 
 func (d *decoder) checkSite(rs DraftSite, facs map[string]*Facility, date Date, dateOK bool, closes closesAt, evLabel string) Site {
 	p, pr := rs.Label, rs.Given
-	s := Site{Oversubscribe: rs.Oversubscribe}
+	s := Site{Oversubscribe: rs.Oversubscribe, Cancelled: rs.Cancelled}
 	var fac *Facility
 	if d.required(p, pr, "facility", rs.Facility) {
 		f, ok := facs[rs.Facility]
@@ -293,6 +296,12 @@ func (d *decoder) checkSite(rs DraftSite, facs map[string]*Facility, date Date, 
 		xp, xpr := rx.Label, rx.Given
 		start, okS := d.clock(xp, xpr, "start", rx.Start)
 		end, okE := d.clock(xp, xpr, "end", rx.End)
+		moved := ""
+		if xpr["moved_from"] && strings.TrimSpace(rx.MovedFrom) != "" {
+			if from, ok := d.clock(xp, xpr, "moved_from", rx.MovedFrom); ok && (!okS || from != start) {
+				moved = hhmm(from)
+			}
+		}
 		if !xpr["capacity"] {
 			d.addf(xp, "capacity", CodeRequired, nil, "required")
 		} else if rx.Capacity <= 0 {
@@ -308,10 +317,11 @@ func (d *decoder) checkSite(rs DraftSite, facs map[string]*Facility, date Date, 
 		spans = append(spans, span{xp, start, end, hhmm(start) + "-" + hhmm(end)})
 		if fac != nil && dateOK {
 			s.Sessions = append(s.Sessions, Session{
-				ID:       fmt.Sprintf("%02d%02d", start/60, start%60),
-				Start:    date.At(start/60, start%60, fac.Location).UTC(),
-				End:      date.At(end/60, end%60, fac.Location).UTC(),
-				Capacity: rx.Capacity,
+				ID:        fmt.Sprintf("%02d%02d", start/60, start%60),
+				Start:     date.At(start/60, start%60, fac.Location).UTC(),
+				End:       date.At(end/60, end%60, fac.Location).UTC(),
+				Capacity:  rx.Capacity,
+				MovedFrom: moved,
 			})
 		}
 	}

@@ -117,6 +117,11 @@ const (
 	ActProvide Action = "provide"
 	ActImport  Action = "import" // import facilities and events from a file sent to the bot
 	ActAnswer  Action = "answer" // answer residents' questions (Tanya bidan)
+	// ActFollowUp is following residents up by name: the list of those
+	// who did not come, cancelled, stopped or blocked the bot, and those
+	// one booked without a phone; a personal reminder, a "sudah
+	// dihubungi" mark, a slip.
+	ActFollowUp Action = "followup"
 )
 
 // Audit actions that are not rights of their own: what staff did to a
@@ -138,14 +143,22 @@ const (
 	// AuditServedAgain: a not-served mark was taken back (ActProvide).
 	// Detail: the code.
 	AuditServedAgain Action = "not_served_undo"
+	// AuditFollowUpSent: a personal reminder was sent from the follow-up
+	// list (ActFollowUp). Detail: the booking's code.
+	AuditFollowUpSent Action = "followup_remind"
+	// AuditContacted: a resident was marked "sudah dihubungi"
+	// (ActFollowUp). Detail: the booking's code, or the resident's chat id
+	// when no booking is concerned (a stop or a block); both erasures
+	// scrub them.
+	AuditContacted Action = "followup_contacted"
 )
 
 // rights says which role may do what.
 var rights = map[Role][]Action{
-	Admin: {ActInvite, ActBroadcast, ActBookFor, ActCheckIn, ActReport, ActPoster, ActAudit, ActProvide, ActImport, ActAnswer},
-	PKB:   {ActInvite, ActBroadcast, ActBookFor, ActCheckIn, ActReport, ActPoster, ActAnswer},
-	Kader: {ActBroadcast, ActBookFor, ActCheckIn, ActReport, ActPoster},
-	TPK:   {ActBroadcast, ActBookFor, ActReport, ActPoster},
+	Admin: {ActInvite, ActBroadcast, ActBookFor, ActCheckIn, ActReport, ActPoster, ActAudit, ActProvide, ActImport, ActAnswer, ActFollowUp},
+	PKB:   {ActInvite, ActBroadcast, ActBookFor, ActCheckIn, ActReport, ActPoster, ActAnswer, ActFollowUp},
+	Kader: {ActBroadcast, ActBookFor, ActCheckIn, ActReport, ActPoster, ActFollowUp},
+	TPK:   {ActBroadcast, ActBookFor, ActReport, ActPoster, ActFollowUp},
 	Bidan: {ActCheckIn, ActReport, ActProvide, ActAnswer},
 }
 
@@ -225,6 +238,13 @@ type AuditEntry struct {
 	// Detail says what was done, without residents' health data: an
 	// invite's role, a broadcast's id and audience size, a booking code.
 	Detail string `json:"detail,omitempty"`
+}
+
+// Contacted is a "sudah dihubungi" mark of the follow-up list: the staff
+// member who contacted a resident, and when.
+type Contacted struct {
+	By kbbot.ChatID
+	At time.Time
 }
 
 // Auditor records staff actions.

@@ -919,6 +919,9 @@ func (f bookFlow) book(st *step, s *bookState, c *booking.Catalog, _ []string) {
 	f.confirmation(st, c, b)
 	if req.Resident != 0 {
 		st.planBooking(sl, b)
+	} else {
+		// Reminders of a resident without a phone go to the cadre.
+		st.planCadreBooking(sl, b)
 	}
 }
 
@@ -942,6 +945,26 @@ func (bookFlow) confirmation(st *step, c *booking.Catalog, b booking.Booking) {
 
 // bookingDetails is the body every booking message shares.
 func (st *step) bookingDetails(sl booking.Slot, b booking.Booking) string {
+	return st.detailsWith(sl, b, st.queueLine(sl, b))
+}
+
+// cadreDetails is the body of a message to the cadre who booked for a
+// resident without a phone: as bookingDetails, with the queue number
+// said of the resident, not to them.
+func (st *step) cadreDetails(sl booking.Slot, b booking.Booking) string {
+	q := ""
+	if b.Queue > 0 && b.Status == booking.Active && sl.Session != nil {
+		q = st.t("booking_queue_only", b.Queue)
+		if at, ok := booking.QueueEstimate(sl.Site, sl.Session, b.Method, b.Queue); ok {
+			q = st.t("cadre_queue", b.Queue, st.clock(at.In(sl.Facility.Location))+" "+sl.Facility.Zone())
+		}
+	}
+	return st.detailsWith(sl, b, q)
+}
+
+// detailsWith is the body of a booking message with queue, its queue line
+// ("" for none).
+func (st *step) detailsWith(sl booking.Slot, b booking.Booking, queue string) string {
 	f := sl.Facility
 	addr := f.Address
 	for _, part := range []string{f.Kecamatan, f.Kabupaten} {
@@ -956,8 +979,8 @@ func (st *step) bookingDetails(sl booking.Slot, b booking.Booking) string {
 		place,
 		st.fmtDay(sl.Event.Date)+", "+st.fmtSpan(sl.Session.Start, sl.Session.End, f),
 		st.t("what_to_bring"))
-	if q := st.queueLine(sl, b); q != "" {
-		text += "\n" + q
+	if queue != "" {
+		text += "\n" + queue
 	}
 	if f.Demo {
 		text += "\n\n" + st.t("demo_facility")

@@ -320,7 +320,7 @@ func (f dayFlow) here(st *step, m cadre.Member) (daySite, dayState, bool) {
 		st.expired()
 		return daySite{}, s, false
 	}
-	if !booking.ServiceDay(sl.Event, sl.Facility, st.now) {
+	if sl.Site.Cancelled || !booking.ServiceDay(sl.Event, sl.Facility, st.now) {
 		st.s.resetFlow()
 		st.show(st.t("day_over"), [][]kbbot.Button{{st.btn("btn_day_open", data(flowDay))}, {st.btn("btn_menu", data(cbMenu))}})
 		return daySite{}, s, false
@@ -335,7 +335,8 @@ func todaySites(c *booking.Catalog, m cadre.Member, st *step) []daySite {
 	for _, ev := range c.Events() {
 		for i := range ev.Sites {
 			fac, ok := c.Facility(ev.Sites[i].Facility)
-			if ok && canAt(m, cadre.ActCheckIn, fac) && booking.ServiceDay(ev, fac, st.now) {
+			// A cancelled site serves nobody: no list, no walk-in.
+			if ok && !ev.Sites[i].Cancelled && canAt(m, cadre.ActCheckIn, fac) && booking.ServiceDay(ev, fac, st.now) {
 				out = append(out, daySite{m: m, c: c, ev: ev, site: &ev.Sites[i], fac: fac, provider: canAt(m, cadre.ActProvide, fac)})
 			}
 		}
@@ -357,7 +358,7 @@ func nextServiceDay(c *booking.Catalog, m cadre.Member, st *step) (daySite, bool
 	for _, ev := range c.Events() {
 		for i := range ev.Sites {
 			fac, ok := c.Facility(ev.Sites[i].Facility)
-			if !ok || !canAt(m, cadre.ActCheckIn, fac) || !booking.DateOf(st.now, fac.Location).Before(ev.Date) {
+			if !ok || ev.Sites[i].Cancelled || !canAt(m, cadre.ActCheckIn, fac) || !booking.DateOf(st.now, fac.Location).Before(ev.Date) {
 				continue
 			}
 			if !found || ev.Date.Before(best.ev.Date) {

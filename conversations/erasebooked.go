@@ -236,6 +236,20 @@ func (f eraseBookedFlow) erase(st *step, _ []string) {
 		st.mustRetry("audit erase booked", err)
 		return
 	}
+	// The reminders the cadre gets of the booking name its code: they go
+	// first, and the follow-up mark with them.
+	if chat := reminderChat(b); st.e.svc.Reminders != nil && chat != 0 {
+		if _, err := st.e.svc.Reminders.CancelRef(st.ctx, chat, s.Code); err != nil {
+			st.mustRetry("cancel reminders of an erased booking", err)
+			return
+		}
+	}
+	if st.e.svc.FollowUps != nil {
+		if err := st.e.svc.FollowUps.ForgetBooking(st.ctx, s.Code); err != nil {
+			st.mustRetry("forget a follow-up mark", err)
+			return
+		}
+	}
 	switch _, err := st.e.svc.Bookings.EraseBooking(st.ctx, s.Code); {
 	case errors.Is(err, booking.ErrNotFound):
 	case errors.Is(err, booking.ErrNotYours):

@@ -80,6 +80,8 @@ var flows = []Flow{
 	answerFlow{},
 	newsFlow{},
 	kbppFlow{},
+	followUpFlow{},
+	eventChangeFlow{},
 }
 
 // flowNamed returns the registered flow called name.

@@ -29,7 +29,11 @@ import (
 // token: a button of an older preview, a forged one, or one tapped twice
 // is expired like any stale button, and Apply imports once. The rules of
 // an import are the booking store's (the same file twice changes nothing,
-// a quota or capacity below the places taken is refused). A document from
+// a quota or capacity below the places taken is refused, a removed row
+// with bookings too: the refusal says how a move or a cancellation is
+// written). Sessions moved and sites cancelled are counted in the preview,
+// with the residents booked there, and told after the import
+// (eventchange.go). A document from
 // anyone else gets the answer every document gets (media_unsupported).
 type importFlow struct{}
 
@@ -215,7 +219,15 @@ func (f importFlow) receive(st *step) {
 	case err != nil:
 		st.storeFailed("prepare import", err)
 	case len(pv.Refused) > 0:
-		st.send(st.t("import_refused", name, markup(f.refusals(st, pv.Catalog, pv.Refused))), st.staffButtons())
+		text := st.t("import_refused", name, markup(f.refusals(st, pv.Catalog, pv.Refused)))
+		for _, l := range pv.Refused {
+			if l.Limit < 0 {
+				// A row removed: perhaps a move or a cancellation meant.
+				text += "\n\n" + st.t("import_refused_hint")
+				break
+			}
+		}
+		st.send(text, st.staffButtons())
 	default:
 		st.send(f.preview(st, name, pv), [][]kbbot.Button{
 			{st.flowButton(st.t("btn_import_ok"), impOK), st.flowButton(st.t("btn_import_no"), impNo)},
@@ -282,6 +294,14 @@ func (importFlow) preview(st *step, name string, pv ImportPreview) string {
 	b.WriteString(st.t("import_preview", name, len(c.Events()), len(c.Facilities()), sites, sessions,
 		strings.Join(quotas, ", "), len(p.Created), len(p.Updated), len(p.Unchanged),
 		len(p.FacilitiesCreated), len(p.FacilitiesUpdated)))
+	if len(p.Changes) > 0 {
+		moved, cancelled := 0, 0
+		for _, ch := range p.Changes {
+			moved += len(ch.Moved)
+			cancelled += len(ch.Cancelled)
+		}
+		b.WriteString("\n\n" + st.t("import_changes", moved, cancelled, p.Told))
+	}
 	status := map[string]string{}
 	for _, id := range p.Created {
 		status[id] = st.t("import_status_new")
@@ -313,15 +333,21 @@ func (importFlow) refusals(st *step, c *booking.Catalog, limits []booking.BelowL
 			break
 		}
 		where := l.Facility
+		var fac *booking.Facility
 		if c != nil {
 			if f, ok := c.Facility(l.Facility); ok {
-				where = f.Name
+				where, fac = f.Name, f
 			}
 		}
 		what := st.t("import_method_" + string(l.Method))
 		if l.Session != "" {
+			// The session as it stands (a moved one keeps the id of its
+			// first start).
 			hours := l.Session
-			if len(hours) == 4 {
+			switch {
+			case !l.SessionStart.IsZero() && fac != nil:
+				hours = st.clock(l.SessionStart.In(fac.Location))
+			case len(hours) == 4:
 				hours = hours[:2] + "." + hours[2:]
 			}
 			what = st.t("import_session", hours)
@@ -370,6 +396,9 @@ func (f importFlow) confirm(st *step, m cadre.Member, _ []string) {
 	}
 	st.s.resetFlow()
 	text := st.t("import_done", res.File, len(r.Created), len(r.Updated), len(r.Unchanged), r.Facilities)
+	if r.Told > 0 {
+		text += "\n" + st.t("import_done_told", r.Told)
+	}
 	if len(res.Refused) > 0 {
 		text += "\n\n" + st.t("import_done_refused", markup(f.refusals(st, nil, res.Refused)))
 	}

@@ -23,6 +23,7 @@ import (
 //	ord:chg:<code>  move it to another session or facility (changeFlow)
 //	ord:lv:<i>      leave waitlist i
 //	ord:att:<code>  "I will come" (H-1 reminder)
+//	ord:keep:<code> "I keep it" (the notice that its session moved)
 //	ord:srv:<code>  "I was served" (follow-up): on to the course reminders
 //	ord:nsv:<code>  "I was not served yet" (follow-up): on to booking
 //
@@ -42,9 +43,11 @@ const (
 	orderCancelYes = "cxy"
 	orderChange    = "chg"
 
-	// Leaving a waitlist, and the answers to a booking's reminders.
+	// Leaving a waitlist, and the answers to a booking's reminders and to
+	// the notice that its session moved (eventchange.go).
 	waitLeave   = "lv"
 	orderAttend = "att"
+	orderKeep   = "keep"
 	orderServed = "srv"
 	orderNotYet = "nsv"
 
@@ -87,6 +90,15 @@ func (f ordersFlow) Routes() []Route {
 			st.inPlace = false
 			st.send(st.t("attend_thanks"), nil)
 		}},
+		code(orderKeep, func(st *step, c *booking.Catalog, b booking.Booking) {
+			if b.Status != booking.Active {
+				showBooking(st, c, b)
+				return
+			}
+			st.toast(st.t("evc_kept_toast"))
+			st.inPlace = false
+			st.send(st.t("evc_kept", b.Code), st.menuButton())
+		}),
 		{Op: orderServed, Args: 1, Do: func(st *step, _ []string) {
 			st.toast("")
 			st.inPlace = false
@@ -276,8 +288,8 @@ func auditForResident(st *step, c *booking.Catalog, b booking.Booking, act cadre
 // the waitlist. False when a store failed: the step is retried (cancelling
 // again is a no-op).
 func afterCancel(st *step, b booking.Booking, kind string) bool {
-	if st.e.svc.Reminders != nil {
-		if _, err := st.e.svc.Reminders.CancelRef(st.ctx, b.Resident, b.Code); err != nil {
+	if chat := reminderChat(b); st.e.svc.Reminders != nil && chat != 0 {
+		if _, err := st.e.svc.Reminders.CancelRef(st.ctx, chat, b.Code); err != nil {
 			st.mustRetry("cancel booking reminders", err)
 			return false
 		}
@@ -475,8 +487,8 @@ func (changeFlow) session(st *step, args []string) {
 		// Moved by this step (a retried step finds it moved before).
 		auditForResident(st, c, b, cadre.AuditChangeFor)
 	}
-	if st.e.svc.Reminders != nil {
-		if _, err := st.e.svc.Reminders.CancelRef(st.ctx, b.Resident, s.Code); err != nil {
+	if chat := reminderChat(b); st.e.svc.Reminders != nil && chat != 0 {
+		if _, err := st.e.svc.Reminders.CancelRef(st.ctx, chat, s.Code, reminders.BookingKinds...); err != nil {
 			st.mustRetry("cancel old reminders", err)
 			return
 		}
@@ -488,8 +500,12 @@ func (changeFlow) session(st *step, args []string) {
 	st.show(st.t("change_done"), nil)
 	st.inPlace = false
 	bookFlow{}.confirmation(st, c, b)
-	if sl, err := c.Slot(b.EventID, b.FacilityID, b.SessionID); err == nil && sl.Session != nil && b.Resident != 0 {
-		st.planBooking(sl, b)
+	if sl, err := c.Slot(b.EventID, b.FacilityID, b.SessionID); err == nil && sl.Session != nil {
+		if b.Resident != 0 {
+			st.planBooking(sl, b)
+		} else {
+			st.planCadreBooking(sl, b)
+		}
 	}
 }
 

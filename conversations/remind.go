@@ -63,10 +63,29 @@ func (st *step) reminder(r *kbbot.Reminder) {
 		st.ticketAnswer(r)
 		return
 	}
+	off := []kbbot.Button{st.btn("btn_reminder_off", data(courseName, courseOff, r.Kind, st.residentKey()))}
+	switch r.Kind {
+	case reminders.KindEventChange:
+		// To a resident, or to the cadre who booked for one without a
+		// phone: eventChange checks whose booking it is.
+		st.eventChange(r)
+		return
+	case reminders.KindCadreH1, reminders.KindCadreH0:
+		// A cadre's reminder of a booking made for a resident: the
+		// cadre's own consent as a resident does not matter, their
+		// choices do.
+		if !st.r.StopKind(r.Kind) {
+			st.cadreReminder(r, off)
+		}
+		return
+	}
 	if st.r.StopKind(r.Kind) || !st.r.Consented() {
 		return
 	}
-	off := []kbbot.Button{st.btn("btn_reminder_off", data(courseName, courseOff, r.Kind, st.residentKey()))}
+	if r.Kind == reminders.KindNudge {
+		st.nudge(r, off)
+		return
+	}
 	switch r.Kind {
 	case reminders.KindH1, reminders.KindH0, reminders.KindFollowup, reminders.KindAftercare:
 		st.bookingReminder(r, off)

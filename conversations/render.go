@@ -18,6 +18,8 @@ type Renderer interface {
 	Chart(r report.Rekap, l report.ChartLabels) ([]byte, error)
 	// XLSX writes a rekap as an Excel workbook.
 	XLSX(r report.Rekap) ([]byte, error)
+	// Slip draws a booking slip as a PNG (followup.go).
+	Slip(s report.Slip) ([]byte, error)
 }
 
 // errNoRenderer is what the flows meet when Services.Render is not set:
@@ -32,6 +34,7 @@ func (noRenderer) Chart(report.Rekap, report.ChartLabels) ([]byte, error) {
 	return nil, errNoRenderer
 }
 func (noRenderer) XLSX(report.Rekap) ([]byte, error) { return nil, errNoRenderer }
+func (noRenderer) Slip(report.Slip) ([]byte, error)  { return nil, errNoRenderer }
 
 // render returns the wired Renderer, or one that draws nothing.
 func (e *Engine) render() Renderer {

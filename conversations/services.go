@@ -58,6 +58,12 @@ type Services struct {
 	AdminChats []kbbot.ChatID
 	// Imports reads and imports events files admins send (import.go).
 	Imports EventImporter
+	// Changes carries out the changes of events an import made and says
+	// whom to tell (eventchange.go).
+	Changes ChangeStore
+	// FollowUps keeps what the cadres' follow-up list needs beyond the
+	// bookings (followup.go).
+	FollowUps FollowUpStore
 	// AreaLinks gives areas short codes for deep links and posters.
 	AreaLinks cadre.AreaLinks
 	// BotUsername is the bot's @username without "@", for deep links.

@@ -21,6 +21,7 @@ import (
 //	reports_poster.go   /qr posters                               flow "qr"
 //	erasebooked.go      /hapuspeserta                             flow "eb"
 //	book.go       /daftarkan, booking for a resident              flow "daftarkan"
+//	followup.go   /tindaklanjut, follow-up by name                flow "tl"
 //
 // Every staff action is checked against the member's role and area on the
 // server (cadre.Can); buttons carry no identity.

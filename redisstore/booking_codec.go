@@ -30,6 +30,9 @@ type record struct {
 	WalkIn bool `json:"walkin,omitempty"`
 	// NoServe is the not-served mark, written by lua/book_noserve.lua.
 	NoServe *noserveRec `json:"noserve,omitempty"`
+	// Void is the number of the change (EventChanges) that cancelled the
+	// booking with its site, written by lua/book_void.lua; 0 otherwise.
+	Void int `json:"void,omitempty"`
 	// Erased is when the personal fields above (ref, name, phone,
 	// screening, key) were deleted (Unix ms; lua/book_lib.lua strip);
 	// consent and created stay, and a check-in's "checkin" object, the
@@ -103,6 +106,7 @@ func decodeBooking(eventID, code, rec, place string) (booking.Booking, error) {
 		b.Queue, _ = strconv.Atoi(f[8])
 	}
 	b.WalkIn = r.WalkIn
+	b.SiteCancelled = r.Void > 0 && b.Status == booking.Cancelled
 	if r.NoServe != nil && b.Status == booking.NotServed {
 		b.NotServed = &booking.NotServedMark{Code: code, By: parseChat(r.NoServe.By), At: parseMS(r.NoServe.At),
 			Reason: booking.NotServedReason(r.NoServe.Reason)}

@@ -8,9 +8,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/booking"
 )
 
@@ -66,36 +68,35 @@ func (s *BookingStore) importCatalog(ctx context.Context, c *booking.Catalog, pl
 	if plan {
 		mode = "plan"
 	}
+	zone := func(id string) *time.Location {
+		if f, ok := c.Facility(id); ok {
+			return f.Location
+		}
+		return nil
+	}
 	var below booking.BelowBookedError
 	for _, e := range c.Events() {
-		def, err := json.Marshal(e)
+		status, ch, err := s.importEvent(ctx, mode, e, zone, &below)
 		if err != nil {
-			return rep, fmt.Errorf("redisstore: encode event %s: %w", e.ID, err)
+			return rep, err
 		}
-		args := append([]any{mode, def}, limitArgs(e)...)
-		v, err := bookImportScript.Run(ctx, s.rdb, s.keys.EventKeys(e.ID), args...).Slice()
-		if err != nil {
-			return rep, wrap("import event "+e.ID, err)
-		}
-		out := strs(v)
-		switch {
-		case len(out) == 0:
-			return rep, fmt.Errorf("redisstore: import event %s: empty reply", e.ID)
-		case out[0] == "created":
+		switch status {
+		case "created":
 			rep.Created = append(rep.Created, e.ID)
-		case out[0] == "updated":
+		case "updated":
 			rep.Updated = append(rep.Updated, e.ID)
-		case out[0] == "unchanged":
+		case "unchanged":
 			rep.Unchanged = append(rep.Unchanged, e.ID)
-		case out[0] == "below":
-			for i := 1; i+2 < len(out); i += 3 {
-				text, limit := describeBelow(e.ID, out[i], out[i+1], out[i+2])
-				below.Problems = append(below.Problems, text)
-				below.Limits = append(below.Limits, limit)
-			}
+		case "below":
 			continue
-		default:
-			return rep, fmt.Errorf("redisstore: import event %s: unexpected status %q", e.ID, out[0])
+		}
+		if !ch.Empty() && status != "unchanged" {
+			n, err := s.affected(ctx, ch)
+			if err != nil {
+				return rep, err
+			}
+			rep.Changes = append(rep.Changes, ch)
+			rep.Told += n
 		}
 		if plan {
 			continue
@@ -110,13 +111,93 @@ func (s *BookingStore) importCatalog(ctx context.Context, c *booking.Catalog, pl
 	return rep, nil
 }
 
+// importRetries bounds how often one event's import is tried again when
+// another import changed the event between the read and the write.
+const importRetries = 5
+
+// importEvent reconciles e with the stored event (booking.Reconcile: the
+// sessions keep their ids, the change residents must hear of) and writes
+// it, or only plans it, in one script that also logs the change. It
+// returns the script's status and the change; limits below the places
+// taken are added to below (status "below").
+func (s *BookingStore) importEvent(ctx context.Context, mode string, e *booking.Event, zone func(string) *time.Location,
+	below *booking.BelowBookedError) (string, booking.Change, error) {
+	for range importRetries {
+		stored, err := s.rdb.Get(ctx, s.keys.EventDef(e.ID)).Result()
+		var old *booking.Event
+		switch {
+		case errors.Is(err, redis.Nil):
+			stored = "-"
+		case err != nil:
+			return "", booking.Change{}, wrap("read event "+e.ID, err)
+		default:
+			old = &booking.Event{}
+			if err := json.Unmarshal([]byte(stored), old); err != nil {
+				return "", booking.Change{}, fmt.Errorf("redisstore: decode event %s: %w", e.ID, err)
+			}
+		}
+		ev, ch := booking.Reconcile(old, e, zone)
+		def, err := json.Marshal(ev)
+		if err != nil {
+			return "", booking.Change{}, fmt.Errorf("redisstore: encode event %s: %w", e.ID, err)
+		}
+		args := []any{mode, def, stored, len(ch.Cancelled)}
+		for _, f := range ch.Cancelled {
+			args = append(args, f)
+		}
+		args = append(args, len(ch.Moved)+len(ch.Cancelled))
+		for _, m := range ch.Moved {
+			args = append(args, strings.Join([]string{string(booking.ChangeMoved), m.Facility, m.Session, msArg(m.From), msArg(m.To)}, "|"))
+		}
+		for _, f := range ch.Cancelled {
+			args = append(args, string(booking.ChangeCancelled)+"|"+f)
+		}
+		args = append(args, limitArgs(ev)...)
+		keys := append(s.keys.EventKeys(e.ID), s.keys.EventChanges(e.ID))
+		v, err := bookImportScript.Run(ctx, s.rdb, keys, args...).Slice()
+		if err != nil {
+			return "", booking.Change{}, wrap("import event "+e.ID, err)
+		}
+		out := strs(v)
+		switch {
+		case len(out) == 0:
+			return "", booking.Change{}, fmt.Errorf("redisstore: import event %s: empty reply", e.ID)
+		case out[0] == "retry":
+			continue
+		case out[0] == "created", out[0] == "updated", out[0] == "unchanged":
+			return out[0], ch, nil
+		case out[0] == "below":
+			for i := 1; i+2 < len(out); i += 3 {
+				text, limit := describeBelow(e.ID, out[i], out[i+1], out[i+2])
+				if old != nil && limit.Session != "" {
+					if site, ok := old.Site(limit.Facility); ok {
+						if x, ok := site.Session(limit.Session); ok {
+							limit.SessionStart = x.Start
+						}
+					}
+				}
+				below.Problems = append(below.Problems, text)
+				below.Limits = append(below.Limits, limit)
+			}
+			return "below", ch, nil
+		default:
+			return "", booking.Change{}, fmt.Errorf("redisstore: import event %s: unexpected status %q", e.ID, out[0])
+		}
+	}
+	return "", booking.Change{}, fmt.Errorf("redisstore: import event %s: changed by another import meanwhile, %d times: %w", e.ID, importRetries, kbbot.ErrBusy)
+}
+
 // limitArgs returns an event's EventLimits hash as sorted field, value
-// pairs.
+// pairs. A cancelled site's cut-off is 0: it takes no booking, and the
+// waitlist offers nothing there.
 func limitArgs(e *booking.Event) []any {
 	m := map[string]string{}
 	for _, site := range e.Sites {
 		f := site.Facility
 		m["c|"+f] = strconv.FormatInt(site.Closes.UnixMilli(), 10)
+		if site.Cancelled {
+			m["c|"+f] = "0"
+		}
 		var offered []string
 		for _, meth := range site.Methods() {
 			offered = append(offered, string(meth))

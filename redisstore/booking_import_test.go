@@ -133,7 +133,7 @@ func TestImportRefusesBelowBooked(t *testing.T) {
 	}
 	want := []booking.BelowLimit{
 		{Event: testEvent, Facility: "pkm-a", Method: booking.IUD, Taken: 3, Limit: 2},
-		{Event: testEvent, Facility: "pkm-a", Session: "1000", Taken: 3, Limit: -1},
+		{Event: testEvent, Facility: "pkm-a", Session: "1000", SessionStart: time.Date(2030, 1, 10, 3, 0, 0, 0, time.UTC), Taken: 3, Limit: -1},
 	}
 	if len(be.Limits) != 2 || be.Limits[0] != want[0] && be.Limits[1] != want[0] || be.Limits[0] != want[1] && be.Limits[1] != want[1] {
 		t.Errorf("refused limits %+v, want %+v", be.Limits, want)

@@ -234,6 +234,15 @@ func (k Keys) EventNewOffers(id string) string { return k.event(id, "fresh") }
 // EventWaitSeq numbers waitlist joins. STRING counter; no TTL.
 func (k Keys) EventWaitSeq(id string) string { return k.event(id, "seq") }
 
+// EventChanges is the event's change log: the changes an import made that
+// its booked residents must hear of, each kept until all of them were
+// told (BookingStore.PendingChanges, ChangeDone). "seq" -> the last
+// change's number; "<n>" -> "moved|<facility>|<session>|<from_ms>|<to_ms>"
+// (a session moved) or "cancelled|<facility>" (a site cancelled). Written
+// by lua/book_import.lua with the definition. HASH; no TTL (a change
+// leaves once done; "seq" lives as the event's data).
+func (k Keys) EventChanges(id string) string { return k.event(id, "chg") }
+
 // EventKeys returns every key of an event, in the order the booking
 // scripts take them (see lua/book_lib.lua).
 func (k Keys) EventKeys(id string) []string {
@@ -629,3 +638,18 @@ func (k Keys) BcRecent() string { return k.bc("recent") }
 // BcTemp is a scratch set of one audience computation (the residents
 // booked for an excluded event, or a count). SET; TTL bcTempTTL.
 func (k Keys) BcTemp(token string) string { return k.bc("tmp:" + token) }
+
+// Follow-up keys (FollowUpStore): the "sudah dihubungi" marks of the
+// cadres' follow-up list.
+
+// FollowUpMark is the mark that a cadre contacted the resident of chat:
+// "<cadre chat>|<Unix ms>". It shares the chat's hash tag. STRING; TTL:
+// FollowUpKeep from the mark; deleted by /hapusdata
+// (FollowUpStore.EraseResident).
+func (k Keys) FollowUpMark(c kbbot.ChatID) string { return k.chat(c, "followup") }
+
+// FollowUpBookingMark is the mark that a cadre contacted the resident of
+// booking code, booked without a phone: "<cadre chat>|<Unix ms>". STRING;
+// TTL: FollowUpKeep from the mark; deleted with the booking's resident
+// (/hapuspeserta, FollowUpStore.ForgetBooking).
+func (k Keys) FollowUpBookingMark(code string) string { return k.prefix + "followup:b:" + code }

@@ -1,6 +1,7 @@
 package reminders
 
 import (
+	"strings"
 	"time"
 
 	"github.com/kbbot/kbbot"
@@ -69,6 +70,36 @@ func (p Planner) PlanBooking(chat kbbot.ChatID, code string, start, end time.Tim
 		id: itemID(KindFollowup, code, occ), kind: KindFollowup, ref: code,
 		due: fu, notAfter: fu.Add(p.FollowupFor), catchUp: true,
 	})
+	return out
+}
+
+// PlanCadreBooking plans, with DefaultPlanner, the reminders a cadre gets
+// of a booking made for a resident without a phone.
+func PlanCadreBooking(cadre kbbot.ChatID, code string, start time.Time, loc *time.Location, now time.Time) []Item {
+	return DefaultPlanner.PlanCadreBooking(cadre, code, start, loc, now)
+}
+
+// PlanCadreBooking plans the reminders of booking code, made by the cadre
+// cadre for a resident without a phone, for a session starting at start
+// in loc: KindCadreH1 and KindCadreH0 to the cadre, at the times and by
+// the rules of the resident's own H-1 and H-0 (PlanBooking), so that the
+// cadre can tell the resident. IDs "kader_h1:<code>:<start>" and
+// "kader_h0:<code>:<start>". No follow-up: the cadre's follow-up list
+// shows a resident who did not come.
+func (p Planner) PlanCadreBooking(cadre kbbot.ChatID, code string, start time.Time, loc *time.Location, now time.Time) []Item {
+	var out []Item
+	for _, it := range p.PlanBooking(cadre, code, start, start, loc, now) {
+		switch it.Kind {
+		case KindH1:
+			it.Kind = KindCadreH1
+		case KindH0:
+			it.Kind = KindCadreH0
+		default:
+			continue
+		}
+		it.ID = it.Kind + strings.TrimPrefix(it.ID, strings.SplitN(it.ID, ":", 2)[0])
+		out = append(out, it)
+	}
 	return out
 }
 

@@ -70,6 +70,24 @@ const (
 	// level (bidan, PKB, admin); Ref is the ticket id. It sends the
 	// resident no message and cannot be stopped.
 	KindTicketEscalate = "ticket_escalate"
+	// KindCadreH1 and KindCadreH0 are the day-before and on-the-day
+	// reminders of a booking a cadre made for a resident without a phone
+	// (Ref, its code), sent to that cadre: the resident's name, the place,
+	// the time and the queue number.
+	KindCadreH1 = "kader_h1"
+	KindCadreH0 = "kader_h0"
+	// KindEventChange tells a resident (or the cadre who booked for one
+	// without a phone) that an import moved their session or cancelled
+	// their site. Its ID names the change: "evchg:<code>:<n>[:<from>]"
+	// (Ref the booking code; from, the session's old start in Unix
+	// seconds, when it moved) or "evwait:<event>:<facility>:<n>" (Ref the
+	// event: a resident waiting at a cancelled site). Not stopped by kind:
+	// /berhenti alone silences it.
+	KindEventChange = "ev_change"
+	// KindNudge is a cadre's personal reminder from the follow-up list
+	// (Ref the booking concerned): a fixed text, chosen by the booking's
+	// state (not come, cancelled). A resident may stop the kind.
+	KindNudge = "kader_msg"
 )
 
 // KBPPKinds are the kinds of the KB pasca persalinan pathway.
@@ -77,14 +95,14 @@ var KBPPKinds = []string{KindKBPPDue, KindKBPPWeek1, KindKBPPNifas, KindKBPPWeek
 
 // BookingKinds are the kinds planned from a booking; cancelling a booking
 // removes them.
-var BookingKinds = []string{KindH1, KindH0, KindFollowup, KindAftercare}
+var BookingKinds = []string{KindH1, KindH0, KindFollowup, KindAftercare, KindCadreH1, KindCadreH0}
 
 // MethodKinds are the kinds planned from a method received.
 var MethodKinds = []string{KindSuntik3, KindSuntik1, KindPil, KindCheckup, KindImplanEnd}
 
-// Kinds returns every reminder kind.
+// Kinds returns every reminder kind a resident may stop one by one.
 func Kinds() []string {
-	return append(append([]string(nil), BookingKinds...), MethodKinds...)
+	return append(append(append([]string(nil), BookingKinds...), MethodKinds...), KindNudge)
 }
 
 // KnownKind reports whether k is one of Kinds.

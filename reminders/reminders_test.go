@@ -397,3 +397,25 @@ func TestItemValidateAndEvent(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanCadreBooking: a cadre who booked for a resident without a phone
+// gets that booking's H-1 and H-0, at the resident's times, under kinds
+// of their own (a cadre may stop them without stopping their own).
+func TestPlanCadreBooking(t *testing.T) {
+	loc := load(t, "Asia/Jakarta")
+	start := local(t, loc, "2026-11-26 08:00")
+	items := byKind(t, reminders.PlanCadreBooking(kbbot.ChatID(9202), "KB-7QH4XM", start, loc, local(t, loc, "2026-11-23 09:00")))
+	if len(items) != 2 {
+		t.Fatalf("items %+v", items)
+	}
+	h1, h0 := items[reminders.KindCadreH1], items[reminders.KindCadreH0]
+	if h1.ID != "kader_h1:KB-7QH4XM:202611260100" || h1.Chat != 9202 || h1.Ref != "KB-7QH4XM" || !h1.Due.Equal(local(t, loc, "2026-11-25 16:00")) {
+		t.Errorf("H-1 %+v", h1)
+	}
+	if h0.ID != "kader_h0:KB-7QH4XM:202611260100" || !h0.Due.Equal(local(t, loc, "2026-11-26 06:00")) {
+		t.Errorf("H-0 %+v", h0)
+	}
+	if !reminders.KnownKind(reminders.KindCadreH1) || !reminders.KnownKind(reminders.KindNudge) || reminders.KnownKind(reminders.KindEventChange) {
+		t.Error("stoppable kinds: the cadre's and the nudge, not an event change")
+	}
+}

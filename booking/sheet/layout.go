@@ -151,6 +151,8 @@ func eventsTable() *table {
 				help: "Tanggal pelayanan, mis. 2023-07-20 atau 20/07/2023 (hari/bulan/tahun)."},
 			{name: "tutup_pendaftaran", field: "booking_closes", kind: kDateTime, width: 18, example: "2023-07-19 20:00",
 				help: "Kapan pendaftaran ditutup, waktu setempat tiap lokasi, mis. 2023-07-19 20:00. Kosongkan: sehari sebelumnya pukul 20.00."},
+			{name: "dibatalkan", field: "cancelled", kind: kBool, width: 11,
+				help: "Isi \"ya\" bila seluruh acara dibatalkan: semua pendaftaran dibatalkan dan setiap warga yang terdaftar diberi tahu. Menghapus baris tidak membatalkan apa pun."},
 		}}
 	for _, m := range booking.Methods() {
 		t.cols = append(t.cols, column{name: "target_" + string(m), field: "targets." + string(m), kind: kInt, max: maxTarget, width: 10,
@@ -174,6 +176,8 @@ func sitesTable() *table {
 	}
 	t.cols = append(t.cols, column{name: "lebih_kuota", field: "oversubscribe", kind: kBool, width: 12,
 		help: "Isi \"ya\" bila jumlah kuota di lokasi ini sengaja lebih banyak dari kapasitas semua sesinya. Kosongkan: impor menolak kuota yang melebihi kapasitas."})
+	t.cols = append(t.cols, column{name: "dibatalkan", field: "cancelled", kind: kBool, width: 11,
+		help: "Isi \"ya\" bila pelayanan di lokasi ini dibatalkan: pendaftarannya dibatalkan, tempatnya dilepas, dan setiap warga yang terdaftar diberi tahu dan ditawari lokasi lain. Menghapus baris lokasi yang sudah ada pendaftarnya ditolak."})
 	return t
 }
 
@@ -191,6 +195,8 @@ func sessionsTable() *table {
 				help: "Jam selesai, sesudah jam mulai, mis. 10:00."},
 			{name: "kapasitas", field: "capacity", kind: kInt, required: true, min: 1, max: maxCapacity, width: 10, example: "25",
 				help: fmt.Sprintf("Jumlah warga yang dapat dilayani di sesi ini, bilangan bulat 1–%d.", maxCapacity)},
+			{name: "pindah_dari", field: "moved_from", kind: kTime, width: 11, example: "",
+				help: "Bila jam sesi ini diubah: jam mulai yang lama, mis. 08:00. Pendaftar sesi itu ikut pindah, diberi tahu jam barunya, dan pengingatnya menyesuaikan. Kosongkan bila tidak pindah."},
 		}}
 }
 

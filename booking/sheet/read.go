@@ -437,8 +437,9 @@ func (r *reader) draft(rows map[*table][]rowValues) booking.Draft {
 	events := make([]*booking.DraftEvent, 0, len(rows[eT]))
 	evByID := map[string]*booking.DraftEvent{}
 	for _, v := range rows[eT] {
+		cancelled, _ := v.vals["cancelled"].(bool)
 		e := &booking.DraftEvent{Label: v.label, Given: v.given, ID: v.str("id"), Name: v.str("name"), Date: v.str("date"),
-			BookingCloses: v.str("booking_closes"), Targets: methodCounts(v, "targets.")}
+			BookingCloses: v.str("booking_closes"), Targets: methodCounts(v, "targets."), Cancelled: cancelled}
 		events = append(events, e)
 		if _, dup := evByID[e.ID]; e.ID != "" && !dup {
 			evByID[e.ID] = e
@@ -459,7 +460,9 @@ func (r *reader) draft(rows map[*table][]rowValues) booking.Draft {
 		quota := methodCounts(v, "quota.")
 		v.given["quota"] = len(quota) > 0
 		over, _ := v.vals["oversubscribe"].(bool)
-		e.Sites = append(e.Sites, booking.DraftSite{Label: v.label, Given: v.given, Facility: fac, Quota: quota, Oversubscribe: over})
+		cancelled, _ := v.vals["cancelled"].(bool)
+		e.Sites = append(e.Sites, booking.DraftSite{Label: v.label, Given: v.given, Facility: fac, Quota: quota, Oversubscribe: over,
+			Cancelled: cancelled})
 		if k := (siteKey{evID, fac}); fac != "" {
 			if _, dup := sites[k]; !dup {
 				sites[k] = siteRef{e, len(e.Sites) - 1}
@@ -482,7 +485,7 @@ func (r *reader) draft(rows map[*table][]rowValues) booking.Draft {
 		capacity, _ := v.vals["capacity"].(int)
 		s := &ref.ev.Sites[ref.i]
 		s.Sessions = append(s.Sessions, booking.DraftSession{Label: v.label, Given: v.given,
-			Start: v.str("start"), End: v.str("end"), Capacity: capacity})
+			Start: v.str("start"), End: v.str("end"), Capacity: capacity, MovedFrom: v.str("moved_from")})
 	}
 	for _, e := range events {
 		e.Given["sites"] = len(e.Sites) > 0

@@ -164,8 +164,8 @@ func TestTemplateHelpsTheEditor(t *testing.T) {
 		}
 	}
 	comments, err := f.GetComments("sesi")
-	if err != nil || len(comments) != 5 {
-		t.Fatalf("sesi has %d header comments (%v), want 5", len(comments), err)
+	if err != nil || len(comments) != 6 {
+		t.Fatalf("sesi has %d header comments (%v), want 6", len(comments), err)
 	}
 	dvs, err := f.GetDataValidations("fasilitas")
 	if err != nil {
@@ -405,5 +405,40 @@ func TestWindows1252CSV(t *testing.T) {
 	}
 	if f, _ := c.Facility("pkm-bendan"); f.Kelurahan != "Bendén Kergon" {
 		t.Errorf("kelurahan %q", f.Kelurahan)
+	}
+}
+
+// TestCancelAndMoveColumns: "dibatalkan" in acara or lokasi cancels an
+// event or a site, and "pindah_dari" in sesi names a moved session's old
+// start; a bad time there is named by sheet, row and column.
+func TestCancelAndMoveColumns(t *testing.T) {
+	t.Parallel()
+	in := strings.NewReplacer(
+		"[lokasi];;;;;;;;;;\r\nacara;fasilitas;kuota_iud;kuota_implan;", "[lokasi];;;;;;;;;;\r\nacara;fasilitas;kuota_iud;kuota_implan;dibatalkan",
+		"kbs-1;PKM-BENDAN;20;15,0;", "kbs-1;PKM-BENDAN;20;15,0;ya",
+		"acara;fasilitas;mulai;selesai;kapasitas;", "acara;fasilitas;mulai;selesai;kapasitas;pindah_dari",
+		"kbs-1;pkm-bendan;8.00;10.00;25;", "kbs-1;pkm-bendan;8.00;10.00;25;7.00",
+	).Replace(indonesianCSV)
+	c, err := sheet.ReadCSV(strings.NewReader(in), "acara.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _ := c.Event("kbs-1")
+	s, _ := e.Site("pkm-bendan")
+	if !s.Cancelled || e.Cancelled || s.Sessions[0].MovedFrom != "07:00" || s.Sessions[1].MovedFrom != "" {
+		t.Fatalf("site %+v", s)
+	}
+	whole := strings.Replace(in, "id;nama;tanggal;tutup_pendaftaran;target_iud;catatan", "id;nama;tanggal;tutup_pendaftaran;target_iud;dibatalkan", 1)
+	whole = strings.Replace(whole, "1.000;contoh saja", "1.000;ya", 1)
+	if c, err = sheet.ReadCSV(strings.NewReader(whole), "acara.csv"); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := c.Event("kbs-1"); !e.Cancelled || !e.Sites[0].Cancelled {
+		t.Fatalf("a cancelled event: %+v", e)
+	}
+	bad := strings.Replace(in, "25;7.00", "25;pagi", 1)
+	_, err = sheet.ReadCSV(strings.NewReader(bad), "acara.csv")
+	if want := `Sheet "sesi", baris 14, kolom "pindah_dari": harus jam`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v, want %s", err, want)
 	}
 }

@@ -28,13 +28,15 @@ func catalogRows(c *booking.Catalog) map[*table][][]any {
 		}))
 	}
 	for _, e := range c.Events() {
-		v := map[string]any{"id": e.ID, "name": e.Name, "date": e.Date, "booking_closes": closesValue(c, e)}
+		v := map[string]any{"id": e.ID, "name": e.Name, "date": e.Date, "booking_closes": closesValue(c, e), "cancelled": e.Cancelled}
 		for m, n := range e.Targets {
 			v["targets."+string(m)] = n
 		}
 		out[eT] = append(out[eT], rowOf(eT, v))
 		for _, s := range e.Sites {
-			v := map[string]any{"event": e.ID, "facility": s.Facility, "oversubscribe": s.Oversubscribe}
+			// A cancelled event's sites are cancelled with it: the event's
+			// cell says so once.
+			v := map[string]any{"event": e.ID, "facility": s.Facility, "oversubscribe": s.Oversubscribe, "cancelled": s.Cancelled && !e.Cancelled}
 			for m, n := range s.Quota {
 				v["quota."+string(m)] = n
 			}

@@ -21,7 +21,8 @@ import (
 // importFile validates an admin's facilities and events file (YAML, XLSX
 // or CSV, by its extension) and writes it to Redis. The same file twice
 // changes nothing; a quota or capacity below what is already booked is
-// refused, naming it.
+// refused, naming it. Sessions moved and sites cancelled are kept in the
+// events' change logs: the running bot (kbbot serve) tells their residents.
 //
 // The planner's checks apply (booking.Check): an event whose day is over
 // is refused unless allowPast (a historical import, for the record).
@@ -103,6 +104,16 @@ func writeTemplate(path string, stdout io.Writer) error {
 func printReport(w io.Writer, path string, rep booking.ImportReport) {
 	fmt.Fprintf(w, "imported %s: %d facilities; events created: %s; updated: %s; unchanged: %s\n",
 		path, rep.Facilities, list(rep.Created), list(rep.Updated), list(rep.Unchanged))
+	if len(rep.Changes) == 0 {
+		return
+	}
+	moved, cancelled := 0, 0
+	for _, c := range rep.Changes {
+		moved += len(c.Moved)
+		cancelled += len(c.Cancelled)
+	}
+	fmt.Fprintf(w, "changes: %d sessions moved, %d sites cancelled; the running bot tells the %d residents booked there within a minute\n",
+		moved, cancelled, rep.Told)
 }
 
 func list(ids []string) string {

@@ -179,6 +179,18 @@ func TestImportCommand(t *testing.T) {
 			t.Fatalf("import %d: %q lacks %q", i, out.String(), want)
 		}
 	}
+	// Puskesmas Bendan's 08:00 session moved: the report says so, and
+	// that the running bot tells the residents.
+	moved := strings.Replace(string(booking.DemoYAML()), `{start: "08:00", end: "10:00", capacity: 25}`,
+		`{start: "13:00", end: "15:00", capacity: 25, moved_from: "08:00"}`, 1)
+	if err := os.WriteFile(file, []byte(moved), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if code := run([]string{"import", "--allow-past", file}, strings.NewReader(""), &out, &errOut, env(vars)); code != 0 ||
+		!strings.Contains(out.String(), "changes: 1 sessions moved, 0 sites cancelled; the running bot tells the 0 residents booked there") {
+		t.Fatalf("a moved session: exit %d, %q %q", code, out.String(), errOut.String())
+	}
 }
 
 // TestTemplateThenImport writes the templates as the README says, imports

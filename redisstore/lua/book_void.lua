@@ -1,0 +1,73 @@
+-- book_void: carry out the cancellation of a site (a change of the event's
+-- change log, book_import.lua): its active bookings are cancelled and
+-- their places freed, offers held there are released; or, once everyone
+-- concerned was told, take the residents waiting there off the waitlist.
+-- KEYS: the event keys, in the order of book_lib.lua
+-- ARGV[1] now (Unix ms)   ARGV[2] facility   ARGV[3] the change's number
+-- ARGV[4] "void" or "drop"
+-- ARGV[5] offer TTL (ms), for places freed elsewhere (done)
+-- "void" returns {"ok", nbookings, code..., resident...}: the codes of
+--   every booking this change cancelled (their records carry "void": the
+--   change's number), this call or an earlier one, then the residents
+--   ("c<chat>") who wait at the facility or hold (or held) an offer there.
+--   Idempotent: a cancelled booking is not touched again.
+-- "drop" returns {"ok"}: the waitlist requests and offers at the facility
+--   are gone. Idempotent.
+local now, fac, n, mode = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4]
+local ttl = tonumber(ARGV[5])
+local waiting = {}
+local res = redis.call('HGETALL', K.res)
+for i = 1, #res, 2 do
+  local field, v = res[i], res[i + 1]
+  local r, kind = string.match(field, '^(c%d+)|([wo])$')
+  if r then
+    local f = split(v, '|')
+    if (kind == 'w' and f[1] == fac) or (kind == 'o' and f[2] == fac) then
+      waiting[#waiting + 1] = { r = r, kind = kind }
+    end
+  end
+end
+if mode == 'drop' then
+  for _, w in ipairs(waiting) do
+    if w.kind == 'w' then
+      wait_remove(w.r)
+    else
+      offer_release(w.r, false)
+    end
+  end
+  return { 'ok' }
+end
+local codes = {}
+local places = redis.call('HGETALL', K.place)
+for i = 1, #places, 2 do
+  local code, raw = places[i], places[i + 1]
+  if string.sub(code, 1, 2) ~= 'e|' then
+    local p = parse_place(raw)
+    if p.fac == fac then
+      local rec = redis.call('HGET', K.rec, code)
+      local ok, x = false, nil
+      if rec then ok, x = pcall(cjson.decode, rec) end
+      if p.status == 'active' and ok and type(x) == 'table' then
+        p.status, p.updated = 'cancelled', ARGV[1]
+        redis.call('HSET', K.place, code, place_str(p))
+        if redis.call('HGET', K.res, p.res .. '|a') == code then
+          redis.call('HSETNX', K.res, p.res .. '|h', code)
+          redis.call('HDEL', K.res, p.res .. '|a')
+        end
+        give(p.fac, p.sess, p.m)
+        x.void = tonumber(n)
+        redis.call('HSET', K.rec, code, cjson.encode(x))
+      end
+      if ok and type(x) == 'table' and tostring(x.void) == n then
+        codes[#codes + 1] = code
+      end
+    end
+  end
+end
+for _, w in ipairs(waiting) do
+  if w.kind == 'o' then offer_release(w.r, true) end
+end
+local out = { 'ok', #codes }
+for _, c in ipairs(codes) do out[#out + 1] = c end
+for _, w in ipairs(waiting) do out[#out + 1] = w.r end
+return done(now, ttl, out)
