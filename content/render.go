@@ -195,6 +195,11 @@ func (pg *page) finish(note bool) Page {
 		tail = append(tail, s)
 	}
 	first, rest, cont := pg.split()
+	if len(rest) == 0 && len(first) > 2 && countLines(first)+len(tail) > FirstScreenLines {
+		// Only the note and «Sumber» would be left behind «Baca
+		// selengkapnya»: the last section goes with them.
+		first, rest = first[:len(first)-1], first[len(first)-1:]
+	}
 	if len(rest) > 0 || countLines(first)+len(tail) > FirstScreenLines {
 		rest = append(rest, tail)
 	} else if len(tail) > 0 {
