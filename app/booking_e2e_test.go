@@ -100,6 +100,24 @@ func pendingKinds(t *testing.T, p *process, chat int64) map[string]bool {
 }
 
 // bookIUDAtBendan walks the booking flow from the menu to the confirmation.
+// checklistAllNo answers the pregnancy checklist's questions still asked
+// with the checklist's "no": "Tidak", or "Sudah" to question 2, which is
+// asked in the positive.
+func checklistAllNo(t *testing.T, u *telegramtest.User) {
+	t.Helper()
+	for range 6 {
+		m, _ := u.Last()
+		switch {
+		case hasButton(m, "Tidak"):
+			must(t)(u.Tap("Tidak"))
+		case hasButton(m, "Sudah"):
+			must(t)(u.Tap("Sudah"))
+		default:
+			return
+		}
+	}
+}
+
 func bookIUDAtBendan(t *testing.T, u *telegramtest.User) string {
 	t.Helper()
 	must(t)(u.Tap("📅 Jadwal & daftar KB serentak"))
@@ -125,7 +143,12 @@ func bookIUDAtBendan(t *testing.T, u *telegramtest.User) string {
 		t.Fatalf("IUD needs the pregnancy checklist, got %q", m.Plain())
 	}
 	must(t)(u.Tap("Tidak"))
-	must(t)(u.Tap("Ya"))
+	// Question 2 is asked in the positive ("sudah berhubungan?"): its
+	// "Belum pernah" is the checklist's yes.
+	if m, _ := u.Last(); !hasButton(m, "Belum pernah") || !hasButton(m, "Sudah") {
+		t.Fatalf("question 2 must name its answers: %q", m.Plain())
+	}
+	must(t)(u.Tap("Belum pernah"))
 	for _, m := range u.Messages() {
 		low := strings.ToLower(m.Plain())
 		if strings.Contains(low, "tidak hamil") || strings.Contains(low, "anda hamil") {
@@ -140,7 +163,7 @@ func bookIUDAtBendan(t *testing.T, u *telegramtest.User) string {
 		t.Fatalf("want an .ics calendar file, got %+v", doc)
 	}
 	text := conf.Plain()
-	for _, want := range []string{"Kode Anda KB-", "Puskesmas Bendan", "08.00–10.00 WIB", "KTP, KK", "Sari Wulandari", "Kamis, 26 November 2026"} {
+	for _, want := range []string{"Kode Ibu KB-", "Puskesmas Bendan", "08.00–10.00 WIB", "KTP, KK", "Sari Wulandari", "Kamis, 26 November 2026"} {
 		if !strings.Contains(text, want) {
 			t.Fatalf("confirmation lacks %q:\n%s", want, text)
 		}
@@ -292,9 +315,7 @@ func TestE2EWaitlistOffer(t *testing.T) {
 	tapPrefix(t, a, "08.00")
 	must(t)(a.Send("Ani Lestari"))
 	must(t)(a.Send("Lewati"))
-	for range 6 {
-		must(t)(a.Tap("Tidak"))
-	}
+	checklistAllNo(t, a)
 	must(t)(a.Tap("✅ Ya, daftarkan"))
 
 	consent(t, b)
@@ -314,15 +335,13 @@ func TestE2EWaitlistOffer(t *testing.T) {
 	must(t)(a.Tap("Ya, batalkan"))
 	sweep(t, p)
 	offer, _ := b.Last()
-	if !strings.Contains(offer.Plain(), "Ada tempat kosong untuk Anda") || !hasButton(offer, "✅ Ambil tempat ini") {
+	if !strings.Contains(offer.Plain(), "Ada tempat kosong untuk Ibu") || !hasButton(offer, "✅ Ambil tempat ini") {
 		t.Fatalf("want the offer in Budi's chat, got %q", offer.Plain())
 	}
 	must(t)(b.Tap("✅ Ambil tempat ini"))
 	must(t)(b.Send("Budi Santoso"))
 	must(t)(b.Send("Lewati"))
-	for range 6 {
-		must(t)(b.Tap("Tidak"))
-	}
+	checklistAllNo(t, b)
 	must(t)(b.Tap("✅ Ya, daftarkan"))
 	bs, _ := p.App.Bookings.Bookings(context.Background(), 8202)
 	if len(bs) != 1 || bs[0].Status != booking.Active || bs[0].Method != booking.IUD {

@@ -40,11 +40,13 @@ func TestE2EBookingTypedAnswers(t *testing.T) {
 	if m, _ := u.Last(); !strings.Contains(m.Plain(), hint) {
 		t.Fatalf("other text at the checklist: want the hint, got %q", m.Plain())
 	}
-	must(t)(u.Send("Ya"))
+	// Question 2 is asked in the positive ("sudah berhubungan
+	// suami-istri?"): a typed "belum" is the checklist's yes and ends it.
+	must(t)(u.Send("belum"))
 	must(t)(u.Tap("✅ Ya, daftarkan"))
 	found := false
 	for _, m := range u.Messages() {
-		found = found || strings.Contains(m.Plain(), "Kode Anda KB-")
+		found = found || strings.Contains(m.Plain(), "Kode Ibu KB-")
 	}
 	if !found {
 		t.Fatal("the booking was not made after typed answers")

@@ -216,7 +216,7 @@ func TestE2EResidentArea(t *testing.T) {
 	// The menu offers to change it.
 	must(t)(a.Send("/menu"))
 	must(t)(a.Tap("📍 Wilayah & kelompok saya"))
-	bcSee(t, a, "Wilayah Anda: Bendan Kergon")
+	bcSee(t, a, "Wilayah Ibu: Bendan Kergon")
 	must(t)(a.Tap("👥 Ubah kelompok"))
 	must(t)(a.Tap("Lewati"))
 	if p, _, _ := store.Profile(ctx, 9001); p.Group != "" || p.Area != bcBendan {

@@ -26,13 +26,7 @@ func ebCadreBooks(t *testing.T, u *telegramtest.User, name, phone string) string
 	must(t)(u.Send(name))
 	must(t)(u.Tap("✅ Ya, warga sudah setuju"))
 	must(t)(u.Send(phone))
-	for i := 0; i < 6; i++ {
-		m, _ := u.Last()
-		if !hasButton(m, "Tidak") {
-			break
-		}
-		must(t)(u.Tap("Tidak"))
-	}
+	checklistAllNo(t, u)
 	must(t)(u.Tap("✅ Ya, daftarkan"))
 	return recCode(t, u)
 }

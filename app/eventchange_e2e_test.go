@@ -53,11 +53,7 @@ func cadreBooksTarmi(t *testing.T, k *telegramtest.User) {
 	must(t)(k.Send("Ibu Tarmi"))
 	must(t)(k.Tap("✅ Ya, warga sudah setuju"))
 	must(t)(k.Tap("Lewati"))
-	for range 6 {
-		if m, _ := k.Last(); strings.Contains(m.Plain(), "Pertanyaan") {
-			must(t)(k.Tap("Tidak"))
-		}
-	}
+	checklistAllNo(t, k)
 	must(t)(k.Tap("✅ Ya, daftarkan"))
 	if !strings.Contains(strings.Join(texts(k), "\n"), "Ibu Tarmi") {
 		t.Fatalf("the cadre's booking: %q", lastText(t, k))

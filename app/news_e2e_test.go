@@ -82,7 +82,7 @@ func TestE2ENoEventIsNoDeadEnd(t *testing.T) {
 	must(t)(rina.Send("Rina Marlina"))
 	must(t)(rina.Send("Lewati")) // the phone: a reply-keyboard button
 	must(t)(rina.Tap("✅ Ya, daftarkan"))
-	if !strings.Contains(strings.Join(texts(rina), "\n"), "Kode Anda KB-") {
+	if !strings.Contains(strings.Join(texts(rina), "\n"), "Pendaftaran berhasil! Kode Ibu KB-") {
 		t.Fatalf("Rina's booking: %q", lastText(t, rina))
 	}
 

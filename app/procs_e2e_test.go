@@ -29,7 +29,7 @@ import (
 func replyKind(m telegramtest.Message) byte {
 	p := m.Plain()
 	switch {
-	case strings.HasPrefix(p, "Halo!"):
+	case strings.HasPrefix(p, "Halo, Ibu!"):
 		return 'H'
 	case strings.HasPrefix(p, "🔒"):
 		return 'L'

@@ -26,6 +26,11 @@ type Checklist struct {
 	// ResidentAck is the neutral acknowledgement shown to the resident when
 	// the step is complete.
 	ResidentAck Text `json:"resident_ack"`
+	// CadreIntro and CadreAck replace Intro and ResidentAck when a kader
+	// books for a client (/daftarkan): they speak to the kader about the
+	// client, who hears the questions read out to her.
+	CadreIntro Text `json:"cadre_intro"`
+	CadreAck   Text `json:"cadre_ack"`
 	// Sources are the ids of the checklist's sources.
 	Sources SourceIDs `json:"sources"`
 
@@ -38,6 +43,14 @@ type ChecklistQuestion struct {
 	ID string `yaml:"id" json:"id"`
 	// Text is the question as the resident reads it, with its source.
 	Text Fact `yaml:"text" json:"text"`
+	// Yes and No, when set, are the answer buttons' labels, for a question
+	// asked in other words than the checklist's: Yes is the answer that
+	// means the checklist's "yes". Otherwise the buttons read Ya / Tidak.
+	Yes Text `yaml:"yes,omitempty" json:"yes,omitempty"`
+	No  Text `yaml:"no,omitempty" json:"no,omitempty"`
+	// Inverted marks a question asked the other way round from the
+	// checklist's: a typed "ya" answers the checklist's "no".
+	Inverted bool `yaml:"inverted,omitempty" json:"inverted,omitempty"`
 }
 
 // ChecklistResult is the outcome of the checklist, for the provider. It is
@@ -123,6 +136,8 @@ func loadChecklist(fsys fs.FS, p *problems, sources map[string]Source) Checklist
 		Intro       Text                `yaml:"intro"`
 		Questions   []ChecklistQuestion `yaml:"questions"`
 		ResidentAck Text                `yaml:"resident_ack"`
+		CadreIntro  Text                `yaml:"cadre_intro"`
+		CadreAck    Text                `yaml:"cadre_ack"`
 		Provider    checklistProvider   `yaml:"provider"`
 	}
 	if !decodeFile(fsys, checklistFile, &doc, p) {
@@ -135,8 +150,10 @@ func loadChecklist(fsys fs.FS, p *problems, sources map[string]Source) Checklist
 	checkSources(p, f, "source", doc.Sources, sources)
 	checkText(p, f, "intro", doc.Intro, MaxFieldChars)
 	checkText(p, f, "resident_ack", doc.ResidentAck, MaxFieldChars)
+	checkText(p, f, "cadre_intro", doc.CadreIntro, MaxFieldChars)
+	checkText(p, f, "cadre_ack", doc.CadreAck, MaxFieldChars)
 	for _, l := range Langs {
-		low := strings.ToLower(doc.ResidentAck.In(l))
+		low := strings.ToLower(doc.ResidentAck.In(l) + " " + doc.CadreAck.In(l))
 		for _, w := range pregnancyWords {
 			if strings.Contains(low, w) {
 				p.add(f, "resident_ack."+string(l), "must not mention pregnancy (%q): the resident is never told she is or is not pregnant", w)
@@ -150,6 +167,10 @@ func loadChecklist(fsys fs.FS, p *problems, sources map[string]Source) Checklist
 		field := fmt.Sprintf("questions[%d]", i)
 		checkID(p, f, field+".id", q.ID)
 		checkFact(p, f, field+".text", q.Text, sources)
+		if (q.Yes != Text{}) || (q.No != Text{}) || q.Inverted {
+			checkText(p, f, field+".yes", q.Yes, MaxOptionChars)
+			checkText(p, f, field+".no", q.No, MaxOptionChars)
+		}
 	}
 	checkFact(p, f, "provider.reasonably_sure", doc.Provider.ReasonablySure, sources)
 	checkFact(p, f, "provider.not_ruled_out", doc.Provider.NotRuledOut, sources)
@@ -166,6 +187,8 @@ func loadChecklist(fsys fs.FS, p *problems, sources map[string]Source) Checklist
 		Intro:       doc.Intro,
 		Questions:   doc.Questions,
 		ResidentAck: doc.ResidentAck,
+		CadreIntro:  doc.CadreIntro,
+		CadreAck:    doc.CadreAck,
 		Sources:     doc.Sources,
 		provider:    doc.Provider,
 	}

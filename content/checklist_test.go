@@ -17,11 +17,27 @@ func TestChecklistShape(t *testing.T) {
 			t.Errorf("question %d missing a language", i+1)
 		}
 	}
-	// kb-domain.md section 2: the six questions, in order.
-	for i, key := range []string{"6 months", "abstained", "4 weeks", "7 days", "miscarriage", "reliable contraceptive"} {
+	// kb-domain.md section 2: the six questions, in order. Question 2 is
+	// asked in the positive ("have you had sex?"); its "not since then"
+	// button is the checklist's yes (abstained).
+	for i, key := range []string{"6 months", "had sex", "4 weeks", "7 days", "miscarriage", "reliable method"} {
 		if !strings.Contains(c.Questions[i].Text.EN, key) {
 			t.Errorf("question %d = %q; want the checklist question about %q", i+1, c.Questions[i].Text.EN, key)
 		}
+	}
+	q2 := c.Questions[1]
+	if q2.ID != "tidak-berhubungan" || q2.Yes.ID != "Belum pernah" || q2.No.ID != "Sudah" {
+		t.Errorf("question 2: the positive question's buttons must say which answer is the checklist's yes: %+v", q2)
+	}
+	for i, q := range c.Questions {
+		for _, neg := range []string{"belum berhubungan", "tidak berhubungan", "andal"} {
+			if strings.Contains(strings.ToLower(q.Text.ID), neg) {
+				t.Errorf("question %d: %q reads as a double negative or a hard word (%q)", i+1, q.Text.ID, neg)
+			}
+		}
+	}
+	if c.CadreIntro.ID == "" || !strings.Contains(c.CadreIntro.ID, "klien") || !strings.Contains(c.CadreAck.ID, "klien") {
+		t.Errorf("the kader's texts must speak about the client: %+v / %+v", c.CadreIntro, c.CadreAck)
 	}
 	if !slices.Contains(c.Sources, "FHI-PC") {
 		t.Errorf("sources %v; want FHI-PC", c.Sources)

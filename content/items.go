@@ -48,6 +48,11 @@ type TopicSection struct {
 	Heading Text `yaml:"heading" json:"heading"`
 	// Body is the section's text, with its sources.
 	Body Fact `yaml:"body" json:"body"`
+	// Review, when set, says why the section waits for a bidan's review: a
+	// fact the sources at hand could not confirm. Such a section is kept in
+	// the file but never shown (TopicPage skips it) until a bidan has
+	// checked it and the field is removed.
+	Review string `yaml:"review,omitempty" json:"review,omitempty"`
 }
 
 const mythsFile = "data/myths.yaml"
@@ -104,6 +109,15 @@ func loadTopics(fsys fs.FS, p *problems, sources map[string]Source) []Topic {
 		checkText(p, file, "title", t.Title, MaxTitleChars)
 		if len(t.Sections) == 0 {
 			p.add(file, "sections", "missing: a topic needs at least one section")
+		}
+		shown := 0
+		for _, s := range t.Sections {
+			if s.Review == "" {
+				shown++
+			}
+		}
+		if len(t.Sections) > 0 && shown == 0 {
+			p.add(file, "sections", "every section waits for review: a topic needs at least one section without `review`")
 		}
 		for i, s := range t.Sections {
 			checkText(p, file, fmt.Sprintf("sections[%d].heading", i), s.Heading, MaxTitleChars*2)

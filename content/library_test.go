@@ -39,8 +39,8 @@ func TestMethodsComplete(t *testing.T) {
 		for _, nf := range m.facts() {
 			texts[nf.name] = nf.fact.Text
 		}
-		if len(texts) != 14 {
-			t.Errorf("%s: %d text fields; the test expects 14", m.Code, len(texts))
+		if len(texts) != 15 {
+			t.Errorf("%s: %d text fields; the test expects 15", m.Code, len(texts))
 		}
 		for name, tx := range texts {
 			if strings.TrimSpace(tx.ID) == "" || strings.TrimSpace(tx.EN) == "" {
@@ -84,10 +84,10 @@ func TestEffectivenessMatchesDomainTable(t *testing.T) {
 	}
 }
 
-// allPages renders every page of the library in lang.
-func allPages(t *testing.T, l *Library, lang Lang) map[string]string {
+// allPages renders every education page of the library in lang.
+func allPages(t *testing.T, l *Library, lang Lang) map[string]Page {
 	t.Helper()
-	pages := map[string]string{}
+	pages := map[string]Page{}
 	for _, m := range l.Methods() {
 		for _, s := range Sections {
 			p, err := l.MethodSection(m.Code, s, lang)
@@ -113,21 +113,28 @@ func allPages(t *testing.T, l *Library, lang Lang) map[string]string {
 	}
 	pages["compare"] = l.ComparePage(lang)
 	pages["myths"] = l.MythsPage(lang)
-	pages["no match"] = l.NoMatchPage(lang)
-	for i, p := range l.SourcesPages(lang) {
-		pages[fmt.Sprintf("sources %d", i)] = p
-	}
+	pages["no match"] = Page{First: l.NoMatchPage(lang)}
 	for _, p := range quizProfiles {
-		pages["quiz "+p.name] = l.RecommendationPage(l.Recommend(p.answers), lang)
+		pages["quiz "+p.name] = l.RecommendationPage(l.QuizResult(p.answers), lang)
 	}
+	pages["quiz longest"] = l.RecommendationPage(l.longestResult(lang), lang)
 	return pages
 }
 
-// Every page fits one Telegram message and is valid Telegram HTML.
+// Every page fits one Telegram message and is valid Telegram HTML, and so
+// is every page of the sources list.
 func TestEveryPageFitsAndIsValidHTML(t *testing.T) {
 	l := mustLoad(t)
 	for _, lang := range Langs {
+		msgs := map[string]string{}
 		for name, p := range allPages(t, l, lang) {
+			msgs[name] = p.Full()
+			msgs[name+" (first screen)"] = p.First
+		}
+		for i, p := range l.SourcesPages(lang) {
+			msgs[fmt.Sprintf("sources %d", i)] = p
+		}
+		for name, p := range msgs {
 			if n := utf8.RuneCountInString(p); n > MaxMessageChars || n == 0 {
 				t.Errorf("%s (%s): %d characters", name, lang, n)
 			}
@@ -138,9 +145,38 @@ func TestEveryPageFitsAndIsValidHTML(t *testing.T) {
 	}
 }
 
-// Every method page shows the effectiveness numbers with their source and
-// the reminder that the bot informs and the bidan decides.
-func TestMethodPagesShowNumbersSourcesAndNote(t *testing.T) {
+// The first screen of every page is at most FirstScreenLines short lines;
+// a page with more has the rest behind «Baca selengkapnya» (Rest).
+func TestEveryFirstScreenIsShort(t *testing.T) {
+	l := mustLoad(t)
+	pages := 0
+	for _, lang := range Langs {
+		for name, p := range allPages(t, l, lang) {
+			pages++
+			if err := CheckFirstScreen(p.First); err != nil {
+				t.Errorf("%s (%s): first screen: %v\n%s", name, lang, err, p.First)
+			}
+		}
+	}
+	if pages < 2*(3*len(MethodCodes)+12+9) {
+		t.Errorf("only %d pages checked", pages)
+	}
+	if err := CheckFirstScreen("a\nb\nc\nd\ne\nf"); err == nil {
+		t.Error("6 lines accepted")
+	}
+	if err := CheckFirstScreen(strings.Repeat("x", FirstScreenLineChars+1)); err == nil {
+		t.Error("an over-long line accepted")
+	}
+	if err := CheckFirstScreen("<b>" + strings.Repeat("x", FirstScreenLineChars) + "</b>\n\n&amp;"); err != nil {
+		t.Errorf("tags, entities and blank lines counted: %v", err)
+	}
+}
+
+// Every method page's first screen names the method's effectiveness tier,
+// and its whole page the numbers one tap away; every section ends with
+// the reminder that the bot informs and the bidan decides, and the «Sumber»
+// line.
+func TestMethodPagesShowTierNumbersSourcesAndNote(t *testing.T) {
 	l := mustLoad(t)
 	for _, lang := range Langs {
 		note := esc(l.Labels.T(lang, "note.short"))
@@ -149,20 +185,26 @@ func TestMethodPagesShowNumbersSourcesAndNote(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if tier := l.Labels.T(lang, "tier."+m.Tier()); !strings.Contains(p.First, tier) {
+				t.Errorf("%s (%s): first screen does not say %q:\n%s", m.Code, lang, tier, p.First)
+			}
+			if p.Rest == "" {
+				t.Errorf("%s (%s): no «Baca selengkapnya» part", m.Code, lang)
+			}
 			for _, n := range []float64{m.Effectiveness.Typical, m.Effectiveness.Perfect} {
-				if !strings.Contains(p, number(n, lang)) {
+				if !strings.Contains(p.Rest, number(n, lang)) {
 					t.Errorf("%s (%s): effectiveness %s not shown", m.Code, lang, number(n, lang))
 				}
 			}
 			for _, src := range m.Effectiveness.Sources {
 				s, _ := l.Source(src)
-				if !strings.Contains(p, "["+src) || !strings.Contains(p, esc(s.Short)) {
+				if !strings.Contains(p.Rest, esc(s.Short)) {
 					t.Errorf("%s (%s): source %s not named", m.Code, lang, src)
 				}
 			}
 			for _, s := range Sections {
 				p, _ := l.MethodSection(m.Code, s, lang)
-				if !strings.Contains(p, note) {
+				if !strings.Contains(p.Full(), note) {
 					t.Errorf("%s %s (%s): bidan note missing", m.Code, s, lang)
 				}
 			}
@@ -182,20 +224,78 @@ func TestMethodPagesShowNumbersSourcesAndNote(t *testing.T) {
 	}
 }
 
-// Every source id cited on a page is explained in that page's footer.
-func TestEveryCitedSourceIsInTheFooter(t *testing.T) {
+// Sources are gathered in one «Sumber» line at the end of a page, not
+// after every paragraph: no "[ID]" markers in the text, and the line names
+// every source of the page's facts.
+func TestSourcesInOneLinePerPage(t *testing.T) {
 	l := mustLoad(t)
 	for _, lang := range Langs {
+		prefix := "<i>" + esc(l.Labels.T(lang, "sources")) + ": "
 		for name, p := range allPages(t, l, lang) {
-			body, footer, _ := strings.Cut(p, "<i>"+esc(l.Labels.T(lang, "sources"))+":")
+			full := p.Full()
 			for _, s := range l.Sources() {
-				if strings.Contains(body, s.ID+"]") || strings.Contains(body, s.ID+",") {
-					if !strings.Contains(footer, "["+s.ID+"] ") && !strings.HasPrefix(name, "sources") {
-						t.Errorf("%s (%s): cites %s but the footer does not name it", name, lang, s.ID)
-					}
+				if strings.Contains(full, "["+s.ID+"]") || strings.Contains(full, "["+s.ID+",") {
+					t.Errorf("%s (%s): source marker [%s] in the text", name, lang, s.ID)
+				}
+			}
+			if n := strings.Count(full, prefix); n > 1 {
+				t.Errorf("%s (%s): %d «Sumber» lines", name, lang, n)
+			}
+		}
+		for _, m := range l.Methods() {
+			if len(m.SideEffects.Sources)+len(m.TellBidanFirst.Sources) == 0 {
+				continue
+			}
+			p, _ := l.MethodSection(m.Code, SectionSafety, lang)
+			_, line, ok := strings.Cut(p.Full(), prefix)
+			if !ok {
+				t.Errorf("%s (%s): no «Sumber» line", m.Code, lang)
+				continue
+			}
+			for _, id := range append(append(SourceIDs{}, m.SideEffects.Sources...), m.TellBidanFirst.Sources...) {
+				s, _ := l.Source(id)
+				if !strings.Contains(line, esc(s.Short)) {
+					t.Errorf("%s efek (%s): «Sumber» line lacks %s", m.Code, lang, id)
 				}
 			}
 		}
+	}
+}
+
+// Effectiveness tiers follow the typical-use numbers: under 1 very
+// effective, 1 to 9 effective, 10 and more less effective.
+func TestTiers(t *testing.T) {
+	l := mustLoad(t)
+	want := map[string]string{"implan": TierHigh, "mop": TierHigh, "mow": TierHigh, "iud": TierHigh,
+		"mal": TierMid, "suntik1": TierMid, "suntik3": TierMid, "pil": TierMid, "minipil": TierMid, "kondom": TierLow}
+	for _, m := range l.Methods() {
+		if got := m.Tier(); got != want[m.Code] {
+			t.Errorf("%s: tier %s; want %s", m.Code, got, want[m.Code])
+		}
+	}
+	cmp := l.ComparePage(ID)
+	if !strings.Contains(cmp.First, "Sangat efektif") || !strings.Contains(cmp.First, "Kurang efektif") || !strings.Contains(cmp.Rest, "<b>13</b>") {
+		t.Errorf("compare page: tiers first, numbers behind:\n%s\n--\n%s", cmp.First, cmp.Rest)
+	}
+}
+
+// A topic section waiting for a bidan's review is never shown.
+func TestReviewedSectionsHidden(t *testing.T) {
+	l := mustLoad(t)
+	pending := l.PendingReviews()
+	if len(pending) == 0 {
+		t.Fatal("no section waits for review; the test needs one")
+	}
+	for _, tp := range l.Topics() {
+		p, _ := l.TopicPage(tp.ID, ID)
+		for _, s := range tp.Sections {
+			if s.Review != "" && strings.Contains(p.Full(), esc(s.Heading.ID)) {
+				t.Errorf("%s: section %q waits for review but is shown", tp.ID, s.Heading.ID)
+			}
+		}
+	}
+	for _, r := range pending {
+		t.Logf("waiting for a bidan's review: %s", r)
 	}
 }
 
@@ -226,10 +326,11 @@ func TestIDsFitCallbackData(t *testing.T) {
 // not pregnant: cautions are "tell the bidan first".
 func TestNoProhibitionsOrDiagnoses(t *testing.T) {
 	l := mustLoad(t)
-	banned := []string{"anda tidak boleh", "jangan pakai", "anda hamil", "anda tidak hamil", "you must not", "you cannot use", "you are pregnant", "you are not pregnant"}
+	banned := []string{"anda tidak boleh", "ibu tidak boleh", "jangan pakai", "anda hamil", "anda tidak hamil", "ibu tidak hamil",
+		"you must not", "you cannot use", "you are pregnant", "you are not pregnant"}
 	for _, lang := range Langs {
 		for name, p := range allPages(t, l, lang) {
-			low := strings.ToLower(p)
+			low := strings.ToLower(p.Full())
 			for _, b := range banned {
 				if strings.Contains(low, b) {
 					t.Errorf("%s (%s) contains %q", name, lang, b)
@@ -238,7 +339,7 @@ func TestNoProhibitionsOrDiagnoses(t *testing.T) {
 		}
 	}
 	for _, m := range l.Methods() {
-		if !strings.Contains(strings.ToLower(m.TellBidanFirst.ID), "beritahu") && !strings.Contains(strings.ToLower(m.TellBidanFirst.ID), "ceritakan") {
+		if !strings.Contains(strings.ToLower(m.TellBidanFirst.ID), "beri tahu") && !strings.Contains(strings.ToLower(m.TellBidanFirst.ID), "ceritakan") {
 			t.Errorf("%s: tell_bidan_first should ask to tell the bidan: %q", m.Code, m.TellBidanFirst.ID)
 		}
 	}

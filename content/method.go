@@ -59,6 +59,10 @@ type Method struct {
 	// Effectiveness holds the first-year pregnancy numbers.
 	Effectiveness Effectiveness `yaml:"effectiveness" json:"effectiveness"`
 
+	// Summary says in one short line (at most FirstScreenLineChars
+	// characters) what the method is and how it is used, for the first
+	// screen of its page.
+	Summary Fact `yaml:"summary" json:"summary"`
 	// What says what the method is.
 	What Fact `yaml:"what" json:"what"`
 	// How says how it is used.
@@ -95,7 +99,7 @@ type Method struct {
 // facts returns the method's text fields with their field names, in page order.
 func (m *Method) facts() []namedFact {
 	return []namedFact{
-		{"what", m.What}, {"how", m.How}, {"duration", m.Duration}, {"duration_short", m.DurationShort},
+		{"summary", m.Summary}, {"what", m.What}, {"how", m.How}, {"duration", m.Duration}, {"duration_short", m.DurationShort},
 		{"return_to_fertility", m.ReturnToFertility}, {"side_effects", m.SideEffects},
 		{"tell_bidan_first", m.TellBidanFirst}, {"after_childbirth", m.AfterChildbirth},
 		{"visits", m.Visits}, {"visits_short", m.VisitsShort}, {"sti", m.STI}, {"where", m.Where},
@@ -181,6 +185,12 @@ func validateMethod(p *problems, file, code string, m *Method, sources map[strin
 	}
 	for _, nf := range m.facts() {
 		checkFact(p, file, nf.name, nf.fact, sources)
+	}
+	for _, l := range Langs {
+		s := m.Summary.In(l)
+		if strings.Contains(s, "\n") || len([]rune(s)) > FirstScreenLineChars {
+			p.add(file, "summary."+string(l), "must be one line of at most %d characters: it is on the first screen", FirstScreenLineChars)
+		}
 	}
 }
 

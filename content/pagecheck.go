@@ -66,7 +66,7 @@ func isEntity(name string) bool {
 	return true
 }
 
-// checkMessage reports a rendered page that is too long or not valid HTML.
+// checkMessage reports a rendered message that is too long or not valid HTML.
 func checkMessage(p *problems, file, field, msg, hint string) {
 	if n := utf8.RuneCountInString(msg); n > MaxMessageChars {
 		p.add(file, field, "rendered page is %d characters, over Telegram's %d; shorten %s", n, MaxMessageChars, hint)
@@ -76,50 +76,67 @@ func checkMessage(p *problems, file, field, msg, hint string) {
 	}
 }
 
+// checkPage reports a page whose whole text does not fit one message or is
+// not valid HTML, or whose first screen is too long.
+func checkPage(p *problems, file, field string, pg Page, hint string) {
+	checkMessage(p, file, field, pg.Full(), hint)
+	if err := CheckFirstScreen(pg.First); err != nil {
+		p.add(file, field, "first screen: %v; shorten or split into short lines %s", err, hint)
+	}
+}
+
 // checkPages renders every page in every language and checks it.
 func (l *Library) checkPages(p *problems) {
 	sectionFields := map[string]string{
-		SectionOverview: "what, how, duration, return_to_fertility, sti or where",
+		SectionOverview: "summary, duration_short or visits_short (first screen); what, how, duration, return_to_fertility, sti or where",
 		SectionSafety:   "side_effects or tell_bidan_first",
 		SectionTiming:   "after_childbirth or visits",
 	}
 	for _, lang := range Langs {
 		for _, m := range l.methods {
 			for _, s := range Sections {
-				msg, err := l.MethodSection(m.Code, s, lang)
+				pg, err := l.MethodSection(m.Code, s, lang)
 				if err != nil {
 					p.add(methodFile(m.Code), "page "+s, "%v", err)
 					continue
 				}
-				checkMessage(p, methodFile(m.Code), fmt.Sprintf("page %s (%s)", s, lang), msg, sectionFields[s])
+				checkPage(p, methodFile(m.Code), fmt.Sprintf("page %s (%s)", s, lang), pg, sectionFields[s])
 			}
 		}
-		checkMessage(p, "data/methods/*.yaml", fmt.Sprintf("compare page (%s)", lang), l.ComparePage(lang), "duration_short or visits_short")
-		checkMessage(p, mythsFile, fmt.Sprintf("myths list (%s)", lang), l.MythsPage(lang), "the titles")
+		checkPage(p, "data/methods/*.yaml", fmt.Sprintf("compare page (%s)", lang), l.ComparePage(lang), "duration_short or visits_short")
+		checkPage(p, mythsFile, fmt.Sprintf("myths list (%s)", lang), l.MythsPage(lang), "the titles")
 		for i, m := range l.myths {
-			msg, _ := l.MythPage(m.ID, lang)
-			checkMessage(p, mythsFile, fmt.Sprintf("myths[%d] (%s) page (%s)", i, m.ID, lang), msg, "myth or fact")
+			pg, _ := l.MythPage(m.ID, lang)
+			checkPage(p, mythsFile, fmt.Sprintf("myths[%d] (%s) page (%s)", i, m.ID, lang), pg, "myth or fact")
 		}
 		for _, t := range l.topics {
-			msg, _ := l.TopicPage(t.ID, lang)
-			checkMessage(p, topicFile(t.ID), fmt.Sprintf("page (%s)", lang), msg, "the sections")
+			pg, _ := l.TopicPage(t.ID, lang)
+			checkPage(p, topicFile(t.ID), fmt.Sprintf("page (%s)", lang), pg, "the first section")
 		}
 		for i, msg := range l.SourcesPages(lang) {
 			checkMessage(p, sourcesFile, fmt.Sprintf("sources page %d (%s)", i+1, lang), msg, "the titles")
 		}
-		checkMessage(p, labelsFile, fmt.Sprintf("search.no_match (%s)", lang), l.NoMatchPage(lang), "the text")
-		checkMessage(p, quizFile, fmt.Sprintf("result page (%s)", lang), l.RecommendationPage(l.longestRecommendations(lang), lang), "the reasons or tradeoffs")
+		nm := l.NoMatchPage(lang)
+		checkMessage(p, labelsFile, fmt.Sprintf("search.no_match (%s)", lang), nm, "the text")
+		if err := CheckFirstScreen(nm); err != nil {
+			p.add(labelsFile, fmt.Sprintf("search.no_match (%s)", lang), "%v", err)
+		}
+		checkPage(p, quizFile, fmt.Sprintf("result page (%s)", lang), l.RecommendationPage(l.longestResult(lang), lang), "the reasons, tradeoffs or cautions")
 	}
 }
 
-// longestRecommendations builds the longest possible result page: the
+// longestResult builds the longest possible result page: the
 // RecommendCount methods with the longest reasons, each with every
-// trade-off note.
-func (l *Library) longestRecommendations(lang Lang) []Recommendation {
+// trade-off note and caution, and every note.
+func (l *Library) longestResult(lang Lang) QuizResult {
 	var tradeoffs []Text
+	var cautions []Fact
 	for _, r := range l.quiz.Rules {
 		if len(r.Exclude) > 0 && !r.Hard {
 			tradeoffs = append(tradeoffs, r.Tradeoff)
+		}
+		for _, code := range sortedKeys(r.Caution) {
+			cautions = append(cautions, r.Caution[code])
 		}
 	}
 	var recs []Recommendation
@@ -130,7 +147,7 @@ func (l *Library) longestRecommendations(lang Lang) []Recommendation {
 				longest = r.Text
 			}
 		}
-		recs = append(recs, Recommendation{Method: m.Code, Name: m.Name, Reason: longest, Tradeoffs: tradeoffs})
+		recs = append(recs, Recommendation{Method: m.Code, Name: m.Name, Reason: longest, Tradeoffs: tradeoffs, Cautions: cautions})
 	}
 	sort.SliceStable(recs, func(i, j int) bool {
 		return len(recs[i].Name.In(lang))+len(recs[i].Reason.In(lang)) > len(recs[j].Name.In(lang))+len(recs[j].Reason.In(lang))
@@ -138,5 +155,19 @@ func (l *Library) longestRecommendations(lang Lang) []Recommendation {
 	if len(recs) > RecommendCount {
 		recs = recs[:RecommendCount]
 	}
-	return recs
+	r := QuizResult{Recommendations: recs, Closing: l.quiz.Closing}
+	for _, c := range l.quiz.ClosingAlt {
+		if len(c.Text.In(lang)) > len(r.Closing.In(lang)) {
+			r.Closing = c.Text
+		}
+	}
+	for _, t := range l.quiz.Title {
+		if len(t.Text.In(lang)) > len(r.Title.In(lang)) {
+			r.Title = t.Text.Text
+		}
+	}
+	for _, n := range l.quiz.Notes {
+		r.Notes = append(r.Notes, n.Text)
+	}
+	return r
 }

@@ -15,6 +15,10 @@ type Question struct {
 	Text Fact `yaml:"text" json:"text"`
 	// Options are the possible answers, each with a short code.
 	Options []Option `yaml:"options" json:"options"`
+	// Alt are other wordings of the question for earlier answers (e.g. for
+	// a man answering); the first whose condition matches is used
+	// (QuestionText).
+	Alt []quizReason `yaml:"alt" json:"-"`
 }
 
 // Option is one answer to a quiz question.
@@ -36,6 +40,10 @@ type Recommendation struct {
 	// Tradeoffs name the answers this method goes against, when it was
 	// added because too few methods matched every answer.
 	Tradeoffs []Text `json:"tradeoffs,omitempty"`
+	// Cautions are notes the answers call for about this method, each with
+	// its source (e.g. the delay in return to fertility after the
+	// 3-monthly injection for a resident who wants a child soon).
+	Cautions []Fact `json:"cautions,omitempty"`
 	// Score orders the recommendations; higher is better.
 	Score float64 `json:"score"`
 }
@@ -81,6 +89,9 @@ type quizRule struct {
 	Tradeoff Text               `yaml:"tradeoff"`
 	Boost    map[string]float64 `yaml:"boost"`
 	Sources  SourceIDs          `yaml:"source"`
+	// Caution: method code -> a note shown with that method when the rule
+	// applies and the method is recommended.
+	Caution map[string]Fact `yaml:"caution"`
 }
 
 func (r *quizRule) applies(answers map[string]string) bool {
@@ -100,17 +111,119 @@ type quizReason struct {
 	Text Fact      `yaml:"text"`
 }
 
+// quizNote is a line of the result page shown when its condition matches.
+type quizNote struct {
+	If   condition `yaml:"if"`
+	Text Fact      `yaml:"text"`
+}
+
 type quizData struct {
 	Questions []Question              `yaml:"questions"`
 	Rules     []quizRule              `yaml:"rules"`
 	Reasons   map[string][]quizReason `yaml:"reasons"`
+	// Title is the result page's title: the first whose condition
+	// matches; the last has none.
+	Title []quizReason `yaml:"title"`
+	// Notes are lines of the result page for some answers.
+	Notes []quizNote `yaml:"notes"`
 	// Closing is the reminder that the bidan decides, shown after the
-	// recommendations.
-	Closing Fact `yaml:"closing"`
+	// recommendations; ClosingAlt are other wordings for some answers
+	// (the first whose condition matches).
+	Closing    Fact         `yaml:"closing"`
+	ClosingAlt []quizReason `yaml:"closing_alt"`
 }
 
 // Quiz returns the quiz questions in order.
 func (l *Library) Quiz() []Question { return append([]Question(nil), l.quiz.Questions...) }
+
+// QuestionText returns a question in the words that fit the answers so far
+// (its first matching Alt, else its Text).
+func (l *Library) QuestionText(q Question, answers map[string]string) Fact {
+	for _, a := range q.Alt {
+		if a.If.matches(answers) {
+			return a.Text
+		}
+	}
+	return q.Text
+}
+
+// QuizResult is the outcome of the quiz for a set of answers: the methods
+// worth discussing, the result page's title and the notes the answers
+// call for.
+type QuizResult struct {
+	// Recommendations are Recommend's methods, best first.
+	Recommendations []Recommendation `json:"recommendations"`
+	// Title heads the result page.
+	Title Text `json:"title"`
+	// Notes are lines for these answers (e.g. to a man answering).
+	Notes []Fact `json:"notes,omitempty"`
+	// Closing is the reminder that the bidan decides, in the words that
+	// fit the answers.
+	Closing Fact `json:"closing"`
+}
+
+// QuizResult returns the result of the quiz for answers (as Recommend).
+func (l *Library) QuizResult(answers map[string]string) QuizResult {
+	clean := l.cleanAnswers(answers)
+	r := QuizResult{Recommendations: l.Recommend(answers)}
+	for _, t := range l.quiz.Title {
+		if t.If.matches(clean) {
+			r.Title = t.Text.Text
+			break
+		}
+	}
+	for _, n := range l.quiz.Notes {
+		if n.If.matches(clean) {
+			r.Notes = append(r.Notes, n.Text)
+		}
+	}
+	r.Closing = l.quiz.Closing
+	for _, c := range l.quiz.ClosingAlt {
+		if c.If.matches(clean) {
+			r.Closing = c.Text
+			break
+		}
+	}
+	return r
+}
+
+// EncodeAnswers writes quiz answers in a few characters, for button data:
+// one character per question, the option's number (1-9) or 0 when the
+// question is not answered. Unknown questions and codes are dropped.
+func (l *Library) EncodeAnswers(answers map[string]string) string {
+	var b strings.Builder
+	for _, q := range l.quiz.Questions {
+		c := byte('0')
+		for i, o := range q.Options {
+			if answers[q.ID] == o.Code && i < 9 {
+				c = byte('1' + i)
+			}
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// DecodeAnswers reads EncodeAnswers' form; ok is false when s does not
+// fit the quiz's questions.
+func (l *Library) DecodeAnswers(s string) (answers map[string]string, ok bool) {
+	qs := l.quiz.Questions
+	if len(s) != len(qs) {
+		return nil, false
+	}
+	answers = map[string]string{}
+	for i, q := range qs {
+		if s[i] == '0' {
+			continue
+		}
+		n := int(s[i] - '1')
+		if n < 0 || n >= len(q.Options) {
+			return nil, false
+		}
+		answers[q.ID] = q.Options[n].Code
+	}
+	return answers, true
+}
 
 // QuizClosing returns the reminder shown after the recommendations: the
 // list is a start for a talk with the bidan, who decides.
@@ -136,6 +249,7 @@ func (l *Library) Recommend(answers map[string]string) []Recommendation {
 		score float64
 		hard  bool
 		soft  []Text
+		warn  []Fact
 	}
 	cands := make([]*cand, len(l.methods))
 	byCode := make(map[string]*cand, len(l.methods))
@@ -161,6 +275,11 @@ func (l *Library) Recommend(answers map[string]string) []Recommendation {
 		for _, code := range sortedKeys(r.Boost) {
 			if c := byCode[code]; c != nil {
 				c.score += r.Boost[code]
+			}
+		}
+		for _, code := range sortedKeys(r.Caution) {
+			if c := byCode[code]; c != nil {
+				c.warn = append(c.warn, r.Caution[code])
 			}
 		}
 	}
@@ -204,6 +323,7 @@ func (l *Library) Recommend(answers map[string]string) []Recommendation {
 			Name:      c.m.Name,
 			Reason:    l.reason(c.m.Code, clean),
 			Tradeoffs: c.soft,
+			Cautions:  c.warn,
 			Score:     c.score,
 		})
 	}
@@ -263,8 +383,8 @@ func loadQuiz(fsys fs.FS, p *problems, l *Library) *quizData {
 			p.add(f, field+".id", "duplicate id %q", qu.ID)
 		}
 		checkFact(p, f, field+".text", qu.Text, l.sourceIdx)
-		if len(qu.Options) < 2 {
-			p.add(f, field+".options", "a question needs at least 2 options")
+		if len(qu.Options) < 2 || len(qu.Options) > 9 {
+			p.add(f, field+".options", "a question needs 2 to 9 options")
 		}
 		codes := map[string]bool{}
 		for j, o := range qu.Options {
@@ -277,6 +397,17 @@ func loadQuiz(fsys fs.FS, p *problems, l *Library) *quizData {
 			checkText(p, f, of+".text", o.Text, MaxOptionChars)
 		}
 		options[qu.ID] = codes
+	}
+	// Conditions may name only questions asked before (alt) or any
+	// question (rules, reasons, title, notes); both are checked below.
+	for i, qu := range q.Questions {
+		for j, a := range qu.Alt {
+			field := fmt.Sprintf("questions[%d].alt[%d]", i, j)
+			if len(a.If) == 0 {
+				p.add(f, field+".if", "missing: an alternative wording needs a condition")
+			}
+			checkFact(p, f, field+".text", a.Text, l.sourceIdx)
+		}
 	}
 	checkCond := func(field string, c condition) {
 		for _, qid := range sortedKeys(c) {
@@ -310,8 +441,16 @@ func loadQuiz(fsys fs.FS, p *problems, l *Library) *quizData {
 		ruleIDs[r.ID] = true
 		checkCond(field+".if", r.If)
 		checkCond(field+".unless", r.Unless)
-		if len(r.Exclude) == 0 && len(r.Boost) == 0 {
-			p.add(f, field, "a rule needs exclude or boost")
+		if len(r.Exclude) == 0 && len(r.Boost) == 0 && len(r.Caution) == 0 {
+			p.add(f, field, "a rule needs exclude, boost or caution")
+		}
+		for _, code := range sortedKeys(r.Caution) {
+			cf := field + ".caution." + code
+			checkMethod(cf, code)
+			checkFact(p, f, cf, r.Caution[code], l.sourceIdx)
+			if len(r.Caution[code].Sources) == 0 {
+				p.add(f, cf+".source", "missing: a caution is a medical fact and needs a source id")
+			}
 		}
 		for j, code := range r.Exclude {
 			checkMethod(fmt.Sprintf("%s.exclude[%d]", field, j), code)
@@ -342,6 +481,35 @@ func loadQuiz(fsys fs.FS, p *problems, l *Library) *quizData {
 		}
 	}
 	checkFact(p, f, "closing", q.Closing, l.sourceIdx)
+	for j, c := range q.ClosingAlt {
+		field := fmt.Sprintf("closing_alt[%d]", j)
+		if len(c.If) == 0 {
+			p.add(f, field+".if", "missing: an alternative wording needs a condition")
+		}
+		checkCond(field+".if", c.If)
+		checkFact(p, f, field+".text", c.Text, l.sourceIdx)
+	}
+	if len(q.Title) == 0 || len(q.Title[len(q.Title)-1].If) > 0 {
+		p.add(f, "title", "missing: the last title must have no \"if\"")
+	}
+	for j, t := range q.Title {
+		field := fmt.Sprintf("title[%d]", j)
+		checkCond(field+".if", t.If)
+		checkText(p, f, field+".text", t.Text.Text, MaxTitleChars*2)
+	}
+	for j, n := range q.Notes {
+		field := fmt.Sprintf("notes[%d]", j)
+		if len(n.If) == 0 {
+			p.add(f, field+".if", "missing: a note needs a condition")
+		}
+		checkCond(field+".if", n.If)
+		checkFact(p, f, field+".text", n.Text, l.sourceIdx)
+	}
+	for i, qu := range q.Questions {
+		for j, a := range qu.Alt {
+			checkCond(fmt.Sprintf("questions[%d].alt[%d].if", i, j), a.If)
+		}
+	}
 	l.quiz = q
 	if len(p.list) == 0 {
 		checkEveryProfile(p, l)
@@ -350,10 +518,29 @@ func loadQuiz(fsys fs.FS, p *problems, l *Library) *quizData {
 }
 
 // checkEveryProfile runs Recommend for every combination of answers
-// (including unanswered questions) and reports a combination that yields
-// fewer than RecommendCount methods.
+// (including unanswered questions) to the questions the hard rules depend
+// on, and reports a combination that yields fewer than RecommendCount
+// methods. The other questions only order methods or relax preferences,
+// which always come back when too few methods remain, so they cannot
+// lower the count; leaving them out keeps the check quick (Load runs it).
 func checkEveryProfile(p *problems, l *Library) {
-	qs := l.quiz.Questions
+	hardQ := map[string]bool{}
+	for _, r := range l.quiz.Rules {
+		if r.Hard {
+			for q := range r.If {
+				hardQ[q] = true
+			}
+			for q := range r.Unless {
+				hardQ[q] = true
+			}
+		}
+	}
+	var qs []Question
+	for _, q := range l.quiz.Questions {
+		if hardQ[q.ID] {
+			qs = append(qs, q)
+		}
+	}
 	answers := map[string]string{}
 	var walk func(i int) bool
 	walk = func(i int) bool {

@@ -14,6 +14,7 @@ var quizProfiles = []struct {
 	first   string   // expected first method; "" = not checked
 	include []string // must be offered
 	exclude []string // must never be offered
+	caution []string // must be offered with a caution
 }{
 	{
 		// Fully breastfeeding a baby under 6 months, no period: MAL is valid
@@ -119,6 +120,54 @@ var quizProfiles = []struct {
 		first:   "mal",
 		exclude: []string{"suntik3", "pil", "suntik1", "mow", "mop"},
 	},
+	{
+		// Issue 13: a smoker aged 38 got the monthly injection first and the
+		// combined pill third. 35 or older and smoking: the combined pill
+		// is WHO MEC category 3/4, the monthly injection 2/3 (kb-domain 1.3
+		// [C MEC]): neither comes first; the pill is left out.
+		name:    "umur 38 dan merokok, tanpa tindakan",
+		answers: map[string]string{"siapa": "perempuan", "anak": "nanti", "menyusui": "tidak", "rokok": "ya", "pil": "ya", "jarum": "tidak", "tindakan": "tidak", "hormon": "tidak", "pasangan": "tidak"},
+		first:   "suntik3",
+		include: []string{"suntik3", "minipil"},
+		exclude: []string{"pil", "suntik1", "mal", "mow", "mop"},
+	},
+	{
+		// Issue 13: fear of needles put the injections first. Enough other
+		// methods fit, so neither injection is offered.
+		name:    "takut jarum suntik",
+		answers: map[string]string{"siapa": "perempuan", "anak": "nanti", "menyusui": "tidak", "rokok": "tidak", "pil": "ya", "jarum": "ya", "tindakan": "tidak", "hormon": "tidak", "pasangan": "ya"},
+		first:   "kondom",
+		include: []string{"kondom", "pil", "minipil"},
+		exclude: []string{"suntik1", "suntik3"},
+	},
+	{
+		// Issue 13: wanting a child within a year could bring DMPA with no
+		// note. With no pill, no procedure and no husband's help, the
+		// injections remain, each with its note on the return to fertility
+		// (kb-domain 1.3 suntik 3 bulan [C HB18], suntik 1 bulan [C HB18]).
+		name:    "ingin anak dalam 1 tahun, tanpa pil dan tindakan",
+		answers: map[string]string{"siapa": "perempuan", "anak": "segera", "menyusui": "tidak", "rokok": "tidak", "pil": "tidak", "jarum": "tidak", "tindakan": "tidak", "hormon": "tidak", "pasangan": "tidak"},
+		include: []string{"suntik3", "suntik1"},
+		exclude: []string{"mal", "mow", "mop"},
+		caution: []string{"suntik3", "suntik1"},
+	},
+	{
+		// Issue 13: a man answering got the IUD first. His own methods come
+		// first: the vasectomy when he and his wife want no more children
+		// and he is willing (1.3 MOP), then the condom; his wife's methods
+		// follow as options to talk over together.
+		name:    "laki-laki, tidak ingin anak lagi, mau ikut",
+		answers: map[string]string{"siapa": "laki", "anak": "tidak", "menyusui": "tidak", "rokok": "tidak", "pil": "ya", "jarum": "tidak", "tindakan": "ya", "hormon": "tidak", "pasangan": "ya"},
+		first:   "mop",
+		include: []string{"mop", "kondom"},
+	},
+	{
+		name:    "laki-laki, anak nanti",
+		answers: map[string]string{"siapa": "laki", "anak": "nanti", "menyusui": "penuh", "rokok": "tidak", "pil": "ya", "jarum": "tidak", "tindakan": "ya", "hormon": "tidak", "pasangan": "ragu"},
+		first:   "kondom",
+		include: []string{"kondom"},
+		exclude: []string{"mop", "pil", "suntik1"},
+	},
 }
 
 func TestRecommendProfiles(t *testing.T) {
@@ -157,7 +206,131 @@ func TestRecommendProfiles(t *testing.T) {
 					t.Errorf("%s offered; it must not be (got %v)", c, codes)
 				}
 			}
+			for _, c := range p.caution {
+				for _, r := range recs {
+					if r.Method == c && len(r.Cautions) == 0 {
+						t.Errorf("%s offered without its caution", c)
+					}
+				}
+			}
 		})
+	}
+}
+
+// eachProfile calls f with every combination of answers, each question
+// answered or not.
+func eachProfile(l *Library, f func(answers map[string]string)) int {
+	qs := l.Quiz()
+	answers := map[string]string{}
+	n := 0
+	var walk func(i int)
+	walk = func(i int) {
+		if i == len(qs) {
+			n++
+			f(answers)
+			return
+		}
+		id := qs[i].ID
+		delete(answers, id)
+		walk(i + 1)
+		for _, o := range qs[i].Options {
+			answers[id] = o.Code
+			walk(i + 1)
+		}
+		delete(answers, id)
+	}
+	walk(0)
+	return n
+}
+
+// The quiz cautions of issue 13 hold for every combination of answers:
+// 35 or older and smoking never puts the combined pill or the monthly
+// injection first (nor offers the pill); fear of needles never puts an
+// injection first; a wish for a child within a year never offers an
+// injection without its note on the return to fertility; a man who does
+// not refuse to take part gets his own method (condom or vasectomy) first.
+func TestQuizCautionsForEveryProfile(t *testing.T) {
+	l := mustLoad(t)
+	fail := 0
+	report := func(format string, args ...any) {
+		if fail++; fail <= 10 {
+			t.Errorf(format, args...)
+		}
+	}
+	n := eachProfile(l, func(a map[string]string) {
+		recs := l.Recommend(a)
+		first := recs[0].Method
+		if a["rokok"] == "ya" {
+			if first == "pil" || first == "suntik1" {
+				report("%v: %s first for a smoker aged 35 or more", a, first)
+			}
+			for _, r := range recs {
+				if r.Method == "pil" {
+					report("%v: combined pill offered to a smoker aged 35 or more", a)
+				}
+				if r.Method == "suntik1" && len(r.Cautions) == 0 {
+					report("%v: monthly injection offered to a smoker aged 35 or more without a caution", a)
+				}
+			}
+		}
+		if a["jarum"] == "ya" && (first == "suntik1" || first == "suntik3") {
+			report("%v: %s first for someone afraid of needles", a, first)
+		}
+		if a["anak"] == "segera" {
+			for _, r := range recs {
+				if (r.Method == "suntik3" || r.Method == "suntik1") && len(r.Cautions) == 0 {
+					report("%v: %s offered to someone wanting a child within a year without a note", a, r.Method)
+				}
+			}
+		}
+		if a["siapa"] == "laki" && a["pasangan"] != "tidak" && first != "kondom" && first != "mop" {
+			report("%v: %s first for a man", a, first)
+		}
+	})
+	if n < 10000 {
+		t.Fatalf("only %d profiles walked", n)
+	}
+}
+
+// A man answering reads the questions about himself and his wife, and the
+// result says the other methods are his wife's, to talk over together.
+func TestQuizSpeaksToAMan(t *testing.T) {
+	l := mustLoad(t)
+	man := map[string]string{"siapa": "laki"}
+	for _, q := range l.Quiz()[1:] {
+		txt := l.QuestionText(q, man).ID
+		if strings.Contains(txt, "Ibu") || (!strings.Contains(txt, "Bapak") && !strings.Contains(txt, "istri")) {
+			t.Errorf("%s: to a man: %q", q.ID, txt)
+		}
+		if w := l.QuestionText(q, map[string]string{"siapa": "perempuan"}).ID; w != q.Text.ID {
+			t.Errorf("%s: to a woman: %q", q.ID, w)
+		}
+	}
+	r := l.QuizResult(map[string]string{"siapa": "laki", "anak": "nanti"})
+	if !strings.Contains(r.Title.ID, "Bapak") || len(r.Notes) == 0 {
+		t.Errorf("result for a man: %+v", r)
+	}
+	if r := l.QuizResult(nil); strings.Contains(r.Title.ID, "Bapak") || len(r.Notes) != 0 {
+		t.Errorf("result with no answers: %+v", r)
+	}
+}
+
+// The answers survive the trip through a button.
+func TestEncodeAnswers(t *testing.T) {
+	l := mustLoad(t)
+	a := map[string]string{"siapa": "laki", "anak": "ragu", "pasangan": "tidak", "bogus": "x"}
+	s := l.EncodeAnswers(a)
+	if len(s) != len(l.Quiz()) {
+		t.Fatalf("%q: want one character per question", s)
+	}
+	got, ok := l.DecodeAnswers(s)
+	if !ok || len(got) != 3 || got["siapa"] != "laki" || got["anak"] != "ragu" || got["pasangan"] != "tidak" {
+		t.Errorf("decoded %v, %v", got, ok)
+	}
+	for _, bad := range []string{"", "1", strings.Repeat("9", len(s)), strings.Repeat("x", len(s))} {
+		if _, ok := l.DecodeAnswers(bad); ok {
+			t.Errorf("%q accepted", bad)
+		}
 	}
 }
 
@@ -202,10 +375,10 @@ func TestRecommendIgnoresUnknownAnswers(t *testing.T) {
 func TestQuizShape(t *testing.T) {
 	l := mustLoad(t)
 	qs := l.Quiz()
-	if len(qs) != 6 {
-		t.Fatalf("%d questions; want 6", len(qs))
+	want := []string{"siapa", "anak", "menyusui", "rokok", "pil", "jarum", "tindakan", "hormon", "pasangan"}
+	if len(qs) != len(want) {
+		t.Fatalf("%d questions; want %d", len(qs), len(want))
 	}
-	want := []string{"anak", "menyusui", "pil", "tindakan", "hormon", "pasangan"}
 	for i, q := range qs {
 		if q.ID != want[i] {
 			t.Errorf("question %d is %q; want %q", i, q.ID, want[i])
@@ -221,8 +394,13 @@ func TestQuizShape(t *testing.T) {
 	if !strings.Contains(strings.ToLower(closing.ID), "bidan") || !strings.Contains(strings.ToLower(closing.EN), "bidan") {
 		t.Errorf("closing must remind that the bidan decides: %+v", closing)
 	}
-	page := l.RecommendationPage(l.Recommend(nil), ID)
-	if !strings.Contains(page, esc(closing.ID)) {
-		t.Errorf("result page lacks the closing reminder:\n%s", page)
+	page := l.RecommendationPage(l.QuizResult(nil), ID)
+	for _, line := range strings.Split(closing.ID, "\n") {
+		if !strings.Contains(page.Full(), esc(line)) {
+			t.Errorf("result page lacks the closing reminder:\n%s", page.Full())
+		}
+	}
+	if !strings.Contains(page.First, "bidan") {
+		t.Errorf("the first screen must say the bidan decides:\n%s", page.First)
 	}
 }

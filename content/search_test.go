@@ -7,6 +7,81 @@ import (
 
 // searchCases are realistic resident questions, in their own words, with the
 // expected best hit (and, for methods, the section it should open).
+// urgentCases are everyday phrasings (Indonesian, chat spelling, typos,
+// some English) of the urgent questions of issue 13, with the page each
+// must open: emergency contraception, missed pills, pain after insertion,
+// a husband who objects, cost and JKN.
+var urgentCases = []struct {
+	query string
+	id    string // topic id
+}{
+	// Emergency contraception.
+	{"pil kb darurat", "darurat"},
+	{"kondom bocor", "darurat"},
+	{"kondom robek gimana ini", "darurat"},
+	{"kondomnya sobek tadi malam", "darurat"},
+	{"kondom lepas pas berhubungan", "darurat"},
+	{"morning after pill", "darurat"},
+	{"lupa pakai kondom semalam", "darurat"},
+	{"gak pake kondom kemarin takut hamil", "darurat"},
+	{"tadi berhubungan tanpa pengaman", "darurat"},
+	{"KB darurat apa aja", "darurat"},
+	{"pil darurat dimana belinya", "darurat"},
+	{"kontrasepsi darurat", "darurat"},
+	{"takut hamil habis berhubungan", "darurat"},
+	{"the condom broke", "darurat"},
+	{"emergency contraception", "darurat"},
+	{"kondom bocorr", "darurat"},
+	// Missed pills.
+	{"lupa minum pil kb", "lupa-pil"},
+	{"kelupaan minum pil 2 hari", "lupa-pil"},
+	{"telat minum pil kb semalam", "lupa-pil"},
+	{"lupa minum minipil", "lupa-pil"},
+	{"habis minum pil muntah", "lupa-pil"},
+	{"i forgot to take my pill", "lupa-pil"},
+	{"lupa pil 3 butir", "lupa-pil"},
+	// Pain after insertion.
+	{"nyeri setelah pasang iud", "nyeri-pasang"},
+	{"perut kram habis pasang spiral", "nyeri-pasang"},
+	{"lengan sakit setelah pasang susuk", "nyeri-pasang"},
+	{"bekas pasang implan bengkak", "nyeri-pasang"},
+	{"sakit ga pasang iud", "nyeri-pasang"},
+	{"pain after iud insertion", "nyeri-pasang"},
+	// A husband who objects.
+	{"suami tidak setuju kb", "pasangan"},
+	{"suami gak ngizinin kb", "pasangan"},
+	{"suami melarang saya kb", "pasangan"},
+	{"dilarang suami pakai kb gimana", "pasangan"},
+	{"suami marah kalau saya kb", "pasangan"},
+	{"my husband does not allow family planning", "pasangan"},
+	// Cost and JKN.
+	{"kb ditanggung bpjs ga", "biaya"},
+	{"biaya pasang implan berapa", "biaya"},
+	{"harga suntik kb", "biaya"},
+	{"kb pakai kis bisa?", "biaya"},
+	{"berapa biaya iud", "biaya"},
+	{"apakah kb gratis pakai jkn", "biaya"},
+	{"how much does an implant cost", "biaya"},
+}
+
+// Every urgent phrasing opens its page first.
+func TestSearchFindsUrgentAnswers(t *testing.T) {
+	l := mustLoad(t)
+	if len(urgentCases) < 40 {
+		t.Fatalf("only %d urgent phrasings; issue 13 asks for 40", len(urgentCases))
+	}
+	for _, c := range urgentCases {
+		hits := l.Search(c.query, ID)
+		if len(hits) == 0 {
+			t.Errorf("%q: no hit; want topic %s", c.query, c.id)
+			continue
+		}
+		if top := hits[0]; top.Kind != KindTopic || top.ID != c.id {
+			t.Errorf("%q: top hit %s %s (%.1f); want topic %s; all: %s", c.query, top.Kind, top.ID, top.Score, c.id, describe(hits))
+		}
+	}
+}
+
 var searchCases = []struct {
 	query   string
 	kind    string
@@ -22,7 +97,7 @@ var searchCases = []struct {
 	// Methods by their many names, slang and typos.
 	{"apa itu IUD", KindMethod, "iud", SectionOverview},
 	{"akdr itu apa", KindMethod, "iud", ""},
-	{"pasang spiral sakit gak", KindMethod, "iud", SectionSafety},
+	{"pasang spiral sakit gak", KindTopic, "nyeri-pasang", ""},
 	{"susuk kb brp thn", KindMethod, "implan", SectionOverview},
 	{"impaln", KindMethod, "implan", ""},
 	{"KB implant di lengan", KindMethod, "implan", ""},
@@ -35,7 +110,7 @@ var searchCases = []struct {
 	{"suntik sebulan sekali", KindMethod, "suntik1", ""},
 	{"sunti kb 1 bulan", KindMethod, "suntik1", ""},
 	{"kb suntik tiga bulan bikin gemuk ga", KindMethod, "suntik3", SectionSafety},
-	{"pil kb lupa minum 2 hari", KindMethod, "pil", ""},
+	{"pil kb lupa minum 2 hari", KindTopic, "lupa-pil", ""},
 	{"minipil", KindMethod, "minipil", ""},
 	{"kondom", KindMethod, "kondom", ""},
 	{"pakai karet aman ga", KindMethod, "kondom", ""},

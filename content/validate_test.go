@@ -79,16 +79,16 @@ func TestBrokenFixtures(t *testing.T) {
 		{
 			name: "missing English field",
 			break_: func(t *testing.T, m fstest.MapFS) {
-				removeLine(t, m, "data/methods/iud.yaml", `  en: "Periods may be heavier and longer`)
+				removeLine(t, m, "data/methods/iud.yaml", `  en: "Right after the IUD is removed`)
 			},
-			want: []string{"data/methods/iud.yaml", "side_effects.en", "missing text"},
+			want: []string{"data/methods/iud.yaml", "return_to_fertility.en", "missing text"},
 		},
 		{
 			name: "empty English text",
 			break_: func(t *testing.T, m fstest.MapFS) {
-				edit(t, m, "data/methods/kondom.yaml", `  en: "Almost none. Rare: allergy to latex rubber."`, `  en: ""`)
+				edit(t, m, "data/methods/kondom.yaml", `  en: "Can be used right after giving birth, also while breastfeeding."`, `  en: ""`)
 			},
-			want: []string{"data/methods/kondom.yaml", "side_effects.en", "missing text"},
+			want: []string{"data/methods/kondom.yaml", "after_childbirth.en", "missing text"},
 		},
 		{
 			name: "unknown source id",
@@ -128,7 +128,7 @@ func TestBrokenFixtures(t *testing.T) {
 		{
 			name: "unknown topic referenced by a topic",
 			break_: func(t *testing.T, m fstest.MapFS) {
-				edit(t, m, "data/topics/layanan.yaml", "topics: [bidan]", "topics: [bidan-desa]")
+				edit(t, m, "data/topics/layanan.yaml", "topics: [biaya, bidan]", "topics: [bidan-desa, bidan]")
 			},
 			want: []string{"data/topics/layanan.yaml", "topics[0]", `"bidan-desa"`},
 		},
@@ -156,9 +156,9 @@ func TestBrokenFixtures(t *testing.T) {
 		{
 			name: "over-long text field",
 			break_: func(t *testing.T, m fstest.MapFS) {
-				edit(t, m, "data/methods/iud.yaml", `  en: "Periods may be heavier and longer`, `  en: "`+long+` Periods may be heavier and longer`)
+				edit(t, m, "data/methods/iud.yaml", `  en: "Right after the IUD is removed`, `  en: "`+long+` Right after the IUD is removed`)
 			},
-			want: []string{"data/methods/iud.yaml", "side_effects.en", "longer than"},
+			want: []string{"data/methods/iud.yaml", "return_to_fertility.en", "longer than"},
 		},
 		{
 			name: "page over Telegram's limit",
@@ -166,8 +166,12 @@ func TestBrokenFixtures(t *testing.T) {
 				// Each field stays under its own limit; together the
 				// overview page is too long for one message.
 				pad := strings.Repeat("Kalimat tambahan untuk uji. ", 30)
-				for _, prefix := range []string{`  en: "An injection with one hormone`, `  en: "The bidan gives you an injection every 3 months`, `  en: "One injection protects for 3 months`, `  en: "It takes longer`, `  en: "From a bidan at the Puskesmas`} {
-					edit(t, m, "data/methods/suntik3.yaml", prefix, strings.Replace(prefix, `en: "`, `en: "`+pad, 1))
+				for _, prefix := range []string{"    An injection with one hormone", "    The bidan gives you an injection every 3 months", "    It takes longer", "    From a bidan at the Puskesmas", "  en: \"One injection protects"} {
+					lead := prefix[:len(prefix)-len(strings.TrimLeft(prefix, " "))]
+					if strings.HasPrefix(prefix, "  en: ") {
+						lead = `  en: "`
+					}
+					edit(t, m, "data/methods/suntik3.yaml", prefix, lead+pad+strings.TrimPrefix(prefix, lead))
 				}
 			},
 			want: []string{"data/methods/suntik3.yaml", "page umum (en)", "over Telegram's 4096"},
@@ -275,8 +279,8 @@ func TestBrokenFixtures(t *testing.T) {
 // All problems are collected, not just the first.
 func TestAllProblemsReported(t *testing.T) {
 	m := copyData(t)
-	edit(t, m, "data/methods/pil.yaml", "topics: [menyusui,", "topics: [menyusu,")
-	edit(t, m, "data/topics/layanan.yaml", "topics: [bidan]", "topics: [bidan-desa]")
+	edit(t, m, "data/methods/pil.yaml", "topics: [lupa-pil,", "topics: [menyusu,")
+	edit(t, m, "data/topics/layanan.yaml", "topics: [biaya, bidan]", "topics: [bidan-desa, bidan]")
 	overlay(t, m, "yaml-syntax") // replaces myths.yaml: its own error
 	_, err := LoadFS(m)
 	if err == nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/booking"
 	"github.com/kbbot/kbbot/cadre"
+	"github.com/kbbot/kbbot/content"
 	"github.com/kbbot/kbbot/reminders"
 	"github.com/kbbot/kbbot/resident"
 )
@@ -230,7 +231,7 @@ func (f bookFlow) startCadre(st *step) {
 	}
 	st.enter(f, stepWhere)
 	saveState(st, bookState{Cadre: true})
-	st.show(st.t("cadre_book_intro")+"\n\n"+st.t("book_where"), append([][]kbbot.Button{
+	st.show(st.t("cadre_book_intro")+"\n\n"+st.t("book_where_cadre"), append([][]kbbot.Button{
 		{st.flowButton(st.t("btn_book_region"), bkRegions)},
 	}, st.menuButton()...))
 }
@@ -505,7 +506,11 @@ func (f bookFlow) listMethods(st *step, s *bookState, c *booking.Catalog) {
 		}
 		rows = append(rows, []kbbot.Button{st.flowButton(label, bkMethod, string(mp.Method))})
 	}
-	text := st.t("book_pick_method", sl.Facility.Name, sl.Event.Name, st.fmtDay(sl.Event.Date), st.fmtTime(sl.Site.Closes, sl.Facility))
+	key := "book_pick_method"
+	if s.Cadre {
+		key = "book_pick_method_cadre"
+	}
+	text := st.t(key, sl.Facility.Name, sl.Event.Name, st.fmtDay(sl.Event.Date), st.fmtTime(sl.Site.Closes, sl.Facility))
 	st.show(text, append(rows, []kbbot.Button{st.btn("btn_learn_menu", data(cbLearn, learnMenu)), st.btn("btn_menu", data(cbMenu))}))
 }
 
@@ -645,8 +650,9 @@ func (f bookFlow) text(st *step, s *bookState, t string) bool {
 			return true
 		}
 	case stepScreen:
-		// The checklist asks "ya atau tidak": a typed answer counts.
-		if a, ok := yesNo(t); ok {
+		// The checklist asks "ya atau tidak": a typed answer counts, and
+		// so does a button's label typed out ("belum pernah").
+		if a, ok := checklistTyped(st, len(s.Answers), t); ok {
 			if c := st.catalog(); c != nil {
 				f.checklistAnswer(st, s, c, a)
 			}
@@ -663,10 +669,36 @@ func (f bookFlow) text(st *step, s *bookState, t string) bool {
 	return false
 }
 
+// checklistTyped reads a typed answer to checklist question i: its
+// buttons' labels, or yes or no, the other way round for a question asked
+// the other way round from the checklist's. The result is the checklist's
+// "y" or "n".
+func checklistTyped(st *step, i int, t string) (string, bool) {
+	qs := st.e.lib.Checklist().Questions
+	if i < 0 || i >= len(qs) {
+		return "", false
+	}
+	q := qs[i]
+	typed := strings.ToLower(strings.Trim(strings.TrimSpace(t), ".!"))
+	for _, l := range content.Langs {
+		switch {
+		case q.Yes.In(l) != "" && typed == strings.ToLower(q.Yes.In(l)):
+			return "y", true
+		case q.No.In(l) != "" && typed == strings.ToLower(q.No.In(l)):
+			return "n", true
+		}
+	}
+	a, ok := yesNo(t)
+	if ok && q.Inverted {
+		a = map[string]string{"y": "n", "n": "y"}[a]
+	}
+	return a, ok
+}
+
 // yesNo reads a typed answer to a yes-or-no question: "y" or "n".
 func yesNo(t string) (string, bool) {
 	switch strings.ToLower(strings.Trim(strings.TrimSpace(t), ".!")) {
-	case "ya", "iya", "y", "yes", "betul", "benar":
+	case "ya", "iya", "y", "yes", "betul", "benar", "sudah":
 		return "y", true
 	case "tidak", "tdk", "nggak", "enggak", "gak", "ga", "no", "n", "bukan", "belum":
 		return "n", true
@@ -761,8 +793,12 @@ func (f bookFlow) afterPhone(st *step, s *bookState, c *booking.Catalog) {
 		st.s.Step = stepScreen
 		s.Answers = ""
 		cl := st.e.lib.Checklist()
-		st.send(st.local(cl.Intro), nil)
-		f.askChecklist(st, 0)
+		intro := cl.Intro
+		if s.Cadre {
+			intro = cl.CadreIntro
+		}
+		st.send(st.local(intro), nil)
+		f.askChecklist(st, s, 0)
 	case booking.MOW, booking.MOP:
 		st.s.Step = stepPerm
 		key := "book_permanent_mow"
@@ -779,13 +815,24 @@ func (f bookFlow) afterPhone(st *step, s *bookState, c *booking.Catalog) {
 	}
 }
 
-// askChecklist asks question i of the WHO pregnancy checklist.
-func (bookFlow) askChecklist(st *step, i int) {
+// askChecklist asks question i of the WHO pregnancy checklist. A question
+// asked in other words than the checklist's names its answers on the
+// buttons ("y" is always the checklist's yes); a kader reads the questions
+// to the client.
+func (bookFlow) askChecklist(st *step, s *bookState, i int) {
 	cl := st.e.lib.Checklist()
 	q := cl.Questions[i]
-	st.show(st.t("checklist_progress", i+1, len(cl.Questions))+"\n\n"+st.local(q.Text), [][]kbbot.Button{{
-		st.flowButton(st.t("btn_yes"), bkAnswer, "y"),
-		st.flowButton(st.t("btn_no"), bkAnswer, "n"),
+	yes, no := st.t("btn_yes"), st.t("btn_no")
+	if q.Yes.ID != "" {
+		yes, no = q.Yes.In(st.lang()), q.No.In(st.lang())
+	}
+	key := "checklist_progress"
+	if s.Cadre {
+		key = "checklist_progress_cadre"
+	}
+	st.show(st.t(key, i+1, len(cl.Questions))+"\n\n"+st.local(q.Text), [][]kbbot.Button{{
+		st.flowButton(yes, bkAnswer, "y"),
+		st.flowButton(no, bkAnswer, "n"),
 	}})
 }
 
@@ -800,10 +847,14 @@ func (f bookFlow) checklistAnswer(st *step, s *bookState, c *booking.Catalog, a 
 	s.Answers += a
 	cl := st.e.lib.Checklist()
 	if !cl.Done(checklistYes(s.Answers)) {
-		f.askChecklist(st, len(s.Answers))
+		f.askChecklist(st, s, len(s.Answers))
 		return
 	}
-	st.show(st.local(cl.ResidentAck), nil)
+	ack := cl.ResidentAck
+	if s.Cadre {
+		ack = cl.CadreAck
+	}
+	st.show(st.local(ack), nil)
 	st.inPlace = false
 	f.confirmBooking(st, s, c)
 }
@@ -846,7 +897,11 @@ func (bookFlow) confirmBooking(st *step, s *bookState, c *booking.Catalog) {
 	}
 	st.s.Step = stepConfirm
 	m := booking.Method(s.Method)
-	text := st.t("book_confirm",
+	key := "book_confirm"
+	if s.Cadre {
+		key = "book_confirm_cadre"
+	}
+	text := st.t(key,
 		s.Name,
 		st.methodName(m),
 		sl.Facility.Name,
@@ -933,13 +988,17 @@ func (bookFlow) confirmation(st *step, c *booking.Catalog, b booking.Booking) {
 		st.storeFailed("resolve booking", err)
 		return
 	}
-	text := st.t("book_done", b.Code) + "\n\n" + st.bookingDetails(sl, b)
+	done, caption := "book_done", "book_ics_caption"
+	if forClient(b) {
+		done, caption = "book_done_cadre", "book_ics_caption_cadre"
+	}
+	text := st.t(done, b.Code) + "\n\n" + st.bookingDetails(sl, b)
 	st.show(text, [][]kbbot.Button{
 		{{Label: st.t("btn_map"), URL: booking.MapLink(sl.Facility)}},
 		{st.btn("menu_orders", data(cbMenu, itemOrders)), st.btn("btn_menu", data(cbMenu))},
 	})
 	st.inPlace = false
-	st.out = append(st.out, kbbot.Reply{Kind: kbbot.ReplyDocument, ChatID: st.ev.ChatID, Text: st.t("book_ics_caption"),
+	st.out = append(st.out, kbbot.Reply{Kind: kbbot.ReplyDocument, ChatID: st.ev.ChatID, Text: st.t(caption),
 		FileName: b.Code + ".ics", File: booking.ICS(b, *sl.Facility, *sl.Event, *sl.Session)})
 }
 
@@ -1001,11 +1060,18 @@ func (st *step) queueLine(sl booking.Slot, b booking.Booking) string {
 		return st.t("booking_queue_only", b.Queue)
 	}
 	when := st.clock(at.In(sl.Facility.Location)) + " " + sl.Facility.Zone()
-	if b.Method == booking.MOP {
+	switch {
+	case forClient(b):
+		return st.t("booking_queue_client", b.Queue, when) // the kader reads it
+	case b.Method == booking.MOP:
 		return st.t("booking_queue_mop", b.Queue, when) // a man: "Bapak"
 	}
 	return st.t("booking_queue", b.Queue, when)
 }
+
+// forClient reports whether a booking was made by a kader for a client
+// without Telegram: its messages go to the kader and speak of "klien".
+func forClient(b booking.Booking) bool { return b.Resident == 0 && b.BookedBy != 0 }
 
 // planBooking schedules the booking's reminders unless the resident
 // stopped them.

@@ -18,6 +18,10 @@ import (
 //	learn:cmp             methods side by side
 //	learn:myths           the list of myths;  learn:y:<id> one myth
 //	learn:t:<id>          a topic page
+//	learn:mx:<code>:<sec> learn:cx  learn:yx:<id>  learn:tx:<id>
+//	                      the same pages whole («Baca selengkapnya»)
+//	learn:qx:<answers>    a quiz result whole (the answers encoded by
+//	                      content.Library.EncodeAnswers)
 //	learn:src:<n>         the sources, page n
 //	learn:quiz            start the method quiz (quizFlow)
 //	learn:bk:<code>       book the method at a KB serentak
@@ -43,6 +47,13 @@ const (
 	learnTopic   = "t"
 	learnSources = "src"
 
+	// The pages whole, behind «Baca selengkapnya».
+	learnMethodMore  = "mx"
+	learnCompareMore = "cx"
+	learnMythMore    = "yx"
+	learnTopicMore   = "tx"
+	learnQuizMore    = "qx"
+
 	// Doors to the quiz and to booking.
 	learnQuiz = "quiz"
 	learnBook = "bk"
@@ -65,12 +76,17 @@ func (f learnFlow) Routes() []Route {
 	}
 	return []Route{
 		page(learnMenu, 0, func(st *step, _ []string) { f.menu(st) }),
-		page(learnMethod, 1, func(st *step, a []string) { f.method(st, a[0], content.SectionOverview) }),
-		page(learnSection, 2, func(st *step, a []string) { f.method(st, a[0], a[1]) }),
-		page(learnCompare, 0, func(st *step, _ []string) { f.compare(st) }),
+		page(learnMethod, 1, func(st *step, a []string) { f.method(st, a[0], content.SectionOverview, false) }),
+		page(learnSection, 2, func(st *step, a []string) { f.method(st, a[0], a[1], false) }),
+		page(learnCompare, 0, func(st *step, _ []string) { f.compare(st, false) }),
 		page(learnMyths, 0, func(st *step, _ []string) { f.myths(st) }),
-		page(learnMyth, 1, func(st *step, a []string) { f.myth(st, a[0]) }),
-		page(learnTopic, 1, func(st *step, a []string) { f.topic(st, a[0]) }),
+		page(learnMyth, 1, func(st *step, a []string) { f.myth(st, a[0], false) }),
+		page(learnTopic, 1, func(st *step, a []string) { f.topic(st, a[0], false) }),
+		page(learnMethodMore, 2, func(st *step, a []string) { f.method(st, a[0], a[1], true) }),
+		page(learnCompareMore, 0, func(st *step, _ []string) { f.compare(st, true) }),
+		page(learnMythMore, 1, func(st *step, a []string) { f.myth(st, a[0], true) }),
+		page(learnTopicMore, 1, func(st *step, a []string) { f.topic(st, a[0], true) }),
+		page(learnQuizMore, 1, func(st *step, a []string) { quizFlow{}.result(st, a[0], true) }),
 		page(learnSources, 1, func(st *step, a []string) { f.sources(st, a[0]) }),
 		page(learnQuiz, 0, func(st *step, _ []string) { quizFlow{}.Start(st, "") }),
 		page(learnBook, 1, func(st *step, a []string) {
@@ -139,9 +155,21 @@ func (learnFlow) pageButton(st *step, id, d string) kbbot.Button {
 	return kbbot.Button{Label: title.In(st.lang()), Data: d}
 }
 
-// method shows one section of a method, with buttons to the other
-// sections, the "bidan decides" note, booking and the menu.
-func (f learnFlow) method(st *step, code, section string) {
+// showPage shows an education page: its first screen with a «Baca
+// selengkapnya» button to more (the same page whole), or the whole page
+// when whole is set; rows are the page's other buttons.
+func (learnFlow) showPage(st *step, pg content.Page, whole bool, more string, rows [][]kbbot.Button) {
+	if whole || pg.Rest == "" {
+		st.show(pg.Full(), rows)
+		return
+	}
+	st.show(pg.First, append([][]kbbot.Button{{st.btn("btn_read_more", more)}}, rows...))
+}
+
+// method shows one section of a method (its first screen, or whole), with
+// buttons to the other sections, the "bidan decides" note, booking and the
+// menu.
+func (f learnFlow) method(st *step, code, section string, whole bool) {
 	lib, lang := st.e.lib, st.lang()
 	page, err := lib.MethodSection(code, section, lang)
 	if err != nil {
@@ -162,11 +190,11 @@ func (f learnFlow) method(st *step, code, section string) {
 	if bookable(st, code) {
 		rows = append(rows, []kbbot.Button{st.btnf("btn_book_method", data(cbLearn, learnBook, code), m.Name.In(lang))})
 	}
-	st.show(page, append(rows, f.back(st)...))
+	f.showPage(st, page, whole, data(cbLearn, learnMethodMore, code, section), append(rows, f.back(st)...))
 }
 
-func (f learnFlow) compare(st *step) {
-	st.show(st.e.lib.ComparePage(st.lang()), f.back(st))
+func (f learnFlow) compare(st *step, whole bool) {
+	f.showPage(st, st.e.lib.ComparePage(st.lang()), whole, data(cbLearn, learnCompareMore), f.back(st))
 }
 
 func (f learnFlow) myths(st *step) {
@@ -175,17 +203,17 @@ func (f learnFlow) myths(st *step) {
 	for i, m := range lib.Myths() {
 		rows = append(rows, []kbbot.Button{{Label: strconv.Itoa(i+1) + ". " + m.Title.In(lang), Data: data(cbLearn, learnMyth, m.ID)}})
 	}
-	st.show(lib.MythsPage(lang), append(rows, f.back(st)...))
+	f.showPage(st, lib.MythsPage(lang), true, "", append(rows, f.back(st)...))
 }
 
-func (f learnFlow) myth(st *step, id string) {
+func (f learnFlow) myth(st *step, id string, whole bool) {
 	myth, _ := st.e.lib.Myth(id)
 	rows := append(f.methodRows(st, myth.Methods), []kbbot.Button{f.pageButton(st, content.PageMyths, data(cbLearn, learnMyths))})
 	page, err := st.e.lib.MythPage(id, st.lang())
-	f.page(st, page, err, rows)
+	f.page(st, page, err, whole, data(cbLearn, learnMythMore, id), rows)
 }
 
-func (f learnFlow) topic(st *step, id string) {
+func (f learnFlow) topic(st *step, id string, whole bool) {
 	lib := st.e.lib
 	tp, _ := lib.Topic(id)
 	rows := f.methodRows(st, tp.Methods)
@@ -196,17 +224,17 @@ func (f learnFlow) topic(st *step, id string) {
 	}
 	rows = append(rows, f.mythRows(st, tp.Myths)...)
 	page, err := lib.TopicPage(id, st.lang())
-	f.page(st, page, err, rows)
+	f.page(st, page, err, whole, data(cbLearn, learnTopicMore, id), rows)
 }
 
 // page shows a page with its buttons and the way back; an unknown page
 // (err) is an expired button.
-func (f learnFlow) page(st *step, page string, err error, rows [][]kbbot.Button) {
+func (f learnFlow) page(st *step, page content.Page, err error, whole bool, more string, rows [][]kbbot.Button) {
 	if err != nil {
 		st.expired()
 		return
 	}
-	st.show(page, append(rows, f.back(st)...))
+	f.showPage(st, page, whole, more, append(rows, f.back(st)...))
 }
 
 // methodRows are buttons to the overviews of the methods codes.
@@ -292,7 +320,7 @@ func (quizFlow) ask(st *step, s quizState) {
 	}
 	rows = append(rows, []kbbot.Button{st.btn("btn_quiz_stop", data(cbLearn, learnMenu))})
 	head := st.t("quiz_progress", s.Q+1, len(qs))
-	st.show(head+"\n\n"+st.local(q.Text), rows)
+	st.show(head+"\n\n"+st.local(st.e.lib.QuestionText(q, s.Answers)), rows)
 }
 
 func (f quizFlow) answer(st *step, args []string) {
@@ -320,10 +348,22 @@ func (f quizFlow) answer(st *step, args []string) {
 		f.ask(st, s)
 		return
 	}
-	recs := st.e.lib.Recommend(s.Answers)
 	st.s.resetFlow()
+	f.result(st, st.e.lib.EncodeAnswers(s.Answers), false)
+}
+
+// result shows the quiz result for the encoded answers (its first screen,
+// or whole): the answers ride in the «Baca selengkapnya» button, as the
+// quiz keeps none once it is over.
+func (quizFlow) result(st *step, code string, whole bool) {
+	answers, ok := st.e.lib.DecodeAnswers(code)
+	if !ok {
+		st.expired()
+		return
+	}
+	res := st.e.lib.QuizResult(answers)
 	var rows [][]kbbot.Button
-	for _, r := range recs {
+	for _, r := range res.Recommendations {
 		row := []kbbot.Button{{Label: r.Name.In(st.lang()), Data: methodData(r.Method, "")}}
 		if bookable(st, r.Method) {
 			row = append(row, st.btnf("btn_book_short", data(cbLearn, learnBook, r.Method)))
@@ -331,7 +371,7 @@ func (f quizFlow) answer(st *step, args []string) {
 		rows = append(rows, row)
 	}
 	rows = append(rows, []kbbot.Button{st.btn("btn_bidan_note", data(cbLearn, learnTopic, content.NoteTopicID))})
-	st.show(st.e.lib.RecommendationPage(recs, st.lang()), append(rows, learnFlow{}.back(st)...))
+	learnFlow{}.showPage(st, st.e.lib.RecommendationPage(res, st.lang()), whole, data(cbLearn, learnQuizMore, code), append(rows, learnFlow{}.back(st)...))
 }
 
 // search answers a free-text question from the education content: the best
@@ -355,17 +395,17 @@ func (st *step) search(q string) {
 	st.inPlace = false
 	switch best.Kind {
 	case content.KindMethod:
-		f.method(st, best.ID, best.Section)
+		f.method(st, best.ID, best.Section, false)
 	case content.KindMyth:
 		leaveQuiz(st)
-		f.myth(st, best.ID)
+		f.myth(st, best.ID, false)
 	case content.KindTopic:
-		f.topic(st, best.ID)
+		f.topic(st, best.ID, false)
 	case content.KindPage:
 		switch best.ID {
 		case content.PageCompare:
 			leaveQuiz(st)
-			f.compare(st)
+			f.compare(st, false)
 		case content.PageMyths:
 			leaveQuiz(st)
 			f.myths(st)

@@ -221,7 +221,11 @@ func (ordersFlow) ics(st *step, c *booking.Catalog, b booking.Booking) {
 		st.expired()
 		return
 	}
-	st.out = append(st.out, kbbot.Reply{Kind: kbbot.ReplyDocument, ChatID: st.ev.ChatID, Text: st.t("book_ics_caption"),
+	caption := "book_ics_caption"
+	if forClient(b) {
+		caption = "book_ics_caption_cadre"
+	}
+	st.out = append(st.out, kbbot.Reply{Kind: kbbot.ReplyDocument, ChatID: st.ev.ChatID, Text: st.t(caption),
 		FileName: b.Code + ".ics", File: booking.ICS(b, *sl.Facility, *sl.Event, *sl.Session)})
 }
 

@@ -30,7 +30,8 @@ const (
 	KindSuntik1 = "suntik1"
 	// KindPil is a pill refill (pil or minipil), monthly.
 	KindPil = "pil"
-	// KindCheckup is the check-up a month after an IUD or implant.
+	// KindCheckup is the check-up a month after an IUD (implants need no
+	// routine check-up).
 	KindCheckup = "checkup"
 	// KindImplanEnd announces that an implant's protection is about to end.
 	KindImplanEnd = "implan_end"

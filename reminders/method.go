@@ -41,9 +41,10 @@ const (
 	// pack runs out and is stale once the next pack should have started.
 	pilCycle = 28
 	pilAhead = 3
-	// checkupFor: how long the IUD/implant check-up reminder stays useful.
-	// IUD: "a check after the first menses / 3–6 weeks after insertion" [M
-	// HB18]; the issue asks for one month after, for the implant too.
+	// checkupFor: how long the IUD check-up reminder stays useful. IUD: "a
+	// follow-up visit after her first monthly bleeding or 3 to 6 weeks after
+	// IUD insertion" [C HB11 legacy fph_chapter9]; planned one month after.
+	// Implants need no routine check-up [HB18; issue 13]: no such reminder.
 	checkupFor = 4 * 7
 	// implantEndAhead / implantEndFor: the end-of-protection reminder comes a
 	// month before the end (time to book removal or replacement: "return for
@@ -89,8 +90,9 @@ func PlanMethod(chat kbbot.ChatID, method string, givenAt time.Time, loc *time.L
 //   - pil, minipil: PilRepeats refills, each 3 days before a 28-day pack
 //     runs out (kind KindPil, IDs "pil:<course>:<n>").
 //   - iud: a check-up one month after, useful for 4 weeks.
-//   - implan: the same check-up, and the end of protection a month before
-//     ImplantYears are over, useful until a month after.
+//   - implan: no check-up (implants need no routine visit), only the end
+//     of protection a month before ImplantYears are over, useful until a
+//     month after.
 //
 // Other methods (kondom, mow, mop, mal) have no reminders: the result is
 // nil. Reported late (givenAt long ago), an item already due is moved to now
@@ -130,7 +132,6 @@ func (p Planner) PlanMethod(chat kbbot.ChatID, method string, givenAt time.Time,
 	case MethodIUD:
 		checkup()
 	case MethodImplan:
-		checkup()
 		end := at(y+p.ImplantYears, m, d, 0, loc)
 		add(draft{
 			id: itemID(KindImplanEnd, ref), kind: KindImplanEnd,
