@@ -138,6 +138,11 @@ const (
 	// AuditServedAgain: a not-served mark was taken back (ActProvide).
 	// Detail: the code.
 	AuditServedAgain Action = "not_served_undo"
+	// AuditRegister: the per-client register of an event (names and
+	// register lines) was exported (ActReport), for the sites in the
+	// member's area. Detail: the event id. (The rekap's files, which name
+	// nobody, are audited as ActReport with detail "rekap <event id>".)
+	AuditRegister Action = "register_export"
 )
 
 // rights says which role may do what.

@@ -18,6 +18,8 @@ type Renderer interface {
 	Chart(r report.Rekap, l report.ChartLabels) ([]byte, error)
 	// XLSX writes a rekap as an Excel workbook.
 	XLSX(r report.Rekap) ([]byte, error)
+	// Register writes the per-client register as an Excel workbook.
+	Register(r report.Register) ([]byte, error)
 }
 
 // errNoRenderer is what the flows meet when Services.Render is not set:
@@ -31,7 +33,8 @@ func (noRenderer) Poster(report.Poster) ([]byte, error) { return nil, errNoRende
 func (noRenderer) Chart(report.Rekap, report.ChartLabels) ([]byte, error) {
 	return nil, errNoRenderer
 }
-func (noRenderer) XLSX(report.Rekap) ([]byte, error) { return nil, errNoRenderer }
+func (noRenderer) XLSX(report.Rekap) ([]byte, error)        { return nil, errNoRenderer }
+func (noRenderer) Register(report.Register) ([]byte, error) { return nil, errNoRenderer }
 
 // render returns the wired Renderer, or one that draws nothing.
 func (e *Engine) render() Renderer {
