@@ -80,7 +80,8 @@ type Config struct {
 	// default 5s.
 	SweepEvery time.Duration
 	// BookingRetention is how long after its event a booking's name,
-	// phone and WHO checklist answers (and the waitlist's chats) are kept;
+	// phone, WHO checklist answers and register details (and the
+	// waitlist's chats) are kept;
 	// an hourly job deletes them then, keeping the anonymous counts of the
 	// rekap. KBBOT_BOOKING_RETENTION; default 2160h (90 days).
 	BookingRetention time.Duration

@@ -176,7 +176,7 @@ var configVars = []configVar{
 		set: durIn(time.Hour, 72*time.Hour, func(c *Config) *time.Duration { return &c.TicketEscalate })},
 	{name: "KBBOT_BACKUP_DAYS", def: "`8`", meaning: "The privacy notice tells residents that what `/hapusdata` or retention deleted is gone from every backup within this many days. The backup rotation must keep to it: the runbook's 7 daily backups give 8 ([docs/operations.md](docs/operations.md), section 3).", rng: "1–366",
 		set: intIn(1, 366, func(c *Config) *int { return &c.BackupDays })},
-	{name: "KBBOT_BOOKING_RETENTION", def: "`2160h` (90 days)", meaning: "How long after the end of its event a booking's name, phone and WHO checklist answers, and the event's waitlist, are kept. An hourly job then deletes them (for bookings made by cadres too); the anonymous counts of `/rekap` stay. A Go duration (`h`, `m`, `s`; no days).", rng: "24h–8760h",
+	{name: "KBBOT_BOOKING_RETENTION", def: "`2160h` (90 days)", meaning: "How long after the end of its event a booking's name, phone, WHO checklist answers and the details of its register line at check-in (switch, removal, complication, informed consent, JKN), and the event's waitlist, are kept. An hourly job then deletes them (for bookings made by cadres too); the anonymous counts of `/rekap` stay. A Go duration (`h`, `m`, `s`; no days).", rng: "24h–8760h",
 		set: durIn(24*time.Hour, 8760*time.Hour, func(c *Config) *time.Duration { return &c.BookingRetention })},
 	{name: "KBBOT_ADMIN_IDS", def: "—", meaning: "Comma-separated Telegram user ids of the administrators.",
 		set: ids(func(c *Config) *[]int64 { return &c.Admins })},

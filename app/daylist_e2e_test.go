@@ -171,8 +171,9 @@ func TestE2EDayList(t *testing.T) {
 	if txt := lastText(t, bidan); !strings.Contains(txt, "Check-in "+code) || !strings.Contains(txt, "klien menjawab YA") {
 		t.Fatalf("check-in card from the list: %q", txt)
 	}
-	must(t)(bidan.Tap("🆕 Peserta KB baru"))
-	must(t)(bidan.Tap("✅ Simpan, klien hadir"))
+	must(t)(bidan.Tap("🆕 KB baru"))
+	must(t)(bidan.Tap("☐ ✍️ Informed consent sudah ditandatangani"))
+	must(t)(bidan.Tap("💾 JKN non-PBI"))
 	if txt := lastText(t, bidan); !strings.Contains(txt, "tercatat hadir") {
 		t.Fatalf("after check-in: %q", txt)
 	}

@@ -423,11 +423,12 @@ func TestRecordCheckInReplacesCourse(t *testing.T) {
 	must(t)(bidan.Send("/kader"))
 	must(t)(bidan.Tap("✅ Check-in klien"))
 	must(t)(bidan.Send(code))
-	if txt := lastText(t, bidan); !strings.Contains(txt, "Metode yang diberikan: IUD") {
+	if txt := lastText(t, bidan); !strings.Contains(txt, "Metode diberikan: IUD") {
 		t.Fatalf("check-in card: %q", txt)
 	}
-	must(t)(bidan.Tap("🆕 Peserta KB baru"))
-	must(t)(bidan.Tap("✅ Simpan, klien hadir"))
+	must(t)(bidan.Tap("🆕 KB baru"))
+	must(t)(bidan.Tap("☐ ✍️ Informed consent sudah ditandatangani"))
+	must(t)(bidan.Tap("💾 JKN non-PBI"))
 	if txt := lastText(t, bidan); !strings.Contains(txt, "tercatat hadir") {
 		t.Fatalf("after saving: %q", txt)
 	}

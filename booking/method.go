@@ -45,3 +45,14 @@ func (m Method) rank() int {
 
 // String returns the code.
 func (m Method) String() string { return string(m) }
+
+// LongActing reports whether m is a long-acting or permanent method, an
+// MKJP (metode kontrasepsi jangka panjang): IUD, implant, MOW and MOP.
+// BKKBN targets and reports count MKJP and non-MKJP apart.
+func (m Method) LongActing() bool {
+	switch m {
+	case IUD, Implan, MOW, MOP:
+		return true
+	}
+	return false
+}

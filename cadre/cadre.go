@@ -151,6 +151,11 @@ const (
 	// when no booking is concerned (a stop or a block); both erasures
 	// scrub them.
 	AuditContacted Action = "followup_contacted"
+	// AuditRegister: the per-client register of an event (names and
+	// register lines) was exported (ActReport), for the sites in the
+	// member's area. Detail: the event id. (The rekap's files, which name
+	// nobody, are audited as ActReport with detail "rekap <event id>".)
+	AuditRegister Action = "register_export"
 )
 
 // rights says which role may do what.

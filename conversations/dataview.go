@@ -121,7 +121,11 @@ func (st *step) dataText() string {
 		var cs []string
 		for i := len(r.Courses) - 1; i >= 0; i-- {
 			c := r.Courses[i]
-			cs = append(cs, "• "+st.methodName(booking.Method(c.Method))+", "+st.fmtDate(c.GivenAt.In(loadZone(c.Zone))))
+			line := "• " + st.methodName(booking.Method(c.Method)) + ", " + st.fmtDate(c.GivenAt.In(loadZone(c.Zone)))
+			if !c.Ended.IsZero() {
+				line += " " + st.t("me_course_ended", st.fmtDate(c.Ended.In(loadZone(c.Zone))))
+			}
+			cs = append(cs, line)
 		}
 		lines = append(lines, st.t("me_courses", "\n"+strings.Join(cs, "\n")))
 	}

@@ -35,6 +35,9 @@ func (st *step) reminder(r *kbbot.Reminder) {
 	case reminders.KindCourseSet:
 		st.courseFromCheckin(r.Ref)
 		return
+	case reminders.KindCourseEnd:
+		st.courseEndFromCheckin(r.Ref)
+		return
 	case reminders.KindTicketEscalate:
 		if st.e.svc.Tickets != nil {
 			st.escalateTicket(r.Ref)
@@ -114,6 +117,9 @@ func (st *step) reminder(r *kbbot.Reminder) {
 // before the record existed) gets the course the ref names
 // ("<method>-<chat>-<date>", reminders.CourseRef).
 func (st *step) courseOf(ref string) (Course, bool) {
+	if len(st.r.Courses) > 0 && st.r.Course() == nil {
+		return Course{}, false // the last course ended: nothing follows it
+	}
 	if cur := st.r.Course(); cur != nil {
 		if reminders.CourseRef(st.ev.ChatID, cur.Method, cur.GivenAt, loadZone(cur.Zone)) != ref {
 			return Course{}, false
@@ -356,6 +362,52 @@ func (st *step) courseFromCheckin(ref string) {
 		return // this check-in was applied before
 	}
 	st.replaceCourse(Course{Method: method, GivenAt: day.UTC(), Zone: zone, Source: "checkin"})
+}
+
+// anyMethod names, in a course-end item's ref, any method: the course
+// ends whatever it is (a failure: the client is pregnant).
+const anyMethod = "semua"
+
+// courseEndFromCheckin is a check-in carried to the resident's chat that
+// ends their course: a removal of the method the ref names, or a failure
+// (anyMethod). The current course, if it is of that method (any, for a
+// failure), ends and its reminders are cancelled. It sends nothing; a
+// repeat finds no course to end.
+func (st *step) courseEndFromCheckin(ref string) {
+	if !st.r.Consented() {
+		return
+	}
+	method, _, ok := reminders.ParseCourseRef(ref, loadZone("Asia/Jakarta"))
+	if !ok || method != anyMethod && !booking.Method(method).Valid() {
+		return
+	}
+	cur := st.r.Course()
+	if cur == nil || method != anyMethod && cur.Method != method {
+		return
+	}
+	if st.e.svc.Reminders != nil {
+		old := reminders.CourseRef(st.ev.ChatID, cur.Method, cur.GivenAt, loadZone(cur.Zone))
+		if _, err := st.e.svc.Reminders.CancelRef(st.ctx, st.ev.ChatID, old); err != nil {
+			st.mustRetry("cancel the reminders of an ended course", err)
+			return
+		}
+	}
+	if method == anyMethod {
+		method = ""
+	}
+	st.r.EndCourse(method, st.now)
+}
+
+// CourseEndItem is the item that carries to the resident's chat a
+// check-in at time at, at the facility in loc, that ends their course of
+// method (anyMethod: whatever it is) (KindCourseEnd).
+func CourseEndItem(chat kbbot.ChatID, code, method string, at time.Time, loc *time.Location) reminders.Item {
+	return reminders.Item{
+		ID:   reminders.KindCourseEnd + ":" + code + ":" + loc.String(),
+		Chat: chat, Kind: reminders.KindCourseEnd,
+		Ref: reminders.CourseRef(chat, method, at, loc),
+		Due: at.UTC(), NotAfter: at.Add(7 * 24 * time.Hour).UTC(), Zone: loc.String(),
+	}
 }
 
 // CourseSetItem is the item that carries a check-in of method at the

@@ -20,6 +20,8 @@ type Renderer interface {
 	XLSX(r report.Rekap) ([]byte, error)
 	// Slip draws a booking slip as a PNG (followup.go).
 	Slip(s report.Slip) ([]byte, error)
+	// Register writes the per-client register as an Excel workbook.
+	Register(r report.Register) ([]byte, error)
 }
 
 // errNoRenderer is what the flows meet when Services.Render is not set:
@@ -33,8 +35,9 @@ func (noRenderer) Poster(report.Poster) ([]byte, error) { return nil, errNoRende
 func (noRenderer) Chart(report.Rekap, report.ChartLabels) ([]byte, error) {
 	return nil, errNoRenderer
 }
-func (noRenderer) XLSX(report.Rekap) ([]byte, error) { return nil, errNoRenderer }
-func (noRenderer) Slip(report.Slip) ([]byte, error)  { return nil, errNoRenderer }
+func (noRenderer) XLSX(report.Rekap) ([]byte, error)        { return nil, errNoRenderer }
+func (noRenderer) Slip(report.Slip) ([]byte, error)         { return nil, errNoRenderer }
+func (noRenderer) Register(report.Register) ([]byte, error) { return nil, errNoRenderer }
 
 // render returns the wired Renderer, or one that draws nothing.
 func (e *Engine) render() Renderer {

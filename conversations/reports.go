@@ -13,7 +13,8 @@ import (
 // Check-in at the facility, rekaps and QR posters (staff), one flow each:
 //
 //	/checkin [CODE]  check a client in (cadre.ActCheckIn: kader, bidan, PKB, admin)   reports_checkin.go, flow "chk"
-//	/rekap           an event's rekap as a chart, CSV and XLSX (cadre.ActReport)       reports_rekap.go, flow "rk"
+//	/rekap           an event's rekap as a chart, CSV and XLSX, and its per-client
+//	                 register (cadre.ActReport)                                        reports_rekap.go, flow "rk"
 //	/qr              a QR poster of one's area or of an event (cadre.ActPoster)        reports_poster.go, flow "qr"
 //
 // The staff menu opens them with q:ci, q:rk and q:qr (reportDoors). For a
@@ -34,8 +35,13 @@ type ReportStore interface {
 	// CheckInOf returns a booking and its check-in (ok false: none yet);
 	// booking.ErrNotFound for an unknown code.
 	CheckInOf(ctx context.Context, code string) (booking.Booking, booking.CheckIn, bool, error)
-	// EventTally counts an event's bookings, waitlist and check-ins.
+	// EventTally counts an event's bookings, waitlist, check-ins,
+	// walk-ins and not-served marks.
 	EventTally(ctx context.Context, eventID string) (booking.Tally, error)
+	// EventRegister returns the check-ins at one site of an event with
+	// their bookings, for the per-client register; purged counts those
+	// left out because their personal data was purged.
+	EventRegister(ctx context.Context, eventID, facilityID string) (list []booking.CheckedIn, purged int, err error)
 }
 
 // reportDoors are the staff menu's buttons to the report flows (roles.go,

@@ -16,16 +16,25 @@ import (
 // Rekap: a member with cadre.ActReport picks an event with a site in their
 // area (open, or past) and gets, for the sites in their area (admins: all),
 // a summary, a bar chart PNG and the CSV and XLSX files of package report
-// (the PNG and XLSX drawn by Services.Render).
+// (the PNG and XLSX drawn by Services.Render). Under the files, a button
+// exports the per-client register (report.Register) of the same sites, as
+// CSV and XLSX in the R/I/KB column order. Both exports are audited: the
+// rekap as cadre.ActReport "rekap <event>", the register as
+// cadre.AuditRegister "<event>".
 
 // maxRekapEvents bounds the events offered, newest first.
 const maxRekapEvents = 12
 
 // rekapFlow lists the events the member may see a rekap of; one tap
-// sends it. Buttons: rk:ev:<event>:<n>.
+// sends it. Buttons: rk:ev:<event>:<n>, and under the rekap's files
+// rk:reg:<event>:<n> (the per-client register).
 type rekapFlow struct{}
 
-const stepRekap = "rk_event"
+// Steps of the rekap.
+const (
+	stepRekap     = "rk_event" // events listed
+	stepRekapSent = "rk_sent"  // a rekap sent: its register can follow
+)
 
 func (rekapFlow) Name() string       { return "rk" }
 func (rekapFlow) Commands() []string { return []string{"rekap"} }
@@ -62,7 +71,10 @@ func (f rekapFlow) Start(st *step, _ string) {
 }
 
 func (f rekapFlow) Routes() []Route {
-	return []Route{{Op: "ev", Args: 1, Steps: []string{stepRekap}, Right: cadre.ActReport, Do: staffDo(f.event)}}
+	return []Route{
+		{Op: "ev", Args: 1, Steps: []string{stepRekap}, Right: cadre.ActReport, Do: staffDo(f.event)},
+		{Op: "reg", Args: 1, Steps: []string{stepRekapSent}, Right: cadre.ActReport, Do: staffDo(f.register)},
+	}
 }
 
 // Text: the events are picked with the buttons.
@@ -85,16 +97,20 @@ func (rekapFlow) event(st *step, m cadre.Member, args []string) {
 	r := report.Build(c, ev, tally, in, st.now)
 
 	scope := st.t("rekap_scope_all")
-	target := st.t("rekap_legend_target")
 	if !r.Full {
 		scope = st.t("rekap_scope_area", st.areaName(m.Area))
-		target = st.t("rekap_legend_quota")
 	}
 	when := st.staffTime(st.now)
+	mkjp, non, all := r.Group(report.GroupMKJP), r.Group(report.GroupNonMKJP), r.Sum()
 	chart, err := st.e.render().Chart(r, report.ChartLabels{
 		Title:    ev.Name,
 		Subtitle: html.UnescapeString(st.fmtDay(ev.Date) + " · " + scope + " · " + st.t("rekap_as_of", st.staffStamp(st.now))),
-		Booked:   st.t("rekap_legend_booked"), Attended: st.t("rekap_legend_attended"), Target: target,
+		Target:   st.t("rekap_legend_target"), Booked: st.t("rekap_legend_booked"), Served: st.t("rekap_legend_served"),
+		Quota: st.t("rekap_legend_quota"), QuotaShort: st.t("rekap_legend_quota_short"), Capaian: st.t("rekap_capaian"),
+		Notes: []string{
+			html.UnescapeString(st.t("rekap_note_groups", mkjp.Served, mkjp.Target, capaian(mkjp), non.Served, non.Target, capaian(non))),
+			html.UnescapeString(st.t("rekap_note_day", all.NoShow, all.WalkIns, all.Pregnant+all.Exam+all.Changed)),
+		},
 		Empty: st.t("rekap_chart_empty"),
 	})
 	var csv, xlsx []byte
@@ -111,15 +127,74 @@ func (rekapFlow) event(st *step, m cadre.Member, args []string) {
 		return
 	}
 	st.auditStaff(m, cadre.ActReport, m.Area, "rekap "+ev.ID)
-	st.s.resetFlow()
+	st.s.Step = stepRekapSent
 
 	st.show(st.rekapSummary(r, ev, scope, when), nil)
 	st.inPlace = false
-	stamp := st.now.In(staffZone).Format("20060102-1504")
-	base := "rekap-" + ev.ID + "-" + stamp
+	base := "rekap-" + ev.ID + "-" + st.now.In(staffZone).Format("20060102-1504")
 	st.sendFile(kbbot.ReplyPhoto, base+".png", chart, st.t("rekap_chart_caption", ev.Name), nil)
 	st.sendFile(kbbot.ReplyDocument, base+".csv", csv, st.t("rekap_csv_caption"), nil)
-	st.sendFile(kbbot.ReplyDocument, base+".xlsx", xlsx, st.t("rekap_xlsx_caption"), st.staffButtons())
+	st.sendFile(kbbot.ReplyDocument, base+".xlsx", xlsx, st.t("rekap_xlsx_caption"), append(
+		[][]kbbot.Button{{st.flowButton(st.t("btn_rekap_register"), "reg", ev.ID)}}, st.staffButtons()...))
+}
+
+// register exports the per-client register of the event, for the sites
+// in the member's area (admins: all), as CSV and XLSX, and audits it.
+func (rekapFlow) register(st *step, m cadre.Member, args []string) {
+	c, ev, ok := staffEvent(st, m, cadre.ActReport, args[0], false)
+	if !ok {
+		return
+	}
+	in := func(f *booking.Facility) bool { return canAt(m, cadre.ActReport, f) }
+	var list []booking.CheckedIn
+	purged := 0
+	for _, s := range ev.Sites {
+		f, ok := c.Facility(s.Facility)
+		if !ok || !in(f) {
+			continue
+		}
+		l, p, err := st.e.svc.Reports.EventRegister(st.ctx, ev.ID, f.ID)
+		if err != nil {
+			st.storeFailed("event register", err)
+			return
+		}
+		list, purged = append(list, l...), purged+p
+	}
+	r := report.BuildRegister(c, ev, in, list, purged, st.now)
+	csv, err := report.RegisterCSV(r)
+	var xlsx []byte
+	if err == nil {
+		xlsx, err = st.e.render().Register(r)
+	}
+	if err != nil {
+		st.e.svc.Log.Error("make register files", "error", err)
+		st.s.resetFlow()
+		st.show(st.t("report_failed"), st.staffButtons())
+		return
+	}
+	st.auditStaff(m, cadre.AuditRegister, m.Area, ev.ID)
+	st.s.resetFlow()
+	scope := st.t("rekap_scope_all")
+	if !r.Full {
+		scope = st.t("rekap_scope_area", st.areaName(m.Area))
+	}
+	text := st.t("register_sent", ev.Name, scope, len(r.Lines))
+	if r.Purged > 0 {
+		text += "\n" + st.t("register_purged", r.Purged)
+	}
+	st.inPlace = false
+	st.send(text, nil)
+	base := "register-rikb-" + ev.ID + "-" + st.now.In(staffZone).Format("20060102-1504")
+	st.sendFile(kbbot.ReplyDocument, base+".csv", csv, st.t("register_csv_caption"), nil)
+	st.sendFile(kbbot.ReplyDocument, base+".xlsx", xlsx, st.t("register_xlsx_caption"), st.staffButtons())
+}
+
+// capaian is a row's % capaian, or "–" without a target.
+func capaian(r report.Row) string {
+	if p, ok := r.Capaian(); ok {
+		return fmt.Sprintf("%d%%", p)
+	}
+	return "–"
 }
 
 // staffStamp is a short time for a chart: "26/11/2026 09.00 WIB".
@@ -128,18 +203,32 @@ func (st *step) staffStamp(t time.Time) string {
 	return fmt.Sprintf("%d/%d/%d %s WIB", lt.Day(), int(lt.Month()), lt.Year(), st.clock(lt))
 }
 
-// rekapSummary is the rekap in words: totals, then one line per method.
+// rekapSummary is the rekap in words: the totals (bookings, served
+// against the target, MKJP and non-MKJP, attended by category, no-shows,
+// walk-ins and not served by reason), then one line per method.
 func (st *step) rekapSummary(r report.Rekap, ev *booking.Event, scope, when string) string {
-	sum := r.Sum()
+	sum, mkjp, non := r.Sum(), r.Group(report.GroupMKJP), r.Group(report.GroupNonMKJP)
+	target := st.t("rekap_target_word")
+	switch sum.TargetKind {
+	case report.TargetQuotaTotal:
+		target = st.t("rekap_quota_word")
+	case report.TargetMixed:
+		target = st.t("rekap_mixed_word")
+	}
 	var b strings.Builder
 	b.WriteString(st.t("rekap_summary", ev.Name, st.fmtDay(ev.Date), scope, when,
-		sum.Booked, sum.Waitlist, sum.Attended, sum.New, sum.Continuing, sum.Switching, sum.NoShow))
+		sum.Booked, sum.Waitlist, sum.WalkIns,
+		sum.Served, target, sum.Target, capaian(sum),
+		mkjp.Served, mkjp.Target, capaian(mkjp), non.Served, non.Target, capaian(non),
+		sum.Attended, sum.New, sum.PostPartum+sum.PostAbortion, sum.Continuing, sum.Switching, sum.Attended-sum.Served-sum.Failures, sum.Failures,
+		sum.Removals, sum.Complications,
+		sum.NoShow, sum.Pregnant, sum.Exam, sum.Changed))
 	for _, t := range r.Totals {
 		key := "rekap_line_quota"
 		if t.TargetKind == report.TargetEvent {
 			key = "rekap_line_target"
 		}
-		line := "\n" + st.t(key, st.methodName(t.Method), t.Booked, t.Target, t.Attended)
+		line := "\n" + st.t(key, st.methodName(t.Method), t.Served, t.Target, capaian(t), t.Booked)
 		if b.Len()+len(line) > 3500 {
 			break
 		}

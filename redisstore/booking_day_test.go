@@ -235,13 +235,13 @@ func TestNotServed(t *testing.T) {
 	checkInvariants(t, e, testEvent)
 	// A booking checked in cannot be marked, nor a cancelled one; a
 	// marked booking cannot be checked in before the mark is taken back.
-	if _, err := e.store.CheckIn(ctx, booking.CheckIn{Code: codes[2], By: bidan, At: serviceDay, Method: booking.IUD, Category: booking.NewAcceptor}); err != nil {
+	if _, err := e.store.CheckIn(ctx, booking.CheckIn{Code: codes[2], By: bidan, At: serviceDay, Method: booking.IUD, Category: booking.NewAcceptor, Register: booking.Register{Consent: true, JKN: booking.JKNPBI}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := mark(codes[2], booking.ReasonPregnant); !errors.Is(err, booking.ErrServed) {
 		t.Fatalf("mark after check-in: %v", err)
 	}
-	if _, err := e.store.CheckIn(ctx, booking.CheckIn{Code: codes[0], By: bidan, At: serviceDay, Method: booking.IUD, Category: booking.NewAcceptor}); !errors.Is(err, booking.ErrCancelled) {
+	if _, err := e.store.CheckIn(ctx, booking.CheckIn{Code: codes[0], By: bidan, At: serviceDay, Method: booking.IUD, Category: booking.NewAcceptor, Register: booking.Register{Consent: true, JKN: booking.JKNPBI}}); !errors.Is(err, booking.ErrCancelled) {
 		t.Fatalf("check-in of a marked booking: %v", err)
 	}
 	if _, err := mark("KB-333333", booking.ReasonPregnant); !errors.Is(err, booking.ErrNotFound) {

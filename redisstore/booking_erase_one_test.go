@@ -109,7 +109,8 @@ func TestEraseBookingCheckedIn(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, "")
 	b := cadreBook(t, e, 31, "", "k", "Ibu Sumi Lestari", "085700000002", "pkm-a", "0800", booking.IUD, "")
-	if _, err := e.store.CheckIn(ctx, booking.CheckIn{Code: b.Code, By: 900, At: checkInAt, Method: booking.Implan, Category: booking.Switching}); err != nil {
+	if _, err := e.store.CheckIn(ctx, booking.CheckIn{Code: b.Code, By: 900, At: checkInAt, Method: booking.Implan, Category: booking.Switching,
+		Register: booking.Register{From: booking.IUD, Removed: booking.IUD, Consent: true, JKN: booking.JKNPBI}}); err != nil {
 		t.Fatal(err)
 	}
 	now := checkInAt.Add(time.Hour)

@@ -97,7 +97,7 @@ func TestPurgePersonal(t *testing.T) {
 	const cadre = kbbot.ChatID(555000111)
 	gone.add("555000111", "987654321", "987650001", "987650002", "987650003", "987650004", "987650005")
 	served := bookAs(987654321, 0, "k1", "Rahmawati Zulfa", "081234567890", "pkm-a", "0800", booking.IUD, "haid-terakhir-12-hari")
-	bookAs(987650001, 0, "k2", "Siti Aminah", "081300000001", "pkm-a", "1000", booking.Implan, "belum-haid-sejak-melahirkan")
+	pregnant := bookAs(987650001, 0, "k2", "Siti Aminah", "081300000001", "pkm-a", "1000", booking.Implan, "belum-haid-sejak-melahirkan")
 	cancelled := bookAs(987650002, 0, "k3", "Dewi Kartika", "", "pkm-a", "0800", booking.IUD, "")
 	if _, err := e.store.Cancel(ctx, cancelled.Code, 987650002); err != nil {
 		t.Fatal(err)
@@ -114,9 +114,23 @@ func TestPurgePersonal(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, code := range []string{served.Code, servedByCadre.Code} {
-		if _, err := e.store.CheckIn(ctx, booking.CheckIn{Code: code, By: 900, At: checkInAt, Method: booking.IUD, Category: booking.NewAcceptor}); err != nil {
+		if _, err := e.store.CheckIn(ctx, booking.CheckIn{Code: code, By: 900, At: checkInAt, Method: booking.IUD, Category: booking.NewAcceptor,
+			Register: booking.Register{Post: booking.PostPartum, Consent: true, JKN: booking.JKNPBI}}); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// On the day: Siti is not served (pregnant); a walk-in comes.
+	if _, err := e.store.MarkNotServed(ctx, booking.NotServedMark{Code: pregnant.Code, By: 900, At: checkInAt, Reason: booking.ReasonPregnant}); err != nil {
+		t.Fatal(err)
+	}
+	gone.add("Ibu Jalan Kaki", "081300000009")
+	if _, err := e.store.WalkIn(ctx, booking.Request{EventID: testEvent, FacilityID: "pkm-a", SessionID: "0800", Method: booking.Implan,
+		BookedBy: cadre, Name: "Ibu Jalan Kaki", Phone: "081300000009", ConsentAt: checkInAt, IdempotencyKey: "w1"}); err != nil {
+		t.Fatal(err)
+	}
+	// The register line is kept with the check-in until the purge.
+	if _, ci, _, _ := e.store.CheckInOf(ctx, served.Code); ci.Register.Post != booking.PostPartum || !ci.Register.Consent || ci.Register.JKN != booking.JKNPBI {
+		t.Fatalf("register of the check-in before the purge: %+v", ci.Register)
 	}
 	// The same resident also booked the later event: that stays.
 	laterReq := req(987654321, "later", "pkm-a", "0800", booking.IUD)
@@ -139,7 +153,8 @@ func TestPurgePersonal(t *testing.T) {
 	now := boundary.Add(time.Millisecond)
 	rekapBefore, tallyBefore := rekapOf(t, e, now), tallyOf(t, e)
 	usedBefore := e.rdb.HGetAll(ctx, e.keys.EventUsed(testEvent)).Val()
-	if s := rekapBefore.Sum(); s.Booked == 0 || s.Attended != 2 || s.NoShow == 0 || s.Waitlist != 2 {
+	if s := rekapBefore.Sum(); s.Booked == 0 || s.Attended != 2 || s.NoShow == 0 || s.Waitlist != 2 || s.WalkIns != 1 ||
+		s.PostPartum != 2 || s.Consent != 2 || s.JKNPBI != 2 || s.Pregnant != 1 {
 		t.Fatalf("the scenario should fill every figure: %+v", s)
 	}
 
@@ -191,7 +206,9 @@ func TestPurgePersonal(t *testing.T) {
 		!b.ErasedAt.Equal(now) || b.Status != booking.Attended || b.FacilityID != "pkm-a" || b.Method != booking.IUD {
 		t.Errorf("purged booking: %+v", b)
 	}
-	if _, ci, ok, err := e.store.CheckInOf(ctx, served.Code); err != nil || !ok || ci.By != 900 || ci.Method != booking.IUD {
+	// Its check-in stays, without the register line (the counts keep it).
+	if _, ci, ok, err := e.store.CheckInOf(ctx, served.Code); err != nil || !ok || ci.By != 900 || ci.Method != booking.IUD ||
+		ci.Category != booking.NewAcceptor || ci.Register != (booking.Register{}) {
 		t.Errorf("check-in of a purged booking: %+v %v %v", ci, ok, err)
 	}
 	if !e.rdb.SIsMember(ctx, e.keys.PurgedEvents(), testEvent).Val() {

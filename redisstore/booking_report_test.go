@@ -34,7 +34,8 @@ func TestCheckIn(t *testing.T) {
 	other := book(t, e, 2, "pkm-a", "0800", booking.IUD)
 	usedBefore := e.rdb.HGetAll(ctx, e.keys.EventUsed(testEvent)).Val()
 
-	ci := booking.CheckIn{Code: b.Code, By: 900, At: checkInAt, Method: booking.Implan, Category: booking.Switching}
+	ci := booking.CheckIn{Code: b.Code, By: 900, At: checkInAt, Method: booking.Implan, Category: booking.Switching,
+		Register: booking.Register{From: booking.IUD, Removed: booking.IUD, Complication: true, Consent: true, JKN: booking.JKNPBI}}
 	got, err := e.store.CheckIn(ctx, ci)
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +51,8 @@ func TestCheckIn(t *testing.T) {
 	}
 
 	// A second check-in, by someone else with other answers, changes nothing.
-	again, err := e.store.CheckIn(ctx, booking.CheckIn{Code: b.Code, By: 901, At: checkInAt.Add(time.Hour), Method: booking.Pil, Category: booking.NewAcceptor})
+	again, err := e.store.CheckIn(ctx, booking.CheckIn{Code: b.Code, By: 901, At: checkInAt.Add(time.Hour), Method: booking.Pil, Category: booking.NewAcceptor,
+		Register: booking.Register{JKN: booking.JKNNone}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,17 +85,21 @@ func TestCheckIn(t *testing.T) {
 	if _, err := e.store.Cancel(ctx, other.Code, 2); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.store.CheckIn(ctx, booking.CheckIn{Code: other.Code, By: 900, At: checkInAt, Method: booking.IUD, Category: booking.NewAcceptor}); !errors.Is(err, booking.ErrCancelled) {
+	newIUD := booking.Register{Consent: true, JKN: booking.JKNNonPBI}
+	if _, err := e.store.CheckIn(ctx, booking.CheckIn{Code: other.Code, By: 900, At: checkInAt, Method: booking.IUD, Category: booking.NewAcceptor, Register: newIUD}); !errors.Is(err, booking.ErrCancelled) {
 		t.Fatalf("check-in of a cancelled booking: %v", err)
 	}
-	if _, err := e.store.CheckIn(ctx, booking.CheckIn{Code: "KB-333333", By: 900, At: checkInAt, Method: booking.IUD, Category: booking.NewAcceptor}); !errors.Is(err, booking.ErrNotFound) {
+	if _, err := e.store.CheckIn(ctx, booking.CheckIn{Code: "KB-333333", By: 900, At: checkInAt, Method: booking.IUD, Category: booking.NewAcceptor, Register: newIUD}); !errors.Is(err, booking.ErrNotFound) {
 		t.Fatalf("check-in of an unknown code: %v", err)
 	}
 	for _, bad := range []booking.CheckIn{
-		{Code: b.Code, By: 900, At: checkInAt, Method: "spiral", Category: booking.NewAcceptor},
-		{Code: b.Code, By: 900, At: checkInAt, Method: booking.IUD, Category: "lama"},
-		{Code: b.Code, At: checkInAt, Method: booking.IUD, Category: booking.NewAcceptor},
-		{Code: "kb", By: 900, At: checkInAt, Method: booking.IUD, Category: booking.NewAcceptor},
+		{Code: b.Code, By: 900, At: checkInAt, Method: "spiral", Category: booking.NewAcceptor, Register: newIUD},
+		{Code: b.Code, By: 900, At: checkInAt, Method: booking.IUD, Category: "lama", Register: newIUD},
+		{Code: b.Code, At: checkInAt, Method: booking.IUD, Category: booking.NewAcceptor, Register: newIUD},
+		{Code: "kb", By: 900, At: checkInAt, Method: booking.IUD, Category: booking.NewAcceptor, Register: newIUD},
+		// No JKN answer; no informed consent for a new IUD.
+		{Code: b.Code, By: 900, At: checkInAt, Method: booking.IUD, Category: booking.NewAcceptor, Register: booking.Register{Consent: true}},
+		{Code: b.Code, By: 900, At: checkInAt, Method: booking.IUD, Category: booking.NewAcceptor, Register: booking.Register{JKN: booking.JKNPBI}},
 	} {
 		if _, err := e.store.CheckIn(ctx, bad); !errors.Is(err, booking.ErrInvalid) {
 			t.Errorf("check-in %+v: %v, want ErrInvalid", bad, err)
@@ -111,7 +117,7 @@ func TestTally(t *testing.T) {
 	// pkm-a: three IUD at 08:00, two implan at 10:00, one IUD cancelled.
 	a1 := book(t, e, 1, "pkm-a", "0800", booking.IUD)
 	a2 := book(t, e, 2, "pkm-a", "0800", booking.IUD)
-	book(t, e, 3, "pkm-a", "0800", booking.IUD)
+	a3 := book(t, e, 3, "pkm-a", "0800", booking.IUD)
 	a4 := book(t, e, 4, "pkm-a", "1000", booking.Implan)
 	book(t, e, 5, "pkm-a", "1000", booking.Implan)
 	a6 := book(t, e, 6, "pkm-a", "1000", booking.IUD)
@@ -131,15 +137,36 @@ func TestTally(t *testing.T) {
 	if _, err := e.store.Cancel(ctx, b1.Code, 11); err != nil {
 		t.Fatal(err)
 	}
-	// Check-ins: a1 new IUD; a2 switched to implan; a4 continuing implan.
+	// Check-ins: a1 new IUD after a delivery; a2 switched from pills to
+	// implan; a4 continuing implan, the old one removed.
 	for _, ci := range []booking.CheckIn{
-		{Code: a1.Code, Method: booking.IUD, Category: booking.NewAcceptor},
-		{Code: a2.Code, Method: booking.Implan, Category: booking.Switching},
-		{Code: a4.Code, Method: booking.Implan, Category: booking.Continuing},
+		{Code: a1.Code, Method: booking.IUD, Category: booking.NewAcceptor,
+			Register: booking.Register{Post: booking.PostPartum, Consent: true, JKN: booking.JKNPBI}},
+		{Code: a2.Code, Method: booking.Implan, Category: booking.Switching,
+			Register: booking.Register{From: booking.Pil, Consent: true, JKN: booking.JKNNonPBI}},
+		{Code: a4.Code, Method: booking.Implan, Category: booking.Continuing,
+			Register: booking.Register{Removed: booking.Implan, Complication: true, JKN: booking.JKNNone}},
 	} {
 		ci.By, ci.At = 900, checkInAt
 		if _, err := e.store.CheckIn(ctx, ci); err != nil {
 			t.Fatal(err)
+		}
+	}
+	// On the day: a3 is not served (changed her mind); two walk-ins come,
+	// one of whom is erased at the bidan's request: still counted.
+	if _, err := e.store.MarkNotServed(ctx, booking.NotServedMark{Code: a3.Code, By: 900, At: checkInAt, Reason: booking.ReasonChanged}); err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range []string{"Ibu Datang", "Ibu Pergi"} {
+		w, err := e.store.WalkIn(ctx, booking.Request{EventID: testEvent, FacilityID: "pkm-a", SessionID: "1000", Method: booking.Implan,
+			BookedBy: 900, Name: name, ConsentAt: checkInAt, IdempotencyKey: "w" + strconv.Itoa(i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 {
+			if _, err := e.store.EraseBooking(ctx, w.Code); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	// The client of a2 erases their data: the booking goes, the count stays.
@@ -154,15 +181,18 @@ func TestTally(t *testing.T) {
 	got := tallyLines(tally)
 	want := []string{
 		"booking attended pkm-a 0800 iud 1",
-		"booking active pkm-a 0800 iud 1",
-		"booking active pkm-a 1000 implan 1",
+		"booking not_served pkm-a 0800 iud 1",
+		"noserve pkm-a 0800 iud berubah 1",
+		"booking active pkm-a 1000 implan 2",
+		"booking cancelled pkm-a 1000 implan 1",
+		"walkin pkm-a 1000 implan 2",
 		"booking attended pkm-a 1000 implan 1",
 		"booking cancelled pkm-a 1000 iud 1",
 		"booking active pmb-b 0900 iud 2",
 		"booking cancelled pmb-b 0900 iud 1",
-		"served pkm-a 0800 iud->iud baru 1",
-		"served pkm-a 0800 iud->implan ganti 1",
-		"served pkm-a 1000 implan->implan lanjutan 1",
+		"served pkm-a 0800 iud->iud baru {persalinan   false true pbi} 1",
+		"served pkm-a 0800 iud->implan ganti {   false true nonpbi} 1",
+		"served pkm-a 1000 implan->implan lanjutan {  implan true false tidak} 1",
 		"waiting pmb-b iud line 2",
 		"waiting pmb-b iud offered 1",
 	}
@@ -183,7 +213,7 @@ func tallyLines(t booking.Tally) []string {
 		out = append(out, fmt.Sprintf("booking %s %s %s %s %d", b.Status, b.FacilityID, b.SessionID, b.Method, b.N))
 	}
 	for _, s := range t.Served {
-		out = append(out, fmt.Sprintf("served %s %s %s->%s %s %d", s.FacilityID, s.SessionID, s.Booked, s.Given, s.Category, s.N))
+		out = append(out, fmt.Sprintf("served %s %s %s->%s %s %v %d", s.FacilityID, s.SessionID, s.Booked, s.Given, s.Category, s.Register, s.N))
 	}
 	for _, w := range t.Waiting {
 		kind := "line"
@@ -191,6 +221,12 @@ func tallyLines(t booking.Tally) []string {
 			kind = "offered"
 		}
 		out = append(out, fmt.Sprintf("waiting %s %s %s %d", w.FacilityID, w.Method, kind, w.N))
+	}
+	for _, w := range t.WalkIns {
+		out = append(out, fmt.Sprintf("walkin %s %s %s %d", w.FacilityID, w.SessionID, w.Method, w.N))
+	}
+	for _, n := range t.NotServed {
+		out = append(out, fmt.Sprintf("noserve %s %s %s %s %d", n.FacilityID, n.SessionID, n.Method, n.Reason, n.N))
 	}
 	sort.Strings(out)
 	return out

@@ -191,7 +191,9 @@ func (k Keys) EventUsed(id string) string { return k.event(id, "used") }
 // booked, "x|handout" -> "<id>|<res>,<res>" the offers the last
 // ExpireOffers call returned, so that its retry returns them again,
 // "x|erased" -> the counter naming the anonymous fields of bookings
-// erased by EraseBooking, the anonymous check-in counts "n|..." (see CheckIn),
+// erased by EraseBooking, the anonymous check-in counts "n|..." (see CheckIn)
+// and walk-in counts "n|wi|<facility>|<session>|<method>" listed in
+// "n|walkins" (lua/book_walkin.lua),
 // and "t|<facility>|<session>|<method>" -> the last queue number given in
 // that queue (a counter, HINCRBY by the booking, change and walk-in
 // scripts; it lives as the event's bookings do and goes with the
@@ -203,9 +205,10 @@ func (k Keys) EventResidents(id string) string { return k.event(id, "res") }
 
 // EventRecords maps a booking code to the booking's immutable fields,
 // with what the service day adds: "walkin" (registered at the table),
-// "checkin" and "noserve" (not served: staff member, time, reason); once
-// its personal data is erased, only consent, created, erased, the
-// check-in, the walk-in flag and the not-served mark remain. A booking erased by EraseBooking is kept under an
+// "checkin" and "reg" (the check-in's line of the R/I/KB register) and
+// "noserve" (not served: staff member, time, reason); once its personal
+// data is erased, only consent, created, erased, the check-in (without
+// "reg"), the walk-in flag and the not-served mark remain. A booking erased by EraseBooking is kept under an
 // anonymous field "e|<n>" instead of its code, here and in EventPlaces.
 // HASH of JSON; no TTL.
 func (k Keys) EventRecords(id string) string { return k.event(id, "rec") }

@@ -43,6 +43,12 @@ const (
 	// course on the resident's record and re-plans its reminders. It sends
 	// no message and cannot be stopped.
 	KindCourseSet = "course_set"
+	// KindCourseEnd carries to the resident's own chat a check-in that ends
+	// their method course: an IUD or implant removed (Ref, a CourseRef,
+	// names the method) or a failure (the method named "semua": whatever
+	// the course). The course's reminders are cancelled. It sends no
+	// message and cannot be stopped.
+	KindCourseEnd = "course_end"
 	// KindRelease applies the block rule at a booking's cut-off: if the
 	// resident still blocks the bot, the booking (Ref, its code) is
 	// cancelled and its place offered to the waitlist. It sends no message

@@ -10,8 +10,17 @@ import "github.com/kbbot/kbbot/booking"
 type ChartLabels struct {
 	Title    string // the event's name
 	Subtitle string // its date, the area covered, when the figures were taken
-	// The legend: booked, attended, and target (or quota).
-	Booked, Attended, Target string
+	// The legend: the event's target, the bookings, the clients served
+	// (given the method), and the quota drawn for a method without an
+	// event target.
+	Target, Booked, Served, Quota string
+	// QuotaShort labels a quota bar ("kuota").
+	QuotaShort string
+	// Capaian goes before each method's percentage ("capaian").
+	Capaian string
+	// Notes are lines written under the bars (the MKJP and non-MKJP
+	// totals, no-shows, walk-ins).
+	Notes []string
 	// Empty is written when there is nothing to draw.
 	Empty string
 	// Method names a method under its bars; nil uses MethodName.

@@ -1,9 +1,11 @@
-// Package report makes what cadres print and send on: the rekap of a KB
+// Package report makes what cadres print and hand in: the rekap of a KB
 // serentak event (its figures and a CSV file an operator can paste into
-// national reporting) and the inputs of its drawn files (ChartLabels,
+// national reporting), the per-client register in the order of the R/I/KB
+// form (register.go), and the inputs of the drawn files (ChartLabels,
 // Poster). Package report/render draws them: the bar chart PNG, the QR
-// posters of deep links and the XLSX file; the dialog reaches it only
-// through an interface, so that it never imports image or spreadsheet code.
+// posters of deep links and the XLSX files; the dialog reaches it only
+// through an interface, so that it never imports image or spreadsheet
+// code.
 //
 // It is pure: it turns a catalog and a store's counts (booking.Tally) into
 // figures and bytes, reads no clock and no store, and imports no Telegram or
@@ -12,62 +14,90 @@
 // # The rekap's columns
 //
 // One row per facility and method, then one total row per method (faskes
-// "JUMLAH"), in a stable order: facilities by kecamatan, name and id;
-// methods in the order of booking.Methods. The columns (Columns) are:
+// "JUMLAH"), then the MKJP, non-MKJP and overall totals (GroupMKJP,
+// GroupNonMKJP, GroupAll), in a stable order: facilities by kecamatan, name
+// and id; methods in the order of booking.Methods. The headers (Columns)
+// are Indonesian words; their meaning:
 //
-//	acara_id, acara, tanggal   the event's id, name and date (YYYY-MM-DD)
-//	faskes_id, faskes          the facility's id and name (JUMLAH: the totals)
-//	kelurahan, kecamatan, kabupaten
-//	metode, nama_metode        the method code and its name
-//	target                     see jenis_target
-//	jenis_target               kuota_faskes: the site's quota for the method
-//	                           (facility rows); target_acara: the event's
-//	                           target for the method (total rows, when the rekap
-//	                           covers every site of the event and the event sets
-//	                           one); jumlah_kuota: the sum of the quotas of the
-//	                           sites covered (other total rows). Targets are set
-//	                           per event and method, so a facility's "target" is
-//	                           its quota.
-//	terdaftar                  booked: active bookings and those checked in,
-//	                           by the method booked
-//	daftar_tunggu              waitlist: residents in line or holding an offered
-//	                           place, by the method asked for
-//	hadir                      attended: clients checked in, by the method given
-//	kb_baru, kb_lanjutan, ganti_cara
-//	                           attended, by category of the national register:
-//	                           peserta KB baru, ulang/lanjutan, ganti cara
-//	tidak_hadir                no-show: active bookings whose session has ended
-//	                           without a check-in
+//	ID acara, Acara, Tanggal   the event's id, name and date (YYYY-MM-DD)
+//	ID faskes, Faskes          the facility's id and name (JUMLAH: the totals)
+//	Kelurahan, Kecamatan, Kabupaten/kota
+//	Kode metode, Metode        the method code and its name (group rows: the
+//	                           group's name)
+//	MKJP                       "ya" for IUD, implan, MOW, MOP; "tidak" else
+//	Target                     see Jenis target
+//	Jenis target               kuota faskes: the site's quota for the method
+//	                           (facility rows); target acara: the event's
+//	                           target for the method (total rows, when the
+//	                           rekap covers every site of the event and the
+//	                           event sets one); jumlah kuota: the sum of the
+//	                           quotas of the sites covered (other total rows).
+//	                           Targets are set per event and method, so a
+//	                           facility's "target" is its quota.
+//	Terdaftar                  booked: active bookings, those checked in and
+//	                           those marked not served, by the method booked
+//	Daftar tunggu              waitlist: residents in line or holding an
+//	                           offered place, by the method asked for
+//	Datang langsung            walk-ins registered on the day, by method
+//	Hadir                      clients checked in, in the row of their
+//	                           register line's method (the method given; for a
+//	                           removal alone the method removed, for a
+//	                           failure the method that failed)
+//	Dilayani                   clients given the method: KB baru + KB ulang
+//	                           + ganti cara (booking.Category.Acceptor)
+//	% capaian                  Dilayani ÷ Target × 100, rounded; empty
+//	                           without a target
+//	KB baru, of which KB pasca persalinan and KB pasca keguguran; KB ulang;
+//	Ganti cara                 Dilayani by register category
+//	Pencabutan IUD/implan      removals, in the row of the method removed
+//	Komplikasi berat, Kegagalan, Informed consent, JKN PBI, JKN non-PBI,
+//	Tanpa JKN                  check-ins with that register mark
+//	Tidak datang               no-show: active bookings at a site whose last
+//	                           session of the day has ended, and bookings
+//	                           marked not served because the client did not
+//	                           come
+//	Tidak dilayani: hamil, ...: perlu pemeriksaan lanjut, ...: berubah
+//	pikiran                    bookings marked "tidak jadi dilayani", by
+//	                           reason
 //
 // A client who was given another method than the one booked counts as
-// booked under the first and attended under the second. Check-ins are
-// counted anonymously by the store, so they stay in the rekap after the
-// client erased their data (/hapusdata); their booking does not, so such a
-// client counts in hadir, and in terdaftar through the check-in count.
+// booked under the first and served under the second. Check-ins and
+// walk-ins are counted anonymously by the store, so they stay in the rekap
+// after the client erased their data (/hapusdata); their booking does not,
+// so such a client counts in Hadir, and in Terdaftar through the check-in
+// count.
 package report
 
 import (
+	"math"
 	"sort"
 	"time"
 
 	"github.com/kbbot/kbbot/booking"
 )
 
-// Kinds of target (the jenis_target column).
+// Kinds of target (the Jenis target column).
 const (
-	TargetQuota      = "kuota_faskes" // a site's quota for the method
-	TargetEvent      = "target_acara" // the event's target for the method
-	TargetQuotaTotal = "jumlah_kuota" // the sum of the quotas of the sites covered
+	TargetQuota      = "kuota faskes" // a site's quota for the method
+	TargetEvent      = "target acara" // the event's target for the method
+	TargetQuotaTotal = "jumlah kuota" // the sum of the quotas of the sites covered
+	// TargetMixed is a group row adding event targets and quotas.
+	TargetMixed = "target acara + kuota"
 )
 
 // TotalName is the facility name of the total rows.
 const TotalName = "JUMLAH"
 
-// Columns are the header of the CSV and of the XLSX sheet, in order.
-var Columns = []string{
-	"acara_id", "acara", "tanggal", "faskes_id", "faskes", "kelurahan", "kecamatan", "kabupaten",
-	"metode", "nama_metode", "target", "jenis_target", "terdaftar", "daftar_tunggu", "hadir",
-	"kb_baru", "kb_lanjutan", "ganti_cara", "tidak_hadir",
+// The groups of methods of the group rows (Row.Group).
+const (
+	GroupMKJP    = "MKJP"     // IUD, implan, MOW, MOP
+	GroupNonMKJP = "non-MKJP" // the other methods
+	GroupAll     = "semua"    // every method
+)
+
+// groupNames are the group rows' Metode cells.
+var groupNames = map[string]string{
+	GroupMKJP: "MKJP (IUD, implan, MOW, MOP)", GroupNonMKJP: "Non-MKJP", GroupAll: "Semua metode",
 }
 
 // Rekap is an event's figures, per facility and method, for the sites in
@@ -81,9 +111,11 @@ type Rekap struct {
 	// Full reports that every site of the event is covered: the totals then
 	// compare with the event's targets.
 	Full bool
-	// Rows has one row per facility and method; Totals one per method.
+	// Rows has one row per facility and method; Totals one per method;
+	// Groups the MKJP, non-MKJP and overall totals, in that order.
 	Rows   []Row
 	Totals []Row
+	Groups []Row
 }
 
 // Row is one line of a rekap.
@@ -93,48 +125,105 @@ type Row struct {
 	Kelurahan  string
 	Kecamatan  string
 	Kabupaten  string
-	Method     booking.Method
+	Method     booking.Method // empty for a group row
+	Group      string         // GroupMKJP, GroupNonMKJP or GroupAll for a group row
 	Target     int
-	TargetKind string // TargetQuota, TargetEvent or TargetQuotaTotal
+	TargetKind string // TargetQuota, TargetEvent, TargetQuotaTotal or TargetMixed
 	Booked     int
 	Waitlist   int
-	Attended   int
-	New        int // attended, peserta KB baru
-	Continuing int // attended, ulang/lanjutan
-	Switching  int // attended, ganti cara
-	NoShow     int
+	WalkIns    int
+	Attended   int // checked in, in the row of the register line's method
+	Served     int // given the method: New + Continuing + Switching
+	New        int // KB baru
+	// PostPartum and PostAbortion are new acceptors right after a
+	// delivery or a miscarriage (counted in New too).
+	PostPartum   int
+	PostAbortion int
+	Continuing   int // KB ulang
+	Switching    int // ganti cara
+	Removals     int // IUD or implant removed, in the row of the method removed
+	// Complications, Failures, Consent and the JKN counts are check-ins
+	// with that register mark.
+	Complications int
+	Failures      int
+	Consent       int
+	JKNPBI        int
+	JKNNonPBI     int
+	JKNNone       int
+	NoShow        int // tidak datang
+	// Not served on the day, by reason (ReasonAbsent counts in NoShow).
+	Pregnant int // hamil
+	Exam     int // perlu pemeriksaan lanjut
+	Changed  int // berubah pikiran
+}
+
+// Capaian returns Served as a whole percentage of Target (ok false
+// without a target).
+func (r Row) Capaian() (pct int, ok bool) {
+	if r.Target <= 0 {
+		return 0, false
+	}
+	return int(math.Round(float64(r.Served) * 100 / float64(r.Target))), true
 }
 
 // add adds the figures of o (not the target) to r.
 func (r *Row) add(o Row) {
 	r.Booked += o.Booked
 	r.Waitlist += o.Waitlist
+	r.WalkIns += o.WalkIns
 	r.Attended += o.Attended
+	r.Served += o.Served
 	r.New += o.New
+	r.PostPartum += o.PostPartum
+	r.PostAbortion += o.PostAbortion
 	r.Continuing += o.Continuing
 	r.Switching += o.Switching
+	r.Removals += o.Removals
+	r.Complications += o.Complications
+	r.Failures += o.Failures
+	r.Consent += o.Consent
+	r.JKNPBI += o.JKNPBI
+	r.JKNNonPBI += o.JKNNonPBI
+	r.JKNNone += o.JKNNone
 	r.NoShow += o.NoShow
+	r.Pregnant += o.Pregnant
+	r.Exam += o.Exam
+	r.Changed += o.Changed
 }
 
 func (r Row) empty() bool {
-	return r.Target == 0 && r.Booked == 0 && r.Waitlist == 0 && r.Attended == 0 && r.NoShow == 0
+	z := Row{Target: r.Target}
+	z.add(r)
+	return z == Row{}
 }
 
-// Sum returns the figures of every total row added up (Target included).
+// Sum returns the overall total (the GroupAll row): every method's
+// figures added up, targets included.
 func (r Rekap) Sum() Row {
-	s := Row{Facility: TotalName}
-	for _, t := range r.Totals {
-		s.add(t)
-		s.Target += t.Target
+	for _, g := range r.Groups {
+		if g.Group == GroupAll {
+			return g
+		}
 	}
-	return s
+	return group(GroupAll, r.Totals, nil)
+}
+
+// Group returns the group row g (GroupMKJP, GroupNonMKJP, GroupAll).
+func (r Rekap) Group(g string) Row {
+	for _, x := range r.Groups {
+		if x.Group == g {
+			return x
+		}
+	}
+	return Row{Facility: TotalName, Group: g}
 }
 
 // Build computes the rekap of event ev from the store's counts t, for the
-// sites whose facility in accepts (nil: every site), as at now (sessions
-// ended by now count their unchecked bookings as no-shows, and bookings
-// marked not served on the day count as no-shows at once). Counts naming
-// a facility or session the catalog does not know are left out.
+// sites whose facility in accepts (nil: every site), as at now. Active
+// bookings at a site whose last session of the day has ended by now count
+// as no-shows; bookings marked not served count at once, as no-shows when
+// the client did not come, else by reason. Counts naming a facility the
+// catalog does not know, or a site not covered, are left out.
 func Build(c *booking.Catalog, ev *booking.Event, t booking.Tally, in func(*booking.Facility) bool, now time.Time) Rekap {
 	r := Rekap{EventID: ev.ID, EventName: ev.Name, Date: ev.Date, At: now.UTC(), Full: true}
 	type key struct {
@@ -142,8 +231,9 @@ func Build(c *booking.Catalog, ev *booking.Event, t booking.Tally, in func(*book
 		m   booking.Method
 	}
 	rows := map[key]*Row{}
-	var sites []*booking.Site
-	var facs []*booking.Facility
+	site := map[string]*booking.Site{}
+	fac := map[string]*booking.Facility{}
+	over := map[string]bool{} // the site's last session has ended
 	for i := range ev.Sites {
 		s := &ev.Sites[i]
 		f, ok := c.Facility(s.Facility)
@@ -154,13 +244,14 @@ func Build(c *booking.Catalog, ev *booking.Event, t booking.Tally, in func(*book
 			r.Full = false
 			continue
 		}
-		sites = append(sites, s)
-		facs = append(facs, f)
-	}
-	site := map[string]*booking.Site{}
-	fac := map[string]*booking.Facility{}
-	for i, s := range sites {
-		site[s.Facility], fac[s.Facility] = s, facs[i]
+		site[s.Facility], fac[s.Facility] = s, f
+		var end time.Time
+		for _, x := range s.Sessions {
+			if x.End.After(end) {
+				end = x.End
+			}
+		}
+		over[s.Facility] = !end.IsZero() && !now.Before(end)
 	}
 	row := func(facID string, m booking.Method) *Row {
 		k := key{facID, m}
@@ -171,22 +262,37 @@ func Build(c *booking.Catalog, ev *booking.Event, t booking.Tally, in func(*book
 		}
 		return rows[k]
 	}
-	for _, s := range sites {
-		for _, m := range s.Methods() {
-			row(s.Facility, m)
+	for i := range ev.Sites {
+		if s := &ev.Sites[i]; site[s.Facility] != nil {
+			for _, m := range s.Methods() {
+				row(s.Facility, m)
+			}
 		}
 	}
 	for _, b := range t.Bookings {
-		s := site[b.FacilityID]
-		if s == nil || (b.Status != booking.Active && b.Status != booking.NotServed) {
+		if site[b.FacilityID] == nil || (b.Status != booking.Active && b.Status != booking.NotServed) {
 			continue
 		}
 		x := row(b.FacilityID, b.Method)
 		x.Booked += b.N
-		// Not served: still active after the session, or marked so on the
-		// day (any reason; the reasons are in the bookings' records).
-		if sess, ok := s.Session(b.SessionID); b.Status == booking.NotServed || ok && !now.Before(sess.End) {
+		if b.Status == booking.Active && over[b.FacilityID] {
 			x.NoShow += b.N
+		}
+	}
+	for _, n := range t.NotServed {
+		if site[n.FacilityID] == nil {
+			continue
+		}
+		x := row(n.FacilityID, n.Method)
+		switch n.Reason {
+		case booking.ReasonPregnant:
+			x.Pregnant += n.N
+		case booking.ReasonExam:
+			x.Exam += n.N
+		case booking.ReasonChanged:
+			x.Changed += n.N
+		default:
+			x.NoShow += n.N
 		}
 	}
 	for _, sv := range t.Served {
@@ -196,6 +302,9 @@ func Build(c *booking.Catalog, ev *booking.Event, t booking.Tally, in func(*book
 		row(sv.FacilityID, sv.Booked).Booked += sv.N
 		x := row(sv.FacilityID, sv.Given)
 		x.Attended += sv.N
+		if sv.Category.Acceptor() {
+			x.Served += sv.N
+		}
 		switch sv.Category {
 		case booking.NewAcceptor:
 			x.New += sv.N
@@ -203,11 +312,42 @@ func Build(c *booking.Catalog, ev *booking.Event, t booking.Tally, in func(*book
 			x.Continuing += sv.N
 		case booking.Switching:
 			x.Switching += sv.N
+		case booking.Failure:
+			x.Failures += sv.N
+		}
+		reg := sv.Register
+		switch reg.Post {
+		case booking.PostPartum:
+			x.PostPartum += sv.N
+		case booking.PostAbortion:
+			x.PostAbortion += sv.N
+		}
+		if reg.Removed.Valid() {
+			row(sv.FacilityID, reg.Removed).Removals += sv.N
+		}
+		if reg.Complication {
+			x.Complications += sv.N
+		}
+		if reg.Consent {
+			x.Consent += sv.N
+		}
+		switch reg.JKN {
+		case booking.JKNPBI:
+			x.JKNPBI += sv.N
+		case booking.JKNNonPBI:
+			x.JKNNonPBI += sv.N
+		case booking.JKNNone:
+			x.JKNNone += sv.N
 		}
 	}
 	for _, w := range t.Waiting {
 		if site[w.FacilityID] != nil {
 			row(w.FacilityID, w.Method).Waitlist += w.N
+		}
+	}
+	for _, w := range t.WalkIns {
+		if site[w.FacilityID] != nil {
+			row(w.FacilityID, w.Method).WalkIns += w.N
 		}
 	}
 
@@ -253,7 +393,37 @@ func Build(c *booking.Catalog, ev *booking.Event, t booking.Tally, in func(*book
 			r.Totals = append(r.Totals, *t)
 		}
 	}
+	r.Groups = []Row{
+		group(GroupMKJP, r.Totals, func(m booking.Method) bool { return m.LongActing() }),
+		group(GroupNonMKJP, r.Totals, func(m booking.Method) bool { return !m.LongActing() }),
+		group(GroupAll, r.Totals, nil),
+	}
 	return r
+}
+
+// group adds up the total rows of the methods in accepts (nil: all).
+func group(name string, totals []Row, in func(booking.Method) bool) Row {
+	g := Row{Facility: TotalName, Group: name}
+	kinds := map[string]bool{}
+	for _, t := range totals {
+		if in != nil && !in(t.Method) {
+			continue
+		}
+		g.add(t)
+		g.Target += t.Target
+		if t.Target > 0 {
+			kinds[t.TargetKind] = true
+		}
+	}
+	switch {
+	case len(kinds) > 1:
+		g.TargetKind = TargetMixed
+	case kinds[TargetEvent]:
+		g.TargetKind = TargetEvent
+	default:
+		g.TargetKind = TargetQuotaTotal
+	}
+	return g
 }
 
 // rank orders methods as booking.Methods does; unknown codes last.
@@ -281,4 +451,12 @@ func MethodName(m booking.Method) string {
 		return n
 	}
 	return string(m)
+}
+
+// GroupName returns the name of a group of methods in the files.
+func GroupName(g string) string {
+	if n, ok := groupNames[g]; ok {
+		return n
+	}
+	return g
 }

@@ -115,6 +115,10 @@ type Course struct {
 	Zone    string    `json:"zone"`
 	// Source says who recorded it: "resident" or "checkin".
 	Source string `json:"source,omitempty"`
+	// Ended is when the course ended before its time (the method was
+	// removed, or the client was found pregnant, at a check-in): no
+	// reminder follows it any more. Zero while it goes on.
+	Ended time.Time `json:"ended,omitzero"`
 }
 
 // Entry is one event of the resident's booking history.
@@ -153,12 +157,25 @@ func (r *Record) NeedsRenewal(current int) bool {
 	return r.Consented() && r.NoticeVersion < current
 }
 
-// Course returns the current method course, or nil.
+// Course returns the current method course, or nil: none was recorded,
+// or the last one ended (EndCourse).
 func (r *Record) Course() *Course {
-	if len(r.Courses) == 0 {
+	if len(r.Courses) == 0 || !r.Courses[len(r.Courses)-1].Ended.IsZero() {
 		return nil
 	}
 	return &r.Courses[len(r.Courses)-1]
+}
+
+// EndCourse ends the current course at at, when there is one and method
+// is its method or "" (any): it stays in Courses, but Course no longer
+// returns it. It reports whether a course ended.
+func (r *Record) EndCourse(method string, at time.Time) bool {
+	c := r.Course()
+	if c == nil || method != "" && c.Method != method {
+		return false
+	}
+	c.Ended = at.UTC()
+	return true
 }
 
 // SetCourse makes c the current course. A course of the same method and

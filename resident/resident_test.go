@@ -64,3 +64,28 @@ func TestEncodeDecode(t *testing.T) {
 		t.Fatalf("no bytes, no record: %v %v", r, err)
 	}
 }
+
+// TestEndCourse: a course ended at a check-in is no longer current, for
+// its method or any; a course of another method is left alone; a new
+// course after it is current.
+func TestEndCourse(t *testing.T) {
+	t.Parallel()
+	r := resident.New("id")
+	if r.EndCourse("", day) {
+		t.Fatal("ended a course that does not exist")
+	}
+	r.SetCourse(resident.Course{Method: "implan", GivenAt: day, Zone: "Asia/Jakarta"})
+	if r.EndCourse("iud", day) || r.Course() == nil {
+		t.Fatal("a removal of another method ended the course")
+	}
+	if !r.EndCourse("implan", day.Add(72*time.Hour)) || r.Course() != nil || len(r.Courses) != 1 || r.Courses[0].Ended.IsZero() {
+		t.Fatalf("after the removal: %+v", r.Courses)
+	}
+	r.SetCourse(resident.Course{Method: "pil", GivenAt: day.Add(96 * time.Hour), Zone: "Asia/Jakarta"})
+	if c := r.Course(); c == nil || c.Method != "pil" {
+		t.Fatalf("a new course after the end: %+v", r.Courses)
+	}
+	if !r.EndCourse("", day.Add(100*time.Hour)) || r.Course() != nil {
+		t.Fatal("a failure ends any course")
+	}
+}

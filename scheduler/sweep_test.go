@@ -103,8 +103,12 @@ func TestSweepEveryKindInEachZone(t *testing.T) {
 				}
 				kinds[it.Kind] = true
 			}
+			// The cadre's reminders of a phoneless booking and a cadre's
+			// personal reminder are planned by the conversation, not by
+			// PlanBooking or PlanMethod.
+			byCadre := map[string]bool{reminders.KindCadreH1: true, reminders.KindCadreH0: true, reminders.KindNudge: true}
 			for _, k := range reminders.Kinds() {
-				if !kinds[k] {
+				if !kinds[k] && !byCadre[k] {
 					t.Errorf("kind %s never delivered", k)
 				}
 			}

@@ -20,6 +20,7 @@ func env(vars map[string]string) func(string) string {
 // TestChatAsANewUser runs `kbbot chat` as the README says, with no Redis
 // and no Telegram: the resident starts, agrees, opens help, and quits.
 func TestChatAsANewUser(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir()) // the chat's folder of files goes here
 	in := strings.NewReader("/start\n1\n/bantuan\n/stiker\n/keluar\n")
 	var out, errOut bytes.Buffer
 	code := run([]string{"chat"}, in, &out, &errOut, env(nil))
@@ -28,7 +29,7 @@ func TestChatAsANewUser(t *testing.T) {
 	}
 	got := out.String()
 	for _, want := range []string{
-		"Halo!",              // welcome
+		"Halo, Ibu!",         // welcome
 		"[1] ✅ Setuju",       // consent button, numbered
 		"Menu utama",         // the menu after tapping 1
 		"/hapusdata",         // help lists the commands
@@ -75,6 +76,7 @@ func TestServeNamesMissingConfiguration(t *testing.T) {
 // terminal, as a new user following the README would, then moves the clock
 // with /waktu and sees the H-1 reminder arrive.
 func TestChatBooksDemoAndSeesReminder(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir()) // the chat's folder of files goes here
 	jakarta, _ := time.LoadLocation("Asia/Jakarta")
 	now := time.Now().In(jakarta)
 	// The demo event is 3 days ahead; the H-1 reminder is due at 16:00 WIB
@@ -101,7 +103,7 @@ func TestChatBooksDemoAndSeesReminder(t *testing.T) {
 		t.Fatalf("exit %d, stderr: %s", code, errOut.String())
 	}
 	got := out.String()
-	for _, want := range []string{"Tempat KB serentak terdekat", "Pendaftaran berhasil", "KB-", ".ics", "Besok jadwal KB serentak Anda"} {
+	for _, want := range []string{"Tempat KB serentak terdekat", "Pendaftaran berhasil", "KB-", ".ics", "Besok jadwal KB serentak Ibu"} {
 		if !strings.Contains(got, want) {
 			t.Fatalf("chat output lacks %q:\n%s", want, got)
 		}

@@ -24,7 +24,7 @@
 --                   w|frozen -> the waitlist counts "fac|method|offered|n ..."
 --                   that replace the waitlist
 --   5 rec    HASH   code -> immutable booking fields (JSON), and what the
---                   service day adds: checkin, noserve; once erased only
+--                   service day adds: checkin, reg, noserve; once erased only
 --                   consent, created, erased (ms), checkin, walkin, noserve
 --   6 place  HASH   code -> "status|fac|session|method|resident|chat|by|updated_ms|queue";
 --                   status active, cancelled, attended or not_served;

@@ -15,6 +15,9 @@
 -- ARGV[8]  code for the booking (reserved across events by the caller)
 -- ARGV[9]  record: the booking's immutable fields (JSON, "walkin": true)
 -- ARGV[10] offer TTL (ms), for places that expiring offers free
+-- Counts: res "n|wi|<fac>|<session>|<method>" counts the walk-ins
+-- registered there, listed in "n|walkins" (space-separated); like the
+-- check-in counts they name nobody and outlive an erasure and the purge.
 -- returns {status, code, record, place}: "ok" registered now (code =
 --   ARGV[8]), with the next queue number of the method in the session;
 --   "repeat" the idempotency field was used before (that booking);
@@ -41,4 +44,8 @@ local place = place_str({ status = 'active', fac = fac, sess = sess, m = m, res 
   qn = queue_take(fac, sess, m) })
 redis.call('HSET', K.res, idf, code, r .. '|a', code, cadre_h, with_code(st[2], code))
 redis.call('HSET', K.place, code, place)
+local wf = table.concat({ 'n|wi', fac, sess, m }, '|')
+if redis.call('HINCRBY', K.res, wf, 1) == 1 then
+  redis.call('HSET', K.res, 'n|walkins', with_code(redis.call('HGET', K.res, 'n|walkins'), wf))
+end
 return done(now, ttl, { 'ok', code, ARGV[9], place })

@@ -85,6 +85,14 @@ func (c *canvas) fill(r image.Rectangle, col color.Color) {
 	draw.Draw(c.img, r, image.NewUniform(col), image.Point{}, draw.Src)
 }
 
+// frame draws the edge of r, w pixels thick, inside r.
+func (c *canvas) frame(r image.Rectangle, col color.Color, w int) {
+	c.fill(image.Rect(r.Min.X, r.Min.Y, r.Max.X, r.Min.Y+w), col)
+	c.fill(image.Rect(r.Min.X, r.Max.Y-w, r.Max.X, r.Max.Y), col)
+	c.fill(image.Rect(r.Min.X, r.Min.Y, r.Min.X+w, r.Max.Y), col)
+	c.fill(image.Rect(r.Max.X-w, r.Min.Y, r.Max.X, r.Max.Y), col)
+}
+
 // text draws s with its baseline at y, starting at x.
 func (c *canvas) text(f font.Face, col color.Color, x, y int, s string) {
 	d := font.Drawer{Dst: c.img, Src: image.NewUniform(col), Face: f, Dot: fixed.P(x, y)}

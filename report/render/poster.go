@@ -56,7 +56,7 @@ func Poster(p report.Poster) ([]byte, error) {
 
 	c := newCanvas(PosterWidth, PosterHeight, color.White)
 	const band = 150
-	c.fill(image.Rect(0, 0, PosterWidth, band), colBooked)
+	c.fill(image.Rect(0, 0, PosterWidth, band), colBand)
 	if t := wrap(titleF, p.Title, PosterWidth-80); len(t) > 0 {
 		c.centered(titleF, color.White, PosterWidth/2, band/2+22, t[0])
 	}

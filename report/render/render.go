@@ -1,5 +1,6 @@
 // Package render draws the files of the reports: the rekap's bar chart and
-// the QR posters as PNG, and the rekap as an XLSX workbook. It holds the
+// the QR posters as PNG, and the rekap and the per-client register as XLSX
+// workbooks. It holds the
 // image, font, QR and spreadsheet code, so that the dialog
 // (conversations) reaches it only through its Renderer interface, which
 // Files implements; app wires it in.
@@ -19,3 +20,7 @@ func (Files) Chart(r report.Rekap, l report.ChartLabels) ([]byte, error) { retur
 
 // XLSX writes r as an Excel workbook (see XLSX).
 func (Files) XLSX(r report.Rekap) ([]byte, error) { return XLSX(r) }
+
+// Register writes the per-client register as an Excel workbook (see
+// Register).
+func (Files) Register(r report.Register) ([]byte, error) { return Register(r) }
