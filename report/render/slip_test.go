@@ -17,7 +17,7 @@ func TestSlip(t *testing.T) {
 	t.Parallel()
 	s := report.Slip{Title: "KB Serentak · Slip pendaftaran", Name: "Ibu Tarmi", CodeLabel: "Kode pendaftaran", Code: "KB-HUA6QV",
 		QueueLabel: "Nomor antrean", Queue: "2", QueueNote: "perkiraan dilayani sekitar 08.05 WIB",
-		Rows: [][2]string{{"Tempat", "Puskesmas Bendan"}, {"Waktu", "Kamis, 26 November 2026, 08.00–10.00 WIB"}},
+		Rows:   [][2]string{{"Tempat", "Puskesmas Bendan"}, {"Waktu", "Kamis, 26 November 2026, 08.00–10.00 WIB"}},
 		Footer: "Didaftarkan oleh kader KB."}
 	heights := map[string]int{}
 	for name, rows := range map[string][][2]string{"short": s.Rows, "long": append(s.Rows, [2]string{"Catatan", strings.Repeat("kata panjang ", 400)})} {
