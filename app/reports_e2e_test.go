@@ -208,7 +208,7 @@ func TestE2ECheckIn(t *testing.T) {
 	// nothing and says when and by whom it was done.
 	admin := e.srv.User(9001, "Admin")
 	must(t)(admin.Send("/checkin " + code))
-	if txt := lastText(t, admin); !strings.Contains(txt, "sudah tercatat hadir sebelumnya") || !strings.Contains(txt, "oleh 9201") {
+	if txt := lastText(t, admin); !strings.Contains(txt, "sudah tercatat hadir sebelumnya") || !strings.Contains(txt, "oleh Bidan Ani") || strings.Contains(txt, "9201") {
 		t.Fatalf("second check-in: %q", txt)
 	}
 	must(t)(bidan.Send(code))

@@ -83,10 +83,14 @@ func (n staffNames) of(st *step, id string) string {
 	}
 	name := st.t("audit_former")
 	if st.e.svc.Staff != nil {
-		if m, ok, err := st.e.svc.Staff.Member(st.ctx, kbbot.ChatID(c)); err == nil && ok && m.Role == cadre.Admin {
-			name = st.t("audit_admin")
-			if m.Name != "" {
+		if m, ok, err := st.e.svc.Staff.Member(st.ctx, kbbot.ChatID(c)); err == nil && ok {
+			switch {
+			case m.Name != "":
 				name = m.Name
+			case m.Role == cadre.Admin:
+				name = st.t("audit_admin")
+			default:
+				name = st.roleName(m.Role)
 			}
 		}
 	}

@@ -653,7 +653,7 @@ func (checkinFlow) reminders(st *step, b booking.Booking, ci booking.CheckIn, sl
 // already says that a booking was checked in, when and by whom.
 func (checkinFlow) already(st *step, ci booking.CheckIn, sl booking.Slot) string {
 	return st.t("checkin_already", ci.Code, st.fmtTime(ci.At, sl.Facility),
-		strconv.FormatInt(int64(ci.By), 10), checkinFlow{}.register(st, ci))
+		staffNames{}.of(st, strconv.FormatInt(int64(ci.By), 10)), checkinFlow{}.register(st, ci))
 }
 
 // screening is what the resident answered before the service,
