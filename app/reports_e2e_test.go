@@ -391,6 +391,7 @@ func rekapFiles(t *testing.T, u *telegramtest.User) (summary string, chart, csvD
 	if !strings.HasSuffix(c.Document.Name, ".csv") || !strings.HasSuffix(x.Document.Name, ".xlsx") || !strings.HasSuffix(ph.Photo.Name, ".png") {
 		t.Fatalf("file names %q %q %q", ph.Photo.Name, c.Document.Name, x.Document.Name)
 	}
+	savePNG(t, "rekap-"+strconv.FormatInt(u.ID, 10)+".png", ph.Photo.Data)
 	return sum.Plain(), ph.Photo.Data, c.Document.Data, x.Document.Data
 }
 
@@ -614,6 +615,7 @@ func TestE2EPoster(t *testing.T) {
 	if photo.Photo == nil || doc.Document == nil || !bytes.Equal(photo.Photo.Data, doc.Document.Data) {
 		t.Fatalf("want the poster as a photo and as a file")
 	}
+	savePNG(t, "poster.png", photo.Photo.Data)
 	img := checkPNG(t, photo.Photo.Data, reportrender.PosterWidth, reportrender.PosterHeight)
 	link := readQR(t, img)
 	prefix := "https://t.me/kbbot_test_bot?start=a-"
