@@ -44,6 +44,17 @@ func TestE2ETanyaBidan(t *testing.T) {
 	reportsStaff(t, e, pkb, cadre.PKB, areaBarat)
 	sari := askResident(t, e, 8401, "Sari")
 
+	// A question the content cannot answer offers a person to ask.
+	must(t)(sari.Send("bolehkah naik motor jauh ke rumah mertua"))
+	offered := false
+	for _, m := range sari.Messages() {
+		if strings.Contains(m.Plain(), "belum menemukan") && hasButton(m, "💬 Tanya bidan") {
+			offered = true
+		}
+	}
+	if !offered {
+		t.Errorf("the search's no-match answer offers no Tanya bidan")
+	}
 	// Before she asks: a way in from the menu and from /bantuan.
 	must(t)(sari.Send("/bantuan"))
 	if m, _ := sari.Last(); !hasButton(m, "💬 Tanya bidan") {

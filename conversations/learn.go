@@ -383,7 +383,12 @@ func (st *step) search(q string) {
 	f := learnFlow{}
 	hits := lib.Search(q, lang)
 	if len(hits) == 0 {
-		st.send(lib.NoMatchPage(lang), nil)
+		// No answer in the content: a person to ask (Tanya bidan).
+		var ask [][]kbbot.Button
+		if st.e.svc.Tickets != nil {
+			ask = [][]kbbot.Button{{st.btn("menu_ask", data(cbMenu, itemAsk))}}
+		}
+		st.send(lib.NoMatchPage(lang), ask)
 		f.menu(st)
 		return
 	}
