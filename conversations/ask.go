@@ -86,11 +86,7 @@ func (askFlow) Start(st *step, _ string) {
 	case !st.r.Consented():
 		st.show(st.t("ask_need_consent"), st.menuButton())
 	case st.r.Area == nil || st.r.Area.Kecamatan == "":
-		rows := [][]kbbot.Button{}
-		if st.e.svc.Broadcasts != nil {
-			rows = append(rows, []kbbot.Button{st.btn("menu_area", data(flowArea, arOpen))})
-		}
-		st.show(st.t("ask_need_area"), append(rows, st.menuButton()...))
+		st.needArea("ask_need_area")
 	default:
 		st.enter(askFlow{}, stepAskQ)
 		st.show(st.t("ask_intro", st.areaName(*st.r.Area)), [][]kbbot.Button{{st.flowButton(st.t("btn_cancel"), "cancel")}})
@@ -101,6 +97,12 @@ func (askFlow) Start(st *step, _ string) {
 func (f askFlow) Text(st *step, t string) bool {
 	if st.s.Step != stepAskQ {
 		return false
+	}
+	if st.r.Area == nil || !st.r.Consented() {
+		// Her area or consent went meanwhile (/wilayah, retention).
+		st.s.resetFlow()
+		f.Start(st, "")
+		return true
 	}
 	t = strings.TrimSpace(t)
 	switch n := utf8.RuneCountInString(t); {
@@ -131,6 +133,16 @@ func (f askFlow) Text(st *step, t string) bool {
 	st.s.resetFlow()
 	st.show(st.t("ask_sent", st.roleName(tickets.Levels[level]), st.areaName(area)), st.menuButton())
 	return true
+}
+
+// needArea asks the resident to tell her area first (/wilayah), saying
+// why with text key.
+func (st *step) needArea(key string) {
+	rows := [][]kbbot.Button{}
+	if st.e.svc.Broadcasts != nil {
+		rows = append(rows, []kbbot.Button{st.btn("menu_area", data(flowArea, arOpen))})
+	}
+	st.show(st.t(key), append(rows, st.menuButton()...))
 }
 
 // context is what the staff see with the question: the method course and

@@ -332,7 +332,7 @@ func (st *step) text(t string) {
 	if st.smallTalk(t) {
 		return
 	}
-	if pregnancyText(t) && st.r.Pregnancy == nil {
+	if pregnancyText(t) && st.r.Pregnancy == nil && st.r.Consented() {
 		st.offerKBPP()
 		return
 	}

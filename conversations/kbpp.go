@@ -45,7 +45,8 @@ func (kbppFlow) Text(*step, string) bool {
 
 func (f kbppFlow) Routes() []Route {
 	return []Route{
-		{Op: "", Consent: true, Do: func(st *step, _ []string) { f.Start(st, "") }},
+		// Start explains consent itself, rather than "button expired".
+		{Op: "", Do: func(st *step, _ []string) { f.Start(st, "") }},
 		{Op: "due", Args: 1, Steps: []string{stepKBPPDue}, Consent: true, Do: f.due},
 		{Op: "birth", Consent: true, Do: f.askBorn},
 		{Op: "born", Args: 1, Steps: []string{stepKBPPBorn}, Consent: true, Do: f.born},

@@ -42,7 +42,8 @@ func (f newsFlow) Start(st *step, _ string) {
 
 func (f newsFlow) Routes() []Route {
 	return []Route{
-		{Op: "on", Consent: true, Do: f.on},
+		// on explains consent itself, rather than "button expired".
+		{Op: "on", Do: f.on},
 		{Op: "off", Args: 1, Do: f.off},
 	}
 }
@@ -69,11 +70,7 @@ func (newsFlow) on(st *step, _ []string) {
 	case !st.r.Consented():
 		st.show(st.t("ask_need_consent"), st.menuButton())
 	case st.r.Area == nil || st.r.Area.Kabupaten == "":
-		rows := [][]kbbot.Button{}
-		if st.e.svc.Broadcasts != nil {
-			rows = append(rows, []kbbot.Button{st.btn("menu_area", data(flowArea, arOpen))})
-		}
-		st.show(st.t("news_need_area"), append(rows, st.menuButton()...))
+		st.needArea("news_need_area")
 	default:
 		kab := st.r.Area.Kabupaten
 		if err := st.e.svc.News.Subscribe(st.ctx, st.ev.ChatID, kab); err != nil {

@@ -124,10 +124,9 @@ func (g *GuessLimiter) Miss(ctx context.Context, kind string, user kbbot.ChatID)
 		return nil
 	})
 	if isNoScript(err) {
-		if err := guessMissScript.Load(ctx, g.rdb).Err(); err != nil {
-			return wrap("load guess script", err)
-		}
-		return g.Miss(ctx, kind, user)
+		// The hour's counter was written; only the user's is missing:
+		// Run loads the script and counts it alone.
+		err = guessMissScript.Run(ctx, g.rdb, []string{g.keys.GuessUser(kind, userDigest(kind, user))}, lim.Window.Milliseconds()).Err()
 	}
 	return wrap("count code miss", err)
 }

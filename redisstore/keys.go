@@ -43,7 +43,9 @@ func (k Keys) EventNewsSubs(kabupaten string) string {
 
 // ChatEventNews is the kabupaten a resident asked news of (STRING), in
 // the chat's slot, so /hapusdata finds her subscription. Lifetime: as the
-// subscription.
+// subscription; when her record ran out of retention first, until the
+// next news of that kabupaten finds the record without it and drops both
+// (no TTL of its own yet: a known gap).
 func (k Keys) ChatEventNews(c kbbot.ChatID) string { return k.chat(c, "news") }
 
 // EventsAnnounced are the ids of the events whose news went to the
