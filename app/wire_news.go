@@ -15,6 +15,9 @@ func (a *App) wireNews(keys redisstore.Keys) error {
 	a.news = redisstore.NewEventNews(a.rdb, keys)
 	a.services.News = a.news
 	a.erasers = append(a.erasers, a.news)
+	// The contacts of areas go with the news: both answer the resident
+	// who finds no event open.
+	a.services.AreaContacts = redisstore.NewAreaContacts(a.rdb, keys)
 	return nil
 }
 

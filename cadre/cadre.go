@@ -267,3 +267,45 @@ type AreaLinks interface {
 	// unknown code.
 	ResolveAreaLink(ctx context.Context, code string) (a Area, ok bool, err error)
 }
+
+// AreaContact is where residents of an area can reach the KB service
+// when no KB serentak takes bookings: a Puskesmas, a PKB's office, a
+// number, as the area's PKB or an admin wrote it (no more than
+// AreaContactMax characters). It is shown to the residents of the area;
+// it is not a resident's data.
+type AreaContact struct {
+	Area Area         `json:"area"`
+	Text string       `json:"text"`
+	By   kbbot.ChatID `json:"by"`
+	At   time.Time    `json:"at"`
+}
+
+// AreaContactMax bounds an area contact's text, in characters.
+const AreaContactMax = 300
+
+// NearestContact returns the contact of the narrowest area in cs that
+// contains a; ok is false when none does.
+func NearestContact(cs []AreaContact, a Area) (c AreaContact, ok bool) {
+	best := -1
+	for _, x := range cs {
+		if !x.Area.Contains(a) {
+			continue
+		}
+		if d := x.Area.depth(); d > best {
+			best, c, ok = d, x, true
+		}
+	}
+	return c, ok
+}
+
+// depth is how many levels of a are set.
+func (a Area) depth() int {
+	n := 0
+	for _, p := range a.parts() {
+		if p == "" {
+			break
+		}
+		n++
+	}
+	return n
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/broadcast"
 	"github.com/kbbot/kbbot/cadre"
+	"github.com/kbbot/kbbot/content"
 )
 
 // areaFlow is the residents' area and group (/wilayah, the menu button, a
@@ -419,6 +420,9 @@ func (areaFlow) saveProfile(st *step, s *areaState, g cadre.Group) {
 		return
 	}
 	st.r.Area, st.r.Group = &a, g
+	if g == cadre.IbuHamil || g == cadre.PascaSalin {
+		st.inferSapaan(content.SapaanIbu)
+	}
 	st.s.resetFlow()
 	text := st.t("wil_saved", st.wilArea(a), st.wilGroup(g))
 	if st.r.RemindersOff {

@@ -95,7 +95,7 @@ func (st *step) consentYes() {
 			return
 		}
 	}
-	st.show(st.t("consent_given")+"\n\n"+st.t("menu_title"), st.menuButtons())
+	st.menuAskingSapaan(st.t("consent_given"))
 }
 
 func (st *step) consentNo() {
@@ -108,5 +108,5 @@ func (st *step) consentNo() {
 	}
 	st.r.Consent, st.r.ConsentAt, st.r.NoticeVersion = ConsentDeclined, st.now.UTC(), NoticeVersion
 	st.s.resetFlow()
-	st.show(st.t("consent_declined")+"\n\n"+st.t("menu_title"), st.menuButtons())
+	st.menuAskingSapaan(st.t("consent_declined"))
 }

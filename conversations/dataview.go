@@ -30,7 +30,8 @@ func (dataFlow) Commands() []string { return []string{"dataku", "mydata"} }
 func (f dataFlow) Start(st *step, _ string) {
 	st.enter(f, stepMeShow)
 	if !st.r.Consented() {
-		st.show(st.t("me_none", st.langName()), [][]kbbot.Button{
+		st.show(st.t("me_none", st.langName(), st.sapaanName()), [][]kbbot.Button{
+			{st.otherSapaanButton()},
 			{st.btn("btn_privacy_full", data(cbMenu, itemPriv))},
 			{st.btn("btn_menu", data(cbMenu))},
 		})
@@ -39,6 +40,7 @@ func (f dataFlow) Start(st *step, _ string) {
 	st.show(st.dataText(), [][]kbbot.Button{
 		{st.flowButton(st.t("btn_me_name"), "name")},
 		{st.btn("btn_me_area", data("me", "area"))},
+		{st.otherSapaanButton()},
 		{st.btn("btn_me_delete", data("me", "del"))},
 		{st.btn("btn_menu", data(cbMenu))},
 	})
@@ -87,6 +89,7 @@ func (st *step) dataText() string {
 	}
 	lines := []string{st.t("me_title"),
 		st.t("me_lang", st.langName()),
+		st.t("me_sapaan", st.sapaanName()),
 		st.t("me_consent", st.fmtDate(r.ConsentAt.In(loadZone("Asia/Jakarta"))), strconv.Itoa(r.NoticeVersion)),
 		st.t("me_name", or(r.Name)),
 		st.t("me_phone", or(r.Phone)),

@@ -22,7 +22,7 @@ const (
 // consent_ask and privacy_full). Bump it with every change of the notice:
 // residents who agreed to an older one are asked again. notice_test.go
 // fails when the notice text changes without a bump.
-const NoticeVersion = 3
+const NoticeVersion = 4
 
 // groupNoteEvery is how often a group is told, at most, to chat privately.
 const groupNoteEvery = time.Hour
@@ -35,9 +35,9 @@ type Engine struct {
 	lib   *content.Library
 	nonce func() string
 	svc   Services
-	// learnMenus caches the buttons of the learning menu per language
-	// (content.Lang -> [][]kbbot.Button): they depend on the library only,
-	// which never changes once loaded. Replies share them: nothing may
+	// learnMenus caches the buttons of the learning menu per language and
+	// form of address ("<lang>/<bapak>" -> [][]kbbot.Button): they depend
+	// on the library only, which never changes once loaded. Replies share them: nothing may
 	// change a reply's buttons after the step.
 	learnMenus sync.Map
 }
@@ -390,7 +390,39 @@ func (st *step) lang() content.Lang { return content.Lang(st.r.Lang) }
 // String arguments (and Stringers) are escaped for Telegram's HTML; an
 // argument of type markup is HTML already and passes as it is.
 func (st *step) t(key string, args ...any) string {
-	return st.e.lib.UI.T(st.lang(), key, escapeArgs(args)...)
+	text := st.e.lib.UI.T(st.lang(), key, escapeArgs(args)...)
+	if st.bapak() && !keepsIbu(key) {
+		text = content.ToBapak(text)
+	}
+	return text
+}
+
+// bapak reports whether the resident is addressed as "Bapak": the texts,
+// written to "Ibu", are rewritten for him (content.ToBapak).
+func (st *step) bapak() bool {
+	return st.r.Sapaan == string(content.SapaanBapak) && st.lang() == content.ID
+}
+
+// keepsIbu reports whether the UI text key keeps "Ibu" for a resident
+// called Bapak: the KB pasca persalinan pathway speaks to the woman
+// herself, whoever reads it, and the form-of-address texts name "Ibu" on
+// purpose.
+func keepsIbu(key string) bool {
+	for _, p := range []string{"kbpp_", "btn_kbpp", "sapaan_", "btn_sapaan_"} {
+		if strings.HasPrefix(key, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// inferSapaan keeps a form of address guessed from an answer (a man
+// answering the quiz; the group "ibu hamil"), unless one was told or
+// guessed before.
+func (st *step) inferSapaan(s content.Sapaan) {
+	if st.r.Sapaan == "" {
+		st.r.Sapaan = string(s)
+	}
 }
 
 // other returns key in the language the resident is not using.

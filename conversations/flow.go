@@ -66,6 +66,7 @@ var flows = []Flow{
 	staffFlow{},
 	inviteFlow{},
 	teamFlow{},
+	areaContactFlow{},
 	auditFlow{},
 	areaFlow{},
 	bcFlow{},

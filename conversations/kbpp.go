@@ -7,6 +7,7 @@ import (
 
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/cadre"
+	"github.com/kbbot/kbbot/content"
 	"github.com/kbbot/kbbot/reminders"
 	"github.com/kbbot/kbbot/resident"
 )
@@ -134,6 +135,7 @@ func (f kbppFlow) due(st *step, args []string) {
 		p.Due = args[0]
 	}
 	st.r.Pregnancy = p
+	st.inferSapaan(content.SapaanIbu)
 	if !st.planKBPP() {
 		return
 	}
@@ -201,6 +203,7 @@ func (st *step) planKBPP() bool {
 func (f kbppFlow) askBorn(st *step, _ []string) {
 	if st.r.Pregnancy == nil {
 		st.r.Pregnancy = &resident.Pregnancy{Since: st.now.UTC()}
+		st.inferSapaan(content.SapaanIbu)
 	}
 	st.enter(f, stepKBPPBorn)
 	rows := [][]kbbot.Button{

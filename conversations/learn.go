@@ -115,12 +115,14 @@ func methodData(code, section string) string {
 }
 
 func (f learnFlow) menu(st *step) {
-	if rows, ok := st.e.learnMenus.Load(st.lang()); ok {
+	// Built once per language and form of address (the labels follow both).
+	key := string(st.lang()) + "/" + strconv.FormatBool(st.bapak())
+	if rows, ok := st.e.learnMenus.Load(key); ok {
 		st.show(st.t("learn_title"), rows.([][]kbbot.Button))
 		return
 	}
 	rows := f.menuButtons(st)
-	st.e.learnMenus.Store(st.lang(), rows)
+	st.e.learnMenus.Store(key, rows)
 	st.show(st.t("learn_title"), rows)
 }
 
@@ -143,7 +145,9 @@ func (f learnFlow) menuButtons(st *step) [][]kbbot.Button {
 	for _, tp := range lib.Topics() {
 		rows = append(rows, []kbbot.Button{{Label: tp.Title.In(st.lang()), Data: data(cbLearn, learnTopic, tp.ID)}})
 	}
-	rows = append(rows, []kbbot.Button{st.btn("btn_sources", data(cbLearn, learnSources, "0")), st.btn("btn_menu", data(cbMenu))})
+	rows = append(rows,
+		[]kbbot.Button{st.btn("menu_ask", data(cbMenu, itemAsk))},
+		[]kbbot.Button{st.btn("btn_sources", data(cbLearn, learnSources, "0")), st.btn("btn_menu", data(cbMenu))})
 	return rows
 }
 
@@ -274,8 +278,13 @@ func (f learnFlow) sources(st *step, arg string) {
 	st.show(pages[i], rows)
 }
 
+// back are the last rows of every education page: a person to ask (Tanya
+// bidan) and the way back.
 func (learnFlow) back(st *step) [][]kbbot.Button {
-	return [][]kbbot.Button{{st.btn("btn_learn_menu", data(cbLearn, learnMenu)), st.btn("btn_menu", data(cbMenu))}}
+	return [][]kbbot.Button{
+		{st.btn("menu_ask", data(cbMenu, itemAsk))},
+		{st.btn("btn_learn_menu", data(cbLearn, learnMenu)), st.btn("btn_menu", data(cbMenu))},
+	}
 }
 
 // quizFlow is "Pilih metode": one question at a time, then the methods
@@ -285,8 +294,13 @@ func (learnFlow) back(st *step) [][]kbbot.Button {
 type quizFlow struct{}
 
 const (
-	quizName    = "quiz"
-	stepQuizAsk = "ask"
+	quizName = "quiz"
+	// quizWho is the quiz question of who answers; quizWhoMan and
+	// quizWhoWoman its answers (data/quiz.yaml).
+	quizWho      = "siapa"
+	quizWhoMan   = "laki"
+	quizWhoWoman = "perempuan"
+	stepQuizAsk  = "ask"
 )
 
 // quizState is the quiz so far: the current question and the answers by
@@ -343,6 +357,11 @@ func (f quizFlow) answer(st *step, args []string) {
 		s.Answers = map[string]string{}
 	}
 	s.Answers[qs[s.Q].ID] = opt
+	if qs[s.Q].ID == quizWho {
+		// The quiz's own wordings follow this answer; the bot's way of
+		// address follows it too, unless told otherwise before.
+		st.inferSapaan(map[string]content.Sapaan{quizWhoMan: content.SapaanBapak, quizWhoWoman: content.SapaanIbu}[opt])
+	}
 	if s.Q+1 < len(qs) {
 		s.Q++
 		f.ask(st, s)

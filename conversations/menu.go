@@ -10,8 +10,9 @@ import (
 // menuFlow is the main menu and what hangs on it without a flow of its
 // own: help, the privacy notice, the language switch, and the doors to the
 // other flows. Its buttons work anywhere (no nonce): "menu",
-// "menu:<item>"; but the language switch "menu:lang:<id|en>:<nonce>"
-// carries the nonce of the session that showed it (langButton).
+// "menu:<item>"; but the language switch "menu:lang:<id|en>:<nonce>" and
+// the form of address "menu:sap:<ibu|bapak>:<nonce>" carry the nonce of
+// the session that showed them (langButton, sapaanButton).
 type menuFlow struct{}
 
 // Main menu items: doors to other flows (by their registered names) and
@@ -26,6 +27,7 @@ const (
 	itemKBPP   = "kbpp"
 	itemPriv   = "priv"
 	itemLang   = "lang"
+	itemSapaan = "sap"
 	itemNoop   = "noop"
 )
 
@@ -69,6 +71,21 @@ func (menuFlow) Routes() []Route {
 				// Ask again, in the new language, in place of the old question.
 				st.inPlace = false
 				st.askConsent()
+				return
+			}
+			st.menu()
+		}},
+		{Op: itemSapaan, Args: 2, Do: func(st *step, args []string) {
+			s, ok := content.ParseSapaan(args[0])
+			if !ok || args[1] == "" || args[1] != st.s.Nonce {
+				st.expired()
+				return
+			}
+			st.r.Sapaan = string(s)
+			st.toast(st.t("sapaan_set_" + string(s)))
+			if st.s.Flow == "me" {
+				st.inPlace = true
+				dataFlow{}.Start(st, "")
 				return
 			}
 			st.menu()
@@ -137,6 +154,43 @@ func (st *step) langButton(label string, l content.Lang) kbbot.Button {
 		st.s.Nonce = st.e.nonce()
 	}
 	return kbbot.Button{Label: label, Data: data(cbMenu, itemLang, string(l), st.s.Nonce)}
+}
+
+// sapaanButton sets the form of address to s; bound like langButton.
+func (st *step) sapaanButton(s content.Sapaan) kbbot.Button {
+	if st.s.Nonce == "" {
+		st.s.Nonce = st.e.nonce()
+	}
+	return kbbot.Button{Label: st.t("btn_sapaan_" + string(s)), Data: data(cbMenu, itemSapaan, string(s), st.s.Nonce)}
+}
+
+// otherSapaanButton offers the form of address the resident is not
+// addressed by now.
+func (st *step) otherSapaanButton() kbbot.Button {
+	if st.r.Sapaan == string(content.SapaanBapak) {
+		return st.sapaanButton(content.SapaanIbu)
+	}
+	return st.sapaanButton(content.SapaanBapak)
+}
+
+// sapaanName is the form of address shown in /dataku.
+func (st *step) sapaanName() string {
+	if st.r.Sapaan == string(content.SapaanBapak) {
+		return "Bapak"
+	}
+	return "Ibu"
+}
+
+// menuAskingSapaan is the menu shown once after the privacy question, with
+// lead above it: while no form of address is known, it says the bot will
+// say "Ibu" and offers "Bapak" (asked once: the line is not shown again).
+func (st *step) menuAskingSapaan(lead string) {
+	if st.r.Sapaan != "" || st.lang() != content.ID {
+		st.show(lead+"\n\n"+st.t("menu_title"), st.menuButtons())
+		return
+	}
+	rows := append([][]kbbot.Button{{st.sapaanButton(content.SapaanBapak)}}, st.menuButtons()...)
+	st.show(lead+"\n\n"+st.t("sapaan_ask")+"\n\n"+st.t("menu_title"), rows)
 }
 
 // residentKey is the resident's ButtonKey, made now when there is none.

@@ -58,7 +58,11 @@ func (st *step) noEventOpen() {
 	if st.e.svc.Tickets != nil {
 		rows = append(rows, []kbbot.Button{st.btn("menu_ask", data(cbMenu, itemAsk))})
 	}
-	st.show(st.t("book_none_open"), append(rows, st.menuButton()...))
+	text := st.t("book_none_open")
+	if line := st.areaContactLine(); line != "" {
+		text += "\n\n" + line
+	}
+	st.show(text, append(rows, st.menuButton()...))
 }
 
 // on subscribes the resident to the news of her kabupaten/kota; without

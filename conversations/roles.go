@@ -46,6 +46,8 @@ const (
 	staffInvite = "inv"
 	staffTeam   = "team"
 	staffAudit  = "aud"
+	// staffAreaContact opens /kontakwilayah (areacontact.go).
+	staffAreaContact = "ac"
 )
 
 // The callback data of the other staff flows the staff menu opens.
@@ -115,10 +117,11 @@ func (f staffFlow) Start(st *step, code string) {
 
 // staffDoors open the staff menu and the flows it leads to, for a member.
 var staffDoors = map[string]func(st *step, m cadre.Member){
-	staffMenuOp: staffFlow{}.menu,
-	staffInvite: inviteFlow{}.open,
-	staffTeam:   teamFlow{}.open,
-	staffAudit:  auditFlow{}.open,
+	staffMenuOp:      staffFlow{}.menu,
+	staffInvite:      inviteFlow{}.open,
+	staffTeam:        teamFlow{}.open,
+	staffAudit:       auditFlow{}.open,
+	staffAreaContact: areaContactFlow{}.open,
 }
 
 // Routes are the doors. A chat that is not staff gets "this button has
@@ -282,6 +285,7 @@ func (staffFlow) menu(st *step, m cadre.Member) {
 	add(cadre.ActReport, "staff_can_report", st.btn("btn_staff_report", data(cbReport, staffOpRekap)))
 	add(cadre.ActPoster, "staff_can_poster", st.btn("btn_staff_poster", data(cbReport, staffOpPoster)))
 	add(cadre.ActInvite, "staff_can_invite", st.btn("btn_staff_invite", data(flowStaff, staffInvite)), st.btn("btn_staff_team", data(flowStaff, staffTeam)))
+	add(cadre.ActInvite, "staff_can_area_contact", st.btn("btn_staff_area_contact", data(flowStaff, staffAreaContact)))
 	add(cadre.ActAudit, "staff_can_audit", st.btn("btn_staff_audit", data(flowStaff, staffAudit)))
 	add(cadre.ActImport, "staff_can_import", st.btn("btn_staff_import", data(flowImport, impOpen)))
 	rows = append(rows, st.menuButton()...)

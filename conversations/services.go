@@ -46,6 +46,10 @@ type Services struct {
 	// News keeps who asked to be told of new events ("Kabari saya",
 	// news.go); nil: not offered.
 	News EventNewsStore
+	// AreaContacts keeps the contacts staff set for their areas
+	// (/kontakwilayah, areacontact.go), shown in the no-event dead end;
+	// nil: not offered.
+	AreaContacts AreaContactStore
 	// Tickets keeps the Tanya bidan questions (ask.go); nil: the feature
 	// says it is not available.
 	Tickets TicketStore

@@ -12,6 +12,7 @@ import (
 //	roles.go      /kader CODE, the staff menu                     flow "k"
 //	invite.go     /undang, invites                                flow "inv"
 //	team.go       /tim, the team                                  flow "team"
+//	areacontact.go /kontakwilayah, the area's contact             flow "ac"
 //	audit.go      /audit, the audit log                           flow "audit"
 //	broadcast.go  broadcasts (/siaran)                            flows "bc", "bcx"
 //	reports.go    the staff menu's report doors                   flow "q"

@@ -376,6 +376,12 @@ func (k Keys) NamedLock(name string) string { return k.prefix + "lock:" + name }
 // no TTL (a printed poster must keep working).
 func (k Keys) AreaLinks() string { return k.prefix + "arealinks" }
 
+// AreaContacts are the contacts staff set for their areas (/kontakwilayah),
+// shown to residents when no KB serentak takes bookings. HASH area key ->
+// JSON cadre.AreaContact; no TTL: operational data naming no resident,
+// kept until the area's PKB or an admin deletes or replaces it.
+func (k Keys) AreaContacts() string { return k.prefix + "areacontacts" }
+
 // Staff keys (StaffStore, lua/staff_*.lua). Members and their failed
 // code tries are sharded by chat over StaffShards hash tags {staff:<k>}
 // (k = chat mod StaffShards), so a cluster spreads them and Member is one

@@ -52,6 +52,11 @@ func ValidStopReason(r string) bool { return slices.Contains(StopReasons, r) }
 type Record struct {
 	V    int    `json:"v"`
 	Lang string `json:"lang,omitempty"`
+	// Sapaan is how the bot addresses the resident in Indonesian: "ibu",
+	// "bapak", or "" when not told (texts say "Ibu"). Like Lang, a
+	// preference kept without consent; set by a tap, or inferred once from
+	// an answer (a man answering the quiz, the group "ibu hamil").
+	Sapaan string `json:"sapaan,omitempty"`
 
 	// Consent is the answer to the privacy notice NoticeVersion, given at
 	// ConsentAt. A notice changed since asks again.

@@ -86,7 +86,7 @@ func TestChatBooksDemoAndSeesReminder(t *testing.T) {
 	script := strings.Join([]string{
 		"/start",
 		"1",       // ✅ Setuju
-		"2",       // 📅 Jadwal & daftar KB serentak
+		"3",       // 📅 Jadwal & daftar KB serentak (1 is 👨 Panggil saya Bapak)
 		"1",       // 📍 Terdekat dari lokasi saya
 		"/lokasi", // share the demo location
 		"1",       // the nearest facility
@@ -117,7 +117,7 @@ func TestChatBooksDemoAndSeesReminder(t *testing.T) {
 func TestChatPlaysSeveralPeople(t *testing.T) {
 	t.Setenv("TMPDIR", t.TempDir()) // the chat's folder of files goes here
 	script := strings.Join([]string{
-		"/start", "1", "2", "1", "/lokasi", "1", "1", "1", "Sari Wulandari", "2", "1",
+		"/start", "1", "3", "1", "/lokasi", "1", "1", "1", "Sari Wulandari", "2", "1",
 		"/sebagai",
 		"/sebagai bidan",
 		"/kader",
