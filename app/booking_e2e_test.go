@@ -59,6 +59,22 @@ func importDemo(t *testing.T, e *env, p *process) *booking.Catalog {
 	return cat
 }
 
+// importPastDemo imports the demo's facilities with their event 30 days
+// over, and marks it announced: the places exist, nothing takes bookings.
+func importPastDemo(t *testing.T, e *env, p *process) {
+	t.Helper()
+	past, err := booking.Demo(e.clock.Now().AddDate(0, 0, -30))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.App.Import(context.Background(), past); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.App.AnnounceEvents(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // consent starts a resident and gives consent.
 func consent(t *testing.T, u *telegramtest.User) {
 	t.Helper()

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kbbot/kbbot/booking"
 	"github.com/kbbot/kbbot/bot/telegramtest"
 )
 
@@ -39,12 +40,15 @@ var update = flag.Bool("update", false, "rewrite golden transcripts with what th
 //	> [clock] 2026-11-25T09:00Z   set the clock (tests start 2026-11-23 09:00 WIB)
 //	> [sweep]                     run one reminder sweep
 //	> [broadcasts]                run the broadcast sender once (the scheduler's job)
+//	> [import] new-event          an admin imports a new KB serentak at Puskesmas Bendan, 10 days on
+//	> [announce]                  run the "Kabari saya" job once (AnnounceEvents), then a sweep
 //	> [as Rina]                   from now on Rina acts (a new fake user on first use)
 //	> /kader {code}               {code} is replaced by the newest invite code shown
 //
 // Header lines "# setup: ..." prepare the run: "# setup: demo" loads the
-// demo events first; "# setup: admin" makes Sari an admin (KBBOT_ADMIN_IDS).
-// Both may stand on one line ("# setup: demo admin").
+// demo events first; "# setup: past" loads them 30 days in the past (the
+// places exist, nothing takes bookings); "# setup: admin" makes Sari an
+// admin (KBBOT_ADMIN_IDS). They may stand on one line ("# setup: demo admin").
 //
 // Sari is user 81001; each other person gets the next id (81002, 81003...)
 // in the order "[as Name]" first names them, so runs are repeatable.
@@ -107,6 +111,9 @@ func runTranscript(t *testing.T, file string) {
 	p := e.start()
 	if setup["demo"] {
 		importDemo(t, e, p)
+	}
+	if setup["past"] {
+		importPastDemo(t, e, p)
 	}
 	rec := &recorder{t: t, e: e, p: p, srv: e.srv, seen: map[msgKey]string{}, answers: map[int64]int{}}
 	rec.act("Sari")
@@ -204,6 +211,19 @@ func (r *recorder) do(a string) error {
 		r.act(arg)
 	case "broadcasts":
 		err = r.p.App.SendBroadcasts(context.Background())
+	case "import":
+		if arg != "new-event" {
+			return fmt.Errorf("[import] knows only new-event, not %q", arg)
+		}
+		cat, perr := booking.Parse(strings.NewReader(newEventYAML(r.e.clock.Now(), 10)), "baru.yaml")
+		if perr != nil {
+			return perr
+		}
+		_, err = r.p.App.Import(context.Background(), cat)
+	case "announce":
+		if err = r.p.App.AnnounceEvents(context.Background()); err == nil {
+			sweep(r.t, r.p)
+		}
 	case "":
 		_, err = r.user.Send(arg)
 	case "tap":

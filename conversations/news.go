@@ -2,6 +2,8 @@ package conversations
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kbbot/kbbot"
@@ -17,7 +19,8 @@ import (
 // event, skipped when she booked it already.
 //
 // Buttons: news:on (subscribe; consent), news:off:<key> (stop; bound to
-// the resident by her ButtonKey).
+// the resident by her ButtonKey), news:book (book in the kabupaten/kota of
+// her news).
 
 // EventNewsStore keeps who asked to be told of new events
 // (redisstore.EventNews).
@@ -45,7 +48,32 @@ func (f newsFlow) Routes() []Route {
 		// on explains consent itself, rather than "button expired".
 		{Op: "on", Do: f.on},
 		{Op: "off", Args: 1, Do: f.off},
+		{Op: "book", Do: f.book},
 	}
+}
+
+// book opens the booking at the kecamatan of the kabupaten/kota whose
+// news she asked, the place the news spoke of; the booking's start when
+// it no longer has an open event (or she withdrew consent since).
+func (newsFlow) book(st *step, _ []string) {
+	if !st.r.Consented() || st.r.EventNews == "" {
+		bookFlow{}.Start(st, "")
+		return
+	}
+	c := st.catalog()
+	if c == nil {
+		return
+	}
+	for i, r := range c.Regions(st.now) {
+		if strings.EqualFold(r.Kabupaten, st.r.EventNews) {
+			st.enter(bookFlow{}, stepKab)
+			var s bookState
+			bookFlow{}.listKecamatan(st, &s, c, strconv.Itoa(i))
+			s.keep(st)
+			return
+		}
+	}
+	bookFlow{}.Start(st, "")
 }
 
 // noEventOpen is the answer when no KB serentak takes bookings: where KB
@@ -143,7 +171,7 @@ func (st *step) eventNews(eventID string) {
 		}
 	}
 	st.send(st.t("news_event", st.r.EventNews, ev.Name, st.fmtDay(ev.Date)), [][]kbbot.Button{
-		{st.btn("btn_news_book", data(flowBook))},
+		{st.btn("btn_news_book", data(flowNews, "book"))},
 		{st.btn("btn_news_off", data(flowNews, "off", st.residentKey()))},
 		{st.btn("btn_menu", data(cbMenu))},
 	})
