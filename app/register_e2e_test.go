@@ -256,14 +256,15 @@ func TestE2EFullRegisterCheckIn(t *testing.T) {
 	}
 }
 
-// TestE2ERegisterExport: under the rekap's files a kader of Pekalongan
+// TestE2ERegisterExport: under the rekap's files the bidan of Pekalongan
 // Barat taps for the per-client register: a CSV that Indonesian-locale
 // Excel opens into columns (';' and a UTF-8 BOM) and an XLSX, both with
 // the columns in the R/I/KB order and Indonesian headers, one line per
 // client checked in at the sites of her area (not Noyontaan, in Pekalongan
 // Timur), no phone and no checklist answers. The export is in the audit
-// log; a kader of another kecamatan forging the button and a resident get
-// nothing.
+// log. A kader reads the rekap but is not offered the register (it names
+// every client with her method), and her forged tap is refused; a bidan
+// of another kecamatan forging the button and a resident get nothing.
 func TestE2ERegisterExport(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -273,8 +274,28 @@ func TestE2ERegisterExport(t *testing.T) {
 	codes := seedRekap(t, e, p)
 	e.clock.Set(afterSessions)
 
-	kader := e.srv.User(9301, "Kader Barat")
+	kader := e.srv.User(9303, "Kader Barat")
 	reportsStaff(t, e, kader, cadre.Kader, areaBarat)
+	must(t)(kader.Send("/rekap"))
+	pick, _ := kader.Last()
+	tapPrefix(t, kader, "📊 Pelayanan KB Serentak Kota Pekalongan")
+	if kfiles, _ := kader.Last(); hasButton(kfiles, "📋 Register per klien (R/I/KB)") {
+		t.Fatalf("a kader is offered the register: %+v", kfiles.Buttons)
+	}
+	must(t)(kader.TapData(pick.ID, "rk:reg:"+demoEvent+":"+nonceOf(pick)))
+	refused := false
+	for _, m := range kader.Messages() {
+		refused = refused || strings.Contains(m.Plain(), "tidak dapat melakukan ini")
+		if m.Document != nil && strings.HasPrefix(m.Document.Name, "register-") {
+			t.Fatalf("a kader got the register: %s", m.Document.Name)
+		}
+	}
+	if !refused {
+		t.Fatalf("a kader's forged register export is not refused: %q", lastText(t, kader))
+	}
+
+	kader = e.srv.User(9301, "Bidan Barat") // the one who exports, below
+	reportsStaff(t, e, kader, cadre.Bidan, areaBarat)
 	must(t)(kader.Send("/rekap"))
 	tapPrefix(t, kader, "📊 Pelayanan KB Serentak Kota Pekalongan")
 	files, _ := kader.Last()
@@ -348,14 +369,14 @@ func TestE2ERegisterExport(t *testing.T) {
 	if n := countAudit(es, cadre.AuditRegister, demoEvent); n != 1 {
 		t.Fatalf("%d audit entries for the register export", n)
 	}
-	if n := countAudit(es, cadre.ActReport, "rekap "+demoEvent); n != 1 {
-		t.Fatalf("%d audit entries for the rekap", n)
+	if n := countAudit(es, cadre.ActReport, "rekap "+demoEvent); n != 2 { // the kader's and the bidan's
+		t.Fatalf("%d audit entries for the rekap, want 2", n)
 	}
 
-	// A kader of Pekalongan Timur forging the button gets nothing; nor
+	// A bidan of Pekalongan Timur forging the button gets nothing; nor
 	// does a resident.
-	other := e.srv.User(9302, "Kader Timur")
-	reportsStaff(t, e, other, cadre.Kader, areaTimur)
+	other := e.srv.User(9302, "Bidan Timur")
+	reportsStaff(t, e, other, cadre.Bidan, areaTimur)
 	for _, u := range []*telegramtest.User{other} {
 		for _, row := range reg.Buttons {
 			for _, b := range row {

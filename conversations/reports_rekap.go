@@ -129,18 +129,38 @@ func (rekapFlow) event(st *step, m cadre.Member, args []string) {
 	st.auditStaff(m, cadre.ActReport, m.Area, "rekap "+ev.ID)
 	st.s.Step = stepRekapSent
 
-	st.show(st.rekapSummary(r, ev, scope, when), nil)
+	summary := st.rekapSummary(r, ev, scope, when)
+	if mayExportRegister(m) {
+		summary += " " + st.t("rekap_register_note")
+	}
+	st.show(summary, nil)
 	st.inPlace = false
 	base := "rekap-" + ev.ID + "-" + st.now.In(staffZone).Format("20060102-1504")
 	st.sendFile(kbbot.ReplyPhoto, base+".png", chart, st.t("rekap_chart_caption", ev.Name), nil)
 	st.sendFile(kbbot.ReplyDocument, base+".csv", csv, st.t("rekap_csv_caption"), nil)
-	st.sendFile(kbbot.ReplyDocument, base+".xlsx", xlsx, st.t("rekap_xlsx_caption"), append(
-		[][]kbbot.Button{{st.flowButton(st.t("btn_rekap_register"), "reg", ev.ID)}}, st.staffButtons()...))
+	var regRow [][]kbbot.Button
+	if mayExportRegister(m) {
+		regRow = [][]kbbot.Button{{st.flowButton(st.t("btn_rekap_register"), "reg", ev.ID)}}
+	}
+	st.sendFile(kbbot.ReplyDocument, base+".xlsx", xlsx, st.t("rekap_xlsx_caption"), append(regRow, st.staffButtons()...))
+}
+
+// mayExportRegister reports whether m may export the per-client register,
+// which names every client with her method (health data): those who keep
+// and report it — the bidan of the service table (cadre.ActProvide), the
+// PKB/PLKB and admins (cadre.ActInvite). Kader and TPK read the rekap,
+// which names nobody, and follow residents up by name in /tindaklanjut.
+func mayExportRegister(m cadre.Member) bool {
+	return cadre.Can(m, cadre.ActProvide, m.Area) || cadre.Can(m, cadre.ActInvite, m.Area)
 }
 
 // register exports the per-client register of the event, for the sites
 // in the member's area (admins: all), as CSV and XLSX, and audits it.
 func (rekapFlow) register(st *step, m cadre.Member, args []string) {
+	if !mayExportRegister(m) {
+		st.notAllowed(m)
+		return
+	}
 	c, ev, ok := staffEvent(st, m, cadre.ActReport, args[0], false)
 	if !ok {
 		return
