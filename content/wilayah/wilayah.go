@@ -26,6 +26,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/kbbot/kbbot/cadre"
 )
 
 //go:embed data/provinces.csv data/regencies.csv data/districts.csv data/villages.csv.gz data/LICENSE.md data/SOURCE
@@ -459,4 +461,99 @@ func Zone(code string) (zone string, ok bool) {
 	}
 	zone, ok = provinceZones[code[:2]]
 	return zone, ok
+}
+
+// Area returns the area a code names, with the list's names: a
+// kabupaten/kota, kecamatan or kelurahan/desa code ("33.75.03.1004" ->
+// Kota Pekalongan, Pekalongan Utara, Panjang Wetan, "33.75.03.1004"); ok
+// is false for a province or an unknown code.
+func (l *List) Area(code string) (cadre.Area, bool) {
+	c := l.Chain(code)
+	if len(c) < 2 {
+		return cadre.Area{}, false
+	}
+	a := cadre.Area{Code: code}
+	for _, p := range c[1:] {
+		switch p.Level {
+		case Regency:
+			a.Kabupaten = p.Name
+		case District:
+			a.Kecamatan = p.Name
+		case Village:
+			a.Kelurahan = p.Name
+		}
+	}
+	return a, true
+}
+
+// Resolve finds the list's area for an area by name (one stored before
+// the list, or a facility's): each level's name must be a place's name
+// under the level above, the same after Normalize (a kabupaten/kota also
+// without its "Kabupaten"/"Kota" word, when that is unique), and unique.
+// It keeps a's Kampung KB. ok is false when a name is not on the list or
+// not unique there, or when a names no kabupaten/kota; an area that
+// already has a code is returned as it is when the list knows the code.
+func (l *List) Resolve(a cadre.Area) (cadre.Area, bool) {
+	if a.Code != "" {
+		_, ok := l.Area(a.Code)
+		return a, ok
+	}
+	if strings.TrimSpace(a.Kabupaten) == "" {
+		return cadre.Area{}, false
+	}
+	code, ok := l.childNamed("", a.Kabupaten, Regency)
+	if !ok {
+		return cadre.Area{}, false
+	}
+	for _, name := range []string{a.Kecamatan, a.Kelurahan} {
+		if strings.TrimSpace(name) == "" {
+			break
+		}
+		if code, ok = l.childNamed(code, name, 0); !ok {
+			return cadre.Area{}, false
+		}
+	}
+	out, ok := l.Area(code)
+	if ok && out.Kelurahan != "" {
+		out.KampungKB = a.KampungKB
+	}
+	return out, ok
+}
+
+// childNamed finds the one place named name below parent ("" and level
+// Regency: any regency of the country).
+func (l *List) childNamed(parent, name string, lv Level) (string, bool) {
+	key := Key(name)
+	if key == "" {
+		return "", false
+	}
+	var cands []int32
+	if parent == "" {
+		for i := range l.places {
+			if p := &l.places[i]; p.Level == lv && p.key == key {
+				cands = append(cands, int32(i))
+			}
+		}
+		if len(cands) == 0 {
+			for i := range l.places {
+				if p := &l.places[i]; p.Level == lv && p.short == key {
+					cands = append(cands, int32(i))
+				}
+			}
+		}
+	} else {
+		pi, ok := l.index(parent)
+		if !ok {
+			return "", false
+		}
+		for _, k := range l.kids[pi] {
+			if l.places[k].key == key {
+				cands = append(cands, k)
+			}
+		}
+	}
+	if len(cands) != 1 {
+		return "", false
+	}
+	return l.places[cands[0]].Code, true
 }

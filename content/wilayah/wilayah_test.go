@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/kbbot/kbbot/cadre"
 )
 
 func list(t testing.TB) *List {
@@ -300,6 +302,44 @@ func BenchmarkSearchWords(b *testing.B) {
 	for b.Loop() {
 		if got := l.Search("sukamaju cibungbulang", Options{}); len(got) == 0 {
 			b.Fatal("nothing found")
+		}
+	}
+}
+
+func TestAreaAndResolve(t *testing.T) {
+	l := list(t)
+	panjang := cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Utara", Kelurahan: "Panjang Wetan", Code: "33.75.03.1004"}
+	if a, ok := l.Area("33.75.03.1004"); !ok || a != panjang {
+		t.Errorf("Area = %+v %v", a, ok)
+	}
+	if a, ok := l.Area("33.75"); !ok || a != (cadre.Area{Kabupaten: "Kota Pekalongan", Code: "33.75"}) {
+		t.Errorf("Area of a regency = %+v %v", a, ok)
+	}
+	if _, ok := l.Area("33"); ok {
+		t.Error("a province is no cadre area")
+	}
+	withKKB := panjang
+	withKKB.KampungKB = "Kampung KB Mina Bahari"
+	cases := []struct {
+		in   cadre.Area
+		want cadre.Area
+		ok   bool
+	}{
+		{cadre.Area{Kabupaten: "kota pekalongan", Kecamatan: "PEKALONGAN UTARA", Kelurahan: " panjang  wetan "}, panjang, true},
+		{cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Utara", Kelurahan: "Panjang Wetan", KampungKB: "Kampung KB Mina Bahari"}, withKKB, true},
+		{cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Utara"}, cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Utara", Code: "33.75.03"}, true},
+		{cadre.Area{Kabupaten: "Kota Jayapura"}, cadre.Area{Kabupaten: "Kota Jayapura", Code: "91.71"}, true},
+		{cadre.Area{Kabupaten: "Bogor", Kecamatan: "Cibungbulang"}, cadre.Area{}, false}, // Kabupaten or Kota Bogor
+		{cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Utara", Kelurahan: "panjang wetn"}, cadre.Area{}, false}, // a typo: asked, not guessed
+		{cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Barat", Kelurahan: "Panjang Wetan"}, cadre.Area{}, false},
+		{cadre.Area{Kecamatan: "Pekalongan Utara"}, cadre.Area{}, false},
+		{panjang, panjang, true},
+		{cadre.Area{Kabupaten: "X", Code: "33.99"}, cadre.Area{}, false},
+	}
+	for _, c := range cases {
+		got, ok := l.Resolve(c.in)
+		if ok != c.ok || ok && got != c.want {
+			t.Errorf("Resolve(%+v) = %+v %v, want %+v %v", c.in, got, ok, c.want, c.ok)
 		}
 	}
 }
