@@ -329,7 +329,7 @@ func TestAreaAndResolve(t *testing.T) {
 		{cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Utara", Kelurahan: "Panjang Wetan", KampungKB: "Kampung KB Mina Bahari"}, withKKB, true},
 		{cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Utara"}, cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Utara", Code: "33.75.03"}, true},
 		{cadre.Area{Kabupaten: "Kota Jayapura"}, cadre.Area{Kabupaten: "Kota Jayapura", Code: "91.71"}, true},
-		{cadre.Area{Kabupaten: "Bogor", Kecamatan: "Cibungbulang"}, cadre.Area{}, false}, // Kabupaten or Kota Bogor
+		{cadre.Area{Kabupaten: "Bogor", Kecamatan: "Cibungbulang"}, cadre.Area{}, false},                                          // Kabupaten or Kota Bogor
 		{cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Utara", Kelurahan: "panjang wetn"}, cadre.Area{}, false}, // a typo: asked, not guessed
 		{cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Barat", Kelurahan: "Panjang Wetan"}, cadre.Area{}, false},
 		{cadre.Area{Kecamatan: "Pekalongan Utara"}, cadre.Area{}, false},
