@@ -577,3 +577,65 @@ func (st *step) wilGroup(g cadre.Group) string {
 	}
 	return st.t("group_" + string(g))
 }
+
+// areaCheck brings a record whose area was stored by name (before the
+// official list) in line with the resident's profile, which the migration
+// gave its code (app.MigrateAreas): the record takes the profile's area.
+// It reports whether her area was not found on the list and she was not
+// asked about it yet: then confirmArea asks, after the step.
+func (st *step) areaCheck() bool {
+	a := st.r.Area
+	if a == nil || a.Code != "" || !st.r.Consented() || st.e.svc.Broadcasts == nil {
+		return false
+	}
+	p, ok, err := st.e.svc.Broadcasts.Profile(st.ctx, st.ev.ChatID)
+	if err != nil {
+		st.e.svc.Log.Warn("read profile for the area check", "error", err)
+		return false
+	}
+	if !ok {
+		return false
+	}
+	if p.Area.Code != "" {
+		area := p.Area
+		st.r.Area = &area
+		return false
+	}
+	return !st.r.AreaAsked && (st.ev.Kind == kbbot.EventText || st.ev.Kind == kbbot.EventCommand)
+}
+
+// confirmArea asks, once, a resident whose area is not on the official
+// list to choose her place again: the closest places of the list as
+// buttons, the list itself, or later. Only when her step left no flow
+// running (a flow in progress is not cut; she is asked at a later step).
+func (st *step) confirmArea() {
+	if st.retry || st.wipe || st.s.Flow != "" || st.r.Area == nil {
+		return
+	}
+	l, err := wilayah.Load()
+	if err != nil {
+		return
+	}
+	a := *st.r.Area
+	st.r.AreaAsked = true
+	query := a.Kelurahan
+	if query == "" {
+		query = a.Kecamatan
+	} else {
+		query += ", " + a.Kecamatan
+	}
+	query += ", " + a.Kabupaten
+	found := l.Search(query, wilayah.Options{Levels: []wilayah.Level{wilayah.District, wilayah.Village}, Limit: areaCandidates})
+	st.enter(areaFlow{}, arStepPick)
+	var s areaState
+	var rows [][]kbbot.Button
+	for i, m := range found {
+		s.List = append(s.List, m.Code)
+		rows = append(rows, []kbbot.Button{st.flowButton(areaLabel(st, m.Place, m.Parents), arIn, strconv.Itoa(i))})
+	}
+	rows = append(rows, []kbbot.Button{st.flowButton(st.t("btn_wil_browse"), arAll)},
+		[]kbbot.Button{st.btn("btn_wil_confirm_later", data(cbMenu))})
+	st.inPlace = false
+	st.send(st.t("wil_confirm", a.String()), rows)
+	saveState(st, s)
+}

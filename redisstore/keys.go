@@ -372,6 +372,11 @@ func (k Keys) RemLegacyKeys() []string {
 // owner's token. STRING; TTL: the lock's TTL.
 func (k Keys) NamedLock(name string) string { return k.prefix + "lock:" + name }
 
+// AreasMigrated is "1" once residents' profiles and area links stored by
+// name were given their Kemendagri code (MigrateAreas). STRING; no TTL;
+// never deleted.
+func (k Keys) AreasMigrated() string { return k.prefix + "areas:migrated" }
+
 // AreaLinks maps area codes of deep links to areas. HASH code -> JSON area;
 // no TTL (a printed poster must keep working).
 func (k Keys) AreaLinks() string { return k.prefix + "arealinks" }
