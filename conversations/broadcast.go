@@ -483,8 +483,8 @@ func bcEventNear(c *booking.Catalog, ev *booking.Event, area cadre.Area) bool {
 // bcNear reports whether facility f lies in area, or area in f's
 // kecamatan.
 func bcNear(area cadre.Area, f *booking.Facility) bool {
-	fa := cadre.Area{Kabupaten: f.Kabupaten, Kecamatan: f.Kecamatan, Kelurahan: f.Kelurahan}
-	kec := cadre.Area{Kabupaten: f.Kabupaten, Kecamatan: f.Kecamatan}
+	fa := facilityArea(f)
+	kec := broadcast.Trim(cadre.Area{Kabupaten: fa.Kabupaten, Kecamatan: fa.Kecamatan, Code: fa.Code})
 	return area.Contains(fa) || kec.Contains(area)
 }
 

@@ -501,7 +501,7 @@ func (l *List) Resolve(a cadre.Area) (cadre.Area, bool) {
 	if strings.TrimSpace(a.Kabupaten) == "" {
 		return cadre.Area{}, false
 	}
-	code, ok := l.childNamed("", a.Kabupaten, Regency)
+	code, ok := l.childNamed("", a.Kabupaten)
 	if !ok {
 		return cadre.Area{}, false
 	}
@@ -509,7 +509,7 @@ func (l *List) Resolve(a cadre.Area) (cadre.Area, bool) {
 		if strings.TrimSpace(name) == "" {
 			break
 		}
-		if code, ok = l.childNamed(code, name, 0); !ok {
+		if code, ok = l.childNamed(code, name); !ok {
 			return cadre.Area{}, false
 		}
 	}
@@ -520,25 +520,26 @@ func (l *List) Resolve(a cadre.Area) (cadre.Area, bool) {
 	return out, ok
 }
 
-// childNamed finds the one place named name below parent ("" and level
-// Regency: any regency of the country).
-func (l *List) childNamed(parent, name string, lv Level) (string, bool) {
+// childNamed finds the one place named name below parent ("": the one
+// regency of the country).
+func (l *List) childNamed(parent, name string) (string, bool) {
 	key := Key(name)
 	if key == "" {
 		return "", false
 	}
 	var cands []int32
 	if parent == "" {
-		for i := range l.places {
-			if p := &l.places[i]; p.Level == lv && p.key == key {
-				cands = append(cands, int32(i))
-			}
-		}
-		if len(cands) == 0 {
-			for i := range l.places {
-				if p := &l.places[i]; p.Level == lv && p.short == key {
-					cands = append(cands, int32(i))
+		// The regencies: the children of the provinces.
+		for _, short := range []bool{false, true} {
+			for _, pi := range l.kids[-1] {
+				for _, k := range l.kids[pi] {
+					if p := &l.places[k]; !short && p.key == key || short && p.short == key {
+						cands = append(cands, k)
+					}
 				}
+			}
+			if len(cands) > 0 {
+				break
 			}
 		}
 	} else {
