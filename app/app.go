@@ -211,6 +211,10 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		a.Close()
 		return nil, err
 	}
+	if _, err := a.MigrateAreas(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.Sender = a.wrapSender(countingSender{next: bot.NewSender(a.Client), m: a.metrics}, keys)
 	a.services.Bookings = countingBookings{Store: a.services.Bookings, m: a.metrics}
 	if a.services.Reports != nil {

@@ -20,9 +20,10 @@ import (
 )
 
 var (
-	bcBarat  = cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Barat"}
-	bcBendan = cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Barat", Kelurahan: "Bendan Kergon"}
-	bcPodo   = cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Barat", Kelurahan: "Podosugih"}
+	// Areas of the official list carry their Kemendagri code (content/wilayah).
+	bcBarat  = cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Barat", Code: "33.75.01"}
+	bcBendan = cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Barat", Kelurahan: "Bendan Kergon", Code: "33.75.01.1006"}
+	bcPodo   = cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Barat", Kelurahan: "Podosugih", Code: "33.75.01.1003"}
 	bcTimur  = cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Timur"}
 	bcRappo  = cadre.Area{Kabupaten: "Kota Makassar", Kecamatan: "Rappocini"}
 )
@@ -204,7 +205,7 @@ func TestE2EResidentArea(t *testing.T) {
 	must(t)(a.Send("/wilayah"))
 	bcSee(t, a, "Sebelum mulai")
 	must(t)(a.Tap("✅ Setuju"))
-	bcSee(t, a, "kabupaten/kota mana")
+	bcSee(t, a, "kelurahan/desa mana")
 	must(t)(a.Tap("Kota Pekalongan"))
 	must(t)(a.Tap("Pekalongan Barat"))
 	must(t)(a.Tap("Bendan Kergon"))
@@ -237,7 +238,8 @@ func TestE2EResidentArea(t *testing.T) {
 		t.Fatalf("deep-link profile %+v %v", p, ok)
 	}
 
-	// A kelurahan typed by hand; the name is tidied.
+	// A kelurahan typed by hand, with a typo: she taps the right one of
+	// the candidates, which name their kecamatan and kota.
 	c := e.srv.User(9003, "Cici")
 	consent(t, c)
 	must(t)(c.Send("/wilayah"))
@@ -246,10 +248,33 @@ func TestE2EResidentArea(t *testing.T) {
 	must(t)(c.Tap("Pekalongan Timur"))
 	must(t)(c.Send("<b>"))
 	bcSee(t, c, "tidak bisa saya pakai")
-	must(t)(c.Send("  Kauman   Baru "))
+	must(t)(c.Send("xqzv wplk"))
+	bcSee(t, c, "tidak ada di daftar wilayah")
+	must(t)(c.Send("  KAUMAN   kota pekalongan "))
+	must(t)(c.Tap("Kauman — Pekalongan Timur, Kota Pekalongan"))
 	must(t)(c.Tap("Lewati"))
-	if p, _, _ := store.Profile(ctx, 9003); p.Area.Kelurahan != "Kauman Baru" {
+	if p, _, _ := store.Profile(ctx, 9003); p.Area.Kelurahan != "Kauman" || p.Area.Code != "33.75.02.1004" {
 		t.Fatalf("typed kelurahan: %+v", p)
+	}
+	// A kecamatan whose kelurahan she does not know; lists come in pages.
+	must(t)(c.Send("/wilayah"))
+	must(t)(c.Tap("📍 Ubah wilayah"))
+	must(t)(c.Tap("🗺️ Pilih dari daftar"))
+	bcSee(t, c, "provinsi mana")
+	must(t)(c.Tap("Berikutnya ▶️"))
+	must(t)(c.Tap("Jawa Tengah"))
+	for range 3 {
+		must(t)(c.Tap("Berikutnya ▶️"))
+	}
+	must(t)(c.Tap("Kota Pekalongan"))
+	must(t)(c.Tap("Pekalongan Utara"))
+	if m, _ := c.Last(); !hasButton(m, "Panjang Wetan") || !hasButton(m, "Saya tidak tahu / lewati") {
+		t.Fatalf("the kelurahan of Pekalongan Utara are not offered: %q", m.Plain())
+	}
+	must(t)(c.Tap("Saya tidak tahu / lewati"))
+	must(t)(c.Tap("Lewati"))
+	if p, _, _ := store.Profile(ctx, 9003); p.Area != (cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Utara", Code: "33.75.03"}) {
+		t.Fatalf("kecamatan only: %+v", p)
 	}
 	// A stale button of the finished flow does nothing.
 	bcForge(t, c, stale)

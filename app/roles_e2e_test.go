@@ -139,6 +139,7 @@ func TestE2ERolesAccessControl(t *testing.T) {
 		must(t)(pkb.Tap("Kader KB"))
 	}
 	must(t)(pkb.Send("Bendan Kergon"))
+	must(t)(pkb.Tap("Bendan Kergon — Pekalongan Barat, Kota Pekalongan"))
 	must(t)(pkb.Tap("Seluruh kelurahan/desa"))
 	must(t)(pkb.Tap("7 hari"))
 	kaderCode := rolesInviteCode(t, pkb)

@@ -52,7 +52,9 @@ type Profile struct {
 }
 
 // Validate checks that the profile names a kabupaten/kota and a kecamatan
-// with clean names, and a known group or none.
+// with clean names (or, for an area of the official list, a code of a
+// kecamatan or kelurahan and names without markup), and a known group or
+// none.
 func (p Profile) Validate() error {
 	a := p.Area
 	if a.Kabupaten == "" || a.Kecamatan == "" {
@@ -61,17 +63,56 @@ func (p Profile) Validate() error {
 	if a.KampungKB != "" && a.Kelurahan == "" {
 		return fmt.Errorf("profile with a Kampung KB but no kelurahan: %w", ErrInvalid)
 	}
+	if a.Code != "" {
+		want := 8 // a kecamatan's code: "33.75.03"
+		if a.Kelurahan != "" {
+			want = 13
+		}
+		if !validCode(a.Code) || len(a.Code) != want {
+			return fmt.Errorf("profile area code %q: %w", a.Code, ErrInvalid)
+		}
+	}
 	for _, n := range []string{a.Kabupaten, a.Kecamatan, a.Kelurahan, a.KampungKB} {
-		if n != "" {
-			if c, ok := CleanName(n); !ok || c != n {
-				return fmt.Errorf("profile area name %q: %w", n, ErrInvalid)
-			}
+		if n == "" {
+			continue
+		}
+		c, ok := CleanName(n)
+		if a.Code != "" && n != a.KampungKB {
+			c, ok = n, officialName(n) // the list's names may hold quotes and commas
+		}
+		if !ok || c != n {
+			return fmt.Errorf("profile area name %q: %w", n, ErrInvalid)
 		}
 	}
 	if p.Group != "" && !p.Group.Valid() {
 		return fmt.Errorf("profile group %q: %w", p.Group, ErrInvalid)
 	}
 	return nil
+}
+
+// validCode reports whether code has the shape of a Kemendagri code of a
+// kabupaten/kota or below: "33.75", "33.75.03", "33.75.03.1004".
+func validCode(code string) bool {
+	switch len(code) {
+	case 5, 8, 13:
+	default:
+		return false
+	}
+	for i := 0; i < len(code); i++ {
+		dot := i == 2 || i == 5 || i == 8
+		if c := code[i]; dot != (c == '.') || !dot && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// officialName accepts a name of the official list: 1 to 100 characters,
+// no markup or control characters.
+func officialName(s string) bool {
+	n := utf8.RuneCountInString(s)
+	return n >= 1 && n <= 100 && strings.TrimSpace(s) == s &&
+		!strings.ContainsFunc(s, func(r rune) bool { return r == '<' || r == '>' || r == '&' || unicode.IsControl(r) })
 }
 
 // MaxNameRunes bounds a place name a resident may type.
@@ -103,10 +144,37 @@ func CleanName(s string) (string, bool) {
 // case, spaces collapsed.
 func Norm(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
 
-// Paths returns the index paths of an area, widest first: "kab",
-// "kab|kec", "kab|kec|kel", "kab|kec|kel|kampung" (normalized names), up
-// to the first empty part. The whole country has none.
+// CodePrefix starts the index paths of areas with a Kemendagri code, so
+// they never meet the paths of names (a name holds no ':').
+const CodePrefix = "c:"
+
+// Paths returns the index paths of an area, widest first, up to the first
+// empty level; the whole country has none. An area with a code has the
+// codes of its kabupaten/kota, kecamatan and kelurahan: "c:33.75",
+// "c:33.75.03", "c:33.75.03.1004", then "c:33.75.03.1004|kampung kb
+// mina bahari" for a Kampung KB (its normalized name). An area without a
+// code (stored before the official list) has its NamePaths.
 func Paths(a cadre.Area) []string {
+	if a.Code == "" || !validCode(a.Code) {
+		return NamePaths(a)
+	}
+	var out []string
+	for _, n := range []int{5, 8, 13} {
+		if len(a.Code) >= n {
+			out = append(out, CodePrefix+a.Code[:n])
+		}
+	}
+	if a.KampungKB != "" && len(a.Code) == 13 {
+		out = append(out, out[len(out)-1]+"|"+Norm(a.KampungKB))
+	}
+	return out
+}
+
+// NamePaths returns the index paths of an area by name, as they were
+// before the official list: "kab", "kab|kec", "kab|kec|kel",
+// "kab|kec|kel|kampung" (normalized names), up to the first empty part.
+// They are still read for residents not yet migrated.
+func NamePaths(a cadre.Area) []string {
 	var out []string
 	path := ""
 	for _, p := range []string{a.Kabupaten, a.Kecamatan, a.Kelurahan, a.KampungKB} {
@@ -123,11 +191,13 @@ func Paths(a cadre.Area) []string {
 }
 
 // Depth is how many levels of an area are set, up to the first empty one:
-// 0 for the whole country, 4 for a Kampung KB.
-func Depth(a cadre.Area) int { return len(Paths(a)) }
+// 0 for the whole country, 1 for a kabupaten/kota, 4 for a Kampung KB.
+func Depth(a cadre.Area) int { return len(NamePaths(a)) }
 
-// Child returns a with the next level below it set to name.
+// Child returns a with the next level below it set to name (an area by
+// name: its code, if any, is dropped).
 func Child(a cadre.Area, name string) cadre.Area {
+	a.Code = ""
 	switch Depth(a) {
 	case 0:
 		return cadre.Area{Kabupaten: name}
@@ -142,12 +212,21 @@ func Child(a cadre.Area, name string) cadre.Area {
 }
 
 // Trim returns a cut to its levels up to the first empty one, so that an
-// area with a gap is what Contains takes it to be.
+// area with a gap is what Contains takes it to be; its code is cut to the
+// same level.
 func Trim(a cadre.Area) cadre.Area {
 	parts := []*string{&a.Kabupaten, &a.Kecamatan, &a.Kelurahan, &a.KampungKB}
 	d := Depth(a)
 	for i := d; i < len(parts); i++ {
 		*parts[i] = ""
+	}
+	if a.Code != "" {
+		n := []int{0, 5, 8, 13, 13}[d]
+		if n == 0 || len(a.Code) < n {
+			a.Code = ""
+		} else {
+			a.Code = a.Code[:n]
+		}
 	}
 	return a
 }
@@ -155,7 +234,10 @@ func Trim(a cadre.Area) cadre.Area {
 // Place is a place one level below another, with how many residents said
 // they live there.
 type Place struct {
-	Name      string
+	Name string
+	// Code is the place's Kemendagri code, when it comes from the official
+	// list; "" for a name residents typed before it.
+	Code      string
 	Residents int
 }
 

@@ -43,13 +43,22 @@ func (r Role) Valid() bool {
 
 // Area is a place in Indonesia's administrative hierarchy. Empty fields
 // mean "all of it": an Area with only Kabupaten set is the whole
-// kabupaten/kota. Names are compared case-insensitively.
+// kabupaten/kota.
+//
+// Code is the Kemendagri code of the narrowest official level set
+// ("33.75" Kota Pekalongan, "33.75.03" kecamatan Pekalongan Utara,
+// "33.75.03.1004" kelurahan Panjang Wetan; content/wilayah holds the
+// list), and the names are then the list's. Areas stored before the list
+// have names only, as typed: they are compared by name, case-insensitively,
+// until migrated.
 type Area struct {
 	Kabupaten string `json:"kabupaten,omitempty"`
 	Kecamatan string `json:"kecamatan,omitempty"`
 	Kelurahan string `json:"kelurahan,omitempty"`
-	// KampungKB is a Kampung KB within the kelurahan.
+	// KampungKB is a Kampung KB within the kelurahan (a name: it has no
+	// official code).
 	KampungKB string `json:"kampung_kb,omitempty"`
+	Code      string `json:"code,omitempty"`
 }
 
 func (a Area) parts() []string {
@@ -57,7 +66,16 @@ func (a Area) parts() []string {
 }
 
 // Contains reports whether b lies within a (an empty Area contains all).
+// When both have a code, the codes decide ("33.75" contains
+// "33.75.03.1004"), and then the Kampung KB by name; otherwise the names
+// do.
 func (a Area) Contains(b Area) bool {
+	if a.Code != "" && b.Code != "" {
+		if b.Code != a.Code && !strings.HasPrefix(b.Code, a.Code+".") {
+			return false
+		}
+		return a.KampungKB == "" || b.Code == a.Code && strings.EqualFold(strings.TrimSpace(a.KampungKB), strings.TrimSpace(b.KampungKB))
+	}
 	ap, bp := a.parts(), b.parts()
 	for i := range ap {
 		if ap[i] == "" {

@@ -45,6 +45,46 @@ func TestContains(t *testing.T) {
 	}
 }
 
+// TestContainsByCode: areas with Kemendagri codes are compared by code, so
+// a spelling does not matter; an area without one (stored before the
+// list) is compared by name.
+func TestContainsByCode(t *testing.T) {
+	t.Parallel()
+	kota := cadre.Area{Kabupaten: "Kota Pekalongan", Code: "33.75"}
+	utara := cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Utara", Code: "33.75.03"}
+	panjang := cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Utara", Kelurahan: "Panjang Wetan", Code: "33.75.03.1004"}
+	kkb := panjang
+	kkb.KampungKB = "Kampung KB Mina Bahari"
+	kab := cadre.Area{Kabupaten: "Kabupaten Pekalongan", Code: "33.26"}
+	typo := cadre.Area{Kabupaten: "kota pekalongan", Kecamatan: "pekalongan utara", Kelurahan: "panjang wetan"}
+	cases := []struct {
+		a, b cadre.Area
+		want bool
+	}{
+		{kota, panjang, true},
+		{utara, panjang, true},
+		{panjang, panjang, true},
+		{panjang, kkb, true},
+		{kkb, panjang, false},
+		{kkb, kkb, true},
+		{panjang, utara, false},
+		{kab, panjang, false},
+		{cadre.Area{Code: "33.7"}, panjang, false}, // a code is cut at its dots
+		{cadre.Area{}, panjang, true},
+		// Names decide when one side has no code.
+		{utara, typo, true},
+		{typo, panjang, true},
+		{kab, typo, false},
+		// Names do not matter when both have a code.
+		{cadre.Area{Kabupaten: "Pekalongan", Code: "33.75"}, panjang, true},
+	}
+	for _, c := range cases {
+		if got := c.a.Contains(c.b); got != c.want {
+			t.Errorf("%+v contains %+v = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
+}
+
 func TestCan(t *testing.T) {
 	t.Parallel()
 	admin := cadre.Member{Chat: 1, Role: cadre.Admin}

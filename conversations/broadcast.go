@@ -13,6 +13,7 @@ import (
 	"github.com/kbbot/kbbot/booking"
 	"github.com/kbbot/kbbot/broadcast"
 	"github.com/kbbot/kbbot/cadre"
+	"github.com/kbbot/kbbot/content/wilayah"
 )
 
 // BroadcastStore is what the broadcast flows need: residents' profiles and
@@ -329,7 +330,9 @@ func (f bcFlow) askArea(st *step, m cadre.Member, d *bcState, cur cadre.Area) {
 		st.storeFailed("count audience", err)
 		return
 	}
-	var names []string
+	// A place of the official list is offered by its code ("c:33.75.03"),
+	// one residents typed before the list by its name.
+	var names, offered []string
 	places, err := store.Places(st.ctx, cur)
 	if err != nil {
 		st.storeFailed("read places", err)
@@ -338,9 +341,14 @@ func (f bcFlow) askArea(st *step, m cadre.Member, d *bcState, cur cadre.Area) {
 	for _, p := range places {
 		if p.Residents > 0 && len(names) < maxPlaceButtons {
 			names = append(names, p.Name)
+			if p.Code != "" {
+				offered = append(offered, broadcast.CodePrefix+p.Code)
+			} else {
+				offered = append(offered, p.Name)
+			}
 		}
 	}
-	d.List = names
+	d.List = offered
 	rows := [][]kbbot.Button{{st.flowButton(st.t("btn_bc_whole", bcPlainArea(st, cur), total), bcArea, bcAll)}}
 	for i, name := range names {
 		rows = append(rows, []kbbot.Button{st.flowButton(name, bcArea, strconv.Itoa(i))})
@@ -365,6 +373,17 @@ func (f bcFlow) pickArea(st *step, m cadre.Member, d *bcState, args []string) {
 		return
 	}
 	child := broadcast.Child(cur, name)
+	if code, ok := strings.CutPrefix(name, broadcast.CodePrefix); ok {
+		l, err := wilayah.Load()
+		if err != nil {
+			st.storeFailed("area list", err)
+			return
+		}
+		if child, ok = l.Area(code); !ok || !wilayah.Within(code, cur.Code) {
+			st.expired()
+			return
+		}
+	}
 	if broadcast.Depth(child) >= 3 {
 		if !cadre.Can(m, cadre.ActBroadcast, child) {
 			st.expired()
@@ -464,8 +483,8 @@ func bcEventNear(c *booking.Catalog, ev *booking.Event, area cadre.Area) bool {
 // bcNear reports whether facility f lies in area, or area in f's
 // kecamatan.
 func bcNear(area cadre.Area, f *booking.Facility) bool {
-	fa := cadre.Area{Kabupaten: f.Kabupaten, Kecamatan: f.Kecamatan, Kelurahan: f.Kelurahan}
-	kec := cadre.Area{Kabupaten: f.Kabupaten, Kecamatan: f.Kecamatan}
+	fa := facilityArea(f)
+	kec := broadcast.Trim(cadre.Area{Kabupaten: fa.Kabupaten, Kecamatan: fa.Kecamatan, Code: fa.Code})
 	return area.Contains(fa) || kec.Contains(area)
 }
 
@@ -775,9 +794,13 @@ func (bcCancelFlow) Routes() []Route {
 	}}}
 }
 
-// bcZone is the time zone of the facilities in area (the most common one),
-// Asia/Jakarta when none is known.
+// bcZone is the time zone of area: its province's for an area of the
+// official list; else that of the facilities in area (the most common
+// one), Asia/Jakarta when none is known.
 func bcZone(st *step, area cadre.Area) string {
+	if z, ok := wilayah.Zone(area.Code); ok {
+		return z
+	}
 	zones := map[string]int{}
 	if st.e.svc.Catalog != nil {
 		if c, err := st.e.svc.Catalog(st.ctx); err == nil && c != nil {

@@ -10,15 +10,26 @@ import (
 	"github.com/kbbot/kbbot/broadcast"
 	"github.com/kbbot/kbbot/cadre"
 	"github.com/kbbot/kbbot/content"
+	"github.com/kbbot/kbbot/content/wilayah"
 )
 
 // areaFlow is the residents' area and group (/wilayah, the menu button, a
 // cadre's "a-<code>" deep link). With consent only: the profile decides
 // which broadcasts of their cadres reach them.
 //
+// Places come from the official list (content/wilayah): the resident
+// types her kelurahan/desa (or kecamatan) and taps one of the closest
+// names, each shown with its kecamatan and kabupaten/kota; or she goes
+// down the list with buttons, from the kabupaten/kota of the catalog's
+// facilities or from the provinces, to a kecamatan and its
+// kelurahan/desa. Long lists come in pages.
+//
 //	area:open               open (menu button, /dataku)
-//	area:kab:<i>:<n>        kabupaten/kota      area:kec:<i>:<n>  kecamatan
-//	area:kel:<i|->:<n>      kelurahan ("-": I do not know)
+//	area:in:<i>:<n>         the i-th place offered (a candidate, or a
+//	                        place of the list shown)
+//	area:pg:<page>:<n>      another page of the list shown
+//	area:all:<n>            the provinces (the whole list)
+//	area:kel:-:<n>          "I do not know my kelurahan": the kecamatan shown
 //	area:grp:<group|->:<n>  group ("-": none)
 //	area:edit:<n>           change the area     area:editgrp:<n>  change the group
 //	area:del:<n>            delete (ask)        area:delyes:<n>   delete (confirmed)
@@ -29,8 +40,9 @@ const flowArea = "area"
 // Operations of the area flow in callback data.
 const (
 	arOpen      = "open"
-	arKab       = "kab"
-	arKec       = "kec"
+	arIn        = "in"
+	arPage      = "pg"
+	arAll       = "all"
 	arKel       = "kel"
 	arGroup     = "grp"
 	arEdit      = "edit"
@@ -43,21 +55,23 @@ const (
 // Steps of the area flow.
 const (
 	arStepShow  = "show"
-	arStepKab   = "kab"
-	arStepKec   = "kec"
-	arStepKel   = "kel"
+	arStepPick  = "pick"
 	arStepGroup = "group"
 	arStepDel   = "del"
 )
 
-// areaState is the area flow's state: the answers so far.
+// areaState is the area flow's state.
 type areaState struct {
-	Kab string `json:"kab,omitempty"` // chosen kabupaten/kota
-	Kec string `json:"kec,omitempty"` // chosen kecamatan
-	Kel string `json:"kel,omitempty"` // chosen kelurahan ("" when not known)
-	KKB string `json:"kkb,omitempty"` // Kampung KB, from a deep link only
-	// List are the names the buttons offer, by index.
+	// At is the code whose places are shown ("" for the start: the
+	// catalog's kabupaten/kota, or the provinces when All).
+	At   string `json:"at,omitempty"`
+	All  bool   `json:"all,omitempty"`
+	Page int    `json:"page,omitempty"`
+	// List are the codes the buttons offer, by index.
 	List []string `json:"list,omitempty"`
+	// Code is the place chosen (a kecamatan or kelurahan), asked the group.
+	Code string `json:"code,omitempty"`
+	KKB  string `json:"kkb,omitempty"` // Kampung KB, from a deep link only
 	// OnlyGroup: only the group changes, the stored area stays.
 	OnlyGroup bool `json:"only_group,omitempty"`
 }
@@ -66,8 +80,13 @@ type areaState struct {
 // kept while the resident is asked for consent.
 const payloadArea = "wilayah"
 
-// maxPlaceButtons bounds a list of places.
-const maxPlaceButtons = 40
+// Sizes of the area picker's lists.
+const (
+	areaPageSize   = 10 // places a page, two a row
+	areaCandidates = 6  // candidates of a typed name
+	// maxPlaceButtons bounds other lists of places (the broadcast's).
+	maxPlaceButtons = 40
+)
 
 func (areaFlow) Name() string       { return flowArea }
 func (areaFlow) Commands() []string { return []string{"wilayah"} }
@@ -96,7 +115,7 @@ func (f areaFlow) Start(st *step, _ string) {
 	st.enter(f, arStepShow)
 	if !ok {
 		var s areaState
-		f.askKab(st, &s, st.t("wil_intro"))
+		f.askPlace(st, &s, st.t("wil_intro"))
 		f.save(st, s)
 		return
 	}
@@ -144,19 +163,25 @@ func (f areaFlow) deepLink(st *step, p string) bool {
 		st.send(st.t("deeplink_unknown"), nil)
 		return false
 	}
-	st.enter(f, arStepKec)
-	s := areaState{Kab: a.Kabupaten}
+	st.enter(f, arStepPick)
 	st.inPlace = false
 	lead := st.t("wil_from_link", a.String())
-	switch broadcast.Depth(a) {
-	case 1:
-		f.askKec(st, &s, lead)
-	case 2:
-		s.Kec = a.Kecamatan
-		f.askKel(st, &s, lead)
-	default:
-		s.Kec, s.Kel, s.KKB = a.Kecamatan, a.Kelurahan, a.KampungKB
+	var s areaState
+	if l := areaList(st); l != nil {
+		if r, ok := l.Resolve(a); ok {
+			a = r
+		}
+	}
+	switch {
+	case a.Code == "":
+		// A link to a place the list does not know: she finds hers.
+		f.askPlace(st, &s, lead)
+	case wilayah.LevelOf(a.Code) == wilayah.Village:
+		s.Code, s.KKB = a.Code, a.KampungKB
 		f.askGroup(st, lead)
+	default:
+		s.At = a.Code
+		f.askPlace(st, &s, lead)
 	}
 	f.save(st, s)
 	return true
@@ -174,25 +199,34 @@ func (f areaFlow) Routes() []Route {
 	}
 	return []Route{
 		{Op: arOpen, Do: func(st *step, _ []string) { f.Start(st, "") }},
-		on(arKab, 1, arStepKab, func(st *step, s *areaState, args []string) {
-			if f.pick(st, s, args[0], &s.Kab) {
-				f.askKec(st, s, "")
-			}
-		}),
-		on(arKec, 1, arStepKec, func(st *step, s *areaState, args []string) {
-			if f.pick(st, s, args[0], &s.Kec) {
-				f.askKel(st, s, "")
-			}
-		}),
-		on(arKel, 1, arStepKel, func(st *step, s *areaState, args []string) {
-			if args[0] == arNone {
-				s.Kel = ""
-				f.askGroup(st, "")
+		on(arIn, 1, arStepPick, func(st *step, s *areaState, args []string) {
+			i, err := strconv.Atoi(args[0])
+			if err != nil || i < 0 || i >= len(s.List) {
+				st.expired()
 				return
 			}
-			if f.pick(st, s, args[0], &s.Kel) {
-				f.askGroup(st, "")
+			f.take(st, s, s.List[i])
+		}),
+		on(arPage, 1, arStepPick, func(st *step, s *areaState, args []string) {
+			n, err := strconv.Atoi(args[0])
+			if err != nil || n < 0 || n > 1000 {
+				st.expired()
+				return
 			}
+			s.Page = n
+			f.askPlace(st, s, "")
+		}),
+		on(arAll, 0, arStepPick, func(st *step, s *areaState, _ []string) {
+			*s = areaState{All: true, OnlyGroup: s.OnlyGroup, KKB: s.KKB}
+			f.askPlace(st, s, "")
+		}),
+		on(arKel, 1, arStepPick, func(st *step, s *areaState, args []string) {
+			if args[0] != arNone || wilayah.LevelOf(s.At) != wilayah.District {
+				st.expired()
+				return
+			}
+			s.Code, s.KKB = s.At, ""
+			f.askGroup(st, "")
 		}),
 		on(arGroup, 1, arStepGroup, func(st *step, s *areaState, args []string) {
 			g, ok := groupArg(args[0], arNone)
@@ -203,8 +237,8 @@ func (f areaFlow) Routes() []Route {
 			f.saveProfile(st, s, g)
 		}),
 		on(arEdit, 0, arStepShow, func(st *step, s *areaState, _ []string) {
-			s.OnlyGroup = false
-			f.askKab(st, s, "")
+			*s = areaState{}
+			f.askPlace(st, s, "")
 		}),
 		on(arEditGroup, 0, arStepShow, func(st *step, s *areaState, _ []string) {
 			s.OnlyGroup = true
@@ -235,16 +269,24 @@ func (areaFlow) save(st *step, s areaState) {
 	}
 }
 
-// pick takes the i-th offered name into *dst; a bad index is an expired
-// button.
-func (areaFlow) pick(st *step, s *areaState, arg string, dst *string) bool {
-	i, err := strconv.Atoi(arg)
-	if err != nil || i < 0 || i >= len(s.List) || s.List[i] == "" {
-		st.expired()
-		return false
+// take goes on with the place of code: a kelurahan/desa is her place; a
+// kecamatan, kabupaten/kota or province shows its places.
+func (f areaFlow) take(st *step, s *areaState, code string) {
+	l := areaList(st)
+	if l == nil {
+		return
 	}
-	*dst = s.List[i]
-	return true
+	if _, ok := l.Place(code); !ok {
+		st.expired()
+		return
+	}
+	if wilayah.LevelOf(code) == wilayah.Village {
+		s.Code, s.KKB = code, "" // a Kampung KB comes from its own deep link only
+		f.askGroup(st, "")
+		return
+	}
+	s.At, s.Page, s.KKB = code, 0, ""
+	f.askPlace(st, s, "")
 }
 
 // groupArg is the group a button names: none is no group (""); ok is
@@ -257,9 +299,10 @@ func groupArg(arg, none string) (g cadre.Group, ok bool) {
 	return g, g.Valid()
 }
 
-// Text takes a typed kelurahan, or tells to use the buttons.
+// Text takes a typed place name and offers the closest places of the
+// list, within the place shown first.
 func (f areaFlow) Text(st *step, t string) bool {
-	if st.s.Step != arStepKel {
+	if st.s.Step != arStepPick {
 		st.send(st.t("wil_use_buttons"), nil)
 		return true
 	}
@@ -268,64 +311,87 @@ func (f areaFlow) Text(st *step, t string) bool {
 		st.send(st.t("wil_name_invalid"), nil)
 		return true
 	}
+	l := areaList(st)
+	if l == nil {
+		return true
+	}
 	var s areaState
 	loadState(st, &s)
-	for _, n := range s.List {
-		if strings.EqualFold(n, name) {
-			name = n
-		}
-	}
-	s.Kel = name
 	st.inPlace = false
-	f.askGroup(st, "")
+	levels := []wilayah.Level{wilayah.District, wilayah.Village}
+	var found []wilayah.Match
+	if wilayah.LevelOf(s.At) >= wilayah.Regency {
+		found = l.Search(name, wilayah.Options{Under: s.At, Levels: levels, Limit: areaCandidates})
+	}
+	if len(found) == 0 {
+		found = l.Search(name, wilayah.Options{Levels: levels, Limit: areaCandidates})
+	}
+	s.List = s.List[:0]
+	var rows [][]kbbot.Button
+	for i, m := range found {
+		s.List = append(s.List, m.Code)
+		rows = append(rows, []kbbot.Button{st.flowButton(areaLabel(st, m.Place, m.Parents), arIn, strconv.Itoa(i))})
+	}
+	rows = append(rows, []kbbot.Button{st.flowButton(st.t("btn_wil_browse"), arAll)})
+	if len(found) == 0 {
+		st.show(st.t("wil_not_found", name), append(rows, st.menuButton()...))
+	} else {
+		st.show(st.t("wil_candidates"), append(rows, st.menuButton()...))
+	}
 	f.save(st, s)
 	return true
 }
 
-// areaNames lists the places one level below parent: those of the
-// catalog's facilities and those residents gave, without duplicates.
-func areaNames(st *step, parent cadre.Area) []string {
-	seen := map[string]string{}
-	add := func(n string) {
-		if c, ok := broadcast.CleanName(n); ok {
-			if _, dup := seen[broadcast.Norm(c)]; !dup {
-				seen[broadcast.Norm(c)] = c
-			}
+// areaList is the official list of areas; nil, with the resident told,
+// when it cannot be read (a broken build: its tests check it).
+func areaList(st *step) *wilayah.List {
+	l, err := wilayah.Load()
+	if err != nil {
+		st.e.svc.Log.Error("area list", "error", err)
+		st.s.resetFlow()
+		st.show(st.t("wil_unavailable"), st.menuButton())
+		return nil
+	}
+	return l
+}
+
+// areaLabel is a place on a button: its name and, to tell places of one
+// name apart, its parents ("Panjang Wetan — Pekalongan Utara, Kota
+// Pekalongan"); a kecamatan says it is one.
+func areaLabel(st *step, p wilayah.Place, parents string) string {
+	name := p.Name
+	if p.Level == wilayah.District {
+		name = st.t("wil_kec_label", p.Name)
+	}
+	if parents == "" {
+		return name
+	}
+	return name + " — " + parents
+}
+
+// catalogRegencies are the codes of the kabupaten/kota of the catalog's
+// facilities that the list knows, sorted by name.
+func catalogRegencies(st *step, l *wilayah.List) []string {
+	if st.e.svc.Catalog == nil {
+		return nil
+	}
+	c, err := st.e.svc.Catalog(st.ctx)
+	if err != nil || c == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, fc := range c.Facilities() {
+		if a, ok := l.Resolve(cadre.Area{Kabupaten: fc.Kabupaten}); ok && !seen[a.Code] {
+			seen[a.Code] = true
+			out = append(out, a.Code)
 		}
 	}
-	if st.e.svc.Catalog != nil {
-		if c, err := st.e.svc.Catalog(st.ctx); err == nil && c != nil {
-			for _, f := range c.Facilities() {
-				fa := cadre.Area{Kabupaten: f.Kabupaten, Kecamatan: f.Kecamatan, Kelurahan: f.Kelurahan}
-				if !parent.Contains(fa) {
-					continue
-				}
-				switch broadcast.Depth(parent) {
-				case 0:
-					add(f.Kabupaten)
-				case 1:
-					add(f.Kecamatan)
-				case 2:
-					add(f.Kelurahan)
-				}
-			}
-		}
-	}
-	if places, err := st.e.svc.Broadcasts.Places(st.ctx, parent); err == nil {
-		for _, p := range places {
-			add(p.Name)
-		}
-	} else {
-		st.e.svc.Log.Warn("read places", "error", err)
-	}
-	out := make([]string, 0, len(seen))
-	for _, n := range seen {
-		out = append(out, n)
-	}
-	sort.Slice(out, func(i, j int) bool { return broadcast.Norm(out[i]) < broadcast.Norm(out[j]) })
-	if len(out) > maxPlaceButtons {
-		out = out[:maxPlaceButtons]
-	}
+	sort.Slice(out, func(i, j int) bool {
+		a, _ := l.Place(out[i])
+		b, _ := l.Place(out[j])
+		return a.Name < b.Name
+	})
 	return out
 }
 
@@ -337,39 +403,63 @@ func withLead(first, text string) string {
 	return first + "\n\n" + text
 }
 
-// askPlace asks at step at for one of the places below parent, offered as
-// buttons of op and remembered for the tap. Without places the kabupaten
-// and kecamatan questions end the flow; the kelurahan may be typed, or
-// not known.
-func (areaFlow) askPlace(st *step, s *areaState, at, op string, parent cadre.Area, first, question string) {
-	names := areaNames(st, parent)
-	if len(names) == 0 && at != arStepKel {
-		st.s.resetFlow()
-		st.show(st.t("wil_no_places"), st.menuButton())
+// askPlace shows the places of s.At, a page at a time: at the start the
+// catalog's kabupaten/kota (or the provinces), then a province's
+// kabupaten/kota, a kabupaten/kota's kecamatan, a kecamatan's
+// kelurahan/desa with "I do not know". She may type a name instead.
+func (areaFlow) askPlace(st *step, s *areaState, first string) {
+	l := areaList(st)
+	if l == nil {
 		return
 	}
-	st.s.Step = at
-	s.List = names
-	var rows [][]kbbot.Button
-	for i, n := range names {
-		rows = append(rows, []kbbot.Button{st.flowButton(n, op, strconv.Itoa(i))})
+	st.s.Step = arStepPick
+	var codes []string
+	question := st.t("wil_ask_where")
+	switch lv := wilayah.LevelOf(s.At); {
+	case s.At == "" && !s.All:
+		codes = catalogRegencies(st, l)
+	case s.At == "":
+		question = st.t("wil_ask_prov")
+	default:
+		p, _ := l.Place(s.At)
+		question = st.t([]string{wilayah.Province: "wil_ask_kab", wilayah.Regency: "wil_ask_kec", wilayah.District: "wil_ask_kel"}[lv], p.Name)
 	}
-	if at == arStepKel {
+	if codes == nil {
+		for _, p := range l.Children(s.At) {
+			codes = append(codes, p.Code)
+		}
+	}
+	pages := max(1, (len(codes)+areaPageSize-1)/areaPageSize)
+	s.Page = min(max(s.Page, 0), pages-1)
+	codes = codes[s.Page*areaPageSize : min(len(codes), (s.Page+1)*areaPageSize)]
+	s.List = codes
+	var rows [][]kbbot.Button
+	for i, code := range codes {
+		p, _ := l.Place(code)
+		b := st.flowButton(p.Name, arIn, strconv.Itoa(i))
+		if i%2 == 1 && len(rows) > 0 && len(rows[len(rows)-1]) == 1 {
+			rows[len(rows)-1] = append(rows[len(rows)-1], b)
+		} else {
+			rows = append(rows, []kbbot.Button{b})
+		}
+	}
+	var nav []kbbot.Button
+	if s.Page > 0 {
+		nav = append(nav, st.flowButton(st.t("btn_wil_back"), arPage, strconv.Itoa(s.Page-1)))
+	}
+	if s.Page < pages-1 {
+		nav = append(nav, st.flowButton(st.t("btn_wil_more"), arPage, strconv.Itoa(s.Page+1)))
+	}
+	if len(nav) > 0 {
+		rows = append(rows, nav)
+	}
+	if wilayah.LevelOf(s.At) == wilayah.District {
 		rows = append(rows, []kbbot.Button{st.flowButton(st.t("btn_wil_kel_unknown"), arKel, arNone)})
 	}
+	if s.At != "" || !s.All {
+		rows = append(rows, []kbbot.Button{st.flowButton(st.t("btn_wil_browse"), arAll)})
+	}
 	st.show(withLead(first, question), append(rows, st.menuButton()...))
-}
-
-func (f areaFlow) askKab(st *step, s *areaState, first string) {
-	f.askPlace(st, s, arStepKab, arKab, cadre.Area{}, first, st.t("wil_ask_kab"))
-}
-
-func (f areaFlow) askKec(st *step, s *areaState, first string) {
-	f.askPlace(st, s, arStepKec, arKec, cadre.Area{Kabupaten: s.Kab}, first, st.t("wil_ask_kec", s.Kab))
-}
-
-func (f areaFlow) askKel(st *step, s *areaState, first string) {
-	f.askPlace(st, s, arStepKel, arKel, cadre.Area{Kabupaten: s.Kab, Kecamatan: s.Kec}, first, st.t("wil_ask_kel", s.Kec))
 }
 
 func (areaFlow) askGroup(st *step, first string) {
@@ -399,7 +489,15 @@ func (areaFlow) saveProfile(st *step, s *areaState, g cadre.Group) {
 		}
 		a = p.Area
 	} else {
-		a = cadre.Area{Kabupaten: s.Kab, Kecamatan: s.Kec, Kelurahan: s.Kel}
+		l := areaList(st)
+		if l == nil {
+			return
+		}
+		var ok bool
+		if a, ok = l.Area(s.Code); !ok || wilayah.LevelOf(s.Code) < wilayah.District {
+			st.expired()
+			return
+		}
 		if a.Kelurahan != "" {
 			a.KampungKB = s.KKB
 		}
@@ -482,4 +580,66 @@ func (st *step) wilGroup(g cadre.Group) string {
 		return st.t("wil_group_none")
 	}
 	return st.t("group_" + string(g))
+}
+
+// areaCheck brings a record whose area was stored by name (before the
+// official list) in line with the resident's profile, which the migration
+// gave its code (app.MigrateAreas): the record takes the profile's area.
+// It reports whether her area was not found on the list and she was not
+// asked about it yet: then confirmArea asks, after the step.
+func (st *step) areaCheck() bool {
+	a := st.r.Area
+	if a == nil || a.Code != "" || !st.r.Consented() || st.e.svc.Broadcasts == nil {
+		return false
+	}
+	p, ok, err := st.e.svc.Broadcasts.Profile(st.ctx, st.ev.ChatID)
+	if err != nil {
+		st.e.svc.Log.Warn("read profile for the area check", "error", err)
+		return false
+	}
+	if !ok {
+		return false
+	}
+	if p.Area.Code != "" {
+		area := p.Area
+		st.r.Area = &area
+		return false
+	}
+	return !st.r.AreaAsked && (st.ev.Kind == kbbot.EventText || st.ev.Kind == kbbot.EventCommand)
+}
+
+// confirmArea asks, once, a resident whose area is not on the official
+// list to choose her place again: the closest places of the list as
+// buttons, the list itself, or later. Only when her step left no flow
+// running (a flow in progress is not cut; she is asked at a later step).
+func (st *step) confirmArea() {
+	if st.retry || st.wipe || st.s.Flow != "" || st.r.Area == nil {
+		return
+	}
+	l, err := wilayah.Load()
+	if err != nil {
+		return
+	}
+	a := *st.r.Area
+	st.r.AreaAsked = true
+	query := a.Kelurahan
+	if query == "" {
+		query = a.Kecamatan
+	} else {
+		query += ", " + a.Kecamatan
+	}
+	query += ", " + a.Kabupaten
+	found := l.Search(query, wilayah.Options{Levels: []wilayah.Level{wilayah.District, wilayah.Village}, Limit: areaCandidates})
+	st.enter(areaFlow{}, arStepPick)
+	var s areaState
+	var rows [][]kbbot.Button
+	for i, m := range found {
+		s.List = append(s.List, m.Code)
+		rows = append(rows, []kbbot.Button{st.flowButton(areaLabel(st, m.Place, m.Parents), arIn, strconv.Itoa(i))})
+	}
+	rows = append(rows, []kbbot.Button{st.flowButton(st.t("btn_wil_browse"), arAll)},
+		[]kbbot.Button{st.btn("btn_wil_confirm_later", data(cbMenu))})
+	st.inPlace = false
+	st.send(st.t("wil_confirm", a.String()), rows)
+	saveState(st, s)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/booking"
+	"github.com/kbbot/kbbot/content/wilayah"
 	"github.com/kbbot/kbbot/reminders"
 )
 
@@ -97,6 +98,14 @@ func (courseFlow) method(st *step, args []string) {
 		st.expired()
 		return
 	}
+	// Her area's province gives the zone: no need to ask it.
+	if st.r.Area != nil {
+		if z, ok := wilayah.Zone(st.r.Area.Code); ok && validZone(z) {
+			saveState(st, courseState{Method: args[0], Zone: z})
+			courseAskWhen(st)
+			return
+		}
+	}
 	st.s.Step = stepCourseZone
 	saveState(st, courseState{Method: args[0]})
 	var row []kbbot.Button
@@ -116,6 +125,11 @@ func (courseFlow) zone(st *step, args []string) {
 	loadState(st, &s)
 	s.Zone = zones[i].Name
 	saveState(st, s)
+	courseAskWhen(st)
+}
+
+// courseAskWhen asks when the method was given.
+func courseAskWhen(st *step) {
 	st.s.Step = stepCourseWhen
 	st.show(st.t("course_ask_when"), [][]kbbot.Button{
 		{st.flowButton(st.t("when_today"), courseWhen, "0"), st.flowButton(st.t("when_yesterday"), courseWhen, "1")},

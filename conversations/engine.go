@@ -178,6 +178,9 @@ func (st *step) handle() {
 		st.askConsent()
 		return
 	}
+	if st.areaCheck() {
+		defer st.confirmArea()
+	}
 	switch ev.Kind {
 	case kbbot.EventCommand:
 		st.command(ev.Command, strings.TrimSpace(ev.Args))

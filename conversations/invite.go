@@ -1,7 +1,6 @@
 package conversations
 
 import (
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -10,17 +9,22 @@ import (
 
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/cadre"
+	"github.com/kbbot/kbbot/content/wilayah"
 )
 
 // inviteFlow is /undang (admin, PKB): the invitee's role, then the
-// kabupaten, kecamatan, kelurahan and Kampung KB (each only when the
-// inviter's own area leaves it open; lists from the catalog, or typed),
-// then how long the invite is valid; it shows the one-time code and its
-// deep link. It opens from the staff menu (k:inv).
+// kabupaten/kota, kecamatan, kelurahan/desa and Kampung KB (each only when
+// the inviter's own area leaves it open), then how long the invite is
+// valid; it shows the one-time code and its deep link. It opens from the
+// staff menu (k:inv). Places come from the official list
+// (content/wilayah), so the invite's area carries its Kemendagri code: the
+// kabupaten/kota of the catalog's facilities and the kecamatan of a
+// kabupaten/kota are buttons, and a typed name offers the closest places
+// of the list; a Kampung KB is typed (it has no code).
 //
 // Buttons, all for members who may invite: inv:role:<role>:<n>,
-// inv:kab:<i>:<n> and inv:kec:<i>:<n> (entry i of the list shown),
-// inv:all:<n> (the whole kecamatan or kelurahan), inv:days:<days>:<n>.
+// inv:in:<i>:<n> (entry i of the places offered), inv:all:<n> (the whole
+// kecamatan or kelurahan), inv:days:<days>:<n>.
 type inviteFlow struct{}
 
 // Steps of inviteFlow.
@@ -36,8 +40,13 @@ const (
 // inviteState holds the answers of an invite.
 type inviteState struct {
 	Role cadre.Role `json:"role,omitempty"`
-	// Area is the area answered; the inviter's own area fills the rest.
-	Area cadre.Area `json:"area"`
+	// Code is the place answered, of the official list; "" while the
+	// inviter's own area stands.
+	Code string `json:"code,omitempty"`
+	// KKB is the Kampung KB typed.
+	KKB string `json:"kkb,omitempty"`
+	// List are the codes the buttons offer, by index.
+	List []string `json:"list,omitempty"`
 	// KelAsked and KKBAsked say the kelurahan and the Kampung KB were
 	// answered; left empty, the invite is for the whole kecamatan or
 	// kelurahan.
@@ -51,8 +60,8 @@ var inviteDays = []int{1, 3, 7}
 const (
 	// maxPlaceLen bounds a typed area name.
 	maxPlaceLen = 60
-	// maxListButtons bounds a list of kabupaten or kecamatan buttons.
-	maxListButtons = 30
+	// maxListButtons bounds a list of kecamatan buttons (three a row).
+	maxListButtons = 90
 )
 
 func (inviteFlow) Name() string       { return "inv" }
@@ -92,22 +101,23 @@ func (f inviteFlow) Routes() []Route {
 			s.Role = r
 			f.next(st, m, *s)
 		}),
-		f.route("kab", 1, []string{stepInvKab}, func(st *step, m cadre.Member, s *inviteState, arg string) {
-			kab, ok := listed(f.kabupatens(st), arg)
-			if !ok {
+		f.route("in", 1, []string{stepInvKab, stepInvKec, stepInvKel}, func(st *step, m cadre.Member, s *inviteState, arg string) {
+			i, err := strconv.Atoi(arg)
+			l, lerr := wilayah.Load()
+			if err != nil || i < 0 || i >= len(s.List) || lerr != nil {
 				st.expired()
 				return
 			}
-			s.Area.Kabupaten = kab
-			f.next(st, m, *s)
-		}),
-		f.route("kec", 1, []string{stepInvKec}, func(st *step, m cadre.Member, s *inviteState, arg string) {
-			kec, ok := listed(f.kecamatans(st, s.area(m).Kabupaten), arg)
-			if !ok {
+			code := s.List[i]
+			cur := s.area(m, l)
+			if _, ok := l.Area(code); !ok || cur.Code != "" && !wilayah.Within(code, cur.Code) || code == cur.Code {
 				st.expired()
 				return
 			}
-			s.Area.Kecamatan = kec
+			s.Code, s.List = code, nil
+			if wilayah.LevelOf(code) == wilayah.Village {
+				s.KelAsked = true
+			}
 			f.next(st, m, *s)
 		}),
 		f.route("all", 0, []string{stepInvKel, stepInvKKB}, func(st *step, m cadre.Member, s *inviteState, _ string) {
@@ -143,7 +153,8 @@ func (inviteFlow) route(op string, args int, steps []string, do func(st *step, m
 	})}
 }
 
-// Text takes a typed area name; the role and the validity are buttons.
+// Text takes a typed place name: the closest places of the list are
+// offered; a Kampung KB's name is taken as typed.
 func (f inviteFlow) Text(st *step, t string) bool {
 	m, ok, err := st.staffLookup()
 	if err != nil {
@@ -165,33 +176,54 @@ func (f inviteFlow) Text(st *step, t string) bool {
 	}
 	var s inviteState
 	loadState(st, &s)
-	switch st.s.Step {
-	case stepInvKab:
-		s.Area.Kabupaten = canonical(place, f.kabupatens(st))
-	case stepInvKec:
-		s.Area.Kecamatan = canonical(place, f.kecamatans(st, s.area(m).Kabupaten))
-	case stepInvKel:
-		s.Area.Kelurahan, s.KelAsked = place, true
-	case stepInvKKB:
-		s.Area.KampungKB, s.KKBAsked = place, true
+	if st.s.Step == stepInvKKB {
+		s.KKB, s.KKBAsked = place, true
+		f.next(st, m, s)
+		return true
 	}
-	f.next(st, m, s)
+	l, err := wilayah.Load()
+	if err != nil {
+		st.storeFailed("area list", err)
+		return true
+	}
+	cur := s.area(m, l)
+	level := map[string]wilayah.Level{stepInvKab: wilayah.Regency, stepInvKec: wilayah.District, stepInvKel: wilayah.Village}[st.s.Step]
+	found := l.Search(place, wilayah.Options{Under: cur.Code, Levels: []wilayah.Level{level}, Limit: 6})
+	s.List = nil
+	var rows [][]kbbot.Button
+	for i, c := range found {
+		s.List = append(s.List, c.Code)
+		rows = append(rows, []kbbot.Button{st.flowButton(c.Name+" — "+c.Parents, "in", strconv.Itoa(i))})
+	}
+	if st.s.Step == stepInvKel {
+		rows = append(rows, []kbbot.Button{st.flowButton(st.t("btn_invite_whole_kec"), "all")})
+	}
+	saveState(st, s)
+	st.inPlace = false
+	if len(found) == 0 {
+		st.show(st.t("invite_not_found", place), append(rows, st.staffButtons()...))
+		return true
+	}
+	st.show(st.t("invite_candidates"), append(rows, st.staffButtons()...))
 	return true
 }
 
-// area is the invite's area so far: the inviter's own area, narrowed by
-// the answers given.
-func (s inviteState) area(m cadre.Member) cadre.Area {
+// area is the invite's area so far: the place answered, or the inviter's
+// own area (found on the list when it was stored by name), with the
+// Kampung KB typed.
+func (s inviteState) area(m cadre.Member, l *wilayah.List) cadre.Area {
 	a := m.Area
-	fill := func(dst *string, v string) {
-		if *dst == "" {
-			*dst = v
+	if r, ok := l.Resolve(a); ok {
+		a = r
+	}
+	if s.Code != "" {
+		if c, ok := l.Area(s.Code); ok {
+			a = c
 		}
 	}
-	fill(&a.Kabupaten, s.Area.Kabupaten)
-	fill(&a.Kecamatan, s.Area.Kecamatan)
-	fill(&a.Kelurahan, s.Area.Kelurahan)
-	fill(&a.KampungKB, s.Area.KampungKB)
+	if a.KampungKB == "" {
+		a.KampungKB = s.KKB
+	}
 	return a
 }
 
@@ -199,36 +231,56 @@ func (s inviteState) area(m cadre.Member) cadre.Area {
 // kabupaten, kecamatan, kelurahan, Kampung KB (each only when the
 // inviter's area leaves it open), then the validity.
 func (f inviteFlow) next(st *step, m cadre.Member, s inviteState) {
-	saveState(st, s)
-	a := s.area(m)
-	list := func(names []string, op string) [][]kbbot.Button {
+	l, err := wilayah.Load()
+	if err != nil {
+		st.storeFailed("area list", err)
+		return
+	}
+	a := s.area(m, l)
+	list := func(codes []string, op string, perRow int) [][]kbbot.Button {
+		s.List = codes
 		var rows [][]kbbot.Button
-		for i, k := range names {
-			if i == maxListButtons {
-				break
+		for i, c := range codes {
+			p, _ := l.Place(c)
+			b := st.flowButton(p.Name, op, strconv.Itoa(i))
+			if i%perRow == 0 {
+				rows = append(rows, []kbbot.Button{b})
+			} else {
+				rows[len(rows)-1] = append(rows[len(rows)-1], b)
 			}
-			rows = append(rows, []kbbot.Button{st.flowButton(k, op, strconv.Itoa(i))})
 		}
 		return append(rows, st.staffButtons()...)
 	}
+	s.List = nil
+	var text string
+	var rows [][]kbbot.Button
 	switch {
 	case a.Kabupaten == "":
 		st.s.Step = stepInvKab
-		st.show(st.t("invite_kab"), list(f.kabupatens(st), "kab"))
+		text, rows = st.t("invite_kab"), list(catalogRegencies(st, l), "in", 1)
 	case a.Kecamatan == "":
 		st.s.Step = stepInvKec
-		st.show(st.t("invite_kec", a.Kabupaten), list(f.kecamatans(st, a.Kabupaten), "kec"))
+		var codes []string
+		if a.Code != "" {
+			for _, p := range l.Children(a.Code) {
+				if len(codes) < maxListButtons {
+					codes = append(codes, p.Code)
+				}
+			}
+		}
+		text, rows = st.t("invite_kec", a.Kabupaten), list(codes, "in", 3)
 	case m.Area.Kelurahan == "" && !s.KelAsked:
 		st.s.Step = stepInvKel
-		st.show(st.t("invite_kel", a.Kecamatan), append([][]kbbot.Button{
+		text, rows = st.t("invite_kel", a.Kecamatan), append([][]kbbot.Button{
 			{st.flowButton(st.t("btn_invite_whole_kec"), "all")},
-		}, st.staffButtons()...))
+		}, st.staffButtons()...)
 	case a.Kelurahan != "" && m.Area.KampungKB == "" && !s.KKBAsked:
 		st.s.Step = stepInvKKB
-		st.show(st.t("invite_kkb", a.Kelurahan), append([][]kbbot.Button{
+		text, rows = st.t("invite_kkb", a.Kelurahan), append([][]kbbot.Button{
 			{st.flowButton(st.t("btn_invite_whole_kel"), "all")},
-		}, st.staffButtons()...))
+		}, st.staffButtons()...)
 	default:
+		saveState(st, s)
 		if !cadre.CanInvite(m, s.Role, a) {
 			st.s.resetFlow()
 			st.show(st.t("invite_outside", st.areaName(m.Area)), st.staffButtons())
@@ -240,12 +292,20 @@ func (f inviteFlow) next(st *step, m cadre.Member, s inviteState) {
 			row = append(row, st.flowButton(st.t("btn_invite_"+strconv.Itoa(d)+"d"), "days", strconv.Itoa(d)))
 		}
 		st.show(st.t("invite_expiry", st.roleName(s.Role), st.areaName(a)), append([][]kbbot.Button{row}, st.staffButtons()...))
+		return
 	}
+	saveState(st, s)
+	st.show(text, rows)
 }
 
 // create makes the code and shows it, once.
 func (inviteFlow) create(st *step, m cadre.Member, s inviteState, days int) {
-	a := s.area(m)
+	l, err := wilayah.Load()
+	if err != nil {
+		st.storeFailed("area list", err)
+		return
+	}
+	a := s.area(m, l)
 	if a.Kabupaten == "" || a.Kecamatan == "" || !cadre.CanInvite(m, s.Role, a) {
 		st.expired()
 		return
@@ -273,15 +333,6 @@ func validDays(d int) bool {
 	return false
 }
 
-// listed returns entry arg (an index) of names.
-func listed(names []string, arg string) (string, bool) {
-	i, err := strconv.Atoi(arg)
-	if err != nil || i < 0 || i >= len(names) {
-		return "", false
-	}
-	return names[i], true
-}
-
 // groupCode writes a code in two halves for reading aloud: "ABCDE-FGHJK".
 func groupCode(code string) string {
 	if len(code) < 8 {
@@ -307,67 +358,4 @@ func cleanPlace(t string) (string, bool) {
 		}
 	}
 	return t, letters >= 2
-}
-
-// canonical returns the name in names equal to place but for case, or
-// place itself.
-func canonical(place string, names []string) string {
-	for _, n := range names {
-		if strings.EqualFold(n, place) {
-			return n
-		}
-	}
-	return place
-}
-
-// places returns the kabupaten/kota of the catalog's facilities, each with
-// its kecamatan, sorted. Without a catalog the lists are empty and the
-// inviter types the names.
-func (inviteFlow) places(st *step) map[string][]string {
-	out := map[string][]string{}
-	if st.e.svc.Catalog == nil {
-		return out
-	}
-	c, err := st.e.svc.Catalog(st.ctx)
-	if err != nil || c == nil {
-		if err != nil {
-			st.e.svc.Log.Warn("read catalog for invite areas", "error", err)
-		}
-		return out
-	}
-	seen := map[[2]string]bool{}
-	for _, f := range c.Facilities() {
-		if f.Kabupaten == "" {
-			continue
-		}
-		if _, ok := out[f.Kabupaten]; !ok {
-			out[f.Kabupaten] = nil
-		}
-		if k := [2]string{f.Kabupaten, f.Kecamatan}; f.Kecamatan != "" && !seen[k] {
-			seen[k] = true
-			out[f.Kabupaten] = append(out[f.Kabupaten], f.Kecamatan)
-		}
-	}
-	for _, v := range out {
-		sort.Strings(v)
-	}
-	return out
-}
-
-func (f inviteFlow) kabupatens(st *step) []string {
-	var out []string
-	for k := range f.places(st) {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func (f inviteFlow) kecamatans(st *step, kab string) []string {
-	for k, v := range f.places(st) {
-		if strings.EqualFold(k, kab) {
-			return v
-		}
-	}
-	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/booking"
 	"github.com/kbbot/kbbot/cadre"
+	"github.com/kbbot/kbbot/content/wilayah"
 )
 
 // Check-in at the facility, rekaps and QR posters (staff), one flow each:
@@ -143,9 +144,18 @@ func staffEvent(st *step, m cadre.Member, act cadre.Action, id string, open bool
 	return c, ev, true
 }
 
-// facilityArea is where a facility lies, for cadre.Can.
+// facilityArea is where a facility lies, for cadre.Can: with its
+// Kemendagri code when its kabupaten/kota, kecamatan and kelurahan are on
+// the official list (so staff whose area has a code are compared by
+// code), else by its names as the catalog writes them.
 func facilityArea(f *booking.Facility) cadre.Area {
-	return cadre.Area{Kabupaten: f.Kabupaten, Kecamatan: f.Kecamatan, Kelurahan: f.Kelurahan}
+	a := cadre.Area{Kabupaten: f.Kabupaten, Kecamatan: f.Kecamatan, Kelurahan: f.Kelurahan}
+	if l, err := wilayah.Load(); err == nil {
+		if r, ok := l.Resolve(a); ok {
+			return r
+		}
+	}
+	return a
 }
 
 // canAt reports whether m may do act at facility f: cadre.Can with the

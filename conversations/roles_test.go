@@ -25,8 +25,9 @@ const (
 )
 
 var (
-	rBarat = cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Barat"}
-	rTimur = cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Timur"}
+	// Areas of the official list, with their Kemendagri codes.
+	rBarat = cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Barat", Code: "33.75.01"}
+	rTimur = cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Timur", Code: "33.75.02"}
 )
 
 // roleWorld runs the engine with an in-memory staff store, keeping each
@@ -302,12 +303,15 @@ func TestPKBInvitesOnlyWithinTheirArea(t *testing.T) {
 	if texts(r) != w.ui("invite_place_invalid") {
 		t.Fatalf("markup in a place name: %s", dump(r))
 	}
-	r = w.send(pkb, "  bendan   kergon ")
+	// A typed kelurahan offers the places of the list within the PKB's
+	// kecamatan; a Kampung KB is taken as typed.
+	r = w.send(pkb, "  bendan   kergn ")
+	r = w.tap(pkb, r, "Bendan Kergon — Pekalongan Barat, Kota Pekalongan")
 	r = w.send(pkb, "Kampung KB Melati")
 	r = w.tap(pkb, r, "7 hari")
 	code := codeIn(t, r)
 	m, err := w.store.Redeem(context.Background(), code, 201, "Wati", w.now)
-	want := cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Barat", Kelurahan: "bendan kergon", KampungKB: "Kampung KB Melati"}
+	want := cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Barat", Kelurahan: "Bendan Kergon", KampungKB: "Kampung KB Melati", Code: "33.75.01.1006"}
 	if err != nil || m.Role != cadre.Kader || m.Area != want || !rBarat.Contains(m.Area) {
 		t.Fatalf("invite of the PKB: %+v %v", m, err)
 	}

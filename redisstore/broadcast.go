@@ -158,17 +158,29 @@ func (s *BroadcastStore) shardKeys(id string, k int) []string {
 	return []string{s.keys.BcShard(id, k), s.keys.BcShardTodo(id, k), s.keys.BcShardLease(id, k)}
 }
 
-// audienceKeys returns the area set and the group set of an audience.
-func (s *BroadcastStore) audienceKeys(a broadcast.Audience) (area, group, hasGroup string) {
-	area = s.keys.BcAll()
-	if paths := broadcast.Paths(a.Area); len(paths) > 0 {
-		area = s.keys.BcArea(paths[len(paths)-1])
+// audienceKeys returns the area set and the group set of an audience. An
+// area with a code whose residents are in two sets (by code, and by name
+// for those not migrated yet) gets their union in a scratch set, which
+// done deletes.
+func (s *BroadcastStore) audienceKeys(ctx context.Context, a broadcast.Audience) (area, group, hasGroup string, done func(), err error) {
+	done = func() {}
+	sets := areaSets(s.keys, a.Area)
+	area = sets[0]
+	if len(sets) > 1 {
+		area = s.keys.BcTemp(token())
+		pipe := s.rdb.Pipeline()
+		pipe.SUnionStore(ctx, area, sets...)
+		pipe.PExpire(ctx, area, bcTempTTL)
+		if _, err := pipe.Exec(ctx); err != nil {
+			return "", "", "", done, wrap("union of an area's residents", err)
+		}
+		done = func() { s.rdb.Del(context.WithoutCancel(ctx), area) }
 	}
 	group, hasGroup = s.keys.BcGroup("-"), "0"
 	if a.Group != "" {
 		group, hasGroup = s.keys.BcGroup(string(a.Group)), "1"
 	}
-	return area, group, hasGroup
+	return area, group, hasGroup, done, nil
 }
 
 // excluded writes the residents booked for the audience's excluded event
@@ -207,7 +219,11 @@ func (s *BroadcastStore) Count(ctx context.Context, a broadcast.Audience) (int, 
 	if err != nil {
 		return 0, err
 	}
-	area, group, hasGroup := s.audienceKeys(a)
+	area, group, hasGroup, done, err := s.audienceKeys(ctx, a)
+	if err != nil {
+		return 0, err
+	}
+	defer done()
 	n, err := bcAudienceScript.Run(ctx, s.rdb,
 		[]string{area, group, s.keys.BcStopped(), s.keys.BcBlocked(), excl, s.keys.BcTemp(token())}, hasGroup).Int()
 	if err != nil {
@@ -392,10 +408,14 @@ func (s *BroadcastStore) StartDue(ctx context.Context, now time.Time) ([]string,
 		if err != nil {
 			return started, err
 		}
-		area, group, hasGroup := s.audienceKeys(b.Audience)
+		area, group, hasGroup, done, err := s.audienceKeys(ctx, b.Audience)
+		if err != nil {
+			return started, err
+		}
 		n, err := bcStartScript.Run(ctx, s.rdb, []string{s.keys.Bc(id), s.keys.BcDue(), s.keys.BcActive(),
 			area, group, s.keys.BcStopped(), s.keys.BcBlocked(), excl, s.keys.BcStage(id)},
 			id, now.UnixMilli(), hasGroup, s.shards, s.perShard).Int()
+		done()
 		if err != nil {
 			return started, wrap("start broadcast", err)
 		}

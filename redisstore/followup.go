@@ -12,7 +12,6 @@ import (
 
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/booking"
-	"github.com/kbbot/kbbot/broadcast"
 	"github.com/kbbot/kbbot/cadre"
 	"github.com/kbbot/kbbot/resident"
 )
@@ -43,19 +42,21 @@ func NewFollowUpStore(rdb redis.UniversalClient, keys Keys) *FollowUpStore {
 // country for the zero area. One round trip, in the residents' index's
 // slot.
 func (s *FollowUpStore) OptedOutIn(ctx context.Context, area cadre.Area) ([]kbbot.ChatID, error) {
-	in := s.keys.BcAll()
-	if paths := broadcast.Paths(area); len(paths) > 0 {
-		in = s.keys.BcArea(paths[len(paths)-1])
-	}
 	pipe := s.rdb.Pipeline()
-	stopped := pipe.SInter(ctx, in, s.keys.BcStopped())
-	blocked := pipe.SInter(ctx, in, s.keys.BcBlocked())
+	var cmds []*redis.StringSliceCmd
+	for _, in := range areaSets(s.keys, area) {
+		cmds = append(cmds, pipe.SInter(ctx, in, s.keys.BcStopped()), pipe.SInter(ctx, in, s.keys.BcBlocked()))
+	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, wrap("residents who stopped", err)
 	}
 	seen := map[kbbot.ChatID]bool{}
 	var out []kbbot.ChatID
-	for _, id := range append(stopped.Val(), blocked.Val()...) {
+	var ids []string
+	for _, c := range cmds {
+		ids = append(ids, c.Val()...)
+	}
+	for _, id := range ids {
 		c := parseChat(id)
 		if c != 0 && !seen[c] {
 			seen[c] = true

@@ -372,6 +372,11 @@ func (k Keys) RemLegacyKeys() []string {
 // owner's token. STRING; TTL: the lock's TTL.
 func (k Keys) NamedLock(name string) string { return k.prefix + "lock:" + name }
 
+// AreasMigrated is "1" once residents' profiles and area links stored by
+// name were given their Kemendagri code (MigrateAreas). STRING; no TTL;
+// never deleted.
+func (k Keys) AreasMigrated() string { return k.prefix + "areas:migrated" }
+
 // AreaLinks maps area codes of deep links to areas. HASH code -> JSON area;
 // no TTL (a printed poster must keep working).
 func (k Keys) AreaLinks() string { return k.prefix + "arealinks" }
@@ -568,13 +573,18 @@ func (k Keys) BcProfiles() string { return k.bc("profiles") }
 func (k Keys) BcAll() string { return k.bc("all") }
 
 // BcArea holds the residents of one area, by its index path
-// (broadcast.Paths: "kota pekalongan|pekalongan barat"). SET of chat ids;
-// no TTL.
+// (broadcast.Paths): the Kemendagri code of an area of the official list
+// ("c:33.75.03", "c:33.75.03.1004|kampung kb mina bahari"), or the
+// normalized names of an area stored before it ("kota pekalongan|pekalongan
+// barat", broadcast.NamePaths; emptied as residents are migrated). SET of
+// chat ids; no TTL.
 func (k Keys) BcArea(path string) string { return k.bc("area:" + path) }
 
-// BcKids names the places one level below an area that residents or the
-// catalog mentioned: normalized name -> name as first written. HASH; no
-// TTL. The root (the whole country) has the empty path.
+// BcKids names the places one level below an area that residents
+// mentioned: the place's path ("c:33.75.03", for a place of the official
+// list) or normalized name (a place by name) -> its name. HASH; no TTL
+// (a place whose residents all left stays, with none: readers skip it).
+// The root (the whole country) has the empty path.
 func (k Keys) BcKids(path string) string { return k.bc("kids:" + path) }
 
 // BcGroup holds the residents who said they belong to a group. SET of chat

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/redis/go-redis/v9"
 
@@ -129,15 +130,38 @@ func (s *ResidentStore) sets(p broadcast.Profile) []string {
 	return out
 }
 
-// kids lists, for each level of a, the kids HASH of the level above and the
-// place's normalized and written names.
+// kids lists, for each level of a, the kids HASH of the level above and
+// the place's field and written name. The field of a place with a code is
+// its path ("c:33.75.03"); of a place by name, its normalized name.
 func (s *ResidentStore) kids(a cadre.Area) [][3]string {
 	var out [][3]string
 	parent := ""
 	names := []string{a.Kabupaten, a.Kecamatan, a.Kelurahan, a.KampungKB}
 	for i, path := range broadcast.Paths(a) {
-		out = append(out, [3]string{s.keys.BcKids(parent), broadcast.Norm(names[i]), names[i]})
+		field := broadcast.Norm(names[i])
+		if strings.HasPrefix(path, broadcast.CodePrefix) && !strings.Contains(path, "|") {
+			field = path
+		}
+		out = append(out, [3]string{s.keys.BcKids(parent), field, names[i]})
 		parent = path
+	}
+	return out
+}
+
+// areaSets returns the audience sets holding the residents within a: the
+// set of everyone for the whole country; else the set of a's narrowest
+// path and, for an area with a code, the set of its names' path too, where
+// residents not migrated to codes yet are.
+func areaSets(keys Keys, a cadre.Area) []string {
+	paths := broadcast.Paths(a)
+	if len(paths) == 0 {
+		return []string{keys.BcAll()}
+	}
+	out := []string{keys.BcArea(paths[len(paths)-1])}
+	if a.Code != "" {
+		if np := broadcast.NamePaths(a); len(np) > 0 {
+			out = append(out, keys.BcArea(np[len(np)-1]))
+		}
 	}
 	return out
 }
@@ -160,17 +184,19 @@ func (s *ResidentStore) Places(ctx context.Context, parent cadre.Area) ([]broadc
 		return nil, wrap("read places", err)
 	}
 	type entry struct {
-		name string
-		n    *redis.IntCmd
+		name, code string
+		n          *redis.IntCmd
 	}
 	var list []entry
 	pipe := s.rdb.Pipeline()
-	for norm, name := range names {
-		path := norm
-		if ppath != "" {
-			path = ppath + "|" + norm
+	for field, name := range names {
+		path, code := field, ""
+		if c, ok := strings.CutPrefix(field, broadcast.CodePrefix); ok {
+			code = c
+		} else if ppath != "" {
+			path = ppath + "|" + field
 		}
-		list = append(list, entry{name: name, n: pipe.SCard(ctx, s.keys.BcArea(path))})
+		list = append(list, entry{name: name, code: code, n: pipe.SCard(ctx, s.keys.BcArea(path))})
 	}
 	if len(list) > 0 {
 		if _, err := pipe.Exec(ctx); err != nil {
@@ -179,7 +205,7 @@ func (s *ResidentStore) Places(ctx context.Context, parent cadre.Area) ([]broadc
 	}
 	out := make([]broadcast.Place, 0, len(list))
 	for _, e := range list {
-		out = append(out, broadcast.Place{Name: e.name, Residents: int(e.n.Val())})
+		out = append(out, broadcast.Place{Name: e.name, Code: e.code, Residents: int(e.n.Val())})
 	}
 	sort.Slice(out, func(i, j int) bool { return broadcast.Norm(out[i].Name) < broadcast.Norm(out[j].Name) })
 	return out, nil

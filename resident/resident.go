@@ -72,6 +72,10 @@ type Record struct {
 	// (the broadcast audience index follows them).
 	Area  *cadre.Area `json:"area,omitempty"`
 	Group cadre.Group `json:"group,omitempty"`
+	// AreaAsked is set once the resident was asked to choose her place
+	// again because the area she gave before the official list of areas
+	// is not on it (asked once only).
+	AreaAsked bool `json:"area_asked,omitempty"`
 
 	// RemindersOff is set by /berhenti (with StopReason and StoppedAt) and
 	// cleared by /mulai; OffKinds lists reminder kinds stopped one by one.

@@ -147,10 +147,16 @@ func (s *Broadcasts) Places(_ context.Context, parent cadre.Area) ([]broadcast.P
 		if name == "" {
 			continue
 		}
-		if places[broadcast.Norm(name)] == nil {
-			places[broadcast.Norm(name)] = &broadcast.Place{Name: name}
+		// A place of the official list is known by its code.
+		key, code := broadcast.Norm(name), ""
+		if d := broadcast.Depth(parent); d < 3 && len(p.Area.Code) >= []int{5, 8, 13}[d] {
+			code = p.Area.Code[:[]int{5, 8, 13}[d]]
+			key = broadcast.CodePrefix + code
 		}
-		places[broadcast.Norm(name)].Residents++
+		if places[key] == nil {
+			places[key] = &broadcast.Place{Name: name, Code: code}
+		}
+		places[key].Residents++
 	}
 	out := make([]broadcast.Place, 0, len(places))
 	for _, p := range places {
