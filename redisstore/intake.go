@@ -135,58 +135,87 @@ func floodCounted(ev kbbot.Event) bool {
 // it). When Push returns nil the events are durable as far as Redis is.
 // A retried Push queues nothing twice while the first copy still waits.
 func (s *IntakeStore) Push(ctx context.Context, evs []kbbot.Event, now time.Time) (kbbot.PushResult, error) {
-	var res kbbot.PushResult
+	res, _, err := s.PushClaim(ctx, evs, now, time.Time{}, 0)
+	return res, err
+}
+
+// PushClaim is Push that also claims, in the same round trip, up to claim
+// of the chats (the first ones, in the order of evs) for the caller until
+// until, as Claim would: each of those chats is indexed with until rather
+// than now, and only when it is not in the index yet (ZADD NX), i.e. no
+// worker holds it and none is about to take it. claimed are the chats the
+// caller now holds, also when err is not nil; the others are indexed as
+// ready at now, or stay as they were.
+func (s *IntakeStore) PushClaim(ctx context.Context, evs []kbbot.Event, now, until time.Time, claim int) (res kbbot.PushResult, claimed []kbbot.ChatID, err error) {
 	type batch struct {
 		chat kbbot.ChatID
 		args []any
 	}
 	var order []*batch
-	byChat := map[kbbot.ChatID]*batch{}
 	ms := now.UnixMilli()
 	for _, ev := range evs {
-		b := byChat[ev.ChatID]
+		var b *batch
+		for _, o := range order {
+			if o.chat == ev.ChatID {
+				b = o
+				break
+			}
+		}
 		if b == nil {
-			b = &batch{chat: ev.ChatID, args: []any{ms, max(s.opt.FloodLimit, 0), s.opt.FloodWindow.Milliseconds(),
-				s.opt.FloodQuiet.Milliseconds(), intakeStateTTL.Milliseconds()}}
-			byChat[ev.ChatID] = b
+			b = &batch{chat: ev.ChatID, args: append(make([]any, 0, 7), ms, max(s.opt.FloodLimit, 0), s.opt.FloodWindow.Milliseconds(),
+				s.opt.FloodQuiet.Milliseconds(), intakeStateTTL.Milliseconds())}
 			order = append(order, b)
 		}
 		body, err := json.Marshal(ev)
 		if err != nil {
-			return res, fmt.Errorf("redisstore: encode update %d: %w", ev.UpdateID, err)
+			return res, nil, fmt.Errorf("redisstore: encode update %d: %w", ev.UpdateID, err)
 		}
 		b.args = append(b.args, boolArg(floodCounted(ev)), strconv.FormatInt(ev.UpdateID, 10)+"|u|"+string(body))
 	}
 	if len(order) == 0 {
-		return res, nil
+		return res, nil, nil
 	}
 	if !s.pushLoaded.Load() {
 		if err := loadScripts(ctx, s.rdb, intakePushScript); err != nil {
-			return res, err
+			return res, nil, err
 		}
 		s.pushLoaded.Store(true)
 	}
+	claim = min(claim, len(order))
 	pipe := s.rdb.Pipeline()
 	runs := make([]*redis.Cmd, len(order))
+	adds := make([]*redis.IntCmd, claim)
 	for i, b := range order {
 		runs[i] = pipe.EvalSha(ctx, intakePushScript.Hash(), []string{s.keys.ChatInbox(b.chat), s.keys.ChatIntake(b.chat)}, b.args...)
-		pipe.ZAddNX(ctx, s.shard(b.chat), redis.Z{Score: float64(ms), Member: int64(b.chat)})
+		if i < claim {
+			adds[i] = pipe.ZAddNX(ctx, s.shard(b.chat), redis.Z{Score: float64(until.UnixMilli()), Member: int64(b.chat)})
+		} else {
+			pipe.ZAddNX(ctx, s.shard(b.chat), redis.Z{Score: float64(ms), Member: int64(b.chat)})
+		}
 	}
-	if _, err := pipe.Exec(ctx); err != nil {
+	_, err = pipe.Exec(ctx)
+	for i, a := range adds {
+		if a.Err() == nil && a.Val() == 1 {
+			claimed = append(claimed, order[i].chat)
+		}
+	}
+	if err != nil {
 		if isNoScript(err) {
 			// The script cache was flushed (a restart, a failover) since it
-			// was checked: load it and push again (idempotent).
+			// was checked: load it and push again (idempotent). The chats
+			// claimed by the first pipeline stay claimed: its ZADDs ran.
 			if err := intakePushScript.Load(ctx, s.rdb).Err(); err != nil {
-				return res, wrap("load script", err)
+				return res, claimed, wrap("load script", err)
 			}
-			return s.Push(ctx, evs, now)
+			res, _, err = s.PushClaim(ctx, evs, now, until, 0)
+			return res, claimed, err
 		}
-		return res, wrap("accept updates", err)
+		return res, claimed, wrap("accept updates", err)
 	}
 	for _, r := range runs {
 		codes, err := r.Int64Slice()
 		if err != nil {
-			return res, wrap("accept updates", err)
+			return res, claimed, wrap("accept updates", err)
 		}
 		for _, c := range codes {
 			switch c {
@@ -200,7 +229,7 @@ func (s *IntakeStore) Push(ctx context.Context, evs []kbbot.Event, now time.Time
 			}
 		}
 	}
-	return res, nil
+	return res, claimed, nil
 }
 
 // loadScripts makes sure the scripts are in Redis's script cache before
