@@ -90,20 +90,20 @@ type IntakeConfig struct {
 // updates beyond the limit are dropped at acceptance. Several processes
 // may share one Redis: each claims chats for a short lease.
 type Intake struct {
-	inbox  Inbox
-	d      *Dispatcher
-	clock  kbbot.Clock
-	log    *slog.Logger
-	cfg    IntakeConfig
-	wake   chan struct{}
-	hints  shardHints
+	inbox Inbox
+	d     *Dispatcher
+	clock kbbot.Clock
+	log   *slog.Logger
+	cfg   IntakeConfig
+	wake  chan struct{}
+	hints shardHints
 	// free holds one token per idle worker; handed are chats Accept
 	// claimed for this process's workers, each holding a token taken
 	// from free. running says Run is serving them.
 	free    chan struct{}
 	handed  chan kbbot.ChatID
 	running atomic.Bool
-	handle func(context.Context, kbbot.Event) error
+	handle  func(context.Context, kbbot.Event) error
 	// custom says handle was set by SetHandler: then the first update of
 	// a turn is read on its own before being handled.
 	custom bool
