@@ -79,6 +79,31 @@ type IntakeStore struct {
 	// oneServer says rdb is one server, not a cluster: then a pipeline
 	// runs its commands in order, so Release takes one round trip.
 	oneServer bool
+	// ready are the shards' keys, boxed once; pushArgs the push script's
+	// constant arguments (flood limit, window, quiet, state TTL), boxed
+	// once.
+	ready    []any
+	pushArgs [4]any
+	// recent caches the push script's call heads (scriptHead) of recently
+	// active chats, one slot per chat id modulo its size.
+	recent [chatKeyCache]atomic.Pointer[pushHead]
+}
+
+// pushHead is the head of intake_push.lua's call for one chat.
+type pushHead struct {
+	chat kbbot.ChatID
+	head []any
+}
+
+// pushHeadOf returns chat's push script head, from the cache when there.
+func (s *IntakeStore) pushHeadOf(c kbbot.ChatID) []any {
+	slot := &s.recent[uint64(c)%chatKeyCache]
+	if h := slot.Load(); h != nil && h.chat == c {
+		return h.head
+	}
+	h := &pushHead{chat: c, head: scriptHead(intakePushScript, []string{s.keys.ChatInbox(c), s.keys.ChatIntake(c)})}
+	slot.Store(h)
+	return h.head
 }
 
 // NewIntakeStore returns an intake store on rdb with keys under keys' prefix.
@@ -102,7 +127,12 @@ func NewIntakeStore(rdb redis.UniversalClient, keys Keys, opt IntakeOptions) *In
 		opt.DeadTTL = DefaultDeadTTL
 	}
 	_, cluster := rdb.(*redis.ClusterClient)
-	return &IntakeStore{rdb: rdb, keys: keys, opt: opt, oneServer: !cluster}
+	s := &IntakeStore{rdb: rdb, keys: keys, opt: opt, oneServer: !cluster,
+		pushArgs: [4]any{max(opt.FloodLimit, 0), opt.FloodWindow.Milliseconds(), opt.FloodQuiet.Milliseconds(), intakeStateTTL.Milliseconds()}}
+	for k := range opt.Shards {
+		s.ready = append(s.ready, keys.IntakeReady(k))
+	}
+	return s
 }
 
 // Shards returns the number of shards of the ready index.
@@ -151,26 +181,27 @@ func (s *IntakeStore) PushClaim(ctx context.Context, evs []kbbot.Event, now, unt
 		chat kbbot.ChatID
 		args []any
 	}
-	var order []*batch
+	order := make([]batch, 0, len(evs))
 	ms := now.UnixMilli()
+	var msArg any = ms
 	for _, ev := range evs {
 		var b *batch
-		for _, o := range order {
-			if o.chat == ev.ChatID {
-				b = o
+		for i := range order {
+			if order[i].chat == ev.ChatID {
+				b = &order[i]
 				break
 			}
 		}
 		if b == nil {
-			b = &batch{chat: ev.ChatID, args: append(make([]any, 0, 7), ms, max(s.opt.FloodLimit, 0), s.opt.FloodWindow.Milliseconds(),
-				s.opt.FloodQuiet.Milliseconds(), intakeStateTTL.Milliseconds())}
-			order = append(order, b)
+			order = append(order, batch{chat: ev.ChatID, args: append(scriptArgs(s.pushHeadOf(ev.ChatID), 7), msArg)})
+			b = &order[len(order)-1]
+			b.args = append(b.args, s.pushArgs[:]...)
 		}
 		body, err := json.Marshal(ev)
 		if err != nil {
 			return res, nil, fmt.Errorf("redisstore: encode update %d: %w", ev.UpdateID, err)
 		}
-		b.args = append(b.args, boolArg(floodCounted(ev)), strconv.FormatInt(ev.UpdateID, 10)+"|u|"+string(body))
+		b.args = append(b.args, boxedBool(floodCounted(ev)), strconv.FormatInt(ev.UpdateID, 10)+"|u|"+string(body))
 	}
 	if len(order) == 0 {
 		return res, nil, nil
@@ -185,12 +216,18 @@ func (s *IntakeStore) PushClaim(ctx context.Context, evs []kbbot.Event, now, unt
 	pipe := s.rdb.Pipeline()
 	runs := make([]*redis.Cmd, len(order))
 	adds := make([]*redis.IntCmd, claim)
+	var untilArg any = until.UnixMilli()
 	for i, b := range order {
-		runs[i] = pipe.EvalSha(ctx, intakePushScript.Hash(), []string{s.keys.ChatInbox(b.chat), s.keys.ChatIntake(b.chat)}, b.args...)
+		runs[i] = redis.NewCmd(ctx, b.args...)
+		_ = pipe.Process(ctx, runs[i])
+		score := msArg
 		if i < claim {
-			adds[i] = pipe.ZAddNX(ctx, s.shard(b.chat), redis.Z{Score: float64(until.UnixMilli()), Member: int64(b.chat)})
-		} else {
-			pipe.ZAddNX(ctx, s.shard(b.chat), redis.Z{Score: float64(ms), Member: int64(b.chat)})
+			score = untilArg
+		}
+		add := redis.NewIntCmd(ctx, "zadd", s.ready[s.ShardOf(b.chat)], "nx", score, int64(b.chat))
+		_ = pipe.Process(ctx, add)
+		if i < claim {
+			adds[i] = add
 		}
 	}
 	_, err = pipe.Exec(ctx)
