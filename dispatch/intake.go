@@ -444,23 +444,31 @@ func (in *Intake) hint(shards ...int) {
 // work handles the waiting updates of one claimed chat, in order, up to a
 // turn, renewing the claim meanwhile, then lets the chat go.
 func (in *Intake) work(ctx context.Context, chat kbbot.ChatID) {
+	// The claim is renewed every Lease/3 on a timer, so a turn that ends
+	// sooner starts no goroutine for it.
 	rctx, stop := context.WithCancel(ctx)
-	renewed := make(chan struct{})
-	go func() {
-		defer close(renewed)
-		t := time.NewTicker(in.cfg.Lease / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-rctx.Done():
-				return
-			case <-t.C:
-			}
-			if err := in.inbox.Hold(rctx, chat, in.clock.Now().Add(in.cfg.Lease)); err != nil && rctx.Err() == nil {
-				in.log.Warn("renew chat claim", "chat", int64(chat), "error", err)
-			}
+	var renewing sync.Mutex
+	var renew *time.Timer
+	renewing.Lock() // until renew is set: the renewal reads it
+	renew = time.AfterFunc(in.cfg.Lease/3, func() {
+		renewing.Lock()
+		defer renewing.Unlock()
+		if rctx.Err() != nil {
+			return
 		}
-	}()
+		if err := in.inbox.Hold(rctx, chat, in.clock.Now().Add(in.cfg.Lease)); err != nil && rctx.Err() == nil {
+			in.log.Warn("renew chat claim", "chat", int64(chat), "error", err)
+		}
+		if rctx.Err() == nil {
+			renew.Reset(in.cfg.Lease / 3)
+		}
+	})
+	renewing.Unlock()
+	renewed := func() {
+		renew.Stop()
+		renewing.Lock()
+		renewing.Unlock() //nolint:staticcheck // an empty critical section: waiting for a renewal under way
+	}
 	retryAt := time.Time{}
 	// released says the step's last round trip let the chat go already.
 	released := false
@@ -470,7 +478,7 @@ func (in *Intake) work(ctx context.Context, chat kbbot.ChatID) {
 	done := func(e kbbot.InboxEntry) { finished = append(finished, e.Event.UpdateID) }
 	defer func() {
 		stop()
-		<-renewed
+		renewed()
 		var err error
 		if retryAt.IsZero() {
 			if !released {
