@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"syscall"
 	"testing"
 	"time"
 
@@ -30,7 +31,8 @@ func (discardSender) Send(context.Context, kbbot.Reply) (int, error) { return 1,
 // client sent (trips/update, cmds/update: a pipeline is one trip of
 // several commands, a script one command), the commands Redis ran, those
 // inside scripts included (srvcmds/update, from INFO commandstats: exact
-// only when nothing else uses that Redis), and the time per update.
+// only when nothing else uses that Redis), the CPU time of the test
+// process (cpu-us/update: the bot and the driver) and the time per update.
 // KBBOT_BENCH_TRIPS=1 also prints the trips by first command.
 //
 //	go test -run '^$' -bench UpdateCost -benchtime 3000x ./dispatch/
@@ -76,6 +78,7 @@ func benchUpdateCost(b *testing.B, batch int) {
 	count.Reset()
 	trips0, cmds0 := count.Counts()
 	srv0 := redistest.ServerCommands(b, rdb)
+	cpu0 := processCPU()
 	chat := 0
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -90,12 +93,23 @@ func benchUpdateCost(b *testing.B, batch int) {
 		done += len(evs)
 	}
 	b.StopTimer()
+	cpu := processCPU() - cpu0
 	trips, cmds := count.Counts()
 	srv := redistest.ServerCommands(b, rdb) - srv0
 	b.ReportMetric(float64(trips-trips0)/float64(b.N), "trips/update")
 	b.ReportMetric(float64(cmds-cmds0)/float64(b.N), "cmds/update")
 	b.ReportMetric(float64(srv)/float64(b.N), "srvcmds/update")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-us/update")
 	if byName && b.N > 1 {
 		fmt.Print(count.Table(float64(b.N)))
 	}
+}
+
+// processCPU is the user and system CPU time the test process used so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
