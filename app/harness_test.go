@@ -52,6 +52,9 @@ type env struct {
 	hook redis.Hook
 	// handled hears from every process which updates it handled.
 	handled *handledHub
+	// settleLook is how long settle waits for a report before it looks
+	// in Redis whether the update is queued at all (default 200 ms).
+	settleLook time.Duration
 	// httpClient, when set, is each process's client to the Bot API
 	// (fault injection).
 	httpClient *http.Client
@@ -151,10 +154,14 @@ func (e *env) settle(chat int64, id int) error {
 		}
 		// Wait for the processes' report; only when none comes soon, look
 		// whether the update is queued at all (an ignored one never is).
+		look := e.settleLook
+		if look <= 0 {
+			look = 200 * time.Millisecond
+		}
 		select {
 		case <-wake:
 			continue
-		case <-time.After(200 * time.Millisecond):
+		case <-time.After(look):
 		}
 		queued, err := e.rdb.LRange(context.Background(), inbox, 0, -1).Result()
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"syscall"
 	"testing"
 	"time"
 
@@ -20,52 +21,95 @@ type discardSender struct{}
 func (discardSender) Send(context.Context, kbbot.Reply) (int, error) { return 1, nil }
 
 // BenchmarkUpdateCost measures what one resident update costs the bot,
-// without Telegram's HTTP: each op accepts one update (a typed "/menu",
-// answered with the main menu) of one of 50 consented residents in turn,
-// and waits until the intake has handled it and let the chat go. It
-// reports allocations per update (b.ReportAllocs: the intake, the
-// dialog, the Redis client), Redis round trips and commands per update
-// as the bot's client sent them (trips/update, cmds/update), and the
-// time per update. KBBOT_BENCH_TRIPS=1 also prints the trips by command.
+// without Telegram's HTTP: a typed "/menu", answered with the main menu,
+// from consented residents in turn. batch=1 accepts one update at a time
+// and waits until the intake has handled it and let the chat go (a quiet
+// bot: each getUpdates brings one update); batch=10 accepts the updates
+// of 10 residents at once, as one getUpdates batch, and waits for all.
+// It reports per update: allocations (b.ReportAllocs: the intake, the
+// dialog, the Redis client), the Redis round trips and commands the bot's
+// client sent (trips/update, cmds/update: a pipeline is one trip of
+// several commands, a script one command), the commands Redis ran, those
+// inside scripts included (srvcmds/update, from INFO commandstats: exact
+// only when nothing else uses that Redis), the CPU time of the test
+// process (cpu-us/update: the bot and the driver) and the time per update.
+// KBBOT_BENCH_TRIPS=1 also prints the trips by first command.
 //
-//	go test -run '^$' -bench UpdateCost -benchtime 5000x ./dispatch/
+//	go test -run '^$' -bench UpdateCost -benchtime 3000x ./dispatch/
 func BenchmarkUpdateCost(b *testing.B) {
+	for _, batch := range []int{1, 10} {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) { benchUpdateCost(b, batch) })
+	}
+}
+
+func benchUpdateCost(b *testing.B, batch int) {
 	rdb := redistest.Client(b)
 	prefix := redistest.Prefix(b, rdb)
-	handled := make(chan struct{}, 1)
+	handled := make(chan struct{}, batch)
 	rig := newIntakeRig(b, prefix, discardSender{}, kbbot.SystemClock{}, redisstore.IntakeOptions{FloodLimit: -1}, dispatch.Config{},
 		dispatch.IntakeConfig{Done: func(kbbot.ChatID, int64) { handled <- struct{}{} }})
-	count := &redistest.Trips{}
+	byName := os.Getenv("KBBOT_BENCH_TRIPS") != ""
+	count := &redistest.Trips{ByName: byName}
 	rig.rdb.AddHook(count)
 	rig.run(b)
 	const chats = 50
 	update := int64(1)
-	one := func(ev kbbot.Event) {
-		accept(b, rig.intake, ev)
-		select {
-		case <-handled:
-		case <-time.After(10 * time.Second):
-			b.Fatalf("update %d not handled", ev.UpdateID)
+	timer := time.NewTimer(time.Hour)
+	evs := make([]kbbot.Event, 0, batch)
+	// some accepts evs at once and waits until all are handled.
+	some := func(evs []kbbot.Event) {
+		accept(b, rig.intake, evs...)
+		timer.Reset(10 * time.Second)
+		for range evs {
+			select {
+			case <-handled:
+			case <-timer.C:
+				b.Fatalf("updates %d.. not handled", evs[0].UpdateID)
+			}
 		}
-		update++
+		timer.Stop()
 	}
 	for c := range int64(chats) {
-		one(start(5000+c, update))
-		one(kbbot.Event{Kind: kbbot.EventCallback, ChatID: kbbot.ChatID(5000 + c), UserID: 5000 + c, UpdateID: update,
-			CallbackID: "cb", Data: "consent:yes", LanguageCode: "id"})
+		some([]kbbot.Event{start(5000+c, update)})
+		some([]kbbot.Event{{Kind: kbbot.EventCallback, ChatID: kbbot.ChatID(5000 + c), UserID: 5000 + c, UpdateID: update + 1,
+			CallbackID: "cb", Data: "consent:yes", LanguageCode: "id"}})
+		update += 2
 	}
 	count.Reset()
 	trips0, cmds0 := count.Counts()
+	srv0 := redistest.ServerCommands(b, rdb)
+	cpu0 := processCPU()
+	chat := 0
 	b.ReportAllocs()
 	b.ResetTimer()
-	for i := range b.N {
-		one(text(5000+int64(i%chats), update, "/menu"))
+	for done := 0; done < b.N; {
+		evs = evs[:0]
+		for range min(batch, b.N-done) {
+			evs = append(evs, text(5000+int64(chat%chats), update, "/menu"))
+			chat++
+			update++
+		}
+		some(evs)
+		done += len(evs)
 	}
 	b.StopTimer()
+	cpu := processCPU() - cpu0
 	trips, cmds := count.Counts()
+	srv := redistest.ServerCommands(b, rdb) - srv0
 	b.ReportMetric(float64(trips-trips0)/float64(b.N), "trips/update")
 	b.ReportMetric(float64(cmds-cmds0)/float64(b.N), "cmds/update")
-	if os.Getenv("KBBOT_BENCH_TRIPS") != "" && b.N > 1 {
+	b.ReportMetric(float64(srv)/float64(b.N), "srvcmds/update")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-us/update")
+	if byName && b.N > 1 {
 		fmt.Print(count.Table(float64(b.N)))
 	}
+}
+
+// processCPU is the user and system CPU time the test process used so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

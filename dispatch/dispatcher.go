@@ -387,8 +387,12 @@ type hold struct {
 	// released.
 	ctx    context.Context
 	cancel context.CancelFunc
-	done   chan struct{}
-	lost   atomic.Bool
+	// timer runs the next renewal; renewing is held while one runs;
+	// until is when the lease surely holds till (renewals only).
+	timer    *time.Timer
+	renewing sync.Mutex
+	until    time.Time
+	lost     atomic.Bool
 	// finished is set by the first finish; later ones do nothing.
 	finished atomic.Bool
 
@@ -407,50 +411,57 @@ func (h *hold) acked() {
 }
 
 // keep starts renewing lease, taken at taken (real time, like the TTL in
-// Redis), until release.
+// Redis), until release. The renewals run on a timer (time.AfterFunc), so
+// a step that ends within LockTTL/3 starts no goroutine for them.
 func (d *Dispatcher) keep(ctx context.Context, lease kbbot.Lease, taken time.Time) *hold {
 	hctx, cancel := context.WithCancel(ctx)
-	h := &hold{lease: lease, ctx: hctx, cancel: cancel, done: make(chan struct{})}
-	go func() {
-		defer close(h.done)
-		every := d.cfg.LockTTL / 3
-		until := taken.Add(d.cfg.LockTTL) // the lease surely holds before this
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-hctx.Done():
-				return
-			case <-t.C:
-			}
-			start := time.Now()
-			err := d.store.Renew(hctx, lease, d.cfg.LockTTL)
-			switch {
-			case err == nil:
-				until = start.Add(d.cfg.LockTTL)
-				continue
-			case hctx.Err() != nil:
-				return
-			case errors.Is(err, kbbot.ErrBusy):
-				d.log.Warn("chat lease lost; leaving delivery to the chat's holder")
-			case time.Now().Add(every).Before(until):
-				d.log.Warn("renew chat lease; will try again", "error", err)
-				continue
-			default:
-				d.log.Warn("chat lease not renewed in time; leaving delivery to the chat's holder", "error", err)
-			}
-			h.lost.Store(true)
-			cancel()
-			return
-		}
-	}()
+	h := &hold{lease: lease, ctx: hctx, cancel: cancel, until: taken.Add(d.cfg.LockTTL)}
+	// Set under the lock the renewal takes: it reads the timer.
+	h.renewing.Lock()
+	h.timer = time.AfterFunc(d.cfg.LockTTL/3, func() { d.renew(h) })
+	h.renewing.Unlock()
 	return h
+}
+
+// renew renews h's lease once, and schedules the next renewal unless the
+// hold was released or lost meanwhile.
+func (d *Dispatcher) renew(h *hold) {
+	h.renewing.Lock()
+	defer h.renewing.Unlock()
+	if h.ctx.Err() != nil {
+		return
+	}
+	every := d.cfg.LockTTL / 3
+	start := time.Now()
+	err := d.store.Renew(h.ctx, h.lease, d.cfg.LockTTL)
+	switch {
+	case err == nil:
+		h.until = start.Add(d.cfg.LockTTL)
+		h.timer.Reset(every)
+		return
+	case h.ctx.Err() != nil:
+		return
+	case errors.Is(err, kbbot.ErrBusy):
+		d.log.Warn("chat lease lost; leaving delivery to the chat's holder")
+	case time.Now().Add(every).Before(h.until):
+		d.log.Warn("renew chat lease; will try again", "error", err)
+		h.timer.Reset(every)
+		return
+	default:
+		d.log.Warn("chat lease not renewed in time; leaving delivery to the chat's holder", "error", err)
+	}
+	h.lost.Store(true)
+	h.cancel()
 }
 
 // release stops renewing the lease and reports whether it was held all along.
 func (h *hold) release() bool {
 	h.cancel()
-	<-h.done
+	h.timer.Stop()
+	// Wait for a renewal under way; it sees the hold released and
+	// schedules no other.
+	h.renewing.Lock()
+	h.renewing.Unlock() //nolint:staticcheck // an empty critical section: waiting is the point
 	return !h.lost.Load()
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kbbot/kbbot"
@@ -19,6 +20,12 @@ type Inbox interface {
 	// Push appends events to their chats' inboxes, in order, applying each
 	// resident's flood limit, and indexes the chats as ready at now.
 	Push(ctx context.Context, evs []kbbot.Event, now time.Time) (kbbot.PushResult, error)
+	// PushClaim is Push that also claims up to claim of the chats (the
+	// first, in order) for the caller until until, in the same round trip,
+	// each only when it was not in the ready index (no one holds it, none
+	// is about to take it). claimed, returned also with an error, are the
+	// chats the caller now holds.
+	PushClaim(ctx context.Context, evs []kbbot.Event, now, until time.Time, claim int) (res kbbot.PushResult, claimed []kbbot.ChatID, err error)
 	// Shards is the number of shards of the ready index.
 	Shards() int
 	// ShardOf is the shard of the ready index that holds chat.
@@ -83,14 +90,20 @@ type IntakeConfig struct {
 // updates beyond the limit are dropped at acceptance. Several processes
 // may share one Redis: each claims chats for a short lease.
 type Intake struct {
-	inbox  Inbox
-	d      *Dispatcher
-	clock  kbbot.Clock
-	log    *slog.Logger
-	cfg    IntakeConfig
-	wake   chan struct{}
-	hints  shardHints
-	handle func(context.Context, kbbot.Event) error
+	inbox Inbox
+	d     *Dispatcher
+	clock kbbot.Clock
+	log   *slog.Logger
+	cfg   IntakeConfig
+	wake  chan struct{}
+	hints shardHints
+	// free holds one token per idle worker; handed are chats Accept
+	// claimed for this process's workers, each holding a token taken
+	// from free. running says Run is serving them.
+	free    chan struct{}
+	handed  chan kbbot.ChatID
+	running atomic.Bool
+	handle  func(context.Context, kbbot.Event) error
 	// custom says handle was set by SetHandler: then the first update of
 	// a turn is read on its own before being handled.
 	custom bool
@@ -119,25 +132,56 @@ func NewIntake(inbox Inbox, d *Dispatcher, clock kbbot.Clock, log *slog.Logger, 
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = 5 * time.Second
 	}
-	in := &Intake{inbox: inbox, d: d, clock: clock, log: log, cfg: cfg, wake: make(chan struct{}, 1)}
+	in := &Intake{inbox: inbox, d: d, clock: clock, log: log, cfg: cfg, wake: make(chan struct{}, 1),
+		free: make(chan struct{}, cfg.Workers), handed: make(chan kbbot.ChatID, cfg.Workers)}
+	for range cfg.Workers {
+		in.free <- struct{}{}
+	}
 	in.handle = d.Handle
 	return in
 }
 
 // Accept stores evs durably in their chats' inboxes (see kbbot.Acceptor)
 // and wakes this process's workers. Events without a chat are ignored.
+// As many of the chats as this process has idle workers are claimed for
+// them in the same round trip (Inbox.PushClaim) and handed to them at
+// once, so no further trip looks for them; the others wait in the ready
+// index for any process's workers.
 func (in *Intake) Accept(ctx context.Context, evs []kbbot.Event) error {
 	keep := evs[:0:0]
-	for _, ev := range evs {
-		if ev.ChatID != 0 {
-			keep = append(keep, ev)
+	chats := 0
+	for i, ev := range evs {
+		if ev.ChatID == 0 {
+			continue
+		}
+		keep = append(keep, ev)
+		if !slices.ContainsFunc(evs[:i], func(e kbbot.Event) bool { return e.ChatID == ev.ChatID }) {
+			chats++
 		}
 	}
 	if len(keep) == 0 {
 		return nil
 	}
 	now := in.clock.Now()
-	res, err := in.inbox.Push(ctx, keep, now)
+	claim := 0
+	if in.running.Load() {
+	reserve:
+		for claim < chats {
+			select {
+			case <-in.free:
+				claim++
+			default:
+				break reserve
+			}
+		}
+	}
+	res, claimed, err := in.inbox.PushClaim(ctx, keep, now, now.Add(in.cfg.Lease), claim)
+	for _, chat := range claimed {
+		in.handed <- chat // never blocks: each holds a token of free
+	}
+	for range claim - len(claimed) {
+		in.free <- struct{}{}
+	}
 	if err != nil {
 		// Redis is away: the updates are not confirmed (Telegram sends
 		// them again), and their residents are told to try again shortly,
@@ -150,9 +194,14 @@ func (in *Intake) Accept(ctx context.Context, evs []kbbot.Event) error {
 	if res.Dropped > 0 {
 		in.log.Info("updates beyond the flood limit dropped", "dropped", res.Dropped, "notices", res.Notices)
 	}
+	if len(claimed) == chats {
+		return nil
+	}
 	shards := make([]int, 0, len(keep))
 	for _, ev := range keep {
-		shards = append(shards, in.inbox.ShardOf(ev.ChatID))
+		if !slices.Contains(claimed, ev.ChatID) {
+			shards = append(shards, in.inbox.ShardOf(ev.ChatID))
+		}
 	}
 	in.hints.accepted(now, shards...)
 	in.hint()
@@ -173,23 +222,58 @@ func (in *Intake) Wake() {
 // processes before Run returns nil.
 func (in *Intake) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	defer wg.Wait()
-	free := make(chan struct{}, in.cfg.Workers)
-	for range in.cfg.Workers {
-		free <- struct{}{}
-	}
+	free := in.free
 	// Work outlives a shutdown signal, bounded, so a step is not cut in half.
 	wctx := context.WithoutCancel(ctx)
+	// spawn runs a worker on chat, which holds a token of free.
+	spawn := func(chat kbbot.ChatID) {
+		wg.Add(1)
+		go func() {
+			defer func() { free <- struct{}{}; wg.Done() }()
+			in.work(wctx, chat)
+		}()
+	}
+	in.running.Store(true)
+	defer func() {
+		in.running.Store(false)
+		wg.Wait()
+		// Chats Accept claimed that no worker took: let them go now
+		// rather than when their claim runs out.
+		for {
+			select {
+			case chat := <-in.handed:
+				if err := in.inbox.Release(wctx, chat, in.clock.Now()); err != nil {
+					in.log.Warn("let chat go", "chat", int64(chat), "error", err)
+				}
+				free <- struct{}{}
+			default:
+				return
+			}
+		}
+	}()
 	next := 0 // the shard to look at first: the one after the last claim
 	backoff := time.Duration(0)
 	for {
-		// Wait for a free worker.
+		// Wait for a free worker, or a chat Accept claimed for one.
 		select {
 		case <-ctx.Done():
 			return nil
+		case chat := <-in.handed:
+			spawn(chat)
+			continue
 		case <-free:
 		}
-		n := 1 + len(free)
+		// Claim for every idle worker.
+		n := 1
+	more:
+		for n < in.cfg.Workers {
+			select {
+			case <-free:
+				n++
+			default:
+				break more
+			}
+		}
 		// Look where this process just accepted updates, or at every
 		// shard when woken so or at each Poll (updates other processes
 		// accepted, chats a dead process left).
@@ -242,8 +326,10 @@ func (in *Intake) Run(ctx context.Context) error {
 		} else {
 			backoff = 0
 		}
-		if len(chats) == 0 {
+		for range n - len(chats) {
 			free <- struct{}{}
+		}
+		if len(chats) == 0 {
 			wait := in.cfg.Poll
 			if backoff > 0 {
 				wait = backoff
@@ -253,6 +339,8 @@ func (in *Intake) Run(ctx context.Context) error {
 			case <-ctx.Done():
 				timer.Stop()
 				return nil
+			case chat := <-in.handed:
+				spawn(chat)
 			case <-in.wake:
 			case <-timer.C:
 				in.hints.addAll()
@@ -260,15 +348,8 @@ func (in *Intake) Run(ctx context.Context) error {
 			timer.Stop()
 			continue
 		}
-		for i, chat := range chats {
-			if i > 0 {
-				<-free // claimed at most 1+len(free): there is one
-			}
-			wg.Add(1)
-			go func() {
-				defer func() { free <- struct{}{}; wg.Done() }()
-				in.work(wctx, chat)
-			}()
+		for _, chat := range chats {
+			spawn(chat) // each holds one of the n tokens
 		}
 	}
 }
@@ -363,23 +444,31 @@ func (in *Intake) hint(shards ...int) {
 // work handles the waiting updates of one claimed chat, in order, up to a
 // turn, renewing the claim meanwhile, then lets the chat go.
 func (in *Intake) work(ctx context.Context, chat kbbot.ChatID) {
+	// The claim is renewed every Lease/3 on a timer, so a turn that ends
+	// sooner starts no goroutine for it.
 	rctx, stop := context.WithCancel(ctx)
-	renewed := make(chan struct{})
-	go func() {
-		defer close(renewed)
-		t := time.NewTicker(in.cfg.Lease / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-rctx.Done():
-				return
-			case <-t.C:
-			}
-			if err := in.inbox.Hold(rctx, chat, in.clock.Now().Add(in.cfg.Lease)); err != nil && rctx.Err() == nil {
-				in.log.Warn("renew chat claim", "chat", int64(chat), "error", err)
-			}
+	var renewing sync.Mutex
+	var renew *time.Timer
+	renewing.Lock() // until renew is set: the renewal reads it
+	renew = time.AfterFunc(in.cfg.Lease/3, func() {
+		renewing.Lock()
+		defer renewing.Unlock()
+		if rctx.Err() != nil {
+			return
 		}
-	}()
+		if err := in.inbox.Hold(rctx, chat, in.clock.Now().Add(in.cfg.Lease)); err != nil && rctx.Err() == nil {
+			in.log.Warn("renew chat claim", "chat", int64(chat), "error", err)
+		}
+		if rctx.Err() == nil {
+			renew.Reset(in.cfg.Lease / 3)
+		}
+	})
+	renewing.Unlock()
+	renewed := func() {
+		renew.Stop()
+		renewing.Lock()
+		renewing.Unlock() //nolint:staticcheck // an empty critical section: waiting for a renewal under way
+	}
 	retryAt := time.Time{}
 	// released says the step's last round trip let the chat go already.
 	released := false
@@ -389,7 +478,7 @@ func (in *Intake) work(ctx context.Context, chat kbbot.ChatID) {
 	done := func(e kbbot.InboxEntry) { finished = append(finished, e.Event.UpdateID) }
 	defer func() {
 		stop()
-		<-renewed
+		renewed()
 		var err error
 		if retryAt.IsZero() {
 			if !released {

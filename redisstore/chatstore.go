@@ -57,6 +57,8 @@ type ChatStore struct {
 	rdb        redis.UniversalClient
 	keys       Keys
 	sessionTTL time.Duration
+	// sessionTTLArg is sessionTTL in ms, boxed once for commit.lua.
+	sessionTTLArg any
 	deadTTL    time.Duration
 	// recent caches the key names of recently active chats (one slot per
 	// chat id modulo its size), so that a step builds them once rather
@@ -76,6 +78,9 @@ type chatKeySet struct {
 	step []string
 	// finish: lock, outbox, inbox, intake (finish.lua).
 	finish []string
+	// The heads of the scripts' calls (scriptHead): begin.lua, commit.lua,
+	// finish.lua and lock_extend.lua on these keys.
+	beginHead, commitHead, finishHead, extendHead []any
 }
 
 // keysOf returns chat's key names, from the cache when they are there.
@@ -90,6 +95,10 @@ func (s *ChatStore) keysOf(c kbbot.ChatID) *chatKeySet {
 		step:   []string{lock, k.ChatState(c), k.ChatSeen(c), outbox, k.ChatRecord(c), k.ChatSeenLegacy(c), inbox},
 		finish: []string{lock, outbox, inbox, k.ChatIntake(c)},
 	}
+	ks.beginHead = scriptHead(beginScript, ks.step)
+	ks.commitHead = scriptHead(commitScript, ks.step[:6])
+	ks.finishHead = scriptHead(finishScript, ks.finish)
+	ks.extendHead = scriptHead(lockExtendScript, ks.step[:1])
 	slot.Store(ks)
 	return ks
 }
@@ -100,12 +109,7 @@ func NewChatStore(rdb redis.UniversalClient, keys Keys, sessionTTL time.Duration
 	if sessionTTL <= 0 {
 		sessionTTL = DefaultSessionTTL
 	}
-	return &ChatStore{rdb: rdb, keys: keys, sessionTTL: sessionTTL}
-}
-
-// chatKeys returns the keys of commit.lua (chat_lib.lua's order).
-func (s *ChatStore) chatKeys(c kbbot.ChatID) []string {
-	return s.keysOf(c).step[:6:6]
+	return &ChatStore{rdb: rdb, keys: keys, sessionTTL: sessionTTL, sessionTTLArg: sessionTTL.Milliseconds()}
 }
 
 // keyDigest shortens an event key to 12 characters (72 bits of SHA-256),
@@ -144,7 +148,8 @@ func (s *ChatStore) BeginInbox(ctx context.Context, chat kbbot.ChatID, ttl time.
 // begin runs begin.lua; updateID -1 reads the inbox's head, returned in raw.
 func (s *ChatStore) begin(ctx context.Context, chat kbbot.ChatID, updateID int64, key string, ttl time.Duration) (kbbot.Lease, kbbot.ChatState, *string, error) {
 	lease := kbbot.Lease{Chat: chat, Token: token()}
-	res, err := beginScript.Run(ctx, s.rdb, s.keysOf(chat).step, lease.Token, ttl.Milliseconds(), updateID, keyDigest(key)).Slice()
+	args := append(scriptArgs(s.keysOf(chat).beginHead, 4), lease.Token, ttl.Milliseconds(), updateID, keyDigest(key))
+	res, err := runScript(ctx, s.rdb, beginScript, args).Slice()
 	if errors.Is(err, redis.Nil) {
 		return kbbot.Lease{}, kbbot.ChatState{}, nil, fmt.Errorf("redisstore: begin: %w", kbbot.ErrBusy)
 	}
@@ -180,7 +185,8 @@ func (s *ChatStore) begin(ctx context.Context, chat kbbot.ChatID, updateID int64
 // compare the token, then PEXPIRE). It fails with kbbot.ErrBusy when the
 // lease was lost: it expired, and maybe someone else took the chat.
 func (s *ChatStore) Renew(ctx context.Context, l kbbot.Lease, ttl time.Duration) error {
-	n, err := lockExtendScript.Run(ctx, s.rdb, s.keysOf(l.Chat).step[:1:1], l.Token, ttl.Milliseconds()).Int()
+	args := append(scriptArgs(s.keysOf(l.Chat).extendHead, 2), l.Token, ttl.Milliseconds())
+	n, err := runScript(ctx, s.rdb, lockExtendScript, args).Int()
 	if err != nil {
 		return wrap("renew chat lease", err)
 	}
@@ -200,9 +206,9 @@ func (s *ChatStore) Commit(ctx context.Context, l kbbot.Lease, c kbbot.Commit) (
 	if c.At.IsZero() {
 		c.At = time.Now()
 	}
-	args := make([]any, 0, 14+len(c.Acked)+len(c.Replies))
-	args = append(args, l.Token, c.UpdateID, keyDigest(c.Key), boolArg(c.Erase), c.State, s.sessionTTL.Milliseconds(),
-		seenTTL.Milliseconds(), c.At.Unix(), int64(seenWindow/time.Second), seenCap, seenKeys,
+	args := scriptArgs(s.keysOf(l.Chat).commitHead, 14+len(c.Acked)+len(c.Replies))
+	args = append(args, l.Token, c.UpdateID, keyDigest(c.Key), boxedBool(c.Erase), c.State, s.sessionTTLArg,
+		seenTTLArg, c.At.Unix(), int64(seenWindow/time.Second), seenCap, seenKeys,
 		c.Record, max(c.RecordTTL.Milliseconds(), 0), len(c.Acked))
 	for _, id := range c.Acked {
 		args = append(args, id)
@@ -225,7 +231,7 @@ func (s *ChatStore) Commit(ctx context.Context, l kbbot.Lease, c kbbot.Commit) (
 		// misses an outbox, and cleared by Finish once the outbox is empty.
 		pipe.SAdd(ctx, s.keys.PendingOutboxes(), int64(l.Chat))
 	}
-	run := commitScript.Run(ctx, pipe, s.chatKeys(l.Chat), args...)
+	run := runScript(ctx, pipe, commitScript, args)
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		if isNoScript(err) {
 			// The pipeline sent EVALSHA before the script was loaded.
@@ -323,13 +329,13 @@ func (s *ChatStore) finish(ctx context.Context, l kbbot.Lease, delivered []strin
 
 // finishCmd sends finish.lua on c (the client or a pipeline); raw, when
 // not "", is the inbox entry handled.
-func (s *ChatStore) finishCmd(ctx context.Context, c redis.Scripter, l kbbot.Lease, delivered []string, drop, release bool, raw string) *redis.Cmd {
-	args := make([]any, 0, 4+len(delivered))
-	args = append(args, l.Token, boolArg(drop), boolArg(release), raw)
+func (s *ChatStore) finishCmd(ctx context.Context, c processor, l kbbot.Lease, delivered []string, drop, release bool, raw string) *redis.Cmd {
+	args := scriptArgs(s.keysOf(l.Chat).finishHead, 4+len(delivered))
+	args = append(args, l.Token, boxedBool(drop), boxedBool(release), raw)
 	for _, id := range delivered {
 		args = append(args, id)
 	}
-	return finishScript.Run(ctx, c, s.keysOf(l.Chat).finish, args...)
+	return runScript(ctx, c, finishScript, args)
 }
 
 // finishResult reads finish.lua's answer: the inbox's head, if any.
@@ -425,6 +431,20 @@ func decodeEntry(e string) (kbbot.Queued, error) {
 func isNoScript(err error) bool {
 	return err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT")
 }
+
+// The script arguments "1" and "0", boxed once.
+var boxedTrue, boxedFalse any = "1", "0"
+
+// boxedBool is boolArg boxed once.
+func boxedBool(b bool) any {
+	if b {
+		return boxedTrue
+	}
+	return boxedFalse
+}
+
+// seenTTLArg is seenTTL in ms, boxed once.
+var seenTTLArg any = seenTTL.Milliseconds()
 
 func boolArg(b bool) string {
 	if b {

@@ -79,6 +79,31 @@ type IntakeStore struct {
 	// oneServer says rdb is one server, not a cluster: then a pipeline
 	// runs its commands in order, so Release takes one round trip.
 	oneServer bool
+	// ready are the shards' keys, boxed once; pushArgs the push script's
+	// constant arguments (flood limit, window, quiet, state TTL), boxed
+	// once.
+	ready    []any
+	pushArgs [4]any
+	// recent caches the push script's call heads (scriptHead) of recently
+	// active chats, one slot per chat id modulo its size.
+	recent [chatKeyCache]atomic.Pointer[pushHead]
+}
+
+// pushHead is the head of intake_push.lua's call for one chat.
+type pushHead struct {
+	chat kbbot.ChatID
+	head []any
+}
+
+// pushHeadOf returns chat's push script head, from the cache when there.
+func (s *IntakeStore) pushHeadOf(c kbbot.ChatID) []any {
+	slot := &s.recent[uint64(c)%chatKeyCache]
+	if h := slot.Load(); h != nil && h.chat == c {
+		return h.head
+	}
+	h := &pushHead{chat: c, head: scriptHead(intakePushScript, []string{s.keys.ChatInbox(c), s.keys.ChatIntake(c)})}
+	slot.Store(h)
+	return h.head
 }
 
 // NewIntakeStore returns an intake store on rdb with keys under keys' prefix.
@@ -102,7 +127,12 @@ func NewIntakeStore(rdb redis.UniversalClient, keys Keys, opt IntakeOptions) *In
 		opt.DeadTTL = DefaultDeadTTL
 	}
 	_, cluster := rdb.(*redis.ClusterClient)
-	return &IntakeStore{rdb: rdb, keys: keys, opt: opt, oneServer: !cluster}
+	s := &IntakeStore{rdb: rdb, keys: keys, opt: opt, oneServer: !cluster,
+		pushArgs: [4]any{max(opt.FloodLimit, 0), opt.FloodWindow.Milliseconds(), opt.FloodQuiet.Milliseconds(), intakeStateTTL.Milliseconds()}}
+	for k := range opt.Shards {
+		s.ready = append(s.ready, keys.IntakeReady(k))
+	}
+	return s
 }
 
 // Shards returns the number of shards of the ready index.
@@ -135,58 +165,94 @@ func floodCounted(ev kbbot.Event) bool {
 // it). When Push returns nil the events are durable as far as Redis is.
 // A retried Push queues nothing twice while the first copy still waits.
 func (s *IntakeStore) Push(ctx context.Context, evs []kbbot.Event, now time.Time) (kbbot.PushResult, error) {
-	var res kbbot.PushResult
+	res, _, err := s.PushClaim(ctx, evs, now, time.Time{}, 0)
+	return res, err
+}
+
+// PushClaim is Push that also claims, in the same round trip, up to claim
+// of the chats (the first ones, in the order of evs) for the caller until
+// until, as Claim would: each of those chats is indexed with until rather
+// than now, and only when it is not in the index yet (ZADD NX), i.e. no
+// worker holds it and none is about to take it. claimed are the chats the
+// caller now holds, also when err is not nil; the others are indexed as
+// ready at now, or stay as they were.
+func (s *IntakeStore) PushClaim(ctx context.Context, evs []kbbot.Event, now, until time.Time, claim int) (res kbbot.PushResult, claimed []kbbot.ChatID, err error) {
 	type batch struct {
 		chat kbbot.ChatID
 		args []any
 	}
-	var order []*batch
-	byChat := map[kbbot.ChatID]*batch{}
+	order := make([]batch, 0, len(evs))
 	ms := now.UnixMilli()
+	var msArg any = ms
 	for _, ev := range evs {
-		b := byChat[ev.ChatID]
+		var b *batch
+		for i := range order {
+			if order[i].chat == ev.ChatID {
+				b = &order[i]
+				break
+			}
+		}
 		if b == nil {
-			b = &batch{chat: ev.ChatID, args: []any{ms, max(s.opt.FloodLimit, 0), s.opt.FloodWindow.Milliseconds(),
-				s.opt.FloodQuiet.Milliseconds(), intakeStateTTL.Milliseconds()}}
-			byChat[ev.ChatID] = b
-			order = append(order, b)
+			order = append(order, batch{chat: ev.ChatID, args: append(scriptArgs(s.pushHeadOf(ev.ChatID), 7), msArg)})
+			b = &order[len(order)-1]
+			b.args = append(b.args, s.pushArgs[:]...)
 		}
 		body, err := json.Marshal(ev)
 		if err != nil {
-			return res, fmt.Errorf("redisstore: encode update %d: %w", ev.UpdateID, err)
+			return res, nil, fmt.Errorf("redisstore: encode update %d: %w", ev.UpdateID, err)
 		}
-		b.args = append(b.args, boolArg(floodCounted(ev)), strconv.FormatInt(ev.UpdateID, 10)+"|u|"+string(body))
+		b.args = append(b.args, boxedBool(floodCounted(ev)), strconv.FormatInt(ev.UpdateID, 10)+"|u|"+string(body))
 	}
 	if len(order) == 0 {
-		return res, nil
+		return res, nil, nil
 	}
 	if !s.pushLoaded.Load() {
 		if err := loadScripts(ctx, s.rdb, intakePushScript); err != nil {
-			return res, err
+			return res, nil, err
 		}
 		s.pushLoaded.Store(true)
 	}
+	claim = min(claim, len(order))
 	pipe := s.rdb.Pipeline()
 	runs := make([]*redis.Cmd, len(order))
+	adds := make([]*redis.IntCmd, claim)
+	var untilArg any = until.UnixMilli()
 	for i, b := range order {
-		runs[i] = pipe.EvalSha(ctx, intakePushScript.Hash(), []string{s.keys.ChatInbox(b.chat), s.keys.ChatIntake(b.chat)}, b.args...)
-		pipe.ZAddNX(ctx, s.shard(b.chat), redis.Z{Score: float64(ms), Member: int64(b.chat)})
+		runs[i] = redis.NewCmd(ctx, b.args...)
+		_ = pipe.Process(ctx, runs[i])
+		score := msArg
+		if i < claim {
+			score = untilArg
+		}
+		add := redis.NewIntCmd(ctx, "zadd", s.ready[s.ShardOf(b.chat)], "nx", score, int64(b.chat))
+		_ = pipe.Process(ctx, add)
+		if i < claim {
+			adds[i] = add
+		}
 	}
-	if _, err := pipe.Exec(ctx); err != nil {
+	_, err = pipe.Exec(ctx)
+	for i, a := range adds {
+		if a.Err() == nil && a.Val() == 1 {
+			claimed = append(claimed, order[i].chat)
+		}
+	}
+	if err != nil {
 		if isNoScript(err) {
 			// The script cache was flushed (a restart, a failover) since it
-			// was checked: load it and push again (idempotent).
+			// was checked: load it and push again (idempotent). The chats
+			// claimed by the first pipeline stay claimed: its ZADDs ran.
 			if err := intakePushScript.Load(ctx, s.rdb).Err(); err != nil {
-				return res, wrap("load script", err)
+				return res, claimed, wrap("load script", err)
 			}
-			return s.Push(ctx, evs, now)
+			res, _, err = s.PushClaim(ctx, evs, now, until, 0)
+			return res, claimed, err
 		}
-		return res, wrap("accept updates", err)
+		return res, claimed, wrap("accept updates", err)
 	}
 	for _, r := range runs {
 		codes, err := r.Int64Slice()
 		if err != nil {
-			return res, wrap("accept updates", err)
+			return res, claimed, wrap("accept updates", err)
 		}
 		for _, c := range codes {
 			switch c {
@@ -200,7 +266,7 @@ func (s *IntakeStore) Push(ctx context.Context, evs []kbbot.Event, now time.Time
 			}
 		}
 	}
-	return res, nil
+	return res, claimed, nil
 }
 
 // loadScripts makes sure the scripts are in Redis's script cache before

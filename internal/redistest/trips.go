@@ -5,17 +5,24 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"testing"
 
 	"github.com/redis/go-redis/v9"
 )
 
 // Trips is a Redis hook for benchmarks that counts round trips (a command,
-// or a pipeline of several) and the commands in them, and the trips by
-// their first command (scripts by the start of their SHA1).
+// or a pipeline of several) and the commands in them, and, with ByName,
+// the trips by their first command (scripts by the start of their SHA1).
+// Without ByName counting allocates nothing, so it does not add to the
+// allocations a benchmark reports.
 type Trips struct {
+	// ByName makes Table list the trips by first command; set it before
+	// the hook is installed.
+	ByName      bool
 	trips, cmds atomic.Int64
 	mu          sync.Mutex
 	names       map[string]int
@@ -50,6 +57,9 @@ func (c *Trips) Table(n float64) string {
 func (c *Trips) note(cmd redis.Cmder, n int) {
 	c.trips.Add(1)
 	c.cmds.Add(int64(n))
+	if !c.ByName {
+		return
+	}
 	name := cmd.Name()
 	if (name == "evalsha" || name == "eval") && len(cmd.Args()) > 1 {
 		name += " " + fmt.Sprint(cmd.Args()[1])[:8]
@@ -83,4 +93,39 @@ func (c *Trips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Proces
 		}
 		return next(ctx, cmds)
 	}
+}
+
+// ServerCommands sums the calls of every command in INFO commandstats of
+// the server rdb is connected to (or of every master of a cluster),
+// commands run inside scripts included. The difference of two readings is
+// what ran between them: exact only when nothing else uses that Redis.
+func ServerCommands(tb testing.TB, rdb redis.UniversalClient) int64 {
+	tb.Helper()
+	var total atomic.Int64
+	each := func(ctx context.Context, c *redis.Client) error {
+		info, err := c.Info(ctx, "commandstats").Result()
+		if err != nil {
+			return err
+		}
+		for line := range strings.SplitSeq(info, "\n") {
+			_, rest, ok := strings.Cut(line, ":calls=")
+			if !ok {
+				continue
+			}
+			v, _, _ := strings.Cut(rest, ",")
+			n, _ := strconv.ParseInt(v, 10, 64)
+			total.Add(n)
+		}
+		return nil
+	}
+	var err error
+	if cc, ok := rdb.(*redis.ClusterClient); ok {
+		err = cc.ForEachMaster(context.Background(), each)
+	} else if c, ok := rdb.(*redis.Client); ok {
+		err = each(context.Background(), c)
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return total.Load()
 }
