@@ -22,7 +22,7 @@ const (
 // consent_ask and privacy_full). Bump it with every change of the notice:
 // residents who agreed to an older one are asked again. notice_test.go
 // fails when the notice text changes without a bump.
-const NoticeVersion = 3
+const NoticeVersion = 4
 
 // groupNoteEvery is how often a group is told, at most, to chat privately.
 const groupNoteEvery = time.Hour

@@ -16,6 +16,7 @@ import (
 var noticeHashes = map[int]string{
 	2: "09f27b95f0960ea15b2d476292d41621edb95784810906375ea32d63261b06d7",
 	3: "5e2273569da2168cd73ab1ff0e26abb368f0d47b8e83c7fc0f689e7d5e5a57ab", // the backup window; Tanya bidan; Kabari saya; KB-PP
+	4: "739e89d852ea8e26e54e53cc3db6e3f9e971cdd0cb8550adddc4f7033a4505d2", // plainer words (no change of substance)
 }
 
 func TestNoticeChangeBumpsItsVersion(t *testing.T) {
