@@ -50,7 +50,7 @@ func TestProfileSetAtStart(t *testing.T) {
 	// /privasi from the menu answers with the full privacy notice.
 	must(t)(u.Send("/privasi"))
 	msgs := u.Messages()
-	if got := msgs[len(msgs)-1].Plain(); !strings.Contains(got, "Pemberitahuan privasi") {
+	if got := msgs[len(msgs)-1].Plain(); !strings.Contains(got, "Aturan privasi kbbot") {
 		t.Errorf("/privasi answered %q, want the privacy notice", got)
 	} else if !strings.Contains(got, "cadangan (backup) ikut terhapus paling lambat 8 hari") {
 		t.Errorf("/privasi does not tell how long backups keep deleted data (KBBOT_BACKUP_DAYS, 8): %q", got)

@@ -194,7 +194,7 @@ func TestRecordRemindersOutliveTheSession(t *testing.T) {
 		// implan: a month before 3 years, 08:00 local.
 		{name: "implant end", act: course("Implan (susuk KB)"),
 			due:  time.Date(2029, 10, 23, 8, 0, 0, 0, wib),
-			want: []string{"implan Ibu (dipasang Senin, 23 November 2026)", "habis masa perlindungannya"}},
+			want: []string{"implan Ibu (dipasang Senin, 23 November 2026)", "akan segera habis"}},
 		// pil: the first refill 3 days before the 28-day pack runs out.
 		{name: "pill pack", act: course("Pil KB kombinasi"),
 			due:  time.Date(2026, 12, 18, 8, 0, 0, 0, wib),

@@ -16,7 +16,7 @@ import (
 var noticeHashes = map[int]string{
 	2: "09f27b95f0960ea15b2d476292d41621edb95784810906375ea32d63261b06d7",
 	3: "5e2273569da2168cd73ab1ff0e26abb368f0d47b8e83c7fc0f689e7d5e5a57ab", // the backup window; Tanya bidan; Kabari saya; KB-PP
-	4: "4c8deaa4fc50964016f5900a688786582bf6c9a852584afc32fcb0bc9fbee49d", // the form of address (Ibu/Bapak), kept like the language
+	4: "f2612f2bbce655e6189686e5ad0f90c83c97b53e05845f31c22e0e5e058cdeab", // the form of address (Ibu/Bapak), kept like the language; plainer words
 }
 
 func TestNoticeChangeBumpsItsVersion(t *testing.T) {
