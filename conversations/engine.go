@@ -340,6 +340,9 @@ func (st *step) text(t string) {
 		return
 	}
 	st.search(t)
+	if birthText(t) && (st.r.Pregnancy == nil || st.r.Pregnancy.Born.IsZero()) && st.r.Consented() {
+		st.offerKBPPBirth()
+	}
 }
 
 func (st *step) groupNote() {
