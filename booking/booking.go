@@ -301,6 +301,18 @@ func (a Availability) Bookable(m Method) int {
 	return 0
 }
 
+// SessionLeft returns how many more bookings of method m session sp can
+// take: the session's places left, but no more than the method's places
+// left at the site (a session of 25 places has 12 for an implant when 12
+// implants are left). A method not offered there has none.
+func (a Availability) SessionLeft(sp SessionPlaces, m Method) int {
+	mp, ok := a.Method(m)
+	if !ok {
+		return 0
+	}
+	return max(0, min(sp.Left(), mp.Left()))
+}
+
 // Session returns the places of session id.
 func (a Availability) Session(id string) (Places, bool) {
 	for _, s := range a.Sessions {

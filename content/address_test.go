@@ -17,6 +17,7 @@ func TestToBapak(t *testing.T) {
 		{"kelompok ibu hamil dan ibu menyusui", "kelompok ibu hamil dan ibu menyusui"},
 		{"Ibunya, Ibuprofen, Buku, Bulan", "Ibunya, Ibuprofen, Buku, Bulan"},
 		{"<b>Ibu</b>: %s", "<b>Bapak</b>: %s"},
+		{"bahasa dan sapaan (Ibu atau Bapak). Jika Ibu setuju", "bahasa dan sapaan (Ibu atau Bapak). Jika Bapak setuju"},
 		{"Hello, you.", "Hello, you."},
 	} {
 		if got := content.ToBapak(c.in); got != c.want {

@@ -548,10 +548,11 @@ func (f bookFlow) chooseMethod(st *step, s *bookState, c *booking.Catalog, code 
 	var rows [][]kbbot.Button
 	for _, sp := range av.Sessions {
 		ses, ok := sl.Site.Session(sp.SessionID)
-		if !ok || sp.Left() == 0 {
+		left := av.SessionLeft(sp, m)
+		if !ok || left == 0 {
 			continue
 		}
-		label := st.t("book_session_left", st.fmtSpan(ses.Start, ses.End, sl.Facility), sp.Left())
+		label := st.t("book_session_left", st.fmtSpan(ses.Start, ses.End, sl.Facility), left)
 		rows = append(rows, []kbbot.Button{st.flowButton(label, bkSession, ses.ID)})
 	}
 	st.show(st.t("book_pick_session", st.methodName(m), sl.Facility.Name, st.fmtDay(sl.Event.Date)), append(rows, st.menuButton()...))

@@ -26,9 +26,13 @@ func newBookWorld(t *testing.T) *roleWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
+	bookings := redisstore.NewBookingStore(rdb, keys, fakes.NewClock(w.now), redisstore.BookingOptions{})
+	if _, err := bookings.Import(context.Background(), cat); err != nil {
+		t.Fatal(err)
+	}
 	w.e = conversations.NewEngine(library(t), func() string { w.nonces++; return fmt.Sprintf("n%d", w.nonces) }, conversations.Services{
 		Catalog:  func(context.Context) (*booking.Catalog, error) { return cat, nil },
-		Bookings: redisstore.NewBookingStore(rdb, keys, fakes.NewClock(w.now), redisstore.BookingOptions{}),
+		Bookings: bookings,
 		Staff:    w.store,
 		Log:      quiet,
 	})
@@ -98,5 +102,53 @@ func TestBookingRoutes(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("nearest: %s", dump(r))
+	}
+}
+
+// TestBookingSessionsShowTheMethodsPlaces: a session's "sisa" is what is
+// left for the chosen method, not the session's whole capacity: with 12
+// implants left at Puskesmas Bendan no session offers 25 places.
+func TestBookingSessionsShowTheMethodsPlaces(t *testing.T) {
+	t.Parallel()
+	w := newBookWorld(t)
+	w.tap(rResident, w.send(rResident, "/daftar"), w.ui("btn_book_near"))
+	r := w.step(kbbot.Event{Kind: kbbot.EventLocation, ChatID: rResident, UserID: int64(rResident), Lat: -6.8886, Lon: 109.6596})
+	var bendan string
+	for _, l := range labels(r) {
+		if strings.HasPrefix(l, "Puskesmas Bendan") {
+			bendan = l
+		}
+	}
+	r = w.tap(rResident, r, bendan)
+	left := func(label string) int {
+		_, n, ok := strings.Cut(label, "· sisa ")
+		var v int
+		if _, err := fmt.Sscan(n, &v); !ok || err != nil {
+			t.Fatalf("no places in %q", label)
+		}
+		return v
+	}
+	var method string
+	for _, l := range labels(r) {
+		if strings.HasPrefix(l, "Implan") {
+			method = l
+		}
+	}
+	if method == "" {
+		t.Fatalf("no implant at Puskesmas Bendan: %v", labels(r))
+	}
+	max := left(method)
+	r = w.tap(rResident, r, method)
+	sessions := 0
+	for _, l := range labels(r) {
+		if strings.Contains(l, "· sisa ") {
+			sessions++
+			if n := left(l); n > max {
+				t.Errorf("session %q offers more than the %d implants left", l, max)
+			}
+		}
+	}
+	if sessions == 0 {
+		t.Fatalf("no session offered: %v", labels(r))
 	}
 }

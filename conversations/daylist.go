@@ -1055,7 +1055,7 @@ func (f dayFlow) walkMethod(st *step, d daySite, s *dayState, args []string) {
 	var rows [][]kbbot.Button
 	for _, sp := range open {
 		if x, ok := d.site.Session(sp.SessionID); ok {
-			rows = append(rows, []kbbot.Button{st.flowButton(st.t("book_session_left", st.fmtSpan(x.Start, x.End, d.fac), sp.Left()), "wt", x.ID)})
+			rows = append(rows, []kbbot.Button{st.flowButton(st.t("book_session_left", st.fmtSpan(x.Start, x.End, d.fac), av.SessionLeft(sp, m)), "wt", x.ID)})
 		}
 	}
 	rows = append(rows, []kbbot.Button{st.flowButton(st.t("btn_day_walk_cancel"), "l")})

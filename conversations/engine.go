@@ -340,6 +340,9 @@ func (st *step) text(t string) {
 		return
 	}
 	st.search(t)
+	if birthText(t) && (st.r.Pregnancy == nil || st.r.Pregnancy.Born.IsZero()) && st.r.Consented() {
+		st.offerKBPPBirth()
+	}
 }
 
 func (st *step) groupNote() {
@@ -407,16 +410,28 @@ func (st *step) bapak() bool {
 }
 
 // keepsIbu reports whether the UI text key keeps "Ibu" for a resident
-// called Bapak: the KB pasca persalinan pathway speaks to the woman
-// herself, whoever reads it, and the form-of-address texts name "Ibu" on
-// purpose.
+// called Bapak: the KB pasca persalinan pathway and its reminders, and the
+// reminders about a woman's own method (its aftercare, the next injection
+// or pill pack, the check-up, the implant's end), speak to the woman
+// herself, whoever reads them ("Bapak bisa hamil lagi" and "implan Bapak"
+// would be nonsense); the form-of-address texts name "Ibu" on purpose.
 func keepsIbu(key string) bool {
-	for _, p := range []string{"kbpp_", "btn_kbpp", "sapaan_", "btn_sapaan_"} {
+	for _, p := range []string{"kbpp_", "btn_kbpp", "rem_kbpp_", "sapaan_", "btn_sapaan_"} {
 		if strings.HasPrefix(key, p) {
 			return true
 		}
 	}
-	return false
+	return womansMethodTexts[key]
+}
+
+// womansMethodTexts are the reminders about a method a woman's body
+// receives: kept as written to "Ibu" for a resident called Bapak. Those of
+// the condom and MOP, and the general aftercare, speak to him.
+var womansMethodTexts = map[string]bool{
+	"rem_aftercare_pil": true, "rem_aftercare_minipil": true, "rem_aftercare_suntik1": true,
+	"rem_aftercare_suntik3": true, "rem_aftercare_implan": true, "rem_aftercare_iud": true,
+	"rem_aftercare_mow": true, "rem_aftercare_mal": true,
+	"rem_suntik3": true, "rem_suntik1": true, "rem_pil": true, "rem_checkup": true, "rem_implan_end": true,
 }
 
 // inferSapaan keeps a form of address guessed from an answer (a man

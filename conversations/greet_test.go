@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/content"
@@ -90,4 +91,49 @@ func TestPregnancyTextIsUnderstood(t *testing.T) {
 			t.Errorf("%q: offered KB-PP", q)
 		}
 	}
+}
+
+// TestBirthTextOffersThePathwayFromTheBirth: a mother whose baby is born
+// already ("saya sudah melahirkan") gets the search's answer and the way
+// into KB pasca persalinan from the birth; /hamil offers it too, and a
+// baby of 3 months can be told (not only "a month ago" or "longer"). A
+// question about KB after birth, or a birth still to come, is not taken
+// for one.
+func TestBirthTextOffersThePathwayFromTheBirth(t *testing.T) {
+	t.Parallel()
+	ui := library(t).UI
+	birth := ui.T(content.ID, "btn_kbpp_birth")
+	for _, q := range []string{"saya sudah melahirkan", "baru lahiran 2 minggu lalu", "bayi saya sudah lahir", "udah melahirkan bu"} {
+		c := &sapaanChat{t: t, e: engine(t), s: conversations.NewSession(), r: consented()}
+		out := c.say(q)
+		if buttonData(out, birth) == "" {
+			t.Errorf("%q: no %q button in %v", q, birth, labels(out))
+			continue
+		}
+		out = c.press(buttonData(out, birth))
+		three := buttonData(out, ui.T(content.ID, "btn_kbpp_born_3months"))
+		if three == "" {
+			t.Fatalf("%q: no 3-month button in %v", q, labels(out))
+		}
+		c.press(three)
+		if p := c.r.Pregnancy; p == nil || now.Sub(p.Born) < 85*24*time.Hour || now.Sub(p.Born) > 95*24*time.Hour {
+			t.Errorf("%q: a baby of 3 months recorded as %+v", q, p)
+		}
+	}
+	for _, q := range []string{"kb apa yang aman setelah melahirkan", "saya mau melahirkan bulan depan", "belum melahirkan", "saya hamil 7 bulan"} {
+		c := &sapaanChat{t: t, e: engine(t), s: conversations.NewSession(), r: consented()}
+		if out := c.say(q); buttonData(out, birth) != "" {
+			t.Errorf("%q: offered the pathway from the birth", q)
+		}
+	}
+	c := &sapaanChat{t: t, e: engine(t), s: conversations.NewSession(), r: consented()}
+	if out := c.say("/hamil"); buttonData(out, birth) == "" {
+		t.Errorf("/hamil offers no way for a baby born already: %v", labels(out))
+	}
+}
+
+func consented() *resident.Record {
+	r := resident.New("id")
+	r.Consent, r.NoticeVersion = conversations.ConsentGiven, conversations.NoticeVersion
+	return r
 }

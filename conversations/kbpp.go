@@ -78,7 +78,9 @@ func (f kbppFlow) Start(st *step, _ string) {
 			}
 			rows[len(rows)-1] = append(rows[len(rows)-1], st.flowButton(st.monthLabel(m), "due", m.Format("2006-01")))
 		}
-		rows = append(rows, []kbbot.Button{st.flowButton(st.t("btn_kbpp_due_unknown"), "due", "x")})
+		rows = append(rows, []kbbot.Button{st.flowButton(st.t("btn_kbpp_due_unknown"), "due", "x")},
+			// A mother whose baby is born already goes on from the birth.
+			[]kbbot.Button{st.btn("btn_kbpp_birth", data(flowKBPP, "birth"))})
 		st.show(st.t("kbpp_ask_due"), append(rows, st.menuButton()...))
 	case p.Born.IsZero():
 		st.show(st.t("kbpp_pregnant", st.dueLabel(p)), kbppButtons(st))
@@ -209,7 +211,9 @@ func (f kbppFlow) askBorn(st *step, _ []string) {
 	rows := [][]kbbot.Button{
 		{st.flowButton(st.t("btn_kbpp_born_today"), "born", "0"), st.flowButton(st.t("btn_kbpp_born_yesterday"), "born", "1")},
 		{st.flowButton(st.t("btn_kbpp_born_week"), "born", "4"), st.flowButton(st.t("btn_kbpp_born_2weeks"), "born", "14")},
-		{st.flowButton(st.t("btn_kbpp_born_month"), "born", "30"), st.flowButton(st.t("btn_kbpp_born_older"), "born", "60")},
+		{st.flowButton(st.t("btn_kbpp_born_month"), "born", "30"), st.flowButton(st.t("btn_kbpp_born_2months"), "born", "61")},
+		{st.flowButton(st.t("btn_kbpp_born_3months"), "born", "91"), st.flowButton(st.t("btn_kbpp_born_5months"), "born", "137")},
+		{st.flowButton(st.t("btn_kbpp_born_older"), "born", "183")},
 	}
 	st.show(st.t("kbpp_ask_born"), append(rows, st.menuButton()...))
 }
@@ -346,6 +350,32 @@ func pregnancyText(t string) bool {
 		}
 	}
 	return strings.HasPrefix(w, " hamil ") && len(strings.Fields(w)) <= 4
+}
+
+// birthText reports whether free text t says her baby is born ("saya
+// sudah melahirkan", "baru lahiran"), to offer the pathway after birth.
+func birthText(t string) bool {
+	w := " " + normTalk(t) + " "
+	born := false
+	for _, s := range []string{" melahirkan ", " lahiran ", " bersalin ", " bayi saya lahir ", " bayi saya sudah lahir ", " anak saya lahir "} {
+		born = born || strings.Contains(w, s)
+	}
+	if !born || strings.Contains(w, " belum ") || strings.Contains(w, " akan ") || strings.Contains(w, " mau ") {
+		return false
+	}
+	for _, s := range []string{" sudah ", " udah ", " sdh ", " baru ", " habis ", " abis ", " selesai "} {
+		if strings.Contains(w, s) {
+			return true
+		}
+	}
+	return strings.Contains(w, " lahir ")
+}
+
+// offerKBPPBirth answers "saya sudah melahirkan", after what the search
+// found: the pathway from the birth, if she wants it.
+func (st *step) offerKBPPBirth() {
+	rows := [][]kbbot.Button{{st.btn("btn_kbpp_birth", data(flowKBPP, "birth"))}}
+	st.send(st.t("kbpp_offer_born"), append(rows, st.menuButton()...))
 }
 
 // offerKBPP answers "saya hamil": the pathway, if she wants it.

@@ -434,10 +434,15 @@ func (changeFlow) options(st *step, c *booking.Catalog, s changeState, facID str
 	if mp, ok := av.Method(s.Method); ok && mp.Left() > 0 || facID == cur.FacilityID {
 		for _, sp := range av.Sessions {
 			ses, ok := sl.Site.Session(sp.SessionID)
-			if !ok || sp.Left() == 0 || (facID == cur.FacilityID && sp.SessionID == cur.SessionID) {
+			left := av.SessionLeft(sp, s.Method)
+			if facID == cur.FacilityID {
+				// Her own place of the method moves with her.
+				left = min(sp.Left(), max(left, 1))
+			}
+			if !ok || left == 0 || (facID == cur.FacilityID && sp.SessionID == cur.SessionID) {
 				continue
 			}
-			rows = append(rows, []kbbot.Button{st.flowButton(st.t("book_session_left", st.fmtSpan(ses.Start, ses.End, sl.Facility), sp.Left()), "t", ses.ID)})
+			rows = append(rows, []kbbot.Button{st.flowButton(st.t("book_session_left", st.fmtSpan(ses.Start, ses.End, sl.Facility), left), "t", ses.ID)})
 		}
 	}
 	for _, site := range sl.Event.Sites {

@@ -4,10 +4,12 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/content"
 	"github.com/kbbot/kbbot/conversations"
+	"github.com/kbbot/kbbot/reminders"
 	"github.com/kbbot/kbbot/resident"
 )
 
@@ -137,6 +139,37 @@ func TestSapaanKeepsMotherTexts(t *testing.T) {
 	out := texts(c.say("/hamil"))
 	if !strings.Contains(out, "Ibu") || strings.Contains(out, "Bapak") {
 		t.Errorf("KB-PP start for a resident called Bapak: %q", out)
+	}
+}
+
+// TestSapaanBapakTextsMakeSense: a resident called Bapak never reads
+// that he may get pregnant or has an implant: the KB-PP reminders and the
+// reminders of a woman's method keep "Ibu" (his wife), and the privacy
+// notice still names both forms of address ("Ibu atau Bapak").
+func TestSapaanBapakTextsMakeSense(t *testing.T) {
+	t.Parallel()
+	r := resident.New("id")
+	r.Consent, r.NoticeVersion, r.Sapaan = conversations.ConsentGiven, conversations.NoticeVersion, "bapak"
+	r.Pregnancy = &resident.Pregnancy{Since: now.Add(-200 * 24 * time.Hour), Born: now.Add(-7 * 24 * time.Hour), Breastfeeding: "full"}
+	given := now.AddDate(-3, 0, 0).Add(20 * 24 * time.Hour)
+	r.Courses = []resident.Course{{Method: "implan", GivenAt: given, Zone: "Asia/Jakarta", Source: "bidan"}}
+	c := &sapaanChat{t: t, e: engine(t), s: conversations.NewSession(), r: r}
+	remind := func(kind, ref string) string {
+		return texts(c.step(kbbot.Event{Kind: kbbot.EventReminder, Reminder: &kbbot.Reminder{ID: kind + ":x", Kind: kind, Ref: ref}}))
+	}
+	if out := remind(reminders.KindKBPPWeek1, ""); out == "" || strings.Contains(out, "Bapak bisa hamil") || !strings.Contains(out, "Ibu bisa hamil") {
+		t.Errorf("KB-PP week-1 reminder to a Bapak: %q", out)
+	}
+	ref := reminders.CourseRef(1, "implan", given, time.FixedZone("WIB", 7*3600))
+	if out := remind(reminders.KindImplanEnd, ref); out == "" || strings.Contains(out, "implan Bapak") {
+		t.Errorf("implant-end reminder to a Bapak: %q", out)
+	}
+	if out := texts(c.say("/privasi")); strings.Contains(out, "Bapak atau Bapak") || !strings.Contains(out, "Ibu atau Bapak") {
+		t.Errorf("privacy notice to a Bapak names the forms of address wrongly: %q", out)
+	}
+	// The texts about him still call him Bapak.
+	if out := texts(c.say("/bantuan")); !strings.Contains(out, "Bapak") {
+		t.Errorf("/bantuan for a Bapak: %q", out)
 	}
 }
 

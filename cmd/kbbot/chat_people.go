@@ -13,6 +13,7 @@ import (
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/app"
 	"github.com/kbbot/kbbot/cadre"
+	"github.com/kbbot/kbbot/content/wilayah"
 	"github.com/kbbot/kbbot/redisstore"
 )
 
@@ -81,6 +82,15 @@ func enrolStaff(ctx context.Context, a *app.App, cfg app.Config, now time.Time) 
 			admin = cadre.Member{Chat: kbbot.ChatID(p.id), Role: cadre.Admin, Name: p.name}
 		}
 	}
+	// The staff's area carries its Kemendagri code, as one chosen in
+	// /undang does: residents' areas have codes, and broadcasts and
+	// counts find them by code.
+	area := demoArea
+	if l, err := wilayah.Load(); err == nil {
+		if r, ok := l.Resolve(area); ok {
+			area = r
+		}
+	}
 	for _, p := range people {
 		if p.role == "" || p.role == cadre.Admin {
 			continue
@@ -90,7 +100,7 @@ func enrolStaff(ctx context.Context, a *app.App, cfg app.Config, now time.Time) 
 		} else if ok {
 			continue
 		}
-		code, err := staff.CreateInvite(ctx, admin, p.role, demoArea, now.Add(time.Hour), now)
+		code, err := staff.CreateInvite(ctx, admin, p.role, area, now.Add(time.Hour), now)
 		if err != nil {
 			return fmt.Errorf("demo staff: invite %s: %w", p.key, err)
 		}

@@ -149,6 +149,26 @@ func TestChatPlaysSeveralPeople(t *testing.T) {
 	}
 }
 
+// TestChatStaffReachTheirResidents: Sari tells her kelurahan in Kec.
+// Pekalongan Barat; the demo's PKB of that kecamatan, writing a
+// broadcast, sees her counted (the staff's area carries its code, as
+// residents' areas do).
+func TestChatStaffReachTheirResidents(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	script := strings.Join([]string{
+		"/start", "1", "/wilayah", "bendan kergon", "1", "3",
+		"/sebagai pkb", "/siaran", "Besok ada layanan KB di Balai Kelurahan.",
+		"/keluar",
+	}, "\n")
+	var out, errOut bytes.Buffer
+	if code := run([]string{"chat"}, strings.NewReader(script), &out, &errOut, env(nil)); code != 0 {
+		t.Fatalf("exit %d, stderr: %s", code, errOut.String())
+	}
+	if got := out.String(); !strings.Contains(got, "Seluruh Pekalongan Barat (1 warga)") {
+		t.Errorf("the PKB's broadcast does not count Sari:\n%s", got)
+	}
+}
+
 // TestImportCommand: a broken file is refused naming the entry and field;
 // the demo of July 2023 is refused as past, and loads with --allow-past;
 // loading it again changes nothing.
