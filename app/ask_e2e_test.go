@@ -85,7 +85,7 @@ func TestE2ETanyaBidan(t *testing.T) {
 	must(t)(bidan.Tap("✍️ Jawab"))
 	const answer = "Ibu, haid tidak teratur atau tidak haid biasa terjadi pada suntik 3 bulan. Bila ragu hamil, datang ke Puskesmas untuk tes."
 	must(t)(bidan.Send(answer))
-	if txt := lastText(t, bidan); !strings.Contains(txt, "Jawaban Anda sudah dikirim") {
+	if txt := lastText(t, bidan); !strings.Contains(txt, "Jawaban Anda tersimpan dan dikirim") {
 		t.Fatalf("after the answer: %q", txt)
 	}
 	sweep(t, p)

@@ -481,7 +481,7 @@ func TestE2EMethodCourse(t *testing.T) {
 	e.clock.Set(testStart.Add(12*7*24*time.Hour + 3*time.Hour))
 	sweep(t, p)
 	m, _ := u.Last()
-	if !strings.Contains(m.Plain(), "Suntik KB 3 bulan") || !strings.Contains(m.Plain(), "[HB18]") || !hasButton(m, "🔕 Jangan ingatkan jenis ini lagi") {
+	if !strings.Contains(m.Plain(), "Suntik KB 3 bulan") || !strings.Contains(m.Plain(), "Sumber: WHO Family Planning Handbook 2018") || !hasButton(m, "🔕 Jangan ingatkan jenis ini lagi") {
 		t.Fatalf("want the suntik reminder with its source and a stop button: %q", m.Plain())
 	}
 	// The stop button is bound to this resident: the same data tapped by

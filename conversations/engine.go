@@ -83,6 +83,9 @@ type step struct {
 	answered bool
 	retry    bool     // a store failed: the event must come again
 	before   *Session // the session before a command reset its flow
+	// sourceList: the step shows the list of sources, whose ids stay
+	// (other texts' inline tags become one «Sumber» line).
+	sourceList bool
 }
 
 // Step handles one event of a chat whose dialog stands at s and whose
@@ -103,6 +106,13 @@ func (e *Engine) Step(ctx context.Context, s *Session, r *resident.Record, ev kb
 	st.handle()
 	if ev.Kind == kbbot.EventCallback && !st.answered {
 		st.toast("")
+	}
+	for i := range st.out {
+		// Inline source tags ("[HB11]") become one «Sumber» line a
+		// message; the list of sources itself shows its ids.
+		if !st.sourceList {
+			st.out[i].Text = st.e.lib.GatherSources(st.lang(), st.out[i].Text)
+		}
 	}
 	replies := st.out
 	if st.answer != nil {

@@ -201,7 +201,11 @@ func (f inviteFlow) Text(st *step, t string) bool {
 	saveState(st, s)
 	st.inPlace = false
 	if len(found) == 0 {
-		st.show(st.t("invite_not_found", place), append(rows, st.staffButtons()...))
+		key := "invite_not_found"
+		if cur.Code != "" && len(l.Search(place, wilayah.Options{Levels: []wilayah.Level{level}, Limit: 1})) > 0 {
+			key = "invite_not_within" // on the list, but not within the area asked
+		}
+		st.show(st.t(key, place, st.areaName(cur)), append(rows, st.staffButtons()...))
 		return true
 	}
 	st.show(st.t("invite_candidates"), append(rows, st.staffButtons()...))

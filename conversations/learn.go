@@ -265,6 +265,7 @@ func (learnFlow) mythRows(st *step, ids []string) [][]kbbot.Button {
 
 // sources shows page arg of the sources.
 func (f learnFlow) sources(st *step, arg string) {
+	st.sourceList = true
 	pages := st.e.lib.SourcesPages(st.lang())
 	i, err := strconv.Atoi(arg)
 	if err != nil || i < 0 || i >= len(pages) {

@@ -281,6 +281,7 @@ func (staffFlow) menu(st *step, m cadre.Member) {
 	add(cadre.ActCheckIn, "staff_can_daylist", st.btn("btn_staff_daylist", data(flowDay)))
 	add(cadre.ActCheckIn, "staff_can_checkin", st.btn("btn_staff_checkin", data(cbReport, staffOpCheckIn)))
 	add(cadre.ActProvide, "staff_can_provide")
+	add(cadre.ActAnswer, "staff_can_answer", st.btn("btn_staff_answer", data(flowAnswer)))
 	add(cadre.ActFollowUp, "staff_can_followup", st.btn("btn_staff_followup", data(flowFollowUp)))
 	add(cadre.ActReport, "staff_can_report", st.btn("btn_staff_report", data(cbReport, staffOpRekap)))
 	add(cadre.ActPoster, "staff_can_poster", st.btn("btn_staff_poster", data(cbReport, staffOpPoster)))

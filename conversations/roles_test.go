@@ -373,7 +373,7 @@ func TestKaderCannotInvite(t *testing.T) {
 			t.Errorf("forged %q for a kader was not refused", d)
 		}
 	}
-	// A bidan sees today's list, check-in and rekap only.
+	// A bidan sees today's list, check-in, residents' questions and rekap only.
 	w.join(301, cadre.Bidan, rBarat)
 	r = w.send(301, "/kader")
 	var ds []string
@@ -384,7 +384,7 @@ func TestKaderCannotInvite(t *testing.T) {
 			}
 		}
 	}
-	if fmt.Sprint(ds) != "[hr q:ci q:rk menu]" {
+	if fmt.Sprint(ds) != "[hr q:ci jwb q:rk menu]" {
 		t.Errorf("bidan's staff menu: %v", ds)
 	}
 }
