@@ -67,7 +67,18 @@ func (f courseFlow) Start(st *step, _ string) {
 	for _, m := range courseMethods {
 		rows = append(rows, []kbbot.Button{st.flowButton(st.methodName(m), courseMethod, string(m))})
 	}
-	st.show(st.t("course_ask_method"), append(rows, st.menuButton()...))
+	text := st.t("course_ask_method")
+	if n := len(st.r.Courses); n > 0 && st.r.Courses[n-1].Ended.IsZero() {
+		// What is recorded already (by her, or by the bidan at check-in)
+		// comes first: she picks a method only when it changed.
+		c := st.r.Courses[n-1]
+		by := "course_by_resident"
+		if c.Source == "checkin" {
+			by = "course_by_bidan"
+		}
+		text = st.t("course_current", st.methodName(booking.Method(c.Method)), st.fmtDate(c.GivenAt.In(loadZone(c.Zone))), st.t(by))
+	}
+	st.show(text, append(rows, st.menuButton()...))
 }
 
 func (f courseFlow) Routes() []Route {

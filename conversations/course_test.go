@@ -137,3 +137,21 @@ func TestSettingsButtonsAreBound(t *testing.T) {
 		t.Errorf("the screen's own English button: %q, lang %q", firstText(got), got.Record.Lang)
 	}
 }
+
+// TestCourseShowsWhatIsRecorded: /pengingat names the method the bidan
+// recorded at check-in (or the resident herself) before asking, so she
+// picks a method only when it changed; an ended course is not named.
+func TestCourseShowsWhatIsRecorded(t *testing.T) {
+	t.Parallel()
+	r := resident.New("id")
+	r.Consent, r.NoticeVersion = conversations.ConsentGiven, conversations.NoticeVersion
+	r.Courses = []resident.Course{{Method: "implan", GivenAt: now.AddDate(0, 0, -10), Zone: "Asia/Jakarta", Source: "checkin"}}
+	c := &sapaanChat{t: t, e: engine(t), s: conversations.NewSession(), r: r}
+	if out := texts(c.say("/pengingat")); !strings.Contains(out, "Yang tercatat: <b>Implan (susuk KB)</b>, sejak") || !strings.Contains(out, "dicatat bidan") {
+		t.Errorf("/pengingat with the bidan's record: %q", out)
+	}
+	r.Courses[0].Ended = now.AddDate(0, 0, -1)
+	if out := texts(c.say("/pengingat")); strings.Contains(out, "Yang tercatat") {
+		t.Errorf("/pengingat names an ended course: %q", out)
+	}
+}
