@@ -50,7 +50,6 @@ func TestE2ENoEventIsNoDeadEnd(t *testing.T) {
 	}
 	sari := askResident(t, e, 8501, "Sari")
 	must(t)(sari.Send("/daftar"))
-	must(t)(sari.Tap("🗺 Pilih kabupaten/kota dan kecamatan"))
 	m, _ := sari.Last()
 	if !strings.Contains(m.Plain(), "Puskesmas tetap melayani KB setiap hari kerja") || !hasButton(m, "🔔 Kabari saya") || !hasButton(m, "💬 Tanya bidan") {
 		t.Fatalf("no event open: %q %+v", m.Plain(), m.Buttons)
@@ -61,7 +60,6 @@ func TestE2ENoEventIsNoDeadEnd(t *testing.T) {
 	}
 	rina := askResident(t, e, 8502, "Rina")
 	must(t)(rina.Send("/daftar"))
-	must(t)(rina.Tap("🗺 Pilih kabupaten/kota dan kecamatan"))
 	must(t)(rina.Tap("🔔 Kabari saya"))
 
 	// A new event: Rina finds it herself and books before the news goes.

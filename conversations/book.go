@@ -193,7 +193,15 @@ func (f bookFlow) Start(st *step, preset string) {
 		st.needConsent(flowBook + ":" + preset)
 		return
 	}
-	if st.catalog() == nil {
+	c := st.catalog()
+	if c == nil {
+		return
+	}
+	if len(c.Regions(st.now)) == 0 {
+		// Nothing takes bookings: say so at once, rather than ask where
+		// to look first.
+		st.s.resetFlow()
+		st.noEventOpen()
 		return
 	}
 	st.enter(f, stepWhere)
