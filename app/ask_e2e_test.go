@@ -138,3 +138,24 @@ func TestE2ETanyaBidan(t *testing.T) {
 		t.Fatalf("an erased question: %q", txt)
 	}
 }
+
+// TestE2EAskAfterTellingArea: a resident with no area who opens Tanya
+// bidan is asked her area first; once she has told it, the question is
+// asked at once, without finding Tanya bidan again (Kabari saya goes on
+// the same way: area:then:news).
+func TestE2EAskAfterTellingArea(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	p := e.start()
+	importDemo(t, e, p)
+	u := e.srv.User(8461, "Sari")
+	consent(t, u)
+	must(t)(u.Send("/tanya"))
+	must(t)(u.Tap("📍 Wilayah & kelompok saya"))
+	must(t)(u.Send("bendan kergon"))
+	must(t)(u.Tap("Bendan Kergon — Pekalongan Barat, Kota Pekalongan"))
+	must(t)(u.Tap("Lewati"))
+	if txt := lastText(t, u); !strings.Contains(txt, "Tulis pertanyaan Ibu") {
+		t.Fatalf("after telling her area, the question is not asked: %q", txt)
+	}
+}

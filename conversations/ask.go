@@ -86,7 +86,7 @@ func (askFlow) Start(st *step, _ string) {
 	case !st.r.Consented():
 		st.show(st.t("ask_need_consent"), st.menuButton())
 	case st.r.Area == nil || st.r.Area.Kecamatan == "":
-		st.needArea("ask_need_area")
+		st.needArea("ask_need_area", flowAsk)
 	default:
 		st.enter(askFlow{}, stepAskQ)
 		st.show(st.t("ask_intro", st.areaName(*st.r.Area)), [][]kbbot.Button{{st.flowButton(st.t("btn_cancel"), "cancel")}})
@@ -136,11 +136,11 @@ func (f askFlow) Text(st *step, t string) bool {
 }
 
 // needArea asks the resident to tell her area first (/wilayah), saying
-// why with text key.
-func (st *step) needArea(key string) {
+// why with text key; the flow next goes on once the area is saved.
+func (st *step) needArea(key, next string) {
 	rows := [][]kbbot.Button{}
 	if st.e.svc.Broadcasts != nil {
-		rows = append(rows, []kbbot.Button{st.btn("menu_area", data(flowArea, arOpen))})
+		rows = append(rows, []kbbot.Button{st.btn("menu_area", data(flowArea, arThen, next))})
 	}
 	st.show(st.t(key), append(rows, st.menuButton()...))
 }

@@ -25,6 +25,8 @@ import (
 // kelurahan/desa. Long lists come in pages.
 //
 //	area:open               open (menu button, /dataku)
+//	area:then:<flow>        open, then go on to Tanya bidan or Kabari saya
+//	                        (flowAsk, flowNews) once the area is saved
 //	area:in:<i>:<n>         the i-th place offered (a candidate, or a
 //	                        place of the list shown)
 //	area:pg:<page>:<n>      another page of the list shown
@@ -40,6 +42,7 @@ const flowArea = "area"
 // Operations of the area flow in callback data.
 const (
 	arOpen      = "open"
+	arThen      = "then"
 	arIn        = "in"
 	arPage      = "pg"
 	arAll       = "all"
@@ -74,7 +77,14 @@ type areaState struct {
 	KKB  string `json:"kkb,omitempty"` // Kampung KB, from a deep link only
 	// OnlyGroup: only the group changes, the stored area stays.
 	OnlyGroup bool `json:"only_group,omitempty"`
+	// Next is the flow that sent her here to tell her area first (Tanya
+	// bidan, Kabari saya): it goes on once the area is saved.
+	Next string `json:"next,omitempty"`
 }
+
+// areaThen are the flows that may send a resident to tell her area first
+// and go on after it (area:then:<flow>).
+var areaThen = map[string]bool{flowAsk: true, flowNews: true}
 
 // payloadArea is the /start payload that opens the area flow (t.me/<bot>?start=wilayah),
 // kept while the resident is asked for consent.
@@ -199,6 +209,19 @@ func (f areaFlow) Routes() []Route {
 	}
 	return []Route{
 		{Op: arOpen, Do: func(st *step, _ []string) { f.Start(st, "") }},
+		{Op: arThen, Args: 1, Consent: true, Do: func(st *step, args []string) {
+			if !areaThen[args[0]] {
+				st.expired()
+				return
+			}
+			f.Start(st, "")
+			if st.s.Flow == flowArea {
+				var s areaState
+				loadState(st, &s)
+				s.Next = args[0]
+				f.save(st, s)
+			}
+		}},
 		on(arIn, 1, arStepPick, func(st *step, s *areaState, args []string) {
 			i, err := strconv.Atoi(args[0])
 			if err != nil || i < 0 || i >= len(s.List) {
@@ -531,6 +554,13 @@ func (areaFlow) saveProfile(st *step, s *areaState, g cadre.Group) {
 		// A pregnant resident is offered the way to KB after birth.
 		text += "\n\n" + st.t("kbpp_offer")
 		rows = append([][]kbbot.Button{{st.btn("btn_kbpp_start", data(flowKBPP))}}, rows...)
+	}
+	if s.Next != "" && areaThen[s.Next] {
+		// Back to what she was doing when she was asked her area.
+		st.show(text, nil)
+		st.inPlace = false
+		st.open(s.Next, "")
+		return
 	}
 	st.show(text, rows)
 }

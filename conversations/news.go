@@ -102,7 +102,7 @@ func (newsFlow) on(st *step, _ []string) {
 	case !st.r.Consented():
 		st.show(st.t("ask_need_consent"), st.menuButton())
 	case st.r.Area == nil || st.r.Area.Kabupaten == "":
-		st.needArea("news_need_area")
+		st.needArea("news_need_area", flowNews)
 	default:
 		kab := st.r.Area.Kabupaten
 		if err := st.e.svc.News.Subscribe(st.ctx, st.ev.ChatID, kab); err != nil {
