@@ -78,7 +78,10 @@ type BookingOptions struct {
 }
 
 // BookingStore implements booking.Store on Redis: one Lua script per change
-// of places, over the keys of one event (hash tag {ev:<id>}).
+// of places, over the keys of one event (hash tag {ev:<id>}). Bookings
+// (Book, AcceptOffer) that arrive while the store's previous batch is in
+// flight go together in the next: one book_many call per event (see
+// flushBooks).
 type BookingStore struct {
 	rdb      redis.UniversalClient
 	keys     Keys
@@ -87,6 +90,7 @@ type BookingStore struct {
 	keep     time.Duration // the retention
 	codes    codePool
 	books    *groupCommit[*bookJob] // Book and AcceptOffer requests, see flushBooks
+	bookMany *luaFunc               // book_many, on this store's client
 }
 
 var _ booking.Store = (*BookingStore)(nil)
@@ -109,6 +113,7 @@ func NewBookingStore(rdb redis.UniversalClient, keys Keys, clock kbbot.Clock, op
 	s := &BookingStore{rdb: rdb, keys: keys, clock: clock, offerTTL: opt.OfferTTL, keep: opt.Retention,
 		codes: codePool{rand: opt.Rand, free: map[string][]string{}}}
 	s.books = &groupCommit[*bookJob]{max: 8 * bookManyMax, flush: s.flushBooks}
+	s.bookMany = bookManyFunc.forClient()
 	return s
 }
 
@@ -265,10 +270,10 @@ func (s *BookingStore) flushBooks(jobs []*bookJob) {
 	}
 	cmds := make([]*redis.Cmd, len(calls))
 	for i, c := range calls {
-		cmds[i] = bookManyFunc.queue(ctx, pipe, s.keys.EventKeys(c.event), c.args...)
+		cmds[i] = s.bookMany.queue(ctx, pipe, s.keys.EventKeys(c.event), c.args...)
 	}
 	_, _ = pipe.Exec(ctx) // each command's error is read below
-	err := bookManyFunc.runAgain(ctx, s.rdb, cmds,
+	err := s.bookMany.runAgain(ctx, s.rdb, cmds,
 		func(i int) []string { return s.keys.EventKeys(calls[i].event) }, func(i int) []any { return calls[i].args })
 	for i, c := range calls {
 		replies, cerr := cmds[i].Slice()

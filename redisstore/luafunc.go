@@ -49,6 +49,13 @@ func newLuaFunc(library, fn, chunk string) *luaFunc {
 	}
 }
 
+// forClient returns f with its own choice between function and script,
+// for one client: each store holds one, so a server without Functions
+// does not turn another server's calls into scripts.
+func (f *luaFunc) forClient() *luaFunc {
+	return &luaFunc{name: f.name, library: f.library, lib: f.lib, script: f.script}
+}
+
 // queue adds a call of f to pipe.
 func (f *luaFunc) queue(ctx context.Context, pipe redis.Pipeliner, keys []string, args ...any) *redis.Cmd {
 	if f.scripts.Load() {
@@ -64,12 +71,20 @@ func missing(err error) bool {
 		return false
 	}
 	s := err.Error()
-	return strings.HasPrefix(s, "NOSCRIPT") || strings.Contains(s, "Function not found") ||
-		strings.Contains(strings.ToLower(s), "unknown command")
+	return strings.HasPrefix(s, "NOSCRIPT") || strings.Contains(s, "Function not found") || noFunctions(err)
+}
+
+// noFunctions reports whether err says the server has no Functions, or
+// the user may not use them (ACL).
+func noFunctions(err error) bool {
+	s := strings.ToLower(err.Error())
+	return strings.Contains(s, "unknown command") || strings.Contains(s, "unknown subcommand") ||
+		(strings.HasPrefix(s, "noperm") && (strings.Contains(s, "fcall") || strings.Contains(s, "function")))
 }
 
 // load loads f on every master (one server: that server). A server
-// without Functions makes f a script from then on, loaded instead.
+// without Functions, or a user the ACL does not let use them, makes f a
+// script from then on, loaded instead.
 func (f *luaFunc) load(ctx context.Context, rdb redis.UniversalClient) error {
 	if !f.scripts.Load() {
 		err := forEachMaster(ctx, rdb, func(ctx context.Context, c redis.Cmdable) error {
@@ -78,8 +93,7 @@ func (f *luaFunc) load(ctx context.Context, rdb redis.UniversalClient) error {
 		if err == nil {
 			return nil
 		}
-		if !strings.Contains(strings.ToLower(err.Error()), "unknown command") &&
-			!strings.Contains(strings.ToLower(err.Error()), "unknown subcommand") {
+		if !noFunctions(err) {
 			return err
 		}
 		f.scripts.Store(true)

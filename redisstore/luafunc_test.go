@@ -49,6 +49,13 @@ func bookAndPlan(t *testing.T, e *env, rems *redisstore.ReminderStore, chat kbbo
 	if err != nil || len(got) != len(items) {
 		t.Fatalf("pending: %d %v, want %d", len(got), err, len(items))
 	}
+	for i, it := range items {
+		g := got[i]
+		if g.ID != it.ID || g.Chat != chat || g.Kind != it.Kind || g.Ref != it.Ref || g.Zone != it.Zone ||
+			!g.Due.Equal(it.Due) || !g.NotAfter.Equal(it.NotAfter) {
+			t.Fatalf("pending item %d reads %+v, scheduled %+v", i, g, it)
+		}
+	}
 	return b
 }
 
@@ -86,6 +93,11 @@ func TestFunctionsLoadedAgain(t *testing.T) {
 		}
 	}
 	bookAndPlan(t, e, rems, 7)
+	for _, lib := range redisstore.FunctionLibraries() {
+		if got, err := e.rdb.FunctionList(context.Background(), redis.FunctionListQuery{LibraryNamePattern: lib}).Result(); err != nil || len(got) != 1 {
+			t.Fatalf("library %s after booking again: %v %v, want it loaded", lib, got, err)
+		}
+	}
 	checkInvariants(t, e, testEvent)
 }
 
@@ -201,4 +213,28 @@ func TestBookingsWaitingGoTogether(t *testing.T) {
 	if n := checkInvariants(t, e, testEvent); n != 3 {
 		t.Fatalf("%d active bookings, want 3", n)
 	}
+}
+
+// TestBookWithoutFunctionPermission: a Redis user the ACL does not let
+// load or call functions books and schedules reminders as scripts.
+func TestBookWithoutFunctionPermission(t *testing.T) {
+	if redistest.IsCluster() {
+		t.Skip("ACL users are per server")
+	}
+	t.Parallel()
+	ctx := context.Background()
+	admin := redistest.Client(t)
+	user := "kbtest-nofn-" + strings.ReplaceAll(t.Name(), "/", "_")
+	if err := admin.Do(ctx, "ACL", "SETUSER", user, "reset", "on", ">pw", "~*", "&*", "+@all", "-fcall", "-function").Err(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Do(context.Background(), "ACL", "DELUSER", user) })
+	opt := admin.(*redis.Client).Options()
+	rdb := redis.NewClient(&redis.Options{Addr: opt.Addr, DB: opt.DB, Username: user, Password: "pw"})
+	t.Cleanup(func() { _ = rdb.Close() })
+	rdb.AddHook(redistest.CrossSlotGuard(t))
+	keys := redisstore.NewKeys(redistest.Prefix(t, admin))
+	e := newEnvOn(t, rdb, keys, "")
+	bookAndPlan(t, e, redisstore.NewReminderStore(rdb, keys), 8)
+	checkInvariants(t, e, testEvent)
 }

@@ -85,12 +85,14 @@ type ReminderStore struct {
 	rdb   redis.UniversalClient
 	keys  Keys
 	plans *groupCommit[*planJob] // Schedule calls, see flushPlans
+	plan  *luaFunc               // rem_schedule, on this store's client
 }
 
 // NewReminderStore returns a store on rdb with keys under keys' prefix.
 func NewReminderStore(rdb redis.UniversalClient, keys Keys) *ReminderStore {
 	s := &ReminderStore{Locker: NewLocker(rdb, keys), rdb: rdb, keys: keys}
 	s.plans = &groupCommit[*planJob]{max: 256, flush: s.flushPlans}
+	s.plan = remScheduleFunc.forClient()
 	return s
 }
 
@@ -246,10 +248,10 @@ func (s *ReminderStore) flushPlans(jobs []*planJob) {
 	pipe := s.rdb.Pipeline()
 	cmds := make([]*redis.Cmd, len(calls))
 	for i, c := range calls {
-		cmds[i] = remScheduleFunc.queue(ctx, pipe, s.keys.RemKeys(c.shard), c.args...)
+		cmds[i] = s.plan.queue(ctx, pipe, s.keys.RemKeys(c.shard), c.args...)
 	}
 	_, _ = pipe.Exec(ctx) // each call's error is read below
-	err := remScheduleFunc.runAgain(ctx, s.rdb, cmds,
+	err := s.plan.runAgain(ctx, s.rdb, cmds,
 		func(i int) []string { return s.keys.RemKeys(calls[i].shard) }, func(i int) []any { return calls[i].args })
 	total := make(map[*planJob]int, len(live))
 	failed := map[*planJob]error{}
@@ -582,10 +584,10 @@ func (s *ReminderStore) adopt(ctx context.Context, argsOf map[int][]any) error {
 	pipe := s.rdb.Pipeline()
 	cmds := make([]*redis.Cmd, len(shards))
 	for i, n := range shards {
-		cmds[i] = remScheduleFunc.queue(ctx, pipe, s.keys.RemKeys(n), argsOf[n]...)
+		cmds[i] = s.plan.queue(ctx, pipe, s.keys.RemKeys(n), argsOf[n]...)
 	}
 	_, _ = pipe.Exec(ctx)
-	if err := remScheduleFunc.runAgain(ctx, s.rdb, cmds,
+	if err := s.plan.runAgain(ctx, s.rdb, cmds,
 		func(i int) []string { return s.keys.RemKeys(shards[i]) }, func(i int) []any { return argsOf[shards[i]] }); err != nil {
 		return err
 	}
