@@ -140,10 +140,16 @@ func (h redisHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pro
 }
 
 // count counts err unless it is not a failure: redis.Nil (no such key),
-// NOSCRIPT (a script is sent again in full) or an older server refusing
-// the CLIENT SETINFO of the connection handshake.
+// NOSCRIPT (a script is sent again in full), a Redis Function not loaded
+// yet (it is loaded and called again) or a server without Functions
+// (the script is used), or an older server refusing the CLIENT SETINFO
+// of the connection handshake.
 func (h redisHook) count(cmd redis.Cmder, err error) {
 	if err == nil || errors.Is(err, redis.Nil) || strings.HasPrefix(err.Error(), "NOSCRIPT") {
+		return
+	}
+	if n := cmd.Name(); (strings.EqualFold(n, "fcall") || strings.EqualFold(n, "function")) &&
+		(strings.Contains(err.Error(), "Function not found") || strings.Contains(strings.ToLower(err.Error()), "unknown command")) {
 		return
 	}
 	if args := cmd.Args(); len(args) > 1 && strings.EqualFold(cmd.Name(), "client") && strings.EqualFold(fmt.Sprint(args[1]), "setinfo") {

@@ -19,12 +19,13 @@ import (
 //go:embed lua/book_lib.lua
 var bookLib string
 
-// bookingScript prepends the shared helpers to a booking script.
-func bookingScript(body string) *redis.Script { return redis.NewScript(bookLib + "\n" + body) }
+// bookingScript prepends the shared helpers to a booking script, which
+// binds them to its KEYS.
+func bookingScript(body string) *redis.Script {
+	return redis.NewScript(bookLib + "\nbind(KEYS)\n" + body)
+}
 
 var (
-	//go:embed lua/book_book.lua
-	bookBookLua string
 	//go:embed lua/book_cancel.lua
 	bookCancelLua string
 	//go:embed lua/book_change.lua
@@ -42,7 +43,10 @@ var (
 	//go:embed lua/book_read.lua
 	bookReadLua string
 
-	bookBookScript   = bookingScript(bookBookLua)
+	//go:embed lua/book_many.lua
+	bookManyLua string
+
+	bookManyFunc     = newLuaFunc("kbbook", "book_many", bookLib+"\n"+bookManyLua)
 	bookCancelScript = bookingScript(bookCancelLua)
 	bookChangeScript = bookingScript(bookChangeLua)
 	bookJoinScript   = bookingScript(bookJoinLua)
@@ -74,7 +78,10 @@ type BookingOptions struct {
 }
 
 // BookingStore implements booking.Store on Redis: one Lua script per change
-// of places, over the keys of one event (hash tag {ev:<id>}).
+// of places, over the keys of one event (hash tag {ev:<id>}). Bookings
+// (Book, AcceptOffer) that arrive while the store's previous batch is in
+// flight go together in the next: one book_many call per event (see
+// flushBooks).
 type BookingStore struct {
 	rdb      redis.UniversalClient
 	keys     Keys
@@ -82,6 +89,8 @@ type BookingStore struct {
 	offerTTL time.Duration
 	keep     time.Duration // the retention
 	codes    codePool
+	books    *groupCommit[*bookJob] // Book and AcceptOffer requests, see flushBooks
+	bookMany *luaFunc               // book_many, on this store's client
 }
 
 var _ booking.Store = (*BookingStore)(nil)
@@ -101,8 +110,11 @@ func NewBookingStore(rdb redis.UniversalClient, keys Keys, clock kbbot.Clock, op
 	if clock == nil {
 		clock = kbbot.SystemClock{}
 	}
-	return &BookingStore{rdb: rdb, keys: keys, clock: clock, offerTTL: opt.OfferTTL, keep: opt.Retention,
+	s := &BookingStore{rdb: rdb, keys: keys, clock: clock, offerTTL: opt.OfferTTL, keep: opt.Retention,
 		codes: codePool{rand: opt.Rand, free: map[string][]string{}}}
+	s.books = &groupCommit[*bookJob]{max: 8 * bookManyMax, flush: s.flushBooks}
+	s.bookMany = bookManyFunc.forClient()
+	return s
 }
 
 func (s *BookingStore) ttlArg() string { return fmt.Sprint(s.offerTTL.Milliseconds()) }
@@ -130,35 +142,54 @@ func (s *BookingStore) AcceptOffer(ctx context.Context, r booking.Request) (book
 // codeAttempts bounds the retries with a new code when a code is taken.
 const codeAttempts = 8
 
+// bookManyMax bounds the requests of one book_many call, so that one call
+// holds Redis for well under a millisecond.
+const bookManyMax = 64
+
+// bookJob is a booking request waiting for the batcher (flushBooks).
+type bookJob struct {
+	ctx  context.Context
+	r    booking.Request
+	mode string // "book" or "offer"
+	res  string // the resident ("c<chat>" or "r<ref>")
+	idem string // the idempotency field
+	code string
+	rec  record
+	raw  []byte        // rec as JSON
+	done chan []string // the request's reply, or {"error", message}
+}
+
 func (s *BookingStore) book(ctx context.Context, r booking.Request, mode string) (booking.Booking, error) {
 	now := s.clock.Now()
 	res, ref := residentOf(r)
-	idem := "i|" + chatArg(r.Requester()) + "|" + r.IdempotencyKey
-	rec, err := json.Marshal(record{
+	rec := record{
 		Ref: ref, Name: r.Name, Phone: r.Phone, ConsentAt: r.ConsentAt.UnixMilli(),
 		Screening: r.Screening, CreatedAt: now.UnixMilli(), Key: r.IdempotencyKey,
-	})
+	}
+	raw, err := json.Marshal(rec)
 	if err != nil {
 		return booking.Booking{}, fmt.Errorf("redisstore: encode booking: %w", err)
 	}
-	keys := s.keys.EventKeys(r.EventID)
 	for range codeAttempts {
 		code, err := s.codes.take(ctx, s, r.EventID)
 		if err != nil {
 			return booking.Booking{}, err
 		}
-		v, err := s.runBook(ctx, r, keys, msArg(now), idem, res, chatArg(r.Resident), chatArg(r.BookedBy),
-			r.FacilityID, r.SessionID, string(r.Method), code, rec, s.ttlArg(), mode)
-		if err != nil {
-			// The script may have run with the code: do not reuse it.
-			return booking.Booking{}, wrap("book", err)
+		j := &bookJob{ctx: ctx, r: r, mode: mode, res: res, idem: "i|" + chatArg(r.Requester()) + "|" + r.IdempotencyKey,
+			code: code, rec: rec, raw: raw, done: make(chan []string, 1)}
+		s.books.submit(j)
+		var out []string
+		select {
+		case out = <-j.done:
+		case <-ctx.Done():
+			// The request may still be sent; its retry finds it.
+			return booking.Booking{}, fmt.Errorf("redisstore: book: %w", ctx.Err())
 		}
-		out := append(strs(v), "", "", "", "") // error replies have one element
-		if out[1] != code && out[0] != "code_taken" {
-			s.codes.giveBack(r.EventID, code) // still reserved for this event, unused
-		}
+		out = append(out, "", "", "", "") // error replies have one element
 		switch out[0] {
-		case "ok", "repeat":
+		case "ok":
+			return bookingOf(r.EventID, code, rec, out[1])
+		case "repeat":
 			return decodeBooking(r.EventID, out[1], out[2], out[3])
 		case "already":
 			b, err := decodeBooking(r.EventID, out[1], out[2], out[3])
@@ -168,33 +199,111 @@ func (s *BookingStore) book(ctx context.Context, r booking.Request, mode string)
 			return booking.Booking{}, fmt.Errorf("redisstore: book: %w", &booking.AlreadyBookedError{Existing: b})
 		case "code_taken":
 			continue
+		case "error":
+			return booking.Booking{}, fmt.Errorf("redisstore: book: %s", out[1])
 		}
 		return booking.Booking{}, statusErr("book", out[0], r)
 	}
 	return booking.Booking{}, fmt.Errorf("redisstore: book: no free booking code after %d attempts", codeAttempts)
 }
 
-// runBook indexes the event for the resident and the cadre and runs the
-// booking script, in one round trip. The index is written first and may
+// bookCall is one book_many call of a batch: requests of one event.
+type bookCall struct {
+	event string
+	jobs  []*bookJob
+	args  []any
+}
+
+// flushBooks sends a batch of booking requests in one pipeline: first
+// the resident index (ResidentEvents) of each resident and cadre, then
+// per event one book_many call with that event's requests in arrival
+// order (more calls past bookManyMax). The index is written first and may
 // name an event where the booking then fails; readers skip such events.
-func (s *BookingStore) runBook(ctx context.Context, r booking.Request, keys []string, args ...any) (any, error) {
+// It completes every job: with its reply, or with an error when the call
+// or the job's index write failed (the booking may have been made: a
+// retry with the same idempotency key finds it).
+func (s *BookingStore) flushBooks(jobs []*bookJob) {
+	live := jobs[:0:0]
+	for _, j := range jobs {
+		if j.ctx.Err() != nil {
+			s.codes.giveBack(j.r.EventID, j.code) // never sent
+			j.done <- []string{"error", j.ctx.Err().Error()}
+			continue
+		}
+		live = append(live, j)
+	}
+	if len(live) == 0 {
+		return
+	}
+	ctx := context.WithoutCancel(live[0].ctx)
+	now, ttl := msArg(s.clock.Now()), s.ttlArg()
+	var calls []*bookCall
+	open := map[string]*bookCall{}
+	for _, j := range live {
+		c := open[j.r.EventID]
+		if c == nil || len(c.jobs) == bookManyMax {
+			c = &bookCall{event: j.r.EventID, args: make([]any, 2, 2+10*min(len(live), bookManyMax))}
+			c.args[0], c.args[1] = now, ttl
+			open[j.r.EventID] = c
+			calls = append(calls, c)
+		}
+		c.jobs = append(c.jobs, j)
+		c.args = append(c.args, j.mode, j.idem, j.res, chatArg(j.r.Resident), chatArg(j.r.BookedBy),
+			j.r.FacilityID, j.r.SessionID, string(j.r.Method), j.code, j.raw)
+	}
 	pipe := s.rdb.Pipeline()
-	for _, c := range []kbbot.ChatID{r.Resident, r.BookedBy} {
-		if c != 0 {
-			pipe.HSet(ctx, s.keys.ResidentEvents(c), residentEventField(c, r.EventID), "")
+	index := make(map[*bookJob][]*redis.IntCmd, len(live))
+	written := map[[2]string]*redis.IntCmd{}
+	for _, j := range live {
+		for _, c := range []kbbot.ChatID{j.r.Resident, j.r.BookedBy} {
+			if c == 0 {
+				continue
+			}
+			k := [2]string{s.keys.ResidentEvents(c), residentEventField(c, j.r.EventID)}
+			cmd := written[k]
+			if cmd == nil {
+				cmd = pipe.HSet(ctx, k[0], k[1], "")
+				written[k] = cmd
+			}
+			index[j] = append(index[j], cmd)
 		}
 	}
-	cmd := pipe.EvalSha(ctx, bookBookScript.Hash(), keys, args...)
-	_, err := pipe.Exec(ctx)
-	if err != nil && redis.HasErrorPrefix(cmd.Err(), "NOSCRIPT") {
-		// The server lost its script cache (restart, failover): EVAL
-		// loads it again; the index writes above are idempotent.
-		return bookBookScript.Run(ctx, s.rdb, keys, args...).Result()
+	cmds := make([]*redis.Cmd, len(calls))
+	for i, c := range calls {
+		cmds[i] = s.bookMany.queue(ctx, pipe, s.keys.EventKeys(c.event), c.args...)
 	}
-	if err != nil {
-		return nil, err
+	_, _ = pipe.Exec(ctx) // each command's error is read below
+	err := s.bookMany.runAgain(ctx, s.rdb, cmds,
+		func(i int) []string { return s.keys.EventKeys(calls[i].event) }, func(i int) []any { return calls[i].args })
+	for i, c := range calls {
+		replies, cerr := cmds[i].Slice()
+		if cerr == nil && len(replies) != len(c.jobs) {
+			cerr = fmt.Errorf("%d replies to %d requests", len(replies), len(c.jobs))
+		}
+		if missing(cerr) && err != nil {
+			cerr = err // the function could not be loaded
+		}
+		for k, j := range c.jobs {
+			if cerr != nil {
+				j.done <- []string{"error", wrap("book", cerr).Error()}
+				continue
+			}
+			out := strs(replies[k])
+			if len(out) == 0 {
+				out = []string{"error", "empty reply"}
+			}
+			if out[0] != "ok" && out[0] != "code_taken" && out[0] != "error" && (len(out) < 2 || out[1] != j.code) {
+				s.codes.giveBack(j.r.EventID, j.code) // still reserved for this event, unused
+			}
+			for _, ic := range index[j] {
+				if ic.Err() != nil {
+					out = []string{"error", wrap("index booking", ic.Err()).Error()}
+					break
+				}
+			}
+			j.done <- out
+		}
 	}
-	return cmd.Result()
 }
 
 // eventOf finds the event of a booking code.

@@ -91,6 +91,16 @@ func decodeBooking(eventID, code, rec, place string) (booking.Booking, error) {
 	if err := json.Unmarshal([]byte(rec), &r); err != nil {
 		return booking.Booking{}, fmt.Errorf("redisstore: booking %s: decode record: %w", code, err)
 	}
+	return bookingOf(eventID, code, r, place)
+}
+
+// bookingOf assembles a booking from its record, decoded, and place
+// string.
+func bookingOf(eventID, code string, r record, place string) (booking.Booking, error) {
+	f := strings.Split(place, "|")
+	if len(f) != 8 && len(f) != 9 {
+		return booking.Booking{}, fmt.Errorf("redisstore: booking %s: malformed place %q", code, place)
+	}
 	b := booking.Booking{
 		Code: code, EventID: eventID, Status: booking.Status(f[0]),
 		FacilityID: f[1], SessionID: f[2], Method: booking.Method(f[3]),

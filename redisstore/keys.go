@@ -179,7 +179,9 @@ func (k Keys) EventDef(id string) string { return k.event(id, "def") }
 func (k Keys) EventLimits(id string) string { return k.event(id, "limit") }
 
 // EventUsed counts the places taken (active bookings and places held for
-// offers) per "q|..." and "s|..." field of EventLimits. HASH; no TTL.
+// offers) per "q|..." and "s|..." field of EventLimits (the booking
+// function reads a booking's two counters and sets both in one HSET; the
+// other scripts HINCRBY them). HASH; no TTL.
 func (k Keys) EventUsed(id string) string { return k.event(id, "used") }
 
 // EventResidents holds each resident's state for the event, a resident
@@ -197,9 +199,10 @@ func (k Keys) EventUsed(id string) string { return k.event(id, "used") }
 // and walk-in counts "n|wi|<facility>|<session>|<method>" listed in
 // "n|walkins" (lua/book_walkin.lua),
 // and "t|<facility>|<session>|<method>" -> the last queue number given in
-// that queue (a counter, HINCRBY by the booking, change and walk-in
-// scripts; it lives as the event's bookings do and goes with the
-// purge). After
+// that queue (a counter: the booking function reads it with the
+// resident's fields and writes it one higher with them, the change and
+// walk-in scripts HINCRBY it; it lives as the event's bookings do and
+// goes with the purge). After
 // PurgePersonal only the counts remain, with "x|purged" -> when (Unix ms)
 // and "w|frozen" -> the waitlist's counts "fac|method|offered|n ..."
 // (lua/book_purge.lua). HASH; no TTL.
@@ -341,7 +344,10 @@ func (k Keys) RemNext(n int) string { return k.remShard(n, "next") }
 // "id|state|t|version|attempts|due|not_after|kind|ref|zone" (see
 // lua/rem_lib.lua): waiting, in flight, or delivered (a tombstone kept
 // until purged, so scheduling the id again is a no-op). About 70 bytes per
-// item. HASH; no TTL.
+// item. A chat's first items are written as ReminderStore encodes them
+// (planLines, shortened as the scripts shorten) with one HSETNX; later
+// changes are the scripts'. HASH; no TTL; a chat's field goes when its
+// last item is purged or cancelled, or with /hapusdata.
 func (k Keys) RemChats(n int) string { return k.remShard(n, "chats") }
 
 // RemCount counts shard n's items by state: "w" waiting, "f" in flight,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -36,17 +37,21 @@ var (
 	//go:embed lua/rem_legacy.lua
 	remLegacyLua string
 
-	remScheduleScript = reminderScript(remScheduleLua)
-	remClaimScript    = reminderScript(remClaimLua)
-	remAckScript      = reminderScript(remAckLua)
-	remRetryScript    = reminderScript(remRetryLua)
-	remReapScript     = reminderScript(remReapLua)
-	remCancelScript   = reminderScript(remCancelLua)
-	remRenewScript    = reminderScript(remRenewLua)
-	remLegacyScript   = redis.NewScript(remLegacyLib + "\n" + remLegacyLua)
+	remScheduleFunc = newLuaFunc("kbrem", "rem_schedule", remLib+"\n"+remScheduleLua)
+	remClaimScript  = reminderScript(remClaimLua)
+	remAckScript    = reminderScript(remAckLua)
+	remRetryScript  = reminderScript(remRetryLua)
+	remReapScript   = reminderScript(remReapLua)
+	remCancelScript = reminderScript(remCancelLua)
+	remRenewScript  = reminderScript(remRenewLua)
+	remLegacyScript = redis.NewScript(remLegacyLib + "\n" + remLegacyLua)
 )
 
-func reminderScript(body string) *redis.Script { return redis.NewScript(remLib + "\n" + body) }
+// reminderScript prepends the shared helpers to a reminder script, which
+// binds them to its KEYS.
+func reminderScript(body string) *redis.Script {
+	return redis.NewScript(remLib + "\nbind(KEYS)\n" + body)
+}
 
 const (
 	// MaxClaim bounds one Claim: the claim script moves at most this many
@@ -77,13 +82,18 @@ const (
 // before it reaps; until then they are not claimed.
 type ReminderStore struct {
 	Locker
-	rdb  redis.UniversalClient
-	keys Keys
+	rdb   redis.UniversalClient
+	keys  Keys
+	plans *groupCommit[*planJob] // Schedule calls, see flushPlans
+	plan  *luaFunc               // rem_schedule, on this store's client
 }
 
 // NewReminderStore returns a store on rdb with keys under keys' prefix.
 func NewReminderStore(rdb redis.UniversalClient, keys Keys) *ReminderStore {
-	return &ReminderStore{Locker: NewLocker(rdb, keys), rdb: rdb, keys: keys}
+	s := &ReminderStore{Locker: NewLocker(rdb, keys), rdb: rdb, keys: keys}
+	s.plans = &groupCommit[*planJob]{max: 256, flush: s.flushPlans}
+	s.plan = remScheduleFunc.forClient()
+	return s
 }
 
 // runShards runs one script call per shard in argsOf (shard -> ARGV) in
@@ -143,30 +153,195 @@ func (s *ReminderStore) Schedule(ctx context.Context, items ...reminders.Item) (
 			return 0, fmt.Errorf("redisstore: schedule: %w", err)
 		}
 	}
+	if len(items) == 0 {
+		return 0, nil
+	}
 	version := newToken()[:6]
-	total := 0
-	for start := 0; start < len(items); start += remBatch {
-		argsOf := map[int][]any{}
-		for _, it := range items[start:min(start+remBatch, len(items))] {
-			n := RemShard(it.Chat)
-			if argsOf[n] == nil {
-				argsOf[n] = []any{"plan"}
+	if len(items) > remBatch {
+		// A large call (an import's changes) goes in parts of remBatch items.
+		total := 0
+		for start := 0; start < len(items); start += remBatch {
+			n, err := s.schedule(ctx, version, items[start:min(start+remBatch, len(items))])
+			total += n
+			if err != nil {
+				return total, err
 			}
-			it.Version = version
-			argsOf[n] = append(argsOf[n], chatArg(it.Chat), remLine(it, 'w', it.Due, 0))
 		}
-		cmds, err := s.runShards(ctx, remScheduleScript, argsOf)
-		if err != nil {
-			return total, wrap("schedule reminders", err)
+		return total, nil
+	}
+	return s.schedule(ctx, version, items)
+}
+
+// planJob is a Schedule call waiting for the batcher (flushPlans).
+type planJob struct {
+	ctx     context.Context
+	version string
+	items   []reminders.Item
+	done    chan planResult
+}
+
+type planResult struct {
+	n   int
+	err error
+}
+
+// schedule sends items with the batcher and waits for the outcome.
+func (s *ReminderStore) schedule(ctx context.Context, version string, items []reminders.Item) (int, error) {
+	j := &planJob{ctx: ctx, version: version, items: items, done: make(chan planResult, 1)}
+	s.plans.submit(j)
+	select {
+	case r := <-j.done:
+		return r.n, r.err
+	case <-ctx.Done():
+		// The items may still be stored; scheduling them again is a no-op.
+		return 0, fmt.Errorf("redisstore: schedule reminders: %w", ctx.Err())
+	}
+}
+
+// planGroup is the items of one job for one chat, in order, no id twice.
+type planGroup struct {
+	job   *planJob
+	chat  kbbot.ChatID
+	items []reminders.Item
+}
+
+// flushPlans sends a batch of Schedule calls in one pipeline: per
+// reminder shard one rem_schedule call with every group of items of a
+// chat (more calls past remBatch items). A call that fails fails the jobs
+// with items in it.
+func (s *ReminderStore) flushPlans(jobs []*planJob) {
+	live := jobs[:0:0]
+	for _, j := range jobs {
+		if j.ctx.Err() != nil {
+			j.done <- planResult{err: fmt.Errorf("redisstore: schedule reminders: %w", j.ctx.Err())}
+			continue
 		}
-		for _, c := range cmds {
-			res, _ := c.Int64Slice()
-			if len(res) == 2 {
-				total += int(res[0] + res[1])
+		live = append(live, j)
+	}
+	if len(live) == 0 {
+		return
+	}
+	ctx := context.WithoutCancel(live[0].ctx)
+	type call struct {
+		shard  int
+		groups []*planGroup
+		n      int // items
+		args   []any
+	}
+	var calls []*call
+	open := map[int]*call{}
+	for _, j := range live {
+		for _, g := range planGroups(j) {
+			sh := RemShard(g.chat)
+			c := open[sh]
+			if c == nil || c.n+len(g.items) > remBatch {
+				c = &call{shard: sh, args: []any{"plan"}}
+				open[sh] = c
+				calls = append(calls, c)
 			}
+			c.groups = append(c.groups, g)
+			c.n += len(g.items)
+			first, lines := planLines(g.items, j.version)
+			c.args = append(c.args, chatArg(g.chat), len(g.items), first, lines)
 		}
 	}
-	return total, nil
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.Cmd, len(calls))
+	for i, c := range calls {
+		cmds[i] = s.plan.queue(ctx, pipe, s.keys.RemKeys(c.shard), c.args...)
+	}
+	_, _ = pipe.Exec(ctx) // each call's error is read below
+	err := s.plan.runAgain(ctx, s.rdb, cmds,
+		func(i int) []string { return s.keys.RemKeys(calls[i].shard) }, func(i int) []any { return calls[i].args })
+	total := make(map[*planJob]int, len(live))
+	failed := map[*planJob]error{}
+	for i, c := range calls {
+		res, cerr := cmds[i].Int64Slice()
+		if missing(cerr) && err != nil {
+			cerr = err // the function could not be loaded
+		}
+		if cerr == nil && len(res) != 2*len(c.groups) {
+			cerr = fmt.Errorf("%d replies to %d groups", len(res), len(c.groups))
+		}
+		for k, g := range c.groups {
+			if cerr != nil {
+				failed[g.job] = cerr
+				continue
+			}
+			total[g.job] += int(res[2*k] + res[2*k+1])
+		}
+	}
+	for _, j := range live {
+		if err := failed[j]; err != nil {
+			j.done <- planResult{n: total[j], err: wrap("schedule reminders", err)}
+		} else {
+			j.done <- planResult{n: total[j]}
+		}
+	}
+}
+
+// planGroups splits a job's items by chat, in order; an id seen before in
+// the chat's group starts a new group, so that each group stores its ids
+// once and a later one wins, as one call after the other would.
+func planGroups(j *planJob) []*planGroup {
+	var out []*planGroup
+	open := map[kbbot.ChatID]*planGroup{}
+	ids := map[kbbot.ChatID]map[string]bool{}
+	for _, it := range j.items {
+		g := open[it.Chat]
+		if g == nil || ids[it.Chat][it.ID] {
+			g = &planGroup{job: j, chat: it.Chat}
+			open[it.Chat] = g
+			ids[it.Chat] = map[string]bool{}
+			out = append(out, g)
+		}
+		ids[it.Chat][it.ID] = true
+		g.items = append(g.items, it)
+	}
+	return out
+}
+
+// planLines encodes items, waiting, as the lines of a chat (remLine,
+// each shortened against the line before as lua/rem_lib.lua's save does),
+// and returns them with the earliest due time (Unix ms).
+func planLines(items []reminders.Item, version string) (first int64, lines string) {
+	var b strings.Builder
+	var prev []string
+	for i, it := range items {
+		it.Version = version
+		f := strings.Split(remLine(it, 'w', it.Due, 0), "|")
+		cur := append([]string(nil), f...)
+		if prev != nil {
+			if r := idRest(f[0]); r != "" && r == idRest(prev[0]) {
+				k, _, _ := strings.Cut(f[0], ":")
+				f[0] = k + ":\x1f"
+			}
+			if f[3] == prev[3] {
+				f[3] = "="
+			}
+			if f[9] == prev[9] && f[9] != "" {
+				f[9] = "="
+			}
+		}
+		prev = cur
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(strings.Join(f, "|"))
+		if d := it.Due.UnixMilli(); i == 0 || d < first {
+			first = d
+		}
+	}
+	return first, b.String()
+}
+
+// idRest is what follows the kind in an id (":<ref>..."), or "" (as
+// lua/rem_lib.lua's rest).
+func idRest(id string) string {
+	if i := strings.IndexByte(id, ':'); i >= 0 {
+		return id[i:]
+	}
+	return ""
 }
 
 // Claim atomically moves up to limit items due at now (at most MaxClaim)
@@ -380,12 +555,12 @@ func (s *ReminderStore) moveLegacy(ctx context.Context) error {
 				if argsOf[sh] == nil {
 					argsOf[sh] = []any{"adopt"}
 				}
-				argsOf[sh] = append(argsOf[sh], chatArg(chat), line)
+				argsOf[sh] = append(argsOf[sh], chatArg(chat), 1, 0, line)
 			}
 			// An unreadable legacy item cannot be sent; it is dropped.
 			drop = append(drop, raw[i])
 		}
-		if _, err := s.runShards(ctx, remScheduleScript, argsOf); err != nil {
+		if err := s.adopt(ctx, argsOf); err != nil {
 			return wrap("move legacy reminders", err)
 		}
 		if len(drop) > 1 {
@@ -395,6 +570,30 @@ func (s *ReminderStore) moveLegacy(ctx context.Context) error {
 		}
 		if len(raw) < 5*remBatch {
 			return nil
+		}
+	}
+	return nil
+}
+
+// adopt runs rem_schedule's adopt calls (shard -> ARGV) in one pipeline.
+func (s *ReminderStore) adopt(ctx context.Context, argsOf map[int][]any) error {
+	var shards []int
+	for n := range argsOf {
+		shards = append(shards, n)
+	}
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.Cmd, len(shards))
+	for i, n := range shards {
+		cmds[i] = s.plan.queue(ctx, pipe, s.keys.RemKeys(n), argsOf[n]...)
+	}
+	_, _ = pipe.Exec(ctx)
+	if err := s.plan.runAgain(ctx, s.rdb, cmds,
+		func(i int) []string { return s.keys.RemKeys(shards[i]) }, func(i int) []any { return argsOf[shards[i]] }); err != nil {
+		return err
+	}
+	for _, c := range cmds {
+		if err := c.Err(); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -1,5 +1,6 @@
 -- book_lib: helpers shared by the booking scripts; prepended to each of
--- them (book_*.lua), never run alone.
+-- them (book_*.lua), never run alone, and the first part of the booking
+-- function's library (book_many.lua).
 -- KEYS: the keys of one event, all with the hash tag {ev:<id>}, in this
 -- order (Keys.EventKeys builds the list):
 --   1 def    STRING event as imported (JSON)
@@ -40,14 +41,21 @@
 -- Every script does its reads and checks before its first write.
 -- Invariant kept by every script: used[f] = active bookings + held offers
 -- on f, and used[f] <= limit[f].
-local K = {
-  def = KEYS[1], limit = KEYS[2], used = KEYS[3], res = KEYS[4], rec = KEYS[5],
-  place = KEYS[6], wait = KEYS[7], due = KEYS[8], fresh = KEYS[9], seq = KEYS[10],
-}
+-- K names the keys of the call being run; bind sets it. A script
+-- (bookingScript) binds KEYS first thing; the booking function (the
+-- library of book_many.lua, loaded once with FUNCTION LOAD) binds the
+-- keys of each call, so K and FREED never outlive a call.
+local K = {}
 
 -- FREED is set when a place was given back; done() then offers free
 -- places to the waitlist.
 local FREED = false
+
+local function bind(keys)
+  K.def, K.limit, K.used, K.res, K.rec = keys[1], keys[2], keys[3], keys[4], keys[5]
+  K.place, K.wait, K.due, K.fresh, K.seq = keys[6], keys[7], keys[8], keys[9], keys[10]
+  FREED = false
+end
 
 local function split(s, sep)
   local out, start = {}, 1

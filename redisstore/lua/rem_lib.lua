@@ -1,5 +1,6 @@
 -- rem_lib: helpers shared by the reminder scripts; prepended to each of
--- them (rem_*.lua but rem_legacy*), never run alone.
+-- them (rem_*.lua but rem_legacy*), never run alone, and the first part
+-- of the schedule function's library (rem_schedule.lua).
 -- KEYS: the keys of one reminder shard, hash tag {rem:<n>}, in this order
 -- (Keys.RemKeys builds the list); a chat's items all live in the shard of
 -- its chat id (redisstore.remShard):
@@ -21,7 +22,12 @@
 -- are empty when they are the id's first and second ':'-separated parts.
 -- A chat is in next exactly when it has items. Times come in ARGV; the
 -- server clock is never read.
-local K = { next = KEYS[1], chats = KEYS[2], count = KEYS[3] }
+-- K names the keys of the call being run: a script (reminderScript) binds
+-- KEYS first thing, the schedule function (rem_schedule.lua, loaded once
+-- with FUNCTION LOAD) the keys of each call.
+local K = {}
+
+local function bind(keys) K.next, K.chats, K.count = keys[1], keys[2], keys[3] end
 
 local DIGITS = '0123456789abcdefghijklmnopqrstuvwxyz'
 
@@ -95,8 +101,10 @@ end
 local function load(chat) return decode(redis.call('HGET', K.chats, chat)) end
 
 -- save stores chat's items, keeps next and the counts true (was: the
--- counts as loaded), and removes the chat when nothing is left.
-local function save(chat, items, was)
+-- counts as loaded), and removes the chat when nothing is left. With acc,
+-- the changes of the counts are added to acc (w, f, d) instead, for
+-- flush_counts.
+local function save(chat, items, was, acc)
   local n, out, first, prev = { w = 0, f = 0, d = 0 }, {}, nil, nil
   for _, it in ipairs(items) do
     n[it.st] = n[it.st] + 1
@@ -112,7 +120,18 @@ local function save(chat, items, was)
     redis.call('ZADD', K.next, first, chat)
   end
   for _, s in ipairs({ 'w', 'f', 'd' }) do
-    if n[s] ~= was[s] and redis.call('HINCRBY', K.count, s, n[s] - was[s]) == 0 then
+    if acc then
+      acc[s] = acc[s] + n[s] - was[s]
+    elseif n[s] ~= was[s] and redis.call('HINCRBY', K.count, s, n[s] - was[s]) == 0 then
+      redis.call('HDEL', K.count, s)
+    end
+  end
+end
+
+-- flush_counts adds the changes of the counts in acc to count.
+local function flush_counts(acc)
+  for _, s in ipairs({ 'w', 'f', 'd' }) do
+    if acc[s] ~= 0 and redis.call('HINCRBY', K.count, s, acc[s]) == 0 then
       redis.call('HDEL', K.count, s)
     end
   end
@@ -131,9 +150,9 @@ local function chat_set()
     end
     return c
   end
-  local function flush()
+  local function flush(acc)
     for chat, c in pairs(chats) do
-      if c.dirty then save(chat, c.items, c.was) end
+      if c.dirty then save(chat, c.items, c.was, acc) end
     end
   end
   return get, flush

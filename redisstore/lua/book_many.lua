@@ -1,0 +1,137 @@
+-- book_many: take places for residents of one event (or the places
+-- offered to them), one request after the other, each as if it were
+-- alone; or return what an earlier request with the same idempotency key
+-- did. The booking store's batcher sends the requests that arrive while
+-- its previous call is in flight together (BookingStore.flushBooks).
+-- It is a Redis Function (FCALL book_many_<version>, library
+-- kbbook_<version>, see luaFunc) where the server has Functions, and
+-- else a script (EVALSHA) of the same text.
+-- KEYS: the event keys, in the order of book_lib.lua
+-- ARGV[1] now (Unix ms)   ARGV[2] offer TTL (ms), for places freed
+-- then 10 arguments per request:
+--   +0 mode: "book", or "offer" to take the place held for the resident
+--   +1 idempotency field "i|<requester chat>|<key>"
+--   +2 resident ("c<chat>" or "r<ref>")
+--   +3 resident chat ("0" for a resident without Telegram)
+--   +4 booked by (cadre chat, or "0")
+--   +5 facility   +6 session   +7 method (all three ignored for "offer")
+--   +8 code for a new booking (reserved across events by the caller)
+--   +9 record: the booking's immutable fields (JSON)
+-- returns one reply per request, in order:
+--   {"ok", place} booked now with the request's code (place is the place
+--   string; the caller has the record);
+--   {"repeat", code, record, place} the idempotency field was used before
+--   (that booking); {"already", code, record, place} the resident has an
+--   active booking for the event (that one);
+--   {error}: "unknown_event" "unknown_site" "unknown_method"
+--   "unknown_session" "closed" "full_method" "full_session" "code_taken"
+--   "no_offer" "offer_expired": that request changed nothing;
+--   {"error", message}: the request failed in the script (the others
+--   are unaffected).
+-- Offers whose deadline passed are released first (once per call, all
+-- requests share now); after each request that gave a place back the
+-- waitlist is offered the free places, as a call of its own would.
+-- A new booking gets the next queue number of its method and session,
+-- kept as the place's last field ("t|..." of res, read with the
+-- resident's state and written with it). The counters of used are read
+-- before and set after (one HSET), which is exact because the script
+-- runs alone. Idempotent: a retried request finds its idempotency field:
+-- "repeat".
+local function book_one(now, ttl, a, i)
+  local mode, idf, r, chat, by = a[i], a[i + 1], a[i + 2], a[i + 3], a[i + 4]
+  local fac, sess, m, code, rec = a[i + 5], a[i + 6], a[i + 7], a[i + 8], a[i + 9]
+  local offer = mode == 'offer'
+  local fields = { idf, r .. '|a', r .. '|o', r .. '|w', r .. '|h' }
+  local tf -- the queue counter's field, read here when the place is known
+  if not offer then
+    tf = 't|' .. fac .. '|' .. sess .. '|' .. m
+    fields[6] = tf
+  end
+  local cadre_h = 'b' .. by .. '|h'
+  if by ~= '0' then fields[#fields + 1] = cadre_h end
+  local st = redis.call('HMGET', K.res, unpack(fields))
+  if st[1] then return booking_reply('repeat', st[1]) end
+  if st[2] then return booking_reply('already', st[2]) end
+  local o = parse_offer(st[3])
+  local held = o ~= nil and o.state == 'offered'
+  if offer then
+    if not o then return { 'no_offer' } end
+    if not held then return { 'offer_expired' } end
+    fac, sess, m = o.fac, o.sess, o.m
+  end
+  local qf, sf = qfield(fac, m), sfield(fac, sess)
+  local lim = redis.call('HMGET', K.limit, 'c|' .. fac, qf, sf)
+  if not lim[1] then
+    if redis.call('EXISTS', K.limit) == 0 then return { 'unknown_event' } end
+    return { 'unknown_site' }
+  end
+  if not lim[2] then return { 'unknown_method' } end
+  if not lim[3] then return { 'unknown_session' } end
+  if now >= tonumber(lim[1]) then return { 'closed' } end
+  local used = redis.call('HMGET', K.used, qf, sf)
+  local qused, sused = tonumber(used[1] or '0'), tonumber(used[2] or '0')
+  local qfree, sfree = tonumber(lim[2]) - qused, tonumber(lim[3]) - sused
+  local consume = held and o.fac == fac and o.sess == sess and o.m == m
+  if not consume then
+    -- A place held for this resident on the same quota or session is theirs.
+    if held and qfield(o.fac, o.m) == qf then qfree = qfree + 1 end
+    if held and sfield(o.fac, o.sess) == sf then sfree = sfree + 1 end
+    if qfree <= 0 then return { 'full_method' } end
+    if sfree <= 0 then return { 'full_session' } end
+  end
+  -- Every check passed; the first write also guards the code.
+  if redis.call('HSETNX', K.rec, code, rec) == 0 then return { 'code_taken' } end
+  if consume then
+    -- The held place becomes the booking; the counts already include it.
+    redis.call('ZREM', K.due, r)
+    redis.call('SREM', K.fresh, r)
+  else
+    redis.call('HSET', K.used, qf, qused + 1, sf, sused + 1)
+    if held then offer_release(r, false) end
+  end
+  if o then redis.call('HDEL', K.res, r .. '|o') end
+  if st[4] then wait_remove(r) end
+
+  local qn
+  if tf then qn = tostring(tonumber(st[6] or '0') + 1) else qn = queue_take(fac, sess, m) end
+  local place = place_str({ status = 'active', fac = fac, sess = sess, m = m, res = r, chat = chat, by = by,
+    updated = ms(now), qn = qn })
+  -- Active code here means no active booking before, so a missing history
+  -- means no booking before: the history is left out until it differs.
+  local w = { idf, code, r .. '|a', code }
+  if tf then
+    w[#w + 1] = tf
+    w[#w + 1] = qn
+  end
+  if st[5] then
+    w[#w + 1] = r .. '|h'
+    w[#w + 1] = with_code(st[5], code)
+  end
+  if by ~= '0' then
+    w[#w + 1] = cadre_h
+    w[#w + 1] = with_code(st[#fields], code)
+  end
+  redis.call('HSET', K.res, unpack(w))
+  redis.call('HSET', K.place, code, place)
+  return { 'ok', place }
+end
+
+local function book_many(keys, args)
+  bind(keys)
+  local now, ttl = tonumber(args[1]), tonumber(args[2])
+  expire_due(now)
+  local out = {}
+  for i = 3, #args - 9, 10 do
+    local ok, reply = pcall(book_one, now, ttl, args, i)
+    if not ok then
+      if type(reply) == 'table' then reply = reply.err end
+      reply = { 'error', tostring(reply) }
+    end
+    out[#out + 1] = reply
+    if FREED then
+      match(now, ttl)
+      FREED = false
+    end
+  end
+  return out
+end
