@@ -302,6 +302,20 @@ type InboxAfter struct {
 	Waiting int64
 }
 
+// Claimed is a chat an intake took for one of its workers in the round
+// trip that accepted the chat's updates (dispatch.Inbox.PushClaim). When
+// Begun, that trip also took the chat's step lock (Lease) and read its
+// first step, the update at the inbox's head (Head) with the chat's State,
+// as dispatch.ChatStore.BeginInbox does, so the step needs no trip to
+// begin.
+type Claimed struct {
+	Chat  ChatID
+	Begun bool
+	Lease Lease
+	State ChatState
+	Head  InboxEntry
+}
+
 // Queued is one undelivered reply in a chat's outbox.
 type Queued struct {
 	ID    string

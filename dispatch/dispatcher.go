@@ -19,7 +19,8 @@ import (
 // Finish (FinishInbox for an update from the intake, which also takes it
 // off the chat's inbox): three round trips, plus an Ack before each
 // further message of a reply of several, and a Renew every third of the
-// lock's TTL while the chat is held.
+// lock's TTL while the chat is held. For an idle chat the intake's accept
+// does the Begin (Inbox.PushClaim), so such a step costs two.
 // Errors wrap kbbot.ErrUnavailable when the store cannot be reached, and
 // kbbot.ErrBusy when the chat is locked by someone else or a lease was lost.
 type ChatStore interface {
@@ -197,38 +198,46 @@ func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 }
 
 // HandleHead handles the update at the head of chat's inbox, read in the
-// same round trip that takes the chat (ChatStore.BeginInbox), for the
-// intake. t carries the entry handled, and learns the next one (see
-// inboxTurn). ok is false when the inbox is empty; handled is false when
-// the entry is one the intake deals with itself (unreadable, or a flood
-// notice): the chat is then let go untouched. err is as for Handle, or
-// the store's when the chat could not be taken.
-func (d *Dispatcher) HandleHead(ctx context.Context, chat kbbot.ChatID, t *inboxTurn) (e kbbot.InboxEntry, ok, handled bool, err error) {
-	unlock, err := d.local.lock(ctx, chat)
-	if err != nil {
-		return e, false, false, err
-	}
-	defer unlock()
-	deadline := time.Now().Add(d.cfg.LockWait)
-	wait := time.Millisecond
+// same round trip that takes the chat (ChatStore.BeginInbox), or in the
+// round trip that accepted it (b, not nil: the chat's lock is held and the
+// step read), for the intake. t carries the entry handled, and learns the
+// next one (see inboxTurn). ok is false when the inbox is empty; handled
+// is false when the entry is one the intake deals with itself
+// (unreadable, or a flood notice): the chat is then let go untouched. err
+// is as for Handle, or the store's when the chat could not be taken.
+func (d *Dispatcher) HandleHead(ctx context.Context, chat kbbot.ChatID, t *inboxTurn, b *begun) (e kbbot.InboxEntry, ok, handled bool, err error) {
 	var (
 		lease kbbot.Lease
 		cs    kbbot.ChatState
 		taken time.Time
 	)
-	for {
-		taken = time.Now()
-		lease, cs, e, ok, err = d.store.BeginInbox(ctx, chat, d.cfg.LockTTL)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, kbbot.ErrBusy) || !time.Now().Before(deadline) {
+	if b != nil {
+		// The chat's lock is held already: this process's other users of
+		// the chat wait for it in Redis, not in d.local, so that none
+		// holds d.local while waiting for this lock.
+		lease, cs, e, ok, taken = b.lease, b.state, b.head, true, b.taken
+	} else {
+		unlock, err := d.local.lock(ctx, chat)
+		if err != nil {
 			return e, false, false, err
 		}
-		if err := sleepCtx(ctx, wait); err != nil {
-			return e, false, false, err
+		defer unlock()
+		deadline := time.Now().Add(d.cfg.LockWait)
+		wait := time.Millisecond
+		for {
+			taken = time.Now()
+			lease, cs, e, ok, err = d.store.BeginInbox(ctx, chat, d.cfg.LockTTL)
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, kbbot.ErrBusy) || !time.Now().Before(deadline) {
+				return e, false, false, err
+			}
+			if err := sleepCtx(ctx, wait); err != nil {
+				return e, false, false, err
+			}
+			wait = min(2*wait, 16*time.Millisecond)
 		}
-		wait = min(2*wait, 16*time.Millisecond)
 	}
 	h := d.keep(ctx, lease, taken)
 	if !ok || e.Unreadable || e.FloodNotice {
@@ -239,6 +248,27 @@ func (d *Dispatcher) HandleHead(ctx context.Context, chat kbbot.ChatID, t *inbox
 	err = d.run(withInboxTurn(ctx, t), e.Event, h, cs)
 	d.observe(e.Event.Kind, taken, err)
 	return e, true, true, err
+}
+
+// begun is a step the intake began in the round trip that accepted its
+// update (kbbot.Claimed.Begun): the chat's lease, taken at taken (real
+// time), what the step read, and the inbox's head.
+type begun struct {
+	lease kbbot.Lease
+	state kbbot.ChatState
+	head  kbbot.InboxEntry
+	taken time.Time
+}
+
+// unbegin lets go a step begun but not run (nil: none): its lock is
+// released, the outbox left as it is.
+func (d *Dispatcher) unbegin(ctx context.Context, b *begun) {
+	if b == nil {
+		return
+	}
+	if err := d.store.Finish(context.WithoutCancel(ctx), b.lease, nil, false); err != nil {
+		d.log.Warn("let begun step go", "error", err)
+	}
 }
 
 // sleepCtx waits for d or until ctx ends.

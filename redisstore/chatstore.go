@@ -156,7 +156,17 @@ func (s *ChatStore) begin(ctx context.Context, chat kbbot.ChatID, updateID int64
 	if err != nil {
 		return kbbot.Lease{}, kbbot.ChatState{}, nil, wrap("begin", err)
 	}
+	st, raw := beginState(res)
+	return lease, st, raw, nil
+}
+
+// beginState reads begin.lua's answer (chat_lib's chat_begin): the chat's
+// state and the inbox's head entry, if any.
+func beginState(res []any) (kbbot.ChatState, *string) {
 	var st kbbot.ChatState
+	if len(res) < 4 {
+		return st, nil
+	}
 	if v, ok := res[0].(string); ok {
 		st.State = []byte(v)
 	}
@@ -178,7 +188,7 @@ func (s *ChatStore) begin(ctx context.Context, chat kbbot.ChatID, updateID int64
 		}
 		st.Outbox = append(st.Outbox, q)
 	}
-	return lease, st, raw, nil
+	return st, raw
 }
 
 // Renew gives the lease l a new ttl while it is still held (lock_extend.lua:

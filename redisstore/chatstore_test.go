@@ -481,3 +481,90 @@ func TestPendingIndexCleanedLazily(t *testing.T) {
 		t.Fatalf("index after clean-up %v, want [2]", got)
 	}
 }
+
+// TestPushClaimBeginsIdleChat: accepting an update for an idle chat also
+// takes the chat's step lock and reads its step (one round trip for both);
+// a chat whose lock is held, or whose claim another worker holds, is not
+// begun, and a lock taken for a claim lost is released at once.
+func TestPushClaimBeginsIdleChat(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, rdb, keys := newStore(t)
+	in := redisstore.NewIntakeStore(rdb, keys, redisstore.IntakeOptions{FloodLimit: -1})
+	now := time.Now()
+	until := now.Add(time.Minute)
+	ev := func(chat kbbot.ChatID, id int64) kbbot.Event {
+		return kbbot.Event{Kind: kbbot.EventText, ChatID: chat, UpdateID: id, Text: "hai"}
+	}
+	// An idle chat: claimed and begun, its lock held.
+	_, claimed, err := in.PushClaim(ctx, []kbbot.Event{ev(7, 1), ev(7, 2)}, now, until, 1, time.Minute)
+	if err != nil || len(claimed) != 1 || !claimed[0].Begun {
+		t.Fatalf("push: %+v, %v; want chat 7 claimed and begun", claimed, err)
+	}
+	c := claimed[0]
+	if c.Head.Event.UpdateID != 1 || c.State.Seen || c.Lease.Chat != 7 {
+		t.Fatalf("begun step: %+v; want update 1, not seen", c)
+	}
+	if _, _, err := s.Begin(ctx, 7, 0, "", time.Minute); !errors.Is(err, kbbot.ErrBusy) {
+		t.Fatalf("begin while the accept's lock is held: %v, want ErrBusy", err)
+	}
+	if _, err := s.Commit(ctx, c.Lease, kbbot.Commit{UpdateID: 1, State: []byte("s1")}); err != nil {
+		t.Fatalf("commit with the accept's lease: %v", err)
+	}
+	if _, err := s.FinishInbox(ctx, c.Lease, nil, c.Head.Raw, ""); err != nil {
+		t.Fatal(err)
+	}
+	// A chat busy in a step (its inbox empty, its lock held): claimed, not
+	// begun, and the holder's lock untouched.
+	l, _, err := s.Begin(ctx, 8, 0, "", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, claimed, err = in.PushClaim(ctx, []kbbot.Event{ev(8, 1)}, now, until, 1, time.Minute)
+	if err != nil || len(claimed) != 1 || claimed[0].Begun {
+		t.Fatalf("push to a locked chat: %+v, %v; want claimed, not begun", claimed, err)
+	}
+	if err := s.Renew(ctx, l, time.Minute); err != nil {
+		t.Fatalf("the holder lost its lock: %v", err)
+	}
+	// A chat another worker holds (in the ready index, its inbox empty):
+	// not claimed, and the lock the push took is released.
+	if err := in.Requeue(ctx, 9, until); err != nil {
+		t.Fatal(err)
+	}
+	_, claimed, err = in.PushClaim(ctx, []kbbot.Event{ev(9, 1)}, now, until, 1, time.Minute)
+	if err != nil || len(claimed) != 0 {
+		t.Fatalf("push to a chat held elsewhere: %+v, %v; want none claimed", claimed, err)
+	}
+	if _, _, err := s.Begin(ctx, 9, 0, "", time.Minute); err != nil {
+		t.Fatalf("lock of a lost claim not released: %v", err)
+	}
+	// An update handled before (a redelivery) is begun as seen.
+	if err := rdb.Del(ctx, keys.ChatInbox(7)).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Release(ctx, 7, now); err != nil {
+		t.Fatal(err)
+	}
+	_, claimed, err = in.PushClaim(ctx, []kbbot.Event{ev(7, 1)}, now, until, 1, time.Minute)
+	if err != nil || len(claimed) != 1 || !claimed[0].Begun || !claimed[0].State.Seen || string(claimed[0].State.State) != "s1" {
+		t.Fatalf("push of a handled update: %+v, %v; want begun, seen, with the session", claimed, err)
+	}
+	if err := s.Finish(ctx, claimed[0].Lease, nil, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Release(ctx, 7, now); err != nil {
+		t.Fatal(err)
+	}
+	// Without a lock TTL nothing is begun.
+	if err := rdb.Del(ctx, keys.ChatInbox(7)).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Release(ctx, 7, now); err != nil {
+		t.Fatal(err)
+	}
+	_, claimed, err = in.PushClaim(ctx, []kbbot.Event{ev(7, 3)}, now, until, 1, 0)
+	if err != nil || len(claimed) != 1 || claimed[0].Begun {
+		t.Fatalf("push without a lock TTL: %+v, %v; want claimed, not begun", claimed, err)
+	}
+}

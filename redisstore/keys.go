@@ -85,6 +85,9 @@ func (k Keys) ChatState(c kbbot.ChatID) string { return k.chat(c, "state") }
 func (k Keys) ChatRecord(c kbbot.ChatID) string { return k.chat(c, "resident") }
 
 // ChatLock is the per-chat lock holding its owner's token. STRING; TTL: the lock TTL.
+// Taken by begin.lua, or by intake_push.lua for an idle chat the accepting
+// process claims; deleted by finish.lua (or lock_release.lua), else it
+// runs out.
 func (k Keys) ChatLock(c kbbot.ChatID) string { return k.chat(c, "lock") }
 
 // ChatSeen is what a chat handled, so that an event delivered twice is

@@ -18,23 +18,4 @@ local cur = redis.call('GET', KEYS[1])
 if cur and cur ~= ARGV[1] then
   return false
 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-local seen = 0
-local upd = tonumber(ARGV[3])
-local head = false
-if upd == -1 then
-  head = redis.call('LINDEX', KEYS[7], 0)
-  upd = 0
-  if head then
-    upd = tonumber(string.match(head, '^(%d+)|')) or 0
-  end
-end
-if (upd ~= 0 or ARGV[4] ~= '') and handled_has(handled_load(KEYS[3], KEYS[6]), upd, ARGV[4]) then
-  seen = 1
-end
-local out = {redis.call('GET', KEYS[2]), seen, redis.call('GET', KEYS[5]), head}
-local entries = redis.call('LRANGE', KEYS[4], 0, -1)
-for i = 1, #entries do
-  out[#out + 1] = entries[i]
-end
-return out
+return chat_begin(KEYS, ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4])

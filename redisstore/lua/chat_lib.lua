@@ -131,3 +131,33 @@ local function outbox_ack(outbox, from, to)
     end
   end
 end
+
+-- chat_begin takes a chat's lock with token for ttl ms (the caller checked
+-- that it is free or already its own) and reads what a step needs: the
+-- session, whether update id upd (a number; -1: the update at the head of
+-- the inbox, which is returned) or the event key digest key was handled,
+-- the resident record, and the outbox. k holds the keys: lock, state,
+-- handled, outbox, record, legacy set of handled ids, inbox.
+-- returns {state or false, 1 if handled before else 0, record or false,
+--          the inbox's head entry or false, outbox entries...}
+local function chat_begin(k, token, ttl, upd, key)
+  redis.call('SET', k[1], token, 'PX', ttl)
+  local seen = 0
+  local head = false
+  if upd == -1 then
+    head = redis.call('LINDEX', k[7], 0)
+    upd = 0
+    if head then
+      upd = tonumber(string.match(head, '^(%d+)|')) or 0
+    end
+  end
+  if (upd ~= 0 or key ~= '') and handled_has(handled_load(k[3], k[6]), upd, key) then
+    seen = 1
+  end
+  local out = {redis.call('GET', k[2]), seen, redis.call('GET', k[5]), head}
+  local entries = redis.call('LRANGE', k[4], 0, -1)
+  for i = 1, #entries do
+    out[#out + 1] = entries[i]
+  end
+  return out
+end
