@@ -59,7 +59,10 @@ type ChatStore struct {
 	sessionTTL time.Duration
 	// sessionTTLArg is sessionTTL in ms, boxed once for commit.lua.
 	sessionTTLArg any
-	deadTTL    time.Duration
+	deadTTL       time.Duration
+	// send, when set, is the send limiter whose chat tokens a commit
+	// queuing replies takes in its own script (SetSendLimiter).
+	send *SendLimiter
 	// recent caches the key names of recently active chats (one slot per
 	// chat id modulo its size), so that a step builds them once rather
 	// than in each of its round trips.
@@ -74,7 +77,8 @@ const chatKeyCache = 1024
 type chatKeySet struct {
 	chat kbbot.ChatID
 	// step: lock, state, handled, outbox, resident, seen (legacy), inbox;
-	// begin.lua takes all seven, commit.lua the first six.
+	// begin.lua takes all seven, commit.lua the first six and the chat's
+	// send bucket.
 	step []string
 	// finish: lock, outbox, inbox, intake (finish.lua).
 	finish []string
@@ -96,7 +100,7 @@ func (s *ChatStore) keysOf(c kbbot.ChatID) *chatKeySet {
 		finish: []string{lock, outbox, inbox, k.ChatIntake(c)},
 	}
 	ks.beginHead = scriptHead(beginScript, ks.step)
-	ks.commitHead = scriptHead(commitScript, ks.step[:6])
+	ks.commitHead = scriptHead(commitScript, append(ks.step[:6:6], k.SendChat(c)))
 	ks.finishHead = scriptHead(finishScript, ks.finish)
 	ks.extendHead = scriptHead(lockExtendScript, ks.step[:1])
 	slot.Store(ks)
@@ -212,14 +216,20 @@ func (s *ChatStore) Renew(ctx context.Context, l kbbot.Lease, ttl time.Duration)
 // replies for the outbox, which it returns with their ids. It fails with
 // kbbot.ErrBusy when the lease was lost. Committing an update or event key
 // that was committed before changes nothing but the acknowledgements.
+// With a send limiter (SetSendLimiter), the same round trip takes what
+// sending the replies needs.
 func (s *ChatStore) Commit(ctx context.Context, l kbbot.Lease, c kbbot.Commit) ([]kbbot.Queued, error) {
 	if c.At.IsZero() {
 		c.At = time.Now()
 	}
-	args := scriptArgs(s.keysOf(l.Chat).commitHead, 14+len(c.Acked)+len(c.Replies))
+	var ask sendAsk
+	if s.send != nil && len(c.Replies) > 0 {
+		ask = s.send.askSend(l.Chat, c.Replies)
+	}
+	args := scriptArgs(s.keysOf(l.Chat).commitHead, 18+len(c.Acked)+len(c.Replies))
 	args = append(args, l.Token, c.UpdateID, keyDigest(c.Key), boxedBool(c.Erase), c.State, s.sessionTTLArg,
 		seenTTLArg, c.At.Unix(), int64(seenWindow/time.Second), seenCap, seenKeys,
-		c.Record, max(c.RecordTTL.Milliseconds(), 0), len(c.Acked))
+		c.Record, max(c.RecordTTL.Milliseconds(), 0), ask.now, ask.ci, ask.tol, ask.want, len(c.Acked))
 	for _, id := range c.Acked {
 		args = append(args, id)
 	}
@@ -242,25 +252,62 @@ func (s *ChatStore) Commit(ctx context.Context, l kbbot.Lease, c kbbot.Commit) (
 		pipe.SAdd(ctx, s.keys.PendingOutboxes(), int64(l.Chat))
 	}
 	run := runScript(ctx, pipe, commitScript, args)
+	var (
+		lease *redis.Cmd
+		pause *redis.StringCmd
+	)
+	if ask.lease {
+		// A lease of the overall schedule for the replies, in other
+		// slots: only pipelined.
+		lease = s.send.leaseCmd(ctx, pipe, ask.now, ask.p, ask.shard)
+	}
+	if ask.want > 0 || ask.lease {
+		// The pause another process's 429 set, read as the limiter's own
+		// round trips do, since this one replaces them.
+		pause = pipe.Get(ctx, s.keys.SendPause())
+	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		if isNoScript(err) {
+		if isNoScript(err) && run.Err() != nil {
 			// The pipeline sent EVALSHA before the script was loaded.
 			if err := commitScript.Load(ctx, s.rdb).Err(); err != nil {
 				return nil, wrap("load commit script", err)
 			}
 			return s.Commit(ctx, l, c)
 		}
-		return nil, wrap("commit", err)
+		if run.Err() != nil && !errors.Is(run.Err(), redis.Nil) {
+			return nil, wrap("commit", err)
+		}
+		// Only the send limiter's commands failed (say, its lease script
+		// not loaded yet): its Acquire asks on its own.
+		lease = nil
 	}
-	n, err := run.Int()
+	res, err := run.Int64Slice()
 	if err != nil {
 		return nil, wrap("commit", err)
 	}
-	if n == -1 {
+	if len(res) == 0 {
+		return nil, errors.New("redisstore: commit: empty reply")
+	}
+	if res[0] == -1 {
 		return nil, fmt.Errorf("redisstore: commit: lease lost: %w", kbbot.ErrBusy)
+	}
+	if ask.want > 0 || ask.lease {
+		var toks []int64
+		if len(res) == 5 {
+			toks = res[1:]
+		}
+		s.send.granted(l.Chat, ask, lease, pause, toks)
 	}
 	return queued, nil
 }
+
+// SetSendLimiter makes each commit that queues replies ask l (the limiter
+// the replies are sent through) for what sending them needs, in the
+// commit's own round trip: the chat's send tokens, taken by commit.lua,
+// and, when the process holds no usable slot, a lease of the overall
+// schedule pipelined with it, with the pause in force. So a reply's
+// messages usually cost the limiter no round trip. Call it before use.
+func (s *ChatStore) SetSendLimiter(l *SendLimiter) { s.send = l }
 
 // Ack removes the delivered entries from the head of the outbox while l
 // is held, and keeps the lock: a reply of several messages is acknowledged

@@ -551,9 +551,10 @@ func (k Keys) SendScheduleShard(i int) string {
 func (k Keys) SendPause() string { return k.send("pause") }
 
 // SendChat is one chat's send bucket: the theoretical arrival time of its
-// next message, µs since the epoch (lua/send_chat.lua). It carries the
-// chat's own hash tag, so the buckets spread over a cluster. STRING; TTL:
-// until that time plus a second.
+// next message, µs since the epoch (lua/send_chat.lua; commit.lua takes
+// the tokens of the replies it queues). It carries the chat's own hash
+// tag, so the buckets spread over a cluster. STRING; TTL: until that time
+// plus a second.
 func (k Keys) SendChat(c kbbot.ChatID) string { return k.chat(c, "send") }
 
 // Keys of residents' profiles, audiences and broadcasts (ResidentStore,

@@ -161,3 +161,29 @@ local function chat_begin(k, token, ttl, upd, key)
   end
   return out
 end
+
+-- send_take takes up to want tokens of one chat's send bucket (GCRA with a
+-- burst: a full bucket gives tau/T + 1 messages at once, then one per
+-- interval T; all µs). key is the chat's theoretical arrival time (STRING,
+-- Keys.SendChat); now is µs since the epoch, or nil for the server's
+-- clock.
+-- returns {reason, value, n, now}: reason 0 granted: value is the first
+-- token's slot (µs) and n tokens follow it one interval apart, each to be
+-- used no later than its slot; reason 2: the chat must wait value µs and
+-- nothing changed. now is the time decided by.
+local function send_take(key, now, T, tau, want)
+  if not now then
+    local t = redis.call('TIME')
+    now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  end
+  want = math.max(want, 1)
+  local tat = math.max(tonumber(redis.call('GET', key) or '0') or 0, now)
+  if tat - tau > now then
+    return {2, tat - tau - now, 0, now}
+  end
+  local n = math.min(want, math.floor((now + tau - tat) / T) + 1)
+  local first = tat
+  tat = first + n * T
+  redis.call('SET', key, string.format('%.0f', tat), 'PX', math.floor((tat - now) / 1000) + 1000)
+  return {0, first, n, now}
+end
