@@ -255,6 +255,9 @@ type ChatState struct {
 	// Unreadable holds outbox entries that cannot be decoded, as stored:
 	// they can never be delivered, so the dispatcher sets them aside.
 	Unreadable []string
+	// Inbox is how many updates the chat's inbox held, the one at its
+	// head included, when the step was begun for that head (0 otherwise).
+	Inbox int64
 }
 
 // Acceptor takes updates for handling. Accept returns nil only once the
@@ -300,6 +303,10 @@ type InboxAfter struct {
 	// an update pushed meanwhile is never stranded.
 	Unready bool
 	Waiting int64
+	// Begun says the same round trip kept the chat's lock (the lease the
+	// step held) and began the step of Next, read as State.
+	Begun bool
+	State ChatState
 }
 
 // Claimed is a chat an intake took for one of its workers in the round

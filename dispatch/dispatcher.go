@@ -52,8 +52,10 @@ type ChatStore interface {
 	// FinishInbox is Finish for a step that handled the inbox entry raw:
 	// it also removes raw from the head of the chat's inbox and returns
 	// the entry now at the head; given the chat's ready index (Inbox's
-	// ReadyKey), it also takes the chat out of it.
-	FinishInbox(ctx context.Context, l kbbot.Lease, delivered []string, raw, ready string) (kbbot.InboxAfter, error)
+	// ReadyKey), it also takes the chat out of it. With next > 0 it keeps
+	// the lock for next when an entry waits, and begins that entry's step
+	// (InboxAfter.Begun).
+	FinishInbox(ctx context.Context, l kbbot.Lease, delivered []string, raw, ready string, next time.Duration) (kbbot.InboxAfter, error)
 	// PendingChats lists chats whose outbox is not empty.
 	PendingChats(ctx context.Context) ([]kbbot.ChatID, error)
 	// Unindex takes chat out of the index of pending outboxes when its
@@ -603,12 +605,17 @@ func (d *Dispatcher) finish(ctx context.Context, h *hold, cs kbbot.ChatState, dr
 type inboxTurn struct {
 	raw   string // the entry being handled, as read
 	ready string // the ready index for FinishInbox to leave ("": none)
+	// next says the intake handles the chat's next entry in this turn:
+	// the step's last trip keeps the lock and begins it (begun).
+	next bool
 	// entry is the entry being handled, set by HandleHead, so that a
 	// panic in its step is counted against it.
 	entry kbbot.InboxEntry
 	// Set by finishDone when the entry was taken off the inbox:
 	acked bool
 	after kbbot.InboxAfter
+	// begun is the next entry's step, begun by that trip (after.Begun).
+	begun *begun
 }
 
 type inboxTurnKey struct{}
@@ -632,12 +639,25 @@ func (d *Dispatcher) finishDone(ctx context.Context, h *hold, cs kbbot.ChatState
 	if h.finished.Swap(true) || !h.release() {
 		return
 	}
-	after, err := d.store.FinishInbox(ctx, h.lease, h.delivered, t.raw, t.ready)
+	ready, next := t.ready, time.Duration(0)
+	if t.next {
+		next = d.cfg.LockTTL
+		if cs.Inbox > 1 {
+			// More updates wait: the chat stays in the ready index,
+			// claimed by the intake for them.
+			ready = ""
+		}
+	}
+	taken := time.Now()
+	after, err := d.store.FinishInbox(ctx, h.lease, h.delivered, t.raw, ready, next)
 	if err != nil {
 		d.log.Warn("finish step", "error", err)
 		return
 	}
 	t.acked, t.after = true, after
+	if after.Begun {
+		t.begun = &begun{lease: h.lease, state: after.State, head: after.Next, taken: taken}
+	}
 }
 
 // deliver sends one reply. It does not wait out Telegram's retry_after:

@@ -528,9 +528,12 @@ func (in *Intake) work(ctx context.Context, c claimedChat) {
 	// (Dispatcher.HandleHead), and each later one by the trip that ends
 	// the step before it (or by Ack).
 	ready := in.inbox.ReadyKey(chat)
-	turn := &inboxTurn{ready: ready}
+	// more says whether the step of the i-th update of the turn is to
+	// begin the next one's in its last trip.
+	more := func(i int) bool { return !in.custom && i < in.cfg.Turn-1 }
+	turn := &inboxTurn{ready: ready, next: more(0)}
 	e, ok, handled, herr, err := in.first(ctx, c, turn)
-	for range in.cfg.Turn {
+	for i := range in.cfg.Turn {
 		if err != nil {
 			in.log.Warn("read inbox", "chat", int64(chat), "error", err)
 			retryAt = in.clock.Now().Add(time.Second)
@@ -562,7 +565,7 @@ func (in *Intake) work(ctx context.Context, c claimedChat) {
 			e, ok = next, more
 			continue
 		}
-		turn = &inboxTurn{raw: e.Raw, ready: ready}
+		turn = &inboxTurn{raw: e.Raw, ready: ready, next: more(i)}
 		herr = in.one(withInboxTurn(ctx, turn), e.Event)
 	outcome:
 		if herr == nil && turn.acked {
@@ -588,6 +591,12 @@ func (in *Intake) work(ctx context.Context, c claimedChat) {
 					in.log.Warn("requeue chat", "chat", int64(chat), "error", err)
 					err = nil
 				}
+			}
+			if b := turn.begun; b != nil {
+				// The step's last trip began the next one.
+				next := claimedChat{Claimed: kbbot.Claimed{Chat: chat, Begun: true, Lease: b.lease, State: b.state, Head: b.head}, taken: b.taken}
+				turn = &inboxTurn{ready: ready, next: more(i + 1)}
+				e, ok, handled, herr, err = in.first(ctx, next, turn)
 			}
 			continue
 		}

@@ -80,7 +80,8 @@ type chatKeySet struct {
 	// begin.lua takes all seven, commit.lua the first six and the chat's
 	// send bucket.
 	step []string
-	// finish: lock, outbox, inbox, intake (finish.lua).
+	// finish: lock, outbox, inbox, intake, state, handled, resident, seen
+	// (legacy) (finish.lua).
 	finish []string
 	// The heads of the scripts' calls (scriptHead): begin.lua, commit.lua,
 	// finish.lua and lock_extend.lua on these keys.
@@ -97,7 +98,7 @@ func (s *ChatStore) keysOf(c kbbot.ChatID) *chatKeySet {
 	lock, outbox, inbox := k.ChatLock(c), k.ChatOutbox(c), k.ChatInbox(c)
 	ks := &chatKeySet{chat: c,
 		step:   []string{lock, k.ChatState(c), k.ChatSeen(c), outbox, k.ChatRecord(c), k.ChatSeenLegacy(c), inbox},
-		finish: []string{lock, outbox, inbox, k.ChatIntake(c)},
+		finish: []string{lock, outbox, inbox, k.ChatIntake(c), k.ChatState(c), k.ChatSeen(c), k.ChatRecord(c), k.ChatSeenLegacy(c)},
 	}
 	ks.beginHead = scriptHead(beginScript, ks.step)
 	ks.commitHead = scriptHead(commitScript, append(ks.step[:6:6], k.SendChat(c)))
@@ -164,6 +165,12 @@ func (s *ChatStore) begin(ctx context.Context, chat kbbot.ChatID, updateID int64
 	return lease, st, raw, nil
 }
 
+// beginStateOf is beginState without the inbox's head.
+func beginStateOf(res []any) kbbot.ChatState {
+	st, _ := beginState(res)
+	return st
+}
+
 // beginState reads begin.lua's answer (chat_lib's chat_begin): the chat's
 // state and the inbox's head entry, if any.
 func beginState(res []any) (kbbot.ChatState, *string) {
@@ -182,7 +189,11 @@ func beginState(res []any) (kbbot.ChatState, *string) {
 	if v, ok := res[3].(string); ok {
 		raw = &v
 	}
-	for _, e := range res[4:] {
+	if len(res) < 5 {
+		return st, raw
+	}
+	st.Inbox, _ = res[4].(int64)
+	for _, e := range res[5:] {
 		raw, _ := e.(string)
 		q, err := decodeEntry(raw)
 		if err != nil {
@@ -317,7 +328,7 @@ func (s *ChatStore) Ack(ctx context.Context, l kbbot.Lease, delivered []string) 
 	if len(delivered) == 0 {
 		return nil
 	}
-	if _, _, err := s.finish(ctx, l, delivered, false, false, ""); err != nil {
+	if _, _, err := s.finish(ctx, l, delivered, false, releaseKeep, ""); err != nil {
 		return fmt.Errorf("redisstore: ack outbox: %w", err)
 	}
 	return nil
@@ -329,7 +340,7 @@ func (s *ChatStore) Ack(ctx context.Context, l kbbot.Lease, delivered []string) 
 // until PendingChats finds its outbox empty: that clean-up is lazy, so a
 // step costs no round trip for it.
 func (s *ChatStore) Finish(ctx context.Context, l kbbot.Lease, delivered []string, drop bool) error {
-	if _, _, err := s.finish(ctx, l, delivered, drop, true, ""); err != nil {
+	if _, _, err := s.finish(ctx, l, delivered, drop, releaseYes, ""); err != nil {
 		return fmt.Errorf("redisstore: finish: %w", err)
 	}
 	return nil
@@ -341,16 +352,23 @@ func (s *ChatStore) Finish(ctx context.Context, l kbbot.Lease, delivered []strin
 // When ready is not "" (IntakeStore.ReadyKey: one server only), the same
 // pipeline also takes the chat out of that ready index and then reads the
 // inbox's length, as IntakeStore.Release does, so a chat whose inbox is
-// now empty is let go without another round trip.
-func (s *ChatStore) FinishInbox(ctx context.Context, l kbbot.Lease, delivered []string, raw, ready string) (kbbot.InboxAfter, error) {
+// now empty is let go without another round trip. With next > 0, when an
+// entry waits at the head, the lock is kept for next and that entry's
+// step begun in the same script (InboxAfter.Begun, as BeginInbox), so the
+// next step needs no trip to begin.
+func (s *ChatStore) FinishInbox(ctx context.Context, l kbbot.Lease, delivered []string, raw, ready string, next time.Duration) (kbbot.InboxAfter, error) {
 	var after kbbot.InboxAfter
 	var run *redis.Cmd
 	var llen *redis.IntCmd
+	mode := releaseYes
+	if next > 0 {
+		mode = releaseNext
+	}
 	if ready == "" {
-		run = s.finishCmd(ctx, s.rdb, l, delivered, false, true, raw)
+		run = s.finishCmd(ctx, s.rdb, l, delivered, false, mode, raw, next)
 	} else {
 		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			run = s.finishCmd(ctx, p, l, delivered, false, true, raw)
+			run = s.finishCmd(ctx, p, l, delivered, false, mode, raw, next)
 			p.ZRem(ctx, ready, int64(l.Chat))
 			llen = p.LLen(ctx, s.keysOf(l.Chat).step[6])
 			return nil
@@ -360,15 +378,18 @@ func (s *ChatStore) FinishInbox(ctx context.Context, l kbbot.Lease, delivered []
 			if err := finishScript.Load(ctx, s.rdb).Err(); err != nil {
 				return after, wrap("load finish script", err)
 			}
-			return s.FinishInbox(ctx, l, delivered, raw, ready)
+			return s.FinishInbox(ctx, l, delivered, raw, ready, next)
 		}
 	}
-	head, ok, err := finishResult(run)
+	head, ok, begun, err := finishResult(run)
 	if err != nil {
 		return after, fmt.Errorf("redisstore: finish: %w", err)
 	}
 	if ok {
 		after.Next, after.More = parseInboxEntry(l.Chat, head), true
+		if begun != nil {
+			after.Begun, after.State = true, beginStateOf(begun)
+		}
 	}
 	if llen != nil {
 		if err := llen.Err(); err != nil {
@@ -379,35 +400,49 @@ func (s *ChatStore) FinishInbox(ctx context.Context, l kbbot.Lease, delivered []
 	return after, nil
 }
 
+// The lock modes of finish.lua's ARGV[3], boxed once.
+var (
+	releaseKeep any = "0"
+	releaseYes  any = "1"
+	releaseNext any = "2"
+)
+
 // finish runs finish.lua (see finishCmd) on its own.
-func (s *ChatStore) finish(ctx context.Context, l kbbot.Lease, delivered []string, drop, release bool, raw string) (head string, ok bool, err error) {
-	return finishResult(s.finishCmd(ctx, s.rdb, l, delivered, drop, release, raw))
+func (s *ChatStore) finish(ctx context.Context, l kbbot.Lease, delivered []string, drop bool, mode any, raw string) (head string, ok bool, err error) {
+	head, ok, _, err = finishResult(s.finishCmd(ctx, s.rdb, l, delivered, drop, mode, raw, 0))
+	return head, ok, err
 }
 
 // finishCmd sends finish.lua on c (the client or a pipeline); raw, when
-// not "", is the inbox entry handled.
-func (s *ChatStore) finishCmd(ctx context.Context, c processor, l kbbot.Lease, delivered []string, drop, release bool, raw string) *redis.Cmd {
-	args := scriptArgs(s.keysOf(l.Chat).finishHead, 4+len(delivered))
-	args = append(args, l.Token, boxedBool(drop), boxedBool(release), raw)
+// not "", is the inbox entry handled; mode says what becomes of the lock
+// (releaseKeep, releaseYes, or releaseNext: kept for ttl to begin the
+// next entry's step).
+func (s *ChatStore) finishCmd(ctx context.Context, c processor, l kbbot.Lease, delivered []string, drop bool, mode any, raw string, ttl time.Duration) *redis.Cmd {
+	args := scriptArgs(s.keysOf(l.Chat).finishHead, 5+len(delivered))
+	args = append(args, l.Token, boxedBool(drop), mode, raw, ttl.Milliseconds())
 	for _, id := range delivered {
 		args = append(args, id)
 	}
 	return runScript(ctx, c, finishScript, args)
 }
 
-// finishResult reads finish.lua's answer: the inbox's head, if any.
-func finishResult(run *redis.Cmd) (head string, ok bool, err error) {
+// finishResult reads finish.lua's answer: the inbox's head, if any, and
+// the next step begun (begin.lua's answer), if any.
+func finishResult(run *redis.Cmd) (head string, ok bool, begun []any, err error) {
 	res, err := run.Slice()
 	if err != nil {
-		return "", false, wrap("finish", err)
+		return "", false, nil, wrap("finish", err)
 	}
 	if len(res) == 0 || res[0] == int64(-1) {
-		return "", false, fmt.Errorf("lease lost: %w", kbbot.ErrBusy)
+		return "", false, nil, fmt.Errorf("lease lost: %w", kbbot.ErrBusy)
 	}
 	if len(res) > 1 {
 		head, ok = res[1].(string)
 	}
-	return head, ok, nil
+	if len(res) > 2 {
+		begun, _ = res[2].([]any)
+	}
+	return head, ok, begun, nil
 }
 
 // PendingChats lists the chats whose outbox holds undelivered replies. It

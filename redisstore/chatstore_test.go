@@ -401,7 +401,7 @@ func TestFinishInboxTakesTheHandledEntry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	after, err := s.FinishInbox(ctx, l, nil, first.Raw, "")
+	after, err := s.FinishInbox(ctx, l, nil, first.Raw, "", 0)
 	next := after.Next
 	if err != nil || !after.More || next.Event.UpdateID != 2 || next.Event.Text != "b" || after.Unready {
 		t.Fatalf("finish: %+v, %v; want update 2 next", after, err)
@@ -415,14 +415,14 @@ func TestFinishInboxTakesTheHandledEntry(t *testing.T) {
 	if err != nil {
 		t.Fatalf("lock not released: %v", err)
 	}
-	if _, err := s.FinishInbox(ctx, l, nil, first.Raw, ""); err != nil {
+	if _, err := s.FinishInbox(ctx, l, nil, first.Raw, "", 0); err != nil {
 		t.Fatal(err)
 	}
 	if n := rdb.LLen(ctx, keys.ChatInbox(7)).Val(); n != 1 {
 		t.Fatalf("a repeated finish removed another entry: %d left", n)
 	}
 	// A lost lease changes nothing.
-	if _, err := s.FinishInbox(ctx, kbbot.Lease{Chat: 7, Token: "stale"}, nil, next.Raw, ""); !errors.Is(err, kbbot.ErrBusy) {
+	if _, err := s.FinishInbox(ctx, kbbot.Lease{Chat: 7, Token: "stale"}, nil, next.Raw, "", 0); !errors.Is(err, kbbot.ErrBusy) {
 		t.Fatalf("finish with a lost lease: %v, want ErrBusy", err)
 	}
 	// Given the ready index (one server), the last step of a turn also
@@ -437,7 +437,7 @@ func TestFinishInboxTakesTheHandledEntry(t *testing.T) {
 	if l, _, err = s.Begin(ctx, 7, 2, "", time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	after, err = s.FinishInbox(ctx, l, nil, next.Raw, ready)
+	after, err = s.FinishInbox(ctx, l, nil, next.Raw, ready, 0)
 	if err != nil || after.More || !after.Unready || after.Waiting != 0 {
 		t.Fatalf("last finish: %+v, %v; want the chat let go with nothing waiting", after, err)
 	}
@@ -511,7 +511,7 @@ func TestPushClaimBeginsIdleChat(t *testing.T) {
 	if _, err := s.Commit(ctx, c.Lease, kbbot.Commit{UpdateID: 1, State: []byte("s1")}); err != nil {
 		t.Fatalf("commit with the accept's lease: %v", err)
 	}
-	if _, err := s.FinishInbox(ctx, c.Lease, nil, c.Head.Raw, ""); err != nil {
+	if _, err := s.FinishInbox(ctx, c.Lease, nil, c.Head.Raw, "", 0); err != nil {
 		t.Fatal(err)
 	}
 	// A chat busy in a step (its inbox empty, its lock held): claimed, not
@@ -566,5 +566,44 @@ func TestPushClaimBeginsIdleChat(t *testing.T) {
 	_, claimed, err = in.PushClaim(ctx, []kbbot.Event{ev(7, 3)}, now, until, 1, 0)
 	if err != nil || len(claimed) != 1 || claimed[0].Begun {
 		t.Fatalf("push without a lock TTL: %+v, %v; want claimed, not begun", claimed, err)
+	}
+}
+
+// TestFinishInboxBeginsTheNextStep: asked to, the step's last round trip
+// keeps the chat's lock for the update waiting next and begins its step,
+// so a chat with updates waiting costs no trip to begin each; with none
+// waiting it releases the lock.
+func TestFinishInboxBeginsTheNextStep(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, rdb, keys := newStore(t)
+	in := redisstore.NewIntakeStore(rdb, keys, redisstore.IntakeOptions{FloodLimit: -1})
+	evs := []kbbot.Event{{Kind: kbbot.EventText, ChatID: 7, UpdateID: 1, Text: "a"}, {Kind: kbbot.EventText, ChatID: 7, UpdateID: 2, Text: "b"}}
+	if _, err := in.Push(ctx, evs, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	l, st, head, ok, err := s.BeginInbox(ctx, 7, time.Minute)
+	if err != nil || !ok || st.Inbox != 2 {
+		t.Fatalf("begin: %v %v, inbox %d; want the head of 2", ok, err, st.Inbox)
+	}
+	if _, err := s.Commit(ctx, l, kbbot.Commit{UpdateID: 1, State: []byte("s1")}); err != nil {
+		t.Fatal(err)
+	}
+	after, err := s.FinishInbox(ctx, l, nil, head.Raw, "", time.Minute)
+	if err != nil || !after.Begun || after.Next.Event.UpdateID != 2 || string(after.State.State) != "s1" || after.State.Seen || after.State.Inbox != 1 {
+		t.Fatalf("finish: %+v, %v; want update 2 begun with the session", after, err)
+	}
+	if _, _, err := s.Begin(ctx, 7, 0, "", time.Minute); !errors.Is(err, kbbot.ErrBusy) {
+		t.Fatalf("begin while the next step holds the lock: %v, want ErrBusy", err)
+	}
+	if _, err := s.Commit(ctx, l, kbbot.Commit{UpdateID: 2, State: []byte("s2")}); err != nil {
+		t.Fatalf("commit of the begun step with the same lease: %v", err)
+	}
+	after, err = s.FinishInbox(ctx, l, nil, after.Next.Raw, "", time.Minute)
+	if err != nil || after.Begun || after.More {
+		t.Fatalf("last finish: %+v, %v; want nothing begun", after, err)
+	}
+	if _, _, err := s.Begin(ctx, 7, 0, "", time.Minute); err != nil {
+		t.Fatalf("lock not released when nothing waits: %v", err)
 	}
 }

@@ -11,8 +11,8 @@
 -- ARGV[4] digest of the event key ("": none to check)
 -- returns false when another holder has the lock (nothing changed), else
 --         {state or false, 1 if the update or event key was handled before
---          else 0, record or false, the inbox's head entry or false,
---          outbox entries...}
+--          else 0, record or false, the inbox's head entry or false, the
+--          inbox's length, outbox entries...} (chat_lib's chat_begin)
 -- Retrying is safe: a retry of a call that took the lock finds its own token.
 local cur = redis.call('GET', KEYS[1])
 if cur and cur ~= ARGV[1] then

@@ -139,7 +139,8 @@ end
 -- the resident record, and the outbox. k holds the keys: lock, state,
 -- handled, outbox, record, legacy set of handled ids, inbox.
 -- returns {state or false, 1 if handled before else 0, record or false,
---          the inbox's head entry or false, outbox entries...}
+--          the inbox's head entry or false, the inbox's length (0 unless
+--          upd is -1), outbox entries...}
 local function chat_begin(k, token, ttl, upd, key)
   redis.call('SET', k[1], token, 'PX', ttl)
   local seen = 0
@@ -154,7 +155,11 @@ local function chat_begin(k, token, ttl, upd, key)
   if (upd ~= 0 or key ~= '') and handled_has(handled_load(k[3], k[6]), upd, key) then
     seen = 1
   end
-  local out = {redis.call('GET', k[2]), seen, redis.call('GET', k[5]), head}
+  local waiting = 0
+  if head then
+    waiting = redis.call('LLEN', k[7])
+  end
+  local out = {redis.call('GET', k[2]), seen, redis.call('GET', k[5]), head, waiting}
   local entries = redis.call('LRANGE', k[4], 0, -1)
   for i = 1, #entries do
     out[#out + 1] = entries[i]
