@@ -49,6 +49,10 @@ type ChatStore interface {
 	// read in the same round trip (ok false: the inbox is empty; the lock
 	// is taken all the same).
 	BeginInbox(ctx context.Context, chat kbbot.ChatID, ttl time.Duration) (l kbbot.Lease, st kbbot.ChatState, head kbbot.InboxEntry, ok bool, err error)
+	// BeginInboxes is BeginInbox for several chats in one round trip:
+	// each chat whose inbox holds an update and whose lock was free is
+	// Begun; the others are left untouched.
+	BeginInboxes(ctx context.Context, chats []kbbot.ChatID, ttl time.Duration) []kbbot.Claimed
 	// FinishInbox is Finish for a step that handled the inbox entry raw:
 	// it also removes raw from the head of the chat's inbox and returns
 	// the entry now at the head; given the chat's ready index (Inbox's

@@ -359,6 +359,15 @@ func (in *Intake) Run(ctx context.Context) error {
 			timer.Stop()
 			continue
 		}
+		if len(chats) > 1 && !in.custom {
+			// Their first steps begin in one round trip rather than one
+			// each.
+			taken := time.Now()
+			for _, c := range in.d.store.BeginInboxes(wctx, chats, in.d.cfg.LockTTL) {
+				spawn(claimedChat{Claimed: c, taken: taken}) // each holds one of the n tokens
+			}
+			continue
+		}
 		for _, chat := range chats {
 			spawn(claimedChat{Claimed: kbbot.Claimed{Chat: chat}}) // each holds one of the n tokens
 		}

@@ -150,6 +150,39 @@ func (s *ChatStore) BeginInbox(ctx context.Context, chat kbbot.ChatID, ttl time.
 	return l, st, parseInboxEntry(chat, *raw), true, nil
 }
 
+// BeginInboxes is BeginInbox for several chats in one round trip (a
+// pipeline): claimed[i] is chats[i], Begun when its lock was taken and its
+// inbox's head read; a chat whose inbox is empty, whose lock someone else
+// holds, or whose begin failed is left untouched (not Begun), for its
+// worker's own BeginInbox.
+func (s *ChatStore) BeginInboxes(ctx context.Context, chats []kbbot.ChatID, ttl time.Duration) []kbbot.Claimed {
+	out := make([]kbbot.Claimed, len(chats))
+	runs := make([]*redis.Cmd, len(chats))
+	tokens := make([]string, len(chats))
+	pipe := s.rdb.Pipeline()
+	var ttlArg any = ttl.Milliseconds()
+	for i, c := range chats {
+		out[i].Chat = c
+		tokens[i] = token()
+		args := append(scriptArgs(s.keysOf(c).beginHead, 4), tokens[i], ttlArg, int64(-2), "")
+		runs[i] = runScript(ctx, pipe, beginScript, args)
+	}
+	if _, err := pipe.Exec(ctx); isNoScript(err) {
+		// Loaded for next time; these chats begin on their own.
+		_ = beginScript.Load(ctx, s.rdb).Err()
+	}
+	for i, run := range runs {
+		res, err := run.Slice()
+		if err != nil {
+			continue
+		}
+		if st, raw := beginState(res); raw != nil {
+			out[i].Begun, out[i].Lease, out[i].State, out[i].Head = true, kbbot.Lease{Chat: chats[i], Token: tokens[i]}, st, parseInboxEntry(chats[i], *raw)
+		}
+	}
+	return out
+}
+
 // begin runs begin.lua; updateID -1 reads the inbox's head, returned in raw.
 func (s *ChatStore) begin(ctx context.Context, chat kbbot.ChatID, updateID int64, key string, ttl time.Duration) (kbbot.Lease, kbbot.ChatState, *string, error) {
 	lease := kbbot.Lease{Chat: chat, Token: token()}

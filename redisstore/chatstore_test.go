@@ -607,3 +607,35 @@ func TestFinishInboxBeginsTheNextStep(t *testing.T) {
 		t.Fatalf("lock not released when nothing waits: %v", err)
 	}
 }
+
+// TestBeginInboxesBeginsSeveralChats: the chats a worker pool claimed
+// begin in one round trip: a chat with an update waiting and its lock
+// free is begun; an empty chat takes no lock; a chat whose lock is held
+// is left to its holder.
+func TestBeginInboxesBeginsSeveralChats(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, rdb, keys := newStore(t)
+	in := redisstore.NewIntakeStore(rdb, keys, redisstore.IntakeOptions{FloodLimit: -1})
+	evs := []kbbot.Event{{Kind: kbbot.EventText, ChatID: 7, UpdateID: 1, Text: "a"}, {Kind: kbbot.EventText, ChatID: 9, UpdateID: 2, Text: "b"}}
+	if _, err := in.Push(ctx, evs, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	held, _, err := s.Begin(ctx, 9, 0, "", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.BeginInboxes(ctx, []kbbot.ChatID{7, 8, 9}, time.Minute)
+	if len(got) != 3 || !got[0].Begun || got[0].Head.Event.UpdateID != 1 || got[1].Begun || got[2].Begun {
+		t.Fatalf("begun: %+v; want chat 7 only", got)
+	}
+	if _, err := s.Commit(ctx, got[0].Lease, kbbot.Commit{UpdateID: 1, State: []byte("s")}); err != nil {
+		t.Fatalf("commit with the begun lease: %v", err)
+	}
+	if n := rdb.Exists(ctx, keys.ChatLock(8)).Val(); n != 0 {
+		t.Fatal("an empty chat's lock was taken")
+	}
+	if err := s.Renew(ctx, held, time.Minute); err != nil {
+		t.Fatalf("the holder of chat 9 lost its lock: %v", err)
+	}
+}

@@ -7,7 +7,8 @@
 -- ARGV[2] lock TTL, ms
 -- ARGV[3] update id ("0": none to check; "-1": the update at the head of
 --         the inbox, which is returned, so the intake needs no round trip
---         to read it)
+--         to read it; "-2": as "-1", but an empty inbox takes no lock and
+--         returns {false, 0, false, false, 0})
 -- ARGV[4] digest of the event key ("": none to check)
 -- returns false when another holder has the lock (nothing changed), else
 --         {state or false, 1 if the update or event key was handled before
@@ -18,4 +19,11 @@ local cur = redis.call('GET', KEYS[1])
 if cur and cur ~= ARGV[1] then
   return false
 end
-return chat_begin(KEYS, ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4])
+local upd = tonumber(ARGV[3])
+if upd == -2 then
+  if redis.call('LLEN', KEYS[7]) == 0 then
+    return {false, 0, false, false, 0}
+  end
+  upd = -1
+end
+return chat_begin(KEYS, ARGV[1], ARGV[2], upd, ARGV[4])
