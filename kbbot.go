@@ -255,6 +255,9 @@ type ChatState struct {
 	// Unreadable holds outbox entries that cannot be decoded, as stored:
 	// they can never be delivered, so the dispatcher sets them aside.
 	Unreadable []string
+	// Inbox is how many updates the chat's inbox held, the one at its
+	// head included, when the step was begun for that head (0 otherwise).
+	Inbox int64
 }
 
 // Acceptor takes updates for handling. Accept returns nil only once the
@@ -300,6 +303,24 @@ type InboxAfter struct {
 	// an update pushed meanwhile is never stranded.
 	Unready bool
 	Waiting int64
+	// Begun says the same round trip kept the chat's lock (the lease the
+	// step held) and began the step of Next, read as State.
+	Begun bool
+	State ChatState
+}
+
+// Claimed is a chat an intake took for one of its workers in the round
+// trip that accepted the chat's updates (dispatch.Inbox.PushClaim). When
+// Begun, that trip also took the chat's step lock (Lease) and read its
+// first step, the update at the inbox's head (Head) with the chat's State,
+// as dispatch.ChatStore.BeginInbox does, so the step needs no trip to
+// begin.
+type Claimed struct {
+	Chat  ChatID
+	Begun bool
+	Lease Lease
+	State ChatState
+	Head  InboxEntry
 }
 
 // Queued is one undelivered reply in a chat's outbox.

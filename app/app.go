@@ -224,6 +224,8 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		return nil, err
 	}
 	a.Sender = a.wrapSender(countingSender{next: bot.NewSender(a.Client), m: a.metrics}, keys)
+	// Each commit takes its chat's send tokens for the replies it queues.
+	store.SetSendLimiter(a.limiter)
 	a.services.Bookings = countingBookings{Store: a.services.Bookings, m: a.metrics}
 	if a.services.Reports != nil {
 		a.services.Reports = countingReports{ReportStore: a.services.Reports, m: a.metrics}

@@ -25,7 +25,9 @@ func (discardSender) Send(context.Context, kbbot.Reply) (int, error) { return 1,
 // from consented residents in turn. batch=1 accepts one update at a time
 // and waits until the intake has handled it and let the chat go (a quiet
 // bot: each getUpdates brings one update); batch=10 accepts the updates
-// of 10 residents at once, as one getUpdates batch, and waits for all.
+// of 10 residents at once, as one getUpdates batch, and waits for all;
+// burst=3 accepts 3 updates of one resident at once (several messages
+// sent quickly) and waits for all.
 // It reports per update: allocations (b.ReportAllocs: the intake, the
 // dialog, the Redis client), the Redis round trips and commands the bot's
 // client sent (trips/update, cmds/update: a pipeline is one trip of
@@ -38,11 +40,14 @@ func (discardSender) Send(context.Context, kbbot.Reply) (int, error) { return 1,
 //	go test -run '^$' -bench UpdateCost -benchtime 3000x ./dispatch/
 func BenchmarkUpdateCost(b *testing.B) {
 	for _, batch := range []int{1, 10} {
-		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) { benchUpdateCost(b, batch) })
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) { benchUpdateCost(b, batch, 1) })
 	}
+	b.Run("burst=3", func(b *testing.B) { benchUpdateCost(b, 3, 3) })
 }
 
-func benchUpdateCost(b *testing.B, batch int) {
+// benchUpdateCost accepts batch updates at once, each chat's burst
+// updates in a row (a resident who sends several messages quickly).
+func benchUpdateCost(b *testing.B, batch, burst int) {
 	rdb := redistest.Client(b)
 	prefix := redistest.Prefix(b, rdb)
 	handled := make(chan struct{}, batch)
@@ -84,10 +89,15 @@ func benchUpdateCost(b *testing.B, batch int) {
 	b.ResetTimer()
 	for done := 0; done < b.N; {
 		evs = evs[:0]
-		for range min(batch, b.N-done) {
+		for j := range min(batch, b.N-done) {
 			evs = append(evs, text(5000+int64(chat%chats), update, "/menu"))
-			chat++
+			if (j+1)%burst == 0 {
+				chat++
+			}
 			update++
+		}
+		if len(evs)%burst != 0 {
+			chat++
 		}
 		some(evs)
 		done += len(evs)

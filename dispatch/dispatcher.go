@@ -19,7 +19,8 @@ import (
 // Finish (FinishInbox for an update from the intake, which also takes it
 // off the chat's inbox): three round trips, plus an Ack before each
 // further message of a reply of several, and a Renew every third of the
-// lock's TTL while the chat is held.
+// lock's TTL while the chat is held. For an idle chat the intake's accept
+// does the Begin (Inbox.PushClaim), so such a step costs two.
 // Errors wrap kbbot.ErrUnavailable when the store cannot be reached, and
 // kbbot.ErrBusy when the chat is locked by someone else or a lease was lost.
 type ChatStore interface {
@@ -48,11 +49,17 @@ type ChatStore interface {
 	// read in the same round trip (ok false: the inbox is empty; the lock
 	// is taken all the same).
 	BeginInbox(ctx context.Context, chat kbbot.ChatID, ttl time.Duration) (l kbbot.Lease, st kbbot.ChatState, head kbbot.InboxEntry, ok bool, err error)
+	// BeginInboxes is BeginInbox for several chats in one round trip:
+	// each chat whose inbox holds an update and whose lock was free is
+	// Begun; the others are left untouched.
+	BeginInboxes(ctx context.Context, chats []kbbot.ChatID, ttl time.Duration) []kbbot.Claimed
 	// FinishInbox is Finish for a step that handled the inbox entry raw:
 	// it also removes raw from the head of the chat's inbox and returns
 	// the entry now at the head; given the chat's ready index (Inbox's
-	// ReadyKey), it also takes the chat out of it.
-	FinishInbox(ctx context.Context, l kbbot.Lease, delivered []string, raw, ready string) (kbbot.InboxAfter, error)
+	// ReadyKey), it also takes the chat out of it. With next > 0 it keeps
+	// the lock for next when an entry waits, and begins that entry's step
+	// (InboxAfter.Begun).
+	FinishInbox(ctx context.Context, l kbbot.Lease, delivered []string, raw, ready string, next time.Duration) (kbbot.InboxAfter, error)
 	// PendingChats lists chats whose outbox is not empty.
 	PendingChats(ctx context.Context) ([]kbbot.ChatID, error)
 	// Unindex takes chat out of the index of pending outboxes when its
@@ -197,38 +204,46 @@ func (d *Dispatcher) Handle(ctx context.Context, ev kbbot.Event) error {
 }
 
 // HandleHead handles the update at the head of chat's inbox, read in the
-// same round trip that takes the chat (ChatStore.BeginInbox), for the
-// intake. t carries the entry handled, and learns the next one (see
-// inboxTurn). ok is false when the inbox is empty; handled is false when
-// the entry is one the intake deals with itself (unreadable, or a flood
-// notice): the chat is then let go untouched. err is as for Handle, or
-// the store's when the chat could not be taken.
-func (d *Dispatcher) HandleHead(ctx context.Context, chat kbbot.ChatID, t *inboxTurn) (e kbbot.InboxEntry, ok, handled bool, err error) {
-	unlock, err := d.local.lock(ctx, chat)
-	if err != nil {
-		return e, false, false, err
-	}
-	defer unlock()
-	deadline := time.Now().Add(d.cfg.LockWait)
-	wait := time.Millisecond
+// same round trip that takes the chat (ChatStore.BeginInbox), or in the
+// round trip that accepted it (b, not nil: the chat's lock is held and the
+// step read), for the intake. t carries the entry handled, and learns the
+// next one (see inboxTurn). ok is false when the inbox is empty; handled
+// is false when the entry is one the intake deals with itself
+// (unreadable, or a flood notice): the chat is then let go untouched. err
+// is as for Handle, or the store's when the chat could not be taken.
+func (d *Dispatcher) HandleHead(ctx context.Context, chat kbbot.ChatID, t *inboxTurn, b *begun) (e kbbot.InboxEntry, ok, handled bool, err error) {
 	var (
 		lease kbbot.Lease
 		cs    kbbot.ChatState
 		taken time.Time
 	)
-	for {
-		taken = time.Now()
-		lease, cs, e, ok, err = d.store.BeginInbox(ctx, chat, d.cfg.LockTTL)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, kbbot.ErrBusy) || !time.Now().Before(deadline) {
+	if b != nil {
+		// The chat's lock is held already: this process's other users of
+		// the chat wait for it in Redis, not in d.local, so that none
+		// holds d.local while waiting for this lock.
+		lease, cs, e, ok, taken = b.lease, b.state, b.head, true, b.taken
+	} else {
+		unlock, err := d.local.lock(ctx, chat)
+		if err != nil {
 			return e, false, false, err
 		}
-		if err := sleepCtx(ctx, wait); err != nil {
-			return e, false, false, err
+		defer unlock()
+		deadline := time.Now().Add(d.cfg.LockWait)
+		wait := time.Millisecond
+		for {
+			taken = time.Now()
+			lease, cs, e, ok, err = d.store.BeginInbox(ctx, chat, d.cfg.LockTTL)
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, kbbot.ErrBusy) || !time.Now().Before(deadline) {
+				return e, false, false, err
+			}
+			if err := sleepCtx(ctx, wait); err != nil {
+				return e, false, false, err
+			}
+			wait = min(2*wait, 16*time.Millisecond)
 		}
-		wait = min(2*wait, 16*time.Millisecond)
 	}
 	h := d.keep(ctx, lease, taken)
 	if !ok || e.Unreadable || e.FloodNotice {
@@ -239,6 +254,27 @@ func (d *Dispatcher) HandleHead(ctx context.Context, chat kbbot.ChatID, t *inbox
 	err = d.run(withInboxTurn(ctx, t), e.Event, h, cs)
 	d.observe(e.Event.Kind, taken, err)
 	return e, true, true, err
+}
+
+// begun is a step the intake began in the round trip that accepted its
+// update (kbbot.Claimed.Begun): the chat's lease, taken at taken (real
+// time), what the step read, and the inbox's head.
+type begun struct {
+	lease kbbot.Lease
+	state kbbot.ChatState
+	head  kbbot.InboxEntry
+	taken time.Time
+}
+
+// unbegin lets go a step begun but not run (nil: none): its lock is
+// released, the outbox left as it is.
+func (d *Dispatcher) unbegin(ctx context.Context, b *begun) {
+	if b == nil {
+		return
+	}
+	if err := d.store.Finish(context.WithoutCancel(ctx), b.lease, nil, false); err != nil {
+		d.log.Warn("let begun step go", "error", err)
+	}
 }
 
 // sleepCtx waits for d or until ctx ends.
@@ -573,12 +609,17 @@ func (d *Dispatcher) finish(ctx context.Context, h *hold, cs kbbot.ChatState, dr
 type inboxTurn struct {
 	raw   string // the entry being handled, as read
 	ready string // the ready index for FinishInbox to leave ("": none)
+	// next says the intake handles the chat's next entry in this turn:
+	// the step's last trip keeps the lock and begins it (begun).
+	next bool
 	// entry is the entry being handled, set by HandleHead, so that a
 	// panic in its step is counted against it.
 	entry kbbot.InboxEntry
 	// Set by finishDone when the entry was taken off the inbox:
 	acked bool
 	after kbbot.InboxAfter
+	// begun is the next entry's step, begun by that trip (after.Begun).
+	begun *begun
 }
 
 type inboxTurnKey struct{}
@@ -602,12 +643,25 @@ func (d *Dispatcher) finishDone(ctx context.Context, h *hold, cs kbbot.ChatState
 	if h.finished.Swap(true) || !h.release() {
 		return
 	}
-	after, err := d.store.FinishInbox(ctx, h.lease, h.delivered, t.raw, t.ready)
+	ready, next := t.ready, time.Duration(0)
+	if t.next {
+		next = d.cfg.LockTTL
+		if cs.Inbox > 1 {
+			// More updates wait: the chat stays in the ready index,
+			// claimed by the intake for them.
+			ready = ""
+		}
+	}
+	taken := time.Now()
+	after, err := d.store.FinishInbox(ctx, h.lease, h.delivered, t.raw, ready, next)
 	if err != nil {
 		d.log.Warn("finish step", "error", err)
 		return
 	}
 	t.acked, t.after = true, after
+	if after.Begun {
+		t.begun = &begun{lease: h.lease, state: after.State, head: after.Next, taken: taken}
+	}
 }
 
 // deliver sends one reply. It does not wait out Telegram's retry_after:

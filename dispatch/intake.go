@@ -24,8 +24,11 @@ type Inbox interface {
 	// first, in order) for the caller until until, in the same round trip,
 	// each only when it was not in the ready index (no one holds it, none
 	// is about to take it). claimed, returned also with an error, are the
-	// chats the caller now holds.
-	PushClaim(ctx context.Context, evs []kbbot.Event, now, until time.Time, claim int) (res kbbot.PushResult, claimed []kbbot.ChatID, err error)
+	// chats the caller now holds. With lockTTL > 0 the same trip also
+	// begins the step of each claimed chat that was idle (Claimed.Begun:
+	// its step lock taken for lockTTL and the step read, as
+	// ChatStore.BeginInbox does).
+	PushClaim(ctx context.Context, evs []kbbot.Event, now, until time.Time, claim int, lockTTL time.Duration) (res kbbot.PushResult, claimed []kbbot.Claimed, err error)
 	// Shards is the number of shards of the ready index.
 	Shards() int
 	// ShardOf is the shard of the ready index that holds chat.
@@ -101,7 +104,7 @@ type Intake struct {
 	// claimed for this process's workers, each holding a token taken
 	// from free. running says Run is serving them.
 	free    chan struct{}
-	handed  chan kbbot.ChatID
+	handed  chan claimedChat
 	running atomic.Bool
 	handle  func(context.Context, kbbot.Event) error
 	// custom says handle was set by SetHandler: then the first update of
@@ -133,7 +136,7 @@ func NewIntake(inbox Inbox, d *Dispatcher, clock kbbot.Clock, log *slog.Logger, 
 		cfg.MaxBackoff = 5 * time.Second
 	}
 	in := &Intake{inbox: inbox, d: d, clock: clock, log: log, cfg: cfg, wake: make(chan struct{}, 1),
-		free: make(chan struct{}, cfg.Workers), handed: make(chan kbbot.ChatID, cfg.Workers)}
+		free: make(chan struct{}, cfg.Workers), handed: make(chan claimedChat, cfg.Workers)}
 	for range cfg.Workers {
 		in.free <- struct{}{}
 	}
@@ -144,9 +147,10 @@ func NewIntake(inbox Inbox, d *Dispatcher, clock kbbot.Clock, log *slog.Logger, 
 // Accept stores evs durably in their chats' inboxes (see kbbot.Acceptor)
 // and wakes this process's workers. Events without a chat are ignored.
 // As many of the chats as this process has idle workers are claimed for
-// them in the same round trip (Inbox.PushClaim) and handed to them at
-// once, so no further trip looks for them; the others wait in the ready
-// index for any process's workers.
+// them in the same round trip (Inbox.PushClaim), which also begins the
+// step of each of those chats that was idle, and handed to them at once,
+// so no further trip looks for them or begins their first step; the
+// others wait in the ready index for any process's workers.
 func (in *Intake) Accept(ctx context.Context, evs []kbbot.Event) error {
 	keep := evs[:0:0]
 	chats := 0
@@ -164,6 +168,8 @@ func (in *Intake) Accept(ctx context.Context, evs []kbbot.Event) error {
 	}
 	now := in.clock.Now()
 	claim := 0
+	// The step lock a claim takes is timed in real time, like its TTL.
+	taken := time.Now()
 	if in.running.Load() {
 	reserve:
 		for claim < chats {
@@ -175,9 +181,13 @@ func (in *Intake) Accept(ctx context.Context, evs []kbbot.Event) error {
 			}
 		}
 	}
-	res, claimed, err := in.inbox.PushClaim(ctx, keep, now, now.Add(in.cfg.Lease), claim)
-	for _, chat := range claimed {
-		in.handed <- chat // never blocks: each holds a token of free
+	lockTTL := time.Duration(0)
+	if !in.custom {
+		lockTTL = in.d.cfg.LockTTL
+	}
+	res, claimed, err := in.inbox.PushClaim(ctx, keep, now, now.Add(in.cfg.Lease), claim, lockTTL)
+	for _, c := range claimed {
+		in.handed <- claimedChat{Claimed: c, taken: taken} // never blocks: each holds a token of free
 	}
 	for range claim - len(claimed) {
 		in.free <- struct{}{}
@@ -199,7 +209,7 @@ func (in *Intake) Accept(ctx context.Context, evs []kbbot.Event) error {
 	}
 	shards := make([]int, 0, len(keep))
 	for _, ev := range keep {
-		if !slices.Contains(claimed, ev.ChatID) {
+		if !slices.ContainsFunc(claimed, func(c kbbot.Claimed) bool { return c.Chat == ev.ChatID }) {
 			shards = append(shards, in.inbox.ShardOf(ev.ChatID))
 		}
 	}
@@ -226,11 +236,11 @@ func (in *Intake) Run(ctx context.Context) error {
 	// Work outlives a shutdown signal, bounded, so a step is not cut in half.
 	wctx := context.WithoutCancel(ctx)
 	// spawn runs a worker on chat, which holds a token of free.
-	spawn := func(chat kbbot.ChatID) {
+	spawn := func(c claimedChat) {
 		wg.Add(1)
 		go func() {
 			defer func() { free <- struct{}{}; wg.Done() }()
-			in.work(wctx, chat)
+			in.work(wctx, c)
 		}()
 	}
 	in.running.Store(true)
@@ -241,9 +251,10 @@ func (in *Intake) Run(ctx context.Context) error {
 		// rather than when their claim runs out.
 		for {
 			select {
-			case chat := <-in.handed:
-				if err := in.inbox.Release(wctx, chat, in.clock.Now()); err != nil {
-					in.log.Warn("let chat go", "chat", int64(chat), "error", err)
+			case c := <-in.handed:
+				in.d.unbegin(wctx, c.began())
+				if err := in.inbox.Release(wctx, c.Chat, in.clock.Now()); err != nil {
+					in.log.Warn("let chat go", "chat", int64(c.Chat), "error", err)
 				}
 				free <- struct{}{}
 			default:
@@ -258,8 +269,8 @@ func (in *Intake) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case chat := <-in.handed:
-			spawn(chat)
+		case c := <-in.handed:
+			spawn(c)
 			continue
 		case <-free:
 		}
@@ -339,8 +350,8 @@ func (in *Intake) Run(ctx context.Context) error {
 			case <-ctx.Done():
 				timer.Stop()
 				return nil
-			case chat := <-in.handed:
-				spawn(chat)
+			case c := <-in.handed:
+				spawn(c)
 			case <-in.wake:
 			case <-timer.C:
 				in.hints.addAll()
@@ -348,10 +359,34 @@ func (in *Intake) Run(ctx context.Context) error {
 			timer.Stop()
 			continue
 		}
+		if len(chats) > 1 && !in.custom {
+			// Their first steps begin in one round trip rather than one
+			// each.
+			taken := time.Now()
+			for _, c := range in.d.store.BeginInboxes(wctx, chats, in.d.cfg.LockTTL) {
+				spawn(claimedChat{Claimed: c, taken: taken}) // each holds one of the n tokens
+			}
+			continue
+		}
 		for _, chat := range chats {
-			spawn(chat) // each holds one of the n tokens
+			spawn(claimedChat{Claimed: kbbot.Claimed{Chat: chat}}) // each holds one of the n tokens
 		}
 	}
+}
+
+// claimedChat is a chat handed to a worker: claimed by Accept (maybe with its
+// step begun, its lock taken at taken) or by Run.
+type claimedChat struct {
+	kbbot.Claimed
+	taken time.Time
+}
+
+// began returns the step Accept began, or nil.
+func (c claimedChat) began() *begun {
+	if !c.Begun {
+		return nil
+	}
+	return &begun{lease: c.Lease, state: c.State, head: c.Head, taken: c.taken}
 }
 
 // shardHints are the shards of the ready index worth a look: those where
@@ -442,8 +477,10 @@ func (in *Intake) hint(shards ...int) {
 }
 
 // work handles the waiting updates of one claimed chat, in order, up to a
-// turn, renewing the claim meanwhile, then lets the chat go.
-func (in *Intake) work(ctx context.Context, chat kbbot.ChatID) {
+// turn, renewing the claim meanwhile, then lets the chat go. A chat whose
+// first step was begun by Accept's round trip (c.Begun) starts with it.
+func (in *Intake) work(ctx context.Context, c claimedChat) {
+	chat := c.Chat
 	// The claim is renewed every Lease/3 on a timer, so a turn that ends
 	// sooner starts no goroutine for it.
 	rctx, stop := context.WithCancel(ctx)
@@ -500,9 +537,12 @@ func (in *Intake) work(ctx context.Context, chat kbbot.ChatID) {
 	// (Dispatcher.HandleHead), and each later one by the trip that ends
 	// the step before it (or by Ack).
 	ready := in.inbox.ReadyKey(chat)
-	turn := &inboxTurn{ready: ready}
-	e, ok, handled, herr, err := in.first(ctx, chat, turn)
-	for range in.cfg.Turn {
+	// more says whether the step of the i-th update of the turn is to
+	// begin the next one's in its last trip.
+	more := func(i int) bool { return !in.custom && i < in.cfg.Turn-1 }
+	turn := &inboxTurn{ready: ready, next: more(0)}
+	e, ok, handled, herr, err := in.first(ctx, c, turn)
+	for i := range in.cfg.Turn {
 		if err != nil {
 			in.log.Warn("read inbox", "chat", int64(chat), "error", err)
 			retryAt = in.clock.Now().Add(time.Second)
@@ -534,7 +574,7 @@ func (in *Intake) work(ctx context.Context, chat kbbot.ChatID) {
 			e, ok = next, more
 			continue
 		}
-		turn = &inboxTurn{raw: e.Raw, ready: ready}
+		turn = &inboxTurn{raw: e.Raw, ready: ready, next: more(i)}
 		herr = in.one(withInboxTurn(ctx, turn), e.Event)
 	outcome:
 		if herr == nil && turn.acked {
@@ -560,6 +600,12 @@ func (in *Intake) work(ctx context.Context, chat kbbot.ChatID) {
 					in.log.Warn("requeue chat", "chat", int64(chat), "error", err)
 					err = nil
 				}
+			}
+			if b := turn.begun; b != nil {
+				// The step's last trip began the next one.
+				next := claimedChat{Claimed: kbbot.Claimed{Chat: chat, Begun: true, Lease: b.lease, State: b.state, Head: b.head}, taken: b.taken}
+				turn = &inboxTurn{ready: ready, next: more(i + 1)}
+				e, ok, handled, herr, err = in.first(ctx, next, turn)
 			}
 			continue
 		}
@@ -630,13 +676,15 @@ func (in *Intake) notice(ctx context.Context, ev kbbot.Event) {
 
 // first handles the update at the head of chat's inbox: with the
 // dispatcher's own step, in the round trip that takes the chat
-// (Dispatcher.HandleHead); with a handler set by SetHandler, after reading
-// the head. handled says the update was run, with herr its outcome, as
+// (Dispatcher.HandleHead) or in Accept's (c.Begun); with a handler set by
+// SetHandler, after reading the head. handled says the update was run, with herr its outcome, as
 // one's; otherwise e (ok) is left for the caller, which deals with
 // unreadable entries and flood notices. err says the chat could not be
 // read.
-func (in *Intake) first(ctx context.Context, chat kbbot.ChatID, turn *inboxTurn) (e kbbot.InboxEntry, ok, handled bool, herr, err error) {
+func (in *Intake) first(ctx context.Context, c claimedChat, turn *inboxTurn) (e kbbot.InboxEntry, ok, handled bool, herr, err error) {
+	chat := c.Chat
 	if in.custom {
+		in.d.unbegin(ctx, c.began())
 		e, ok, err = in.inbox.Head(ctx, chat)
 		return e, ok, false, nil, err
 	}
@@ -654,7 +702,7 @@ func (in *Intake) first(ctx context.Context, chat kbbot.ChatID, turn *inboxTurn)
 			e, ok, handled, herr, err = turn.entry, true, true, perr, nil
 		}
 	}()
-	e, ok, handled, herr = in.d.HandleHead(hctx, chat, turn)
+	e, ok, handled, herr = in.d.HandleHead(hctx, c.Chat, turn, c.began())
 	if !handled && herr != nil {
 		// The chat could not be taken: as if its inbox could not be read.
 		return e, false, false, nil, herr

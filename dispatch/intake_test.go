@@ -448,3 +448,48 @@ func TestPanickingStepIsSetAside(t *testing.T) {
 		t.Fatalf("dead letters %q, want the update whose step panicked", dead)
 	}
 }
+
+// TestBurstOfOneChatHandledInOrderOnce: several updates of one resident
+// accepted at once are each handled once, in order, across turns (each
+// step's last round trip begins the next one's), and the chat is let go
+// with its lock released and nothing left waiting.
+func TestBurstOfOneChatHandledInOrderOnce(t *testing.T) {
+	rdb := redistest.Client(t)
+	prefix := redistest.Prefix(t, rdb)
+	s := newRecSender()
+	var mu sync.Mutex
+	var order []int64
+	rig := newIntakeRig(t, prefix, s, kbbot.SystemClock{}, redisstore.IntakeOptions{FloodLimit: -1}, dispatch.Config{},
+		dispatch.IntakeConfig{Turn: 2, Done: func(_ kbbot.ChatID, id int64) {
+			mu.Lock()
+			order = append(order, id)
+			mu.Unlock()
+		}})
+	rig.run(t)
+	accept(t, rig.intake, start(7, 1), text(7, 2, "/bantuan"), text(7, 3, "/menu"), text(7, 4, "/bantuan"), text(7, 5, "/menu"))
+	s.waitFor(t, "all five handled", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(order) == 5
+	})
+	mu.Lock()
+	got := slices.Clone(order)
+	mu.Unlock()
+	if !slices.Equal(got, []int64{1, 2, 3, 4, 5}) {
+		t.Fatalf("handled %v, want 1..5 in order, once each", got)
+	}
+	if n := len(s.texts(7)); n < 5 {
+		t.Fatalf("%d messages sent for 5 updates", n)
+	}
+	s.waitFor(t, "the chat let go", func() bool {
+		n, err := rig.store.Waiting(context.Background())
+		return err == nil && n == 0
+	})
+	keys := redisstore.NewKeys(prefix)
+	if n := rdb.LLen(context.Background(), keys.ChatInbox(7)).Val(); n != 0 {
+		t.Fatalf("inbox holds %d entries", n)
+	}
+	if n := rdb.Exists(context.Background(), keys.ChatLock(7)).Val(); n != 0 {
+		t.Fatal("the chat's lock is still held")
+	}
+}

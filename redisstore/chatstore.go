@@ -59,7 +59,10 @@ type ChatStore struct {
 	sessionTTL time.Duration
 	// sessionTTLArg is sessionTTL in ms, boxed once for commit.lua.
 	sessionTTLArg any
-	deadTTL    time.Duration
+	deadTTL       time.Duration
+	// send, when set, is the send limiter whose chat tokens a commit
+	// queuing replies takes in its own script (SetSendLimiter).
+	send *SendLimiter
 	// recent caches the key names of recently active chats (one slot per
 	// chat id modulo its size), so that a step builds them once rather
 	// than in each of its round trips.
@@ -74,9 +77,11 @@ const chatKeyCache = 1024
 type chatKeySet struct {
 	chat kbbot.ChatID
 	// step: lock, state, handled, outbox, resident, seen (legacy), inbox;
-	// begin.lua takes all seven, commit.lua the first six.
+	// begin.lua takes all seven, commit.lua the first six and the chat's
+	// send bucket.
 	step []string
-	// finish: lock, outbox, inbox, intake (finish.lua).
+	// finish: lock, outbox, inbox, intake, state, handled, resident, seen
+	// (legacy) (finish.lua).
 	finish []string
 	// The heads of the scripts' calls (scriptHead): begin.lua, commit.lua,
 	// finish.lua and lock_extend.lua on these keys.
@@ -93,10 +98,10 @@ func (s *ChatStore) keysOf(c kbbot.ChatID) *chatKeySet {
 	lock, outbox, inbox := k.ChatLock(c), k.ChatOutbox(c), k.ChatInbox(c)
 	ks := &chatKeySet{chat: c,
 		step:   []string{lock, k.ChatState(c), k.ChatSeen(c), outbox, k.ChatRecord(c), k.ChatSeenLegacy(c), inbox},
-		finish: []string{lock, outbox, inbox, k.ChatIntake(c)},
+		finish: []string{lock, outbox, inbox, k.ChatIntake(c), k.ChatState(c), k.ChatSeen(c), k.ChatRecord(c), k.ChatSeenLegacy(c)},
 	}
 	ks.beginHead = scriptHead(beginScript, ks.step)
-	ks.commitHead = scriptHead(commitScript, ks.step[:6])
+	ks.commitHead = scriptHead(commitScript, append(ks.step[:6:6], k.SendChat(c)))
 	ks.finishHead = scriptHead(finishScript, ks.finish)
 	ks.extendHead = scriptHead(lockExtendScript, ks.step[:1])
 	slot.Store(ks)
@@ -145,6 +150,39 @@ func (s *ChatStore) BeginInbox(ctx context.Context, chat kbbot.ChatID, ttl time.
 	return l, st, parseInboxEntry(chat, *raw), true, nil
 }
 
+// BeginInboxes is BeginInbox for several chats in one round trip (a
+// pipeline): claimed[i] is chats[i], Begun when its lock was taken and its
+// inbox's head read; a chat whose inbox is empty, whose lock someone else
+// holds, or whose begin failed is left untouched (not Begun), for its
+// worker's own BeginInbox.
+func (s *ChatStore) BeginInboxes(ctx context.Context, chats []kbbot.ChatID, ttl time.Duration) []kbbot.Claimed {
+	out := make([]kbbot.Claimed, len(chats))
+	runs := make([]*redis.Cmd, len(chats))
+	tokens := make([]string, len(chats))
+	pipe := s.rdb.Pipeline()
+	var ttlArg any = ttl.Milliseconds()
+	for i, c := range chats {
+		out[i].Chat = c
+		tokens[i] = token()
+		args := append(scriptArgs(s.keysOf(c).beginHead, 4), tokens[i], ttlArg, int64(-2), "")
+		runs[i] = runScript(ctx, pipe, beginScript, args)
+	}
+	if _, err := pipe.Exec(ctx); isNoScript(err) {
+		// Loaded for next time; these chats begin on their own.
+		_ = beginScript.Load(ctx, s.rdb).Err()
+	}
+	for i, run := range runs {
+		res, err := run.Slice()
+		if err != nil {
+			continue
+		}
+		if st, raw := beginState(res); raw != nil {
+			out[i].Begun, out[i].Lease, out[i].State, out[i].Head = true, kbbot.Lease{Chat: chats[i], Token: tokens[i]}, st, parseInboxEntry(chats[i], *raw)
+		}
+	}
+	return out
+}
+
 // begin runs begin.lua; updateID -1 reads the inbox's head, returned in raw.
 func (s *ChatStore) begin(ctx context.Context, chat kbbot.ChatID, updateID int64, key string, ttl time.Duration) (kbbot.Lease, kbbot.ChatState, *string, error) {
 	lease := kbbot.Lease{Chat: chat, Token: token()}
@@ -156,7 +194,23 @@ func (s *ChatStore) begin(ctx context.Context, chat kbbot.ChatID, updateID int64
 	if err != nil {
 		return kbbot.Lease{}, kbbot.ChatState{}, nil, wrap("begin", err)
 	}
+	st, raw := beginState(res)
+	return lease, st, raw, nil
+}
+
+// beginStateOf is beginState without the inbox's head.
+func beginStateOf(res []any) kbbot.ChatState {
+	st, _ := beginState(res)
+	return st
+}
+
+// beginState reads begin.lua's answer (chat_lib's chat_begin): the chat's
+// state and the inbox's head entry, if any.
+func beginState(res []any) (kbbot.ChatState, *string) {
 	var st kbbot.ChatState
+	if len(res) < 4 {
+		return st, nil
+	}
 	if v, ok := res[0].(string); ok {
 		st.State = []byte(v)
 	}
@@ -168,7 +222,11 @@ func (s *ChatStore) begin(ctx context.Context, chat kbbot.ChatID, updateID int64
 	if v, ok := res[3].(string); ok {
 		raw = &v
 	}
-	for _, e := range res[4:] {
+	if len(res) < 5 {
+		return st, raw
+	}
+	st.Inbox, _ = res[4].(int64)
+	for _, e := range res[5:] {
 		raw, _ := e.(string)
 		q, err := decodeEntry(raw)
 		if err != nil {
@@ -178,7 +236,7 @@ func (s *ChatStore) begin(ctx context.Context, chat kbbot.ChatID, updateID int64
 		}
 		st.Outbox = append(st.Outbox, q)
 	}
-	return lease, st, raw, nil
+	return st, raw
 }
 
 // Renew gives the lease l a new ttl while it is still held (lock_extend.lua:
@@ -202,14 +260,20 @@ func (s *ChatStore) Renew(ctx context.Context, l kbbot.Lease, ttl time.Duration)
 // replies for the outbox, which it returns with their ids. It fails with
 // kbbot.ErrBusy when the lease was lost. Committing an update or event key
 // that was committed before changes nothing but the acknowledgements.
+// With a send limiter (SetSendLimiter), the same round trip takes what
+// sending the replies needs.
 func (s *ChatStore) Commit(ctx context.Context, l kbbot.Lease, c kbbot.Commit) ([]kbbot.Queued, error) {
 	if c.At.IsZero() {
 		c.At = time.Now()
 	}
-	args := scriptArgs(s.keysOf(l.Chat).commitHead, 14+len(c.Acked)+len(c.Replies))
+	var ask sendAsk
+	if s.send != nil && len(c.Replies) > 0 {
+		ask = s.send.askSend(l.Chat, c.Replies)
+	}
+	args := scriptArgs(s.keysOf(l.Chat).commitHead, 18+len(c.Acked)+len(c.Replies))
 	args = append(args, l.Token, c.UpdateID, keyDigest(c.Key), boxedBool(c.Erase), c.State, s.sessionTTLArg,
 		seenTTLArg, c.At.Unix(), int64(seenWindow/time.Second), seenCap, seenKeys,
-		c.Record, max(c.RecordTTL.Milliseconds(), 0), len(c.Acked))
+		c.Record, max(c.RecordTTL.Milliseconds(), 0), ask.now, ask.ci, ask.tol, ask.want, len(c.Acked))
 	for _, id := range c.Acked {
 		args = append(args, id)
 	}
@@ -232,25 +296,62 @@ func (s *ChatStore) Commit(ctx context.Context, l kbbot.Lease, c kbbot.Commit) (
 		pipe.SAdd(ctx, s.keys.PendingOutboxes(), int64(l.Chat))
 	}
 	run := runScript(ctx, pipe, commitScript, args)
+	var (
+		lease *redis.Cmd
+		pause *redis.StringCmd
+	)
+	if ask.lease {
+		// A lease of the overall schedule for the replies, in other
+		// slots: only pipelined.
+		lease = s.send.leaseCmd(ctx, pipe, ask.now, ask.p, ask.shard)
+	}
+	if ask.want > 0 || ask.lease {
+		// The pause another process's 429 set, read as the limiter's own
+		// round trips do, since this one replaces them.
+		pause = pipe.Get(ctx, s.keys.SendPause())
+	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		if isNoScript(err) {
+		if isNoScript(err) && run.Err() != nil {
 			// The pipeline sent EVALSHA before the script was loaded.
 			if err := commitScript.Load(ctx, s.rdb).Err(); err != nil {
 				return nil, wrap("load commit script", err)
 			}
 			return s.Commit(ctx, l, c)
 		}
-		return nil, wrap("commit", err)
+		if run.Err() != nil && !errors.Is(run.Err(), redis.Nil) {
+			return nil, wrap("commit", err)
+		}
+		// Only the send limiter's commands failed (say, its lease script
+		// not loaded yet): its Acquire asks on its own.
+		lease = nil
 	}
-	n, err := run.Int()
+	res, err := run.Int64Slice()
 	if err != nil {
 		return nil, wrap("commit", err)
 	}
-	if n == -1 {
+	if len(res) == 0 {
+		return nil, errors.New("redisstore: commit: empty reply")
+	}
+	if res[0] == -1 {
 		return nil, fmt.Errorf("redisstore: commit: lease lost: %w", kbbot.ErrBusy)
+	}
+	if ask.want > 0 || ask.lease {
+		var toks []int64
+		if len(res) == 5 {
+			toks = res[1:]
+		}
+		s.send.granted(l.Chat, ask, lease, pause, toks)
 	}
 	return queued, nil
 }
+
+// SetSendLimiter makes each commit that queues replies ask l (the limiter
+// the replies are sent through) for what sending them needs, in the
+// commit's own round trip: the chat's send tokens, taken by commit.lua,
+// and, when the process holds no usable slot, a lease of the overall
+// schedule pipelined with it, with the pause in force. So a reply's
+// messages usually cost the limiter no round trip. Call it before use.
+func (s *ChatStore) SetSendLimiter(l *SendLimiter) { s.send = l }
 
 // Ack removes the delivered entries from the head of the outbox while l
 // is held, and keeps the lock: a reply of several messages is acknowledged
@@ -260,7 +361,7 @@ func (s *ChatStore) Ack(ctx context.Context, l kbbot.Lease, delivered []string) 
 	if len(delivered) == 0 {
 		return nil
 	}
-	if _, _, err := s.finish(ctx, l, delivered, false, false, ""); err != nil {
+	if _, _, err := s.finish(ctx, l, delivered, false, releaseKeep, ""); err != nil {
 		return fmt.Errorf("redisstore: ack outbox: %w", err)
 	}
 	return nil
@@ -272,7 +373,7 @@ func (s *ChatStore) Ack(ctx context.Context, l kbbot.Lease, delivered []string) 
 // until PendingChats finds its outbox empty: that clean-up is lazy, so a
 // step costs no round trip for it.
 func (s *ChatStore) Finish(ctx context.Context, l kbbot.Lease, delivered []string, drop bool) error {
-	if _, _, err := s.finish(ctx, l, delivered, drop, true, ""); err != nil {
+	if _, _, err := s.finish(ctx, l, delivered, drop, releaseYes, ""); err != nil {
 		return fmt.Errorf("redisstore: finish: %w", err)
 	}
 	return nil
@@ -284,16 +385,23 @@ func (s *ChatStore) Finish(ctx context.Context, l kbbot.Lease, delivered []strin
 // When ready is not "" (IntakeStore.ReadyKey: one server only), the same
 // pipeline also takes the chat out of that ready index and then reads the
 // inbox's length, as IntakeStore.Release does, so a chat whose inbox is
-// now empty is let go without another round trip.
-func (s *ChatStore) FinishInbox(ctx context.Context, l kbbot.Lease, delivered []string, raw, ready string) (kbbot.InboxAfter, error) {
+// now empty is let go without another round trip. With next > 0, when an
+// entry waits at the head, the lock is kept for next and that entry's
+// step begun in the same script (InboxAfter.Begun, as BeginInbox), so the
+// next step needs no trip to begin.
+func (s *ChatStore) FinishInbox(ctx context.Context, l kbbot.Lease, delivered []string, raw, ready string, next time.Duration) (kbbot.InboxAfter, error) {
 	var after kbbot.InboxAfter
 	var run *redis.Cmd
 	var llen *redis.IntCmd
+	mode := releaseYes
+	if next > 0 {
+		mode = releaseNext
+	}
 	if ready == "" {
-		run = s.finishCmd(ctx, s.rdb, l, delivered, false, true, raw)
+		run = s.finishCmd(ctx, s.rdb, l, delivered, false, mode, raw, next)
 	} else {
 		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			run = s.finishCmd(ctx, p, l, delivered, false, true, raw)
+			run = s.finishCmd(ctx, p, l, delivered, false, mode, raw, next)
 			p.ZRem(ctx, ready, int64(l.Chat))
 			llen = p.LLen(ctx, s.keysOf(l.Chat).step[6])
 			return nil
@@ -303,15 +411,18 @@ func (s *ChatStore) FinishInbox(ctx context.Context, l kbbot.Lease, delivered []
 			if err := finishScript.Load(ctx, s.rdb).Err(); err != nil {
 				return after, wrap("load finish script", err)
 			}
-			return s.FinishInbox(ctx, l, delivered, raw, ready)
+			return s.FinishInbox(ctx, l, delivered, raw, ready, next)
 		}
 	}
-	head, ok, err := finishResult(run)
+	head, ok, begun, err := finishResult(run)
 	if err != nil {
 		return after, fmt.Errorf("redisstore: finish: %w", err)
 	}
 	if ok {
 		after.Next, after.More = parseInboxEntry(l.Chat, head), true
+		if begun != nil {
+			after.Begun, after.State = true, beginStateOf(begun)
+		}
 	}
 	if llen != nil {
 		if err := llen.Err(); err != nil {
@@ -322,35 +433,49 @@ func (s *ChatStore) FinishInbox(ctx context.Context, l kbbot.Lease, delivered []
 	return after, nil
 }
 
+// The lock modes of finish.lua's ARGV[3], boxed once.
+var (
+	releaseKeep any = "0"
+	releaseYes  any = "1"
+	releaseNext any = "2"
+)
+
 // finish runs finish.lua (see finishCmd) on its own.
-func (s *ChatStore) finish(ctx context.Context, l kbbot.Lease, delivered []string, drop, release bool, raw string) (head string, ok bool, err error) {
-	return finishResult(s.finishCmd(ctx, s.rdb, l, delivered, drop, release, raw))
+func (s *ChatStore) finish(ctx context.Context, l kbbot.Lease, delivered []string, drop bool, mode any, raw string) (head string, ok bool, err error) {
+	head, ok, _, err = finishResult(s.finishCmd(ctx, s.rdb, l, delivered, drop, mode, raw, 0))
+	return head, ok, err
 }
 
 // finishCmd sends finish.lua on c (the client or a pipeline); raw, when
-// not "", is the inbox entry handled.
-func (s *ChatStore) finishCmd(ctx context.Context, c processor, l kbbot.Lease, delivered []string, drop, release bool, raw string) *redis.Cmd {
-	args := scriptArgs(s.keysOf(l.Chat).finishHead, 4+len(delivered))
-	args = append(args, l.Token, boxedBool(drop), boxedBool(release), raw)
+// not "", is the inbox entry handled; mode says what becomes of the lock
+// (releaseKeep, releaseYes, or releaseNext: kept for ttl to begin the
+// next entry's step).
+func (s *ChatStore) finishCmd(ctx context.Context, c processor, l kbbot.Lease, delivered []string, drop bool, mode any, raw string, ttl time.Duration) *redis.Cmd {
+	args := scriptArgs(s.keysOf(l.Chat).finishHead, 5+len(delivered))
+	args = append(args, l.Token, boxedBool(drop), mode, raw, ttl.Milliseconds())
 	for _, id := range delivered {
 		args = append(args, id)
 	}
 	return runScript(ctx, c, finishScript, args)
 }
 
-// finishResult reads finish.lua's answer: the inbox's head, if any.
-func finishResult(run *redis.Cmd) (head string, ok bool, err error) {
+// finishResult reads finish.lua's answer: the inbox's head, if any, and
+// the next step begun (begin.lua's answer), if any.
+func finishResult(run *redis.Cmd) (head string, ok bool, begun []any, err error) {
 	res, err := run.Slice()
 	if err != nil {
-		return "", false, wrap("finish", err)
+		return "", false, nil, wrap("finish", err)
 	}
 	if len(res) == 0 || res[0] == int64(-1) {
-		return "", false, fmt.Errorf("lease lost: %w", kbbot.ErrBusy)
+		return "", false, nil, fmt.Errorf("lease lost: %w", kbbot.ErrBusy)
 	}
 	if len(res) > 1 {
 		head, ok = res[1].(string)
 	}
-	return head, ok, nil
+	if len(res) > 2 {
+		begun, _ = res[2].([]any)
+	}
+	return head, ok, begun, nil
 }
 
 // PendingChats lists the chats whose outbox holds undelivered replies. It

@@ -401,7 +401,7 @@ func TestFinishInboxTakesTheHandledEntry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	after, err := s.FinishInbox(ctx, l, nil, first.Raw, "")
+	after, err := s.FinishInbox(ctx, l, nil, first.Raw, "", 0)
 	next := after.Next
 	if err != nil || !after.More || next.Event.UpdateID != 2 || next.Event.Text != "b" || after.Unready {
 		t.Fatalf("finish: %+v, %v; want update 2 next", after, err)
@@ -415,14 +415,14 @@ func TestFinishInboxTakesTheHandledEntry(t *testing.T) {
 	if err != nil {
 		t.Fatalf("lock not released: %v", err)
 	}
-	if _, err := s.FinishInbox(ctx, l, nil, first.Raw, ""); err != nil {
+	if _, err := s.FinishInbox(ctx, l, nil, first.Raw, "", 0); err != nil {
 		t.Fatal(err)
 	}
 	if n := rdb.LLen(ctx, keys.ChatInbox(7)).Val(); n != 1 {
 		t.Fatalf("a repeated finish removed another entry: %d left", n)
 	}
 	// A lost lease changes nothing.
-	if _, err := s.FinishInbox(ctx, kbbot.Lease{Chat: 7, Token: "stale"}, nil, next.Raw, ""); !errors.Is(err, kbbot.ErrBusy) {
+	if _, err := s.FinishInbox(ctx, kbbot.Lease{Chat: 7, Token: "stale"}, nil, next.Raw, "", 0); !errors.Is(err, kbbot.ErrBusy) {
 		t.Fatalf("finish with a lost lease: %v, want ErrBusy", err)
 	}
 	// Given the ready index (one server), the last step of a turn also
@@ -437,7 +437,7 @@ func TestFinishInboxTakesTheHandledEntry(t *testing.T) {
 	if l, _, err = s.Begin(ctx, 7, 2, "", time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	after, err = s.FinishInbox(ctx, l, nil, next.Raw, ready)
+	after, err = s.FinishInbox(ctx, l, nil, next.Raw, ready, 0)
 	if err != nil || after.More || !after.Unready || after.Waiting != 0 {
 		t.Fatalf("last finish: %+v, %v; want the chat let go with nothing waiting", after, err)
 	}
@@ -479,5 +479,163 @@ func TestPendingIndexCleanedLazily(t *testing.T) {
 	}
 	if got := rdb.SMembers(ctx, keys.PendingOutboxes()).Val(); len(got) != 1 || got[0] != "2" {
 		t.Fatalf("index after clean-up %v, want [2]", got)
+	}
+}
+
+// TestPushClaimBeginsIdleChat: accepting an update for an idle chat also
+// takes the chat's step lock and reads its step (one round trip for both);
+// a chat whose lock is held, or whose claim another worker holds, is not
+// begun, and a lock taken for a claim lost is released at once.
+func TestPushClaimBeginsIdleChat(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, rdb, keys := newStore(t)
+	in := redisstore.NewIntakeStore(rdb, keys, redisstore.IntakeOptions{FloodLimit: -1})
+	now := time.Now()
+	until := now.Add(time.Minute)
+	ev := func(chat kbbot.ChatID, id int64) kbbot.Event {
+		return kbbot.Event{Kind: kbbot.EventText, ChatID: chat, UpdateID: id, Text: "hai"}
+	}
+	// An idle chat: claimed and begun, its lock held.
+	_, claimed, err := in.PushClaim(ctx, []kbbot.Event{ev(7, 1), ev(7, 2)}, now, until, 1, time.Minute)
+	if err != nil || len(claimed) != 1 || !claimed[0].Begun {
+		t.Fatalf("push: %+v, %v; want chat 7 claimed and begun", claimed, err)
+	}
+	c := claimed[0]
+	if c.Head.Event.UpdateID != 1 || c.State.Seen || c.Lease.Chat != 7 {
+		t.Fatalf("begun step: %+v; want update 1, not seen", c)
+	}
+	if _, _, err := s.Begin(ctx, 7, 0, "", time.Minute); !errors.Is(err, kbbot.ErrBusy) {
+		t.Fatalf("begin while the accept's lock is held: %v, want ErrBusy", err)
+	}
+	if _, err := s.Commit(ctx, c.Lease, kbbot.Commit{UpdateID: 1, State: []byte("s1")}); err != nil {
+		t.Fatalf("commit with the accept's lease: %v", err)
+	}
+	if _, err := s.FinishInbox(ctx, c.Lease, nil, c.Head.Raw, "", 0); err != nil {
+		t.Fatal(err)
+	}
+	// A chat busy in a step (its inbox empty, its lock held): claimed, not
+	// begun, and the holder's lock untouched.
+	l, _, err := s.Begin(ctx, 8, 0, "", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, claimed, err = in.PushClaim(ctx, []kbbot.Event{ev(8, 1)}, now, until, 1, time.Minute)
+	if err != nil || len(claimed) != 1 || claimed[0].Begun {
+		t.Fatalf("push to a locked chat: %+v, %v; want claimed, not begun", claimed, err)
+	}
+	if err := s.Renew(ctx, l, time.Minute); err != nil {
+		t.Fatalf("the holder lost its lock: %v", err)
+	}
+	// A chat another worker holds (in the ready index, its inbox empty):
+	// not claimed, and the lock the push took is released.
+	if err := in.Requeue(ctx, 9, until); err != nil {
+		t.Fatal(err)
+	}
+	_, claimed, err = in.PushClaim(ctx, []kbbot.Event{ev(9, 1)}, now, until, 1, time.Minute)
+	if err != nil || len(claimed) != 0 {
+		t.Fatalf("push to a chat held elsewhere: %+v, %v; want none claimed", claimed, err)
+	}
+	if _, _, err := s.Begin(ctx, 9, 0, "", time.Minute); err != nil {
+		t.Fatalf("lock of a lost claim not released: %v", err)
+	}
+	// An update handled before (a redelivery) is begun as seen.
+	if err := rdb.Del(ctx, keys.ChatInbox(7)).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Release(ctx, 7, now); err != nil {
+		t.Fatal(err)
+	}
+	_, claimed, err = in.PushClaim(ctx, []kbbot.Event{ev(7, 1)}, now, until, 1, time.Minute)
+	if err != nil || len(claimed) != 1 || !claimed[0].Begun || !claimed[0].State.Seen || string(claimed[0].State.State) != "s1" {
+		t.Fatalf("push of a handled update: %+v, %v; want begun, seen, with the session", claimed, err)
+	}
+	if err := s.Finish(ctx, claimed[0].Lease, nil, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Release(ctx, 7, now); err != nil {
+		t.Fatal(err)
+	}
+	// Without a lock TTL nothing is begun.
+	if err := rdb.Del(ctx, keys.ChatInbox(7)).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Release(ctx, 7, now); err != nil {
+		t.Fatal(err)
+	}
+	_, claimed, err = in.PushClaim(ctx, []kbbot.Event{ev(7, 3)}, now, until, 1, 0)
+	if err != nil || len(claimed) != 1 || claimed[0].Begun {
+		t.Fatalf("push without a lock TTL: %+v, %v; want claimed, not begun", claimed, err)
+	}
+}
+
+// TestFinishInboxBeginsTheNextStep: asked to, the step's last round trip
+// keeps the chat's lock for the update waiting next and begins its step,
+// so a chat with updates waiting costs no trip to begin each; with none
+// waiting it releases the lock.
+func TestFinishInboxBeginsTheNextStep(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, rdb, keys := newStore(t)
+	in := redisstore.NewIntakeStore(rdb, keys, redisstore.IntakeOptions{FloodLimit: -1})
+	evs := []kbbot.Event{{Kind: kbbot.EventText, ChatID: 7, UpdateID: 1, Text: "a"}, {Kind: kbbot.EventText, ChatID: 7, UpdateID: 2, Text: "b"}}
+	if _, err := in.Push(ctx, evs, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	l, st, head, ok, err := s.BeginInbox(ctx, 7, time.Minute)
+	if err != nil || !ok || st.Inbox != 2 {
+		t.Fatalf("begin: %v %v, inbox %d; want the head of 2", ok, err, st.Inbox)
+	}
+	if _, err := s.Commit(ctx, l, kbbot.Commit{UpdateID: 1, State: []byte("s1")}); err != nil {
+		t.Fatal(err)
+	}
+	after, err := s.FinishInbox(ctx, l, nil, head.Raw, "", time.Minute)
+	if err != nil || !after.Begun || after.Next.Event.UpdateID != 2 || string(after.State.State) != "s1" || after.State.Seen || after.State.Inbox != 1 {
+		t.Fatalf("finish: %+v, %v; want update 2 begun with the session", after, err)
+	}
+	if _, _, err := s.Begin(ctx, 7, 0, "", time.Minute); !errors.Is(err, kbbot.ErrBusy) {
+		t.Fatalf("begin while the next step holds the lock: %v, want ErrBusy", err)
+	}
+	if _, err := s.Commit(ctx, l, kbbot.Commit{UpdateID: 2, State: []byte("s2")}); err != nil {
+		t.Fatalf("commit of the begun step with the same lease: %v", err)
+	}
+	after, err = s.FinishInbox(ctx, l, nil, after.Next.Raw, "", time.Minute)
+	if err != nil || after.Begun || after.More {
+		t.Fatalf("last finish: %+v, %v; want nothing begun", after, err)
+	}
+	if _, _, err := s.Begin(ctx, 7, 0, "", time.Minute); err != nil {
+		t.Fatalf("lock not released when nothing waits: %v", err)
+	}
+}
+
+// TestBeginInboxesBeginsSeveralChats: the chats a worker pool claimed
+// begin in one round trip: a chat with an update waiting and its lock
+// free is begun; an empty chat takes no lock; a chat whose lock is held
+// is left to its holder.
+func TestBeginInboxesBeginsSeveralChats(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, rdb, keys := newStore(t)
+	in := redisstore.NewIntakeStore(rdb, keys, redisstore.IntakeOptions{FloodLimit: -1})
+	evs := []kbbot.Event{{Kind: kbbot.EventText, ChatID: 7, UpdateID: 1, Text: "a"}, {Kind: kbbot.EventText, ChatID: 9, UpdateID: 2, Text: "b"}}
+	if _, err := in.Push(ctx, evs, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	held, _, err := s.Begin(ctx, 9, 0, "", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.BeginInboxes(ctx, []kbbot.ChatID{7, 8, 9}, time.Minute)
+	if len(got) != 3 || !got[0].Begun || got[0].Head.Event.UpdateID != 1 || got[1].Begun || got[2].Begun {
+		t.Fatalf("begun: %+v; want chat 7 only", got)
+	}
+	if _, err := s.Commit(ctx, got[0].Lease, kbbot.Commit{UpdateID: 1, State: []byte("s")}); err != nil {
+		t.Fatalf("commit with the begun lease: %v", err)
+	}
+	if n := rdb.Exists(ctx, keys.ChatLock(8)).Val(); n != 0 {
+		t.Fatal("an empty chat's lock was taken")
+	}
+	if err := s.Renew(ctx, held, time.Minute); err != nil {
+		t.Fatalf("the holder of chat 9 lost its lock: %v", err)
 	}
 }

@@ -19,7 +19,7 @@ import (
 var (
 	//go:embed lua/intake_push.lua
 	intakePushLua    string
-	intakePushScript = redis.NewScript(intakePushLua)
+	intakePushScript = redis.NewScript(chatLib + intakePushLua)
 	//go:embed lua/intake_claim.lua
 	intakeClaimLua    string
 	intakeClaimScript = redis.NewScript(intakeClaimLua)
@@ -101,7 +101,9 @@ func (s *IntakeStore) pushHeadOf(c kbbot.ChatID) []any {
 	if h := slot.Load(); h != nil && h.chat == c {
 		return h.head
 	}
-	h := &pushHead{chat: c, head: scriptHead(intakePushScript, []string{s.keys.ChatInbox(c), s.keys.ChatIntake(c)})}
+	k := s.keys
+	h := &pushHead{chat: c, head: scriptHead(intakePushScript, []string{k.ChatInbox(c), k.ChatIntake(c),
+		k.ChatLock(c), k.ChatState(c), k.ChatSeen(c), k.ChatOutbox(c), k.ChatRecord(c), k.ChatSeenLegacy(c)})}
 	slot.Store(h)
 	return h.head
 }
@@ -165,7 +167,7 @@ func floodCounted(ev kbbot.Event) bool {
 // it). When Push returns nil the events are durable as far as Redis is.
 // A retried Push queues nothing twice while the first copy still waits.
 func (s *IntakeStore) Push(ctx context.Context, evs []kbbot.Event, now time.Time) (kbbot.PushResult, error) {
-	res, _, err := s.PushClaim(ctx, evs, now, time.Time{}, 0)
+	res, _, err := s.PushClaim(ctx, evs, now, time.Time{}, 0, 0)
 	return res, err
 }
 
@@ -176,14 +178,24 @@ func (s *IntakeStore) Push(ctx context.Context, evs []kbbot.Event, now time.Time
 // worker holds it and none is about to take it. claimed are the chats the
 // caller now holds, also when err is not nil; the others are indexed as
 // ready at now, or stay as they were.
-func (s *IntakeStore) PushClaim(ctx context.Context, evs []kbbot.Event, now, until time.Time, claim int) (res kbbot.PushResult, claimed []kbbot.ChatID, err error) {
+//
+// With lockTTL > 0, the push script of each chat to claim also begins its
+// step when the chat is idle (its inbox was empty and its step lock free):
+// it takes the lock for lockTTL and reads the step as ChatStore.BeginInbox
+// does (kbbot.Claimed.Begun), so accepting an update and beginning its
+// step are one round trip. A chat whose lock was taken but whose claim
+// failed (another worker holds it) has its lock released at once; so do
+// all such chats when err is not nil.
+func (s *IntakeStore) PushClaim(ctx context.Context, evs []kbbot.Event, now, until time.Time, claim int, lockTTL time.Duration) (res kbbot.PushResult, claimed []kbbot.Claimed, err error) {
 	type batch struct {
-		chat kbbot.ChatID
-		args []any
+		chat  kbbot.ChatID
+		args  []any
+		token string
 	}
 	order := make([]batch, 0, len(evs))
 	ms := now.UnixMilli()
 	var msArg any = ms
+	var ttlArg any = lockTTL.Milliseconds()
 	for _, ev := range evs {
 		var b *batch
 		for i := range order {
@@ -193,9 +205,13 @@ func (s *IntakeStore) PushClaim(ctx context.Context, evs []kbbot.Event, now, unt
 			}
 		}
 		if b == nil {
-			order = append(order, batch{chat: ev.ChatID, args: append(scriptArgs(s.pushHeadOf(ev.ChatID), 7), msArg)})
+			order = append(order, batch{chat: ev.ChatID, args: append(scriptArgs(s.pushHeadOf(ev.ChatID), 9), msArg)})
 			b = &order[len(order)-1]
 			b.args = append(b.args, s.pushArgs[:]...)
+			if lockTTL > 0 && len(order) <= claim {
+				b.token = token()
+			}
+			b.args = append(b.args, b.token, ttlArg)
 		}
 		body, err := json.Marshal(ev)
 		if err != nil {
@@ -231,10 +247,39 @@ func (s *IntakeStore) PushClaim(ctx context.Context, evs []kbbot.Event, now, unt
 		}
 	}
 	_, err = pipe.Exec(ctx)
+	// unlock lists the step locks taken for chats not handed over.
+	var unlock []batch
 	for i, a := range adds {
-		if a.Err() == nil && a.Val() == 1 {
-			claimed = append(claimed, order[i].chat)
+		b := order[i]
+		if a.Err() != nil || a.Val() != 1 {
+			if b.token != "" && (err != nil || pushBegun(runs[i]) != nil) {
+				unlock = append(unlock, b)
+			}
+			continue
 		}
+		c := kbbot.Claimed{Chat: b.chat}
+		if b.token != "" {
+			if err != nil {
+				unlock = append(unlock, b)
+			} else if begun := pushBegun(runs[i]); begun != nil {
+				if st, raw := beginState(begun); raw != nil {
+					c.Begun, c.Lease, c.State, c.Head = true, kbbot.Lease{Chat: b.chat, Token: b.token}, st, parseInboxEntry(b.chat, *raw)
+				} else {
+					unlock = append(unlock, b)
+				}
+			}
+		}
+		claimed = append(claimed, c)
+	}
+	if len(unlock) > 0 {
+		// Rare: a claim lost to another worker, or a failed round trip.
+		// Locks not released here run out after lockTTL.
+		_, _ = s.rdb.Pipelined(context.WithoutCancel(ctx), func(p redis.Pipeliner) error {
+			for _, b := range unlock {
+				lockReleaseScript.Eval(ctx, p, []string{s.keys.ChatLock(b.chat)}, b.token)
+			}
+			return nil
+		})
 	}
 	if err != nil {
 		if isNoScript(err) {
@@ -244,13 +289,13 @@ func (s *IntakeStore) PushClaim(ctx context.Context, evs []kbbot.Event, now, unt
 			if err := intakePushScript.Load(ctx, s.rdb).Err(); err != nil {
 				return res, claimed, wrap("load script", err)
 			}
-			res, _, err = s.PushClaim(ctx, evs, now, until, 0)
+			res, _, err = s.PushClaim(ctx, evs, now, until, 0, 0)
 			return res, claimed, err
 		}
 		return res, claimed, wrap("accept updates", err)
 	}
 	for _, r := range runs {
-		codes, err := r.Int64Slice()
+		codes, err := pushCodes(r)
 		if err != nil {
 			return res, claimed, wrap("accept updates", err)
 		}
@@ -267,6 +312,38 @@ func (s *IntakeStore) PushClaim(ctx context.Context, evs []kbbot.Event, now, unt
 		}
 	}
 	return res, claimed, nil
+}
+
+// pushCodes reads the codes of intake_push.lua's answer.
+func pushCodes(run *redis.Cmd) ([]int64, error) {
+	res, err := run.Slice()
+	if err != nil {
+		return nil, err
+	}
+	if len(res) == 0 {
+		return nil, errors.New("empty push reply")
+	}
+	raw, _ := res[0].([]any)
+	codes := make([]int64, 0, len(raw))
+	for _, v := range raw {
+		n, ok := v.(int64)
+		if !ok {
+			return nil, fmt.Errorf("push reply code %v", v)
+		}
+		codes = append(codes, n)
+	}
+	return codes, nil
+}
+
+// pushBegun returns the step intake_push.lua began (begin.lua's answer),
+// or nil.
+func pushBegun(run *redis.Cmd) []any {
+	res, err := run.Slice()
+	if err != nil || len(res) < 2 {
+		return nil
+	}
+	begun, _ := res[1].([]any)
+	return begun
 }
 
 // loadScripts makes sure the scripts are in Redis's script cache before

@@ -85,6 +85,9 @@ func (k Keys) ChatState(c kbbot.ChatID) string { return k.chat(c, "state") }
 func (k Keys) ChatRecord(c kbbot.ChatID) string { return k.chat(c, "resident") }
 
 // ChatLock is the per-chat lock holding its owner's token. STRING; TTL: the lock TTL.
+// Taken by begin.lua, or by intake_push.lua for an idle chat the accepting
+// process claims; deleted by finish.lua (or lock_release.lua), else it
+// runs out.
 func (k Keys) ChatLock(c kbbot.ChatID) string { return k.chat(c, "lock") }
 
 // ChatSeen is what a chat handled, so that an event delivered twice is
@@ -554,9 +557,10 @@ func (k Keys) SendScheduleShard(i int) string {
 func (k Keys) SendPause() string { return k.send("pause") }
 
 // SendChat is one chat's send bucket: the theoretical arrival time of its
-// next message, µs since the epoch (lua/send_chat.lua). It carries the
-// chat's own hash tag, so the buckets spread over a cluster. STRING; TTL:
-// until that time plus a second.
+// next message, µs since the epoch (lua/send_chat.lua; commit.lua takes
+// the tokens of the replies it queues). It carries the chat's own hash
+// tag, so the buckets spread over a cluster. STRING; TTL: until that time
+// plus a second.
 func (k Keys) SendChat(c kbbot.ChatID) string { return k.chat(c, "send") }
 
 // Keys of residents' profiles, audiences and broadcasts (ResidentStore,

@@ -24,7 +24,7 @@ var (
 	sendAcquireScript = redis.NewScript(sendAcquireLua)
 	//go:embed lua/send_chat.lua
 	sendChatLua    string
-	sendChatScript = redis.NewScript(sendChatLua)
+	sendChatScript = redis.NewScript(chatLib + sendChatLua)
 	//go:embed lua/send_return.lua
 	sendReturnLua    string
 	sendReturnScript = redis.NewScript(sendReturnLua)
@@ -410,12 +410,7 @@ func (l *SendLimiter) fetch(ctx context.Context, chat kbbot.ChatID, p kbbot.Prio
 		chatCmd = sendChatScript.EvalSha(ctx, pipe, []string{l.keys.SendChat(chat)}, now, ci, tol, want)
 	}
 	if n.overall {
-		size := l.block
-		if p == kbbot.PriorityReply {
-			// A reply is up to ChatBurst messages, sent back to back.
-			size = max(size, l.chatBurst)
-		}
-		leaseCmd = sendAcquireScript.EvalSha(ctx, pipe, []string{l.scheduleKey(n.shard)}, now, l.interval, l.tol[p], size, l.shards, n.shard)
+		leaseCmd = l.leaseCmd(ctx, pipe, now, p, n.shard)
 	}
 	pauseCmd = pipe.Get(ctx, l.keys.SendPause())
 	l.trips.Add(1)
@@ -442,24 +437,8 @@ func (l *SendLimiter) fetch(ctx context.Context, chat kbbot.ChatID, p kbbot.Prio
 		if err != nil {
 			return need{}, err
 		}
-		k, step := n.shard, int64(l.shards)*l.interval
-		switch r[0] {
-		case sendGranted:
-			for i := range r[2] {
-				at := r[1] + i*step
-				l.pool = append(l.pool, lslot{local: local + at - r[3], redis: at, shard: k})
-			}
-			l.held[k] += int(r[2])
-			slices.SortFunc(l.pool, func(a, b lslot) int { return cmp.Compare(a.local, b.local) })
-			l.last[k] = r[1] + r[2]*step
-			l.tat[k] = local + l.last[k] - r[3]
-		case sendOverall:
-			l.tat[k] = local + max(r[1], 1) + l.tol[p]
-			if _, w := l.pick(p, local); len(l.pool) == 0 && w > 0 && w < math.MaxInt64 {
-				refused = need{wait: w, shared: true}
-			}
-		default:
-			return need{}, fmt.Errorf("redisstore: acquire send permission: unexpected reason %d", r[0])
+		if refused, err = l.leased(r, n.shard, p, local); err != nil {
+			return need{}, err
 		}
 	}
 	if v, err := pauseCmd.Int64(); err == nil {
@@ -499,6 +478,44 @@ func (l *SendLimiter) fetch(ctx context.Context, chat kbbot.ChatID, p kbbot.Prio
 		return need{wait: l.pause - local, shared: true}, nil
 	}
 	return l.try(chat, p, ci, local), nil
+}
+
+// leased takes the answer r of send_acquire.lua for shard k, lane p,
+// arrived at local time local: the slots granted join the pool; a refusal
+// says how long lane p waits when the pool holds no slot. l.mu must be
+// held.
+func (l *SendLimiter) leased(r []int64, k int, p kbbot.Priority, local int64) (need, error) {
+	step := int64(l.shards) * l.interval
+	switch r[0] {
+	case sendGranted:
+		for i := range r[2] {
+			at := r[1] + i*step
+			l.pool = append(l.pool, lslot{local: local + at - r[3], redis: at, shard: k})
+		}
+		l.held[k] += int(r[2])
+		slices.SortFunc(l.pool, func(a, b lslot) int { return cmp.Compare(a.local, b.local) })
+		l.last[k] = r[1] + r[2]*step
+		l.tat[k] = local + l.last[k] - r[3]
+	case sendOverall:
+		l.tat[k] = local + max(r[1], 1) + l.tol[p]
+		if _, w := l.pick(p, local); len(l.pool) == 0 && w > 0 && w < math.MaxInt64 {
+			return need{wait: w, shared: true}, nil
+		}
+	default:
+		return need{}, fmt.Errorf("redisstore: acquire send permission: unexpected reason %d", r[0])
+	}
+	return need{}, nil
+}
+
+// leaseCmd queues send_acquire.lua on pipe: a lease from shard k for lane
+// p, at now (scriptNow).
+func (l *SendLimiter) leaseCmd(ctx context.Context, pipe redis.Pipeliner, now string, p kbbot.Priority, k int) *redis.Cmd {
+	size := l.block
+	if p == kbbot.PriorityReply {
+		// A reply is up to ChatBurst messages, sent back to back.
+		size = max(size, l.chatBurst)
+	}
+	return sendAcquireScript.EvalSha(ctx, pipe, []string{l.scheduleKey(k)}, now, l.interval, l.tol[p], size, l.shards, k)
 }
 
 // redisNow is the server's time of a round trip whose answer came at
@@ -604,4 +621,114 @@ func (l *SendLimiter) PausedFor(ctx context.Context) (time.Duration, error) {
 		now = t.UnixMicro()
 	}
 	return max(time.Duration(v-now)*time.Microsecond, 0), nil
+}
+
+// sendAsk is what a commit that queues replies asks of the send limiter
+// in its own round trip, so that sending the replies needs none: the
+// chat's tokens, taken by commit.lua from the chat's bucket (its
+// ARGV[14..17]; want 0 takes none), and a lease of the overall schedule
+// when the process lacks one (lease), pipelined with the commit.
+type sendAsk struct {
+	now     string
+	ci, tol int64
+	want    int
+	p       kbbot.Priority
+	lease   bool
+	shard   int
+}
+
+// askSend says what a commit queuing replies for chat should ask of the
+// limiter: what Acquire would fetch for the first message among replies
+// (the chat's tokens: up to ChatBurst for a reply, one otherwise; a lease
+// when the process holds no slot it may use), when that message would
+// fetch it now. Nothing while a pause lasts or while the message would
+// wait for the overall schedule (its first token would expire meanwhile).
+func (l *SendLimiter) askSend(chat kbbot.ChatID, replies []kbbot.Reply) sendAsk {
+	p := kbbot.Priority(-1)
+	for _, r := range replies {
+		if r.Kind != kbbot.ReplyAnswer {
+			p = r.Priority
+			break
+		}
+	}
+	if p == -1 {
+		return sendAsk{}
+	}
+	if p < kbbot.PriorityReply || p > kbbot.PriorityBroadcast {
+		p = kbbot.PriorityBroadcast
+	}
+	a := sendAsk{p: p, ci: l.chat}
+	if chat < 0 {
+		a.ci = l.group
+	} else {
+		a.tol = l.chatTol
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.nowMicro()
+	if l.pause > now {
+		return sendAsk{}
+	}
+	for len(l.pool) > 0 && l.pool[0].local < now {
+		l.dropHead()
+	}
+	k, _ := l.pick(p, now)
+	if len(l.pool) == 0 || l.pool[0].local-l.tol[p]-now > 0 {
+		if k < 0 {
+			// The message waits for the overall schedule.
+			return sendAsk{}
+		}
+		a.lease, a.shard = true, k
+		l.next = (k + 1) % l.shards
+	}
+	if toks := l.tokens[chat]; a.ci > 0 && (len(toks) == 0 || toks[len(toks)-1] < now) {
+		a.want = 1
+		if chat > 0 && p == kbbot.PriorityReply {
+			a.want = l.chatBurst
+		}
+	}
+	if a.want == 0 && !a.lease {
+		return sendAsk{}
+	}
+	a.now = l.scriptNow()
+	return a
+}
+
+// granted takes what a commit's round trip brought for chat's replies
+// (a asked; l.trips does not count it): the lease (nil: none asked), the
+// pause in force, and the chat's tokens (r: send_chat.lua's answer,
+// {reason, value, n, now}; nil: none asked), kept for the chat's next
+// messages as fetch keeps them. A refusal keeps nothing: the message's
+// Acquire asks again and learns the wait. The pipeline's errors were
+// the commit's: an answer that cannot be read is dropped.
+func (l *SendLimiter) granted(chat kbbot.ChatID, a sendAsk, lease *redis.Cmd, pause *redis.StringCmd, r []int64) {
+	local := l.nowMicro()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if lease != nil {
+		if lr, err := answer(lease); err == nil {
+			_, _ = l.leased(lr, a.shard, a.p, local)
+		}
+	}
+	if v, err := pause.Int64(); err == nil {
+		at := redisNow(local, lease)
+		if r != nil {
+			at = r[3]
+		}
+		if d := v - at; d > 0 {
+			l.pause = max(l.pause, local+d)
+			l.dropPool()
+		}
+	}
+	if r == nil || r[0] != sendGranted || r[2] <= 0 {
+		return
+	}
+	toks := make([]int64, 0, r[2])
+	for i := range r[2] {
+		toks = append(toks, local+r[1]+i*a.ci-r[3])
+	}
+	l.tokens[chat] = toks
+	if len(l.tokens) > 4096 {
+		l.sweep(local)
+	}
 }

@@ -308,3 +308,71 @@ func TestSendLimiterUnavailable(t *testing.T) {
 		t.Fatal("a zero rate was accepted")
 	}
 }
+
+// TestCommitTakesChatSendTokens: a commit queuing a reply takes the
+// chat's send tokens in its own script and a lease of the overall
+// schedule in its pipeline, so the reply's messages go out with no round
+// trip of the limiter; the chat's bucket is used up as by the limiter
+// itself, and a pause another process set is learned from the commit's
+// round trip.
+func TestCommitTakesChatSendTokens(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := fakes.NewClock(testStart)
+	_, rdb, keys := newLimiter(t, 1000, clock)
+	// One schedule key: a lease of 33 slots 1 ms apart serves the test.
+	l, err := redisstore.NewSendLimiter(rdb, keys, redisstore.SendLimits{Rate: 1000, Burst: 1, Shards: 1, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := redisstore.NewChatStore(rdb, keys, time.Hour)
+	s.SetSendLimiter(l)
+	reply := func(text string) kbbot.Reply {
+		return kbbot.Reply{Kind: kbbot.ReplySend, ChatID: 7, Text: text, Priority: kbbot.PriorityReply}
+	}
+	commit := func(id int64, replies ...kbbot.Reply) {
+		t.Helper()
+		lease, _, err := s.Begin(ctx, 7, id, "", time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Commit(ctx, lease, kbbot.Commit{UpdateID: id, State: []byte("s"), Replies: replies}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Finish(ctx, lease, nil, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	commit(1, kbbot.Reply{Kind: kbbot.ReplyAnswer, ChatID: 7, CallbackID: "c"}, reply("a"), reply("b"), reply("c"))
+	trips := l.RoundTrips()
+	for i := range 3 {
+		if p := acquire(t, l, 7, kbbot.PriorityReply); p.wait != 0 {
+			t.Fatalf("message %d of the reply refused: %+v", i+1, p)
+		}
+	}
+	if n := l.RoundTrips() - trips; n != 0 {
+		t.Fatalf("the reply's messages took %d round trips of the limiter, want 0", n)
+	}
+	// The bucket is used up: the next message of the chat waits its
+	// interval, whoever asks.
+	if p := acquire(t, l, 7, kbbot.PriorityReply); p.wait == 0 || p.shared {
+		t.Fatalf("a fourth message at once: %+v, want the chat's own wait", p)
+	}
+	// Another process's 429: the next commit's round trip tells of it.
+	other, err := redisstore.NewSendLimiter(rdb, keys, redisstore.SendLimits{Rate: 1000, Burst: 1, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Pause(ctx, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(5 * time.Second)
+	commit(2, reply("d"))
+	trips = l.RoundTrips()
+	if p := acquire(t, l, 7, kbbot.PriorityReply); p.wait < 50*time.Second || !p.shared {
+		t.Fatalf("a message during another's pause: %+v, want the shared pause", p)
+	}
+	if n := l.RoundTrips() - trips; n != 0 {
+		t.Fatalf("learning the pause took %d round trips, want 0 (read by the commit)", n)
+	}
+}

@@ -7,34 +7,23 @@
 -- ARGV[2] lock TTL, ms
 -- ARGV[3] update id ("0": none to check; "-1": the update at the head of
 --         the inbox, which is returned, so the intake needs no round trip
---         to read it)
+--         to read it; "-2": as "-1", but an empty inbox takes no lock and
+--         returns {false, 0, false, false, 0})
 -- ARGV[4] digest of the event key ("": none to check)
 -- returns false when another holder has the lock (nothing changed), else
 --         {state or false, 1 if the update or event key was handled before
---          else 0, record or false, the inbox's head entry or false,
---          outbox entries...}
+--          else 0, record or false, the inbox's head entry or false, the
+--          inbox's length, outbox entries...} (chat_lib's chat_begin)
 -- Retrying is safe: a retry of a call that took the lock finds its own token.
 local cur = redis.call('GET', KEYS[1])
 if cur and cur ~= ARGV[1] then
   return false
 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-local seen = 0
 local upd = tonumber(ARGV[3])
-local head = false
-if upd == -1 then
-  head = redis.call('LINDEX', KEYS[7], 0)
-  upd = 0
-  if head then
-    upd = tonumber(string.match(head, '^(%d+)|')) or 0
+if upd == -2 then
+  if redis.call('LLEN', KEYS[7]) == 0 then
+    return {false, 0, false, false, 0}
   end
+  upd = -1
 end
-if (upd ~= 0 or ARGV[4] ~= '') and handled_has(handled_load(KEYS[3], KEYS[6]), upd, ARGV[4]) then
-  seen = 1
-end
-local out = {redis.call('GET', KEYS[2]), seen, redis.call('GET', KEYS[5]), head}
-local entries = redis.call('LRANGE', KEYS[4], 0, -1)
-for i = 1, #entries do
-  out[#out + 1] = entries[i]
-end
-return out
+return chat_begin(KEYS, ARGV[1], ARGV[2], upd, ARGV[4])

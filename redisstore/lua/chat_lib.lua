@@ -131,3 +131,64 @@ local function outbox_ack(outbox, from, to)
     end
   end
 end
+
+-- chat_begin takes a chat's lock with token for ttl ms (the caller checked
+-- that it is free or already its own) and reads what a step needs: the
+-- session, whether update id upd (a number; -1: the update at the head of
+-- the inbox, which is returned) or the event key digest key was handled,
+-- the resident record, and the outbox. k holds the keys: lock, state,
+-- handled, outbox, record, legacy set of handled ids, inbox.
+-- returns {state or false, 1 if handled before else 0, record or false,
+--          the inbox's head entry or false, the inbox's length (0 unless
+--          upd is -1), outbox entries...}
+local function chat_begin(k, token, ttl, upd, key)
+  redis.call('SET', k[1], token, 'PX', ttl)
+  local seen = 0
+  local head = false
+  if upd == -1 then
+    head = redis.call('LINDEX', k[7], 0)
+    upd = 0
+    if head then
+      upd = tonumber(string.match(head, '^(%d+)|')) or 0
+    end
+  end
+  if (upd ~= 0 or key ~= '') and handled_has(handled_load(k[3], k[6]), upd, key) then
+    seen = 1
+  end
+  local waiting = 0
+  if head then
+    waiting = redis.call('LLEN', k[7])
+  end
+  local out = {redis.call('GET', k[2]), seen, redis.call('GET', k[5]), head, waiting}
+  local entries = redis.call('LRANGE', k[4], 0, -1)
+  for i = 1, #entries do
+    out[#out + 1] = entries[i]
+  end
+  return out
+end
+
+-- send_take takes up to want tokens of one chat's send bucket (GCRA with a
+-- burst: a full bucket gives tau/T + 1 messages at once, then one per
+-- interval T; all µs). key is the chat's theoretical arrival time (STRING,
+-- Keys.SendChat); now is µs since the epoch, or nil for the server's
+-- clock.
+-- returns {reason, value, n, now}: reason 0 granted: value is the first
+-- token's slot (µs) and n tokens follow it one interval apart, each to be
+-- used no later than its slot; reason 2: the chat must wait value µs and
+-- nothing changed. now is the time decided by.
+local function send_take(key, now, T, tau, want)
+  if not now then
+    local t = redis.call('TIME')
+    now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  end
+  want = math.max(want, 1)
+  local tat = math.max(tonumber(redis.call('GET', key) or '0') or 0, now)
+  if tat - tau > now then
+    return {2, tat - tau - now, 0, now}
+  end
+  local n = math.min(want, math.floor((now + tau - tat) / T) + 1)
+  local first = tat
+  tat = first + n * T
+  redis.call('SET', key, string.format('%.0f', tat), 'PX', math.floor((tat - now) / 1000) + 1000)
+  return {0, first, n, now}
+end

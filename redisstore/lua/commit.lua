@@ -2,6 +2,7 @@
 -- (chat_lib.lua is prepended.)
 -- KEYS[1] lock   KEYS[2] state   KEYS[3] handled (see chat_lib)
 -- KEYS[4] outbox   KEYS[5] resident record   KEYS[6] legacy set of handled ids
+-- KEYS[7] the chat's send bucket (Keys.SendChat; read only when ARGV[17] > 0)
 -- ARGV[1] lease token
 -- ARGV[2] update id ("0" for events not from Telegram)
 -- ARGV[3] digest of the event key ("" for none)
@@ -15,26 +16,33 @@
 -- ARGV[11] how many event keys to keep
 -- ARGV[12] encoded record ("" leaves it as it is)
 -- ARGV[13] record TTL, ms ("0": no expiry)
--- ARGV[14] n, the number of delivered outbox entries to acknowledge
--- ARGV[15..14+n] their ids, oldest first: popped from the outbox's head
--- ARGV[15+n..] outbox entries ("<id>|<json>"), appended in order
--- returns 1 committed, 0 the update or event key was committed before (only
---        the acknowledgements were applied), -1 the lease is lost (nothing
---        changed).
+-- ARGV[14] send tokens: now, µs since the epoch ("": the server's clock)
+-- ARGV[15] send tokens: the chat's emission interval, µs
+-- ARGV[16] send tokens: the chat's burst tolerance, µs
+-- ARGV[17] send tokens wanted for the replies appended (0: none), taken
+--          from the chat's bucket as send_chat.lua does, so the sender
+--          needs no round trip for them
+-- ARGV[18] n, the number of delivered outbox entries to acknowledge
+-- ARGV[19..18+n] their ids, oldest first: popped from the outbox's head
+-- ARGV[19+n..] outbox entries ("<id>|<json>"), appended in order
+-- returns {1} committed, or {1, reason, value, n, now} with the send
+--        tokens taken (send_chat.lua's answer); {0} the update or event key
+--        was committed before (only the acknowledgements were applied);
+--        {-1} the lease is lost (nothing changed).
 -- Idempotent: a retried call finds the update id or event key handled and
 -- returns 0.
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
-  return -1
+  return {-1}
 end
-local acked = tonumber(ARGV[14])
-outbox_ack(KEYS[4], 15, 14 + acked)
+local acked = tonumber(ARGV[18])
+outbox_ack(KEYS[4], 19, 18 + acked)
 local upd = tonumber(ARGV[2])
 local key = ARGV[3]
 local h
 if upd ~= 0 or key ~= '' then
   h = handled_load(KEYS[3], KEYS[6])
   if handled_has(h, upd, key) then
-    return 0
+    return {0}
   end
 end
 if ARGV[4] == '1' then
@@ -55,7 +63,12 @@ if h then
   handled_save(KEYS[3], h, ARGV[7])
   redis.call('DEL', KEYS[6])
 end
-for i = 15 + acked, #ARGV do
+for i = 19 + acked, #ARGV do
   redis.call('RPUSH', KEYS[4], ARGV[i])
 end
-return 1
+local want = tonumber(ARGV[17])
+if want > 0 then
+  local t = send_take(KEYS[7], tonumber(ARGV[14]), tonumber(ARGV[15]), tonumber(ARGV[16]), want)
+  return {1, t[1], t[2], t[3], t[4]}
+end
+return {1}

@@ -1,25 +1,39 @@
 -- intake_push: append accepted updates to a chat's inbox, applying the
--- resident's flood limit.
+-- resident's flood limit; and, when asked and the chat is idle, take the
+-- chat's step lock and read its first step as begin.lua does, so that the
+-- round trip that accepts an update also begins its step.
+-- (chat_lib.lua is prepended.)
 -- KEYS[1] inbox   KEYS[2] intake state (HASH)
+-- KEYS[3..8] the step's keys as begin.lua's KEYS[1..6]: lock, state,
+--            handled, outbox, resident record, legacy set of handled ids
 -- ARGV[1] now (Unix ms)
 -- ARGV[2] flood limit: most counted updates per window (0: no limit)
 -- ARGV[3] flood window, ms
 -- ARGV[4] least time between two flood notices, ms
 -- ARGV[5] TTL of the intake state, ms
--- ARGV[6..] pairs: "1" if the update counts towards the flood limit else
+-- ARGV[6] lock token to begin the chat's step with ("": do not begin)
+-- ARGV[7] lock TTL, ms
+-- ARGV[8..] pairs: "1" if the update counts towards the flood limit else
 --           "0", then the entry "<update id>|u|<json>"
--- returns one code per pair: 1 queued, 0 dropped (flood), 2 dropped and
---         the flood notice queued ("<update id>|f|<json>"), 3 already in
---         the inbox (a retried call: nothing changed).
+-- returns {codes, begun}: codes holds one code per pair: 1 queued, 0
+--         dropped (flood), 2 dropped and the flood notice queued
+--         ("<update id>|f|<json>"), 3 already in the inbox (a retried call:
+--         nothing changed); begun is false, or, when the inbox was empty
+--         before this call, is not now, and the lock was free (or already
+--         ARGV[6]'s), begin.lua's answer for the update at the inbox's
+--         head: the lock is then held with ARGV[6].
 -- Idempotent for entries still waiting (LPOS); an entry handled since is
--- queued again and then skipped by the chat's handled update ids.
+-- queued again and then skipped by the chat's handled update ids. A
+-- retried call does not begin again (the inbox is not empty), and the
+-- lock it took runs out or is released by its caller.
 local now = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
 local window = tonumber(ARGV[3])
 local quiet = tonumber(ARGV[4])
 local out = {}
 local touched = false
-for i = 6, #ARGV, 2 do
+local empty = ARGV[6] ~= '' and redis.call('LLEN', KEYS[1]) == 0
+for i = 8, #ARGV, 2 do
   local counted = ARGV[i] == '1'
   local entry = ARGV[i + 1]
   local code = 1
@@ -55,4 +69,11 @@ end
 if touched then
   redis.call('PEXPIRE', KEYS[2], ARGV[5])
 end
-return out
+local begun = false
+if empty and redis.call('LLEN', KEYS[1]) > 0 then
+  local cur = redis.call('GET', KEYS[3])
+  if not cur or cur == ARGV[6] then
+    begun = chat_begin({KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[1]}, ARGV[6], ARGV[7], -1, '')
+  end
+end
+return {out, begun}
