@@ -321,9 +321,19 @@ func (s *ChatStore) Commit(ctx context.Context, l kbbot.Lease, c kbbot.Commit) (
 		if run.Err() != nil && !errors.Is(run.Err(), redis.Nil) {
 			return nil, wrap("commit", err)
 		}
-		// Only the send limiter's commands failed (say, its lease script
-		// not loaded yet): its Acquire asks on its own.
-		lease = nil
+		// Only the send limiter's commands failed. Its lease script not
+		// cached on the schedule's server yet (a new or restarted cluster
+		// node): load it and lease now, once, rather than leave it to
+		// every message; anything else: its Acquire asks on its own.
+		if lease != nil && isNoScript(lease.Err()) && sendAcquireScript.Load(ctx, s.rdb).Err() == nil {
+			again := s.rdb.Pipeline()
+			lease = s.send.leaseCmd(ctx, again, ask.now, ask.p, ask.shard)
+			if _, err := again.Exec(ctx); err != nil {
+				lease = nil
+			}
+		} else {
+			lease = nil
+		}
 	}
 	res, err := run.Int64Slice()
 	if err != nil {

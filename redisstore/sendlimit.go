@@ -207,7 +207,23 @@ func NewSendLimiter(rdb redis.UniversalClient, keys Keys, cfg SendLimits) (*Send
 	l.tol[kbbot.PriorityBroadcast] = u
 	l.tol[kbbot.PriorityReminder] = 2 * u
 	l.tol[kbbot.PriorityReply] = 2*u + int64(math.Round(cfg.Burst*float64(t)))
+	preloadScripts(rdb, sendChatScript, sendAcquireScript, sendReturnScript, sendPauseScript)
 	return l, nil
+}
+
+// preloadScripts loads scripts on every server now (a cluster client
+// loads them on each master), so that the first round trips, whose
+// pipelines mix scripts of several slots, do not meet NOSCRIPT. Best
+// effort, within a second: Redis may be away at start, and then the
+// round trips load what they miss themselves.
+func preloadScripts(rdb redis.UniversalClient, scripts ...*redis.Script) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	for _, s := range scripts {
+		if s.Load(ctx, rdb).Err() != nil {
+			return
+		}
+	}
 }
 
 // Refusal reasons of the send scripts.
