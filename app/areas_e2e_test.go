@@ -200,3 +200,26 @@ func TestE2EMigrateAreasToCodes(t *testing.T) {
 		t.Error("the record does not say she was asked")
 	}
 }
+
+// TestE2EAreaPickerPrefersPlacesNearTheCatalog: "kel. bendan" finds
+// Bendan Kergon in Kota Pekalongan, where the demo's KB serentak is,
+// before the exact "Bendan" desa of Boyolali and Klaten; a place far from
+// every facility is still found.
+func TestE2EAreaPickerPrefersPlacesNearTheCatalog(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	p := e.start()
+	importDemo(t, e, p)
+	u := e.srv.User(8471, "Sari")
+	consent(t, u)
+	must(t)(u.Send("/wilayah"))
+	must(t)(u.Send("kel. bendan"))
+	m, _ := u.Last()
+	if len(m.Buttons) == 0 || m.Buttons[0][0].Text != "Bendan Kergon — Pekalongan Barat, Kota Pekalongan" {
+		t.Fatalf("first candidate for %q: %+v", "kel. bendan", m.Buttons)
+	}
+	must(t)(u.Send("desa ubud"))
+	if m, _ := u.Last(); len(m.Buttons) == 0 || !strings.HasPrefix(m.Buttons[0][0].Text, "Ubud") {
+		t.Fatalf("a place far from the catalog: %+v", m.Buttons)
+	}
+}

@@ -347,7 +347,8 @@ func (f areaFlow) Text(st *step, t string) bool {
 		found = l.Search(name, wilayah.Options{Under: s.At, Levels: levels, Limit: areaCandidates})
 	}
 	if len(found) == 0 {
-		found = l.Search(name, wilayah.Options{Levels: levels, Limit: areaCandidates})
+		found = nearFirst(l.Search(name, wilayah.Options{Levels: levels, Limit: areaCandidates}),
+			catalogMatches(st, l, name, levels))
 	}
 	s.List = s.List[:0]
 	var rows [][]kbbot.Button
@@ -363,6 +364,60 @@ func (f areaFlow) Text(st *step, t string) bool {
 	}
 	f.save(st, s)
 	return true
+}
+
+// catalogMatches are the candidates for a typed name within the
+// kabupaten/kota of the catalog's facilities: where the KB serentak this
+// bot serves take place, so where its residents most likely live.
+func catalogMatches(st *step, l *wilayah.List, name string, levels []wilayah.Level) []wilayah.Match {
+	if st.e.svc.Catalog == nil {
+		return nil
+	}
+	c, err := st.e.svc.Catalog(st.ctx)
+	if err != nil || c == nil {
+		return nil
+	}
+	var out []wilayah.Match
+	seen := map[string]bool{}
+	for _, f := range c.Facilities() {
+		a, ok := l.Resolve(cadre.Area{Kabupaten: f.Kabupaten})
+		if !ok || seen[a.Code] {
+			continue
+		}
+		seen[a.Code] = true
+		out = append(out, l.Search(name, wilayah.Options{Under: a.Code, Levels: levels, Limit: areaCandidates})...)
+	}
+	return out
+}
+
+// nearFirst puts the candidates near the catalog's facilities (near)
+// before the country's (all) when they match about as well (a name they
+// begin, against an exact name far away: "bendan" finds Bendan Kergon in
+// Kota Pekalongan before Bendan in Boyolali), then the rest, without
+// duplicates, up to areaCandidates.
+func nearFirst(all, near []wilayah.Match) []wilayah.Match {
+	best := 0
+	for _, m := range all {
+		best = max(best, m.Score)
+	}
+	var out []wilayah.Match
+	seen := map[string]bool{}
+	add := func(m wilayah.Match) {
+		if !seen[m.Code] && len(out) < areaCandidates {
+			seen[m.Code] = true
+			out = append(out, m)
+		}
+	}
+	sort.SliceStable(near, func(i, j int) bool { return near[i].Score > near[j].Score })
+	for _, m := range near {
+		if m.Score >= best-20 {
+			add(m)
+		}
+	}
+	for _, m := range all {
+		add(m)
+	}
+	return out
 }
 
 // areaList is the official list of areas; nil, with the resident told,
