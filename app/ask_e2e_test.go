@@ -141,8 +141,8 @@ func TestE2ETanyaBidan(t *testing.T) {
 
 // TestE2EAskAfterTellingArea: a resident with no area who opens Tanya
 // bidan is asked her area first; once she has told it, the question is
-// asked at once, without finding Tanya bidan again (Kabari saya goes on
-// the same way: area:then:news).
+// asked at once, without finding Tanya bidan again (Kabari saya:
+// TestE2ENewsAfterTellingArea).
 func TestE2EAskAfterTellingArea(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

@@ -116,3 +116,24 @@ func TestE2ENoEventIsNoDeadEnd(t *testing.T) {
 		t.Fatalf("subscribers after Sari stopped: %v, want only Rina", subs)
 	}
 }
+
+// TestE2ENewsAfterTellingArea: a resident with no area who taps "Kabari
+// saya" is asked her area first; once she has told it, she is subscribed
+// without tapping "Kabari saya" again.
+func TestE2ENewsAfterTellingArea(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	p := e.start()
+	importPastDemo(t, e, p)
+	u := e.srv.User(8511, "Dewi")
+	consent(t, u)
+	must(t)(u.Send("/daftar"))
+	must(t)(u.Tap("🔔 Kabari saya"))
+	must(t)(u.Tap("📍 Wilayah & kelompok saya"))
+	must(t)(u.Send("bendan kergon"))
+	must(t)(u.Tap("Bendan Kergon — Pekalongan Barat, Kota Pekalongan"))
+	must(t)(u.Tap("Lewati"))
+	if txt := lastText(t, u); !strings.Contains(txt, "dikabari bila ada KB serentak baru di Kota Pekalongan") {
+		t.Fatalf("after telling her area, not subscribed: %q", txt)
+	}
+}

@@ -211,19 +211,15 @@ func NewSendLimiter(rdb redis.UniversalClient, keys Keys, cfg SendLimits) (*Send
 	return l, nil
 }
 
-// preloadScripts loads scripts on every server now (a cluster client
-// loads them on each master), so that the first round trips, whose
-// pipelines mix scripts of several slots, do not meet NOSCRIPT. Best
-// effort, within a second: Redis may be away at start, and then the
-// round trips load what they miss themselves.
+// preloadScripts loads scripts on every server now (loadScripts; a
+// cluster client loads them on each master), so that the first round
+// trips, whose pipelines mix scripts of several slots, do not meet
+// NOSCRIPT. Best effort, within a second: Redis may be away at start, and
+// then the round trips load what they miss themselves.
 func preloadScripts(rdb redis.UniversalClient, scripts ...*redis.Script) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	for _, s := range scripts {
-		if s.Load(ctx, rdb).Err() != nil {
-			return
-		}
-	}
+	_ = loadScripts(ctx, rdb, scripts...)
 }
 
 // Refusal reasons of the send scripts.
