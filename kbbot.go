@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 )
 
@@ -258,6 +259,56 @@ type ChatState struct {
 	// Inbox is how many updates the chat's inbox held, the one at its
 	// head included, when the step was begun for that head (0 otherwise).
 	Inbox int64
+	// NotStaff reports that the chat is no staff member as far as the
+	// store's begin could tell (the chat holds no staff hint), so the step
+	// need not look its membership up (WithNotStaff). False when not
+	// known: the membership is then looked up as usual.
+	NotStaff bool
+}
+
+// notStaffCtx is a step's context that says its chat is no staff member;
+// one value rather than context.WithValue's key and value, so it costs
+// one allocation.
+type notStaffCtx struct {
+	context.Context
+	chat ChatID
+	// maybe is set once a membership of chat may have been written during
+	// the step (MaybeStaff): the context says nothing any more.
+	maybe atomic.Bool
+}
+
+type notStaffKey struct{}
+
+// Value returns the context itself for notStaffKey, else the parent's value.
+func (c *notStaffCtx) Value(key any) any {
+	if _, ok := key.(notStaffKey); ok {
+		return c
+	}
+	return c.Context.Value(key)
+}
+
+// WithNotStaff returns ctx telling staff lookups of chat, made within the
+// step ctx is for, that chat is no staff member (ChatState.NotStaff), so
+// they need not ask the store. Admins named in configuration are staff
+// whatever it says.
+func WithNotStaff(ctx context.Context, chat ChatID) context.Context {
+	return &notStaffCtx{Context: ctx, chat: chat}
+}
+
+// NotStaff reports whether ctx says chat is no staff member (WithNotStaff,
+// and no MaybeStaff since).
+func NotStaff(ctx context.Context, chat ChatID) bool {
+	c, ok := ctx.Value(notStaffKey{}).(*notStaffCtx)
+	return ok && c.chat == chat && !c.maybe.Load()
+}
+
+// MaybeStaff makes ctx say nothing more of chat's membership: a store
+// calls it before writing a membership of chat (an invite redeemed within
+// the chat's own step), so that the rest of the step looks it up.
+func MaybeStaff(ctx context.Context, chat ChatID) {
+	if c, ok := ctx.Value(notStaffKey{}).(*notStaffCtx); ok && c.chat == chat {
+		c.maybe.Store(true)
+	}
 }
 
 // Acceptor takes updates for handling. Accept returns nil only once the

@@ -37,8 +37,9 @@ func (a *App) wireRoles(keys redisstore.Keys) error {
 }
 
 // migrateStaff moves staff members and invites of the single-slot layout
-// to their shards, once (redisstore.StaffStore.MigrateLayout), before
-// anything is served.
+// to their shards, once (redisstore.StaffStore.MigrateLayout), then gives
+// every member its staff hint, once (BackfillHints), before anything is
+// served.
 func (a *App) migrateStaff(ctx context.Context) error {
 	s, ok := a.services.Audit.(*redisstore.StaffStore)
 	if !ok {
@@ -50,6 +51,13 @@ func (a *App) migrateStaff(ctx context.Context) error {
 	}
 	if !m.Done {
 		a.log.Info("staff keys moved to the sharded layout", "members", m.Members, "invites", m.Invites)
+	}
+	n, done, err := s.BackfillHints(ctx)
+	if err != nil {
+		return fmt.Errorf("app: backfill staff hints: %w", err)
+	}
+	if !done {
+		a.log.Info("staff hints written", "members", n)
 	}
 	return nil
 }

@@ -324,7 +324,13 @@ func (d *Dispatcher) run(ctx context.Context, ev kbbot.Event, h *hold, cs kbbot.
 		rec = conversations.NewRecord(ev.LanguageCode)
 	}
 	now := d.clock.Now()
-	res := d.engine.Step(ctx, sess, rec, ev, now)
+	sctx := ctx
+	if cs.NotStaff {
+		// The chat holds no staff hint: the step need not look its
+		// membership up.
+		sctx = kbbot.WithNotStaff(ctx, ev.ChatID)
+	}
+	res := d.engine.Step(sctx, sess, rec, ev, now)
 	if res.Retry {
 		d.finish(ctx, h, cs, false)
 		return fmt.Errorf("handle update %d: a store is not reachable: %w", ev.UpdateID, kbbot.ErrUnavailable)

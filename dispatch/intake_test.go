@@ -493,3 +493,63 @@ func TestBurstOfOneChatHandledInOrderOnce(t *testing.T) {
 		t.Fatal("the chat's lock is still held")
 	}
 }
+
+// hintStaff is a staff store that records, per chat looked up, whether
+// the step's context said the chat is no staff member (kbbot.NotStaff),
+// as redisstore.StaffStore reads it to skip its lookup.
+type hintStaff struct {
+	mu  sync.Mutex
+	saw map[kbbot.ChatID][]bool
+}
+
+func (h *hintStaff) Member(ctx context.Context, chat kbbot.ChatID) (cadre.Member, bool, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.saw[chat] = append(h.saw[chat], kbbot.NotStaff(ctx, chat))
+	return cadre.Member{}, false, nil
+}
+
+func (h *hintStaff) seen(chat kbbot.ChatID) []bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.saw[chat])
+}
+
+// TestResidentStepNeedsNoStaffLookup: the round trip that begins a step
+// tells whether the chat holds a staff hint, and the dispatcher passes
+// that on in the step's context, so a resident's step needs no lookup of
+// her membership while a chat with a hint is looked up as before; this
+// holds for a step begun by the accept and for one begun by the step
+// before it.
+func TestResidentStepNeedsNoStaffLookup(t *testing.T) {
+	rdb := redistest.Client(t)
+	prefix := redistest.Prefix(t, rdb)
+	keys := redisstore.NewKeys(prefix)
+	s := newRecSender()
+	staff := &hintStaff{saw: map[kbbot.ChatID][]bool{}}
+	engine := conversations.NewEngine(library(t), func() string { return "n" }, conversations.Services{Staff: staff})
+	d := dispatch.New(engine, redisstore.NewChatStore(rdb, keys, 0), s, fakes.NewClock(time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)), quiet, dispatch.Config{})
+	store := redisstore.NewIntakeStore(rdb, keys, redisstore.IntakeOptions{FloodLimit: -1})
+	in := dispatch.NewIntake(store, d, kbbot.SystemClock{}, quiet, dispatch.IntakeConfig{Workers: 4})
+	rig := &intakeRig{rdb: rdb, store: store, d: d, engine: engine, intake: in}
+	rig.run(t)
+	if err := rdb.Set(context.Background(), keys.ChatStaffHint(81), "1", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	accept(t, in, text(80, 1, "/menu"), text(80, 2, "/menu"), text(81, 3, "/menu"), text(81, 4, "/menu"))
+	s.waitFor(t, "both chats answered twice", func() bool { return len(s.texts(80)) >= 2 && len(s.texts(81)) >= 2 })
+	resident, member := staff.seen(80), staff.seen(81)
+	if len(resident) < 2 || len(member) < 2 {
+		t.Fatalf("lookups: resident %v, hinted chat %v; want at least one per step", resident, member)
+	}
+	for _, notStaff := range resident {
+		if !notStaff {
+			t.Fatalf("a resident's step was not told she is no staff member: %v", resident)
+		}
+	}
+	for _, notStaff := range member {
+		if notStaff {
+			t.Fatalf("a chat with a staff hint was told it is no staff member: %v", member)
+		}
+	}
+}

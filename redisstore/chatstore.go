@@ -76,12 +76,12 @@ const chatKeyCache = 1024
 // shared: read them, never append to them.
 type chatKeySet struct {
 	chat kbbot.ChatID
-	// step: lock, state, handled, outbox, resident, seen (legacy), inbox;
-	// begin.lua takes all seven, commit.lua the first six and the chat's
-	// send bucket.
+	// step: lock, state, handled, outbox, resident, seen (legacy), inbox,
+	// staff hint; begin.lua takes all eight, commit.lua the first six and
+	// the chat's send bucket.
 	step []string
 	// finish: lock, outbox, inbox, intake, state, handled, resident, seen
-	// (legacy) (finish.lua).
+	// (legacy), staff hint (finish.lua).
 	finish []string
 	// The heads of the scripts' calls (scriptHead): begin.lua, commit.lua,
 	// finish.lua and lock_extend.lua on these keys.
@@ -95,10 +95,10 @@ func (s *ChatStore) keysOf(c kbbot.ChatID) *chatKeySet {
 		return ks
 	}
 	k := s.keys
-	lock, outbox, inbox := k.ChatLock(c), k.ChatOutbox(c), k.ChatInbox(c)
+	lock, outbox, inbox, hint := k.ChatLock(c), k.ChatOutbox(c), k.ChatInbox(c), k.ChatStaffHint(c)
 	ks := &chatKeySet{chat: c,
-		step:   []string{lock, k.ChatState(c), k.ChatSeen(c), outbox, k.ChatRecord(c), k.ChatSeenLegacy(c), inbox},
-		finish: []string{lock, outbox, inbox, k.ChatIntake(c), k.ChatState(c), k.ChatSeen(c), k.ChatRecord(c), k.ChatSeenLegacy(c)},
+		step:   []string{lock, k.ChatState(c), k.ChatSeen(c), outbox, k.ChatRecord(c), k.ChatSeenLegacy(c), inbox, hint},
+		finish: []string{lock, outbox, inbox, k.ChatIntake(c), k.ChatState(c), k.ChatSeen(c), k.ChatRecord(c), k.ChatSeenLegacy(c), hint},
 	}
 	ks.beginHead = scriptHead(beginScript, ks.step)
 	ks.commitHead = scriptHead(commitScript, append(ks.step[:6:6], k.SendChat(c)))
@@ -130,7 +130,8 @@ func keyDigest(key string) string {
 
 // Begin takes chat's lock for ttl and reads the session, the resident
 // record, whether updateID (never 0) or the event key (never "") was
-// handled before, and the undelivered outbox (entries that cannot be
+// handled before, whether the chat holds a staff hint (ChatStaffHint; none:
+// ChatState.NotStaff), and the undelivered outbox (entries that cannot be
 // decoded are returned apart, as ChatState.Unreadable). It fails with
 // kbbot.ErrBusy when another holder has the lock.
 func (s *ChatStore) Begin(ctx context.Context, chat kbbot.ChatID, updateID int64, key string, ttl time.Duration) (kbbot.Lease, kbbot.ChatState, error) {
@@ -226,7 +227,11 @@ func beginState(res []any) (kbbot.ChatState, *string) {
 		return st, raw
 	}
 	st.Inbox, _ = res[4].(int64)
-	for _, e := range res[5:] {
+	if len(res) < 6 {
+		return st, raw
+	}
+	st.NotStaff = res[5] == int64(0)
+	for _, e := range res[6:] {
 		raw, _ := e.(string)
 		q, err := decodeEntry(raw)
 		if err != nil {

@@ -103,7 +103,7 @@ func (s *IntakeStore) pushHeadOf(c kbbot.ChatID) []any {
 	}
 	k := s.keys
 	h := &pushHead{chat: c, head: scriptHead(intakePushScript, []string{k.ChatInbox(c), k.ChatIntake(c),
-		k.ChatLock(c), k.ChatState(c), k.ChatSeen(c), k.ChatOutbox(c), k.ChatRecord(c), k.ChatSeenLegacy(c)})}
+		k.ChatLock(c), k.ChatState(c), k.ChatSeen(c), k.ChatOutbox(c), k.ChatRecord(c), k.ChatSeenLegacy(c), k.ChatStaffHint(c)})}
 	slot.Store(h)
 	return h.head
 }

@@ -119,6 +119,19 @@ func (k Keys) ChatSeenLegacy(c kbbot.ChatID) string { return k.chat(c, "seen") }
 // new file replaces it; /hapusdata deletes it (it names no resident).
 func (k Keys) ChatImport(c kbbot.ChatID) string { return k.chat(c, "import") }
 
+// ChatStaffHint says that a chat may be a staff member: STRING "1", in
+// the chat's slot, so that the step scripts (begin.lua, intake_push.lua,
+// finish.lua) read it with the step and a chat without it (every
+// resident) is known not to be staff without a lookup of StaffMembers,
+// which sits in another slot. Lifetime: as the chat's membership, no TTL:
+// it is set before a membership is written (StaffStore.Redeem, the layout
+// migration, StaffStore.BackfillHints) and deleted after the membership
+// ends (StaffStore.Remove, /hapusdata), unless a membership was written
+// meanwhile. A hint without a membership costs the chat's steps a lookup,
+// nothing else; a membership without a hint would not be seen, so no
+// write may leave one.
+func (k Keys) ChatStaffHint(c kbbot.ChatID) string { return k.chat(c, "staff") }
+
 // ChatOutbox holds the replies of a chat not yet delivered, oldest first.
 // LIST of JSON; no TTL (emptied by delivery or /hapusdata).
 func (k Keys) ChatOutbox(c kbbot.ChatID) string { return k.chat(c, "outbox") }
@@ -496,6 +509,11 @@ func (k Keys) StaffAuditOnce(tok string) string { return k.staff("once:" + tok) 
 // StaffStore.MigrateLayout has moved the single-slot layout's members and
 // invites to their shards. STRING; no TTL.
 func (k Keys) StaffLayout() string { return k.staff("layout") }
+
+// StaffHints is set once every stored member has its ChatStaffHint
+// (StaffStore.BackfillHints): STRING "1"; no TTL. Delete it to write the
+// hints again at the next start.
+func (k Keys) StaffHints() string { return k.staff("hints") }
 
 // StaffMembersLegacy is where members were kept before the sharding: chat
 // id -> JSON of cadre.Member. HASH; no TTL; emptied (and so deleted) by

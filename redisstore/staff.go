@@ -141,10 +141,15 @@ var _ cadre.Auditor = (*StaffStore)(nil)
 func (s *StaffStore) IsAdmin(chat kbbot.ChatID) bool { return s.admins[chat] }
 
 // Member returns chat's membership: an admin from configuration (role
-// Admin, the whole country), or the stored one.
+// Admin, the whole country), or the stored one. Within a step of chat
+// whose begin found no staff hint (kbbot.NotStaff(ctx, chat): a resident)
+// it is no member, and Redis is not asked.
 func (s *StaffStore) Member(ctx context.Context, chat kbbot.ChatID) (cadre.Member, bool, error) {
 	if s.admins[chat] {
 		return cadre.Member{Chat: chat, Role: cadre.Admin}, true, nil
+	}
+	if kbbot.NotStaff(ctx, chat) {
+		return cadre.Member{}, false, nil
 	}
 	raw, err := s.rdb.HGet(ctx, s.keys.StaffMembers(StaffShard(chat)), strconv.FormatInt(int64(chat), 10)).Bytes()
 	if errors.Is(err, redis.Nil) {
@@ -321,13 +326,14 @@ func (s *StaffStore) auditOnce(ctx context.Context, tok string, e cadre.AuditEnt
 // ErrInviteUnknown, ErrInviteUsed, ErrInviteExpired, ErrInviteTries or
 // ErrInviteOwn. An invite is expired from its expiry on.
 //
-// The invite, the chat's member shard and the audit log sit in different
-// hash slots, so a redemption is four steps, each atomic in one slot and
-// idempotent: (1) the invite is marked used and the redemption in progress
-// is stored beside it (StaffRedeeming, lua/staff_redeem.lua); (2) the
-// membership is written and the chat's failed tries cleared, in its shard;
-// (3) the audit entry is appended once; (4) the redemption in progress is
-// deleted. A call that fails after step 1 returns the error, and a retry
+// The invite, the chat's member shard, its staff hint and the audit log
+// sit in different hash slots, so a redemption is four steps, each atomic
+// in one slot and idempotent: (1) the invite is marked used and the
+// redemption in progress is stored beside it (StaffRedeeming,
+// lua/staff_redeem.lua); (2) the membership is written in its shard, with
+// the chat's staff hint (ChatStaffHint) set before and again after it (see
+// setHint); (3) the audit entry is appended once; (4) the redemption in
+// progress is deleted. A call that fails after step 1 returns the error, and a retry
 // with the same code by the same chat (the dispatcher retries the update)
 // finds the redemption in progress and finishes it, within staffStepTTL;
 // the member's Since is the first call's now.
@@ -384,8 +390,17 @@ func (s *StaffStore) Redeem(ctx context.Context, code string, chat kbbot.ChatID,
 	if err != nil {
 		return cadre.Member{}, fmt.Errorf("redisstore: encode staff member: %w", err)
 	}
+	// The rest of the chat's step (the redemption's own) looks the
+	// membership up rather than take the begin's word.
+	kbbot.MaybeStaff(ctx, chat)
+	if err := s.setHint(ctx, chat); err != nil {
+		return cadre.Member{}, err
+	}
 	if err := s.rdb.HSet(ctx, s.keys.StaffMembers(StaffShard(chat)), c, raw).Err(); err != nil {
 		return cadre.Member{}, wrap("redeem invite: write member", err)
+	}
+	if err := s.setHint(ctx, chat); err != nil {
+		return cadre.Member{}, err
 	}
 	if err := s.auditOnce(ctx, res[4], cadre.AuditEntry{At: m.Since, Actor: chat, Role: m.Role, Action: ActRedeem,
 		Area: m.Area, Detail: res[3]}); err != nil {
@@ -412,8 +427,9 @@ func (s *StaffStore) Remove(ctx context.Context, chat kbbot.ChatID, by cadre.Mem
 // remove ends chat's membership in three steps, each atomic in one slot
 // and idempotent: (1) in the chat's shard, the membership is deleted and
 // the removal in progress stored beside it (StaffLeaving,
-// lua/staff_remove.lua); (2) its audit entry e, with the member's area (and
-// role, when e has none), is appended once; (3) the removal in progress is
+// lua/staff_remove.lua), then the chat's staff hint is dropped
+// (dropHint); (2) its audit entry e, with the member's area (and role,
+// when e has none), is appended once; (3) the removal in progress is
 // deleted. A call that finds a removal in progress (an earlier call failed
 // after step 1) finishes that one instead and reports true.
 func (s *StaffStore) remove(ctx context.Context, chat kbbot.ChatID, e cadre.AuditEntry) (bool, error) {
@@ -432,6 +448,10 @@ func (s *StaffStore) remove(ctx context.Context, chat kbbot.ChatID, e cadre.Audi
 	}
 	if len(res) != 4 {
 		return false, fmt.Errorf("redisstore: remove staff member: unexpected reply %q", res)
+	}
+	// Also for "none": a hint left by a call cut off before it dropped it.
+	if err := s.dropHint(ctx, chat); err != nil {
+		return false, err
 	}
 	if res[0] == "none" {
 		return false, nil
@@ -523,4 +543,96 @@ func (s *StaffStore) AuditLog(ctx context.Context, area cadre.Area, limit int) (
 		}
 	}
 	return out, nil
+}
+
+// setHint sets chat's staff hint (ChatStaffHint). A membership is written
+// between two calls (set before, set again after): the first keeps the
+// membership from ever being seen without its hint, the second restores a
+// hint that a removal running meanwhile dropped (see dropHint).
+func (s *StaffStore) setHint(ctx context.Context, chat kbbot.ChatID) error {
+	return wrap("set staff hint", s.rdb.Set(ctx, s.keys.ChatStaffHint(chat), "1", 0).Err())
+}
+
+// dropHint deletes chat's staff hint after its membership was deleted,
+// then sets it again if a membership was written meanwhile (the hint and
+// the membership sit in different slots, so this cannot be one script).
+// With setHint around each membership write, no interleaving leaves a
+// membership without its hint: if the membership stands at the end, it
+// was written after this removal deleted it, so either the writer's
+// second setHint comes after the DEL here, or the HEXISTS here, which
+// follows the DEL, sees the membership and sets the hint back.
+func (s *StaffStore) dropHint(ctx context.Context, chat kbbot.ChatID) error {
+	hint := s.keys.ChatStaffHint(chat)
+	if err := s.rdb.Del(ctx, hint).Err(); err != nil {
+		return wrap("drop staff hint", err)
+	}
+	again, err := s.rdb.HExists(ctx, s.keys.StaffMembers(StaffShard(chat)), strconv.FormatInt(int64(chat), 10)).Result()
+	if err != nil {
+		return wrap("drop staff hint: check member", err)
+	}
+	if again {
+		return s.setHint(ctx, chat)
+	}
+	return nil
+}
+
+// BackfillHints gives every stored member its staff hint (ChatStaffHint),
+// once: members written by a version before the hints have none, and the
+// step scripts would take them for residents. The StaffHints key marks it
+// done; later calls read only that. It returns how many hints it wrote
+// (done: the marker was set already). Idempotent: a hint written for a
+// member removed meanwhile costs that chat's steps a lookup, nothing else.
+//
+// app.New calls it before serving, after MigrateLayout. Stop the processes
+// of a version before the hints before starting this one: a member they
+// make afterwards has no hint (delete StaffHints and restart to write it).
+func (s *StaffStore) BackfillHints(ctx context.Context) (n int, done bool, err error) {
+	v, err := s.rdb.Get(ctx, s.keys.StaffHints()).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return 0, false, wrap("read staff hints marker", err)
+	}
+	if v == "1" {
+		return 0, true, nil
+	}
+	shards := make([]*redis.StringSliceCmd, StaffShards)
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for k := range shards {
+			shards[k] = p.HKeys(ctx, s.keys.StaffMembers(k))
+		}
+		return nil
+	}); err != nil {
+		return 0, false, wrap("backfill staff hints: list members", err)
+	}
+	var chats []kbbot.ChatID
+	for _, c := range shards {
+		for _, f := range c.Val() {
+			if id, err := strconv.ParseInt(f, 10, 64); err == nil {
+				chats = append(chats, kbbot.ChatID(id))
+			}
+		}
+	}
+	if err := s.setHints(ctx, chats); err != nil {
+		return 0, false, err
+	}
+	if err := s.rdb.Set(ctx, s.keys.StaffHints(), "1", 0).Err(); err != nil {
+		return len(chats), false, wrap("set staff hints marker", err)
+	}
+	return len(chats), false, nil
+}
+
+// setHints sets the staff hints of chats, in pipelines of a thousand.
+func (s *StaffStore) setHints(ctx context.Context, chats []kbbot.ChatID) error {
+	for len(chats) > 0 {
+		page := chats[:min(len(chats), 1000)]
+		chats = chats[len(page):]
+		if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, c := range page {
+				p.Set(ctx, s.keys.ChatStaffHint(c), "1", 0)
+			}
+			return nil
+		}); err != nil {
+			return wrap("set staff hints", err)
+		}
+	}
+	return nil
 }

@@ -114,6 +114,9 @@ func TestStaffMigrateLayout(t *testing.T) {
 		if want := cadre.Kader; c == "700" && m.Role != cadre.Bidan || c != "700" && m.Role != want {
 			t.Fatalf("member %s has role %s", c, m.Role)
 		}
+		if c != "700" && rdb.Exists(ctx, keys.ChatStaffHint(kbbot.ChatID(chat))).Val() != 1 {
+			t.Fatalf("member %s moved without its staff hint", c)
+		}
 	}
 	if m, err := s.Redeem(ctx, "open-code22", 900, "Pak Joko", now.Add(time.Hour)); err != nil || m.Role != cadre.PKB {
 		t.Fatalf("redeem an old open invite: %+v %v", m, err)

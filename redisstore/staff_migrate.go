@@ -32,8 +32,8 @@ type StaffMigration struct {
 
 // MigrateLayout moves the staff keys of the single-slot layout (every key
 // under {staff}) to the sharded one: each member from StaffMembersLegacy to
-// its shard (StaffMembers), unless the shard holds the chat already (a
-// newer membership), and each invite from StaffInviteLegacy to its own tag
+// its shard (StaffMembers), with its staff hint (ChatStaffHint), unless the
+// shard holds the chat already (a newer membership), and each invite from StaffInviteLegacy to its own tag
 // (StaffInvite) with its TTL. Every move copies, then deletes the old
 // entry, so a migration cut off anywhere is finished by the next; it is
 // idempotent. Once done it sets StaffLayout, and later calls read only
@@ -78,14 +78,22 @@ func (s *StaffStore) migrateMembers(ctx context.Context) (int, error) {
 			return n, nil
 		}
 		fields := make([]string, 0, len(kv)/2)
+		chats := make([]kbbot.ChatID, 0, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			chat, err := strconv.ParseInt(kv[i], 10, 64)
+			if err != nil {
+				return n, fmt.Errorf("redisstore: migrate staff members: field %q is no chat id", kv[i])
+			}
+			chats = append(chats, kbbot.ChatID(chat))
+			fields = append(fields, kv[i])
+		}
+		// Each member's staff hint first (ChatStaffHint).
+		if err := s.setHints(ctx, chats); err != nil {
+			return n, err
+		}
 		if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for i := 0; i+1 < len(kv); i += 2 {
-				chat, err := strconv.ParseInt(kv[i], 10, 64)
-				if err != nil {
-					return fmt.Errorf("redisstore: migrate staff members: field %q is no chat id", kv[i])
-				}
-				p.HSetNX(ctx, s.keys.StaffMembers(StaffShard(kbbot.ChatID(chat))), kv[i], kv[i+1])
-				fields = append(fields, kv[i])
+			for i, c := range chats {
+				p.HSetNX(ctx, s.keys.StaffMembers(StaffShard(c)), fields[i], kv[2*i+1])
 			}
 			return nil
 		}); err != nil {

@@ -136,11 +136,13 @@ end
 -- that it is free or already its own) and reads what a step needs: the
 -- session, whether update id upd (a number; -1: the update at the head of
 -- the inbox, which is returned) or the event key digest key was handled,
--- the resident record, and the outbox. k holds the keys: lock, state,
--- handled, outbox, record, legacy set of handled ids, inbox.
+-- the resident record, whether the chat holds a staff hint, and the
+-- outbox. k holds the keys: lock, state, handled, outbox, record, legacy
+-- set of handled ids, inbox, staff hint.
 -- returns {state or false, 1 if handled before else 0, record or false,
 --          the inbox's head entry or false, the inbox's length (0 unless
---          upd is -1), outbox entries...}
+--          upd is -1), 1 if the chat holds a staff hint else 0, outbox
+--          entries...}
 local function chat_begin(k, token, ttl, upd, key)
   redis.call('SET', k[1], token, 'PX', ttl)
   local seen = 0
@@ -159,7 +161,7 @@ local function chat_begin(k, token, ttl, upd, key)
   if head then
     waiting = redis.call('LLEN', k[7])
   end
-  local out = {redis.call('GET', k[2]), seen, redis.call('GET', k[5]), head, waiting}
+  local out = {redis.call('GET', k[2]), seen, redis.call('GET', k[5]), head, waiting, redis.call('EXISTS', k[8])}
   local entries = redis.call('LRANGE', k[4], 0, -1)
   for i = 1, #entries do
     out[#out + 1] = entries[i]

@@ -8,7 +8,8 @@
 -- (chat_lib.lua is prepended.)
 -- KEYS[1] lock   KEYS[2] outbox   KEYS[3] inbox   KEYS[4] intake state
 -- KEYS[5] state   KEYS[6] handled   KEYS[7] resident record
--- KEYS[8] legacy set of handled ids (KEYS[5..8] read only to begin)
+-- KEYS[8] legacy set of handled ids   KEYS[9] staff hint (KEYS[5..9]
+-- read only to begin)
 -- ARGV[1] lease token
 -- ARGV[2] "1" to drop the whole outbox, "0" to remove only ARGV[6..]
 -- ARGV[3] "1" to release the lock, "0" to keep it, "2" to release it
@@ -45,7 +46,7 @@ end
 local begun = false
 if ARGV[3] == '2' then
   if head then
-    begun = chat_begin({KEYS[1], KEYS[5], KEYS[6], KEYS[2], KEYS[7], KEYS[8], KEYS[3]}, ARGV[1], ARGV[5], -1, '')
+    begun = chat_begin({KEYS[1], KEYS[5], KEYS[6], KEYS[2], KEYS[7], KEYS[8], KEYS[3], KEYS[9]}, ARGV[1], ARGV[5], -1, '')
   else
     redis.call('DEL', KEYS[1])
   end

@@ -6,6 +6,7 @@
 -- KEYS[1] inbox   KEYS[2] intake state (HASH)
 -- KEYS[3..8] the step's keys as begin.lua's KEYS[1..6]: lock, state,
 --            handled, outbox, resident record, legacy set of handled ids
+-- KEYS[9]    the chat's staff hint (begin.lua's KEYS[8])
 -- ARGV[1] now (Unix ms)
 -- ARGV[2] flood limit: most counted updates per window (0: no limit)
 -- ARGV[3] flood window, ms
@@ -73,7 +74,7 @@ local begun = false
 if empty and redis.call('LLEN', KEYS[1]) > 0 then
   local cur = redis.call('GET', KEYS[3])
   if not cur or cur == ARGV[6] then
-    begun = chat_begin({KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[1]}, ARGV[6], ARGV[7], -1, '')
+    begun = chat_begin({KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[1], KEYS[9]}, ARGV[6], ARGV[7], -1, '')
   end
 end
 return {out, begun}
