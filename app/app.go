@@ -226,6 +226,12 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	a.Sender = a.wrapSender(countingSender{next: bot.NewSender(a.Client), m: a.metrics}, keys)
 	// Each commit takes its chat's send tokens for the replies it queues.
 	store.SetSendLimiter(a.limiter)
+	// The round trips of concurrent updates (accepts, claims, begins,
+	// commits, finishes, send leases) share pipelines.
+	pipe := redisstore.NewPipeliner(a.rdb, 0)
+	store.SetPipeliner(pipe)
+	a.Inbox.SetPipeliner(pipe)
+	a.limiter.SetPipeliner(pipe)
 	a.services.Bookings = countingBookings{Store: a.services.Bookings, m: a.metrics}
 	if a.services.Reports != nil {
 		a.services.Reports = countingReports{ReportStore: a.services.Reports, m: a.metrics}

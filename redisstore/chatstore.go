@@ -52,7 +52,9 @@ const (
 // ChatStore keeps sessions, chat locks, what each chat handled (a watermark
 // of update ids and the keys of recent reminders) and outboxes. A
 // conversation step costs three round trips: Begin, Commit, Finish, plus
-// an Ack before each further message of a reply of several.
+// an Ack before each further message of a reply of several. They go
+// through a Pipeliner, so under load the trips of concurrent chats' steps
+// are shared.
 type ChatStore struct {
 	rdb        redis.UniversalClient
 	keys       Keys
@@ -67,6 +69,8 @@ type ChatStore struct {
 	// chat id modulo its size), so that a step builds them once rather
 	// than in each of its round trips.
 	recent [chatKeyCache]atomic.Pointer[chatKeySet]
+	// pipe sends the step scripts, concurrent chats' together.
+	pipe *Pipeliner
 }
 
 // chatKeyCache is the number of slots of ChatStore.recent.
@@ -114,8 +118,13 @@ func NewChatStore(rdb redis.UniversalClient, keys Keys, sessionTTL time.Duration
 	if sessionTTL <= 0 {
 		sessionTTL = DefaultSessionTTL
 	}
-	return &ChatStore{rdb: rdb, keys: keys, sessionTTL: sessionTTL, sessionTTLArg: sessionTTL.Milliseconds()}
+	return &ChatStore{rdb: rdb, keys: keys, sessionTTL: sessionTTL, sessionTTLArg: sessionTTL.Milliseconds(), pipe: NewPipeliner(rdb, 0)}
 }
+
+// SetPipeliner makes the store send its step scripts through p (one of
+// its own unless set), so that they share round trips with the other
+// stores using p. Call it before use.
+func (s *ChatStore) SetPipeliner(p *Pipeliner) { s.pipe = p }
 
 // keyDigest shortens an event key to 12 characters (72 bits of SHA-256),
 // so that what a chat handled stays small whatever the key, and holds no
@@ -159,16 +168,23 @@ func (s *ChatStore) BeginInbox(ctx context.Context, chat kbbot.ChatID, ttl time.
 func (s *ChatStore) BeginInboxes(ctx context.Context, chats []kbbot.ChatID, ttl time.Duration) []kbbot.Claimed {
 	out := make([]kbbot.Claimed, len(chats))
 	runs := make([]*redis.Cmd, len(chats))
+	cmds := make([]redis.Cmder, len(chats))
 	tokens := make([]string, len(chats))
-	pipe := s.rdb.Pipeline()
 	var ttlArg any = ttl.Milliseconds()
 	for i, c := range chats {
 		out[i].Chat = c
 		tokens[i] = token()
 		args := append(scriptArgs(s.keysOf(c).beginHead, 4), tokens[i], ttlArg, int64(-2), "")
-		runs[i] = runScript(ctx, pipe, beginScript, args)
+		runs[i] = redis.NewCmd(ctx, args...)
+		cmds[i] = runs[i]
 	}
-	if _, err := pipe.Exec(ctx); isNoScript(err) {
+	err := s.pipe.exec(ctx, cmds...)
+	if abandoned(err) {
+		// Whatever these begins took runs out; the chats begin on their
+		// own.
+		return out
+	}
+	if isNoScript(err) {
 		// Loaded for next time; these chats begin on their own.
 		_ = beginScript.Load(ctx, s.rdb).Err()
 	}
@@ -188,7 +204,11 @@ func (s *ChatStore) BeginInboxes(ctx context.Context, chats []kbbot.ChatID, ttl 
 func (s *ChatStore) begin(ctx context.Context, chat kbbot.ChatID, updateID int64, key string, ttl time.Duration) (kbbot.Lease, kbbot.ChatState, *string, error) {
 	lease := kbbot.Lease{Chat: chat, Token: token()}
 	args := append(scriptArgs(s.keysOf(chat).beginHead, 4), lease.Token, ttl.Milliseconds(), updateID, keyDigest(key))
-	res, err := runScript(ctx, s.rdb, beginScript, args).Slice()
+	run, err := s.pipe.script(ctx, beginScript, args)
+	if abandoned(err) {
+		return kbbot.Lease{}, kbbot.ChatState{}, nil, wrap("begin", err)
+	}
+	res, err := run.Slice()
 	if errors.Is(err, redis.Nil) {
 		return kbbot.Lease{}, kbbot.ChatState{}, nil, fmt.Errorf("redisstore: begin: %w", kbbot.ErrBusy)
 	}
@@ -249,7 +269,11 @@ func beginState(res []any) (kbbot.ChatState, *string) {
 // lease was lost: it expired, and maybe someone else took the chat.
 func (s *ChatStore) Renew(ctx context.Context, l kbbot.Lease, ttl time.Duration) error {
 	args := append(scriptArgs(s.keysOf(l.Chat).extendHead, 2), l.Token, ttl.Milliseconds())
-	n, err := runScript(ctx, s.rdb, lockExtendScript, args).Int()
+	run, err := s.pipe.script(ctx, lockExtendScript, args)
+	if abandoned(err) {
+		return wrap("renew chat lease", err)
+	}
+	n, err := run.Int()
 	if err != nil {
 		return wrap("renew chat lease", err)
 	}
@@ -293,14 +317,17 @@ func (s *ChatStore) Commit(ctx context.Context, l kbbot.Lease, c kbbot.Commit) (
 		args = append(args, id+"|"+string(b))
 		queued = append(queued, kbbot.Queued{ID: id, Reply: r})
 	}
-	pipe := s.rdb.Pipeline()
+	var cmdsArr [4]redis.Cmder
+	cmds := cmdsArr[:0]
 	if len(c.Replies) > 0 {
 		// The index spans chats, so it cannot be written by the chat's
 		// script (Redis Cluster); it is written first so that it never
-		// misses an outbox, and cleared by Finish once the outbox is empty.
-		pipe.SAdd(ctx, s.keys.PendingOutboxes(), int64(l.Chat))
+		// misses an outbox, and cleared lazily (PendingChats) once the
+		// outbox is empty.
+		cmds = append(cmds, redis.NewIntCmd(ctx, "sadd", s.keys.PendingOutboxes(), int64(l.Chat)))
 	}
-	run := runScript(ctx, pipe, commitScript, args)
+	run := redis.NewCmd(ctx, args...)
+	cmds = append(cmds, run)
 	var (
 		lease *redis.Cmd
 		pause *redis.StringCmd
@@ -308,14 +335,19 @@ func (s *ChatStore) Commit(ctx context.Context, l kbbot.Lease, c kbbot.Commit) (
 	if ask.lease {
 		// A lease of the overall schedule for the replies, in other
 		// slots: only pipelined.
-		lease = s.send.leaseCmd(ctx, pipe, ask.now, ask.p, ask.shard)
+		lease = s.send.leaseCmd(ctx, ask.now, ask.p, ask.shard)
+		cmds = append(cmds, lease)
 	}
 	if ask.want > 0 || ask.lease {
 		// The pause another process's 429 set, read as the limiter's own
 		// round trips do, since this one replaces them.
-		pause = pipe.Get(ctx, s.keys.SendPause())
+		pause = redis.NewStringCmd(ctx, "get", s.keys.SendPause())
+		cmds = append(cmds, pause)
 	}
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+	if err := s.pipe.exec(ctx, cmds...); err != nil && !errors.Is(err, redis.Nil) {
+		if abandoned(err) {
+			return nil, wrap("commit", err)
+		}
 		if isNoScript(err) && run.Err() != nil {
 			// The pipeline sent EVALSHA before the script was loaded.
 			if err := commitScript.Load(ctx, s.rdb).Err(); err != nil {
@@ -331,9 +363,8 @@ func (s *ChatStore) Commit(ctx context.Context, l kbbot.Lease, c kbbot.Commit) (
 		// node): load it and lease now, once, rather than leave it to
 		// every message; anything else: its Acquire asks on its own.
 		if lease != nil && isNoScript(lease.Err()) && sendAcquireScript.Load(ctx, s.rdb).Err() == nil {
-			again := s.rdb.Pipeline()
-			lease = s.send.leaseCmd(ctx, again, ask.now, ask.p, ask.shard)
-			if _, err := again.Exec(ctx); err != nil {
+			lease = s.send.leaseCmd(ctx, ask.now, ask.p, ask.shard)
+			if err := s.pipe.exec(ctx, lease); err != nil {
 				lease = nil
 			}
 		} else {
@@ -413,15 +444,20 @@ func (s *ChatStore) FinishInbox(ctx context.Context, l kbbot.Lease, delivered []
 		mode = releaseNext
 	}
 	if ready == "" {
-		run = s.finishCmd(ctx, s.rdb, l, delivered, false, mode, raw, next)
+		var err error
+		run, err = s.finishCmd(ctx, l, delivered, false, mode, raw, next)
+		if abandoned(err) {
+			return after, fmt.Errorf("redisstore: finish: %w", err)
+		}
 	} else {
-		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			run = s.finishCmd(ctx, p, l, delivered, false, mode, raw, next)
-			p.ZRem(ctx, ready, int64(l.Chat))
-			llen = p.LLen(ctx, s.keysOf(l.Chat).step[6])
-			return nil
-		})
-		if isNoScript(err) {
+		// One server only (ReadyKey): the pipeline keeps the order.
+		run = redis.NewCmd(ctx, s.finishArgs(l, delivered, false, mode, raw, next)...)
+		llen = redis.NewIntCmd(ctx, "llen", s.keysOf(l.Chat).step[6])
+		err := s.pipe.exec(ctx, run, redis.NewIntCmd(ctx, "zrem", ready, int64(l.Chat)), llen)
+		if abandoned(err) {
+			return after, fmt.Errorf("redisstore: finish: %w", err)
+		}
+		if isNoScript(run.Err()) {
 			// The pipeline sent EVALSHA before the script was loaded.
 			if err := finishScript.Load(ctx, s.rdb).Err(); err != nil {
 				return after, wrap("load finish script", err)
@@ -457,21 +493,32 @@ var (
 
 // finish runs finish.lua (see finishCmd) on its own.
 func (s *ChatStore) finish(ctx context.Context, l kbbot.Lease, delivered []string, drop bool, mode any, raw string) (head string, ok bool, err error) {
-	head, ok, _, err = finishResult(s.finishCmd(ctx, s.rdb, l, delivered, drop, mode, raw, 0))
+	run, err := s.finishCmd(ctx, l, delivered, drop, mode, raw, 0)
+	if abandoned(err) {
+		return "", false, err
+	}
+	head, ok, _, err = finishResult(run)
 	return head, ok, err
 }
 
-// finishCmd sends finish.lua on c (the client or a pipeline); raw, when
-// not "", is the inbox entry handled; mode says what becomes of the lock
+// finishCmd sends finish.lua (finishArgs) through the pipeliner; err is
+// for abandoned only, the script's own outcome is read from run
+// (finishResult).
+func (s *ChatStore) finishCmd(ctx context.Context, l kbbot.Lease, delivered []string, drop bool, mode any, raw string, ttl time.Duration) (run *redis.Cmd, err error) {
+	return s.pipe.script(ctx, finishScript, s.finishArgs(l, delivered, drop, mode, raw, ttl))
+}
+
+// finishArgs are the EVALSHA arguments of finish.lua: raw, when not "",
+// is the inbox entry handled; mode says what becomes of the lock
 // (releaseKeep, releaseYes, or releaseNext: kept for ttl to begin the
 // next entry's step).
-func (s *ChatStore) finishCmd(ctx context.Context, c processor, l kbbot.Lease, delivered []string, drop bool, mode any, raw string, ttl time.Duration) *redis.Cmd {
+func (s *ChatStore) finishArgs(l kbbot.Lease, delivered []string, drop bool, mode any, raw string, ttl time.Duration) []any {
 	args := scriptArgs(s.keysOf(l.Chat).finishHead, 5+len(delivered))
 	args = append(args, l.Token, boxedBool(drop), mode, raw, ttl.Milliseconds())
 	for _, id := range delivered {
 		args = append(args, id)
 	}
-	return runScript(ctx, c, finishScript, args)
+	return args
 }
 
 // finishResult reads finish.lua's answer: the inbox's head, if any, and

@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -637,5 +638,84 @@ func TestBeginInboxesBeginsSeveralChats(t *testing.T) {
 	}
 	if err := s.Renew(ctx, held, time.Minute); err != nil {
 		t.Fatalf("the holder of chat 9 lost its lock: %v", err)
+	}
+}
+
+// TestConcurrentStepsShareTrips: many chats' steps at once, their round
+// trips coalesced by one Pipeliner shared by the chat store and the
+// intake (at most one pipeline in flight, so nearly every call goes with
+// others): each step sees its own answers (its lease, its session, its
+// replies' ids) and lands in Redis as its own; one whose lease was lost
+// is refused alone.
+func TestConcurrentStepsShareTrips(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rdb := redistest.GuardedClient(t)
+	keys := redisstore.NewKeys(redistest.Prefix(t, rdb))
+	s := redisstore.NewChatStore(rdb, keys, time.Hour)
+	in := redisstore.NewIntakeStore(rdb, keys, redisstore.IntakeOptions{FloodLimit: -1})
+	p := redisstore.NewPipeliner(rdb, 1)
+	s.SetPipeliner(p)
+	in.SetPipeliner(p)
+	const chats = 60
+	const lost = kbbot.ChatID(1013)
+	var wg sync.WaitGroup
+	errs := make(chan error, chats)
+	start := make(chan struct{})
+	for i := range chats {
+		chat := kbbot.ChatID(1000 + i)
+		wg.Go(func() {
+			<-start
+			fail := func(format string, args ...any) {
+				errs <- fmt.Errorf("chat %d: "+format, append([]any{chat}, args...)...)
+			}
+			now := time.Now()
+			_, claimed, err := in.PushClaim(ctx, []kbbot.Event{{Kind: kbbot.EventText, ChatID: chat, UpdateID: int64(chat), Text: "hai"}}, now, now.Add(time.Minute), 1, time.Minute)
+			if err != nil || len(claimed) != 1 || !claimed[0].Begun || claimed[0].Head.Event.ChatID != chat {
+				fail("accept: %+v %v", claimed, err)
+				return
+			}
+			c := claimed[0]
+			if chat == lost {
+				if err := rdb.Del(ctx, keys.ChatLock(chat)).Err(); err != nil {
+					fail("%v", err)
+					return
+				}
+			}
+			replies := []kbbot.Reply{{Kind: kbbot.ReplySend, ChatID: chat, Text: "a" + strconv.Itoa(int(chat))}, {Kind: kbbot.ReplySend, ChatID: chat, Text: "b"}}
+			queued, err := s.Commit(ctx, c.Lease, kbbot.Commit{UpdateID: int64(chat), State: []byte("s" + strconv.Itoa(int(chat))), Replies: replies})
+			if chat == lost {
+				if !errors.Is(err, kbbot.ErrBusy) {
+					fail("commit with a lost lease: %v, want ErrBusy", err)
+				}
+				return
+			}
+			if err != nil || len(queued) != 2 || queued[0].Reply.Text != replies[0].Text {
+				fail("commit: %+v %v", queued, err)
+				return
+			}
+			if err := s.Ack(ctx, c.Lease, []string{queued[0].ID}); err != nil {
+				fail("ack: %v", err)
+				return
+			}
+			after, err := s.FinishInbox(ctx, c.Lease, []string{queued[1].ID}, c.Head.Raw, in.ReadyKey(chat), time.Minute)
+			if err != nil || after.More || after.Begun {
+				fail("finish: %+v %v", after, err)
+				return
+			}
+			_, st, err := s.Begin(ctx, chat, 0, "", time.Minute)
+			if err != nil || string(st.State) != "s"+strconv.Itoa(int(chat)) || len(st.Outbox) != 0 {
+				fail("begin after: %q %d %v", st.State, len(st.Outbox), err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if v := rdb.Get(ctx, keys.ChatState(lost)).Val(); v != "" {
+		t.Errorf("the refused commit wrote the session %q", v)
 	}
 }

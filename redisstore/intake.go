@@ -87,6 +87,9 @@ type IntakeStore struct {
 	// recent caches the push script's call heads (scriptHead) of recently
 	// active chats, one slot per chat id modulo its size.
 	recent [chatKeyCache]atomic.Pointer[pushHead]
+	// pipe sends the accepts and claims, with other callers' when shared
+	// (SetPipeliner).
+	pipe *Pipeliner
 }
 
 // pushHead is the head of intake_push.lua's call for one chat.
@@ -129,13 +132,18 @@ func NewIntakeStore(rdb redis.UniversalClient, keys Keys, opt IntakeOptions) *In
 		opt.DeadTTL = DefaultDeadTTL
 	}
 	_, cluster := rdb.(*redis.ClusterClient)
-	s := &IntakeStore{rdb: rdb, keys: keys, opt: opt, oneServer: !cluster,
+	s := &IntakeStore{rdb: rdb, keys: keys, opt: opt, oneServer: !cluster, pipe: NewPipeliner(rdb, 0),
 		pushArgs: [4]any{max(opt.FloodLimit, 0), opt.FloodWindow.Milliseconds(), opt.FloodQuiet.Milliseconds(), intakeStateTTL.Milliseconds()}}
 	for k := range opt.Shards {
 		s.ready = append(s.ready, keys.IntakeReady(k))
 	}
 	return s
 }
+
+// SetPipeliner makes the store send its accepts and claims through p (one
+// of its own unless set), sharing round trips with the other stores using
+// p. Call it before use.
+func (s *IntakeStore) SetPipeliner(p *Pipeliner) { s.pipe = p }
 
 // Shards returns the number of shards of the ready index.
 func (s *IntakeStore) Shards() int { return s.opt.Shards }
@@ -229,24 +237,28 @@ func (s *IntakeStore) PushClaim(ctx context.Context, evs []kbbot.Event, now, unt
 		s.pushLoaded.Store(true)
 	}
 	claim = min(claim, len(order))
-	pipe := s.rdb.Pipeline()
+	cmds := make([]redis.Cmder, 0, 2*len(order))
 	runs := make([]*redis.Cmd, len(order))
 	adds := make([]*redis.IntCmd, claim)
 	var untilArg any = until.UnixMilli()
 	for i, b := range order {
 		runs[i] = redis.NewCmd(ctx, b.args...)
-		_ = pipe.Process(ctx, runs[i])
 		score := msArg
 		if i < claim {
 			score = untilArg
 		}
 		add := redis.NewIntCmd(ctx, "zadd", s.ready[s.ShardOf(b.chat)], "nx", score, int64(b.chat))
-		_ = pipe.Process(ctx, add)
+		cmds = append(cmds, runs[i], add)
 		if i < claim {
 			adds[i] = add
 		}
 	}
-	_, err = pipe.Exec(ctx)
+	err = s.pipe.exec(ctx, cmds...)
+	if abandoned(err) {
+		// Whatever the pipeline claims or locks runs out by until and
+		// lockTTL; the updates are not confirmed, and come again.
+		return res, nil, wrap("accept updates", err)
+	}
 	// unlock lists the step locks taken for chats not handed over.
 	var unlock []batch
 	for i, a := range adds {
@@ -370,7 +382,17 @@ func loadScripts(ctx context.Context, rdb redis.UniversalClient, scripts ...*red
 // next is when the oldest chat still ready in the shard began to wait
 // (more false: none is), for the caller to serve shards oldest first.
 func (s *IntakeStore) Claim(ctx context.Context, shard int, now, until time.Time, n int) (chats []kbbot.ChatID, next time.Time, more bool, err error) {
-	res, err := intakeClaimScript.Run(ctx, s.rdb, []string{s.keys.IntakeReady(shard)}, now.UnixMilli(), until.UnixMilli(), n).Slice()
+	var key any
+	if shard >= 0 && shard < len(s.ready) {
+		key = s.ready[shard]
+	} else {
+		key = s.keys.IntakeReady(shard)
+	}
+	run, err := s.pipe.script(ctx, intakeClaimScript, []any{"evalsha", intakeClaimScript.Hash(), 1, key, now.UnixMilli(), until.UnixMilli(), n})
+	if abandoned(err) {
+		return nil, time.Time{}, false, wrap("claim chats", err)
+	}
+	res, err := run.Slice()
 	if err != nil {
 		return nil, time.Time{}, false, wrap("claim chats", err)
 	}

@@ -154,6 +154,9 @@ type SendLimiter struct {
 	next   int     // the shard to lease from next, in turn
 	tokens map[kbbot.ChatID][]int64
 	trips  atomic.Int64
+	// pipe sends the limiter's round trips, with other callers' when
+	// shared (SetPipeliner).
+	pipe *Pipeliner
 }
 
 // lslot is one leased slot: local µs, the Redis server's µs, its shard.
@@ -191,7 +194,7 @@ func NewSendLimiter(rdb redis.UniversalClient, keys Keys, cfg SendLimits) (*Send
 	t := int64(1e6 / cfg.Rate)
 	u := max((t+1)/2, 5000)
 	l := &SendLimiter{
-		rdb: rdb, keys: keys, clock: cfg.Clock,
+		rdb: rdb, keys: keys, clock: cfg.Clock, pipe: NewPipeliner(rdb, 0),
 		interval:  t,
 		block:     cfg.Block,
 		chat:      max(cfg.ChatInterval.Microseconds(), 0),
@@ -408,9 +411,9 @@ func (l *SendLimiter) Acquire(ctx context.Context, chat kbbot.ChatID, p kbbot.Pr
 // the pause in force), merges the answers and tries again at once.
 func (l *SendLimiter) fetch(ctx context.Context, chat kbbot.ChatID, p kbbot.Priority, ci int64, n need) (need, error) {
 	now := l.scriptNow()
-	pipe := l.rdb.Pipeline()
+	var cmdsArr [3]redis.Cmder
+	cmds := cmdsArr[:0]
 	var chatCmd, leaseCmd *redis.Cmd
-	var pauseCmd *redis.StringCmd
 	if n.chat {
 		tol, want := int64(0), 1
 		if chat > 0 {
@@ -419,15 +422,21 @@ func (l *SendLimiter) fetch(ctx context.Context, chat kbbot.ChatID, p kbbot.Prio
 				want = l.chatBurst
 			}
 		}
-		chatCmd = sendChatScript.EvalSha(ctx, pipe, []string{l.keys.SendChat(chat)}, now, ci, tol, want)
+		chatCmd = redis.NewCmd(ctx, "evalsha", sendChatScript.Hash(), 1, l.keys.SendChat(chat), now, ci, tol, want)
+		cmds = append(cmds, chatCmd)
 	}
 	if n.overall {
-		leaseCmd = l.leaseCmd(ctx, pipe, now, p, n.shard)
+		leaseCmd = l.leaseCmd(ctx, now, p, n.shard)
+		cmds = append(cmds, leaseCmd)
 	}
-	pauseCmd = pipe.Get(ctx, l.keys.SendPause())
+	pauseCmd := redis.NewStringCmd(ctx, "get", l.keys.SendPause())
+	cmds = append(cmds, pauseCmd)
 	l.trips.Add(1)
-	_, err := pipe.Exec(ctx)
+	err := l.pipe.exec(ctx, cmds...)
 	if err != nil && !errors.Is(err, redis.Nil) {
+		if abandoned(err) {
+			return need{}, wrap("acquire send permission", err)
+		}
 		if isNoScript(err) {
 			// The scripts are not cached yet (a new or flushed server):
 			// load them and go round again.
@@ -519,15 +528,15 @@ func (l *SendLimiter) leased(r []int64, k int, p kbbot.Priority, local int64) (n
 	return need{}, nil
 }
 
-// leaseCmd queues send_acquire.lua on pipe: a lease from shard k for lane
-// p, at now (scriptNow).
-func (l *SendLimiter) leaseCmd(ctx context.Context, pipe redis.Pipeliner, now string, p kbbot.Priority, k int) *redis.Cmd {
+// leaseCmd returns send_acquire.lua's EVALSHA, to be sent pipelined: a
+// lease from shard k for lane p, at now (scriptNow).
+func (l *SendLimiter) leaseCmd(ctx context.Context, now string, p kbbot.Priority, k int) *redis.Cmd {
 	size := l.block
 	if p == kbbot.PriorityReply {
 		// A reply is up to ChatBurst messages, sent back to back.
 		size = max(size, l.chatBurst)
 	}
-	return sendAcquireScript.EvalSha(ctx, pipe, []string{l.scheduleKey(k)}, now, l.interval, l.tol[p], size, l.shards, k)
+	return redis.NewCmd(ctx, "evalsha", sendAcquireScript.Hash(), 1, l.scheduleKey(k), now, l.interval, l.tol[p], size, l.shards, k)
 }
 
 // redisNow is the server's time of a round trip whose answer came at
@@ -744,3 +753,8 @@ func (l *SendLimiter) granted(chat kbbot.ChatID, a sendAsk, lease *redis.Cmd, pa
 		l.sweep(local)
 	}
 }
+
+// SetPipeliner makes the limiter send its round trips through p (one of
+// its own unless set), sharing them with the other stores using p. Call
+// it before use.
+func (l *SendLimiter) SetPipeliner(p *Pipeliner) { l.pipe = p }
