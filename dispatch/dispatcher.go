@@ -519,16 +519,24 @@ func (d *Dispatcher) deliverAll(h *hold, queue []kbbot.Queued) bool {
 	// Callback answers only stop the tapped button's spinner: they go out
 	// alongside the next replies instead of before them, and a failed one
 	// is never retried, so they count as done at once.
-	var answers sync.WaitGroup
-	defer answers.Wait()
+	var answers *sync.WaitGroup // made for the first answer
+	defer func() {
+		if answers != nil {
+			answers.Wait()
+		}
+	}()
 	for _, q := range queue {
 		if h.lost.Load() {
 			return false
 		}
 		if q.Reply.Kind == kbbot.ReplyAnswer {
+			if answers == nil {
+				answers = new(sync.WaitGroup)
+			}
 			answers.Add(1)
+			wg := answers
 			go func(r kbbot.Reply) {
-				defer answers.Done()
+				defer wg.Done()
 				if err := d.deliver(h.ctx, r); err != nil {
 					d.log.Debug("callback answer not delivered", "error", err)
 				}
@@ -615,6 +623,9 @@ func (d *Dispatcher) finish(ctx context.Context, h *hold, cs kbbot.ChatState, dr
 type inboxTurn struct {
 	raw   string // the entry being handled, as read
 	ready string // the ready index for FinishInbox to leave ("": none)
+	// finish, when set, is the context of the step's last round trip: the
+	// worker's, which neither the step's timeout nor a shutdown ends.
+	finish context.Context
 	// next says the intake handles the chat's next entry in this turn:
 	// the step's last trip keeps the lock and begins it (begun).
 	next bool
@@ -645,7 +656,11 @@ func (d *Dispatcher) finishDone(ctx context.Context, h *hold, cs kbbot.ChatState
 		d.finish(ctx, h, cs, false)
 		return
 	}
-	ctx = context.WithoutCancel(ctx)
+	if t.finish != nil {
+		ctx = t.finish
+	} else {
+		ctx = context.WithoutCancel(ctx)
+	}
 	if h.finished.Swap(true) || !h.release() {
 		return
 	}

@@ -264,6 +264,7 @@ func (in *Intake) Run(ctx context.Context) error {
 	}()
 	next := 0 // the shard to look at first: the one after the last claim
 	backoff := time.Duration(0)
+	var timer *time.Timer
 	for {
 		// Wait for a free worker, or a chat Accept claimed for one.
 		select {
@@ -300,13 +301,15 @@ func (in *Intake) Run(ctx context.Context) error {
 		// wait as far as this process knows (a shard never looked at
 		// first), then in turn from where the last claim left off: so no
 		// shard's chats wait behind shards hinted more often.
-		since := in.hints.oldest(shards)
-		slices.SortFunc(shards, func(a, b int) int {
-			if c := since[a].Compare(since[b]); c != 0 {
-				return c
-			}
-			return (a-next+nshards)%nshards - (b-next+nshards)%nshards
-		})
+		if len(shards) > 1 {
+			since := in.hints.oldest(shards)
+			slices.SortFunc(shards, func(a, b int) int {
+				if c := since[a].Compare(since[b]); c != 0 {
+					return c
+				}
+				return (a-next+nshards)%nshards - (b-next+nshards)%nshards
+			})
+		}
 		var chats []kbbot.ChatID
 		var err error
 		for k, shard := range shards {
@@ -345,7 +348,12 @@ func (in *Intake) Run(ctx context.Context) error {
 			if backoff > 0 {
 				wait = backoff
 			}
-			timer := time.NewTimer(wait)
+			// One timer for the loop, stopped after each wait.
+			if timer == nil {
+				timer = time.NewTimer(wait)
+			} else {
+				timer.Reset(wait)
+			}
 			select {
 			case <-ctx.Done():
 				timer.Stop()
@@ -482,30 +490,22 @@ func (in *Intake) hint(shards ...int) {
 func (in *Intake) work(ctx context.Context, c claimedChat) {
 	chat := c.Chat
 	// The claim is renewed every Lease/3 on a timer, so a turn that ends
-	// sooner starts no goroutine for it.
-	rctx, stop := context.WithCancel(ctx)
-	var renewing sync.Mutex
-	var renew *time.Timer
-	renewing.Lock() // until renew is set: the renewal reads it
-	renew = time.AfterFunc(in.cfg.Lease/3, func() {
-		renewing.Lock()
-		defer renewing.Unlock()
-		if rctx.Err() != nil {
+	// sooner starts no goroutine for it; stopped (under renewing) ends
+	// the renewals, and a renewal under way is waited for.
+	r := &claimRenewal{}
+	r.mu.Lock() // until the timer is set: the renewal reads it
+	r.timer = time.AfterFunc(in.cfg.Lease/3, func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.stopped {
 			return
 		}
-		if err := in.inbox.Hold(rctx, chat, in.clock.Now().Add(in.cfg.Lease)); err != nil && rctx.Err() == nil {
+		if err := in.inbox.Hold(ctx, chat, in.clock.Now().Add(in.cfg.Lease)); err != nil {
 			in.log.Warn("renew chat claim", "chat", int64(chat), "error", err)
 		}
-		if rctx.Err() == nil {
-			renew.Reset(in.cfg.Lease / 3)
-		}
+		r.timer.Reset(in.cfg.Lease / 3)
 	})
-	renewing.Unlock()
-	renewed := func() {
-		renew.Stop()
-		renewing.Lock()
-		renewing.Unlock() //nolint:staticcheck // an empty critical section: waiting for a renewal under way
-	}
+	r.mu.Unlock()
 	retryAt := time.Time{}
 	// released says the step's last round trip let the chat go already.
 	released := false
@@ -514,8 +514,10 @@ func (in *Intake) work(ctx context.Context, c claimedChat) {
 	var finished []int64
 	done := func(e kbbot.InboxEntry) { finished = append(finished, e.Event.UpdateID) }
 	defer func() {
-		stop()
-		renewed()
+		r.mu.Lock()
+		r.stopped = true
+		r.timer.Stop()
+		r.mu.Unlock()
 		var err error
 		if retryAt.IsZero() {
 			if !released {
@@ -540,7 +542,7 @@ func (in *Intake) work(ctx context.Context, c claimedChat) {
 	// more says whether the step of the i-th update of the turn is to
 	// begin the next one's in its last trip.
 	more := func(i int) bool { return !in.custom && i < in.cfg.Turn-1 }
-	turn := &inboxTurn{ready: ready, next: more(0)}
+	turn := &inboxTurn{ready: ready, finish: ctx, next: more(0)}
 	e, ok, handled, herr, err := in.first(ctx, c, turn)
 	for i := range in.cfg.Turn {
 		if err != nil {
@@ -574,7 +576,7 @@ func (in *Intake) work(ctx context.Context, c claimedChat) {
 			e, ok = next, more
 			continue
 		}
-		turn = &inboxTurn{raw: e.Raw, ready: ready, next: more(i)}
+		turn = &inboxTurn{raw: e.Raw, ready: ready, finish: ctx, next: more(i)}
 		herr = in.one(withInboxTurn(ctx, turn), e.Event)
 	outcome:
 		if herr == nil && turn.acked {
@@ -604,7 +606,7 @@ func (in *Intake) work(ctx context.Context, c claimedChat) {
 			if b := turn.begun; b != nil {
 				// The step's last trip began the next one.
 				next := claimedChat{Claimed: kbbot.Claimed{Chat: chat, Begun: true, Lease: b.lease, State: b.state, Head: b.head}, taken: b.taken}
-				turn = &inboxTurn{ready: ready, next: more(i + 1)}
+				turn = &inboxTurn{ready: ready, finish: ctx, next: more(i + 1)}
 				e, ok, handled, herr, err = in.first(ctx, next, turn)
 			}
 			continue
@@ -635,6 +637,15 @@ func (in *Intake) work(ctx context.Context, c claimedChat) {
 		done(e)
 		e, ok, err = in.inbox.Head(ctx, chat)
 	}
+}
+
+// claimRenewal renews a worker's claim on a chat (Intake.work): timer
+// runs the next renewal, under mu, which also guards stopped, set when
+// the worker lets the chat go.
+type claimRenewal struct {
+	mu      sync.Mutex
+	timer   *time.Timer
+	stopped bool
 }
 
 // fail counts a failed try of e; at the last one (or at once with

@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"sync"
 
@@ -46,6 +45,8 @@ type Pipeliner struct {
 	queue    []*pipeCall
 	// spare is a queue slice to reuse.
 	spare []*pipeCall
+	// pipes are go-redis pipelines to reuse (each is empty between uses).
+	pipes sync.Pool
 }
 
 // pipeCall is one waiting call: its commands, its context (whose values
@@ -65,7 +66,9 @@ func NewPipeliner(rdb redis.UniversalClient, pipelines int) *Pipeliner {
 	if pipelines <= 0 {
 		pipelines = DefaultPipelines
 	}
-	return &Pipeliner{rdb: rdb, limit: pipelines}
+	p := &Pipeliner{rdb: rdb, limit: pipelines}
+	p.pipes.New = func() any { return rdb.Pipeline() }
+	return p
 }
 
 // errAbandoned is what exec returns to a caller whose context ended while
@@ -77,12 +80,12 @@ func (e errAbandoned) Error() string {
 }
 func (e errAbandoned) Unwrap() error { return e.err }
 
-// abandoned reports whether err says the caller stopped waiting (exec):
-// its commands hold no answer yet, and may get one later, so it must not
-// read them.
+// abandoned reports whether err, as exec or script returned it, says the
+// caller stopped waiting: its commands hold no answer yet, and may get one
+// later, so it must not read them.
 func abandoned(err error) bool {
-	var a errAbandoned
-	return errors.As(err, &a)
+	_, ok := err.(errAbandoned)
+	return ok
 }
 
 // exec sends cmds, alone or with other callers' commands (see Pipeliner),
@@ -198,11 +201,10 @@ func (p *Pipeliner) send(ctx context.Context, cmds []redis.Cmder) {
 		_ = p.rdb.Process(ctx, cmds[0])
 		return
 	}
-	pipe := p.rdb.Pipeline()
-	for _, c := range cmds {
-		_ = pipe.Process(ctx, c)
-	}
+	pipe := p.pipes.Get().(redis.Pipeliner)
+	_ = pipe.BatchProcess(ctx, cmds...)
 	_, _ = pipe.Exec(ctx)
+	p.pipes.Put(pipe)
 }
 
 // firstErr returns the first error among cmds.

@@ -90,6 +90,10 @@ type chatKeySet struct {
 	// The heads of the scripts' calls (scriptHead): begin.lua, commit.lua,
 	// finish.lua and lock_extend.lua on these keys.
 	beginHead, commitHead, finishHead, extendHead []any
+	// The whole arguments of the commit's SADD to the pending index and
+	// of the finish's LLEN of the inbox, and the chat id, boxed once.
+	pendingAdd, inboxLen []any
+	chatArg              any
 }
 
 // keysOf returns chat's key names, from the cache when they are there.
@@ -108,6 +112,9 @@ func (s *ChatStore) keysOf(c kbbot.ChatID) *chatKeySet {
 	ks.commitHead = scriptHead(commitScript, append(ks.step[:6:6], k.SendChat(c)))
 	ks.finishHead = scriptHead(finishScript, ks.finish)
 	ks.extendHead = scriptHead(lockExtendScript, ks.step[:1])
+	ks.chatArg = int64(c)
+	ks.pendingAdd = []any{"sadd", k.PendingOutboxes(), ks.chatArg}
+	ks.inboxLen = []any{"llen", inbox}
 	slot.Store(ks)
 	return ks
 }
@@ -299,7 +306,8 @@ func (s *ChatStore) Commit(ctx context.Context, l kbbot.Lease, c kbbot.Commit) (
 	if s.send != nil && len(c.Replies) > 0 {
 		ask = s.send.askSend(l.Chat, c.Replies)
 	}
-	args := scriptArgs(s.keysOf(l.Chat).commitHead, 18+len(c.Acked)+len(c.Replies))
+	ks := s.keysOf(l.Chat)
+	args := scriptArgs(ks.commitHead, 18+len(c.Acked)+len(c.Replies))
 	args = append(args, l.Token, c.UpdateID, keyDigest(c.Key), boxedBool(c.Erase), c.State, s.sessionTTLArg,
 		seenTTLArg, c.At.Unix(), int64(seenWindow/time.Second), seenCap, seenKeys,
 		c.Record, max(c.RecordTTL.Milliseconds(), 0), ask.now, ask.ci, ask.tol, ask.want, len(c.Acked))
@@ -324,7 +332,7 @@ func (s *ChatStore) Commit(ctx context.Context, l kbbot.Lease, c kbbot.Commit) (
 		// script (Redis Cluster); it is written first so that it never
 		// misses an outbox, and cleared lazily (PendingChats) once the
 		// outbox is empty.
-		cmds = append(cmds, redis.NewIntCmd(ctx, "sadd", s.keys.PendingOutboxes(), int64(l.Chat)))
+		cmds = append(cmds, redis.NewIntCmd(ctx, ks.pendingAdd...))
 	}
 	run := redis.NewCmd(ctx, args...)
 	cmds = append(cmds, run)
@@ -451,9 +459,10 @@ func (s *ChatStore) FinishInbox(ctx context.Context, l kbbot.Lease, delivered []
 		}
 	} else {
 		// One server only (ReadyKey): the pipeline keeps the order.
+		ks := s.keysOf(l.Chat)
 		run = redis.NewCmd(ctx, s.finishArgs(l, delivered, false, mode, raw, next)...)
-		llen = redis.NewIntCmd(ctx, "llen", s.keysOf(l.Chat).step[6])
-		err := s.pipe.exec(ctx, run, redis.NewIntCmd(ctx, "zrem", ready, int64(l.Chat)), llen)
+		llen = redis.NewIntCmd(ctx, ks.inboxLen...)
+		err := s.pipe.exec(ctx, run, redis.NewIntCmd(ctx, "zrem", ready, ks.chatArg), llen)
 		if abandoned(err) {
 			return after, fmt.Errorf("redisstore: finish: %w", err)
 		}

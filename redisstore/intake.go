@@ -79,11 +79,12 @@ type IntakeStore struct {
 	// oneServer says rdb is one server, not a cluster: then a pipeline
 	// runs its commands in order, so Release takes one round trip.
 	oneServer bool
-	// ready are the shards' keys, boxed once; pushArgs the push script's
-	// constant arguments (flood limit, window, quiet, state TTL), boxed
-	// once.
-	ready    []any
-	pushArgs [4]any
+	// ready are the shards' keys, readyArgs the same boxed once; pushArgs
+	// the push script's constant arguments (flood limit, window, quiet,
+	// state TTL), boxed once.
+	ready     []string
+	readyArgs []any
+	pushArgs  [4]any
 	// recent caches the push script's call heads (scriptHead) of recently
 	// active chats, one slot per chat id modulo its size.
 	recent [chatKeyCache]atomic.Pointer[pushHead]
@@ -92,23 +93,25 @@ type IntakeStore struct {
 	pipe *Pipeliner
 }
 
-// pushHead is the head of intake_push.lua's call for one chat.
+// pushHead is the head of intake_push.lua's call for one chat, and the
+// chat id boxed once.
 type pushHead struct {
-	chat kbbot.ChatID
-	head []any
+	chat    kbbot.ChatID
+	head    []any
+	chatArg any
 }
 
 // pushHeadOf returns chat's push script head, from the cache when there.
-func (s *IntakeStore) pushHeadOf(c kbbot.ChatID) []any {
+func (s *IntakeStore) pushHeadOf(c kbbot.ChatID) *pushHead {
 	slot := &s.recent[uint64(c)%chatKeyCache]
 	if h := slot.Load(); h != nil && h.chat == c {
-		return h.head
+		return h
 	}
 	k := s.keys
-	h := &pushHead{chat: c, head: scriptHead(intakePushScript, []string{k.ChatInbox(c), k.ChatIntake(c),
+	h := &pushHead{chat: c, chatArg: int64(c), head: scriptHead(intakePushScript, []string{k.ChatInbox(c), k.ChatIntake(c),
 		k.ChatLock(c), k.ChatState(c), k.ChatSeen(c), k.ChatOutbox(c), k.ChatRecord(c), k.ChatSeenLegacy(c), k.ChatStaffHint(c)})}
 	slot.Store(h)
-	return h.head
+	return h
 }
 
 // NewIntakeStore returns an intake store on rdb with keys under keys' prefix.
@@ -136,6 +139,7 @@ func NewIntakeStore(rdb redis.UniversalClient, keys Keys, opt IntakeOptions) *In
 		pushArgs: [4]any{max(opt.FloodLimit, 0), opt.FloodWindow.Milliseconds(), opt.FloodQuiet.Milliseconds(), intakeStateTTL.Milliseconds()}}
 	for k := range opt.Shards {
 		s.ready = append(s.ready, keys.IntakeReady(k))
+		s.readyArgs = append(s.readyArgs, s.ready[k])
 	}
 	return s
 }
@@ -151,7 +155,7 @@ func (s *IntakeStore) Shards() int { return s.opt.Shards }
 // Tries returns how often an update may fail before it is set aside.
 func (s *IntakeStore) Tries() int { return s.opt.Tries }
 
-func (s *IntakeStore) shard(c kbbot.ChatID) string { return s.keys.IntakeReady(s.ShardOf(c)) }
+func (s *IntakeStore) shard(c kbbot.ChatID) string { return s.ready[s.ShardOf(c)] }
 
 // ShardOf returns the shard of the ready index that holds chat.
 func (s *IntakeStore) ShardOf(c kbbot.ChatID) int {
@@ -197,6 +201,7 @@ func (s *IntakeStore) Push(ctx context.Context, evs []kbbot.Event, now time.Time
 func (s *IntakeStore) PushClaim(ctx context.Context, evs []kbbot.Event, now, until time.Time, claim int, lockTTL time.Duration) (res kbbot.PushResult, claimed []kbbot.Claimed, err error) {
 	type batch struct {
 		chat  kbbot.ChatID
+		head  *pushHead
 		args  []any
 		token string
 	}
@@ -213,7 +218,8 @@ func (s *IntakeStore) PushClaim(ctx context.Context, evs []kbbot.Event, now, unt
 			}
 		}
 		if b == nil {
-			order = append(order, batch{chat: ev.ChatID, args: append(scriptArgs(s.pushHeadOf(ev.ChatID), 9), msArg)})
+			h := s.pushHeadOf(ev.ChatID)
+			order = append(order, batch{chat: ev.ChatID, head: h, args: append(scriptArgs(h.head, 9), msArg)})
 			b = &order[len(order)-1]
 			b.args = append(b.args, s.pushArgs[:]...)
 			if lockTTL > 0 && len(order) <= claim {
@@ -225,7 +231,10 @@ func (s *IntakeStore) PushClaim(ctx context.Context, evs []kbbot.Event, now, unt
 		if err != nil {
 			return res, nil, fmt.Errorf("redisstore: encode update %d: %w", ev.UpdateID, err)
 		}
-		b.args = append(b.args, boxedBool(floodCounted(ev)), strconv.FormatInt(ev.UpdateID, 10)+"|u|"+string(body))
+		// The entry "<update id>|u|<json>", in one allocation.
+		entry := strconv.AppendInt(make([]byte, 0, 24+len(body)), ev.UpdateID, 10)
+		entry = append(append(entry, "|u|"...), body...)
+		b.args = append(b.args, boxedBool(floodCounted(ev)), entry)
 	}
 	if len(order) == 0 {
 		return res, nil, nil
@@ -247,7 +256,7 @@ func (s *IntakeStore) PushClaim(ctx context.Context, evs []kbbot.Event, now, unt
 		if i < claim {
 			score = untilArg
 		}
-		add := redis.NewIntCmd(ctx, "zadd", s.ready[s.ShardOf(b.chat)], "nx", score, int64(b.chat))
+		add := redis.NewIntCmd(ctx, "zadd", s.readyArgs[s.ShardOf(b.chat)], "nx", score, b.head.chatArg)
 		cmds = append(cmds, runs[i], add)
 		if i < claim {
 			adds[i] = add
@@ -383,8 +392,8 @@ func loadScripts(ctx context.Context, rdb redis.UniversalClient, scripts ...*red
 // (more false: none is), for the caller to serve shards oldest first.
 func (s *IntakeStore) Claim(ctx context.Context, shard int, now, until time.Time, n int) (chats []kbbot.ChatID, next time.Time, more bool, err error) {
 	var key any
-	if shard >= 0 && shard < len(s.ready) {
-		key = s.ready[shard]
+	if shard >= 0 && shard < len(s.readyArgs) {
+		key = s.readyArgs[shard]
 	} else {
 		key = s.keys.IntakeReady(shard)
 	}

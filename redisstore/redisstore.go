@@ -34,8 +34,10 @@ func wrap(op string, err error) error {
 // token returns a random token for lock ownership and outbox entry ids.
 func token() string {
 	var b [12]byte
+	var h [24]byte
 	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	hex.Encode(h[:], b[:])
+	return string(h[:])
 }
 
 // Persistence describes whether the Redis server keeps data on disk.
