@@ -9,8 +9,8 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -69,68 +69,150 @@ func (c *Client) endpoint(method string) string {
 
 // Call posts params form-encoded to method and returns the result.
 func (c *Client) Call(ctx context.Context, method string, params tgbotapi.Params) (json.RawMessage, error) {
-	form := url.Values{}
-	for k, v := range params {
-		form.Set(k, v)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint(method), strings.NewReader(form.Encode()))
+	return postForm[json.RawMessage](ctx, c, method, paramsForm(params))
+}
+
+// postForm posts body, form-encoded parameters, to method and returns the
+// result decoded into a T. A result that does not decode into a T is
+// returned as a *resultError, after the call itself succeeded.
+func postForm[T any](ctx context.Context, c *Client, method string, body []byte) (T, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint(method), bytes.NewReader(body))
 	if err != nil {
-		return nil, c.redact(fmt.Errorf("telegram %s: %w", method, err))
+		var zero T
+		return zero, c.redact(fmt.Errorf("telegram %s: %w", method, err))
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return c.do(req, method)
+	return do[T](c, req, method)
 }
 
 // Upload posts params and one file as multipart/form-data.
 func (c *Client) Upload(ctx context.Context, method string, params tgbotapi.Params, field, name string, data []byte) (json.RawMessage, error) {
+	return upload[json.RawMessage](ctx, c, method, params, field, name, data)
+}
+
+func upload[T any](ctx context.Context, c *Client, method string, params tgbotapi.Params, field, name string, data []byte) (T, error) {
+	var zero T
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)
 	for k, v := range params {
 		if err := w.WriteField(k, v); err != nil {
-			return nil, fmt.Errorf("telegram %s: %w", method, err)
+			return zero, fmt.Errorf("telegram %s: %w", method, err)
 		}
 	}
 	fw, err := w.CreateFormFile(field, name)
 	if err != nil {
-		return nil, fmt.Errorf("telegram %s: %w", method, err)
+		return zero, fmt.Errorf("telegram %s: %w", method, err)
 	}
 	if _, err := fw.Write(data); err != nil {
-		return nil, fmt.Errorf("telegram %s: %w", method, err)
+		return zero, fmt.Errorf("telegram %s: %w", method, err)
 	}
 	if err := w.Close(); err != nil {
-		return nil, fmt.Errorf("telegram %s: %w", method, err)
+		return zero, fmt.Errorf("telegram %s: %w", method, err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint(method), &body)
 	if err != nil {
-		return nil, c.redact(fmt.Errorf("telegram %s: %w", method, err))
+		return zero, c.redact(fmt.Errorf("telegram %s: %w", method, err))
 	}
 	req.Header.Set("Content-Type", w.FormDataContentType())
-	return c.do(req, method)
+	return do[T](c, req, method)
 }
 
-func (c *Client) do(req *http.Request, method string) (json.RawMessage, error) {
+// maxResponse caps the body of a Bot API response read.
+const maxResponse = 16 << 20
+
+// envelope is a Bot API response whose result decodes into a T: the
+// response is decoded in one pass, straight into the type wanted.
+type envelope[T any] struct {
+	Ok          bool                         `json:"ok"`
+	Result      T                            `json:"result"`
+	ErrorCode   int                          `json:"error_code"`
+	Description string                       `json:"description"`
+	Parameters  *tgbotapi.ResponseParameters `json:"parameters"`
+}
+
+// skipResult is a result nobody reads.
+type skipResult struct{}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (*skipResult) UnmarshalJSON([]byte) error { return nil }
+
+func (*skipResult) quick([]byte) bool { return true }
+
+// quickResult is a result type that can read itself off the front of a
+// successful response, valid JSON that begins with okPrefix: Telegram
+// writes "ok" first and the result's fields in a fixed order, so the few
+// bytes wanted are found without decoding the rest. quick reports false
+// when they are not where expected; the response is then decoded in full.
+type quickResult interface {
+	quick(result []byte) bool
+}
+
+// okPrefix begins every successful response Telegram writes.
+const okPrefix = `{"ok":true,"result":`
+
+// resultError is a result that did not decode into the type asked for;
+// the call itself succeeded.
+type resultError struct {
+	method string
+	err    error
+}
+
+func (e *resultError) Error() string {
+	return "telegram " + e.method + ": decode result: " + e.err.Error()
+}
+
+func (e *resultError) Unwrap() error { return e.err }
+
+// responses are buffers responses are read into; a response is decoded
+// before its buffer is given back, and nothing decoded refers to it
+// (encoding/json copies strings and raw messages).
+var responses = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// do sends req and decodes the response.
+func do[T any](c *Client, req *http.Request, method string) (T, error) {
+	var api envelope[T]
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return nil, c.redact(fmt.Errorf("telegram %s: %w", method, err))
+		return api.Result, c.redact(fmt.Errorf("telegram %s: %w", method, err))
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil {
-		return nil, c.redact(fmt.Errorf("telegram %s: read response: %w", method, err))
+	buf := responses.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 1<<20 {
+			buf.Reset()
+			responses.Put(buf)
+		}
+	}()
+	if n := resp.ContentLength; n > 0 && n < maxResponse {
+		buf.Grow(int(n) + bytes.MinRead)
 	}
-	var api tgbotapi.APIResponse
-	if err := json.Unmarshal(raw, &api); err != nil {
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, maxResponse)); err != nil {
+		return api.Result, c.redact(fmt.Errorf("telegram %s: read response: %w", method, err))
+	}
+	body := buf.Bytes()
+	if q, ok := any(&api.Result).(quickResult); ok && len(body) > len(okPrefix) && string(body[:len(okPrefix)]) == okPrefix &&
+		json.Valid(body) && q.quick(body[len(okPrefix):]) {
+		c.lastOK.Store(c.clock.Now().UnixNano())
+		return api.Result, nil
+	}
+	err = json.Unmarshal(body, &api)
+	var te *json.UnmarshalTypeError
+	inResult := errors.As(err, &te) && (te.Field == "result" || strings.HasPrefix(te.Field, "result."))
+	if err != nil && !inResult {
 		// A proxy's HTML error page, say: transient.
-		return nil, fmt.Errorf("telegram %s: HTTP %d with a body that is not Bot API JSON", method, resp.StatusCode)
+		return api.Result, fmt.Errorf("telegram %s: HTTP %d with a body that is not Bot API JSON", method, resp.StatusCode)
 	}
 	if !api.Ok {
 		te := &tgbotapi.Error{Code: api.ErrorCode, Message: api.Description}
 		if api.Parameters != nil {
 			te.ResponseParameters = *api.Parameters
 		}
-		return nil, classify(method, te)
+		return api.Result, classify(method, te)
 	}
 	c.lastOK.Store(c.clock.Now().UnixNano())
+	if err != nil {
+		return api.Result, &resultError{method: method, err: err}
+	}
 	return api.Result, nil
 }
 
