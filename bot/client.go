@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,6 +40,14 @@ type Client struct {
 	lastOK atomic.Int64
 	// clock tells lastOK's time (default: the system clock).
 	clock kbbot.Clock
+	// rt, when set, is hc's transport, which calls go to straight: hc
+	// has no cookie jar nor redirect policy, and the Bot API does not
+	// redirect, so http.Client.Do would only add its own bookkeeping to
+	// every call; its Timeout is kept as a deadline on the call's context.
+	rt http.RoundTripper
+	// urls are the methods' URLs, parsed once.
+	urlMu sync.RWMutex
+	urls  map[string]*url.URL
 }
 
 // NewClient returns a client. hc should have a Timeout longer than the
@@ -47,7 +56,14 @@ func NewClient(apiURL, token string, hc *http.Client) *Client {
 	if apiURL == "" {
 		apiURL = DefaultAPIURL
 	}
-	return &Client{apiURL: strings.TrimRight(apiURL, "/"), token: token, hc: hc, clock: kbbot.SystemClock{}}
+	c := &Client{apiURL: strings.TrimRight(apiURL, "/"), token: token, hc: hc, clock: kbbot.SystemClock{}, urls: map[string]*url.URL{}}
+	if hc.Jar == nil && hc.CheckRedirect == nil {
+		c.rt = hc.Transport
+		if c.rt == nil {
+			c.rt = http.DefaultTransport
+		}
+	}
+	return c
 }
 
 // SetClock makes LastOK tell the time by clock (set before the first call).
@@ -67,6 +83,63 @@ func (c *Client) endpoint(method string) string {
 	return c.apiURL + "/bot" + c.token + "/" + method
 }
 
+// methodURL returns method's URL, parsed once; callers share it and must
+// not change it.
+func (c *Client) methodURL(method string) (*url.URL, error) {
+	c.urlMu.RLock()
+	u, ok := c.urls[method]
+	c.urlMu.RUnlock()
+	if ok {
+		return u, nil
+	}
+	u, err := url.Parse(c.endpoint(method))
+	if err != nil {
+		return nil, err
+	}
+	c.urlMu.Lock()
+	c.urls[method] = u
+	c.urlMu.Unlock()
+	return u, nil
+}
+
+func nop() {}
+
+// roundTrip posts body, of content type ctype, to method. The caller
+// reads and closes the response's body, then calls done.
+func (c *Client) roundTrip(ctx context.Context, method string, body io.Reader, ctype string) (resp *http.Response, done func(), err error) {
+	u, err := c.methodURL(method)
+	if err != nil {
+		return nil, nop, c.redact(fmt.Errorf("telegram %s: %w", method, err))
+	}
+	done = nop
+	if t := c.hc.Timeout; c.rt != nil && t > 0 {
+		// As http.Client bounds a call by its Timeout: the response's
+		// body included.
+		if d, ok := ctx.Deadline(); !ok || time.Until(d) > t {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, t)
+			done = cancel
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "", body)
+	if err != nil {
+		done()
+		return nil, nop, c.redact(fmt.Errorf("telegram %s: %w", method, err))
+	}
+	req.URL, req.Host = u, u.Host
+	req.Header.Set("Content-Type", ctype)
+	if c.rt == nil {
+		resp, err = c.hc.Do(req)
+	} else if resp, err = c.rt.RoundTrip(req); err != nil {
+		err = &url.Error{Op: "Post", URL: c.endpoint(method), Err: err}
+	}
+	if err != nil {
+		done()
+		return nil, nop, c.redact(fmt.Errorf("telegram %s: %w", method, err))
+	}
+	return resp, done, nil
+}
+
 // Call posts params form-encoded to method and returns the result.
 func (c *Client) Call(ctx context.Context, method string, params tgbotapi.Params) (json.RawMessage, error) {
 	return postForm[json.RawMessage](ctx, c, method, paramsForm(params))
@@ -76,13 +149,13 @@ func (c *Client) Call(ctx context.Context, method string, params tgbotapi.Params
 // result decoded into a T. A result that does not decode into a T is
 // returned as a *resultError, after the call itself succeeded.
 func postForm[T any](ctx context.Context, c *Client, method string, body []byte) (T, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint(method), bytes.NewReader(body))
+	resp, done, err := c.roundTrip(ctx, method, bytes.NewReader(body), "application/x-www-form-urlencoded")
 	if err != nil {
 		var zero T
-		return zero, c.redact(fmt.Errorf("telegram %s: %w", method, err))
+		return zero, err
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return do[T](c, req, method)
+	defer done()
+	return decode[T](c, resp, method)
 }
 
 // Upload posts params and one file as multipart/form-data.
@@ -109,12 +182,12 @@ func upload[T any](ctx context.Context, c *Client, method string, params tgbotap
 	if err := w.Close(); err != nil {
 		return zero, fmt.Errorf("telegram %s: %w", method, err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint(method), &body)
+	resp, done, err := c.roundTrip(ctx, method, &body, w.FormDataContentType())
 	if err != nil {
-		return zero, c.redact(fmt.Errorf("telegram %s: %w", method, err))
+		return zero, err
 	}
-	req.Header.Set("Content-Type", w.FormDataContentType())
-	return do[T](c, req, method)
+	defer done()
+	return decode[T](c, resp, method)
 }
 
 // maxResponse caps the body of a Bot API response read.
@@ -168,13 +241,10 @@ func (e *resultError) Unwrap() error { return e.err }
 // (encoding/json copies strings and raw messages).
 var responses = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// do sends req and decodes the response.
-func do[T any](c *Client, req *http.Request, method string) (T, error) {
+// decode reads the response to a call of method, closes its body and
+// decodes it.
+func decode[T any](c *Client, resp *http.Response, method string) (T, error) {
 	var api envelope[T]
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return api.Result, c.redact(fmt.Errorf("telegram %s: %w", method, err))
-	}
 	defer resp.Body.Close()
 	buf := responses.Get().(*bytes.Buffer)
 	defer func() {
@@ -195,7 +265,7 @@ func do[T any](c *Client, req *http.Request, method string) (T, error) {
 		c.lastOK.Store(c.clock.Now().UnixNano())
 		return api.Result, nil
 	}
-	err = json.Unmarshal(body, &api)
+	err := json.Unmarshal(body, &api)
 	var te *json.UnmarshalTypeError
 	inResult := errors.As(err, &te) && (te.Field == "result" || strings.HasPrefix(te.Field, "result."))
 	if err != nil && !inResult {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
@@ -468,4 +469,50 @@ func oldRead(status int, body string) (int, error) {
 		return 0, nil
 	}
 	return m.MessageID, nil
+}
+
+// TestTimeoutAsHTTPClient: calls go to the transport directly, bounded by
+// the http.Client's Timeout as Client.Do bounds them: waiting for the
+// answer and reading it; the error names no token. A client with a cookie
+// jar goes through Client.Do.
+func TestTimeoutAsHTTPClient(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/slowBody") {
+			w.Header().Set("Content-Length", "100")
+			w.WriteHeader(http.StatusOK)
+			_, _ = io.WriteString(w, `{"ok":true,`)
+			w.(http.Flusher).Flush()
+		}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	jar, _ := cookiejar.New(nil)
+	for _, hc := range []*http.Client{NewHTTPClient(200 * time.Millisecond), {Timeout: 200 * time.Millisecond, Jar: jar}} {
+		c := NewClient(srv.URL, "1:SECRET-TOKEN", hc)
+		if (c.rt != nil) != (hc.Jar == nil) {
+			t.Fatalf("jar %v: transport used directly: %v", hc.Jar != nil, c.rt != nil)
+		}
+		for _, method := range []string{"slowHeaders", "slowBody"} {
+			start := time.Now()
+			_, err := c.Call(context.Background(), method, nil)
+			if err == nil || !errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "SECRET-TOKEN") {
+				t.Errorf("%s (jar %v): %v", method, hc.Jar != nil, err)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("%s (jar %v): returned after %v", method, hc.Jar != nil, d)
+			}
+		}
+		// A shorter deadline of the caller's stays in charge.
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		_, err := c.Call(ctx, "slowHeaders", nil)
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("caller's deadline (jar %v): %v", hc.Jar != nil, err)
+		}
+	}
 }
