@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -39,6 +40,14 @@ type Client struct {
 	lastOK atomic.Int64
 	// clock tells lastOK's time (default: the system clock).
 	clock kbbot.Clock
+	// rt, when set, is hc's transport, which calls go to straight: hc
+	// has no cookie jar nor redirect policy, and the Bot API does not
+	// redirect, so http.Client.Do would only add its own bookkeeping to
+	// every call; its Timeout is kept as a deadline on the call's context.
+	rt http.RoundTripper
+	// urls are the methods' URLs, parsed once.
+	urlMu sync.RWMutex
+	urls  map[string]*url.URL
 }
 
 // NewClient returns a client. hc should have a Timeout longer than the
@@ -47,7 +56,14 @@ func NewClient(apiURL, token string, hc *http.Client) *Client {
 	if apiURL == "" {
 		apiURL = DefaultAPIURL
 	}
-	return &Client{apiURL: strings.TrimRight(apiURL, "/"), token: token, hc: hc, clock: kbbot.SystemClock{}}
+	c := &Client{apiURL: strings.TrimRight(apiURL, "/"), token: token, hc: hc, clock: kbbot.SystemClock{}, urls: map[string]*url.URL{}}
+	if hc.Jar == nil && hc.CheckRedirect == nil {
+		c.rt = hc.Transport
+		if c.rt == nil {
+			c.rt = http.DefaultTransport
+		}
+	}
+	return c
 }
 
 // SetClock makes LastOK tell the time by clock (set before the first call).
@@ -67,70 +83,206 @@ func (c *Client) endpoint(method string) string {
 	return c.apiURL + "/bot" + c.token + "/" + method
 }
 
+// methodURL returns method's URL, parsed once; callers share it and must
+// not change it.
+func (c *Client) methodURL(method string) (*url.URL, error) {
+	c.urlMu.RLock()
+	u, ok := c.urls[method]
+	c.urlMu.RUnlock()
+	if ok {
+		return u, nil
+	}
+	u, err := url.Parse(c.endpoint(method))
+	if err != nil {
+		return nil, err
+	}
+	c.urlMu.Lock()
+	c.urls[method] = u
+	c.urlMu.Unlock()
+	return u, nil
+}
+
+func nop() {}
+
+// roundTrip posts body, of content type ctype, to method. The caller
+// reads and closes the response's body, then calls done.
+func (c *Client) roundTrip(ctx context.Context, method string, body io.Reader, ctype string) (resp *http.Response, done func(), err error) {
+	u, err := c.methodURL(method)
+	if err != nil {
+		return nil, nop, c.redact(fmt.Errorf("telegram %s: %w", method, err))
+	}
+	done = nop
+	if t := c.hc.Timeout; c.rt != nil && t > 0 {
+		// As http.Client bounds a call by its Timeout: the response's
+		// body included.
+		if d, ok := ctx.Deadline(); !ok || time.Until(d) > t {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, t)
+			done = cancel
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "", body)
+	if err != nil {
+		done()
+		return nil, nop, c.redact(fmt.Errorf("telegram %s: %w", method, err))
+	}
+	req.URL, req.Host = u, u.Host
+	req.Header.Set("Content-Type", ctype)
+	if c.rt == nil {
+		resp, err = c.hc.Do(req)
+	} else if resp, err = c.rt.RoundTrip(req); err != nil {
+		err = &url.Error{Op: "Post", URL: c.endpoint(method), Err: err}
+	}
+	if err != nil {
+		done()
+		return nil, nop, c.redact(fmt.Errorf("telegram %s: %w", method, err))
+	}
+	return resp, done, nil
+}
+
 // Call posts params form-encoded to method and returns the result.
 func (c *Client) Call(ctx context.Context, method string, params tgbotapi.Params) (json.RawMessage, error) {
-	form := url.Values{}
-	for k, v := range params {
-		form.Set(k, v)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint(method), strings.NewReader(form.Encode()))
+	return postForm[json.RawMessage](ctx, c, method, paramsForm(params))
+}
+
+// postForm posts body, form-encoded parameters, to method and returns the
+// result decoded into a T. A result that does not decode into a T is
+// returned as a *resultError, after the call itself succeeded.
+func postForm[T any](ctx context.Context, c *Client, method string, body []byte) (T, error) {
+	resp, done, err := c.roundTrip(ctx, method, bytes.NewReader(body), "application/x-www-form-urlencoded")
 	if err != nil {
-		return nil, c.redact(fmt.Errorf("telegram %s: %w", method, err))
+		var zero T
+		return zero, err
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return c.do(req, method)
+	defer done()
+	return decode[T](c, resp, method)
 }
 
 // Upload posts params and one file as multipart/form-data.
 func (c *Client) Upload(ctx context.Context, method string, params tgbotapi.Params, field, name string, data []byte) (json.RawMessage, error) {
+	return upload[json.RawMessage](ctx, c, method, params, field, name, data)
+}
+
+func upload[T any](ctx context.Context, c *Client, method string, params tgbotapi.Params, field, name string, data []byte) (T, error) {
+	var zero T
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)
 	for k, v := range params {
 		if err := w.WriteField(k, v); err != nil {
-			return nil, fmt.Errorf("telegram %s: %w", method, err)
+			return zero, fmt.Errorf("telegram %s: %w", method, err)
 		}
 	}
 	fw, err := w.CreateFormFile(field, name)
 	if err != nil {
-		return nil, fmt.Errorf("telegram %s: %w", method, err)
+		return zero, fmt.Errorf("telegram %s: %w", method, err)
 	}
 	if _, err := fw.Write(data); err != nil {
-		return nil, fmt.Errorf("telegram %s: %w", method, err)
+		return zero, fmt.Errorf("telegram %s: %w", method, err)
 	}
 	if err := w.Close(); err != nil {
-		return nil, fmt.Errorf("telegram %s: %w", method, err)
+		return zero, fmt.Errorf("telegram %s: %w", method, err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint(method), &body)
+	resp, done, err := c.roundTrip(ctx, method, &body, w.FormDataContentType())
 	if err != nil {
-		return nil, c.redact(fmt.Errorf("telegram %s: %w", method, err))
+		return zero, err
 	}
-	req.Header.Set("Content-Type", w.FormDataContentType())
-	return c.do(req, method)
+	defer done()
+	return decode[T](c, resp, method)
 }
 
-func (c *Client) do(req *http.Request, method string) (json.RawMessage, error) {
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return nil, c.redact(fmt.Errorf("telegram %s: %w", method, err))
-	}
+// maxResponse caps the body of a Bot API response read.
+const maxResponse = 16 << 20
+
+// envelope is a Bot API response whose result decodes into a T: the
+// response is decoded in one pass, straight into the type wanted.
+type envelope[T any] struct {
+	Ok          bool                         `json:"ok"`
+	Result      T                            `json:"result"`
+	ErrorCode   int                          `json:"error_code"`
+	Description string                       `json:"description"`
+	Parameters  *tgbotapi.ResponseParameters `json:"parameters"`
+}
+
+// skipResult is a result nobody reads.
+type skipResult struct{}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (*skipResult) UnmarshalJSON([]byte) error { return nil }
+
+func (*skipResult) quick([]byte) bool { return true }
+
+// quickResult is a result type that can read itself off the front of a
+// successful response, valid JSON that begins with okPrefix: Telegram
+// writes "ok" first and the result's fields in a fixed order, so the few
+// bytes wanted are found without decoding the rest. quick reports false
+// when they are not where expected; the response is then decoded in full.
+type quickResult interface {
+	quick(result []byte) bool
+}
+
+// okPrefix begins every successful response Telegram writes.
+const okPrefix = `{"ok":true,"result":`
+
+// resultError is a result that did not decode into the type asked for;
+// the call itself succeeded.
+type resultError struct {
+	method string
+	err    error
+}
+
+func (e *resultError) Error() string {
+	return "telegram " + e.method + ": decode result: " + e.err.Error()
+}
+
+func (e *resultError) Unwrap() error { return e.err }
+
+// responses are buffers responses are read into; a response is decoded
+// before its buffer is given back, and nothing decoded refers to it
+// (encoding/json copies strings and raw messages).
+var responses = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// decode reads the response to a call of method, closes its body and
+// decodes it.
+func decode[T any](c *Client, resp *http.Response, method string) (T, error) {
+	var api envelope[T]
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil {
-		return nil, c.redact(fmt.Errorf("telegram %s: read response: %w", method, err))
+	buf := responses.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 1<<20 {
+			buf.Reset()
+			responses.Put(buf)
+		}
+	}()
+	if n := resp.ContentLength; n > 0 && n < maxResponse {
+		buf.Grow(int(n) + bytes.MinRead)
 	}
-	var api tgbotapi.APIResponse
-	if err := json.Unmarshal(raw, &api); err != nil {
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, maxResponse)); err != nil {
+		return api.Result, c.redact(fmt.Errorf("telegram %s: read response: %w", method, err))
+	}
+	body := buf.Bytes()
+	if q, ok := any(&api.Result).(quickResult); ok && len(body) > len(okPrefix) && string(body[:len(okPrefix)]) == okPrefix &&
+		json.Valid(body) && q.quick(body[len(okPrefix):]) {
+		c.lastOK.Store(c.clock.Now().UnixNano())
+		return api.Result, nil
+	}
+	err := json.Unmarshal(body, &api)
+	var te *json.UnmarshalTypeError
+	inResult := errors.As(err, &te) && (te.Field == "result" || strings.HasPrefix(te.Field, "result."))
+	if err != nil && !inResult {
 		// A proxy's HTML error page, say: transient.
-		return nil, fmt.Errorf("telegram %s: HTTP %d with a body that is not Bot API JSON", method, resp.StatusCode)
+		return api.Result, fmt.Errorf("telegram %s: HTTP %d with a body that is not Bot API JSON", method, resp.StatusCode)
 	}
 	if !api.Ok {
 		te := &tgbotapi.Error{Code: api.ErrorCode, Message: api.Description}
 		if api.Parameters != nil {
 			te.ResponseParameters = *api.Parameters
 		}
-		return nil, classify(method, te)
+		return api.Result, classify(method, te)
 	}
 	c.lastOK.Store(c.clock.Now().UnixNano())
+	if err != nil {
+		return api.Result, &resultError{method: method, err: err}
+	}
 	return api.Result, nil
 }
 

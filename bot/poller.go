@@ -102,12 +102,13 @@ func (p *Poller) Run(ctx context.Context) error {
 
 // events turns a batch into events, in order, and returns the offset that
 // confirms the whole batch (updates kbbot ignores included).
-func (p *Poller) events(updates []tgbotapi.Update) (int, []kbbot.Event) {
+func (p *Poller) events(updates []wireUpdate) (int, []kbbot.Event) {
 	next := p.offset
 	evs := make([]kbbot.Event, 0, len(updates))
-	for _, u := range updates {
+	for i := range updates {
+		u := &updates[i]
 		next = max(next, u.UpdateID+1)
-		if ev, ok := ToEvent(u, p.botUsername); ok {
+		if ev, ok := u.event(p.botUsername); ok {
 			evs = append(evs, ev)
 		}
 	}
@@ -115,22 +116,23 @@ func (p *Poller) events(updates []tgbotapi.Update) (int, []kbbot.Event) {
 }
 
 // fetch asks for the updates after the confirmed offset.
-func (p *Poller) fetch(ctx context.Context) ([]tgbotapi.Update, error) {
-	params := tgbotapi.Params{
-		"offset":  strconv.Itoa(p.offset),
-		"limit":   strconv.Itoa(p.cfg.Limit),
-		"timeout": strconv.Itoa(int(p.cfg.Timeout / time.Second)),
-	}
-	if err := params.AddInterface("allowed_updates", AllowedUpdates); err != nil {
-		return nil, err
-	}
-	raw, err := p.c.Call(ctx, "getUpdates", params)
+func (p *Poller) fetch(ctx context.Context) ([]wireUpdate, error) {
+	allowed, err := json.Marshal(AllowedUpdates)
 	if err != nil {
 		return nil, err
 	}
-	var updates []tgbotapi.Update
-	if err := json.Unmarshal(raw, &updates); err != nil {
-		return nil, fmt.Errorf("decode updates: %w", err)
+	f := form{b: make([]byte, 0, 64+3*len(allowed))}
+	f.addJSON("allowed_updates", allowed)
+	f.addInt("limit", int64(p.cfg.Limit))
+	f.addInt("offset", int64(p.offset))
+	f.addInt("timeout", int64(p.cfg.Timeout/time.Second))
+	updates, err := postForm[[]wireUpdate](ctx, p.c, "getUpdates", f.b)
+	var re *resultError
+	if errors.As(err, &re) {
+		return nil, fmt.Errorf("decode updates: %w", re.err)
+	}
+	if err != nil {
+		return nil, err
 	}
 	return updates, nil
 }

@@ -1,12 +1,12 @@
 package bot
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
@@ -25,22 +25,38 @@ var _ kbbot.Sender = (*Sender)(nil)
 
 // Send delivers r and returns the id of the message sent or edited.
 // An edit of a message that is gone is sent as a new message.
+//
+// Each request is written once, straight into its body, as the library's
+// Params would give it (wire.go); of Telegram's answer only the message's
+// id is decoded.
 func (s *Sender) Send(ctx context.Context, r kbbot.Reply) (int, error) {
-	chat := strconv.FormatInt(int64(r.ChatID), 10)
 	switch r.Kind {
 	case kbbot.ReplyAnswer:
-		p := tgbotapi.Params{"callback_query_id": r.CallbackID}
-		p.AddNonEmpty("text", truncate(r.Text, 200))
-		p.AddBool("show_alert", r.Alert)
-		_, err := s.c.Call(ctx, "answerCallbackQuery", p)
+		f := form{b: make([]byte, 0, 64+len(r.CallbackID)+3*len(r.Text))}
+		f.add("callback_query_id", r.CallbackID)
+		if r.Alert {
+			f.add("show_alert", "true")
+		}
+		if text := truncate(r.Text, 200); text != "" {
+			f.add("text", text)
+		}
+		_, err := postForm[skipResult](ctx, s.c, "answerCallbackQuery", f.b)
 		return 0, err
 	case kbbot.ReplyEdit:
-		p := tgbotapi.Params{"chat_id": chat, "message_id": strconv.Itoa(r.EditID), "text": r.Text, "parse_mode": "HTML"}
-		p.AddBool("disable_web_page_preview", true)
-		if err := addInline(p, r.Buttons); err != nil {
+		markup, err := inlineMarkup(r.Buttons)
+		if err != nil {
 			return 0, err
 		}
-		id, err := s.message(s.c.Call(ctx, "editMessageText", p))
+		f := form{b: make([]byte, 0, 128+2*len(r.Text)+3*len(markup))}
+		f.addInt("chat_id", int64(r.ChatID))
+		f.add("disable_web_page_preview", "true")
+		f.addInt("message_id", int64(r.EditID))
+		f.add("parse_mode", "HTML")
+		if markup != nil {
+			f.addJSON("reply_markup", markup)
+		}
+		f.add("text", r.Text)
+		id, err := s.message(postForm[sentMessage](ctx, s.c, "editMessageText", f.b))
 		if err == nil || !editGone(err) {
 			return id, err
 		}
@@ -48,67 +64,108 @@ func (s *Sender) Send(ctx context.Context, r kbbot.Reply) (int, error) {
 		return s.Send(ctx, r)
 	case kbbot.ReplyPhoto:
 		if r.FileID == "" {
-			return s.upload(ctx, r, chat)
+			return s.upload(ctx, r)
 		}
-		p := tgbotapi.Params{"chat_id": chat, "photo": r.FileID}
-		if r.Text != "" {
-			p["caption"], p["parse_mode"] = r.Text, "HTML"
-		}
-		if err := addInline(p, r.Buttons); err != nil {
+		markup, err := inlineMarkup(r.Buttons)
+		if err != nil {
 			return 0, err
 		}
-		return s.message(s.c.Call(ctx, "sendPhoto", p))
+		f := form{b: make([]byte, 0, 128+2*len(r.Text)+3*len(markup)+len(r.FileID))}
+		if r.Text != "" {
+			f.add("caption", r.Text)
+		}
+		f.addInt("chat_id", int64(r.ChatID))
+		if r.Text != "" {
+			f.add("parse_mode", "HTML")
+		}
+		f.add("photo", r.FileID)
+		if markup != nil {
+			f.addJSON("reply_markup", markup)
+		}
+		return s.message(postForm[sentMessage](ctx, s.c, "sendPhoto", f.b))
 	case kbbot.ReplyDocument:
-		return s.upload(ctx, r, chat)
+		return s.upload(ctx, r)
 	default:
-		p := tgbotapi.Params{"chat_id": chat, "text": r.Text, "parse_mode": "HTML"}
-		p.AddBool("disable_web_page_preview", true)
+		var markup []byte
 		switch {
 		case len(r.Buttons) > 0:
-			if err := addInline(p, r.Buttons); err != nil {
+			var err error
+			if markup, err = inlineMarkup(r.Buttons); err != nil {
 				return 0, err
 			}
 		case len(r.Keyboard) > 0:
-			if err := p.AddInterface("reply_markup", replyKeyboard(r.Keyboard)); err != nil {
-				return 0, err
-			}
+			markup = appendReplyKeyboard(nil, r.Keyboard)
 		case r.RemoveKeyboard:
-			if err := p.AddInterface("reply_markup", tgbotapi.NewRemoveKeyboard(false)); err != nil {
-				return 0, err
-			}
+			markup = []byte(removeKeyboard)
 		}
-		return s.message(s.c.Call(ctx, "sendMessage", p))
+		f := form{b: make([]byte, 0, 128+2*len(r.Text)+3*len(markup))}
+		f.addInt("chat_id", int64(r.ChatID))
+		f.add("disable_web_page_preview", "true")
+		f.add("parse_mode", "HTML")
+		if markup != nil {
+			f.addJSON("reply_markup", markup)
+		}
+		f.add("text", r.Text)
+		return s.message(postForm[sentMessage](ctx, s.c, "sendMessage", f.b))
 	}
 }
 
+// sentMessage is the part of a sent or edited message Send reads.
+type sentMessage struct {
+	MessageID int `json:"message_id"`
+}
+
+// messageIDPrefix begins every message Telegram returns.
+const messageIDPrefix = `{"message_id":`
+
+func (m *sentMessage) quick(result []byte) bool {
+	rest, ok := bytes.CutPrefix(result, []byte(messageIDPrefix))
+	if !ok {
+		return false
+	}
+	n := 0
+	for n < len(rest) && '0' <= rest[n] && rest[n] <= '9' {
+		n++
+	}
+	if n == 0 || n > 10 || n == len(rest) || (rest[n] != ',' && rest[n] != '}') {
+		return false
+	}
+	id, err := strconv.Atoi(string(rest[:n]))
+	if err != nil {
+		return false
+	}
+	m.MessageID = id
+	return true
+}
+
 // upload sends a document or photo with its bytes.
-func (s *Sender) upload(ctx context.Context, r kbbot.Reply, chat string) (int, error) {
+func (s *Sender) upload(ctx context.Context, r kbbot.Reply) (int, error) {
 	method, field := "sendDocument", "document"
 	if r.Kind == kbbot.ReplyPhoto {
 		method, field = "sendPhoto", "photo"
 	}
-	p := tgbotapi.Params{"chat_id": chat}
+	p := tgbotapi.Params{"chat_id": strconv.FormatInt(int64(r.ChatID), 10)}
 	if r.Text != "" {
 		p["caption"], p["parse_mode"] = r.Text, "HTML"
 	}
-	if err := addInline(p, r.Buttons); err != nil {
-		return 0, err
-	}
-	return s.message(s.c.Upload(ctx, method, p, field, r.FileName, r.File))
-}
-
-func (s *Sender) message(raw json.RawMessage, err error) (int, error) {
+	markup, err := inlineMarkup(r.Buttons)
 	if err != nil {
 		return 0, err
 	}
-	// Only the id is needed: decoding the whole tgbotapi.Message costs more
-	// than the rest of the reply's handling.
-	var m struct {
-		MessageID int `json:"message_id"`
+	if markup != nil {
+		p["reply_markup"] = string(markup)
 	}
-	if err := json.Unmarshal(raw, &m); err != nil {
-		// Edits of inline messages return true; nothing to read.
-		return 0, nil
+	return s.message(upload[sentMessage](ctx, s.c, method, p, field, r.FileName, r.File))
+}
+
+// message returns the id of a message sent or edited. A result that is
+// not a message (the edit of an inline message returns true) gives 0.
+func (s *Sender) message(m sentMessage, err error) (int, error) {
+	if err != nil {
+		if _, ok := err.(*resultError); ok {
+			return 0, nil
+		}
+		return 0, err
 	}
 	return m.MessageID, nil
 }
@@ -124,44 +181,26 @@ func editGone(err error) bool {
 	return strings.Contains(msg, "message to edit not found") || strings.Contains(msg, "message can't be edited")
 }
 
-func addInline(p tgbotapi.Params, rows [][]kbbot.Button) error {
+// inlineMarkup returns the JSON of the inline keyboard of rows, nil for
+// none.
+func inlineMarkup(rows [][]kbbot.Button) ([]byte, error) {
 	if len(rows) == 0 {
-		return nil
+		return nil, nil
 	}
-	kb := tgbotapi.InlineKeyboardMarkup{InlineKeyboard: make([][]tgbotapi.InlineKeyboardButton, 0, len(rows))}
+	n := 24
 	for _, row := range rows {
-		r := make([]tgbotapi.InlineKeyboardButton, 0, len(row))
 		for _, b := range row {
-			if b.URL != "" {
-				r = append(r, tgbotapi.NewInlineKeyboardButtonURL(b.Label, b.URL))
-				continue
-			}
-			if len(b.Data) == 0 || len(b.Data) > 64 {
-				return fmt.Errorf("button %q: callback data of %d bytes: %w", b.Label, len(b.Data), kbbot.ErrBadRequest)
-			}
-			r = append(r, tgbotapi.NewInlineKeyboardButtonData(b.Label, b.Data))
+			n += 40 + len(b.Label) + len(b.Data) + len(b.URL)
 		}
-		kb.InlineKeyboard = append(kb.InlineKeyboard, r)
 	}
-	return p.AddInterface("reply_markup", kb)
+	return appendInlineKeyboard(make([]byte, 0, n), rows)
 }
 
-func replyKeyboard(rows [][]kbbot.KeyButton) tgbotapi.ReplyKeyboardMarkup {
-	kb := tgbotapi.ReplyKeyboardMarkup{ResizeKeyboard: true, OneTimeKeyboard: true}
-	for _, row := range rows {
-		var r []tgbotapi.KeyboardButton
-		for _, b := range row {
-			r = append(r, tgbotapi.KeyboardButton{Text: b.Label, RequestLocation: b.RequestLocation, RequestContact: b.RequestContact})
-		}
-		kb.Keyboard = append(kb.Keyboard, r)
-	}
-	return kb
-}
-
+// truncate cuts s to n runes, the last one an ellipsis.
 func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
+	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
+	r := []rune(s)
 	return string(r[:n-1]) + "…"
 }

@@ -74,12 +74,12 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, "cannot read the update", http.StatusBadRequest)
 		return
 	}
-	var u tgbotapi.Update
+	var u wireUpdate
 	if err := json.Unmarshal(body, &u); err != nil {
 		http.Error(rw, "the body is not an update", http.StatusBadRequest)
 		return
 	}
-	ev, ok := ToEvent(u, w.botUsername)
+	ev, ok := u.event(w.botUsername)
 	if !ok {
 		// A kind kbbot does not handle: confirmed, so Telegram moves on.
 		rw.WriteHeader(http.StatusOK)

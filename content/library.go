@@ -207,8 +207,9 @@ func loadLabels(fsys fs.FS, p *problems) *Catalog {
 	return &Catalog{texts: texts}
 }
 
-// Sources returns every source, in file order.
-func (l *Library) Sources() []Source { return append([]Source(nil), l.sources...) }
+// Sources returns every source, in file order; like Methods, the
+// library's own slice, read-only.
+func (l *Library) Sources() []Source { return slices.Clip(l.sources) }
 
 // Source returns the source with id.
 func (l *Library) Source(id string) (Source, bool) { s, ok := l.sourceIdx[id]; return s, ok }
@@ -238,8 +239,9 @@ func (l *Library) Myth(id string) (Myth, bool) {
 	return l.myths[i], true
 }
 
-// Topics returns every topic, by order then id.
-func (l *Library) Topics() []Topic { return append([]Topic(nil), l.topics...) }
+// Topics returns every topic, by order then id; like Methods, the
+// library's own slice, read-only.
+func (l *Library) Topics() []Topic { return slices.Clip(l.topics) }
 
 // Topic returns the topic with id.
 func (l *Library) Topic(id string) (Topic, bool) {

@@ -3,6 +3,7 @@ package content
 import (
 	"fmt"
 	"io/fs"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -133,8 +134,9 @@ type quizData struct {
 	ClosingAlt []quizReason `yaml:"closing_alt"`
 }
 
-// Quiz returns the quiz questions in order.
-func (l *Library) Quiz() []Question { return append([]Question(nil), l.quiz.Questions...) }
+// Quiz returns the quiz questions in order; like Methods, the library's
+// own slice, shared by every render: read it, never change it.
+func (l *Library) Quiz() []Question { return slices.Clip(l.quiz.Questions) }
 
 // QuestionText returns a question in the words that fit the answers so far
 // (its first matching Alt, else its Text).

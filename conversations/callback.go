@@ -43,8 +43,22 @@ func parseCallback(data string) (callback, bool) {
 
 // data builds callback data from an action and its arguments.
 func data(action string, args ...string) string {
-	if len(args) == 0 {
+	switch len(args) {
+	case 0:
 		return action
+	case 1:
+		return action + ":" + args[0]
 	}
-	return action + ":" + strings.Join(args, ":")
+	n := len(action)
+	for _, a := range args {
+		n += 1 + len(a)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(action)
+	for _, a := range args {
+		b.WriteByte(':')
+		b.WriteString(a)
+	}
+	return b.String()
 }

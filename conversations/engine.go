@@ -3,6 +3,7 @@ package conversations
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -40,6 +41,16 @@ type Engine struct {
 	// on the library only, which never changes once loaded. Replies share them: nothing may
 	// change a reply's buttons after the step.
 	learnMenus sync.Map
+	// keyboards caches the keyboards step.keyboard builds.
+	kbMu      sync.RWMutex
+	keyboards map[keyboardKey][][]kbbot.Button
+}
+
+// keyboardKey names a keyboard in a language and form of address.
+type keyboardKey struct {
+	name  string
+	lang  content.Lang
+	bapak bool
 }
 
 // NewEngine returns an engine speaking the texts of lib. nonce returns a
@@ -464,6 +475,34 @@ func (st *step) otherLang() content.Lang {
 }
 
 func (st *step) btn(key, d string) kbbot.Button { return kbbot.Button{Label: st.t(key), Data: d} }
+
+// keyboard returns the keyboard called name in the resident's language
+// and form of address, which build makes from the library's texts alone:
+// it is built once per engine (the library never changes once loaded) and
+// shared by the replies of every step. Its rows are clipped, so that
+// appending to it or to a row copies; nothing may change a reply's
+// buttons in place.
+func (st *step) keyboard(name string, build func() [][]kbbot.Button) [][]kbbot.Button {
+	k := keyboardKey{name: name, lang: st.lang(), bapak: st.bapak()}
+	e := st.e
+	e.kbMu.RLock()
+	rows, ok := e.keyboards[k]
+	e.kbMu.RUnlock()
+	if ok {
+		return rows
+	}
+	rows = slices.Clip(build())
+	for i := range rows {
+		rows[i] = slices.Clip(rows[i])
+	}
+	e.kbMu.Lock()
+	defer e.kbMu.Unlock()
+	if e.keyboards == nil {
+		e.keyboards = map[keyboardKey][][]kbbot.Button{}
+	}
+	e.keyboards[k] = rows
+	return rows
+}
 
 // send adds a new message.
 func (st *step) send(text string, buttons [][]kbbot.Button) {

@@ -3,6 +3,7 @@ package conversations
 import (
 	"encoding/json"
 	"slices"
+	"sync"
 
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/cadre"
@@ -85,6 +86,26 @@ var flows = []Flow{
 	eventChangeFlow{},
 }
 
+// flowRoutes are the registered flows' routes by flow name, built once:
+// flows are stateless, so their routes never change.
+var flowRoutes = sync.OnceValue(func() map[string][]Route {
+	m := make(map[string][]Route, len(flows))
+	for _, f := range flows {
+		if _, dup := m[f.Name()]; !dup { // flowNamed finds the first
+			m[f.Name()] = f.Routes()
+		}
+	}
+	return m
+})
+
+// routesOf returns f's routes; shared, not to be changed.
+func routesOf(f Flow) []Route {
+	if r, ok := flowRoutes()[f.Name()]; ok {
+		return r
+	}
+	return f.Routes()
+}
+
 // flowNamed returns the registered flow called name.
 func flowNamed(name string) (Flow, bool) {
 	for _, f := range flows {
@@ -156,7 +177,7 @@ func (st *step) routeFlow(action string, args []string) bool {
 	if len(args) > 0 {
 		op, rest = args[0], args[1:]
 	}
-	for _, r := range f.Routes() {
+	for _, r := range routesOf(f) {
 		if r.Op != op {
 			continue
 		}

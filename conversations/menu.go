@@ -102,34 +102,44 @@ func (st *step) menu() {
 }
 
 func (st *step) menuButtons() [][]kbbot.Button {
-	rows := [][]kbbot.Button{
-		{st.btn("menu_learn", data(cbMenu, itemLearn))},
-		{st.btn("menu_events", data(cbMenu, itemEvents))},
-		{st.btn("menu_orders", data(cbMenu, itemOrders)), st.btn("menu_help", data(cbMenu, itemHelp))},
-		{st.btn("menu_course", data(cbMenu, itemCourse))},
-		{st.btn("menu_kbpp", data(cbMenu, itemKBPP))},
-		{st.btn("menu_ask", data(cbMenu, itemAsk))},
-	}
 	// Residents who consented tell their area and group (broadcast_area.go).
-	if st.r.Consented() && st.e.svc.Broadcasts != nil {
-		rows = append(rows, []kbbot.Button{st.btn("menu_area", data(flowArea, arOpen))})
+	area := st.r.Consented() && st.e.svc.Broadcasts != nil
+	name := "menu"
+	if area {
+		name = "menu+area"
 	}
+	rows := st.keyboard(name, func() [][]kbbot.Button {
+		rows := [][]kbbot.Button{
+			{st.btn("menu_learn", data(cbMenu, itemLearn))},
+			{st.btn("menu_events", data(cbMenu, itemEvents))},
+			{st.btn("menu_orders", data(cbMenu, itemOrders)), st.btn("menu_help", data(cbMenu, itemHelp))},
+			{st.btn("menu_course", data(cbMenu, itemCourse))},
+			{st.btn("menu_kbpp", data(cbMenu, itemKBPP))},
+			{st.btn("menu_ask", data(cbMenu, itemAsk))},
+		}
+		if area {
+			rows = append(rows, []kbbot.Button{st.btn("menu_area", data(flowArea, arOpen))})
+		}
+		return rows
+	})
 	// Staff rows (roles.go): the cadre booking of the configured cadre
-	// list, and the staff menu for staff members.
-	rows = append(rows, st.staffMenuRows()...)
-	return rows
+	// list, and the staff menu for staff members. The shared rows are
+	// clipped: appending copies them.
+	return append(rows, st.staffMenuRows()...)
 }
 
 func (st *step) menuButton() [][]kbbot.Button {
-	return [][]kbbot.Button{{st.btn("btn_menu", data(cbMenu))}}
+	return st.keyboard("menu button", func() [][]kbbot.Button { return [][]kbbot.Button{{st.btn("btn_menu", data(cbMenu))}} })
 }
 
 func (st *step) help() {
-	st.show(st.t("help"), [][]kbbot.Button{
-		{st.btn("menu_ask", data(cbMenu, itemAsk))},
-		{st.btn("btn_privacy_full", data(cbMenu, itemPriv))},
-		{st.btn("btn_menu", data(cbMenu))},
-	})
+	st.show(st.t("help"), st.keyboard("help", func() [][]kbbot.Button {
+		return [][]kbbot.Button{
+			{st.btn("menu_ask", data(cbMenu, itemAsk))},
+			{st.btn("btn_privacy_full", data(cbMenu, itemPriv))},
+			{st.btn("btn_menu", data(cbMenu))},
+		}
+	}))
 }
 
 // language switches at once with an argument, or offers the choice.
