@@ -61,13 +61,14 @@ func paramsForm(p tgbotapi.Params) []byte {
 	slices.Sort(keys)
 	f := form{b: make([]byte, 0, n+n/4)}
 	for _, k := range keys {
-		f.key(appendQueryEscapeString(k))
+		f.key(queryEscape(k))
 		f.b = appendQueryEscape(f.b, p[k])
 	}
 	return f.b
 }
 
-func appendQueryEscapeString(s string) string {
+// queryEscape is url.QueryEscape, without a copy when nothing is escaped.
+func queryEscape(s string) string {
 	for i := 0; i < len(s); i++ {
 		if !unreserved(s[i]) {
 			return string(appendQueryEscape(nil, s))
