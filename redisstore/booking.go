@@ -8,12 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/booking"
+	"github.com/kbbot/kbbot/redisconn"
 )
 
 //go:embed lua/book_lib.lua
@@ -91,6 +93,11 @@ type BookingStore struct {
 	codes    codePool
 	books    *groupCommit[*bookJob] // Book and AcceptOffer requests, see flushBooks
 	bookMany *luaFunc               // book_many, on this store's client
+	// spans is set while one book_many call may span hash slots (one
+	// server, redisconn.SpansSlots): it then carries the requests of every
+	// event, and takes the codes and writes the resident index itself.
+	// A CROSSSLOT refusal (a proxy) clears it for good.
+	spans atomic.Bool
 }
 
 var _ booking.Store = (*BookingStore)(nil)
@@ -114,6 +121,7 @@ func NewBookingStore(rdb redis.UniversalClient, keys Keys, clock kbbot.Clock, op
 		codes: codePool{rand: opt.Rand, free: map[string][]string{}}}
 	s.books = &groupCommit[*bookJob]{max: 8 * bookManyMax, flush: s.flushBooks}
 	s.bookMany = bookManyFunc.forClient()
+	s.spans.Store(redisconn.SpansSlots(rdb))
 	return s
 }
 
@@ -154,9 +162,19 @@ type bookJob struct {
 	res  string // the resident ("c<chat>" or "r<ref>")
 	idem string // the idempotency field
 	code string
-	rec  record
-	raw  []byte        // rec as JSON
-	done chan []string // the request's reply, or {"error", message}
+	// reserved is set when code was reserved for the event (codePool);
+	// else book_many takes it.
+	reserved bool
+	rec      record
+	raw      []byte        // rec as JSON
+	done     chan []string // the request's reply, or {"error", message}
+	err      error         // set before done gets {"error", ...} for a failed call
+}
+
+// fail completes j with err.
+func (j *bookJob) fail(err error) {
+	j.err = err
+	j.done <- []string{"error", err.Error()}
 }
 
 func (s *BookingStore) book(ctx context.Context, r booking.Request, mode string) (booking.Booking, error) {
@@ -171,12 +189,15 @@ func (s *BookingStore) book(ctx context.Context, r booking.Request, mode string)
 		return booking.Booking{}, fmt.Errorf("redisstore: encode booking: %w", err)
 	}
 	for range codeAttempts {
-		code, err := s.codes.take(ctx, s, r.EventID)
-		if err != nil {
+		var code string
+		spans := s.spans.Load()
+		if spans {
+			code = s.codes.fresh() // book_many takes it
+		} else if code, err = s.codes.take(ctx, s, r.EventID); err != nil {
 			return booking.Booking{}, err
 		}
 		j := &bookJob{ctx: ctx, r: r, mode: mode, res: res, idem: "i|" + chatArg(r.Requester()) + "|" + r.IdempotencyKey,
-			code: code, rec: rec, raw: raw, done: make(chan []string, 1)}
+			code: code, reserved: !spans, rec: rec, raw: raw, done: make(chan []string, 1)}
 		s.books.submit(j)
 		var out []string
 		select {
@@ -197,9 +218,12 @@ func (s *BookingStore) book(ctx context.Context, r booking.Request, mode string)
 				return booking.Booking{}, err
 			}
 			return booking.Booking{}, fmt.Errorf("redisstore: book: %w", &booking.AlreadyBookedError{Existing: b})
-		case "code_taken":
+		case "code_taken", "again":
 			continue
 		case "error":
+			if j.err != nil {
+				return booking.Booking{}, j.err
+			}
 			return booking.Booking{}, fmt.Errorf("redisstore: book: %s", out[1])
 		}
 		return booking.Booking{}, statusErr("book", out[0], r)
@@ -207,18 +231,45 @@ func (s *BookingStore) book(ctx context.Context, r booking.Request, mode string)
 	return booking.Booking{}, fmt.Errorf("redisstore: book: no free booking code after %d attempts", codeAttempts)
 }
 
-// bookCall is one book_many call of a batch: requests of one event.
+// bookCall is one book_many call of a batch: groups of requests, each of
+// one event (on a cluster, one group).
 type bookCall struct {
-	event string
-	jobs  []*bookJob
-	args  []any
+	jobs []*bookJob
+	keys []string
+	args []any
+	// extra gives the index in keys (1-based, as in Lua) of the code
+	// buckets and index buckets the requests name (single server).
+	extra map[string]int
 }
 
-// flushBooks sends a batch of booking requests in one pipeline: first
-// the resident index (ResidentEvents) of each resident and cadre, then
-// per event one book_many call with that event's requests in arrival
-// order (more calls past bookManyMax). The index is written first and may
-// name an event where the booking then fails; readers skip such events.
+// key returns the Lua index of k among c's keys, adding it (and, for a
+// code bucket, the legacy code key after it) when new.
+func (c *bookCall) key(k string, legacy string) int {
+	if i, ok := c.extra[k]; ok && legacy == "" {
+		return i
+	}
+	c.keys = append(c.keys, k)
+	i := len(c.keys)
+	if legacy != "" {
+		c.keys = append(c.keys, legacy)
+	} else {
+		c.extra[k] = i
+	}
+	return i
+}
+
+// flushBooks sends a batch of booking requests in one pipeline, the
+// requests of each event in arrival order (more calls past bookManyMax
+// requests).
+//
+// Where one call may span hash slots (spans), it sends one book_many call
+// for the requests of every event, which takes each new booking's code
+// and writes the resident index itself. On a cluster it sends first the
+// resident index (ResidentEvents) of each resident and cadre, then per
+// event one book_many call; the index is written first and may name an
+// event where the booking then fails (readers skip such events), and the
+// codes were reserved before (codePool).
+//
 // It completes every job: with its reply, or with an error when the call
 // or the job's index write failed (the booking may have been made: a
 // retry with the same idempotency key finds it).
@@ -226,8 +277,10 @@ func (s *BookingStore) flushBooks(jobs []*bookJob) {
 	live := jobs[:0:0]
 	for _, j := range jobs {
 		if j.ctx.Err() != nil {
-			s.codes.giveBack(j.r.EventID, j.code) // never sent
-			j.done <- []string{"error", j.ctx.Err().Error()}
+			if j.reserved {
+				s.codes.giveBack(j.r.EventID, j.code) // never sent
+			}
+			j.fail(fmt.Errorf("redisstore: book: %w", j.ctx.Err()))
 			continue
 		}
 		live = append(live, j)
@@ -235,48 +288,108 @@ func (s *BookingStore) flushBooks(jobs []*bookJob) {
 	if len(live) == 0 {
 		return
 	}
-	ctx := context.WithoutCancel(live[0].ctx)
-	now, ttl := msArg(s.clock.Now()), s.ttlArg()
-	var calls []*bookCall
-	open := map[string]*bookCall{}
-	for _, j := range live {
-		c := open[j.r.EventID]
-		if c == nil || len(c.jobs) == bookManyMax {
-			c = &bookCall{event: j.r.EventID, args: make([]any, 2, 2+10*min(len(live), bookManyMax))}
-			c.args[0], c.args[1] = now, ttl
-			open[j.r.EventID] = c
-			calls = append(calls, c)
+	spans := s.spans.Load()
+	if !spans {
+		// Requests made while calls spanned slots carry a code not
+		// reserved: they go again with a reserved one.
+		reserved := live[:0]
+		for _, j := range live {
+			if j.reserved {
+				reserved = append(reserved, j)
+			} else {
+				j.done <- []string{"again"}
+			}
 		}
-		c.jobs = append(c.jobs, j)
-		c.args = append(c.args, j.mode, j.idem, j.res, chatArg(j.r.Resident), chatArg(j.r.BookedBy),
-			j.r.FacilityID, j.r.SessionID, string(j.r.Method), j.code, j.raw)
+		if live = reserved; len(live) == 0 {
+			return
+		}
+	}
+	ctx := context.WithoutCancel(live[0].ctx)
+	if spans {
+		ctx = redisconn.CrossSlot(ctx)
+	}
+	now, ttl := msArg(s.clock.Now()), s.ttlArg()
+	// The requests of each event, events in order of first arrival.
+	var events []string
+	byEvent := map[string][]*bookJob{}
+	for _, j := range live {
+		if byEvent[j.r.EventID] == nil {
+			events = append(events, j.r.EventID)
+		}
+		byEvent[j.r.EventID] = append(byEvent[j.r.EventID], j)
+	}
+	var calls []*bookCall
+	var c *bookCall
+	for _, ev := range events {
+		evJobs := byEvent[ev]
+		for len(evJobs) > 0 {
+			if c == nil || len(c.jobs) == bookManyMax || !spans {
+				c = &bookCall{args: []any{now, ttl}, extra: map[string]int{}}
+				calls = append(calls, c)
+			}
+			part := evJobs[:min(len(evJobs), bookManyMax-len(c.jobs))]
+			evJobs = evJobs[len(part):]
+			c.args = append(c.args, len(part), ev, len(c.keys)+1)
+			c.keys = append(c.keys, s.keys.EventKeys(ev)...)
+			c.jobs = append(c.jobs, part...)
+			for _, j := range part {
+				c.args = append(c.args, j.mode, j.idem, j.res, chatArg(j.r.Resident), chatArg(j.r.BookedBy),
+					j.r.FacilityID, j.r.SessionID, string(j.r.Method), j.code, j.raw)
+				if !spans {
+					c.args = append(c.args, 0, 0, 0)
+					continue
+				}
+				code := 0
+				if !j.reserved {
+					code = c.key(s.keys.BookingCodes(j.code), s.keys.LegacyBookingCode(j.code))
+				}
+				idx := [2]int{}
+				for k, chat := range []kbbot.ChatID{j.r.Resident, j.r.BookedBy} {
+					if chat != 0 {
+						idx[k] = c.key(s.keys.ResidentEvents(chat), "")
+					}
+				}
+				c.args = append(c.args, code, idx[0], idx[1])
+			}
+		}
 	}
 	pipe := s.rdb.Pipeline()
 	index := make(map[*bookJob][]*redis.IntCmd, len(live))
-	written := map[[2]string]*redis.IntCmd{}
-	for _, j := range live {
-		for _, c := range []kbbot.ChatID{j.r.Resident, j.r.BookedBy} {
-			if c == 0 {
-				continue
+	if !spans {
+		written := map[[2]string]*redis.IntCmd{}
+		for _, j := range live {
+			for _, c := range []kbbot.ChatID{j.r.Resident, j.r.BookedBy} {
+				if c == 0 {
+					continue
+				}
+				k := [2]string{s.keys.ResidentEvents(c), residentEventField(c, j.r.EventID)}
+				cmd := written[k]
+				if cmd == nil {
+					cmd = pipe.HSet(ctx, k[0], k[1], "")
+					written[k] = cmd
+				}
+				index[j] = append(index[j], cmd)
 			}
-			k := [2]string{s.keys.ResidentEvents(c), residentEventField(c, j.r.EventID)}
-			cmd := written[k]
-			if cmd == nil {
-				cmd = pipe.HSet(ctx, k[0], k[1], "")
-				written[k] = cmd
-			}
-			index[j] = append(index[j], cmd)
 		}
 	}
 	cmds := make([]*redis.Cmd, len(calls))
 	for i, c := range calls {
-		cmds[i] = s.bookMany.queue(ctx, pipe, s.keys.EventKeys(c.event), c.args...)
+		cmds[i] = s.bookMany.queue(ctx, pipe, c.keys, c.args...)
 	}
 	_, _ = pipe.Exec(ctx) // each command's error is read below
 	err := s.bookMany.runAgain(ctx, s.rdb, cmds,
-		func(i int) []string { return s.keys.EventKeys(calls[i].event) }, func(i int) []any { return calls[i].args })
+		func(i int) []string { return calls[i].keys }, func(i int) []any { return calls[i].args })
 	for i, c := range calls {
 		replies, cerr := cmds[i].Slice()
+		if spans && redisconn.IsCrossSlot(cerr) {
+			// A proxy refuses calls across slots: from now on this store
+			// books as on a cluster; these requests go again that way.
+			s.spans.Store(false)
+			for _, j := range c.jobs {
+				j.done <- []string{"again"}
+			}
+			continue
+		}
 		if cerr == nil && len(replies) != len(c.jobs) {
 			cerr = fmt.Errorf("%d replies to %d requests", len(replies), len(c.jobs))
 		}
@@ -285,21 +398,25 @@ func (s *BookingStore) flushBooks(jobs []*bookJob) {
 		}
 		for k, j := range c.jobs {
 			if cerr != nil {
-				j.done <- []string{"error", wrap("book", cerr).Error()}
+				j.fail(wrap("book", cerr))
 				continue
 			}
 			out := strs(replies[k])
 			if len(out) == 0 {
 				out = []string{"error", "empty reply"}
 			}
-			if out[0] != "ok" && out[0] != "code_taken" && out[0] != "error" && (len(out) < 2 || out[1] != j.code) {
+			if j.reserved && out[0] != "ok" && out[0] != "code_taken" && out[0] != "error" && (len(out) < 2 || out[1] != j.code) {
 				s.codes.giveBack(j.r.EventID, j.code) // still reserved for this event, unused
 			}
+			var ierr error
 			for _, ic := range index[j] {
-				if ic.Err() != nil {
-					out = []string{"error", wrap("index booking", ic.Err()).Error()}
+				if ierr = ic.Err(); ierr != nil {
 					break
 				}
+			}
+			if ierr != nil {
+				j.fail(wrap("index booking", ierr))
+				continue
 			}
 			j.done <- out
 		}

@@ -11,14 +11,17 @@ import (
 	"github.com/kbbot/kbbot/booking"
 )
 
-// CodeBatch is how many booking codes a store reserves for an event at
-// once. A code is unique across events because it is reserved with HSETNX
-// in Keys.BookingCodes (pointing at the event) before any booking uses it,
-// and only where no legacy code key (Keys.LegacyBookingCode) has it;
-// reserving a batch in one round trip keeps that off the path of each
-// booking. A process that stops leaves at most CodeBatch reserved but
-// unused codes per event: they point at the event but name no booking, and
-// Get reports them as not found.
+// CodeBatch is how many booking codes a store on a cluster reserves for
+// an event at once. A code is unique across events because it is taken
+// with HSETNX in Keys.BookingCodes (pointing at the event), and only where
+// no legacy code key (Keys.LegacyBookingCode) has it. On a single server
+// book_many does that as it books (one call may span hash slots there). On
+// a cluster the code's bucket is in another slot than the event, so codes
+// are reserved before any booking uses them; reserving a batch in one
+// round trip keeps that off the path of each booking. A process that
+// stops leaves at most CodeBatch reserved but unused codes per event:
+// they point at the event but name no booking, and Get reports them as not
+// found.
 const CodeBatch = 16
 
 // codePool holds codes reserved for events and not yet used.
@@ -62,6 +65,14 @@ func (p *codePool) pop(eventID string) (string, bool) {
 	c := list[len(list)-1]
 	p.free[eventID] = list[:len(list)-1]
 	return c, true
+}
+
+// fresh returns a new random code, reserved nowhere (for book_many on a
+// single server, which takes it).
+func (p *codePool) fresh() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return booking.NewCode(p.rand)
 }
 
 // giveBack returns an unused code to the pool.

@@ -212,6 +212,9 @@ func limitArgs(e *booking.Event) []any {
 		m["o|"+f] = strings.Join(order, ",")
 	}
 	fields := make([]string, 0, len(m))
+	if len(m) > hashtableFields {
+		m[HashtableMarker] = "0"
+	}
 	for k := range m {
 		fields = append(fields, k)
 	}

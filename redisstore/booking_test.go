@@ -106,7 +106,9 @@ func TestBookErrors(t *testing.T) {
 	if n := checkInvariants(t, e, testEvent); n != 0 {
 		t.Errorf("%d active bookings", n)
 	}
-	// Codes reserved but unused point at the event and name no booking.
+	// Codes reserved but unused (on a cluster, where codes are reserved in
+	// batches; one server takes a code only with its booking) point at the
+	// event and name no booking.
 	var codes []string
 	for _, k := range redistest.Keys(ctx, e.rdb, e.keys.Prefix()+"codes:*") {
 		for code, ev := range e.rdb.HGetAll(ctx, k).Val() {
@@ -116,8 +118,8 @@ func TestBookErrors(t *testing.T) {
 			codes = append(codes, code)
 		}
 	}
-	if len(codes) == 0 || len(codes) > redisstore.CodeBatch {
-		t.Errorf("%d codes reserved, want 1 to %d", len(codes), redisstore.CodeBatch)
+	if len(codes) > redisstore.CodeBatch {
+		t.Errorf("%d codes reserved, want at most %d", len(codes), redisstore.CodeBatch)
 	}
 	for _, code := range codes {
 		if _, err := e.store.Get(ctx, code); !errors.Is(err, booking.ErrNotFound) {

@@ -191,13 +191,29 @@ func (k Keys) EventDef(id string) string { return k.event(id, "def") }
 // EventLimits holds an event's limits: "q|<facility>|<method>" -> quota,
 // "s|<facility>|<session>" -> capacity, "c|<facility>" -> cut-off (Unix ms),
 // "m|<facility>" -> offered methods ("iud,implan"), "o|<facility>" ->
-// session ids by start ("0800,1000"). HASH; no TTL; replaced by import.
+// session ids by start ("0800,1000"); and, in an event of more than
+// hashtableFields limits, HashtableMarker -> "0". HASH; no TTL; replaced by
+// import.
 func (k Keys) EventLimits(id string) string { return k.event(id, "limit") }
+
+// HashtableMarker is a field of EventLimits and EventUsed (value "0") in an
+// event of more than hashtableFields limits. Its name is longer than
+// hash-max-listpack-value (64 by default), so Redis keeps both hashes in
+// its hashtable encoding: in a listpack, which Redis keeps up to
+// hash-max-listpack-entries fields (512 by default), every booking's five
+// reads and two writes of them would scan hundreds of fields. Readers that
+// go over every field read it as a limit and a count of 0.
+const HashtableMarker = "x|hashtable:reads-of-a-large-event-stay-constant-time-whatever-its-size"
+
+// hashtableFields is the size of EventLimits above which an event's
+// limits and counts carry HashtableMarker.
+const hashtableFields = 64
 
 // EventUsed counts the places taken (active bookings and places held for
 // offers) per "q|..." and "s|..." field of EventLimits (the booking
 // function reads a booking's two counters and sets both in one HSET; the
-// other scripts HINCRBY them). HASH; no TTL.
+// other scripts HINCRBY them); and HashtableMarker -> "0" where
+// EventLimits has it (written with it by import). HASH; no TTL.
 func (k Keys) EventUsed(id string) string { return k.event(id, "used") }
 
 // EventResidents holds each resident's state for the event, a resident

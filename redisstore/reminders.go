@@ -7,11 +7,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/kbbot/kbbot"
+	"github.com/kbbot/kbbot/redisconn"
 	"github.com/kbbot/kbbot/reminders"
 )
 
@@ -86,6 +88,10 @@ type ReminderStore struct {
 	keys  Keys
 	plans *groupCommit[*planJob] // Schedule calls, see flushPlans
 	plan  *luaFunc               // rem_schedule, on this store's client
+	// spans is set while one rem_schedule call may span hash slots (one
+	// server, redisconn.SpansSlots): it then carries the items of every
+	// shard. A CROSSSLOT refusal (a proxy) clears it for good.
+	spans atomic.Bool
 }
 
 // NewReminderStore returns a store on rdb with keys under keys' prefix.
@@ -93,6 +99,7 @@ func NewReminderStore(rdb redis.UniversalClient, keys Keys) *ReminderStore {
 	s := &ReminderStore{Locker: NewLocker(rdb, keys), rdb: rdb, keys: keys}
 	s.plans = &groupCommit[*planJob]{max: 256, flush: s.flushPlans}
 	s.plan = remScheduleFunc.forClient()
+	s.spans.Store(redisconn.SpansSlots(rdb))
 	return s
 }
 
@@ -178,6 +185,9 @@ type planJob struct {
 	version string
 	items   []reminders.Item
 	done    chan planResult
+	// counted is what calls of an earlier batch created or changed, when
+	// the job goes again (after a CROSSSLOT refusal).
+	counted int
 }
 
 type planResult struct {
@@ -205,10 +215,40 @@ type planGroup struct {
 	items []reminders.Item
 }
 
-// flushPlans sends a batch of Schedule calls in one pipeline: per
-// reminder shard one rem_schedule call with every group of items of a
-// chat (more calls past remBatch items). A call that fails fails the jobs
-// with items in it.
+// planCall is one rem_schedule call of a batch: groups of items of the
+// chats of one shard (on a single server, of several shards).
+type planCall struct {
+	groups []*planGroup
+	n      int // items
+	keys   []string
+	args   []any
+	count  int // the index in args of the current shard's group count
+	shards map[int]int
+}
+
+// add adds group g of shard sh to c.
+func (c *planCall) add(keys Keys, sh int, g *planGroup, version string) {
+	at, ok := c.shards[sh]
+	if !ok {
+		// Calls add shards one after the other: a shard's groups are
+		// together, so a shard seen before is the current one.
+		c.keys = append(c.keys, keys.RemKeys(sh)...)
+		c.args = append(c.args, 0)
+		at = len(c.args) - 1
+		c.shards[sh] = at
+	}
+	c.args[at] = c.args[at].(int) + 1
+	c.groups = append(c.groups, g)
+	c.n += len(g.items)
+	first, lines := planLines(g.items, version)
+	c.args = append(c.args, chatArg(g.chat), len(g.items), first, lines)
+}
+
+// flushPlans sends a batch of Schedule calls in one pipeline: on a
+// cluster per reminder shard one rem_schedule call with every group of
+// items of a chat; on a single server one call for every shard (more
+// calls past remBatch items). A call that fails fails the jobs with items
+// in it.
 func (s *ReminderStore) flushPlans(jobs []*planJob) {
 	live := jobs[:0:0]
 	for _, j := range jobs {
@@ -222,41 +262,60 @@ func (s *ReminderStore) flushPlans(jobs []*planJob) {
 		return
 	}
 	ctx := context.WithoutCancel(live[0].ctx)
-	type call struct {
-		shard  int
-		groups []*planGroup
-		n      int // items
-		args   []any
+	spans := s.spans.Load()
+	if spans {
+		ctx = redisconn.CrossSlot(ctx)
 	}
-	var calls []*call
-	open := map[int]*call{}
+	// The groups of each shard, in arrival order; shards in order of first
+	// arrival.
+	var shards []int
+	byShard := map[int][]*planGroup{}
 	for _, j := range live {
 		for _, g := range planGroups(j) {
 			sh := RemShard(g.chat)
-			c := open[sh]
-			if c == nil || c.n+len(g.items) > remBatch {
-				c = &call{shard: sh, args: []any{"plan"}}
-				open[sh] = c
+			if byShard[sh] == nil {
+				shards = append(shards, sh)
+			}
+			byShard[sh] = append(byShard[sh], g)
+		}
+	}
+	var calls []*planCall
+	var c *planCall
+	for _, sh := range shards {
+		if !spans {
+			c = nil
+		}
+		for _, g := range byShard[sh] {
+			if c == nil || (c.n > 0 && c.n+len(g.items) > remBatch) {
+				c = &planCall{args: []any{"plan"}, shards: map[int]int{}}
 				calls = append(calls, c)
 			}
-			c.groups = append(c.groups, g)
-			c.n += len(g.items)
-			first, lines := planLines(g.items, j.version)
-			c.args = append(c.args, chatArg(g.chat), len(g.items), first, lines)
+			c.add(s.keys, sh, g, g.job.version)
 		}
 	}
 	pipe := s.rdb.Pipeline()
 	cmds := make([]*redis.Cmd, len(calls))
 	for i, c := range calls {
-		cmds[i] = s.plan.queue(ctx, pipe, s.keys.RemKeys(c.shard), c.args...)
+		cmds[i] = s.plan.queue(ctx, pipe, c.keys, c.args...)
 	}
 	_, _ = pipe.Exec(ctx) // each call's error is read below
 	err := s.plan.runAgain(ctx, s.rdb, cmds,
-		func(i int) []string { return s.keys.RemKeys(calls[i].shard) }, func(i int) []any { return calls[i].args })
+		func(i int) []string { return calls[i].keys }, func(i int) []any { return calls[i].args })
 	total := make(map[*planJob]int, len(live))
 	failed := map[*planJob]error{}
+	again := map[*planJob]bool{}
 	for i, c := range calls {
 		res, cerr := cmds[i].Int64Slice()
+		if spans && redisconn.IsCrossSlot(cerr) {
+			// A proxy refuses calls across slots: from now on this store
+			// schedules as on a cluster; these jobs go again that way
+			// (what other calls stored is found and not counted twice).
+			s.spans.Store(false)
+			for _, g := range c.groups {
+				again[g.job] = true
+			}
+			continue
+		}
 		if missing(cerr) && err != nil {
 			cerr = err // the function could not be loaded
 		}
@@ -272,10 +331,15 @@ func (s *ReminderStore) flushPlans(jobs []*planJob) {
 		}
 	}
 	for _, j := range live {
-		if err := failed[j]; err != nil {
-			j.done <- planResult{n: total[j], err: wrap("schedule reminders", err)}
-		} else {
-			j.done <- planResult{n: total[j]}
+		n := j.counted + total[j]
+		switch {
+		case failed[j] != nil:
+			j.done <- planResult{n: n, err: wrap("schedule reminders", failed[j])}
+		case again[j]:
+			j.counted = n
+			s.plans.submit(j)
+		default:
+			j.done <- planResult{n: n}
 		}
 	}
 }
@@ -553,8 +617,9 @@ func (s *ReminderStore) moveLegacy(ctx context.Context) error {
 			if err == nil {
 				sh := RemShard(chat)
 				if argsOf[sh] == nil {
-					argsOf[sh] = []any{"adopt"}
+					argsOf[sh] = []any{"adopt", 0} // then the shard's group count
 				}
+				argsOf[sh][1] = argsOf[sh][1].(int) + 1
 				argsOf[sh] = append(argsOf[sh], chatArg(chat), 1, 0, line)
 			}
 			// An unreadable legacy item cannot be sent; it is dropped.
@@ -575,7 +640,8 @@ func (s *ReminderStore) moveLegacy(ctx context.Context) error {
 	return nil
 }
 
-// adopt runs rem_schedule's adopt calls (shard -> ARGV) in one pipeline.
+// adopt runs rem_schedule's adopt calls (shard -> ARGV, each of that one
+// shard) in one pipeline.
 func (s *ReminderStore) adopt(ctx context.Context, argsOf map[int][]any) error {
 	var shards []int
 	for n := range argsOf {

@@ -19,7 +19,8 @@
 -- ARGV[5 .. 4+ncx] the cancelled facilities
 -- ARGV[5+ncx] nchg, how many changes follow
 -- ARGV[6+ncx .. 5+ncx+nchg] the changes, as the log keeps them
--- ARGV[6+ncx+nchg ..] the new limit hash as field, value pairs
+-- ARGV[6+ncx+nchg ..] the new limit hash as field, value pairs; a field
+--         "x|hashtable:..." (Keys.HashtableMarker) is written to used too
 -- returns {"created"}, {"updated"}, {"unchanged"} (definition and limits
 --   already as given: nothing written, so importing twice changes
 --   nothing), {"retry"}, or {"below", field, taken, new limit ("" =
@@ -67,7 +68,10 @@ if plan then
   return { 'created' }
 end
 redis.call('DEL', K.limit)
-for i = first, #ARGV, 2 do redis.call('HSET', K.limit, ARGV[i], ARGV[i + 1]) end
+for i = first, #ARGV, 2 do
+  redis.call('HSET', K.limit, ARGV[i], ARGV[i + 1])
+  if string.sub(ARGV[i], 1, 12) == 'x|hashtable:' then redis.call('HSET', K.used, ARGV[i], '0') end
+end
 redis.call('SET', K.def, ARGV[2])
 for i = 6 + ncx, 5 + ncx + nchg do
   local seq = redis.call('HINCRBY', KEYS[11], 'seq', 1)

@@ -44,16 +44,18 @@
 -- K names the keys of the call being run; bind sets it. A script
 -- (bookingScript) binds KEYS first thing; the booking function (the
 -- library of book_many.lua, loaded once with FUNCTION LOAD) binds the
--- keys of each call, so K and FREED never outlive a call.
+-- keys of each event of a call (the ten from off + 1 on), so K and FREED
+-- never outlive a call.
 local K = {}
 
 -- FREED is set when a place was given back; done() then offers free
 -- places to the waitlist.
 local FREED = false
 
-local function bind(keys)
-  K.def, K.limit, K.used, K.res, K.rec = keys[1], keys[2], keys[3], keys[4], keys[5]
-  K.place, K.wait, K.due, K.fresh, K.seq = keys[6], keys[7], keys[8], keys[9], keys[10]
+local function bind(keys, off)
+  off = off or 0
+  K.def, K.limit, K.used, K.res, K.rec = keys[off + 1], keys[off + 2], keys[off + 3], keys[off + 4], keys[off + 5]
+  K.place, K.wait, K.due, K.fresh, K.seq = keys[off + 6], keys[off + 7], keys[off + 8], keys[off + 9], keys[off + 10]
   FREED = false
 end
 

@@ -1,22 +1,37 @@
--- book_many: take places for residents of one event (or the places
--- offered to them), one request after the other, each as if it were
--- alone; or return what an earlier request with the same idempotency key
--- did. The booking store's batcher sends the requests that arrive while
--- its previous call is in flight together (BookingStore.flushBooks).
+-- book_many: take places for residents of one or more events (or the
+-- places offered to them), one request after the other, each as if it
+-- were alone; or return what an earlier request with the same idempotency
+-- key did. The booking store's batcher sends the requests that arrive
+-- while its previous call is in flight together (BookingStore.flushBooks):
+-- on a cluster one call per event (one hash slot), on a single server one
+-- call for the requests of every event.
 -- It is a Redis Function (FCALL book_many_<version>, library
 -- kbbook_<version>, see luaFunc) where the server has Functions, and
 -- else a script (EVALSHA) of the same text.
--- KEYS: the event keys, in the order of book_lib.lua
+-- KEYS: per group (event) of requests, the event keys in the order of
+-- book_lib.lua (10); and the keys the requests name by index (single
+-- server only): code buckets, each followed by its legacy code key, and
+-- resident index buckets.
 -- ARGV[1] now (Unix ms)   ARGV[2] offer TTL (ms), for places freed
--- then 10 arguments per request:
+-- then per group: +0 how many requests (n)  +1 the event id  +2 the index
+-- in KEYS of the first of its event keys
+-- then 13 arguments per request of the group:
 --   +0 mode: "book", or "offer" to take the place held for the resident
 --   +1 idempotency field "i|<requester chat>|<key>"
 --   +2 resident ("c<chat>" or "r<ref>")
 --   +3 resident chat ("0" for a resident without Telegram)
 --   +4 booked by (cadre chat, or "0")
 --   +5 facility   +6 session   +7 method (all three ignored for "offer")
---   +8 code for a new booking (reserved across events by the caller)
+--   +8 code for a new booking
 --   +9 record: the booking's immutable fields (JSON)
+--   +10 "0": the caller reserved the code across events (Keys.BookingCodes,
+--       codePool); else the index in KEYS of the code's bucket, followed
+--       by its legacy code key: the code is taken here, once the request
+--       passed its checks ("code_taken" when another booking has it)
+--   +11, +12 "0", or the index in KEYS of the resident index bucket
+--       (Keys.ResidentEvents) of the resident chat (+11) and of the cadre
+--       (+12): a booking made here adds "<chat>|<event>" to it (else the
+--       caller writes the index)
 -- returns one reply per request, in order:
 --   {"ok", place} booked now with the request's code (place is the place
 --   string; the caller has the record);
@@ -28,7 +43,7 @@
 --   "no_offer" "offer_expired": that request changed nothing;
 --   {"error", message}: the request failed in the script (the others
 --   are unaffected).
--- Offers whose deadline passed are released first (once per call, all
+-- Offers whose deadline passed are released first (once per group, all
 -- requests share now); after each request that gave a place back the
 -- waitlist is offered the free places, as a call of its own would.
 -- A new booking gets the next queue number of its method and session,
@@ -37,18 +52,22 @@
 -- before and set after (one HSET), which is exact because the script
 -- runs alone. Idempotent: a retried request finds its idempotency field:
 -- "repeat".
-local function book_one(now, ttl, a, i)
+local function book_one(now, ttl, keys, ev, a, i)
   local mode, idf, r, chat, by = a[i], a[i + 1], a[i + 2], a[i + 3], a[i + 4]
   local fac, sess, m, code, rec = a[i + 5], a[i + 6], a[i + 7], a[i + 8], a[i + 9]
   local offer = mode == 'offer'
-  local fields = { idf, r .. '|a', r .. '|o', r .. '|w', r .. '|h' }
+  local ra = r .. '|a'
+  local fields = { idf, ra, r .. '|o', r .. '|w', r .. '|h' }
   local tf -- the queue counter's field, read here when the place is known
   if not offer then
     tf = 't|' .. fac .. '|' .. sess .. '|' .. m
     fields[6] = tf
   end
-  local cadre_h = 'b' .. by .. '|h'
-  if by ~= '0' then fields[#fields + 1] = cadre_h end
+  local cadre_h
+  if by ~= '0' then
+    cadre_h = 'b' .. by .. '|h'
+    fields[#fields + 1] = cadre_h
+  end
   local st = redis.call('HMGET', K.res, unpack(fields))
   if st[1] then return booking_reply('repeat', st[1]) end
   if st[2] then return booking_reply('already', st[2]) end
@@ -59,7 +78,7 @@ local function book_one(now, ttl, a, i)
     if not held then return { 'offer_expired' } end
     fac, sess, m = o.fac, o.sess, o.m
   end
-  local qf, sf = qfield(fac, m), sfield(fac, sess)
+  local qf, sf = 'q|' .. fac .. '|' .. m, 's|' .. fac .. '|' .. sess
   local lim = redis.call('HMGET', K.limit, 'c|' .. fac, qf, sf)
   if not lim[1] then
     if redis.call('EXISTS', K.limit) == 0 then return { 'unknown_event' } end
@@ -79,8 +98,20 @@ local function book_one(now, ttl, a, i)
     if qfree <= 0 then return { 'full_method' } end
     if sfree <= 0 then return { 'full_session' } end
   end
-  -- Every check passed; the first write also guards the code.
-  if redis.call('HSETNX', K.rec, code, rec) == 0 then return { 'code_taken' } end
+  -- Every check passed; the first write takes (or guards) the code.
+  local ck = a[i + 10]
+  if ck ~= '0' then
+    ck = tonumber(ck)
+    if redis.call('EXISTS', keys[ck + 1]) == 1 or redis.call('HSETNX', keys[ck], code, ev) == 0 then
+      return { 'code_taken' }
+    end
+    if redis.call('HSETNX', K.rec, code, rec) == 0 then
+      redis.call('HDEL', keys[ck], code)
+      return { 'code_taken' }
+    end
+  elseif redis.call('HSETNX', K.rec, code, rec) == 0 then
+    return { 'code_taken' }
+  end
   if consume then
     -- The held place becomes the booking; the counts already include it.
     redis.call('ZREM', K.due, r)
@@ -94,43 +125,51 @@ local function book_one(now, ttl, a, i)
 
   local qn
   if tf then qn = tostring(tonumber(st[6] or '0') + 1) else qn = queue_take(fac, sess, m) end
-  local place = place_str({ status = 'active', fac = fac, sess = sess, m = m, res = r, chat = chat, by = by,
-    updated = ms(now), qn = qn })
+  -- As place_str writes it.
+  local place = 'active|' .. fac .. '|' .. sess .. '|' .. m .. '|' .. r .. '|' .. chat .. '|' .. by .. '|' .. a[1] .. '|' .. qn
   -- Active code here means no active booking before, so a missing history
   -- means no booking before: the history is left out until it differs.
-  local w = { idf, code, r .. '|a', code }
+  local w = { idf, code, ra, code }
   if tf then
-    w[#w + 1] = tf
-    w[#w + 1] = qn
+    w[5] = tf
+    w[6] = qn
   end
   if st[5] then
     w[#w + 1] = r .. '|h'
     w[#w + 1] = with_code(st[5], code)
   end
-  if by ~= '0' then
+  if cadre_h then
     w[#w + 1] = cadre_h
     w[#w + 1] = with_code(st[#fields], code)
   end
   redis.call('HSET', K.res, unpack(w))
   redis.call('HSET', K.place, code, place)
+  local rk, bk = a[i + 11], a[i + 12]
+  if rk ~= '0' then redis.call('HSET', keys[tonumber(rk)], chat .. '|' .. ev, '') end
+  if bk ~= '0' then redis.call('HSET', keys[tonumber(bk)], by .. '|' .. ev, '') end
   return { 'ok', place }
 end
 
 local function book_many(keys, args)
-  bind(keys)
   local now, ttl = tonumber(args[1]), tonumber(args[2])
-  expire_due(now)
-  local out = {}
-  for i = 3, #args - 9, 10 do
-    local ok, reply = pcall(book_one, now, ttl, args, i)
-    if not ok then
-      if type(reply) == 'table' then reply = reply.err end
-      reply = { 'error', tostring(reply) }
-    end
-    out[#out + 1] = reply
-    if FREED then
-      match(now, ttl)
-      FREED = false
+  local out, i = {}, 3
+  while i <= #args do
+    local n, ev = tonumber(args[i]), args[i + 1]
+    bind(keys, tonumber(args[i + 2]) - 1)
+    i = i + 3
+    expire_due(now)
+    for _ = 1, n do
+      local ok, reply = pcall(book_one, now, ttl, keys, ev, args, i)
+      if not ok then
+        if type(reply) == 'table' then reply = reply.err end
+        reply = { 'error', tostring(reply) }
+      end
+      out[#out + 1] = reply
+      if FREED then
+        match(now, ttl)
+        FREED = false
+      end
+      i = i + 13
     end
   end
   return out

@@ -24,10 +24,13 @@
 -- server clock is never read.
 -- K names the keys of the call being run: a script (reminderScript) binds
 -- KEYS first thing, the schedule function (rem_schedule.lua, loaded once
--- with FUNCTION LOAD) the keys of each call.
+-- with FUNCTION LOAD) the keys of each shard of a call.
 local K = {}
 
-local function bind(keys) K.next, K.chats, K.count = keys[1], keys[2], keys[3] end
+local function bind(keys, off)
+  off = off or 0
+  K.next, K.chats, K.count = keys[off + 1], keys[off + 2], keys[off + 3]
+end
 
 local DIGITS = '0123456789abcdefghijklmnopqrstuvwxyz'
 

@@ -2,11 +2,15 @@
 -- (FCALL rem_schedule_<version>, library kbrem_<version>, see luaFunc)
 -- where the server has Functions, else a script (EVALSHA) of the same
 -- text. The reminder store's batcher sends the Schedule calls that arrive
--- while its previous call is in flight together (ReminderStore.flushPlans).
--- KEYS: see rem_lib.lua.
+-- while its previous call is in flight together (ReminderStore.flushPlans):
+-- on a cluster one call per shard (one hash slot), on a single server one
+-- call for every shard.
+-- KEYS: per shard of the call, its keys (see rem_lib.lua), the shards in
+-- the order of ARGV.
 -- ARGV[1] "plan", or "adopt" (items moved from the legacy keys: stored
 --         with their state, only where the id is not there yet)
--- ARGV[2..] four per group of items of one chat:
+-- then per shard: how many groups of items it has, and four per group of
+-- items of one chat:
 --   +0 chat   +1 how many items   +2 the earliest t of the items (ms)
 --   +3 the item lines, '\n'-separated, each shortened against the one
 --      before as save() writes them (state w, t = due, for plan); for
@@ -19,16 +23,16 @@
 -- earlier claim cannot retire the new content unsent). An id in flight or
 -- done is left as it is. So scheduling the same items twice, or a retried
 -- call, changes nothing.
-local function rem_schedule(keys, args)
-  bind(keys)
-  local adopt = args[1] == 'adopt'
+-- schedule_shard stores the m groups of items of shard that start at
+-- args[i], appending {created, updated} per group to out.
+local function schedule_shard(adopt, args, i, m, out)
   local get, flush = chat_set()
-  local acc, out = { w = 0, f = 0, d = 0 }, {}
-  for i = 2, #args - 3, 4 do
-    local chat, n, lines = args[i], tonumber(args[i + 1]), args[i + 3]
+  local acc = { w = 0, f = 0, d = 0 }
+  for j = i, i + 4 * (m - 1), 4 do
+    local chat, n, lines = args[j], tonumber(args[j + 1]), args[j + 3]
     local created, updated = 0, 0
     if not adopt and redis.call('HSETNX', K.chats, chat, lines) == 1 then
-      redis.call('ZADD', K.next, args[i + 2], chat)
+      redis.call('ZADD', K.next, args[j + 2], chat)
       acc.w = acc.w + n
       created = n
     else
@@ -56,5 +60,17 @@ local function rem_schedule(keys, args)
   end
   flush(acc)
   flush_counts(acc)
+end
+
+local function rem_schedule(keys, args)
+  local adopt = args[1] == 'adopt'
+  local out, i, sh = {}, 2, 0
+  while i <= #args do
+    local m = tonumber(args[i])
+    bind(keys, 3 * sh)
+    sh = sh + 1
+    schedule_shard(adopt, args, i + 1, m, out)
+    i = i + 1 + 4 * m
+  end
   return out
 end
