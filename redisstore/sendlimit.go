@@ -1,7 +1,6 @@
 package redisstore
 
 import (
-	"cmp"
 	"context"
 	_ "embed"
 	"errors"
@@ -145,15 +144,17 @@ type SendLimiter struct {
 
 	shards int
 
-	mu     sync.Mutex
-	pause  int64   // local µs until which nobody sends
-	tat    []int64 // per shard, local µs: its schedule as a refusal saw it
-	pool   []lslot // leased overall slots, ascending
-	held   []int   // per shard, how many slots of the pool are its
-	last   []int64 // per shard, its schedule right after our latest lease (Redis µs), for Release
-	next   int     // the shard to lease from next, in turn
-	tokens map[kbbot.ChatID][]int64
-	trips  atomic.Int64
+	mu    sync.Mutex
+	pause int64   // local µs until which nobody sends
+	tat   []int64 // per shard, local µs: its schedule as a refusal saw it
+	pool  []lslot // leased overall slots, ascending
+	// scratch holds a new lease's slots while they are merged into pool.
+	scratch []lslot
+	held    []int   // per shard, how many slots of the pool are its
+	last    []int64 // per shard, its schedule right after our latest lease (Redis µs), for Release
+	next    int     // the shard to lease from next, in turn
+	tokens  map[kbbot.ChatID][]int64
+	trips   atomic.Int64
 	// pipe sends the limiter's round trips, with other callers' when
 	// shared (SetPipeliner).
 	pipe *Pipeliner
@@ -509,12 +510,16 @@ func (l *SendLimiter) leased(r []int64, k int, p kbbot.Priority, local int64) (n
 	step := int64(l.shards) * l.interval
 	switch r[0] {
 	case sendGranted:
+		old := len(l.pool)
 		for i := range r[2] {
 			at := r[1] + i*step
 			l.pool = append(l.pool, lslot{local: local + at - r[3], redis: at, shard: k})
 		}
 		l.held[k] += int(r[2])
-		slices.SortFunc(l.pool, func(a, b lslot) int { return cmp.Compare(a.local, b.local) })
+		if old > 0 && old < len(l.pool) && l.pool[old].local < l.pool[old-1].local {
+			l.scratch = append(l.scratch[:0], l.pool[old:]...)
+			mergeSlots(l.pool, old, l.scratch)
+		}
 		l.last[k] = r[1] + r[2]*step
 		l.tat[k] = local + l.last[k] - r[3]
 	case sendOverall:
@@ -526,6 +531,22 @@ func (l *SendLimiter) leased(r []int64, k int, p kbbot.Priority, local int64) (n
 		return need{}, fmt.Errorf("redisstore: acquire send permission: unexpected reason %d", r[0])
 	}
 	return need{}, nil
+}
+
+// mergeSlots merges in place the slots pool[:n] and b (a copy of
+// pool[n:]), each in order of local time, into pool, in that order (the
+// earlier slot first among equal ones).
+func mergeSlots(pool []lslot, n int, b []lslot) {
+	i, j := n-1, len(b)-1
+	for k := len(pool) - 1; j >= 0; k-- {
+		if i >= 0 && pool[i].local > b[j].local {
+			pool[k] = pool[i]
+			i--
+		} else {
+			pool[k] = b[j]
+			j--
+		}
+	}
 }
 
 // leaseCmd returns send_acquire.lua's EVALSHA, to be sent pipelined: a
