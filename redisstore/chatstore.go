@@ -338,7 +338,7 @@ func (s *ChatStore) Commit(ctx context.Context, l kbbot.Lease, c kbbot.Commit) (
 	cmds = append(cmds, run)
 	var (
 		lease *redis.Cmd
-		pause *redis.StringCmd
+		pause *redis.SliceCmd
 	)
 	if ask.lease {
 		// A lease of the overall schedule for the replies, in other
@@ -349,7 +349,7 @@ func (s *ChatStore) Commit(ctx context.Context, l kbbot.Lease, c kbbot.Commit) (
 	if ask.want > 0 || ask.lease {
 		// The pause another process's 429 set, read as the limiter's own
 		// round trips do, since this one replaces them.
-		pause = redis.NewStringCmd(ctx, "get", s.keys.SendPause())
+		pause = pauseCmd(ctx, s.keys)
 		cmds = append(cmds, pause)
 	}
 	if err := s.pipe.exec(ctx, cmds...); err != nil && !errors.Is(err, redis.Nil) {

@@ -430,8 +430,8 @@ func (l *SendLimiter) fetch(ctx context.Context, chat kbbot.ChatID, p kbbot.Prio
 		leaseCmd = l.leaseCmd(ctx, now, p, n.shard)
 		cmds = append(cmds, leaseCmd)
 	}
-	pauseCmd := redis.NewStringCmd(ctx, "get", l.keys.SendPause())
-	cmds = append(cmds, pauseCmd)
+	pause := pauseCmd(ctx, l.keys)
+	cmds = append(cmds, pause)
 	l.trips.Add(1)
 	err := l.pipe.exec(ctx, cmds...)
 	if err != nil && !errors.Is(err, redis.Nil) {
@@ -463,7 +463,7 @@ func (l *SendLimiter) fetch(ctx context.Context, chat kbbot.ChatID, p kbbot.Prio
 			return need{}, err
 		}
 	}
-	if v, err := pauseCmd.Int64(); err == nil {
+	if v, ok := pauseOf(pause); ok {
 		if d := v - redisNow(local, chatCmd, leaseCmd); d > 0 {
 			l.pause = max(l.pause, local+d)
 			l.dropPool()
@@ -558,6 +558,28 @@ func (l *SendLimiter) leaseCmd(ctx context.Context, now string, p kbbot.Priority
 		size = max(size, l.chatBurst)
 	}
 	return redis.NewCmd(ctx, "evalsha", sendAcquireScript.Hash(), 1, l.scheduleKey(k), now, l.interval, l.tol[p], size, l.shards, k)
+}
+
+// pauseCmd reads the pause another process's 429 set, to be sent
+// pipelined. It is an MGET of the one key, not a GET: an absent pause (the
+// usual case) is then a nil element rather than a redis.Nil error, which
+// would make go-redis inspect the whole pipeline's error on every trip.
+func pauseCmd(ctx context.Context, k Keys) *redis.SliceCmd {
+	return redis.NewSliceCmd(ctx, "mget", k.SendPause())
+}
+
+// pauseOf is the end of the pause pauseCmd read (Redis µs), if any.
+func pauseOf(cmd *redis.SliceCmd) (int64, bool) {
+	vals, err := cmd.Result()
+	if err != nil || len(vals) != 1 {
+		return 0, false
+	}
+	str, ok := vals[0].(string)
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(str, 10, 64)
+	return v, err == nil
 }
 
 // redisNow is the server's time of a round trip whose answer came at
@@ -743,7 +765,7 @@ func (l *SendLimiter) askSend(chat kbbot.ChatID, replies []kbbot.Reply) sendAsk 
 // messages as fetch keeps them. A refusal keeps nothing: the message's
 // Acquire asks again and learns the wait. The pipeline's errors were
 // the commit's: an answer that cannot be read is dropped.
-func (l *SendLimiter) granted(chat kbbot.ChatID, a sendAsk, lease *redis.Cmd, pause *redis.StringCmd, r []int64) {
+func (l *SendLimiter) granted(chat kbbot.ChatID, a sendAsk, lease *redis.Cmd, pause *redis.SliceCmd, r []int64) {
 	local := l.nowMicro()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -752,7 +774,7 @@ func (l *SendLimiter) granted(chat kbbot.ChatID, a sendAsk, lease *redis.Cmd, pa
 			_, _ = l.leased(lr, a.shard, a.p, local)
 		}
 	}
-	if v, err := pause.Int64(); err == nil {
+	if v, ok := pauseOf(pause); ok {
 		at := redisNow(local, lease)
 		if r != nil {
 			at = r[3]
