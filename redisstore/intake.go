@@ -204,11 +204,13 @@ func (s *IntakeStore) PushClaim(ctx context.Context, evs []kbbot.Event, now, unt
 		args  []any
 		token string
 	}
-	order := make([]batch, 0, len(evs))
+	var orderArr [4]batch // most batches hold one chat or a few
+	order := orderArr[:0]
 	ms := now.UnixMilli()
 	var msArg any = ms
 	var ttlArg any = lockTTL.Milliseconds()
-	for _, ev := range evs {
+	for k := range evs {
+		ev := &evs[k] // not a copy: appendEvent would move it to the heap
 		var b *batch
 		for i := range order {
 			if order[i].chat == ev.ChatID {
@@ -228,11 +230,11 @@ func (s *IntakeStore) PushClaim(ctx context.Context, evs []kbbot.Event, now, unt
 		}
 		// The entry "<update id>|u|<json>", in one allocation mostly.
 		entry := strconv.AppendInt(make([]byte, 0, 512), ev.UpdateID, 10)
-		entry, err = appendEvent(append(entry, "|u|"...), &ev)
+		entry, err = appendEvent(append(entry, "|u|"...), ev)
 		if err != nil {
 			return res, nil, fmt.Errorf("redisstore: encode update %d: %w", ev.UpdateID, err)
 		}
-		b.args = append(b.args, boxedBool(floodCounted(ev)), entry)
+		b.args = append(b.args, boxedBool(floodCounted(*ev)), entry)
 	}
 	if len(order) == 0 {
 		return res, nil, nil
