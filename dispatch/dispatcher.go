@@ -152,6 +152,10 @@ type Dispatcher struct {
 
 	sorryMu sync.Mutex
 	sorry   map[kbbot.ChatID]time.Time
+
+	// answers hands callback answers to idle answerers (unbuffered: a
+	// send succeeds only when one waits).
+	answers chan answerJob
 }
 
 // New wires a dispatcher. sender should be the one layer that waits out
@@ -172,7 +176,8 @@ func New(e *conversations.Engine, store ChatStore, sender kbbot.Sender, clock kb
 		cfg.RecordRetention = DefaultRecordRetention
 	}
 	return &Dispatcher{engine: e, store: store, sender: sender, clock: clock, erasers: erasers, log: log, cfg: cfg,
-		local: keyedMutex{m: map[kbbot.ChatID]*keyEntry{}}, sorry: map[kbbot.ChatID]time.Time{}}
+		local: keyedMutex{m: map[kbbot.ChatID]*keyEntry{}}, sorry: map[kbbot.ChatID]time.Time{},
+		answers: make(chan answerJob)}
 }
 
 var _ kbbot.Handler = (*Dispatcher)(nil)
@@ -534,13 +539,7 @@ func (d *Dispatcher) deliverAll(h *hold, queue []kbbot.Queued) bool {
 				answers = new(sync.WaitGroup)
 			}
 			answers.Add(1)
-			wg := answers
-			go func(r kbbot.Reply) {
-				defer wg.Done()
-				if err := d.deliver(h.ctx, r); err != nil {
-					d.log.Debug("callback answer not delivered", "error", err)
-				}
-			}(q.Reply)
+			d.answer(answerJob{ctx: h.ctx, reply: q.Reply, done: answers})
 			h.delivered = append(h.delivered, q.ID)
 			continue
 		}
@@ -688,6 +687,53 @@ func (d *Dispatcher) finishDone(ctx context.Context, h *hold, cs kbbot.ChatState
 // deliver sends one reply. It does not wait out Telegram's retry_after:
 // the sender (bot.LimitedSender) is the one layer that does, and a
 // kbbot.RetryAfterError reaching here means the reply waits in the outbox.
+// answerJob is a callback answer handed to an answerer: done is told when
+// it was sent or failed.
+type answerJob struct {
+	ctx   context.Context
+	reply kbbot.Reply
+	done  *sync.WaitGroup
+}
+
+// answererIdle is how long an answerer waits for the next callback answer
+// before it ends.
+const answererIdle = 5 * time.Second
+
+// answer sends a callback answer alongside the step's next replies: by an
+// idle answerer when one waits, or by a new one. Answerers live on between
+// answers, so a busy bot does not start a goroutine (and grow its stack)
+// for each.
+func (d *Dispatcher) answer(j answerJob) {
+	select {
+	case d.answers <- j:
+	default:
+		go d.answerer(j)
+	}
+}
+
+// answerer sends j, then the answers handed to it until it has been idle
+// for answererIdle.
+func (d *Dispatcher) answerer(j answerJob) {
+	var idle *time.Timer
+	for {
+		if err := d.deliver(j.ctx, j.reply); err != nil {
+			d.log.Debug("callback answer not delivered", "error", err)
+		}
+		j.done.Done()
+		j = answerJob{}
+		if idle == nil {
+			idle = time.NewTimer(answererIdle)
+		} else {
+			idle.Reset(answererIdle)
+		}
+		select {
+		case j = <-d.answers:
+		case <-idle.C:
+			return
+		}
+	}
+}
+
 func (d *Dispatcher) deliver(ctx context.Context, r kbbot.Reply) error {
 	_, err := d.sender.Send(ctx, r)
 	if errors.Is(err, kbbot.ErrNotModified) {

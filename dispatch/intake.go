@@ -235,17 +235,24 @@ func (in *Intake) Run(ctx context.Context) error {
 	free := in.free
 	// Work outlives a shutdown signal, bounded, so a step is not cut in half.
 	wctx := context.WithoutCancel(ctx)
-	// spawn runs a worker on chat, which holds a token of free.
-	spawn := func(c claimedChat) {
-		wg.Add(1)
-		go func() {
-			defer func() { free <- struct{}{}; wg.Done() }()
-			in.work(wctx, c)
-		}()
+	// Long-lived workers, one per token of free, take the chats: a
+	// goroutine per chat would grow a fresh stack for every turn. jobs
+	// never blocks a send: each chat in it or under way holds a token.
+	jobs := make(chan claimedChat, in.cfg.Workers)
+	for range in.cfg.Workers {
+		wg.Go(func() {
+			for c := range jobs {
+				in.work(wctx, c)
+				free <- struct{}{}
+			}
+		})
 	}
+	// spawn runs a worker on chat, which holds a token of free.
+	spawn := func(c claimedChat) { jobs <- c }
 	in.running.Store(true)
 	defer func() {
 		in.running.Store(false)
+		close(jobs)
 		wg.Wait()
 		// Chats Accept claimed that no worker took: let them go now
 		// rather than when their claim runs out.

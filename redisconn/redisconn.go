@@ -190,6 +190,9 @@ func (o Options) NewClient() redis.UniversalClient {
 	case Sentinel:
 		return redis.NewFailoverClient(o.Failover)
 	default:
+		if o.Single.Dialer == nil && o.Single.TLSConfig == nil {
+			o.Single.Dialer = checkedDialer(redis.NewDialer(o.Single))
+		}
 		return redis.NewClient(o.Single)
 	}
 }

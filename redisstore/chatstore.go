@@ -69,6 +69,8 @@ type ChatStore struct {
 	// chat id modulo its size), so that a step builds them once rather
 	// than in each of its round trips.
 	recent [chatKeyCache]atomic.Pointer[chatKeySet]
+	// lastMs is the lock TTL the latest finish asked for, boxed (boxedMs).
+	lastMs atomic.Pointer[boxedInt]
 	// pipe sends the step scripts, concurrent chats' together.
 	pipe *Pipeliner
 }
@@ -94,6 +96,19 @@ type chatKeySet struct {
 	// of the finish's LLEN of the inbox, and the chat id, boxed once.
 	pendingAdd, inboxLen []any
 	chatArg              any
+	// zrem is the whole arguments of the finish's ZREM of the chat from
+	// its ready index, built at first use (zremArgs).
+	zrem atomic.Pointer[[]any]
+}
+
+// zremArgs returns the arguments of a ZREM of the chat from ready.
+func (ks *chatKeySet) zremArgs(ready string) []any {
+	if p := ks.zrem.Load(); p != nil && (*p)[1] == any(ready) {
+		return *p
+	}
+	a := []any{"zrem", ready, ks.chatArg}
+	ks.zrem.Store(&a)
+	return a
 }
 
 // keysOf returns chat's key names, from the cache when they are there.
@@ -314,15 +329,22 @@ func (s *ChatStore) Commit(ctx context.Context, l kbbot.Lease, c kbbot.Commit) (
 	for _, id := range c.Acked {
 		args = append(args, id)
 	}
-	batch := token()[:8]
+	// The entries' ids: "<8 random hex digits>-<index>".
+	var batch [24]byte
+	if len(c.Replies) > 0 {
+		randomHex(batch[:8])
+		batch[8] = '-'
+	}
 	queued := make([]kbbot.Queued, 0, len(c.Replies))
 	for i, r := range c.Replies {
 		b, err := json.Marshal(r)
 		if err != nil {
 			return nil, fmt.Errorf("redisstore: encode reply: %w", err)
 		}
-		id := batch + "-" + strconv.Itoa(i)
-		args = append(args, id+"|"+string(b))
+		id := string(strconv.AppendInt(batch[:9], int64(i), 10))
+		// The entry "<id>|<json>", in one allocation.
+		entry := append(append(append(make([]byte, 0, len(id)+1+len(b)), id...), '|'), b...)
+		args = append(args, entry)
 		queued = append(queued, kbbot.Queued{ID: id, Reply: r})
 	}
 	var cmdsArr [4]redis.Cmder
@@ -338,7 +360,7 @@ func (s *ChatStore) Commit(ctx context.Context, l kbbot.Lease, c kbbot.Commit) (
 	cmds = append(cmds, run)
 	var (
 		lease *redis.Cmd
-		pause *redis.StringCmd
+		pause *redis.SliceCmd
 	)
 	if ask.lease {
 		// A lease of the overall schedule for the replies, in other
@@ -349,7 +371,7 @@ func (s *ChatStore) Commit(ctx context.Context, l kbbot.Lease, c kbbot.Commit) (
 	if ask.want > 0 || ask.lease {
 		// The pause another process's 429 set, read as the limiter's own
 		// round trips do, since this one replaces them.
-		pause = redis.NewStringCmd(ctx, "get", s.keys.SendPause())
+		pause = pauseCmd(ctx, s.keys)
 		cmds = append(cmds, pause)
 	}
 	if err := s.pipe.exec(ctx, cmds...); err != nil && !errors.Is(err, redis.Nil) {
@@ -462,7 +484,7 @@ func (s *ChatStore) FinishInbox(ctx context.Context, l kbbot.Lease, delivered []
 		ks := s.keysOf(l.Chat)
 		run = redis.NewCmd(ctx, s.finishArgs(l, delivered, false, mode, raw, next)...)
 		llen = redis.NewIntCmd(ctx, ks.inboxLen...)
-		err := s.pipe.exec(ctx, run, redis.NewIntCmd(ctx, "zrem", ready, ks.chatArg), llen)
+		err := s.pipe.exec(ctx, run, redis.NewIntCmd(ctx, ks.zremArgs(ready)...), llen)
 		if abandoned(err) {
 			return after, fmt.Errorf("redisstore: finish: %w", err)
 		}
@@ -517,13 +539,31 @@ func (s *ChatStore) finishCmd(ctx context.Context, l kbbot.Lease, delivered []st
 	return s.pipe.script(ctx, finishScript, s.finishArgs(l, delivered, drop, mode, raw, ttl))
 }
 
+// boxedMs returns d in whole milliseconds, boxed: the lock TTL the finish
+// asks for is nearly always the same, and is boxed once.
+func (s *ChatStore) boxedMs(d time.Duration) any {
+	ms := d.Milliseconds()
+	if p := s.lastMs.Load(); p != nil && p.ms == ms {
+		return p.box
+	}
+	b := &boxedInt{ms: ms, box: ms}
+	s.lastMs.Store(b)
+	return b.box
+}
+
+// boxedInt is an int64 and the same boxed.
+type boxedInt struct {
+	ms  int64
+	box any
+}
+
 // finishArgs are the EVALSHA arguments of finish.lua: raw, when not "",
 // is the inbox entry handled; mode says what becomes of the lock
 // (releaseKeep, releaseYes, or releaseNext: kept for ttl to begin the
 // next entry's step).
 func (s *ChatStore) finishArgs(l kbbot.Lease, delivered []string, drop bool, mode any, raw string, ttl time.Duration) []any {
 	args := scriptArgs(s.keysOf(l.Chat).finishHead, 5+len(delivered))
-	args = append(args, l.Token, boxedBool(drop), mode, raw, ttl.Milliseconds())
+	args = append(args, l.Token, boxedBool(drop), mode, raw, s.boxedMs(ttl))
 	for _, id := range delivered {
 		args = append(args, id)
 	}

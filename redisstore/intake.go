@@ -3,7 +3,6 @@ package redisstore
 import (
 	"context"
 	_ "embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -205,11 +204,13 @@ func (s *IntakeStore) PushClaim(ctx context.Context, evs []kbbot.Event, now, unt
 		args  []any
 		token string
 	}
-	order := make([]batch, 0, len(evs))
+	var orderArr [4]batch // most batches hold one chat or a few
+	order := orderArr[:0]
 	ms := now.UnixMilli()
 	var msArg any = ms
 	var ttlArg any = lockTTL.Milliseconds()
-	for _, ev := range evs {
+	for k := range evs {
+		ev := &evs[k] // not a copy: appendEvent would move it to the heap
 		var b *batch
 		for i := range order {
 			if order[i].chat == ev.ChatID {
@@ -227,14 +228,13 @@ func (s *IntakeStore) PushClaim(ctx context.Context, evs []kbbot.Event, now, unt
 			}
 			b.args = append(b.args, b.token, ttlArg)
 		}
-		body, err := json.Marshal(ev)
+		// The entry "<update id>|u|<json>", in one allocation mostly.
+		entry := strconv.AppendInt(make([]byte, 0, 512), ev.UpdateID, 10)
+		entry, err = appendEvent(append(entry, "|u|"...), ev)
 		if err != nil {
 			return res, nil, fmt.Errorf("redisstore: encode update %d: %w", ev.UpdateID, err)
 		}
-		// The entry "<update id>|u|<json>", in one allocation.
-		entry := strconv.AppendInt(make([]byte, 0, 24+len(body)), ev.UpdateID, 10)
-		entry = append(append(entry, "|u|"...), body...)
-		b.args = append(b.args, boxedBool(floodCounted(ev)), entry)
+		b.args = append(b.args, boxedBool(floodCounted(*ev)), entry)
 	}
 	if len(order) == 0 {
 		return res, nil, nil
@@ -506,7 +506,7 @@ func parseInboxEntry(chat kbbot.ChatID, raw string) kbbot.InboxEntry {
 	e := kbbot.InboxEntry{Raw: raw}
 	_, rest, ok := strings.Cut(raw, "|")
 	kind, body, ok2 := strings.Cut(rest, "|")
-	if !ok || !ok2 || (kind != "u" && kind != "f") || json.Unmarshal([]byte(body), &e.Event) != nil || e.Event.ChatID != chat {
+	if !ok || !ok2 || (kind != "u" && kind != "f") || decodeEvent(body, &e.Event) != nil || e.Event.ChatID != chat {
 		e.Event = kbbot.Event{ChatID: chat}
 		e.Unreadable = true
 		return e

@@ -40,6 +40,15 @@ func token() string {
 	return string(h[:])
 }
 
+// randomHex fills dst (at most 32 bytes) with random hexadecimal digits.
+func randomHex(dst []byte) {
+	var b [16]byte
+	_, _ = rand.Read(b[:(len(dst)+1)/2])
+	var h [32]byte
+	hex.Encode(h[:], b[:(len(dst)+1)/2])
+	copy(dst, h[:])
+}
+
 // Persistence describes whether the Redis server keeps data on disk.
 type Persistence struct {
 	AOF    bool

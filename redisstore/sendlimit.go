@@ -1,7 +1,6 @@
 package redisstore
 
 import (
-	"cmp"
 	"context"
 	_ "embed"
 	"errors"
@@ -145,15 +144,17 @@ type SendLimiter struct {
 
 	shards int
 
-	mu     sync.Mutex
-	pause  int64   // local µs until which nobody sends
-	tat    []int64 // per shard, local µs: its schedule as a refusal saw it
-	pool   []lslot // leased overall slots, ascending
-	held   []int   // per shard, how many slots of the pool are its
-	last   []int64 // per shard, its schedule right after our latest lease (Redis µs), for Release
-	next   int     // the shard to lease from next, in turn
-	tokens map[kbbot.ChatID][]int64
-	trips  atomic.Int64
+	mu    sync.Mutex
+	pause int64   // local µs until which nobody sends
+	tat   []int64 // per shard, local µs: its schedule as a refusal saw it
+	pool  []lslot // leased overall slots, ascending
+	// scratch holds a new lease's slots while they are merged into pool.
+	scratch []lslot
+	held    []int   // per shard, how many slots of the pool are its
+	last    []int64 // per shard, its schedule right after our latest lease (Redis µs), for Release
+	next    int     // the shard to lease from next, in turn
+	tokens  map[kbbot.ChatID][]int64
+	trips   atomic.Int64
 	// pipe sends the limiter's round trips, with other callers' when
 	// shared (SetPipeliner).
 	pipe *Pipeliner
@@ -429,8 +430,8 @@ func (l *SendLimiter) fetch(ctx context.Context, chat kbbot.ChatID, p kbbot.Prio
 		leaseCmd = l.leaseCmd(ctx, now, p, n.shard)
 		cmds = append(cmds, leaseCmd)
 	}
-	pauseCmd := redis.NewStringCmd(ctx, "get", l.keys.SendPause())
-	cmds = append(cmds, pauseCmd)
+	pause := pauseCmd(ctx, l.keys)
+	cmds = append(cmds, pause)
 	l.trips.Add(1)
 	err := l.pipe.exec(ctx, cmds...)
 	if err != nil && !errors.Is(err, redis.Nil) {
@@ -462,7 +463,7 @@ func (l *SendLimiter) fetch(ctx context.Context, chat kbbot.ChatID, p kbbot.Prio
 			return need{}, err
 		}
 	}
-	if v, err := pauseCmd.Int64(); err == nil {
+	if v, ok := pauseOf(pause); ok {
 		if d := v - redisNow(local, chatCmd, leaseCmd); d > 0 {
 			l.pause = max(l.pause, local+d)
 			l.dropPool()
@@ -509,12 +510,16 @@ func (l *SendLimiter) leased(r []int64, k int, p kbbot.Priority, local int64) (n
 	step := int64(l.shards) * l.interval
 	switch r[0] {
 	case sendGranted:
+		old := len(l.pool)
 		for i := range r[2] {
 			at := r[1] + i*step
 			l.pool = append(l.pool, lslot{local: local + at - r[3], redis: at, shard: k})
 		}
 		l.held[k] += int(r[2])
-		slices.SortFunc(l.pool, func(a, b lslot) int { return cmp.Compare(a.local, b.local) })
+		if old > 0 && old < len(l.pool) && l.pool[old].local < l.pool[old-1].local {
+			l.scratch = append(l.scratch[:0], l.pool[old:]...)
+			mergeSlots(l.pool, old, l.scratch)
+		}
 		l.last[k] = r[1] + r[2]*step
 		l.tat[k] = local + l.last[k] - r[3]
 	case sendOverall:
@@ -528,6 +533,22 @@ func (l *SendLimiter) leased(r []int64, k int, p kbbot.Priority, local int64) (n
 	return need{}, nil
 }
 
+// mergeSlots merges in place the slots pool[:n] and b (a copy of
+// pool[n:]), each in order of local time, into pool, in that order (the
+// earlier slot first among equal ones).
+func mergeSlots(pool []lslot, n int, b []lslot) {
+	i, j := n-1, len(b)-1
+	for k := len(pool) - 1; j >= 0; k-- {
+		if i >= 0 && pool[i].local > b[j].local {
+			pool[k] = pool[i]
+			i--
+		} else {
+			pool[k] = b[j]
+			j--
+		}
+	}
+}
+
 // leaseCmd returns send_acquire.lua's EVALSHA, to be sent pipelined: a
 // lease from shard k for lane p, at now (scriptNow).
 func (l *SendLimiter) leaseCmd(ctx context.Context, now string, p kbbot.Priority, k int) *redis.Cmd {
@@ -537,6 +558,28 @@ func (l *SendLimiter) leaseCmd(ctx context.Context, now string, p kbbot.Priority
 		size = max(size, l.chatBurst)
 	}
 	return redis.NewCmd(ctx, "evalsha", sendAcquireScript.Hash(), 1, l.scheduleKey(k), now, l.interval, l.tol[p], size, l.shards, k)
+}
+
+// pauseCmd reads the pause another process's 429 set, to be sent
+// pipelined. It is an MGET of the one key, not a GET: an absent pause (the
+// usual case) is then a nil element rather than a redis.Nil error, which
+// would make go-redis inspect the whole pipeline's error on every trip.
+func pauseCmd(ctx context.Context, k Keys) *redis.SliceCmd {
+	return redis.NewSliceCmd(ctx, "mget", k.SendPause())
+}
+
+// pauseOf is the end of the pause pauseCmd read (Redis µs), if any.
+func pauseOf(cmd *redis.SliceCmd) (int64, bool) {
+	vals, err := cmd.Result()
+	if err != nil || len(vals) != 1 {
+		return 0, false
+	}
+	str, ok := vals[0].(string)
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(str, 10, 64)
+	return v, err == nil
 }
 
 // redisNow is the server's time of a round trip whose answer came at
@@ -722,7 +765,7 @@ func (l *SendLimiter) askSend(chat kbbot.ChatID, replies []kbbot.Reply) sendAsk 
 // messages as fetch keeps them. A refusal keeps nothing: the message's
 // Acquire asks again and learns the wait. The pipeline's errors were
 // the commit's: an answer that cannot be read is dropped.
-func (l *SendLimiter) granted(chat kbbot.ChatID, a sendAsk, lease *redis.Cmd, pause *redis.StringCmd, r []int64) {
+func (l *SendLimiter) granted(chat kbbot.ChatID, a sendAsk, lease *redis.Cmd, pause *redis.SliceCmd, r []int64) {
 	local := l.nowMicro()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -731,7 +774,7 @@ func (l *SendLimiter) granted(chat kbbot.ChatID, a sendAsk, lease *redis.Cmd, pa
 			_, _ = l.leased(lr, a.shard, a.p, local)
 		}
 	}
-	if v, err := pause.Int64(); err == nil {
+	if v, ok := pauseOf(pause); ok {
 		at := redisNow(local, lease)
 		if r != nil {
 			at = r[3]
