@@ -55,6 +55,7 @@ func (p *codePool) take(ctx context.Context, s *BookingStore, eventID string) (s
 	return "", fmt.Errorf("redisstore: no free booking code for %s", eventID)
 }
 
+// pop takes the oldest code reserved for eventID.
 func (p *codePool) pop(eventID string) (string, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -62,8 +63,11 @@ func (p *codePool) pop(eventID string) (string, bool) {
 	if len(list) == 0 {
 		return "", false
 	}
-	c := list[len(list)-1]
-	p.free[eventID] = list[:len(list)-1]
+	// In the order drawn: a cluster's store then hands out the codes a
+	// single server's draws one by one (fresh), so a seeded run books the
+	// same codes on either.
+	c := list[0]
+	p.free[eventID] = list[1:]
 	return c, true
 }
 
