@@ -91,8 +91,8 @@ type BookingStore struct {
 	offerTTL time.Duration
 	keep     time.Duration // the retention
 	codes    codePool
-	books    *groupCommit[*bookJob] // Book and AcceptOffer requests, see flushBooks
-	bookMany *luaFunc               // book_many, on this store's client
+	books    *pipeQueue[*bookJob] // Book and AcceptOffer requests, see flushBooks
+	bookMany *luaFunc             // book_many, on this store's client
 	// spans is set while one book_many call may span hash slots (one
 	// server, redisconn.SpansSlots): it then carries the requests of every
 	// event, and takes the codes and writes the resident index itself.
@@ -119,7 +119,7 @@ func NewBookingStore(rdb redis.UniversalClient, keys Keys, clock kbbot.Clock, op
 	}
 	s := &BookingStore{rdb: rdb, keys: keys, clock: clock, offerTTL: opt.OfferTTL, keep: opt.Retention,
 		codes: codePool{rand: opt.Rand, free: map[string][]string{}}}
-	s.books = &groupCommit[*bookJob]{max: 8 * bookManyMax, flush: s.flushBooks}
+	s.books = newPipeQueue(rdb, 8*bookManyMax, s.flushBooks)
 	s.bookMany = bookManyFunc.forClient()
 	s.spans.Store(redisconn.SpansSlots(rdb))
 	return s
@@ -258,9 +258,10 @@ func (c *bookCall) key(k string, legacy string) int {
 	return i
 }
 
-// flushBooks sends a batch of booking requests in one pipeline, the
-// requests of each event in arrival order (more calls past bookManyMax
-// requests).
+// flushBooks queues on p a batch of booking requests, the requests of
+// each event in arrival order (more calls past bookManyMax requests), and
+// returns the context to send p with and what completes the jobs once p
+// ran (nil, nil when no job is left to send).
 //
 // Where one call may span hash slots (spans), it sends one book_many call
 // for the requests of every event, which takes each new booking's code
@@ -273,7 +274,7 @@ func (c *bookCall) key(k string, legacy string) int {
 // It completes every job: with its reply, or with an error when the call
 // or the job's index write failed (the booking may have been made: a
 // retry with the same idempotency key finds it).
-func (s *BookingStore) flushBooks(jobs []*bookJob) {
+func (s *BookingStore) flushBooks(p redis.Pipeliner, jobs []*bookJob) (context.Context, func()) {
 	live := jobs[:0:0]
 	for _, j := range jobs {
 		if j.ctx.Err() != nil {
@@ -286,7 +287,7 @@ func (s *BookingStore) flushBooks(jobs []*bookJob) {
 		live = append(live, j)
 	}
 	if len(live) == 0 {
-		return
+		return nil, nil
 	}
 	spans := s.spans.Load()
 	if !spans {
@@ -301,7 +302,7 @@ func (s *BookingStore) flushBooks(jobs []*bookJob) {
 			}
 		}
 		if live = reserved; len(live) == 0 {
-			return
+			return nil, nil
 		}
 	}
 	ctx := context.WithoutCancel(live[0].ctx)
@@ -353,7 +354,6 @@ func (s *BookingStore) flushBooks(jobs []*bookJob) {
 			}
 		}
 	}
-	pipe := s.rdb.Pipeline()
 	index := make(map[*bookJob][]*redis.IntCmd, len(live))
 	if !spans {
 		written := map[[2]string]*redis.IntCmd{}
@@ -365,7 +365,7 @@ func (s *BookingStore) flushBooks(jobs []*bookJob) {
 				k := [2]string{s.keys.ResidentEvents(c), residentEventField(c, j.r.EventID)}
 				cmd := written[k]
 				if cmd == nil {
-					cmd = pipe.HSet(ctx, k[0], k[1], "")
+					cmd = p.HSet(ctx, k[0], k[1], "")
 					written[k] = cmd
 				}
 				index[j] = append(index[j], cmd)
@@ -374,9 +374,14 @@ func (s *BookingStore) flushBooks(jobs []*bookJob) {
 	}
 	cmds := make([]*redis.Cmd, len(calls))
 	for i, c := range calls {
-		cmds[i] = s.bookMany.queue(ctx, pipe, c.keys, c.args...)
+		cmds[i] = s.bookMany.queue(ctx, p, c.keys, c.args...)
 	}
-	_, _ = pipe.Exec(ctx) // each command's error is read below
+	return ctx, func() { s.finishBooks(ctx, spans, calls, cmds, index) }
+}
+
+// finishBooks completes the jobs of calls, which ran as cmds (after the
+// index writes of index, on a cluster).
+func (s *BookingStore) finishBooks(ctx context.Context, spans bool, calls []*bookCall, cmds []*redis.Cmd, index map[*bookJob][]*redis.IntCmd) {
 	err := s.bookMany.runAgain(ctx, s.rdb, cmds,
 		func(i int) []string { return calls[i].keys }, func(i int) []any { return calls[i].args })
 	for i, c := range calls {
