@@ -98,6 +98,10 @@ type BookingStore struct {
 	// event, and takes the codes and writes the resident index itself.
 	// A CROSSSLOT refusal (a proxy) clears it for good.
 	spans atomic.Bool
+	// legacyCodes says whether new codes are checked against the legacy
+	// code keys too (legacyUnknown, legacyCheck, legacyGone; see
+	// MigrateCodes).
+	legacyCodes atomic.Int32
 }
 
 var _ booking.Store = (*BookingStore)(nil)
@@ -187,6 +191,9 @@ func (s *BookingStore) book(ctx context.Context, r booking.Request, mode string)
 	raw, err := json.Marshal(rec)
 	if err != nil {
 		return booking.Booking{}, fmt.Errorf("redisstore: encode booking: %w", err)
+	}
+	if _, err := s.checkLegacy(ctx); err != nil {
+		return booking.Booking{}, err
 	}
 	for range codeAttempts {
 		var code string
@@ -310,6 +317,10 @@ func (s *BookingStore) flushBooks(p redis.Pipeliner, jobs []*bookJob) (context.C
 		ctx = redisconn.CrossSlot(ctx)
 	}
 	now, ttl := msArg(s.clock.Now()), s.ttlArg()
+	legacy := "0"
+	if s.legacyCodes.Load() != legacyGone {
+		legacy = "1"
+	}
 	// The requests of each event, events in order of first arrival.
 	var events []string
 	byEvent := map[string][]*bookJob{}
@@ -325,7 +336,7 @@ func (s *BookingStore) flushBooks(p redis.Pipeliner, jobs []*bookJob) (context.C
 		evJobs := byEvent[ev]
 		for len(evJobs) > 0 {
 			if c == nil || len(c.jobs) == bookManyMax || !spans {
-				c = &bookCall{args: []any{now, ttl}, extra: map[string]int{}}
+				c = &bookCall{args: []any{now, ttl, legacy}, extra: map[string]int{}}
 				calls = append(calls, c)
 			}
 			part := evJobs[:min(len(evJobs), bookManyMax-len(c.jobs))]
@@ -341,8 +352,10 @@ func (s *BookingStore) flushBooks(p redis.Pipeliner, jobs []*bookJob) (context.C
 					continue
 				}
 				code := 0
-				if !j.reserved {
+				if !j.reserved && legacy == "1" {
 					code = c.key(s.keys.BookingCodes(j.code), s.keys.LegacyBookingCode(j.code))
+				} else if !j.reserved {
+					code = c.key(s.keys.BookingCodes(j.code), "")
 				}
 				idx := [2]int{}
 				for k, chat := range []kbbot.ChatID{j.r.Resident, j.r.BookedBy} {

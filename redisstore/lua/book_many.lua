@@ -10,9 +10,11 @@
 -- else a script (EVALSHA) of the same text.
 -- KEYS: per group (event) of requests, the event keys in the order of
 -- book_lib.lua (10); and the keys the requests name by index (single
--- server only): code buckets, each followed by its legacy code key, and
--- resident index buckets.
+-- server only): code buckets, each followed by its legacy code key when
+-- ARGV[3] is "1", and resident index buckets.
 -- ARGV[1] now (Unix ms)   ARGV[2] offer TTL (ms), for places freed
+-- ARGV[3] "1" while legacy code keys may exist (CodesLayout not "2": a
+--         new code is also checked against its legacy key), else "0"
 -- then per group: +0 how many requests (n)  +1 the event id  +2 the index
 -- in KEYS of the first of its event keys
 -- then 13 arguments per request of the group:
@@ -25,9 +27,10 @@
 --   +8 code for a new booking
 --   +9 record: the booking's immutable fields (JSON)
 --   +10 "0": the caller reserved the code across events (Keys.BookingCodes,
---       codePool); else the index in KEYS of the code's bucket, followed
---       by its legacy code key: the code is taken here, once the request
---       passed its checks ("code_taken" when another booking has it)
+--       codePool); else the index in KEYS of the code's bucket (followed
+--       by its legacy code key when ARGV[3] is "1"): the code is taken
+--       here, once the request passed its checks ("code_taken" when
+--       another booking has it)
 --   +11, +12 "0", or the index in KEYS of the resident index bucket
 --       (Keys.ResidentEvents) of the resident chat (+11) and of the cadre
 --       (+12): a booking made here adds "<chat>|<event>" to it (else the
@@ -102,7 +105,7 @@ local function book_one(now, ttl, keys, ev, a, i)
   local ck = a[i + 10]
   if ck ~= '0' then
     ck = tonumber(ck)
-    if redis.call('EXISTS', keys[ck + 1]) == 1 or redis.call('HSETNX', keys[ck], code, ev) == 0 then
+    if (a[3] == '1' and redis.call('EXISTS', keys[ck + 1]) == 1) or redis.call('HSETNX', keys[ck], code, ev) == 0 then
       return { 'code_taken' }
     end
     if redis.call('HSETNX', K.rec, code, rec) == 0 then
@@ -152,7 +155,7 @@ end
 
 local function book_many(keys, args)
   local now, ttl = tonumber(args[1]), tonumber(args[2])
-  local out, i = {}, 3
+  local out, i = {}, 4
   while i <= #args do
     local n, ev = tonumber(args[i]), args[i + 1]
     bind(keys, tonumber(args[i + 2]) - 1)
