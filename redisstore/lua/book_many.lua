@@ -55,23 +55,26 @@
 -- before and set after (one HSET), which is exact because the script
 -- runs alone. Idempotent: a retried request finds its idempotency field:
 -- "repeat".
+-- not_before reports whether Unix ms string a is before b, both decimal
+-- without leading zeros: compared as strings, without reading numbers.
+local function not_before(a, b)
+  return #a > #b or (#a == #b and a >= b)
+end
+
 local function book_one(now, ttl, keys, ev, a, i)
   local mode, idf, r, chat, by = a[i], a[i + 1], a[i + 2], a[i + 3], a[i + 4]
   local fac, sess, m, code, rec = a[i + 5], a[i + 6], a[i + 7], a[i + 8], a[i + 9]
   local offer = mode == 'offer'
   local ra = r .. '|a'
-  local fields = { idf, ra, r .. '|o', r .. '|w', r .. '|h' }
   local tf -- the queue counter's field, read here when the place is known
-  if not offer then
-    tf = 't|' .. fac .. '|' .. sess .. '|' .. m
-    fields[6] = tf
-  end
-  local cadre_h
+  if not offer then tf = 't|' .. fac .. '|' .. sess .. '|' .. m end
+  local cadre_h, st
   if by ~= '0' then
     cadre_h = 'b' .. by .. '|h'
-    fields[#fields + 1] = cadre_h
+    st = redis.call('HMGET', K.res, idf, ra, r .. '|o', r .. '|w', r .. '|h', tf or '', cadre_h)
+  else
+    st = redis.call('HMGET', K.res, idf, ra, r .. '|o', r .. '|w', r .. '|h', tf or '')
   end
-  local st = redis.call('HMGET', K.res, unpack(fields))
   if st[1] then return booking_reply('repeat', st[1]) end
   if st[2] then return booking_reply('already', st[2]) end
   local o = parse_offer(st[3])
@@ -89,7 +92,7 @@ local function book_one(now, ttl, keys, ev, a, i)
   end
   if not lim[2] then return { 'unknown_method' } end
   if not lim[3] then return { 'unknown_session' } end
-  if now >= tonumber(lim[1]) then return { 'closed' } end
+  if not_before(a[1], lim[1]) then return { 'closed' } end
   local used = redis.call('HMGET', K.used, qf, sf)
   local qused, sused = tonumber(used[1] or '0'), tonumber(used[2] or '0')
   local qfree, sfree = tonumber(lim[2]) - qused, tonumber(lim[3]) - sused
@@ -120,32 +123,37 @@ local function book_one(now, ttl, keys, ev, a, i)
     redis.call('ZREM', K.due, r)
     redis.call('SREM', K.fresh, r)
   else
-    redis.call('HSET', K.used, qf, qused + 1, sf, sused + 1)
+    -- Integers as strings: Redis would write Lua numbers with %.17g, slower.
+    redis.call('HSET', K.used, qf, string.format('%d', qused + 1), sf, string.format('%d', sused + 1))
     if held then offer_release(r, false) end
   end
   if o then redis.call('HDEL', K.res, r .. '|o') end
   if st[4] then wait_remove(r) end
 
   local qn
-  if tf then qn = tostring(tonumber(st[6] or '0') + 1) else qn = queue_take(fac, sess, m) end
+  if tf then qn = string.format('%d', tonumber(st[6] or '0') + 1) else qn = queue_take(fac, sess, m) end
   -- As place_str writes it.
   local place = 'active|' .. fac .. '|' .. sess .. '|' .. m .. '|' .. r .. '|' .. chat .. '|' .. by .. '|' .. a[1] .. '|' .. qn
   -- Active code here means no active booking before, so a missing history
   -- means no booking before: the history is left out until it differs.
-  local w = { idf, code, ra, code }
-  if tf then
-    w[5] = tf
-    w[6] = qn
+  if tf and not st[5] and not cadre_h then
+    redis.call('HSET', K.res, idf, code, ra, code, tf, qn) -- the common case
+  else
+    local w = { idf, code, ra, code }
+    if tf then
+      w[5] = tf
+      w[6] = qn
+    end
+    if st[5] then
+      w[#w + 1] = r .. '|h'
+      w[#w + 1] = with_code(st[5], code)
+    end
+    if cadre_h then
+      w[#w + 1] = cadre_h
+      w[#w + 1] = with_code(st[7], code)
+    end
+    redis.call('HSET', K.res, unpack(w))
   end
-  if st[5] then
-    w[#w + 1] = r .. '|h'
-    w[#w + 1] = with_code(st[5], code)
-  end
-  if cadre_h then
-    w[#w + 1] = cadre_h
-    w[#w + 1] = with_code(st[#fields], code)
-  end
-  redis.call('HSET', K.res, unpack(w))
   redis.call('HSET', K.place, code, place)
   local rk, bk = a[i + 11], a[i + 12]
   if rk ~= '0' then redis.call('HSET', keys[tonumber(rk)], chat .. '|' .. ev, '') end
@@ -160,7 +168,7 @@ local function book_many(keys, args)
     local n, ev = tonumber(args[i]), args[i + 1]
     bind(keys, tonumber(args[i + 2]) - 1)
     i = i + 3
-    expire_due(now)
+    expire_due(now, args[1])
     for _ = 1, n do
       local ok, reply = pcall(book_one, now, ttl, keys, ev, args, i)
       if not ok then
