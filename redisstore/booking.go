@@ -244,25 +244,6 @@ type bookCall struct {
 	jobs []*bookJob
 	keys []string
 	args []any
-	// extra gives the index in keys (1-based, as in Lua) of the code
-	// buckets and index buckets the requests name (single server).
-	extra map[string]int
-}
-
-// key returns the Lua index of k among c's keys, adding it (and, for a
-// code bucket, the legacy code key after it) when new.
-func (c *bookCall) key(k string, legacy string) int {
-	if i, ok := c.extra[k]; ok && legacy == "" {
-		return i
-	}
-	c.keys = append(c.keys, k)
-	i := len(c.keys)
-	if legacy != "" {
-		c.keys = append(c.keys, legacy)
-	} else {
-		c.extra[k] = i
-	}
-	return i
 }
 
 // flushBooks queues on p a batch of booking requests, the requests of
@@ -317,9 +298,13 @@ func (s *BookingStore) flushBooks(p redis.Pipeliner, jobs []*bookJob) (context.C
 		ctx = redisconn.CrossSlot(ctx)
 	}
 	now, ttl := msArg(s.clock.Now()), s.ttlArg()
-	legacy := "0"
-	if s.legacyCodes.Load() != legacyGone {
-		legacy = "1"
+	// How book_many takes codes and writes the index (its ARGV[3]).
+	mode := "0"
+	if spans {
+		mode = "1"
+		if s.legacyCodes.Load() != legacyGone {
+			mode = "2"
+		}
 	}
 	// The requests of each event, events in order of first arrival.
 	var events []string
@@ -336,7 +321,7 @@ func (s *BookingStore) flushBooks(p redis.Pipeliner, jobs []*bookJob) (context.C
 		evJobs := byEvent[ev]
 		for len(evJobs) > 0 {
 			if c == nil || len(c.jobs) == bookManyMax || !spans {
-				c = &bookCall{args: []any{now, ttl, legacy}, extra: map[string]int{}}
+				c = &bookCall{args: []any{now, ttl, mode}}
 				calls = append(calls, c)
 			}
 			part := evJobs[:min(len(evJobs), bookManyMax-len(c.jobs))]
@@ -348,22 +333,17 @@ func (s *BookingStore) flushBooks(p redis.Pipeliner, jobs []*bookJob) (context.C
 				c.args = append(c.args, j.mode, j.idem, j.res, chatArg(j.r.Resident), chatArg(j.r.BookedBy),
 					j.r.FacilityID, j.r.SessionID, string(j.r.Method), j.code, j.raw)
 				if !spans {
-					c.args = append(c.args, 0, 0, 0)
 					continue
 				}
-				code := 0
-				if !j.reserved && legacy == "1" {
-					code = c.key(s.keys.BookingCodes(j.code), s.keys.LegacyBookingCode(j.code))
-				} else if !j.reserved {
-					code = c.key(s.keys.BookingCodes(j.code), "")
+				c.keys = append(c.keys, s.keys.BookingCodes(j.code))
+				if mode == "2" {
+					c.keys = append(c.keys, s.keys.LegacyBookingCode(j.code))
 				}
-				idx := [2]int{}
-				for k, chat := range []kbbot.ChatID{j.r.Resident, j.r.BookedBy} {
+				for _, chat := range []kbbot.ChatID{j.r.Resident, j.r.BookedBy} {
 					if chat != 0 {
-						idx[k] = c.key(s.keys.ResidentEvents(chat), "")
+						c.keys = append(c.keys, s.keys.ResidentEvents(chat))
 					}
 				}
-				c.args = append(c.args, code, idx[0], idx[1])
 			}
 		}
 	}

@@ -9,15 +9,23 @@
 -- kbbook_<version>, see luaFunc) where the server has Functions, and
 -- else a script (EVALSHA) of the same text.
 -- KEYS: per group (event) of requests, the event keys in the order of
--- book_lib.lua (10); and the keys the requests name by index (single
--- server only): code buckets, each followed by its legacy code key when
--- ARGV[3] is "1", and resident index buckets.
+-- book_lib.lua (10), then, when ARGV[3] is not "0" (one server), per
+-- request of the group in order: the bucket of its code (Keys.BookingCodes),
+-- its legacy code key when ARGV[3] is "2", the resident index bucket
+-- (Keys.ResidentEvents) of the resident chat unless it is "0", and that of
+-- the cadre unless "0".
 -- ARGV[1] now (Unix ms)   ARGV[2] offer TTL (ms), for places freed
--- ARGV[3] "1" while legacy code keys may exist (CodesLayout not "2": a
---         new code is also checked against its legacy key), else "0"
+-- ARGV[3] "0": the caller reserved each code across events (codePool, on a
+--         cluster) and writes the resident index; "1": the code is taken
+--         here in its bucket, once the request passed its checks
+--         ("code_taken" when another booking has it), and a booking made
+--         here adds "<chat>|<event>" to the index of its resident and
+--         cadre; "2": as "1", and while legacy code keys may exist
+--         (CodesLayout not "2") a code is also checked against its
+--         legacy key
 -- then per group: +0 how many requests (n)  +1 the event id  +2 the index
 -- in KEYS of the first of its event keys
--- then 13 arguments per request of the group:
+-- then 10 arguments per request of the group:
 --   +0 mode: "book", or "offer" to take the place held for the resident
 --   +1 idempotency field "i|<requester chat>|<key>"
 --   +2 resident ("c<chat>" or "r<ref>")
@@ -26,15 +34,6 @@
 --   +5 facility   +6 session   +7 method (all three ignored for "offer")
 --   +8 code for a new booking
 --   +9 record: the booking's immutable fields (JSON)
---   +10 "0": the caller reserved the code across events (Keys.BookingCodes,
---       codePool); else the index in KEYS of the code's bucket (followed
---       by its legacy code key when ARGV[3] is "1"): the code is taken
---       here, once the request passed its checks ("code_taken" when
---       another booking has it)
---   +11, +12 "0", or the index in KEYS of the resident index bucket
---       (Keys.ResidentEvents) of the resident chat (+11) and of the cadre
---       (+12): a booking made here adds "<chat>|<event>" to it (else the
---       caller writes the index)
 -- returns one reply per request, in order:
 --   {"ok", place} booked now with the request's code (place is the place
 --   string; the caller has the record);
@@ -61,7 +60,9 @@ local function not_before(a, b)
   return #a > #b or (#a == #b and a >= b)
 end
 
-local function book_one(now, ttl, keys, ev, a, i)
+-- book_one runs the request at a[i]; kc is the index in keys of its
+-- first key past the event's (nil when ARGV[3] is "0").
+local function book_one(now, ttl, keys, ev, a, i, kc)
   local mode, idf, r, chat, by = a[i], a[i + 1], a[i + 2], a[i + 3], a[i + 4]
   local fac, sess, m, code, rec = a[i + 5], a[i + 6], a[i + 7], a[i + 8], a[i + 9]
   local offer = mode == 'offer'
@@ -105,14 +106,16 @@ local function book_one(now, ttl, keys, ev, a, i)
     if sfree <= 0 then return { 'full_session' } end
   end
   -- Every check passed; the first write takes (or guards) the code.
-  local ck = a[i + 10]
-  if ck ~= '0' then
-    ck = tonumber(ck)
-    if (a[3] == '1' and redis.call('EXISTS', keys[ck + 1]) == 1) or redis.call('HSETNX', keys[ck], code, ev) == 0 then
-      return { 'code_taken' }
+  if kc then
+    local bucket = keys[kc]
+    if a[3] == '2' then
+      kc = kc + 1
+      if redis.call('EXISTS', keys[kc]) == 1 then return { 'code_taken' } end
     end
+    kc = kc + 1
+    if redis.call('HSETNX', bucket, code, ev) == 0 then return { 'code_taken' } end
     if redis.call('HSETNX', K.rec, code, rec) == 0 then
-      redis.call('HDEL', keys[ck], code)
+      redis.call('HDEL', bucket, code)
       return { 'code_taken' }
     end
   elseif redis.call('HSETNX', K.rec, code, rec) == 0 then
@@ -155,22 +158,36 @@ local function book_one(now, ttl, keys, ev, a, i)
     redis.call('HSET', K.res, unpack(w))
   end
   redis.call('HSET', K.place, code, place)
-  local rk, bk = a[i + 11], a[i + 12]
-  if rk ~= '0' then redis.call('HSET', keys[tonumber(rk)], chat .. '|' .. ev, '') end
-  if bk ~= '0' then redis.call('HSET', keys[tonumber(bk)], by .. '|' .. ev, '') end
+  if kc then
+    if chat ~= '0' then
+      redis.call('HSET', keys[kc], chat .. '|' .. ev, '')
+      kc = kc + 1
+    end
+    if by ~= '0' then redis.call('HSET', keys[kc], by .. '|' .. ev, '') end
+  end
   return { 'ok', place }
 end
 
 local function book_many(keys, args)
   local now, ttl = tonumber(args[1]), tonumber(args[2])
+  local extra, per = args[3] ~= '0', 1
+  if args[3] == '2' then per = 2 end
   local out, i = {}, 4
   while i <= #args do
-    local n, ev = tonumber(args[i]), args[i + 1]
-    bind(keys, tonumber(args[i + 2]) - 1)
+    local n, ev, k1 = tonumber(args[i]), args[i + 1], tonumber(args[i + 2])
+    bind(keys, k1 - 1)
     i = i + 3
     expire_due(now, args[1])
+    local kc -- the next request's first key past the event's
+    if extra then kc = k1 + 10 end
     for _ = 1, n do
-      local ok, reply = pcall(book_one, now, ttl, keys, ev, args, i)
+      local at = kc
+      if extra then
+        kc = kc + per
+        if args[i + 3] ~= '0' then kc = kc + 1 end
+        if args[i + 4] ~= '0' then kc = kc + 1 end
+      end
+      local ok, reply = pcall(book_one, now, ttl, keys, ev, args, i, at)
       if not ok then
         if type(reply) == 'table' then reply = reply.err end
         reply = { 'error', tostring(reply) }
@@ -180,7 +197,7 @@ local function book_many(keys, args)
         match(now, ttl)
         FREED = false
       end
-      i = i + 13
+      i = i + 10
     end
   end
   return out
