@@ -223,6 +223,12 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		a.Close()
 		return nil, err
 	}
+	if m, err := a.Bookings.MigrateCodes(ctx); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("app: migrate booking codes: %w", err)
+	} else if !m.Done {
+		a.log.Info("booking codes moved to their buckets", "codes", m.Moved)
+	}
 	a.Sender = a.wrapSender(countingSender{next: bot.NewSender(a.Client), m: a.metrics}, keys)
 	// Each commit takes its chat's send tokens for the replies it queues.
 	store.SetSendLimiter(a.limiter)

@@ -91,13 +91,17 @@ type BookingStore struct {
 	offerTTL time.Duration
 	keep     time.Duration // the retention
 	codes    codePool
-	books    *groupCommit[*bookJob] // Book and AcceptOffer requests, see flushBooks
-	bookMany *luaFunc               // book_many, on this store's client
+	books    *pipeQueue[*bookJob] // Book and AcceptOffer requests, see flushBooks
+	bookMany *luaFunc             // book_many, on this store's client
 	// spans is set while one book_many call may span hash slots (one
 	// server, redisconn.SpansSlots): it then carries the requests of every
 	// event, and takes the codes and writes the resident index itself.
 	// A CROSSSLOT refusal (a proxy) clears it for good.
 	spans atomic.Bool
+	// legacyCodes says whether new codes are checked against the legacy
+	// code keys too (legacyUnknown, legacyCheck, legacyGone; see
+	// MigrateCodes).
+	legacyCodes atomic.Int32
 }
 
 var _ booking.Store = (*BookingStore)(nil)
@@ -119,7 +123,7 @@ func NewBookingStore(rdb redis.UniversalClient, keys Keys, clock kbbot.Clock, op
 	}
 	s := &BookingStore{rdb: rdb, keys: keys, clock: clock, offerTTL: opt.OfferTTL, keep: opt.Retention,
 		codes: codePool{rand: opt.Rand, free: map[string][]string{}}}
-	s.books = &groupCommit[*bookJob]{max: 8 * bookManyMax, flush: s.flushBooks}
+	s.books = newPipeQueue(rdb, 8*bookManyMax, s.flushBooks)
 	s.bookMany = bookManyFunc.forClient()
 	s.spans.Store(redisconn.SpansSlots(rdb))
 	return s
@@ -188,6 +192,9 @@ func (s *BookingStore) book(ctx context.Context, r booking.Request, mode string)
 	if err != nil {
 		return booking.Booking{}, fmt.Errorf("redisstore: encode booking: %w", err)
 	}
+	if _, err := s.checkLegacy(ctx); err != nil {
+		return booking.Booking{}, err
+	}
 	for range codeAttempts {
 		var code string
 		spans := s.spans.Load()
@@ -237,30 +244,12 @@ type bookCall struct {
 	jobs []*bookJob
 	keys []string
 	args []any
-	// extra gives the index in keys (1-based, as in Lua) of the code
-	// buckets and index buckets the requests name (single server).
-	extra map[string]int
 }
 
-// key returns the Lua index of k among c's keys, adding it (and, for a
-// code bucket, the legacy code key after it) when new.
-func (c *bookCall) key(k string, legacy string) int {
-	if i, ok := c.extra[k]; ok && legacy == "" {
-		return i
-	}
-	c.keys = append(c.keys, k)
-	i := len(c.keys)
-	if legacy != "" {
-		c.keys = append(c.keys, legacy)
-	} else {
-		c.extra[k] = i
-	}
-	return i
-}
-
-// flushBooks sends a batch of booking requests in one pipeline, the
-// requests of each event in arrival order (more calls past bookManyMax
-// requests).
+// flushBooks queues on p a batch of booking requests, the requests of
+// each event in arrival order (more calls past bookManyMax requests), and
+// returns the context to send p with and what completes the jobs once p
+// ran (nil, nil when no job is left to send).
 //
 // Where one call may span hash slots (spans), it sends one book_many call
 // for the requests of every event, which takes each new booking's code
@@ -273,7 +262,7 @@ func (c *bookCall) key(k string, legacy string) int {
 // It completes every job: with its reply, or with an error when the call
 // or the job's index write failed (the booking may have been made: a
 // retry with the same idempotency key finds it).
-func (s *BookingStore) flushBooks(jobs []*bookJob) {
+func (s *BookingStore) flushBooks(p redis.Pipeliner, jobs []*bookJob) (context.Context, func()) {
 	live := jobs[:0:0]
 	for _, j := range jobs {
 		if j.ctx.Err() != nil {
@@ -286,7 +275,7 @@ func (s *BookingStore) flushBooks(jobs []*bookJob) {
 		live = append(live, j)
 	}
 	if len(live) == 0 {
-		return
+		return nil, nil
 	}
 	spans := s.spans.Load()
 	if !spans {
@@ -301,7 +290,7 @@ func (s *BookingStore) flushBooks(jobs []*bookJob) {
 			}
 		}
 		if live = reserved; len(live) == 0 {
-			return
+			return nil, nil
 		}
 	}
 	ctx := context.WithoutCancel(live[0].ctx)
@@ -309,6 +298,14 @@ func (s *BookingStore) flushBooks(jobs []*bookJob) {
 		ctx = redisconn.CrossSlot(ctx)
 	}
 	now, ttl := msArg(s.clock.Now()), s.ttlArg()
+	// How book_many takes codes and writes the index (its ARGV[3]).
+	mode := "0"
+	if spans {
+		mode = "1"
+		if s.legacyCodes.Load() != legacyGone {
+			mode = "2"
+		}
+	}
 	// The requests of each event, events in order of first arrival.
 	var events []string
 	byEvent := map[string][]*bookJob{}
@@ -324,7 +321,7 @@ func (s *BookingStore) flushBooks(jobs []*bookJob) {
 		evJobs := byEvent[ev]
 		for len(evJobs) > 0 {
 			if c == nil || len(c.jobs) == bookManyMax || !spans {
-				c = &bookCall{args: []any{now, ttl}, extra: map[string]int{}}
+				c = &bookCall{args: []any{now, ttl, mode}}
 				calls = append(calls, c)
 			}
 			part := evJobs[:min(len(evJobs), bookManyMax-len(c.jobs))]
@@ -336,24 +333,20 @@ func (s *BookingStore) flushBooks(jobs []*bookJob) {
 				c.args = append(c.args, j.mode, j.idem, j.res, chatArg(j.r.Resident), chatArg(j.r.BookedBy),
 					j.r.FacilityID, j.r.SessionID, string(j.r.Method), j.code, j.raw)
 				if !spans {
-					c.args = append(c.args, 0, 0, 0)
 					continue
 				}
-				code := 0
-				if !j.reserved {
-					code = c.key(s.keys.BookingCodes(j.code), s.keys.LegacyBookingCode(j.code))
+				c.keys = append(c.keys, s.keys.BookingCodes(j.code))
+				if mode == "2" {
+					c.keys = append(c.keys, s.keys.LegacyBookingCode(j.code))
 				}
-				idx := [2]int{}
-				for k, chat := range []kbbot.ChatID{j.r.Resident, j.r.BookedBy} {
+				for _, chat := range []kbbot.ChatID{j.r.Resident, j.r.BookedBy} {
 					if chat != 0 {
-						idx[k] = c.key(s.keys.ResidentEvents(chat), "")
+						c.keys = append(c.keys, s.keys.ResidentEvents(chat))
 					}
 				}
-				c.args = append(c.args, code, idx[0], idx[1])
 			}
 		}
 	}
-	pipe := s.rdb.Pipeline()
 	index := make(map[*bookJob][]*redis.IntCmd, len(live))
 	if !spans {
 		written := map[[2]string]*redis.IntCmd{}
@@ -365,7 +358,7 @@ func (s *BookingStore) flushBooks(jobs []*bookJob) {
 				k := [2]string{s.keys.ResidentEvents(c), residentEventField(c, j.r.EventID)}
 				cmd := written[k]
 				if cmd == nil {
-					cmd = pipe.HSet(ctx, k[0], k[1], "")
+					cmd = p.HSet(ctx, k[0], k[1], "")
 					written[k] = cmd
 				}
 				index[j] = append(index[j], cmd)
@@ -374,9 +367,14 @@ func (s *BookingStore) flushBooks(jobs []*bookJob) {
 	}
 	cmds := make([]*redis.Cmd, len(calls))
 	for i, c := range calls {
-		cmds[i] = s.bookMany.queue(ctx, pipe, c.keys, c.args...)
+		cmds[i] = s.bookMany.queue(ctx, p, c.keys, c.args...)
 	}
-	_, _ = pipe.Exec(ctx) // each command's error is read below
+	return ctx, func() { s.finishBooks(ctx, spans, calls, cmds, index) }
+}
+
+// finishBooks completes the jobs of calls, which ran as cmds (after the
+// index writes of index, on a cluster).
+func (s *BookingStore) finishBooks(ctx context.Context, spans bool, calls []*bookCall, cmds []*redis.Cmd, index map[*bookJob][]*redis.IntCmd) {
 	err := s.bookMany.runAgain(ctx, s.rdb, cmds,
 		func(i int) []string { return calls[i].keys }, func(i int) []any { return calls[i].args })
 	for i, c := range calls {

@@ -2,8 +2,10 @@ package redisstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/redis/go-redis/v9"
@@ -13,8 +15,9 @@ import (
 
 // CodeBatch is how many booking codes a store on a cluster reserves for
 // an event at once. A code is unique across events because it is taken
-// with HSETNX in Keys.BookingCodes (pointing at the event), and only where
-// no legacy code key (Keys.LegacyBookingCode) has it. On a single server
+// with HSETNX in Keys.BookingCodes (pointing at the event), and, until
+// MigrateCodes moved them there, only where no legacy code key
+// (Keys.LegacyBookingCode) has it. On a single server
 // book_many does that as it books (one call may span hash slots there). On
 // a cluster the code's bucket is in another slot than the event, so codes
 // are reserved before any booking uses them; reserving a batch in one
@@ -108,18 +111,24 @@ func (p *codePool) reserve(ctx context.Context, s *BookingStore, eventID string)
 		codes[i] = booking.NewCode(p.rand)
 	}
 	p.mu.Unlock()
+	check, err := s.checkLegacy(ctx)
+	if err != nil {
+		return err
+	}
 	pipe := s.rdb.Pipeline()
 	cmds := make([]*redis.BoolCmd, len(codes))
 	legacy := make([]*redis.IntCmd, len(codes))
 	for i, c := range codes {
 		cmds[i] = pipe.HSetNX(ctx, s.keys.BookingCodes(c), c, eventID)
-		legacy[i] = pipe.Exists(ctx, s.keys.LegacyBookingCode(c))
+		if check {
+			legacy[i] = pipe.Exists(ctx, s.keys.LegacyBookingCode(c))
+		}
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return wrap("reserve booking codes", err)
 	}
 	for i, c := range codes {
-		if cmds[i].Val() && legacy[i].Val() > 0 {
+		if cmds[i].Val() && check && legacy[i].Val() > 0 {
 			// An earlier version gave this code out: leave it to that
 			// booking.
 			cmds[i].SetVal(false)
@@ -139,4 +148,145 @@ func (p *codePool) reserve(ctx context.Context, s *BookingStore, eventID string)
 		}
 	}
 	return nil
+}
+
+// codesLayout is the current layout of the booking codes (CodesLayout).
+const codesLayout = "2"
+
+// Whether a new code must also be checked against the legacy code keys
+// (BookingStore.legacyCodes).
+const (
+	legacyUnknown int32 = iota // CodesLayout not read yet
+	legacyCheck                // not migrated: check LegacyBookingCode too
+	legacyGone                 // migrated: BookingCodes holds every code
+)
+
+// checkLegacy reports whether a new code must also be checked against the
+// legacy code keys: until MigrateCodes ran (CodesLayout, read once per
+// store).
+func (s *BookingStore) checkLegacy(ctx context.Context) (bool, error) {
+	switch s.legacyCodes.Load() {
+	case legacyGone:
+		return false, nil
+	case legacyCheck:
+		return true, nil
+	}
+	v, err := s.rdb.Get(ctx, s.keys.CodesLayout()).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return true, wrap("read codes layout", err)
+	}
+	if v == codesLayout {
+		s.legacyCodes.Store(legacyGone)
+		return false, nil
+	}
+	s.legacyCodes.Store(legacyCheck)
+	return true, nil
+}
+
+// CodeMigration counts what MigrateCodes moved.
+type CodeMigration struct {
+	// Moved is how many legacy code keys were moved to their bucket.
+	Moved int
+	// Done is true when the layout was current already (nothing read).
+	Done bool
+}
+
+// MigrateCodes moves every code an earlier version kept as a STRING key
+// (LegacyBookingCode) into its bucket (BookingCodes), then sets
+// CodesLayout: from then on a new code is checked against its bucket
+// alone, one read less per booking. A legacy key wins over a bucket field
+// of the same code (that can only be a code reserved and never used: the
+// reservation gave such codes up). Every move writes the bucket, then
+// deletes the key, so a migration cut off anywhere is finished by the
+// next; it is idempotent, and once done later calls read only
+// CodesLayout. It scans every master for the keys.
+//
+// app.New calls it before serving. Stop the processes of a version before
+// the buckets before starting this one: codes they give out afterwards
+// are not checked.
+func (s *BookingStore) MigrateCodes(ctx context.Context) (CodeMigration, error) {
+	var out CodeMigration
+	v, err := s.rdb.Get(ctx, s.keys.CodesLayout()).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return out, wrap("read codes layout", err)
+	}
+	if v == codesLayout {
+		s.legacyCodes.Store(legacyGone)
+		out.Done = true
+		return out, nil
+	}
+	prefix := s.keys.LegacyBookingCode("")
+	var mu sync.Mutex
+	err = forEachMaster(ctx, s.rdb, func(ctx context.Context, node redis.Cmdable) error {
+		iter := node.Scan(ctx, 0, s.keys.LegacyBookingCodeMatch(), 1000).Iterator()
+		var batch []string
+		move := func() error {
+			n, err := s.moveCodes(ctx, prefix, batch)
+			mu.Lock()
+			out.Moved += n
+			mu.Unlock()
+			batch = batch[:0]
+			return err
+		}
+		for iter.Next(ctx) {
+			if batch = append(batch, iter.Val()); len(batch) == 500 {
+				if err := move(); err != nil {
+					return err
+				}
+			}
+		}
+		if err := iter.Err(); err != nil {
+			return wrap("migrate codes: scan", err)
+		}
+		return move()
+	})
+	if err != nil {
+		return out, err
+	}
+	if err := s.rdb.Set(ctx, s.keys.CodesLayout(), codesLayout, 0).Err(); err != nil {
+		return out, wrap("set codes layout", err)
+	}
+	s.legacyCodes.Store(legacyGone)
+	return out, nil
+}
+
+// moveCodes moves the legacy code keys keys (under prefix) to their
+// buckets and returns how many it moved.
+func (s *BookingStore) moveCodes(ctx context.Context, prefix string, keys []string) (int, error) {
+	if len(keys) == 0 {
+		return 0, nil
+	}
+	gets := make([]*redis.StringCmd, len(keys))
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range keys {
+			gets[i] = p.Get(ctx, k)
+		}
+		return nil
+	}); err != nil && !errors.Is(err, redis.Nil) {
+		return 0, wrap("migrate codes: read", err)
+	}
+	var moved []string
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range keys {
+			code, ok := strings.CutPrefix(k, prefix)
+			if ev := gets[i].Val(); ok && code != "" && ev != "" { // "": gone meanwhile
+				p.HSet(ctx, s.keys.BookingCodes(code), code, ev)
+				moved = append(moved, k)
+			}
+		}
+		return nil
+	}); err != nil {
+		return 0, wrap("migrate codes: write", err)
+	}
+	if len(moved) > 0 {
+		if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, k := range moved {
+				p.Del(ctx, k) // one key per command: they span slots
+			}
+			return nil
+		}); err != nil {
+			return 0, wrap("migrate codes: delete old", err)
+		}
+	}
+	return len(moved), nil
 }

@@ -97,6 +97,10 @@ func BenchmarkBookNational(b *testing.B) {
 		books[i] = redisstore.NewBookingStore(c, keys, clock, redisstore.BookingOptions{})
 		rems[i] = redisstore.NewReminderStore(c, keys)
 	}
+	// As app.New does before serving.
+	if _, err := books[0].MigrateCodes(ctx); err != nil {
+		b.Fatal(err)
+	}
 	jkt, err := booking.LoadZone("Asia/Jakarta")
 	if err != nil {
 		b.Fatal(err)

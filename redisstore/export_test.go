@@ -9,7 +9,5 @@ func FunctionLibraries() []string { return []string{bookManyFunc.library, remSch
 // QueuedBookings is how many booking requests wait for the store's next
 // batch.
 func QueuedBookings(s *BookingStore) int {
-	s.books.mu.Lock()
-	defer s.books.mu.Unlock()
-	return len(s.books.queue)
+	return s.books.queued()
 }

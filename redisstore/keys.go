@@ -309,18 +309,30 @@ func (k Keys) Facilities() string { return k.prefix + "facilities" }
 // event id. Codes are bucketed by their last three characters (25^3 =
 // 15,625 buckets), so that a bucket holds about 64 codes per million and
 // stays a compact listpack (about 25 bytes a code instead of a key's
-// 130). Codes are reserved with HSETNX, in batches, before a booking
-// script uses them, which keeps them unique across events; a reserved code
-// not (yet) used names no booking. HASH; no TTL. Codes reserved before the
-// buckets are STRING keys LegacyBookingCode, still read.
+// 130). A code is taken with HSETNX, which keeps codes unique across
+// events: on one server by the booking function as it books, on a cluster
+// in batches reserved before a booking script uses them (a reserved code
+// not (yet) used names no booking). HASH; no TTL. Codes given out before
+// the buckets are STRING keys LegacyBookingCode, still read, moved here by
+// BookingStore.MigrateCodes.
 func (k Keys) BookingCodes(code string) string {
 	return k.prefix + "codes:" + code[max(0, len(code)-3):]
 }
 
 // LegacyBookingCode is the STRING key an earlier version kept per code
 // (value the event id); read when a code is not in BookingCodes, deleted
-// with the code. No TTL.
+// with the code, moved to BookingCodes by BookingStore.MigrateCodes. No
+// TTL.
 func (k Keys) LegacyBookingCode(code string) string { return k.prefix + "code:" + code }
+
+// LegacyBookingCodeMatch is a SCAN MATCH pattern of every
+// LegacyBookingCode key.
+func (k Keys) LegacyBookingCodeMatch() string { return globEscape(k.prefix+"code:") + "*" }
+
+// CodesLayout is "2" once BookingStore.MigrateCodes has moved every
+// LegacyBookingCode key to BookingCodes: from then on a new code is
+// checked against BookingCodes only. STRING; no TTL.
+func (k Keys) CodesLayout() string { return k.prefix + "codes-layout" }
 
 // ResidentEventsBuckets is how many buckets the resident index has.
 const ResidentEventsBuckets = 1 << 15

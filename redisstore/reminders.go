@@ -86,8 +86,8 @@ type ReminderStore struct {
 	Locker
 	rdb   redis.UniversalClient
 	keys  Keys
-	plans *groupCommit[*planJob] // Schedule calls, see flushPlans
-	plan  *luaFunc               // rem_schedule, on this store's client
+	plans *pipeQueue[*planJob] // Schedule calls, see flushPlans
+	plan  *luaFunc             // rem_schedule, on this store's client
 	// spans is set while one rem_schedule call may span hash slots (one
 	// server, redisconn.SpansSlots): it then carries the items of every
 	// shard. A CROSSSLOT refusal (a proxy) clears it for good.
@@ -97,7 +97,7 @@ type ReminderStore struct {
 // NewReminderStore returns a store on rdb with keys under keys' prefix.
 func NewReminderStore(rdb redis.UniversalClient, keys Keys) *ReminderStore {
 	s := &ReminderStore{Locker: NewLocker(rdb, keys), rdb: rdb, keys: keys}
-	s.plans = &groupCommit[*planJob]{max: 256, flush: s.flushPlans}
+	s.plans = newPipeQueue(rdb, 256, s.flushPlans)
 	s.plan = remScheduleFunc.forClient()
 	s.spans.Store(redisconn.SpansSlots(rdb))
 	return s
@@ -244,12 +244,13 @@ func (c *planCall) add(keys Keys, sh int, g *planGroup, version string) {
 	c.args = append(c.args, chatArg(g.chat), len(g.items), first, lines)
 }
 
-// flushPlans sends a batch of Schedule calls in one pipeline: on a
-// cluster per reminder shard one rem_schedule call with every group of
-// items of a chat; on a single server one call for every shard (more
-// calls past remBatch items). A call that fails fails the jobs with items
-// in it.
-func (s *ReminderStore) flushPlans(jobs []*planJob) {
+// flushPlans queues on p a batch of Schedule calls: on a cluster per
+// reminder shard one rem_schedule call with every group of items of a
+// chat; on a single server one call for every shard (more calls past
+// remBatch items). It returns the context to send p with and what
+// completes the jobs once p ran (nil, nil when no job is left). A call
+// that fails fails the jobs with items in it.
+func (s *ReminderStore) flushPlans(p redis.Pipeliner, jobs []*planJob) (context.Context, func()) {
 	live := jobs[:0:0]
 	for _, j := range jobs {
 		if j.ctx.Err() != nil {
@@ -259,7 +260,7 @@ func (s *ReminderStore) flushPlans(jobs []*planJob) {
 		live = append(live, j)
 	}
 	if len(live) == 0 {
-		return
+		return nil, nil
 	}
 	ctx := context.WithoutCancel(live[0].ctx)
 	spans := s.spans.Load()
@@ -293,12 +294,15 @@ func (s *ReminderStore) flushPlans(jobs []*planJob) {
 			c.add(s.keys, sh, g, g.job.version)
 		}
 	}
-	pipe := s.rdb.Pipeline()
 	cmds := make([]*redis.Cmd, len(calls))
 	for i, c := range calls {
-		cmds[i] = s.plan.queue(ctx, pipe, c.keys, c.args...)
+		cmds[i] = s.plan.queue(ctx, p, c.keys, c.args...)
 	}
-	_, _ = pipe.Exec(ctx) // each call's error is read below
+	return ctx, func() { s.finishPlans(ctx, spans, live, calls, cmds) }
+}
+
+// finishPlans completes the jobs live of calls, which ran as cmds.
+func (s *ReminderStore) finishPlans(ctx context.Context, spans bool, live []*planJob, calls []*planCall, cmds []*redis.Cmd) {
 	err := s.plan.runAgain(ctx, s.rdb, cmds,
 		func(i int) []string { return calls[i].keys }, func(i int) []any { return calls[i].args })
 	total := make(map[*planJob]int, len(live))

@@ -174,9 +174,10 @@ local function offer_release(r, mark)
   end
 end
 
--- expire_due releases every offer whose deadline is at or before now.
-local function expire_due(now)
-  for _, r in ipairs(redis.call('ZRANGEBYSCORE', K.due, '-inf', ms(now))) do
+-- expire_due releases every offer whose deadline is at or before now
+-- (nowstr: now as a string, when the caller has it).
+local function expire_due(now, nowstr)
+  for _, r in ipairs(redis.call('ZRANGEBYSCORE', K.due, '-inf', nowstr or ms(now))) do
     offer_release(r, true)
   end
 end

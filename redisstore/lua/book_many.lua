@@ -9,13 +9,23 @@
 -- kbbook_<version>, see luaFunc) where the server has Functions, and
 -- else a script (EVALSHA) of the same text.
 -- KEYS: per group (event) of requests, the event keys in the order of
--- book_lib.lua (10); and the keys the requests name by index (single
--- server only): code buckets, each followed by its legacy code key, and
--- resident index buckets.
+-- book_lib.lua (10), then, when ARGV[3] is not "0" (one server), per
+-- request of the group in order: the bucket of its code (Keys.BookingCodes),
+-- its legacy code key when ARGV[3] is "2", the resident index bucket
+-- (Keys.ResidentEvents) of the resident chat unless it is "0", and that of
+-- the cadre unless "0".
 -- ARGV[1] now (Unix ms)   ARGV[2] offer TTL (ms), for places freed
+-- ARGV[3] "0": the caller reserved each code across events (codePool, on a
+--         cluster) and writes the resident index; "1": the code is taken
+--         here in its bucket, once the request passed its checks
+--         ("code_taken" when another booking has it), and a booking made
+--         here adds "<chat>|<event>" to the index of its resident and
+--         cadre; "2": as "1", and while legacy code keys may exist
+--         (CodesLayout not "2") a code is also checked against its
+--         legacy key
 -- then per group: +0 how many requests (n)  +1 the event id  +2 the index
 -- in KEYS of the first of its event keys
--- then 13 arguments per request of the group:
+-- then 10 arguments per request of the group:
 --   +0 mode: "book", or "offer" to take the place held for the resident
 --   +1 idempotency field "i|<requester chat>|<key>"
 --   +2 resident ("c<chat>" or "r<ref>")
@@ -24,14 +34,6 @@
 --   +5 facility   +6 session   +7 method (all three ignored for "offer")
 --   +8 code for a new booking
 --   +9 record: the booking's immutable fields (JSON)
---   +10 "0": the caller reserved the code across events (Keys.BookingCodes,
---       codePool); else the index in KEYS of the code's bucket, followed
---       by its legacy code key: the code is taken here, once the request
---       passed its checks ("code_taken" when another booking has it)
---   +11, +12 "0", or the index in KEYS of the resident index bucket
---       (Keys.ResidentEvents) of the resident chat (+11) and of the cadre
---       (+12): a booking made here adds "<chat>|<event>" to it (else the
---       caller writes the index)
 -- returns one reply per request, in order:
 --   {"ok", place} booked now with the request's code (place is the place
 --   string; the caller has the record);
@@ -52,23 +54,28 @@
 -- before and set after (one HSET), which is exact because the script
 -- runs alone. Idempotent: a retried request finds its idempotency field:
 -- "repeat".
-local function book_one(now, ttl, keys, ev, a, i)
+-- not_before reports whether Unix ms string a is before b, both decimal
+-- without leading zeros: compared as strings, without reading numbers.
+local function not_before(a, b)
+  return #a > #b or (#a == #b and a >= b)
+end
+
+-- book_one runs the request at a[i]; kc is the index in keys of its
+-- first key past the event's (nil when ARGV[3] is "0").
+local function book_one(now, ttl, keys, ev, a, i, kc)
   local mode, idf, r, chat, by = a[i], a[i + 1], a[i + 2], a[i + 3], a[i + 4]
   local fac, sess, m, code, rec = a[i + 5], a[i + 6], a[i + 7], a[i + 8], a[i + 9]
   local offer = mode == 'offer'
   local ra = r .. '|a'
-  local fields = { idf, ra, r .. '|o', r .. '|w', r .. '|h' }
   local tf -- the queue counter's field, read here when the place is known
-  if not offer then
-    tf = 't|' .. fac .. '|' .. sess .. '|' .. m
-    fields[6] = tf
-  end
-  local cadre_h
+  if not offer then tf = 't|' .. fac .. '|' .. sess .. '|' .. m end
+  local cadre_h, st
   if by ~= '0' then
     cadre_h = 'b' .. by .. '|h'
-    fields[#fields + 1] = cadre_h
+    st = redis.call('HMGET', K.res, idf, ra, r .. '|o', r .. '|w', r .. '|h', tf or '', cadre_h)
+  else
+    st = redis.call('HMGET', K.res, idf, ra, r .. '|o', r .. '|w', r .. '|h', tf or '')
   end
-  local st = redis.call('HMGET', K.res, unpack(fields))
   if st[1] then return booking_reply('repeat', st[1]) end
   if st[2] then return booking_reply('already', st[2]) end
   local o = parse_offer(st[3])
@@ -86,7 +93,7 @@ local function book_one(now, ttl, keys, ev, a, i)
   end
   if not lim[2] then return { 'unknown_method' } end
   if not lim[3] then return { 'unknown_session' } end
-  if now >= tonumber(lim[1]) then return { 'closed' } end
+  if not_before(a[1], lim[1]) then return { 'closed' } end
   local used = redis.call('HMGET', K.used, qf, sf)
   local qused, sused = tonumber(used[1] or '0'), tonumber(used[2] or '0')
   local qfree, sfree = tonumber(lim[2]) - qused, tonumber(lim[3]) - sused
@@ -99,14 +106,16 @@ local function book_one(now, ttl, keys, ev, a, i)
     if sfree <= 0 then return { 'full_session' } end
   end
   -- Every check passed; the first write takes (or guards) the code.
-  local ck = a[i + 10]
-  if ck ~= '0' then
-    ck = tonumber(ck)
-    if redis.call('EXISTS', keys[ck + 1]) == 1 or redis.call('HSETNX', keys[ck], code, ev) == 0 then
-      return { 'code_taken' }
+  if kc then
+    local bucket = keys[kc]
+    if a[3] == '2' then
+      kc = kc + 1
+      if redis.call('EXISTS', keys[kc]) == 1 then return { 'code_taken' } end
     end
+    kc = kc + 1
+    if redis.call('HSETNX', bucket, code, ev) == 0 then return { 'code_taken' } end
     if redis.call('HSETNX', K.rec, code, rec) == 0 then
-      redis.call('HDEL', keys[ck], code)
+      redis.call('HDEL', bucket, code)
       return { 'code_taken' }
     end
   elseif redis.call('HSETNX', K.rec, code, rec) == 0 then
@@ -117,49 +126,68 @@ local function book_one(now, ttl, keys, ev, a, i)
     redis.call('ZREM', K.due, r)
     redis.call('SREM', K.fresh, r)
   else
-    redis.call('HSET', K.used, qf, qused + 1, sf, sused + 1)
+    -- Integers as strings: Redis would write Lua numbers with %.17g, slower.
+    redis.call('HSET', K.used, qf, string.format('%d', qused + 1), sf, string.format('%d', sused + 1))
     if held then offer_release(r, false) end
   end
   if o then redis.call('HDEL', K.res, r .. '|o') end
   if st[4] then wait_remove(r) end
 
   local qn
-  if tf then qn = tostring(tonumber(st[6] or '0') + 1) else qn = queue_take(fac, sess, m) end
+  if tf then qn = string.format('%d', tonumber(st[6] or '0') + 1) else qn = queue_take(fac, sess, m) end
   -- As place_str writes it.
   local place = 'active|' .. fac .. '|' .. sess .. '|' .. m .. '|' .. r .. '|' .. chat .. '|' .. by .. '|' .. a[1] .. '|' .. qn
   -- Active code here means no active booking before, so a missing history
   -- means no booking before: the history is left out until it differs.
-  local w = { idf, code, ra, code }
-  if tf then
-    w[5] = tf
-    w[6] = qn
+  if tf and not st[5] and not cadre_h then
+    redis.call('HSET', K.res, idf, code, ra, code, tf, qn) -- the common case
+  else
+    local w = { idf, code, ra, code }
+    if tf then
+      w[5] = tf
+      w[6] = qn
+    end
+    if st[5] then
+      w[#w + 1] = r .. '|h'
+      w[#w + 1] = with_code(st[5], code)
+    end
+    if cadre_h then
+      w[#w + 1] = cadre_h
+      w[#w + 1] = with_code(st[7], code)
+    end
+    redis.call('HSET', K.res, unpack(w))
   end
-  if st[5] then
-    w[#w + 1] = r .. '|h'
-    w[#w + 1] = with_code(st[5], code)
-  end
-  if cadre_h then
-    w[#w + 1] = cadre_h
-    w[#w + 1] = with_code(st[#fields], code)
-  end
-  redis.call('HSET', K.res, unpack(w))
   redis.call('HSET', K.place, code, place)
-  local rk, bk = a[i + 11], a[i + 12]
-  if rk ~= '0' then redis.call('HSET', keys[tonumber(rk)], chat .. '|' .. ev, '') end
-  if bk ~= '0' then redis.call('HSET', keys[tonumber(bk)], by .. '|' .. ev, '') end
+  if kc then
+    if chat ~= '0' then
+      redis.call('HSET', keys[kc], chat .. '|' .. ev, '')
+      kc = kc + 1
+    end
+    if by ~= '0' then redis.call('HSET', keys[kc], by .. '|' .. ev, '') end
+  end
   return { 'ok', place }
 end
 
 local function book_many(keys, args)
   local now, ttl = tonumber(args[1]), tonumber(args[2])
-  local out, i = {}, 3
+  local extra, per = args[3] ~= '0', 1
+  if args[3] == '2' then per = 2 end
+  local out, i = {}, 4
   while i <= #args do
-    local n, ev = tonumber(args[i]), args[i + 1]
-    bind(keys, tonumber(args[i + 2]) - 1)
+    local n, ev, k1 = tonumber(args[i]), args[i + 1], tonumber(args[i + 2])
+    bind(keys, k1 - 1)
     i = i + 3
-    expire_due(now)
+    expire_due(now, args[1])
+    local kc -- the next request's first key past the event's
+    if extra then kc = k1 + 10 end
     for _ = 1, n do
-      local ok, reply = pcall(book_one, now, ttl, keys, ev, args, i)
+      local at = kc
+      if extra then
+        kc = kc + per
+        if args[i + 3] ~= '0' then kc = kc + 1 end
+        if args[i + 4] ~= '0' then kc = kc + 1 end
+      end
+      local ok, reply = pcall(book_one, now, ttl, keys, ev, args, i, at)
       if not ok then
         if type(reply) == 'table' then reply = reply.err end
         reply = { 'error', tostring(reply) }
@@ -169,7 +197,7 @@ local function book_many(keys, args)
         match(now, ttl)
         FREED = false
       end
-      i = i + 13
+      i = i + 10
     end
   end
   return out

@@ -131,10 +131,12 @@ local function save(chat, items, was, acc)
   end
 end
 
+local STATES = { 'w', 'f', 'd' }
+
 -- flush_counts adds the changes of the counts in acc to count.
 local function flush_counts(acc)
-  for _, s in ipairs({ 'w', 'f', 'd' }) do
-    if acc[s] ~= 0 and redis.call('HINCRBY', K.count, s, acc[s]) == 0 then
+  for _, s in ipairs(STATES) do
+    if acc[s] ~= 0 and redis.call('HINCRBY', K.count, s, string.format('%d', acc[s])) == 0 then
       redis.call('HDEL', K.count, s)
     end
   end

@@ -26,16 +26,17 @@
 -- schedule_shard stores the m groups of items of shard that start at
 -- args[i], appending {created, updated} per group to out.
 local function schedule_shard(adopt, args, i, m, out)
-  local get, flush = chat_set()
+  local get, flush -- chat_set, made when a chat with items is met
   local acc = { w = 0, f = 0, d = 0 }
   for j = i, i + 4 * (m - 1), 4 do
-    local chat, n, lines = args[j], tonumber(args[j + 1]), args[j + 3]
+    local chat, lines = args[j], args[j + 3]
     local created, updated = 0, 0
     if not adopt and redis.call('HSETNX', K.chats, chat, lines) == 1 then
       redis.call('ZADD', K.next, args[j + 2], chat)
-      acc.w = acc.w + n
-      created = n
+      created = tonumber(args[j + 1])
+      acc.w = acc.w + created
     else
+      if not get then get, flush = chat_set() end
       local c = get(chat)
       for _, new in ipairs((decode(lines))) do
         local at = find(c.items, new.id)
@@ -58,7 +59,7 @@ local function schedule_shard(adopt, args, i, m, out)
     out[#out + 1] = created
     out[#out + 1] = updated
   end
-  flush(acc)
+  if flush then flush(acc) end
   flush_counts(acc)
 end
 
