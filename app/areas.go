@@ -22,7 +22,7 @@ func resolveArea(a cadre.Area) (cadre.Area, bool) {
 // MigrateAreas gives areas stored by name (before the official list) their
 // Kemendagri code where their names are on the list, the same after
 // normalisation, and unique there: residents' profiles (and so the
-// audience index), staff members and area links
+// audience index), scheduled broadcasts' audiences, staff members and area links
 // (redisstore.MigrateAreas). New runs it before serving; profiles and
 // links once (the key <prefix>areas:migrated marks it: delete it to run
 // again), staff members at every start. It logs counts only.
@@ -33,7 +33,7 @@ func (a *App) MigrateAreas(ctx context.Context) (redisstore.AreaMigration, error
 	}
 	if !m.Done || m.Members > 0 {
 		a.log.Info("areas given their Kemendagri codes", "profiles", m.Profiles, "unmatched_profiles", m.Unmatched,
-			"members", m.Members, "links", m.Links)
+			"members", m.Members, "links", m.Links, "broadcasts", m.Broadcasts)
 	}
 	return m, nil
 }

@@ -135,6 +135,14 @@ func TestE2EMigrateAreasToCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A broadcast scheduled before the list, to the kelurahan by name.
+	sched := broadcast.Broadcast{ID: broadcast.NewID(9600, e.prefix), Author: 9600, AuthorRole: cadre.PKB, Lang: "id",
+		Audience: broadcast.Audience{Area: cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Utara", Kelurahan: "panjang wetan"}},
+		Text: "KB serentak besok", Zone: "Asia/Jakarta", Created: now, At: now.Add(2 * time.Hour)}
+	if _, err := store.Create(ctx, sched); err != nil {
+		t.Fatal(err)
+	}
+
 	if err := e.rdb.Del(ctx, keys.AreasMigrated()).Err(); err != nil { // New ran it on an empty store
 		t.Fatal(err)
 	}
@@ -142,8 +150,14 @@ func TestE2EMigrateAreasToCodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Profiles != 1 || m.Unmatched != 1 || m.Members != 1 || m.Links != 1 || m.Done {
-		t.Fatalf("migration: %+v, want 1 profile, 1 unmatched, 1 member, 1 link", m)
+	if m.Profiles != 1 || m.Unmatched != 1 || m.Members != 1 || m.Links != 1 || m.Broadcasts != 1 || m.Done {
+		t.Fatalf("migration: %+v, want 1 profile, 1 unmatched, 1 member, 1 link, 1 broadcast", m)
+	}
+	// The scheduled broadcast finds the migrated resident by code.
+	if b, err := store.Get(ctx, sched.ID); err != nil || b.Audience.Area.Code != "33.75.03.1004" {
+		t.Errorf("migrated broadcast audience: %+v %v", b.Audience.Area, err)
+	} else if n, _ := store.Count(ctx, b.Audience); n != 1 {
+		t.Errorf("the scheduled broadcast's audience: %d, want 1", n)
 	}
 	panjang := cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Utara", Kelurahan: "Panjang Wetan", Code: "33.75.03.1004"}
 	if prof, _, _ := store.Profile(ctx, 9601); prof.Area != panjang {

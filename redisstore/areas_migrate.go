@@ -27,8 +27,9 @@ type AreaResolver func(cadre.Area) (cadre.Area, bool)
 
 // AreaMigration counts what a migration of areas to codes did.
 type AreaMigration struct {
-	// Profiles, Members and Links are how many got their code.
-	Profiles, Members, Links int
+	// Profiles, Members and Links are how many got their code;
+	// Broadcasts, how many scheduled broadcasts' audiences did.
+	Profiles, Members, Links, Broadcasts int
 	// Unmatched are the residents' profiles whose names are not on the
 	// list: the bot asks these residents to choose their place again.
 	Unmatched int
@@ -70,6 +71,9 @@ func MigrateAreas(ctx context.Context, rdb redis.UniversalClient, keys Keys, res
 		return out, err
 	}
 	if out.Links, err = migrateLinkAreas(ctx, rdb, keys, resolve); err != nil {
+		return out, err
+	}
+	if out.Broadcasts, err = migrateBroadcastAreas(ctx, rdb, keys, resolve); err != nil {
 		return out, err
 	}
 	return out, wrap("set areas migration mark", rdb.Set(ctx, keys.AreasMigrated(), areasMigrated, 0).Err())
@@ -193,6 +197,46 @@ func migrateLinkAreas(ctx context.Context, rdb redis.UniversalClient, keys Keys,
 		return nil
 	})
 	return n, err
+}
+
+// migrateBroadcastAreas gives the audience area of each scheduled
+// broadcast by name its code. Without it such a broadcast, created before
+// the list, would start after the migration with an empty audience: the
+// profiles it meant have left the name paths for their code's.
+func migrateBroadcastAreas(ctx context.Context, rdb redis.UniversalClient, keys Keys, resolve AreaResolver) (int, error) {
+	ids, err := rdb.ZRange(ctx, keys.BcDue(), 0, -1).Result()
+	if err != nil {
+		return 0, wrap("list scheduled broadcasts", err)
+	}
+	n := 0
+	for _, id := range ids {
+		raw, err := rdb.HGet(ctx, keys.Bc(id), "def").Result()
+		if errors.Is(err, redis.Nil) {
+			continue
+		}
+		if err != nil {
+			return n, wrap("read scheduled broadcast", err)
+		}
+		var b broadcast.Broadcast
+		if json.Unmarshal([]byte(raw), &b) != nil || b.Audience.Area.Code != "" || b.Audience.Area.IsZero() {
+			continue
+		}
+		a, ok := resolve(b.Audience.Area)
+		if !ok {
+			continue
+		}
+		b.Audience.Area = a
+		next, err := json.Marshal(b)
+		if err != nil {
+			return n, fmt.Errorf("redisstore: encode broadcast: %w", err)
+		}
+		c, err := hashCASScript.Run(ctx, rdb, []string{keys.Bc(id)}, "def", raw, next).Int()
+		if err != nil {
+			return n, wrap("migrate broadcast area", err)
+		}
+		n += c
+	}
+	return n, nil
 }
 
 // swapFrom replaces a resident's profile by next, and moves them in the
