@@ -138,7 +138,7 @@ func TestE2EMigrateAreasToCodes(t *testing.T) {
 	// A broadcast scheduled before the list, to the kelurahan by name.
 	sched := broadcast.Broadcast{ID: broadcast.NewID(9600, e.prefix), Author: 9600, AuthorRole: cadre.PKB, Lang: "id",
 		Audience: broadcast.Audience{Area: cadre.Area{Kabupaten: "Kota Pekalongan", Kecamatan: "Pekalongan Utara", Kelurahan: "panjang wetan"}},
-		Text: "KB serentak besok", Zone: "Asia/Jakarta", Created: now, At: now.Add(2 * time.Hour)}
+		Text:     "KB serentak besok", Zone: "Asia/Jakarta", Created: now, At: now.Add(2 * time.Hour)}
 	if _, err := store.Create(ctx, sched); err != nil {
 		t.Fatal(err)
 	}
