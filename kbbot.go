@@ -366,12 +366,39 @@ type InboxAfter struct {
 // first step, the update at the inbox's head (Head) with the chat's State,
 // as dispatch.ChatStore.BeginInbox does, so the step needs no trip to
 // begin.
+//
+// When Committed, that trip also committed the update's step, run ahead
+// on the chat's last known state (Speculation): the update never entered
+// the inbox (Head holds it, with no Raw), the lock is held with Lease for
+// the delivery of Queued, and State holds what was committed.
 type Claimed struct {
 	Chat  ChatID
 	Begun bool
 	Lease Lease
 	State ChatState
 	Head  InboxEntry
+	// Committed says the step of Head was committed in the accepting
+	// trip; Queued are its replies, in the outbox, to deliver.
+	Committed bool
+	Queued    []Queued
+	// NotClaimed says, for a Committed chat, that another worker holds
+	// its place in the ready index: the chat is handed over only to
+	// deliver Queued, and is let go with its lock, its claim untouched.
+	NotClaimed bool
+}
+
+// Speculation is a step a process ran ahead, before its update was
+// accepted, on the state it last saw of the chat (a session and record it
+// committed or read itself), with no store reached (DryRun). The round
+// trip that accepts the update commits it only when the chat is still in
+// exactly that state, idle, with nothing undelivered and no staff hint;
+// otherwise the update is accepted as usual and its step runs afresh.
+type Speculation struct {
+	// Commit is the step's commit (no acknowledgements, never Erase).
+	Commit Commit
+	// State and Record are the session and record the step ran on, as
+	// stored (nil: none).
+	State, Record []byte
 }
 
 // Queued is one undelivered reply in a chat's outbox.

@@ -135,6 +135,9 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 		a.ownsRedis = true
 	}
 	a.rdb.AddHook(a.metrics.RedisHook())
+	// A step run ahead of its update's acceptance reaches no store
+	// (dispatch's speculation): any command it tries is refused.
+	a.rdb.AddHook(redisstore.DryRunHook{})
 	if err := a.waitRedis(ctx, opt.RedisWait); err != nil {
 		a.Close()
 		return nil, err
@@ -238,6 +241,9 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	store.SetPipeliner(pipe)
 	a.Inbox.SetPipeliner(pipe)
 	a.limiter.SetPipeliner(pipe)
+	// A step run ahead of its update's acceptance is committed by the
+	// accepting trip (dispatch's speculation), with the chats' commit.
+	a.Inbox.SetChatStore(store)
 	a.services.Bookings = countingBookings{Store: a.services.Bookings, m: a.metrics}
 	if a.services.Reports != nil {
 		a.services.Reports = countingReports{ReportStore: a.services.Reports, m: a.metrics}

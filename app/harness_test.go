@@ -144,7 +144,8 @@ func (h *handledHub) waiter(chat kbbot.ChatID, id int64) (<-chan struct{}, bool)
 // group). It waits on the processes' reports and looks at Redis only then,
 // so hundreds of users may wait at once (BenchmarkMenuTaps).
 func (e *env) settle(chat int64, id int) error {
-	inbox := redisstore.NewKeys(e.prefix).ChatInbox(kbbot.ChatID(chat))
+	keys := redisstore.NewKeys(e.prefix)
+	inbox, lock := keys.ChatInbox(kbbot.ChatID(chat)), keys.ChatLock(kbbot.ChatID(chat))
 	prefix := strconv.Itoa(id) + "|"
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -168,8 +169,16 @@ func (e *env) settle(chat int64, id int) error {
 			return err
 		}
 		if !slices.ContainsFunc(queued, func(q string) bool { return strings.HasPrefix(q, prefix) }) {
-			// Handled meanwhile, or never queued.
-			return nil
+			// Handled meanwhile, or never queued; or committed as it was
+			// accepted (a step run ahead, which never enters the inbox)
+			// and its replies are still going out under the chat's lock.
+			n, err := e.rdb.Exists(context.Background(), lock).Result()
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				return nil
+			}
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("update %d of chat %d not handled after 30s", id, chat)

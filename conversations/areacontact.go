@@ -193,7 +193,7 @@ func (st *step) areaContactLine() string {
 	}
 	cs, err := st.e.svc.AreaContacts.AreaContacts(st.ctx)
 	if err != nil {
-		st.e.svc.Log.Warn("read area contacts", "error", err)
+		st.log().Warn("read area contacts", "error", err)
 	}
 	c, ok := cadre.NearestContact(cs, *st.r.Area)
 	if !ok {

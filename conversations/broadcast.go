@@ -596,7 +596,7 @@ func (f bcFlow) create(st *step, m cadre.Member, d *bcState, at time.Time) {
 	b.Zone = loc.String()
 	saved, err := st.e.svc.Broadcasts.Create(st.ctx, b)
 	if errors.Is(err, broadcast.ErrInvalid) {
-		st.e.svc.Log.Warn("broadcast refused", "error", err)
+		st.log().Warn("broadcast refused", "error", err)
 		st.expired()
 		return
 	}
@@ -636,7 +636,7 @@ func bcAudit(st *step, m cadre.Member, b broadcast.Broadcast, detail string) {
 	}
 	e := cadre.AuditEntry{At: st.now.UTC(), Actor: st.ev.ChatID, Role: m.Role, Action: cadre.ActBroadcast, Area: b.Audience.Area, Detail: detail}
 	if err := st.e.svc.Audit.Audit(st.ctx, e); err != nil {
-		st.e.svc.Log.Error("audit broadcast", "error", err)
+		st.log().Error("audit broadcast", "error", err)
 	}
 }
 

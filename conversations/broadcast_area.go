@@ -425,7 +425,7 @@ func nearFirst(all, near []wilayah.Match) []wilayah.Match {
 func areaList(st *step) *wilayah.List {
 	l, err := wilayah.Load()
 	if err != nil {
-		st.e.svc.Log.Error("area list", "error", err)
+		st.log().Error("area list", "error", err)
 		st.s.resetFlow()
 		st.show(st.t("wil_unavailable"), st.menuButton())
 		return nil
@@ -679,7 +679,7 @@ func (st *step) areaCheck() bool {
 	}
 	p, ok, err := st.e.svc.Broadcasts.Profile(st.ctx, st.ev.ChatID)
 	if err != nil {
-		st.e.svc.Log.Warn("read profile for the area check", "error", err)
+		st.log().Warn("read profile for the area check", "error", err)
 		return false
 	}
 	if !ok {

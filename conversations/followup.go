@@ -767,7 +767,7 @@ func (followUpFlow) slip(st *step, args []string) {
 	}
 	png, err := st.e.render().Slip(slipOf(st, sl, b))
 	if err != nil {
-		st.e.svc.Log.Error("draw a slip", "error", err)
+		st.log().Error("draw a slip", "error", err)
 		st.send(st.t("report_failed"), nil)
 		return
 	}

@@ -159,7 +159,7 @@ func (importFlow) open(st *step, _ cadre.Member) {
 	st.show(st.t("import_howto"), st.staffButtons())
 	tmpl, err := imp.Template(st.ctx)
 	if err != nil {
-		st.e.svc.Log.Error("make the events template", "error", err)
+		st.log().Error("make the events template", "error", err)
 		return
 	}
 	st.sendFile(kbbot.ReplyDocument, "templat-acara-kbbot.xlsx", tmpl, st.t("import_template_caption"), nil)
@@ -212,7 +212,7 @@ func (f importFlow) receive(st *step) {
 	case errors.Is(err, ErrImportFormat):
 		st.send(st.t("import_format", name), st.staffButtons())
 	case errors.Is(err, ErrImportFetch):
-		st.e.svc.Log.Warn("fetch a document", "error", err)
+		st.log().Warn("fetch a document", "error", err)
 		st.send(st.t("import_fetch_failed", name), st.staffButtons())
 	case errors.As(err, &bad):
 		st.send(st.t("import_invalid", name, len(bad.Problems)+bad.More, markup(problemList(bad.Problems, bad.More, st))), st.staffButtons())
@@ -409,7 +409,7 @@ func (f importFlow) confirm(st *step, m cadre.Member, _ []string) {
 func (importFlow) cancel(st *step, _ []string) {
 	if imp := st.e.svc.Imports; imp != nil {
 		if err := imp.Discard(st.ctx, st.ev.ChatID, st.s.Nonce); err != nil {
-			st.e.svc.Log.Warn("discard a previewed import", "error", err)
+			st.log().Warn("discard a previewed import", "error", err)
 		}
 	}
 	st.s.resetFlow()

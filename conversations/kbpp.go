@@ -306,7 +306,7 @@ func (st *step) clearGroupProfile() {
 	}
 	p.Group = ""
 	if err := store.SetProfile(st.ctx, st.ev.ChatID, p); err != nil {
-		st.e.svc.Log.Warn("clear group after a pregnancy loss", "error", err)
+		st.log().Warn("clear group after a pregnancy loss", "error", err)
 	}
 }
 

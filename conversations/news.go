@@ -141,7 +141,7 @@ func (st *step) eventNews(eventID string) {
 		// Her record no longer asks news (retention, a stop): drop her.
 		if st.e.svc.News != nil {
 			if err := st.e.svc.News.Unsubscribe(st.ctx, st.ev.ChatID); err != nil {
-				st.e.svc.Log.Warn("drop a stale event news subscription", "error", err)
+				st.log().Warn("drop a stale event news subscription", "error", err)
 			}
 		}
 		return

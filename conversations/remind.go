@@ -144,7 +144,7 @@ func (st *step) bookingReminder(r *kbbot.Reminder, off []kbbot.Button) {
 	}
 	if err != nil {
 		// Unavailable store: let the scheduler try again.
-		st.e.svc.Log.Error("reminder: get booking", "error", err)
+		st.log().Error("reminder: get booking", "error", err)
 		st.retry = true
 		return
 	}

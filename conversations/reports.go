@@ -186,12 +186,12 @@ func eventsIn(c *booking.Catalog, evs []*booking.Event, m cadre.Member, act cadr
 // the action is done and the member told so.
 func (st *step) auditStaff(m cadre.Member, act cadre.Action, area cadre.Area, detail string) {
 	if st.e.svc.Audit == nil {
-		st.e.svc.Log.Warn("no audit log for a staff action", "action", string(act))
+		st.log().Warn("no audit log for a staff action", "action", string(act))
 		return
 	}
 	err := st.e.svc.Audit.Audit(st.ctx, cadre.AuditEntry{At: st.now.UTC(), Actor: st.ev.ChatID, Role: m.Role, Action: act, Area: area, Detail: detail})
 	if err != nil {
-		st.e.svc.Log.Error("write audit entry", "action", string(act), "error", err)
+		st.log().Error("write audit entry", "action", string(act), "error", err)
 	}
 }
 

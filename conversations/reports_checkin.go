@@ -202,7 +202,7 @@ func (f checkinFlow) find(st *step, m cadre.Member, code string) (b booking.Book
 		errors.Is(err, booking.ErrUnknownSite), errors.Is(err, booking.ErrUnknownSession):
 		if g := st.e.svc.Guesses; g != nil {
 			if err := g.Miss(st.ctx, cadre.CodeCheckIn, st.ev.ChatID); err != nil {
-				st.e.svc.Log.Warn("count check-in code miss", "error", err)
+				st.log().Warn("count check-in code miss", "error", err)
 			}
 		}
 		f.toCode(st)

@@ -54,7 +54,7 @@ func (f posterFlow) Start(st *step, _ string) {
 				rows = append(rows, []kbbot.Button{st.flowButton(label, "ev", ev.ID)})
 			}
 		} else {
-			st.e.svc.Log.Warn("read catalog for posters", "error", err)
+			st.log().Warn("read catalog for posters", "error", err)
 		}
 	}
 	if len(rows) == 0 {
@@ -113,7 +113,7 @@ func (posterFlow) poster(st *step, m cadre.Member, area cadre.Area, payload, nam
 		Lines: append(lines, id("poster_scan")),
 	})
 	if err != nil {
-		st.e.svc.Log.Error("make poster", "error", err)
+		st.log().Error("make poster", "error", err)
 		st.s.resetFlow()
 		st.show(st.t("report_failed"), st.staffButtons())
 		return

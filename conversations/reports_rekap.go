@@ -121,7 +121,7 @@ func (rekapFlow) event(st *step, m cadre.Member, args []string) {
 		xlsx, err = st.e.render().XLSX(r)
 	}
 	if err != nil {
-		st.e.svc.Log.Error("make rekap files", "error", err)
+		st.log().Error("make rekap files", "error", err)
 		st.s.resetFlow()
 		st.show(st.t("report_failed"), st.staffButtons())
 		return
@@ -187,7 +187,7 @@ func (rekapFlow) register(st *step, m cadre.Member, args []string) {
 		xlsx, err = st.e.render().Register(r)
 	}
 	if err != nil {
-		st.e.svc.Log.Error("make register files", "error", err)
+		st.log().Error("make register files", "error", err)
 		st.s.resetFlow()
 		st.show(st.t("report_failed"), st.staffButtons())
 		return

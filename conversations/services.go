@@ -135,20 +135,33 @@ func (st *step) catalog() *booking.Catalog {
 	return c
 }
 
+// discardLog is the logger of a dry run's step (kbbot.WithDryRun).
+var discardLog = slog.New(slog.DiscardHandler)
+
+// log is the step's logger: the services', or none in a dry run, whose
+// result is thrown away when a store was asked for anything (and so
+// whose store failures are not failures).
+func (st *step) log() *slog.Logger {
+	if kbbot.InDryRun(st.ctx) {
+		return discardLog
+	}
+	return st.e.svc.Log
+}
+
 // mustRetry records that a write the resident was promised failed: the
 // step is not committed and its event comes again (the poller does not
 // confirm the update; the scheduler retries the reminder). The stores
 // written before it in the step are idempotent, so the retry completes
 // what this try began.
 func (st *step) mustRetry(op string, err error) {
-	st.e.svc.Log.Error("store failed; the event will be retried", "op", op, "error", err)
+	st.log().Error("store failed; the event will be retried", "op", op, "error", err)
 	st.retry = true
 }
 
 // storeFailed tells the resident that something could not be done now, and
 // logs why (without personal data).
 func (st *step) storeFailed(op string, err error) {
-	st.e.svc.Log.Error("store failed", "op", op, "error", err)
+	st.log().Error("store failed", "op", op, "error", err)
 	st.inPlace = false
 	st.send(st.t("store_failed"), st.menuButton())
 }

@@ -44,7 +44,7 @@ type StaffStore interface {
 func (st *step) member() (cadre.Member, bool) {
 	m, ok, err := st.staffLookup()
 	if err != nil {
-		st.e.svc.Log.Error("staff lookup", "error", err)
+		st.log().Error("staff lookup", "error", err)
 		return cadre.Member{}, false
 	}
 	return m, ok

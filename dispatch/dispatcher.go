@@ -156,6 +156,9 @@ type Dispatcher struct {
 	// answers hands callback answers to idle answerers (unbuffered: a
 	// send succeeds only when one waits).
 	answers chan answerJob
+	// warm is what this process last committed per chat, for steps run
+	// ahead (speculate.go).
+	warm warmCache
 }
 
 // New wires a dispatcher. sender should be the one layer that waits out
@@ -365,7 +368,15 @@ func (d *Dispatcher) run(ctx context.Context, ev kbbot.Event, h *hold, cs kbbot.
 		return fmt.Errorf("commit update %d: %w", ev.UpdateID, err)
 	}
 	h.acked()
+	if c.Record == nil {
+		c.Record = cs.Record // left as stored
+	}
 	cs.State, cs.Record = c.State, c.Record // what a later markBlocked builds on
+	if cs.NotStaff && keep && !res.Erase {
+		d.warm.put(ev.ChatID, c.State, c.Record)
+	} else {
+		d.warm.forget(ev.ChatID)
+	}
 	d.deliverAll(h, queued)
 	d.finishDone(ctx, h, cs)
 	if res.Erase {
@@ -606,6 +617,7 @@ func (d *Dispatcher) finish(ctx context.Context, h *hold, cs kbbot.ChatState, dr
 	blocked := h.blocked
 	drop = drop || blocked
 	if blocked {
+		d.warm.forget(h.lease.Chat)
 		if err := d.markBlocked(ctx, h.lease, cs); err != nil {
 			d.log.Warn("mark blocked", "error", err)
 		}

@@ -28,7 +28,12 @@ type Inbox interface {
 	// begins the step of each claimed chat that was idle (Claimed.Begun:
 	// its step lock taken for lockTTL and the step read, as
 	// ChatStore.BeginInbox does).
-	PushClaim(ctx context.Context, evs []kbbot.Event, now, until time.Time, claim int, lockTTL time.Duration) (res kbbot.PushResult, claimed []kbbot.Claimed, err error)
+	//
+	// specs, when not nil, holds for evs[i] the step run ahead for it, or
+	// nil (kbbot.Speculation): for a claimed chat with that one event,
+	// the same trip commits it when the chat is still as the step saw it
+	// (Claimed.Committed), else accepts the event as usual.
+	PushClaim(ctx context.Context, evs []kbbot.Event, specs []*kbbot.Speculation, now, until time.Time, claim int, lockTTL time.Duration) (res kbbot.PushResult, claimed []kbbot.Claimed, err error)
 	// Shards is the number of shards of the ready index.
 	Shards() int
 	// ShardOf is the shard of the ready index that holds chat.
@@ -182,10 +187,18 @@ func (in *Intake) Accept(ctx context.Context, evs []kbbot.Event) error {
 		}
 	}
 	lockTTL := time.Duration(0)
+	var specs []*kbbot.Speculation
 	if !in.custom {
 		lockTTL = in.d.cfg.LockTTL
+		if claim > 0 {
+			// Steps that need nothing but what this process last
+			// committed run now, and are committed by the accepting trip
+			// when still valid there (speculate.go).
+			specs = in.d.speculate(keep, claim)
+			taken = time.Now()
+		}
 	}
-	res, claimed, err := in.inbox.PushClaim(ctx, keep, now, now.Add(in.cfg.Lease), claim, lockTTL)
+	res, claimed, err := in.inbox.PushClaim(ctx, keep, specs, now, now.Add(in.cfg.Lease), claim, lockTTL)
 	for _, c := range claimed {
 		in.handed <- claimedChat{Claimed: c, taken: taken} // never blocks: each holds a token of free
 	}
@@ -259,7 +272,13 @@ func (in *Intake) Run(ctx context.Context) error {
 		for {
 			select {
 			case c := <-in.handed:
+				// A step committed as accepted keeps its replies in the
+				// outbox, for whoever flushes it next.
 				in.d.unbegin(wctx, c.began())
+				if c.NotClaimed {
+					free <- struct{}{}
+					continue
+				}
 				if err := in.inbox.Release(wctx, c.Chat, in.clock.Now()); err != nil {
 					in.log.Warn("let chat go", "chat", int64(c.Chat), "error", err)
 				}
@@ -396,9 +415,9 @@ type claimedChat struct {
 	taken time.Time
 }
 
-// began returns the step Accept began, or nil.
+// began returns the step Accept began (or committed), or nil.
 func (c claimedChat) began() *begun {
-	if !c.Begun {
+	if !c.Begun && !c.Committed {
 		return nil
 	}
 	return &begun{lease: c.Lease, state: c.State, head: c.Head, taken: c.taken}
@@ -504,7 +523,7 @@ func (in *Intake) work(ctx context.Context, c claimedChat) {
 	r.timer = time.AfterFunc(in.cfg.Lease/3, func() {
 		r.mu.Lock()
 		defer r.mu.Unlock()
-		if r.stopped {
+		if r.stopped || c.NotClaimed {
 			return
 		}
 		if err := in.inbox.Hold(ctx, chat, in.clock.Now().Add(in.cfg.Lease)); err != nil {
@@ -514,8 +533,9 @@ func (in *Intake) work(ctx context.Context, c claimedChat) {
 	})
 	r.mu.Unlock()
 	retryAt := time.Time{}
-	// released says the step's last round trip let the chat go already.
-	released := false
+	// released says the step's last round trip let the chat go already,
+	// or that it was never this worker's to let go (c.NotClaimed).
+	released := c.NotClaimed
 	// finished are the updates that left the inbox this turn; Done hears
 	// of them once the chat is let go.
 	var finished []int64
@@ -720,6 +740,10 @@ func (in *Intake) first(ctx context.Context, c claimedChat, turn *inboxTurn) (e 
 			e, ok, handled, herr, err = turn.entry, true, true, perr, nil
 		}
 	}()
+	if c.Committed {
+		e, ok, handled, herr = in.d.HandleCommitted(hctx, c.Claimed, c.taken, turn)
+		return e, ok, handled, herr, nil
+	}
 	e, ok, handled, herr = in.d.HandleHead(hctx, c.Chat, turn, c.began())
 	if !handled && herr != nil {
 		// The chat could not be taken: as if its inbox could not be read.

@@ -95,12 +95,21 @@ type intakeRig struct {
 
 func newIntakeRig(t testing.TB, prefix string, s kbbot.Sender, clock kbbot.Clock, opt redisstore.IntakeOptions, dcfg dispatch.Config, icfg dispatch.IntakeConfig) *intakeRig {
 	t.Helper()
+	return newIntakeRigWith(t, prefix, s, clock, opt, dcfg, icfg, conversations.Services{})
+}
+
+// newIntakeRigWith is newIntakeRig whose dialog reaches the stores of svc.
+func newIntakeRigWith(t testing.TB, prefix string, s kbbot.Sender, clock kbbot.Clock, opt redisstore.IntakeOptions, dcfg dispatch.Config, icfg dispatch.IntakeConfig, svc conversations.Services) *intakeRig {
+	t.Helper()
 	rdb := redistest.Client(t)
 	keys := redisstore.NewKeys(prefix)
 	var n atomic.Int64
-	engine := conversations.NewEngine(library(t), func() string { return fmt.Sprintf("n%d", n.Add(1)) }, conversations.Services{})
-	d := dispatch.New(engine, redisstore.NewChatStore(rdb, keys, 0), s, fakes.NewClock(time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)), quiet, dcfg)
+	engine := conversations.NewEngine(library(t), func() string { return fmt.Sprintf("n%d", n.Add(1)) }, svc)
+	rdb.AddHook(redisstore.DryRunHook{})
+	chats := redisstore.NewChatStore(rdb, keys, 0)
+	d := dispatch.New(engine, chats, s, fakes.NewClock(time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)), quiet, dcfg)
 	store := redisstore.NewIntakeStore(rdb, keys, opt)
+	store.SetChatStore(chats) // steps run ahead are committed as accepted
 	return &intakeRig{rdb: rdb, store: store, d: d, engine: engine, intake: dispatch.NewIntake(store, d, clock, quiet, icfg)}
 }
 

@@ -72,9 +72,12 @@ func TestDeliveryKeepsItsLease(t *testing.T) {
 	prefix := redistest.Prefix(t, rdb)
 	probe := &probeSender{inFlight: map[kbbot.ChatID]int{}}
 	gate := newGate(probe)
-	const ttl = 300 * time.Millisecond
+	// b waits for the lock several times as long as a lease lasts
+	// unrenewed; a lease long enough that a loaded machine still renews
+	// it in time.
+	const ttl = 600 * time.Millisecond
 	a := newDispatcherWith(t, prefix, gate, dispatch.Config{LockTTL: ttl})
-	b := newDispatcherWith(t, prefix, probe, dispatch.Config{LockTTL: ttl, LockWait: 6 * ttl})
+	b := newDispatcherWith(t, prefix, probe, dispatch.Config{LockTTL: ttl, LockWait: 3 * ttl})
 	const chat = kbbot.ChatID(4321)
 	done := make(chan error, 1)
 	go func() {

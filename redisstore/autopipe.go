@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/kbbot/kbbot"
 )
 
 // DefaultPipelines is how many pipelines a Pipeliner has in flight at
@@ -94,6 +96,9 @@ func abandoned(err error) bool {
 // ended first: then cmds must not be read.
 func (p *Pipeliner) exec(ctx context.Context, cmds ...redis.Cmder) error {
 	if err := ctx.Err(); err != nil {
+		return errAbandoned{err}
+	}
+	if err := kbbot.RefuseDryRun(ctx); err != nil {
 		return errAbandoned{err}
 	}
 	p.mu.Lock()

@@ -182,6 +182,11 @@ func (j *bookJob) fail(err error) {
 }
 
 func (s *BookingStore) book(ctx context.Context, r booking.Request, mode string) (booking.Booking, error) {
+	// The batcher sends with its own context, which no dry run marks;
+	// and a code drawn for a dry run would change the codes drawn after.
+	if err := kbbot.RefuseDryRun(ctx); err != nil {
+		return booking.Booking{}, err
+	}
 	now := s.clock.Now()
 	res, ref := residentOf(r)
 	rec := record{

@@ -10,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/booking"
 )
 
@@ -40,6 +41,10 @@ type codePool struct {
 // take returns a code reserved for eventID, reserving a batch when none is
 // left.
 func (p *codePool) take(ctx context.Context, s *BookingStore, eventID string) (string, error) {
+	// A code taken for a dry run would be lost to the bookings after it.
+	if err := kbbot.RefuseDryRun(ctx); err != nil {
+		return "", err
+	}
 	for range codeAttempts {
 		if c, ok := p.pop(eventID); ok {
 			return c, nil

@@ -314,15 +314,58 @@ func (s *ChatStore) Renew(ctx context.Context, l kbbot.Lease, ttl time.Duration)
 // With a send limiter (SetSendLimiter), the same round trip takes what
 // sending the replies needs.
 func (s *ChatStore) Commit(ctx context.Context, l kbbot.Lease, c kbbot.Commit) ([]kbbot.Queued, error) {
+	ks := s.keysOf(l.Chat)
+	ask := s.ask(l.Chat, c)
+	args := scriptArgs(ks.commitHead, 18+len(c.Acked)+len(c.Replies))
+	args, queued, err := s.appendCommitArgs(args, l, c, ask)
+	if err != nil {
+		return nil, err
+	}
+	var cmdsArr [4]redis.Cmder
+	run := redis.NewCmd(ctx, args...)
+	ex := s.commitExtras(ctx, l.Chat, c, ask)
+	cmds := ex.around(cmdsArr[:0], run)
+	if err := s.pipe.exec(ctx, cmds...); err != nil && !errors.Is(err, redis.Nil) {
+		if abandoned(err) {
+			return nil, wrap("commit", err)
+		}
+		if isNoScript(err) && run.Err() != nil {
+			// The pipeline sent EVALSHA before the script was loaded.
+			if err := commitScript.Load(ctx, s.rdb).Err(); err != nil {
+				return nil, wrap("load commit script", err)
+			}
+			return s.Commit(ctx, l, c)
+		}
+		if run.Err() != nil && !errors.Is(run.Err(), redis.Nil) {
+			return nil, wrap("commit", err)
+		}
+		s.retryLease(ctx, &ex)
+	}
+	res, err := run.Int64Slice()
+	if err != nil {
+		return nil, wrap("commit", err)
+	}
+	if err := s.committed(l.Chat, res, ask, ex); err != nil {
+		return nil, err
+	}
+	return queued, nil
+}
+
+// ask says what a commit of c should ask of the send limiter (nothing
+// without one, or without replies).
+func (s *ChatStore) ask(chat kbbot.ChatID, c kbbot.Commit) sendAsk {
+	if s.send != nil && len(c.Replies) > 0 {
+		return s.send.askSend(chat, c.Replies)
+	}
+	return sendAsk{}
+}
+
+// appendCommitArgs appends commit.lua's ARGV for c under the lease l to
+// args, and returns the replies as queued in the outbox (with their ids).
+func (s *ChatStore) appendCommitArgs(args []any, l kbbot.Lease, c kbbot.Commit, ask sendAsk) ([]any, []kbbot.Queued, error) {
 	if c.At.IsZero() {
 		c.At = time.Now()
 	}
-	var ask sendAsk
-	if s.send != nil && len(c.Replies) > 0 {
-		ask = s.send.askSend(l.Chat, c.Replies)
-	}
-	ks := s.keysOf(l.Chat)
-	args := scriptArgs(ks.commitHead, 18+len(c.Acked)+len(c.Replies))
 	args = append(args, l.Token, c.UpdateID, keyDigest(c.Key), boxedBool(c.Erase), c.State, s.sessionTTLArg,
 		seenTTLArg, c.At.Unix(), int64(seenWindow/time.Second), seenCap, seenKeys,
 		c.Record, max(c.RecordTTL.Milliseconds(), 0), ask.now, ask.ci, ask.tol, ask.want, len(c.Acked))
@@ -339,7 +382,7 @@ func (s *ChatStore) Commit(ctx context.Context, l kbbot.Lease, c kbbot.Commit) (
 	for i, r := range c.Replies {
 		b, err := json.Marshal(r)
 		if err != nil {
-			return nil, fmt.Errorf("redisstore: encode reply: %w", err)
+			return nil, nil, fmt.Errorf("redisstore: encode reply: %w", err)
 		}
 		id := string(strconv.AppendInt(batch[:9], int64(i), 10))
 		// The entry "<id>|<json>", in one allocation.
@@ -347,78 +390,97 @@ func (s *ChatStore) Commit(ctx context.Context, l kbbot.Lease, c kbbot.Commit) (
 		args = append(args, entry)
 		queued = append(queued, kbbot.Queued{ID: id, Reply: r})
 	}
-	var cmdsArr [4]redis.Cmder
-	cmds := cmdsArr[:0]
+	return args, queued, nil
+}
+
+// commitCmds are the commands pipelined with a commit's script: the
+// pending index's SADD before it, the send limiter's lease and pause
+// after it (each nil when not needed).
+type commitCmds struct {
+	pending *redis.IntCmd
+	lease   *redis.Cmd
+	pause   *redis.SliceCmd
+	ask     sendAsk
+}
+
+// commitExtras makes the commands a commit of c pipelines with its script.
+func (s *ChatStore) commitExtras(ctx context.Context, chat kbbot.ChatID, c kbbot.Commit, ask sendAsk) commitCmds {
+	ex := commitCmds{ask: ask}
 	if len(c.Replies) > 0 {
 		// The index spans chats, so it cannot be written by the chat's
 		// script (Redis Cluster); it is written first so that it never
 		// misses an outbox, and cleared lazily (PendingChats) once the
 		// outbox is empty.
-		cmds = append(cmds, redis.NewIntCmd(ctx, ks.pendingAdd...))
+		ex.pending = redis.NewIntCmd(ctx, s.keysOf(chat).pendingAdd...)
 	}
-	run := redis.NewCmd(ctx, args...)
-	cmds = append(cmds, run)
-	var (
-		lease *redis.Cmd
-		pause *redis.SliceCmd
-	)
 	if ask.lease {
 		// A lease of the overall schedule for the replies, in other
 		// slots: only pipelined.
-		lease = s.send.leaseCmd(ctx, ask.now, ask.p, ask.shard)
-		cmds = append(cmds, lease)
+		ex.lease = s.send.leaseCmd(ctx, ask.now, ask.p, ask.shard)
 	}
 	if ask.want > 0 || ask.lease {
 		// The pause another process's 429 set, read as the limiter's own
 		// round trips do, since this one replaces them.
-		pause = pauseCmd(ctx, s.keys)
-		cmds = append(cmds, pause)
+		ex.pause = pauseCmd(ctx, s.keys)
 	}
-	if err := s.pipe.exec(ctx, cmds...); err != nil && !errors.Is(err, redis.Nil) {
-		if abandoned(err) {
-			return nil, wrap("commit", err)
-		}
-		if isNoScript(err) && run.Err() != nil {
-			// The pipeline sent EVALSHA before the script was loaded.
-			if err := commitScript.Load(ctx, s.rdb).Err(); err != nil {
-				return nil, wrap("load commit script", err)
-			}
-			return s.Commit(ctx, l, c)
-		}
-		if run.Err() != nil && !errors.Is(run.Err(), redis.Nil) {
-			return nil, wrap("commit", err)
-		}
-		// Only the send limiter's commands failed. Its lease script not
-		// cached on the schedule's server yet (a new or restarted cluster
-		// node): load it and lease now, once, rather than leave it to
-		// every message; anything else: its Acquire asks on its own.
-		if lease != nil && isNoScript(lease.Err()) && sendAcquireScript.Load(ctx, s.rdb).Err() == nil {
-			lease = s.send.leaseCmd(ctx, ask.now, ask.p, ask.shard)
-			if err := s.pipe.exec(ctx, lease); err != nil {
-				lease = nil
-			}
-		} else {
-			lease = nil
-		}
+	return ex
+}
+
+// has reports whether c is one of ex's commands.
+func (ex commitCmds) has(c redis.Cmder) bool {
+	return (ex.pending != nil && c == redis.Cmder(ex.pending)) || (ex.lease != nil && c == redis.Cmder(ex.lease)) ||
+		(ex.pause != nil && c == redis.Cmder(ex.pause))
+}
+
+// around appends to cmds the pending index's SADD, run (the commit's
+// script), then the lease and the pause.
+func (ex commitCmds) around(cmds []redis.Cmder, run redis.Cmder) []redis.Cmder {
+	if ex.pending != nil {
+		cmds = append(cmds, ex.pending)
 	}
-	res, err := run.Int64Slice()
-	if err != nil {
-		return nil, wrap("commit", err)
+	cmds = append(cmds, run)
+	if ex.lease != nil {
+		cmds = append(cmds, ex.lease)
 	}
+	if ex.pause != nil {
+		cmds = append(cmds, ex.pause)
+	}
+	return cmds
+}
+
+// retryLease deals with the send limiter's commands having failed beside
+// a commit that ran. Its lease script not cached on the schedule's server
+// yet (a new or restarted cluster node): load it and lease now, once,
+// rather than leave it to every message; anything else: its Acquire asks
+// on its own.
+func (s *ChatStore) retryLease(ctx context.Context, ex *commitCmds) {
+	if ex.lease != nil && isNoScript(ex.lease.Err()) && sendAcquireScript.Load(ctx, s.rdb).Err() == nil {
+		ex.lease = s.send.leaseCmd(ctx, ex.ask.now, ex.ask.p, ex.ask.shard)
+		if err := s.pipe.exec(ctx, ex.lease); err != nil {
+			ex.lease = nil
+		}
+	} else {
+		ex.lease = nil
+	}
+}
+
+// committed reads commit.lua's answer res and hands the send limiter what
+// the commit took for it.
+func (s *ChatStore) committed(chat kbbot.ChatID, res []int64, ask sendAsk, ex commitCmds) error {
 	if len(res) == 0 {
-		return nil, errors.New("redisstore: commit: empty reply")
+		return errors.New("redisstore: commit: empty reply")
 	}
 	if res[0] == -1 {
-		return nil, fmt.Errorf("redisstore: commit: lease lost: %w", kbbot.ErrBusy)
+		return fmt.Errorf("redisstore: commit: lease lost: %w", kbbot.ErrBusy)
 	}
 	if ask.want > 0 || ask.lease {
 		var toks []int64
 		if len(res) == 5 {
 			toks = res[1:]
 		}
-		s.send.granted(l.Chat, ask, lease, pause, toks)
+		s.send.granted(chat, ask, ex.lease, ex.pause, toks)
 	}
-	return queued, nil
+	return nil
 }
 
 // SetSendLimiter makes each commit that queues replies ask l (the limiter

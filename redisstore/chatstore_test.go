@@ -498,7 +498,7 @@ func TestPushClaimBeginsIdleChat(t *testing.T) {
 		return kbbot.Event{Kind: kbbot.EventText, ChatID: chat, UpdateID: id, Text: "hai"}
 	}
 	// An idle chat: claimed and begun, its lock held.
-	_, claimed, err := in.PushClaim(ctx, []kbbot.Event{ev(7, 1), ev(7, 2)}, now, until, 1, time.Minute)
+	_, claimed, err := in.PushClaim(ctx, []kbbot.Event{ev(7, 1), ev(7, 2)}, nil, now, until, 1, time.Minute)
 	if err != nil || len(claimed) != 1 || !claimed[0].Begun {
 		t.Fatalf("push: %+v, %v; want chat 7 claimed and begun", claimed, err)
 	}
@@ -521,7 +521,7 @@ func TestPushClaimBeginsIdleChat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, claimed, err = in.PushClaim(ctx, []kbbot.Event{ev(8, 1)}, now, until, 1, time.Minute)
+	_, claimed, err = in.PushClaim(ctx, []kbbot.Event{ev(8, 1)}, nil, now, until, 1, time.Minute)
 	if err != nil || len(claimed) != 1 || claimed[0].Begun {
 		t.Fatalf("push to a locked chat: %+v, %v; want claimed, not begun", claimed, err)
 	}
@@ -533,7 +533,7 @@ func TestPushClaimBeginsIdleChat(t *testing.T) {
 	if err := in.Requeue(ctx, 9, until); err != nil {
 		t.Fatal(err)
 	}
-	_, claimed, err = in.PushClaim(ctx, []kbbot.Event{ev(9, 1)}, now, until, 1, time.Minute)
+	_, claimed, err = in.PushClaim(ctx, []kbbot.Event{ev(9, 1)}, nil, now, until, 1, time.Minute)
 	if err != nil || len(claimed) != 0 {
 		t.Fatalf("push to a chat held elsewhere: %+v, %v; want none claimed", claimed, err)
 	}
@@ -547,7 +547,7 @@ func TestPushClaimBeginsIdleChat(t *testing.T) {
 	if err := in.Release(ctx, 7, now); err != nil {
 		t.Fatal(err)
 	}
-	_, claimed, err = in.PushClaim(ctx, []kbbot.Event{ev(7, 1)}, now, until, 1, time.Minute)
+	_, claimed, err = in.PushClaim(ctx, []kbbot.Event{ev(7, 1)}, nil, now, until, 1, time.Minute)
 	if err != nil || len(claimed) != 1 || !claimed[0].Begun || !claimed[0].State.Seen || string(claimed[0].State.State) != "s1" {
 		t.Fatalf("push of a handled update: %+v, %v; want begun, seen, with the session", claimed, err)
 	}
@@ -564,7 +564,7 @@ func TestPushClaimBeginsIdleChat(t *testing.T) {
 	if err := in.Release(ctx, 7, now); err != nil {
 		t.Fatal(err)
 	}
-	_, claimed, err = in.PushClaim(ctx, []kbbot.Event{ev(7, 3)}, now, until, 1, 0)
+	_, claimed, err = in.PushClaim(ctx, []kbbot.Event{ev(7, 3)}, nil, now, until, 1, 0)
 	if err != nil || len(claimed) != 1 || claimed[0].Begun {
 		t.Fatalf("push without a lock TTL: %+v, %v; want claimed, not begun", claimed, err)
 	}
@@ -670,7 +670,7 @@ func TestConcurrentStepsShareTrips(t *testing.T) {
 				errs <- fmt.Errorf("chat %d: "+format, append([]any{chat}, args...)...)
 			}
 			now := time.Now()
-			_, claimed, err := in.PushClaim(ctx, []kbbot.Event{{Kind: kbbot.EventText, ChatID: chat, UpdateID: int64(chat), Text: "hai"}}, now, now.Add(time.Minute), 1, time.Minute)
+			_, claimed, err := in.PushClaim(ctx, []kbbot.Event{{Kind: kbbot.EventText, ChatID: chat, UpdateID: int64(chat), Text: "hai"}}, nil, now, now.Add(time.Minute), 1, time.Minute)
 			if err != nil || len(claimed) != 1 || !claimed[0].Begun || claimed[0].Head.Event.ChatID != chat {
 				fail("accept: %+v %v", claimed, err)
 				return

@@ -2,9 +2,12 @@ package redisstore
 
 import (
 	"context"
+	"crypto/sha1"
 	_ "embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -16,9 +19,14 @@ import (
 )
 
 var (
+	//go:embed lua/intake_lib.lua
+	intakeLib string
 	//go:embed lua/intake_push.lua
 	intakePushLua    string
-	intakePushScript = redis.NewScript(chatLib + intakePushLua)
+	intakePushScript = redis.NewScript(chatLib + intakeLib + intakePushLua)
+	//go:embed lua/intake_spec.lua
+	intakeSpecLua    string
+	intakeSpecScript = redis.NewScript(chatLib + intakeLib + intakeSpecLua)
 	//go:embed lua/intake_claim.lua
 	intakeClaimLua    string
 	intakeClaimScript = redis.NewScript(intakeClaimLua)
@@ -90,7 +98,15 @@ type IntakeStore struct {
 	// pipe sends the accepts and claims, with other callers' when shared
 	// (SetPipeliner).
 	pipe *Pipeliner
+	// chats commits the steps run ahead (SetChatStore; nil: PushClaim
+	// ignores speculations).
+	chats *ChatStore
 }
+
+// SetChatStore lets PushClaim commit steps run ahead of their update's
+// acceptance (kbbot.Speculation) through cs's commit: its session and
+// record lifetimes and its send limiter. Call it before use.
+func (s *IntakeStore) SetChatStore(cs *ChatStore) { s.chats = cs }
 
 // pushHead is the head of intake_push.lua's call for one chat, and the
 // chat id boxed once.
@@ -98,6 +114,9 @@ type pushHead struct {
 	chat    kbbot.ChatID
 	head    []any
 	chatArg any
+	// spec is the head of intake_spec.lua's call (its keys: the push
+	// script's and the chat's send bucket).
+	spec []any
 }
 
 // pushHeadOf returns chat's push script head, from the cache when there.
@@ -107,8 +126,10 @@ func (s *IntakeStore) pushHeadOf(c kbbot.ChatID) *pushHead {
 		return h
 	}
 	k := s.keys
-	h := &pushHead{chat: c, chatArg: int64(c), head: scriptHead(intakePushScript, []string{k.ChatInbox(c), k.ChatIntake(c),
-		k.ChatLock(c), k.ChatState(c), k.ChatSeen(c), k.ChatOutbox(c), k.ChatRecord(c), k.ChatSeenLegacy(c), k.ChatStaffHint(c)})}
+	keys := []string{k.ChatInbox(c), k.ChatIntake(c),
+		k.ChatLock(c), k.ChatState(c), k.ChatSeen(c), k.ChatOutbox(c), k.ChatRecord(c), k.ChatSeenLegacy(c), k.ChatStaffHint(c)}
+	h := &pushHead{chat: c, chatArg: int64(c), head: scriptHead(intakePushScript, keys),
+		spec: scriptHead(intakeSpecScript, append(keys, k.SendChat(c)))}
 	slot.Store(h)
 	return h
 }
@@ -178,7 +199,7 @@ func floodCounted(ev kbbot.Event) bool {
 // it). When Push returns nil the events are durable as far as Redis is.
 // A retried Push queues nothing twice while the first copy still waits.
 func (s *IntakeStore) Push(ctx context.Context, evs []kbbot.Event, now time.Time) (kbbot.PushResult, error) {
-	res, _, err := s.PushClaim(ctx, evs, now, time.Time{}, 0, 0)
+	res, _, err := s.PushClaim(ctx, evs, nil, now, time.Time{}, 0, 0)
 	return res, err
 }
 
@@ -197,12 +218,23 @@ func (s *IntakeStore) Push(ctx context.Context, evs []kbbot.Event, now time.Time
 // step are one round trip. A chat whose lock was taken but whose claim
 // failed (another worker holds it) has its lock released at once; so do
 // all such chats when err is not nil.
-func (s *IntakeStore) PushClaim(ctx context.Context, evs []kbbot.Event, now, until time.Time, claim int, lockTTL time.Duration) (res kbbot.PushResult, claimed []kbbot.Claimed, err error) {
+func (s *IntakeStore) PushClaim(ctx context.Context, evs []kbbot.Event, specs []*kbbot.Speculation, now, until time.Time, claim int, lockTTL time.Duration) (res kbbot.PushResult, claimed []kbbot.Claimed, err error) {
 	type batch struct {
 		chat  kbbot.ChatID
 		head  *pushHead
 		args  []any
 		token string
+		// n is how many of evs are the chat's; ev the first, and spec its
+		// speculation, if any.
+		n    int
+		ev   *kbbot.Event
+		spec *kbbot.Speculation
+		// For a speculation sent (intake_spec.lua): its replies as queued,
+		// what it asks of the send limiter, the commands around it.
+		specSent bool
+		queued   []kbbot.Queued
+		ask      sendAsk
+		ex       commitCmds
 	}
 	var orderArr [4]batch // most batches hold one chat or a few
 	order := orderArr[:0]
@@ -220,14 +252,18 @@ func (s *IntakeStore) PushClaim(ctx context.Context, evs []kbbot.Event, now, unt
 		}
 		if b == nil {
 			h := s.pushHeadOf(ev.ChatID)
-			order = append(order, batch{chat: ev.ChatID, head: h, args: append(scriptArgs(h.head, 9), msArg)})
+			order = append(order, batch{chat: ev.ChatID, head: h, args: append(scriptArgs(h.head, 9), msArg), ev: ev})
 			b = &order[len(order)-1]
 			b.args = append(b.args, s.pushArgs[:]...)
 			if lockTTL > 0 && len(order) <= claim {
 				b.token = token()
 			}
 			b.args = append(b.args, b.token, ttlArg)
+			if k < len(specs) {
+				b.spec = specs[k]
+			}
 		}
+		b.n++
 		// The entry "<update id>|u|<json>", in one allocation mostly.
 		entry := strconv.AppendInt(make([]byte, 0, 512), ev.UpdateID, 10)
 		entry, err = appendEvent(append(entry, "|u|"...), ev)
@@ -240,7 +276,7 @@ func (s *IntakeStore) PushClaim(ctx context.Context, evs []kbbot.Event, now, unt
 		return res, nil, nil
 	}
 	if !s.pushLoaded.Load() {
-		if err := loadScripts(ctx, s.rdb, intakePushScript); err != nil {
+		if err := loadScripts(ctx, s.rdb, intakePushScript, intakeSpecScript); err != nil {
 			return res, nil, err
 		}
 		s.pushLoaded.Store(true)
@@ -250,14 +286,32 @@ func (s *IntakeStore) PushClaim(ctx context.Context, evs []kbbot.Event, now, unt
 	runs := make([]*redis.Cmd, len(order))
 	adds := make([]*redis.IntCmd, claim)
 	var untilArg any = until.UnixMilli()
-	for i, b := range order {
-		runs[i] = redis.NewCmd(ctx, b.args...)
+	for i := range order {
+		b := &order[i]
+		if b.token != "" && b.n == 1 && b.spec != nil && s.chats != nil && !b.spec.Commit.Erase && len(b.spec.Commit.Acked) == 0 {
+			// The step run ahead, committed by the accepting call when
+			// the chat is still as the step saw it.
+			c := b.spec.Commit
+			b.ask = s.chats.ask(b.chat, c)
+			args := append(scriptArgs(b.head.spec, len(b.args)+20+len(c.Replies)), b.args[len(b.head.head):]...)
+			args = append(args, sha1Hex(b.spec.State), sha1Hex(b.spec.Record))
+			if args, b.queued, err = s.chats.appendCommitArgs(args, kbbot.Lease{Chat: b.chat, Token: b.token}, c, b.ask); err != nil {
+				return res, nil, err
+			}
+			b.specSent = true
+			b.ex = s.chats.commitExtras(ctx, b.chat, c, b.ask)
+			runs[i] = redis.NewCmd(ctx, args...)
+			cmds = b.ex.around(cmds, runs[i])
+		} else {
+			runs[i] = redis.NewCmd(ctx, b.args...)
+			cmds = append(cmds, runs[i])
+		}
 		score := msArg
 		if i < claim {
 			score = untilArg
 		}
 		add := redis.NewIntCmd(ctx, "zadd", s.readyArgs[s.ShardOf(b.chat)], "nx", score, b.head.chatArg)
-		cmds = append(cmds, runs[i], add)
+		cmds = append(cmds, add)
 		if i < claim {
 			adds[i] = add
 		}
@@ -268,11 +322,44 @@ func (s *IntakeStore) PushClaim(ctx context.Context, evs []kbbot.Event, now, unt
 		// lockTTL; the updates are not confirmed, and come again.
 		return res, nil, wrap("accept updates", err)
 	}
+	isExtra := func(c redis.Cmder) bool {
+		for i := range order {
+			if order[i].specSent && order[i].ex.has(c) {
+				return true
+			}
+		}
+		return false
+	}
+	if err != nil && !slices.ContainsFunc(cmds, func(c redis.Cmder) bool { return c.Err() != nil && !isExtra(c) }) {
+		// Only the commands beside a step run ahead failed (the send
+		// limiter's, the pending index's): its commit stands.
+		for i := range order {
+			if order[i].specSent {
+				s.chats.retryLease(ctx, &order[i].ex)
+			}
+		}
+		err = nil
+	}
 	// unlock lists the step locks taken for chats not handed over.
 	var unlock []batch
 	for i, a := range adds {
 		b := order[i]
-		if a.Err() != nil || a.Val() != 1 {
+		held := a.Err() == nil && a.Val() == 1
+		if b.specSent {
+			if c, ok := s.specCommitted(b.chat, runs[i], b.ask, b.ex); ok {
+				// Committed: its replies are to be delivered whether or
+				// not the claim was taken.
+				c.Lease, c.Head, c.Queued = kbbot.Lease{Chat: b.chat, Token: b.token}, kbbot.InboxEntry{Event: *b.ev}, b.queued
+				c.State = kbbot.ChatState{State: b.spec.Commit.State, Record: b.spec.Record, NotStaff: true}
+				if b.spec.Commit.Record != nil {
+					c.State.Record = b.spec.Commit.Record
+				}
+				c.NotClaimed = !held
+				claimed = append(claimed, c)
+				continue
+			}
+		}
+		if !held {
 			if b.token != "" && (err != nil || pushBegun(runs[i]) != nil) {
 				unlock = append(unlock, b)
 			}
@@ -305,12 +392,14 @@ func (s *IntakeStore) PushClaim(ctx context.Context, evs []kbbot.Event, now, unt
 	if err != nil {
 		if isNoScript(err) {
 			// The script cache was flushed (a restart, a failover) since it
-			// was checked: load it and push again (idempotent). The chats
-			// claimed by the first pipeline stay claimed: its ZADDs ran.
-			if err := intakePushScript.Load(ctx, s.rdb).Err(); err != nil {
-				return res, claimed, wrap("load script", err)
+			// was checked: load it and push again (idempotent; an update
+			// committed already is skipped by its chat's handled ids). The
+			// chats claimed by the first pipeline stay claimed: its ZADDs
+			// ran.
+			if err := loadScripts(ctx, s.rdb, intakePushScript, intakeSpecScript); err != nil {
+				return res, claimed, err
 			}
-			res, _, err = s.PushClaim(ctx, evs, now, until, 0, 0)
+			res, _, err = s.PushClaim(ctx, evs, nil, now, until, 0, 0)
 			return res, claimed, err
 		}
 		return res, claimed, wrap("accept updates", err)
@@ -333,6 +422,38 @@ func (s *IntakeStore) PushClaim(ctx context.Context, evs []kbbot.Event, now, unt
 		}
 	}
 	return res, claimed, nil
+}
+
+// specCommitted reads whether intake_spec.lua committed the step run
+// ahead, and hands the send limiter what the commit took for it.
+func (s *IntakeStore) specCommitted(chat kbbot.ChatID, run *redis.Cmd, ask sendAsk, ex commitCmds) (kbbot.Claimed, bool) {
+	res, err := run.Slice()
+	if err != nil || len(res) < 3 {
+		return kbbot.Claimed{}, false
+	}
+	raw, ok := res[2].([]any)
+	if !ok || len(raw) == 0 || raw[0] != int64(1) {
+		return kbbot.Claimed{}, false
+	}
+	toks := make([]int64, 0, len(raw))
+	for _, v := range raw {
+		n, _ := v.(int64)
+		toks = append(toks, n)
+	}
+	if s.chats.committed(chat, toks, ask, ex) != nil {
+		return kbbot.Claimed{}, false
+	}
+	return kbbot.Claimed{Chat: chat, Committed: true}, true
+}
+
+// sha1Hex is the SHA1 of b in lower-case hex, as Lua's redis.sha1hex
+// gives it; "" for nil (nothing stored).
+func sha1Hex(b []byte) string {
+	if b == nil {
+		return ""
+	}
+	sum := sha1.Sum(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // pushCodes reads the codes of intake_push.lua's answer.

@@ -197,6 +197,10 @@ type planResult struct {
 
 // schedule sends items with the batcher and waits for the outcome.
 func (s *ReminderStore) schedule(ctx context.Context, version string, items []reminders.Item) (int, error) {
+	// The batcher sends with its own context, which no dry run marks.
+	if err := kbbot.RefuseDryRun(ctx); err != nil {
+		return 0, err
+	}
 	j := &planJob{ctx: ctx, version: version, items: items, done: make(chan planResult, 1)}
 	s.plans.submit(j)
 	select {

@@ -42,7 +42,7 @@ func notStaffOnEveryBegin(t *testing.T, chats *redisstore.ChatStore, in *redisst
 	now := time.Now()
 	evs := []kbbot.Event{{Kind: kbbot.EventText, ChatID: chat, UpdateID: *update + 1, Text: "a"}, {Kind: kbbot.EventText, ChatID: chat, UpdateID: *update + 2, Text: "b"}}
 	*update += 2
-	_, claimed, err := in.PushClaim(ctx, evs, now, now.Add(time.Minute), 1, time.Minute)
+	_, claimed, err := in.PushClaim(ctx, evs, nil, now, now.Add(time.Minute), 1, time.Minute)
 	if err != nil || len(claimed) != 1 || !claimed[0].Begun {
 		t.Fatalf("push: %+v %v; want begun", claimed, err)
 	}

@@ -13,10 +13,32 @@ import (
 // Reminders is an in-memory reminder store: the items scheduled and not
 // cancelled, by ID. It has what the dialog needs of the real store
 // (conversations.ReminderStore); nothing is ever claimed or sent.
+//
+// Like every store it refuses calls within a dry run (kbbot.RefuseDryRun)
+// without counting them.
 type Reminders struct {
 	mu    sync.Mutex
 	items map[string]reminders.Item
 	err   error
+	calls int
+}
+
+// Calls is how many calls reached the store (not refused in a dry run).
+func (r *Reminders) Calls() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.calls
+}
+
+// reach counts a call, or refuses it within a dry run.
+func (r *Reminders) reach(ctx context.Context) error {
+	if err := kbbot.RefuseDryRun(ctx); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.calls++
+	r.mu.Unlock()
+	return nil
 }
 
 // NewReminders returns an empty reminder store.
@@ -33,7 +55,10 @@ func (r *Reminders) Fail(err error) {
 // Schedule adds items and returns how many it created or changed. As in
 // the real store the ID decides: the same item again changes nothing, and
 // an invalid item fails the call before anything is written.
-func (r *Reminders) Schedule(_ context.Context, items ...reminders.Item) (int, error) {
+func (r *Reminders) Schedule(ctx context.Context, items ...reminders.Item) (int, error) {
+	if err := r.reach(ctx); err != nil {
+		return 0, err
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.err != nil {
@@ -56,13 +81,19 @@ func (r *Reminders) Schedule(_ context.Context, items ...reminders.Item) (int, e
 
 // CancelResident removes chat's pending items, of kinds or of every kind,
 // and returns how many.
-func (r *Reminders) CancelResident(_ context.Context, chat kbbot.ChatID, kinds ...string) (int, error) {
+func (r *Reminders) CancelResident(ctx context.Context, chat kbbot.ChatID, kinds ...string) (int, error) {
+	if err := r.reach(ctx); err != nil {
+		return 0, err
+	}
 	return r.cancel(func(it reminders.Item) bool { return it.Chat == chat }, kinds)
 }
 
 // CancelRef removes chat's pending items about ref, of kinds or of every
 // kind, and returns how many.
-func (r *Reminders) CancelRef(_ context.Context, chat kbbot.ChatID, ref string, kinds ...string) (int, error) {
+func (r *Reminders) CancelRef(ctx context.Context, chat kbbot.ChatID, ref string, kinds ...string) (int, error) {
+	if err := r.reach(ctx); err != nil {
+		return 0, err
+	}
 	return r.cancel(func(it reminders.Item) bool { return it.Chat == chat && it.Ref == ref }, kinds)
 }
 

@@ -194,3 +194,49 @@ local function send_take(key, now, T, tau, want)
   redis.call('SET', key, string.format('%.0f', tat), 'PX', math.floor((tat - now) / 1000) + 1000)
   return {0, first, n, now}
 end
+
+-- step_commit stores one conversation step of a chat (commit.lua, with the
+-- lock checked by the caller). k holds the keys: state, handled, outbox,
+-- resident record, legacy set of handled ids, the chat's send bucket. The
+-- arguments are commit.lua's ARGV[2..], at ARGV[o + 2..] (ARGV[o + 1], the
+-- lease token, is not read). Returns commit.lua's answer.
+local function step_commit(k, o)
+  local acked = tonumber(ARGV[o + 18])
+  outbox_ack(k[3], o + 19, o + 18 + acked)
+  local upd = tonumber(ARGV[o + 2])
+  local key = ARGV[o + 3]
+  local h
+  if upd ~= 0 or key ~= '' then
+    h = handled_load(k[2], k[5])
+    if handled_has(h, upd, key) then
+      return {0}
+    end
+  end
+  if ARGV[o + 4] == '1' then
+    redis.call('DEL', k[1])
+    redis.call('DEL', k[4])
+  else
+    redis.call('SET', k[1], ARGV[o + 5], 'PX', ARGV[o + 6])
+    if ARGV[o + 12] ~= '' then
+      if ARGV[o + 13] == '0' then
+        redis.call('SET', k[4], ARGV[o + 12])
+      else
+        redis.call('SET', k[4], ARGV[o + 12], 'PX', ARGV[o + 13])
+      end
+    end
+  end
+  if h then
+    handled_add(h, upd, key, tonumber(ARGV[o + 8]), tonumber(ARGV[o + 9]), tonumber(ARGV[o + 10]), tonumber(ARGV[o + 11]))
+    handled_save(k[2], h, ARGV[o + 7])
+    redis.call('DEL', k[5])
+  end
+  for i = o + 19 + acked, #ARGV do
+    redis.call('RPUSH', k[3], ARGV[i])
+  end
+  local want = tonumber(ARGV[o + 17])
+  if want > 0 then
+    local t = send_take(k[6], tonumber(ARGV[o + 14]), tonumber(ARGV[o + 15]), tonumber(ARGV[o + 16]), want)
+    return {1, t[1], t[2], t[3], t[4]}
+  end
+  return {1}
+end

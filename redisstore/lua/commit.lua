@@ -34,41 +34,4 @@
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return {-1}
 end
-local acked = tonumber(ARGV[18])
-outbox_ack(KEYS[4], 19, 18 + acked)
-local upd = tonumber(ARGV[2])
-local key = ARGV[3]
-local h
-if upd ~= 0 or key ~= '' then
-  h = handled_load(KEYS[3], KEYS[6])
-  if handled_has(h, upd, key) then
-    return {0}
-  end
-end
-if ARGV[4] == '1' then
-  redis.call('DEL', KEYS[2])
-  redis.call('DEL', KEYS[5])
-else
-  redis.call('SET', KEYS[2], ARGV[5], 'PX', ARGV[6])
-  if ARGV[12] ~= '' then
-    if ARGV[13] == '0' then
-      redis.call('SET', KEYS[5], ARGV[12])
-    else
-      redis.call('SET', KEYS[5], ARGV[12], 'PX', ARGV[13])
-    end
-  end
-end
-if h then
-  handled_add(h, upd, key, tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11]))
-  handled_save(KEYS[3], h, ARGV[7])
-  redis.call('DEL', KEYS[6])
-end
-for i = 19 + acked, #ARGV do
-  redis.call('RPUSH', KEYS[4], ARGV[i])
-end
-local want = tonumber(ARGV[17])
-if want > 0 then
-  local t = send_take(KEYS[7], tonumber(ARGV[14]), tonumber(ARGV[15]), tonumber(ARGV[16]), want)
-  return {1, t[1], t[2], t[3], t[4]}
-end
-return {1}
+return step_commit({KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]}, 0)

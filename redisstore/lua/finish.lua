@@ -15,7 +15,8 @@
 -- ARGV[3] "1" to release the lock, "0" to keep it, "2" to release it
 --         unless a next entry waits in the inbox: then the lock is kept
 --         for ARGV[5] ms and that entry's step begun
--- ARGV[4] the inbox entry handled, as read ("": none)
+-- ARGV[4] the inbox entry handled, as read ("": none; with ARGV[3] "2" the
+--         head is read all the same)
 -- ARGV[5] lock TTL, ms (for ARGV[3] "2")
 -- ARGV[6..] ids of the delivered entries, oldest first (each entry is "<id>|<json>")
 -- returns {outbox length left, the inbox's head entry or false, begun}:
@@ -42,6 +43,10 @@ if ARGV[4] ~= '' then
     redis.call('HDEL', KEYS[4], 'tid', 'tn')
     head = redis.call('LINDEX', KEYS[3], 0)
   end
+elseif ARGV[3] == '2' then
+  -- A step committed as its update was accepted (intake_spec.lua): an
+  -- update pushed while its replies went out waits at the head.
+  head = redis.call('LINDEX', KEYS[3], 0)
 end
 local begun = false
 if ARGV[3] == '2' then
