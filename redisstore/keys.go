@@ -224,7 +224,9 @@ func (k Keys) EventUsed(id string) string { return k.event(id, "used") }
 // "<res>|o" -> offer "state|facility|session|method|chat|deadline_ms"
 // (state offered or expired). Also "b<chat>|h" -> codes a cadre booked,
 // "i|<requester chat>|<idempotency key>" -> the code that request
-// booked, "x|handout" -> "<id>|<res>,<res>" the offers the last
+// booked (only for bookings a cadre or staff made, and those made before
+// this field was left out of a resident's own booking, whose record keeps
+// the key: see lua/book_many.lua), "x|handout" -> "<id>|<res>,<res>" the offers the last
 // ExpireOffers call returned, so that its retry returns them again,
 // "x|erased" -> the counter naming the anonymous fields of bookings
 // erased by EraseBooking, the anonymous check-in counts "n|..." (see CheckIn)
