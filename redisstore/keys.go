@@ -396,8 +396,11 @@ func (k Keys) RemNext(n int) string { return k.remShard(n, "next") }
 // last item is purged or cancelled, or with /hapusdata.
 func (k Keys) RemChats(n int) string { return k.remShard(n, "chats") }
 
-// RemCount counts shard n's items by state: "w" waiting, "f" in flight,
-// "d" done. HASH; no TTL.
+// RemCount holds shard n's share of the reminder counts by state: "w"
+// waiting, "f" in flight, "d" done. The counts are the sums over the
+// shards (RemCounts): a schedule call that spans shards on one server adds
+// the changes of all of them to its first shard's, so one shard's numbers
+// alone mean nothing and may be negative. HASH; no TTL.
 func (k Keys) RemCount(n int) string { return k.remShard(n, "count") }
 
 // RemKeys returns the keys of reminder shard n, in the order the reminder
