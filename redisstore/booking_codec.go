@@ -24,6 +24,8 @@ type record struct {
 	// Key is the idempotency key of the request that booked; with the
 	// requester (the place string's cadre, else its resident) it makes the
 	// "i|<requester>|<key>" field of EventResidents, which an erase deletes.
+	// A resident's own booking has no such field: a retry finds the key
+	// here (lua/book_many.lua own_repeat).
 	Key string `json:"key"`
 	// WalkIn marks a client registered at the service table on the day
 	// (BookingStore.WalkIn).

@@ -222,3 +222,59 @@ func TestBookingLegacyIndexesRead(t *testing.T) {
 		t.Fatalf("%d legacy index keys left after the erase", n)
 	}
 }
+
+// TestOwnBookingIdempotency checks the idempotency of a resident's own
+// bookings, which keep their key in the record instead of a field of the
+// event's residents: a retry answers with the booking, active or not; a
+// cadre's booking with the same key is not the resident's request; and a
+// field written by an earlier version is still honoured.
+func TestOwnBookingIdempotency(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, "")
+	b, err := e.store.Book(ctx, req(21, "k1", "pkm-a", "0800", booking.IUD))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := e.rdb.HExists(ctx, e.keys.EventResidents(testEvent), "i|21|k1").Val(); n {
+		t.Error("a resident's own booking wrote an idempotency field")
+	}
+	// Retried while active: the same booking, not "already booked".
+	if again, err := e.store.Book(ctx, req(21, "k1", "pkm-a", "0800", booking.IUD)); err != nil || again.Code != b.Code {
+		t.Fatalf("retry: %+v %v", again, err)
+	}
+	var already *booking.AlreadyBookedError
+	if _, err := e.store.Book(ctx, req(21, "k2", "pkm-a", "0800", booking.IUD)); !errors.As(err, &already) || already.Existing.Code != b.Code {
+		t.Fatalf("new key while booked: %v", err)
+	}
+	// A cadre booking for resident 22 with key k3 is not resident 22's
+	// own request k3.
+	cr := req(22, "k3", "pkm-a", "0800", booking.IUD)
+	cr.BookedBy = 99
+	cb, err := e.store.Book(ctx, cr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.Book(ctx, req(22, "k3", "pkm-a", "0800", booking.IUD)); !errors.As(err, &already) || already.Existing.Code != cb.Code {
+		t.Fatalf("own request with the cadre's key: %v", err)
+	}
+	// Cancelled, then booked anew: the first request still finds its own.
+	if _, err := e.store.Cancel(ctx, b.Code, 21); err != nil {
+		t.Fatal(err)
+	}
+	b2, err := e.store.Book(ctx, req(21, "k4", "pkm-a", "1000", booking.IUD))
+	if err != nil || b2.Code == b.Code {
+		t.Fatalf("rebook: %+v %v", b2, err)
+	}
+	for key, want := range map[string]string{"k1": b.Code, "k4": b2.Code} {
+		if again, err := e.store.Book(ctx, req(21, key, "pkm-a", "0800", booking.IUD)); err != nil || again.Code != want {
+			t.Errorf("retry %s: %+v %v, want %s", key, again, err, want)
+		}
+	}
+	// A field an earlier version wrote for an own booking.
+	e.rdb.HSet(ctx, e.keys.EventResidents(testEvent), "i|21|old", b.Code)
+	if again, err := e.store.Book(ctx, req(21, "old", "pkm-a", "0800", booking.IUD)); err != nil || again.Code != b.Code {
+		t.Fatalf("legacy field: %+v %v", again, err)
+	}
+	checkInvariants(t, e, testEvent)
+}

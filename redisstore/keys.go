@@ -224,7 +224,9 @@ func (k Keys) EventUsed(id string) string { return k.event(id, "used") }
 // "<res>|o" -> offer "state|facility|session|method|chat|deadline_ms"
 // (state offered or expired). Also "b<chat>|h" -> codes a cadre booked,
 // "i|<requester chat>|<idempotency key>" -> the code that request
-// booked, "x|handout" -> "<id>|<res>,<res>" the offers the last
+// booked (only for bookings a cadre or staff made, and those made before
+// this field was left out of a resident's own booking, whose record keeps
+// the key: see lua/book_many.lua), "x|handout" -> "<id>|<res>,<res>" the offers the last
 // ExpireOffers call returned, so that its retry returns them again,
 // "x|erased" -> the counter naming the anonymous fields of bookings
 // erased by EraseBooking, the anonymous check-in counts "n|..." (see CheckIn)
@@ -394,8 +396,11 @@ func (k Keys) RemNext(n int) string { return k.remShard(n, "next") }
 // last item is purged or cancelled, or with /hapusdata.
 func (k Keys) RemChats(n int) string { return k.remShard(n, "chats") }
 
-// RemCount counts shard n's items by state: "w" waiting, "f" in flight,
-// "d" done. HASH; no TTL.
+// RemCount holds shard n's share of the reminder counts by state: "w"
+// waiting, "f" in flight, "d" done. The counts are the sums over the
+// shards (RemCounts): a schedule call that spans shards on one server adds
+// the changes of all of them to its first shard's, so one shard's numbers
+// alone mean nothing and may be negative. HASH; no TTL.
 func (k Keys) RemCount(n int) string { return k.remShard(n, "count") }
 
 // RemKeys returns the keys of reminder shard n, in the order the reminder

@@ -15,7 +15,9 @@
 --                   any); <r>|o -> offer "state|fac|session|method|chat|
 --                   deadline_ms" (state offered = place held, expired =
 --                   deadline passed); b<chat>|h -> codes a cadre booked;
---                   i|<requester chat>|<key> -> code (idempotency);
+--                   i|<requester chat>|<key> -> code (idempotency; not
+--                   written for a resident's own booking, whose record
+--                   keeps the key, see book_many.lua);
 --                   x|handout -> "<id>|r1,r2" the last offers ExpireOffers
 --                   returned, for its retries; n|... -> check-in counts
 --                   (book_checkin.lua); t|<fac>|<session>|<method> -> the

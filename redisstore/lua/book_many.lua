@@ -37,7 +37,7 @@
 -- returns one reply per request, in order:
 --   {"ok", place} booked now with the request's code (place is the place
 --   string; the caller has the record);
---   {"repeat", code, record, place} the idempotency field was used before
+--   {"repeat", code, record, place} the idempotency key was used before
 --   (that booking); {"already", code, record, place} the resident has an
 --   active booking for the event (that one);
 --   {error}: "unknown_event" "unknown_site" "unknown_method"
@@ -52,12 +52,33 @@
 -- kept as the place's last field ("t|..." of res, read with the
 -- resident's state and written with it). The counters of used are read
 -- before and set after (one HSET), which is exact because the script
--- runs alone. Idempotent: a retried request finds its idempotency field:
--- "repeat".
+-- runs alone. Idempotent: a retried request finds its idempotency field,
+-- or, for a resident's own request (booked by no cadre), which writes no
+-- such field, its key in the record of a booking in the resident's
+-- history (the record keeps the key): "repeat".
 -- not_before reports whether Unix ms string a is before b, both decimal
 -- without leading zeros: compared as strings, without reading numbers.
 local function not_before(a, b)
   return #a > #b or (#a == #b and a >= b)
+end
+
+-- own_repeat returns the code among the codes of history h ("code code
+-- ...") that a resident's own request (no cadre) booked with the
+-- idempotency key of field idf ("i|<chat>|<key>"), or nil: the record
+-- keeps the key, the place says no cadre booked it.
+local function own_repeat(h, idf)
+  local key = string.match(idf, '^i|[^|]*|(.*)$')
+  for _, c in ipairs(split(h, ' ')) do
+    local raw = redis.call('HGET', K.rec, c)
+    if raw then
+      local ok, x = pcall(cjson.decode, raw)
+      if ok and type(x) == 'table' and x.key == key then
+        local p = place_get(c)
+        if p and p.by == '0' then return c end
+      end
+    end
+  end
+  return nil
 end
 
 -- book_one runs the request at a[i]; kc is the index in keys of its
@@ -66,6 +87,10 @@ local function book_one(now, ttl, keys, ev, a, i, kc)
   local mode, idf, r, chat, by = a[i], a[i + 1], a[i + 2], a[i + 3], a[i + 4]
   local fac, sess, m, code, rec = a[i + 5], a[i + 6], a[i + 7], a[i + 8], a[i + 9]
   local offer = mode == 'offer'
+  -- A resident's own request (no cadre) writes no idempotency field: its
+  -- key is in the booking's record, found through the resident's history
+  -- (own_repeat). Fields written before are still read (st[1]).
+  local own = by == '0' and chat ~= '0'
   local ra = r .. '|a'
   local tf -- the queue counter's field, read here when the place is known
   if not offer then tf = 't|' .. fac .. '|' .. sess .. '|' .. m end
@@ -77,6 +102,10 @@ local function book_one(now, ttl, keys, ev, a, i, kc)
     st = redis.call('HMGET', K.res, idf, ra, r .. '|o', r .. '|w', r .. '|h', tf or '')
   end
   if st[1] then return booking_reply('repeat', st[1]) end
+  if own and (st[2] or st[5]) then
+    local c = own_repeat(st[5] or st[2], idf)
+    if c then return booking_reply('repeat', c) end
+  end
   if st[2] then return booking_reply('already', st[2]) end
   local o = parse_offer(st[3])
   local held = o ~= nil and o.state == 'offered'
@@ -139,13 +168,19 @@ local function book_one(now, ttl, keys, ev, a, i, kc)
   local place = 'active|' .. fac .. '|' .. sess .. '|' .. m .. '|' .. r .. '|' .. chat .. '|' .. by .. '|' .. a[1] .. '|' .. qn
   -- Active code here means no active booking before, so a missing history
   -- means no booking before: the history is left out until it differs.
-  if tf and not st[5] and not cadre_h then
-    redis.call('HSET', K.res, idf, code, ra, code, tf, qn) -- the common case
+  if own and tf and not st[5] then
+    redis.call('HSET', K.res, ra, code, tf, qn) -- the common case
+  elseif tf and not st[5] and not cadre_h then
+    redis.call('HSET', K.res, idf, code, ra, code, tf, qn)
   else
-    local w = { idf, code, ra, code }
+    local w = { ra, code }
+    if not own then
+      w[3] = idf
+      w[4] = code
+    end
     if tf then
-      w[5] = tf
-      w[6] = qn
+      w[#w + 1] = tf
+      w[#w + 1] = qn
     end
     if st[5] then
       w[#w + 1] = r .. '|h'

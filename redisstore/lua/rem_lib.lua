@@ -8,7 +8,13 @@
 --                  earliest of its waiting items' due times, its in-flight
 --                  items' lease deadlines and its tombstones' purge times
 --   2 chats  HASH  chat -> the chat's items, one line each (see decode)
---   3 count  HASH  w, f, d -> how many items wait, are in flight, are done
+--   3 count  HASH  w, f, d -> a share of how many items wait, are in flight,
+--                  are done: the counts are the sums over the shards
+--                  (ReminderStore.RemCounts), each call adding its changes
+--                  to the count of a shard of the call (rem_schedule,
+--                  which may span shards on one server, to its first), so
+--                  a shard's own numbers mean nothing alone and may be
+--                  negative; a field that reaches 0 is deleted
 -- An item line is "id|state|t|version|attempts|due|not_after|kind|ref|zone":
 -- state w (waiting, t = due time of its next attempt), f (in flight, t =
 -- lease deadline) or d (delivered or dropped: a tombstone, t = purge

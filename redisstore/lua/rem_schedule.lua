@@ -4,7 +4,8 @@
 -- text. The reminder store's batcher sends the Schedule calls that arrive
 -- while its previous call is in flight together (ReminderStore.flushPlans):
 -- on a cluster one call per shard (one hash slot), on a single server one
--- call for every shard.
+-- call for every shard, which adds the changes of the counts of all its
+-- shards to the count of its first.
 -- KEYS: per shard of the call, its keys (see rem_lib.lua), the shards in
 -- the order of ARGV.
 -- ARGV[1] "plan", or "adopt" (items moved from the legacy keys: stored
@@ -24,10 +25,10 @@
 -- done is left as it is. So scheduling the same items twice, or a retried
 -- call, changes nothing.
 -- schedule_shard stores the m groups of items of shard that start at
--- args[i], appending {created, updated} per group to out.
-local function schedule_shard(adopt, args, i, m, out)
+-- args[i], appending {created, updated} per group to out and the changes
+-- of the counts to acc.
+local function schedule_shard(adopt, args, i, m, out, acc)
   local get, flush -- chat_set, made when a chat with items is met
-  local acc = { w = 0, f = 0, d = 0 }
   for j = i, i + 4 * (m - 1), 4 do
     local chat, lines = args[j], args[j + 3]
     local created, updated = 0, 0
@@ -60,18 +61,23 @@ local function schedule_shard(adopt, args, i, m, out)
     out[#out + 1] = updated
   end
   if flush then flush(acc) end
-  flush_counts(acc)
 end
 
 local function rem_schedule(keys, args)
   local adopt = args[1] == 'adopt'
   local out, i, sh = {}, 2, 0
+  local acc = { w = 0, f = 0, d = 0 }
   while i <= #args do
     local m = tonumber(args[i])
     bind(keys, 3 * sh)
     sh = sh + 1
-    schedule_shard(adopt, args, i + 1, m, out)
+    schedule_shard(adopt, args, i + 1, m, out, acc)
     i = i + 1 + 4 * m
   end
+  -- The counts are read summed over the shards (see count in rem_lib.lua):
+  -- the changes of every shard of the call go to the first one's, in one
+  -- HINCRBY per state rather than one per shard.
+  bind(keys, 0)
+  flush_counts(acc)
   return out
 end
