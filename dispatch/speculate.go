@@ -25,8 +25,10 @@ import (
 // (another replica handled it, a reminder came, a store was needed), the
 // update is accepted as usual and its step runs afresh.
 
-// warmCap bounds the chats a process remembers for speculation.
-const warmCap = 1 << 16
+// warmCap bounds the chats a process remembers for speculation: the
+// residents active in the last minutes, a session and a record of about
+// 1 KB each, so at most some 32 MB.
+const warmCap = 1 << 14
 
 // warmEntry is a chat's session and record as this process last
 // committed them.
