@@ -2,7 +2,6 @@ package kbbot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync/atomic"
 )
@@ -51,6 +50,3 @@ func RefuseDryRun(ctx context.Context) error {
 	d.touched.Store(true)
 	return ErrDryRun
 }
-
-// IsDryRun reports whether err is (or wraps) ErrDryRun.
-func IsDryRun(err error) bool { return errors.Is(err, ErrDryRun) }
