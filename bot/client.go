@@ -256,15 +256,20 @@ type skipResult struct{}
 // UnmarshalJSON implements json.Unmarshaler.
 func (*skipResult) UnmarshalJSON([]byte) error { return nil }
 
-func (*skipResult) quick([]byte) bool { return true }
+func (*skipResult) quick(result []byte) (int, bool) {
+	s := scan{b: result}
+	return s.i, s.skip()
+}
 
-// quickResult is a result type that can read itself off the front of a
-// successful response, valid JSON that begins with okPrefix: Telegram
-// writes "ok" first and the result's fields in a fixed order, so the few
-// bytes wanted are found without decoding the rest. quick reports false
-// when they are not where expected; the response is then decoded in full.
+// quickResult is a result type that can read itself from a successful
+// response that begins with okPrefix, without reflection: Telegram writes
+// "ok" first and the result's fields in a fixed order, so what is wanted
+// is found where expected (wiredecode.go). quick returns how many bytes of
+// result its value took, having checked they are valid JSON, or false
+// when the value is not as expected; the response is then decoded in
+// full.
 type quickResult interface {
-	quick(result []byte) bool
+	quick(result []byte) (int, bool)
 }
 
 // okPrefix begins every successful response Telegram writes.
@@ -292,10 +297,19 @@ var responses = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // method.
 func decode[T any](c *Client, status int, body []byte, method string) (T, error) {
 	var api envelope[T]
-	if q, ok := any(&api.Result).(quickResult); ok && len(body) > len(okPrefix) && string(body[:len(okPrefix)]) == okPrefix &&
-		json.Valid(body) && q.quick(body[len(okPrefix):]) {
-		c.lastOK.Store(c.clock.Now().UnixNano())
-		return api.Result, nil
+	if q, ok := any(&api.Result).(quickResult); ok && len(body) > len(okPrefix) && string(body[:len(okPrefix)]) == okPrefix {
+		if n, ok := q.quick(body[len(okPrefix):]); ok {
+			// The envelope ends after the result.
+			s := scan{b: body, i: len(okPrefix) + n}
+			if s.peek() == '}' {
+				s.i++
+				if s.end() {
+					c.lastOK.Store(c.clock.Now().UnixNano())
+					return api.Result, nil
+				}
+			}
+		}
+		api.Result = *new(T)
 	}
 	err := json.Unmarshal(body, &api)
 	var te *json.UnmarshalTypeError

@@ -118,24 +118,29 @@ type sentMessage struct {
 // messageIDPrefix begins every message Telegram returns.
 const messageIDPrefix = `{"message_id":`
 
-func (m *sentMessage) quick(result []byte) bool {
+func (m *sentMessage) quick(result []byte) (int, bool) {
 	rest, ok := bytes.CutPrefix(result, []byte(messageIDPrefix))
 	if !ok {
-		return false
+		return 0, false
 	}
 	n := 0
 	for n < len(rest) && '0' <= rest[n] && rest[n] <= '9' {
 		n++
 	}
 	if n == 0 || n > 10 || n == len(rest) || (rest[n] != ',' && rest[n] != '}') {
-		return false
+		return 0, false
 	}
 	id, err := strconv.Atoi(string(rest[:n]))
 	if err != nil {
-		return false
+		return 0, false
+	}
+	// The rest of the message is not read, only checked.
+	s := scan{b: result}
+	if !s.skip() {
+		return 0, false
 	}
 	m.MessageID = id
-	return true
+	return s.i, true
 }
 
 // upload sends a document or photo with its bytes.
