@@ -14,6 +14,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -33,7 +34,10 @@ import (
 // context's if sooner) is the connection's; a context that ends sooner
 // interrupts the call at once. As net/http does, a request that fails on
 // a reused connection before any byte of the response arrived (the server
-// closed the idle connection meanwhile) is sent again on another one.
+// closed the idle connection meanwhile) is sent again on another one;
+// unlike net/http, which does not send a POST again once written, but
+// reads on its idle connections to notice their closing before it uses
+// them (here checked only for connections idle over a second).
 
 // leanTransport is the transport NewHTTPClient makes: a net/http
 // Transport, which requests made with the http.Client go through, marked
@@ -46,6 +50,10 @@ type leanTransport struct {
 // net/http's DefaultTransport.
 const h1IdleTimeout = 90 * time.Second
 
+// h1ProbeAfter is how long a connection idles before it is checked, when
+// taken again, for whether the server closed it meanwhile.
+const h1ProbeAfter = time.Second
+
 // h1Pool holds the idle keep-alive connections to one server.
 type h1Pool struct {
 	addr string // host:port dialed
@@ -55,14 +63,19 @@ type h1Pool struct {
 	dial             func(ctx context.Context, network, addr string) (net.Conn, error)
 	handshakeTimeout time.Duration
 	maxIdle          int
+	probeAfter       time.Duration
 
 	mu   sync.Mutex
 	idle []*h1Conn // the most recently used last
+
+	// retries counts the calls sent again on another connection.
+	retries atomic.Int64
 }
 
 // h1Conn is one connection.
 type h1Conn struct {
 	nc      net.Conn
+	raw     net.Conn // the TCP connection under TLS (else nc)
 	br      *bufio.Reader
 	wbuf    []byte
 	idleAt  time.Time
@@ -94,6 +107,7 @@ func newH1Pool(u *url.URL, tr *http.Transport) *h1Pool {
 		dial:             tr.DialContext,
 		handshakeTimeout: tr.TLSHandshakeTimeout,
 		maxIdle:          tr.MaxIdleConnsPerHost,
+		probeAfter:       h1ProbeAfter,
 	}
 	if p.dial == nil {
 		p.dial = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
@@ -153,6 +167,7 @@ func (p *h1Pool) post(ctx context.Context, deadline time.Time, path, ctype strin
 		if !reused || started || !connGone(err) {
 			return 0, err
 		}
+		p.retries.Add(1)
 	}
 }
 
@@ -171,7 +186,8 @@ func (p *h1Pool) get(ctx context.Context, deadline time.Time) (*h1Conn, bool, er
 		c := p.idle[n-1]
 		p.idle[n-1] = nil
 		p.idle = p.idle[:n-1]
-		if now.Sub(c.idleAt) < h1IdleTimeout {
+		idle := now.Sub(c.idleAt)
+		if idle < h1IdleTimeout && (idle < p.probeAfter || c.alive()) {
 			p.mu.Unlock()
 			return c, true, nil
 		}
@@ -193,6 +209,7 @@ func (p *h1Pool) connect(ctx context.Context, deadline time.Time) (*h1Conn, erro
 	if err != nil {
 		return nil, err
 	}
+	raw := nc
 	if p.tlsConf != nil {
 		tc := tls.Client(nc, p.tlsConf)
 		hctx := ctx
@@ -207,7 +224,7 @@ func (p *h1Pool) connect(ctx context.Context, deadline time.Time) (*h1Conn, erro
 		}
 		nc = tc
 	}
-	return &h1Conn{nc: nc, br: bufio.NewReaderSize(nc, 4096)}, nil
+	return &h1Conn{nc: nc, raw: raw, br: bufio.NewReaderSize(nc, 4096)}, nil
 }
 
 // put gives c back to the pool.

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -141,6 +142,31 @@ func TestLeanClientServerClosesConnection(t *testing.T) {
 	if calls.Load() != 3 {
 		t.Errorf("the server answered %d calls, want 3", calls.Load())
 	}
+	// A connection idle for long is checked before it is used: the
+	// closed one is not written to.
+	c.lean.probeAfter = 0
+	if _, err := c.Call(ctx, "getMe", nil); err != nil {
+		t.Fatal(err)
+	}
+	s.CloseClientConnections()
+	for i := 0; i < 1000 && probeSeesOpen(c); i++ {
+		// The server's close is on its way (at once on loopback).
+		runtime.Gosched()
+	}
+	if _, err := c.Call(ctx, "getMe", nil); err != nil {
+		t.Fatal(err)
+	}
+	if c.lean.retries.Load() != 1 {
+		t.Errorf("%d calls sent again, want 1 (the closed connection taken without a check)", c.lean.retries.Load())
+	}
+}
+
+// probeSeesOpen reports whether c's idle connection is open.
+func probeSeesOpen(c *Client) bool {
+	p := c.lean
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.idle) > 0 && p.idle[len(p.idle)-1].alive()
 }
 
 // rawServer answers each connection with reply, whatever it is asked.

@@ -194,19 +194,24 @@ func (s *scan) skipString() bool {
 }
 
 // stringSpan consumes a string and returns its contents as written,
-// and whether it has escapes or bytes that are not ASCII.
+// and whether they need no unescaping: no escapes, valid UTF-8.
 func (s *scan) stringSpan() (raw []byte, plain bool, ok bool) {
 	if s.i >= len(s.b) || s.b[s.i] != '"' {
 		return nil, false, false
 	}
 	start := s.i + 1
 	plain = true
+	ascii := true
 	for j := start; j < len(s.b); j++ {
 		c := s.b[j]
 		switch {
 		case c == '"':
 			s.i = j + 1
-			return s.b[start:j], plain, true
+			raw = s.b[start:j]
+			if plain && !ascii {
+				plain = utf8.Valid(raw)
+			}
+			return raw, plain, true
 		case c == '\\':
 			plain = false
 			j++
@@ -231,7 +236,7 @@ func (s *scan) stringSpan() (raw []byte, plain bool, ok bool) {
 		case c < 0x20:
 			return nil, false, false
 		case c >= 0x80:
-			plain = false
+			ascii = false
 		}
 	}
 	return nil, false, false
@@ -623,6 +628,18 @@ func readMessage(s *scan, m *wireMessage) bool {
 	})
 }
 
+func readMessageRef(s *scan, m *wireMessageRef) bool {
+	return s.object(func(k []byte) bool {
+		switch string(k) {
+		case "message_id":
+			return s.int(&m.MessageID)
+		case "chat":
+			return ptr(s, &m.Chat, readChat)
+		}
+		return s.skip()
+	})
+}
+
 func readCallback(s *scan, q *wireCallbackQuery) bool {
 	return s.object(func(k []byte) bool {
 		switch string(k) {
@@ -631,7 +648,7 @@ func readCallback(s *scan, q *wireCallbackQuery) bool {
 		case "from":
 			return ptr(s, &q.From, readUser)
 		case "message":
-			return ptr(s, &q.Message, readMessage)
+			return ptr(s, &q.Message, readMessageRef)
 		case "data":
 			return s.str(&q.Data)
 		}
