@@ -32,12 +32,16 @@ import (
 // with a Content-Length, chunked, or ending with the connection, over TCP
 // or TLS. The call's deadline (the http.Client's Timeout, or the
 // context's if sooner) is the connection's; a context that ends sooner
-// interrupts the call at once. As net/http does, a request that fails on
-// a reused connection before any byte of the response arrived (the server
-// closed the idle connection meanwhile) is sent again on another one;
-// unlike net/http, which does not send a POST again once written, but
-// reads on its idle connections to notice their closing before it uses
-// them (here checked only for connections idle over a second).
+// interrupts the call at once.
+//
+// A server may close a keep-alive connection while it idles in the pool.
+// net/http notices it before the next request (it reads on idle
+// connections all along); here a connection idle over a second is looked
+// at before it is used (h1probe_unix.go). A request that still fails on a
+// reused connection (the server closed it as the request went out) before
+// any byte of the response arrived is sent again on another connection,
+// as net/http sends again one it could not write; net/http would not send
+// a POST again once written, which this does in that case only.
 
 // leanTransport is the transport NewHTTPClient makes: a net/http
 // Transport, which requests made with the http.Client go through, marked
