@@ -185,19 +185,23 @@ func connGone(err error) bool {
 // get returns an idle connection, or a new one.
 func (p *h1Pool) get(ctx context.Context, deadline time.Time) (*h1Conn, bool, error) {
 	now := time.Now()
-	p.mu.Lock()
-	for n := len(p.idle); n > 0; n = len(p.idle) {
+	for {
+		p.mu.Lock()
+		n := len(p.idle)
+		if n == 0 {
+			p.mu.Unlock()
+			break
+		}
 		c := p.idle[n-1]
 		p.idle[n-1] = nil
 		p.idle = p.idle[:n-1]
+		p.mu.Unlock()
 		idle := now.Sub(c.idleAt)
 		if idle < h1IdleTimeout && (idle < p.probeAfter || c.alive()) {
-			p.mu.Unlock()
 			return c, true, nil
 		}
 		_ = c.nc.Close()
 	}
-	p.mu.Unlock()
 	c, err := p.connect(ctx, deadline)
 	return c, false, err
 }
