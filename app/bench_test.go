@@ -1,8 +1,10 @@
 package app_test
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"sync"
@@ -26,14 +28,28 @@ import (
 // commands Redis ran including those inside scripts (srvcmds/update, from
 // INFO commandstats: exact only when nothing else uses that Redis), and
 // the CPU time of the whole test process (cpu-us/update: the bot and the
-// fake Bot API together). KBBOT_BENCH_TRIPS=1 also prints the round trips
-// per update by their first command (scripts by their SHA1's start), and
-// KBBOT_BENCH_SHARDS=n sets the intake's shards (KBBOT_INTAKE_SHARDS).
+// fake Bot API together) and the bot's part of it (bot-cpu-us/update).
+// The bot's part is the process's CPU times the bot's share of a CPU
+// profile taken over the timed taps: the fake Bot API and the residents
+// run under a pprof label (cpushare_test.go), and the runtime's own
+// samples (background GC, scheduler) are split in the ratio of the two
+// sides' other samples. It is what the bot would use as a process of its
+// own, but for the GC work the harness's heap causes, which this split
+// cannot tell apart; go test -cpuprofile leaves it out.
+// KBBOT_BENCH_CPUPROFILE=file writes that profile (go tool pprof
+// -tagignore side=harness file: the bot's part), KBBOT_BENCH_TRIPS=1 also
+// prints the round trips per update by their first command (scripts by
+// their SHA1's start), and KBBOT_BENCH_SHARDS=n sets the intake's shards
+// (KBBOT_INTAKE_SHARDS).
 //
 //	go test -run '^$' -bench MenuTaps -benchtime 20000x ./app/
 func BenchmarkMenuTaps(b *testing.B) {
 	const residents = 400
+	// The fake Bot API runs under the harness's label (cpushare_test.go),
+	// the bot's process does not.
+	pprof.SetGoroutineLabels(harnessCtx)
 	e := newEnv(b)
+	pprof.SetGoroutineLabels(context.Background())
 	// This measures kbbot's own capacity: Telegram's 30 messages/s would
 	// bound it long before, so the shared send limiter is set out of reach
 	// (it still takes its Redis round trip for every message).
@@ -54,6 +70,7 @@ func BenchmarkMenuTaps(b *testing.B) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			pprof.SetGoroutineLabels(harnessCtx)
 			if _, err := u.Send("/start"); err != nil {
 				b.Error(err)
 			}
@@ -72,12 +89,14 @@ func BenchmarkMenuTaps(b *testing.B) {
 	trips0, cmds0 := count.Counts()
 	count.Reset()
 	cpu0 := processCPU()
+	split := startCPUSplit()
 	b.ResetTimer()
 	start := time.Now()
 	for i, u := range users {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			pprof.SetGoroutineLabels(harnessCtx)
 			labels := []string{"❓ Bantuan", "⬅️ Menu utama"}
 			for j := range per {
 				t0 := time.Now()
@@ -93,6 +112,7 @@ func BenchmarkMenuTaps(b *testing.B) {
 	elapsed := time.Since(start)
 	b.StopTimer()
 	cpu := processCPU() - cpu0
+	share, shareErr := split.botShare()
 	trips, cmds := count.Counts()
 	trips, cmds = trips-trips0, cmds-cmds0
 	srv := redistest.ServerCommands(b, e.rdb) - srv0
@@ -116,6 +136,9 @@ func BenchmarkMenuTaps(b *testing.B) {
 	b.ReportMetric(float64(cmds)/n, "cmds/update")
 	b.ReportMetric(float64(srv)/n, "srvcmds/update")
 	b.ReportMetric(float64(cpu.Microseconds())/n, "cpu-us/update")
+	if shareErr == nil {
+		b.ReportMetric(float64(cpu.Microseconds())*share/n, "bot-cpu-us/update")
+	}
 }
 
 // processCPU is the user and system CPU time the test process used so far.

@@ -45,9 +45,18 @@ type Client struct {
 	// redirect, so http.Client.Do would only add its own bookkeeping to
 	// every call; its Timeout is kept as a deadline on the call's context.
 	rt http.RoundTripper
+	// lean, when set, takes the calls instead of net/http (h1.go): hc
+	// comes from NewHTTPClient and no proxy is configured.
+	lean *h1Pool
 	// urls are the methods' URLs, parsed once.
 	urlMu sync.RWMutex
-	urls  map[string]*url.URL
+	urls  map[string]*methodURL
+}
+
+// methodURL is the URL of a method.
+type methodURL struct {
+	u    *url.URL
+	path string // u's request URI
 }
 
 // NewClient returns a client. hc should have a Timeout longer than the
@@ -56,11 +65,16 @@ func NewClient(apiURL, token string, hc *http.Client) *Client {
 	if apiURL == "" {
 		apiURL = DefaultAPIURL
 	}
-	c := &Client{apiURL: strings.TrimRight(apiURL, "/"), token: token, hc: hc, clock: kbbot.SystemClock{}, urls: map[string]*url.URL{}}
+	c := &Client{apiURL: strings.TrimRight(apiURL, "/"), token: token, hc: hc, clock: kbbot.SystemClock{}, urls: map[string]*methodURL{}}
 	if hc.Jar == nil && hc.CheckRedirect == nil {
 		c.rt = hc.Transport
 		if c.rt == nil {
 			c.rt = http.DefaultTransport
+		}
+		if lt, ok := c.rt.(*leanTransport); ok {
+			if u, err := url.Parse(c.apiURL); err == nil {
+				c.lean = newH1Pool(u, lt.Transport)
+			}
 		}
 	}
 	return c
@@ -71,12 +85,23 @@ func (c *Client) SetClock(clock kbbot.Clock) { c.clock = clock }
 
 // NewHTTPClient returns an HTTP client with the timeouts kbbot needs: the
 // whole request bounded by timeout, and connection set-up bounded apart.
+// A Client's calls through it go over lean HTTP/1.1 connections of the
+// Client's own (h1.go), unless a proxy is configured (HTTPS_PROXY and the
+// like); anything else over net/http.
 func NewHTTPClient(timeout time.Duration) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 64
 	tr.ResponseHeaderTimeout = 0 // long polls wait for headers; the overall timeout bounds them
 	tr.TLSHandshakeTimeout = 10 * time.Second
-	return &http.Client{Timeout: timeout, Transport: tr}
+	return &http.Client{Timeout: timeout, Transport: &leanTransport{Transport: tr}}
+}
+
+// CloseIdleConnections closes the client's idle connections.
+func (c *Client) CloseIdleConnections() {
+	if c.lean != nil {
+		c.lean.closeIdle()
+	}
+	c.hc.CloseIdleConnections()
 }
 
 func (c *Client) endpoint(method string) string {
@@ -85,59 +110,75 @@ func (c *Client) endpoint(method string) string {
 
 // methodURL returns method's URL, parsed once; callers share it and must
 // not change it.
-func (c *Client) methodURL(method string) (*url.URL, error) {
+func (c *Client) methodURL(method string) (*methodURL, error) {
 	c.urlMu.RLock()
-	u, ok := c.urls[method]
+	m, ok := c.urls[method]
 	c.urlMu.RUnlock()
 	if ok {
-		return u, nil
+		return m, nil
 	}
 	u, err := url.Parse(c.endpoint(method))
 	if err != nil {
 		return nil, err
 	}
+	m = &methodURL{u: u, path: u.RequestURI()}
 	c.urlMu.Lock()
-	c.urls[method] = u
+	c.urls[method] = m
 	c.urlMu.Unlock()
-	return u, nil
+	return m, nil
 }
 
-func nop() {}
-
-// roundTrip posts body, of content type ctype, to method. The caller
-// reads and closes the response's body, then calls done.
-func (c *Client) roundTrip(ctx context.Context, method string, body io.Reader, ctype string) (resp *http.Response, done func(), err error) {
-	u, err := c.methodURL(method)
+// post posts body, of content type ctype, to method and reads the
+// response's body into dst.
+func (c *Client) post(ctx context.Context, method, ctype string, body []byte, dst *bytes.Buffer) (int, error) {
+	m, err := c.methodURL(method)
 	if err != nil {
-		return nil, nop, c.redact(fmt.Errorf("telegram %s: %w", method, err))
+		return 0, c.redact(fmt.Errorf("telegram %s: %w", method, err))
 	}
-	done = nop
+	if c.lean != nil {
+		var deadline time.Time
+		if t := c.hc.Timeout; t > 0 {
+			deadline = time.Now().Add(t)
+		}
+		status, err := c.lean.post(ctx, deadline, m.path, ctype, body, dst)
+		if err != nil {
+			err = &url.Error{Op: "Post", URL: c.endpoint(method), Err: err}
+			return 0, c.redact(fmt.Errorf("telegram %s: %w", method, err))
+		}
+		return status, nil
+	}
 	if t := c.hc.Timeout; c.rt != nil && t > 0 {
 		// As http.Client bounds a call by its Timeout: the response's
 		// body included.
 		if d, ok := ctx.Deadline(); !ok || time.Until(d) > t {
 			var cancel context.CancelFunc
 			ctx, cancel = context.WithTimeout(ctx, t)
-			done = cancel
+			defer cancel()
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "", body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "", bytes.NewReader(body))
 	if err != nil {
-		done()
-		return nil, nop, c.redact(fmt.Errorf("telegram %s: %w", method, err))
+		return 0, c.redact(fmt.Errorf("telegram %s: %w", method, err))
 	}
-	req.URL, req.Host = u, u.Host
+	req.URL, req.Host = m.u, m.u.Host
 	req.Header.Set("Content-Type", ctype)
+	var resp *http.Response
 	if c.rt == nil {
 		resp, err = c.hc.Do(req)
 	} else if resp, err = c.rt.RoundTrip(req); err != nil {
 		err = &url.Error{Op: "Post", URL: c.endpoint(method), Err: err}
 	}
 	if err != nil {
-		done()
-		return nil, nop, c.redact(fmt.Errorf("telegram %s: %w", method, err))
+		return 0, c.redact(fmt.Errorf("telegram %s: %w", method, err))
 	}
-	return resp, done, nil
+	defer resp.Body.Close()
+	if n := resp.ContentLength; n > 0 && n < maxResponse {
+		dst.Grow(int(n) + bytes.MinRead)
+	}
+	if _, err := dst.ReadFrom(io.LimitReader(resp.Body, maxResponse)); err != nil {
+		return 0, c.redact(fmt.Errorf("telegram %s: read response: %w", method, err))
+	}
+	return resp.StatusCode, nil
 }
 
 // Call posts params form-encoded to method and returns the result.
@@ -149,13 +190,24 @@ func (c *Client) Call(ctx context.Context, method string, params tgbotapi.Params
 // result decoded into a T. A result that does not decode into a T is
 // returned as a *resultError, after the call itself succeeded.
 func postForm[T any](ctx context.Context, c *Client, method string, body []byte) (T, error) {
-	resp, done, err := c.roundTrip(ctx, method, bytes.NewReader(body), "application/x-www-form-urlencoded")
+	return call[T](ctx, c, method, "application/x-www-form-urlencoded", body)
+}
+
+// call posts body to method and decodes the response.
+func call[T any](ctx context.Context, c *Client, method, ctype string, body []byte) (T, error) {
+	buf := responses.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 1<<20 {
+			buf.Reset()
+			responses.Put(buf)
+		}
+	}()
+	status, err := c.post(ctx, method, ctype, body, buf)
 	if err != nil {
 		var zero T
 		return zero, err
 	}
-	defer done()
-	return decode[T](c, resp, method)
+	return decode[T](c, status, buf.Bytes(), method)
 }
 
 // Upload posts params and one file as multipart/form-data.
@@ -182,12 +234,7 @@ func upload[T any](ctx context.Context, c *Client, method string, params tgbotap
 	if err := w.Close(); err != nil {
 		return zero, fmt.Errorf("telegram %s: %w", method, err)
 	}
-	resp, done, err := c.roundTrip(ctx, method, &body, w.FormDataContentType())
-	if err != nil {
-		return zero, err
-	}
-	defer done()
-	return decode[T](c, resp, method)
+	return call[T](ctx, c, method, w.FormDataContentType(), body.Bytes())
 }
 
 // maxResponse caps the body of a Bot API response read.
@@ -209,15 +256,20 @@ type skipResult struct{}
 // UnmarshalJSON implements json.Unmarshaler.
 func (*skipResult) UnmarshalJSON([]byte) error { return nil }
 
-func (*skipResult) quick([]byte) bool { return true }
+func (*skipResult) quick(result []byte) (int, bool) {
+	s := scan{b: result}
+	return s.i, s.skip()
+}
 
-// quickResult is a result type that can read itself off the front of a
-// successful response, valid JSON that begins with okPrefix: Telegram
-// writes "ok" first and the result's fields in a fixed order, so the few
-// bytes wanted are found without decoding the rest. quick reports false
-// when they are not where expected; the response is then decoded in full.
+// quickResult is a result type that can read itself from a successful
+// response that begins with okPrefix, without reflection: Telegram writes
+// "ok" first and the result's fields in a fixed order, so what is wanted
+// is found where expected (wiredecode.go). quick returns how many bytes of
+// result its value took, having checked they are valid JSON, or false
+// when the value is not as expected; the response is then decoded in
+// full.
 type quickResult interface {
-	quick(result []byte) bool
+	quick(result []byte) (int, bool)
 }
 
 // okPrefix begins every successful response Telegram writes.
@@ -241,36 +293,30 @@ func (e *resultError) Unwrap() error { return e.err }
 // (encoding/json copies strings and raw messages).
 var responses = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// decode reads the response to a call of method, closes its body and
-// decodes it.
-func decode[T any](c *Client, resp *http.Response, method string) (T, error) {
+// decode decodes body, the response of HTTP status status to a call of
+// method.
+func decode[T any](c *Client, status int, body []byte, method string) (T, error) {
 	var api envelope[T]
-	defer resp.Body.Close()
-	buf := responses.Get().(*bytes.Buffer)
-	defer func() {
-		if buf.Cap() <= 1<<20 {
-			buf.Reset()
-			responses.Put(buf)
+	if q, ok := any(&api.Result).(quickResult); ok && len(body) > len(okPrefix) && string(body[:len(okPrefix)]) == okPrefix {
+		if n, ok := q.quick(body[len(okPrefix):]); ok {
+			// The envelope ends after the result.
+			s := scan{b: body, i: len(okPrefix) + n}
+			if s.peek() == '}' {
+				s.i++
+				if s.end() {
+					c.lastOK.Store(c.clock.Now().UnixNano())
+					return api.Result, nil
+				}
+			}
 		}
-	}()
-	if n := resp.ContentLength; n > 0 && n < maxResponse {
-		buf.Grow(int(n) + bytes.MinRead)
-	}
-	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, maxResponse)); err != nil {
-		return api.Result, c.redact(fmt.Errorf("telegram %s: read response: %w", method, err))
-	}
-	body := buf.Bytes()
-	if q, ok := any(&api.Result).(quickResult); ok && len(body) > len(okPrefix) && string(body[:len(okPrefix)]) == okPrefix &&
-		json.Valid(body) && q.quick(body[len(okPrefix):]) {
-		c.lastOK.Store(c.clock.Now().UnixNano())
-		return api.Result, nil
+		api.Result = *new(T)
 	}
 	err := json.Unmarshal(body, &api)
 	var te *json.UnmarshalTypeError
 	inResult := errors.As(err, &te) && (te.Field == "result" || strings.HasPrefix(te.Field, "result."))
 	if err != nil && !inResult {
 		// A proxy's HTML error page, say: transient.
-		return api.Result, fmt.Errorf("telegram %s: HTTP %d with a body that is not Bot API JSON", method, resp.StatusCode)
+		return api.Result, fmt.Errorf("telegram %s: HTTP %d with a body that is not Bot API JSON", method, status)
 	}
 	if !api.Ok {
 		te := &tgbotapi.Error{Code: api.ErrorCode, Message: api.Description}

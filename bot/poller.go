@@ -126,7 +126,7 @@ func (p *Poller) fetch(ctx context.Context) ([]wireUpdate, error) {
 	f.addInt("limit", int64(p.cfg.Limit))
 	f.addInt("offset", int64(p.offset))
 	f.addInt("timeout", int64(p.cfg.Timeout/time.Second))
-	updates, err := postForm[[]wireUpdate](ctx, p.c, "getUpdates", f.b)
+	updates, err := postForm[wireUpdates](ctx, p.c, "getUpdates", f.b)
 	var re *resultError
 	if errors.As(err, &re) {
 		return nil, fmt.Errorf("decode updates: %w", re.err)
@@ -134,7 +134,7 @@ func (p *Poller) fetch(ctx context.Context) ([]wireUpdate, error) {
 	if err != nil {
 		return nil, err
 	}
-	return updates, nil
+	return []wireUpdate(updates), nil
 }
 
 // confirm tells Telegram, on the way out, which updates were handled.

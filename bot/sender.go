@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -30,9 +31,64 @@ var _ kbbot.Sender = (*Sender)(nil)
 // Params would give it (wire.go); of Telegram's answer only the message's
 // id is decoded.
 func (s *Sender) Send(ctx context.Context, r kbbot.Reply) (int, error) {
+	if s.c.lean != nil {
+		// The lean client copies the body before it returns: the
+		// buffers serve the next call (net/http may read a body after
+		// the call returned).
+		bufs := scratchBufs.Get().(*scratch)
+		defer bufs.put()
+		return s.send(ctx, r, bufs)
+	}
+	return s.send(ctx, r, &scratch{})
+}
+
+// scratch holds the buffers a request is written in.
+type scratch struct {
+	form, markup []byte
+}
+
+var scratchBufs = sync.Pool{New: func() any { return new(scratch) }}
+
+func (b *scratch) put() {
+	if cap(b.form) <= 64<<10 && cap(b.markup) <= 64<<10 {
+		b.form, b.markup = b.form[:0], b.markup[:0]
+		scratchBufs.Put(b)
+	}
+}
+
+// newForm returns a form written in b's buffer of at least n bytes.
+func (b *scratch) newForm(n int) form {
+	if cap(b.form) < n {
+		b.form = make([]byte, 0, n)
+	}
+	return form{b: b.form[:0]}
+}
+
+// inlineMarkup returns the JSON of the inline keyboard of rows, nil for
+// none, written in b's buffer.
+func (b *scratch) inlineMarkup(rows [][]kbbot.Button) ([]byte, error) {
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	n := 24
+	for _, row := range rows {
+		for _, b := range row {
+			n += 40 + len(b.Label) + len(b.Data) + len(b.URL)
+		}
+	}
+	if cap(b.markup) < n {
+		b.markup = make([]byte, 0, n)
+	}
+	m, err := appendInlineKeyboard(b.markup[:0], rows)
+	b.markup = m[:0]
+	return m, err
+}
+
+func (s *Sender) send(ctx context.Context, r kbbot.Reply, bufs *scratch) (int, error) {
 	switch r.Kind {
 	case kbbot.ReplyAnswer:
-		f := form{b: make([]byte, 0, 64+len(r.CallbackID)+3*len(r.Text))}
+		f := bufs.newForm(64 + len(r.CallbackID) + 3*len(r.Text))
+		defer func() { bufs.form = f.b[:0] }()
 		f.add("callback_query_id", r.CallbackID)
 		if r.Alert {
 			f.add("show_alert", "true")
@@ -43,11 +99,12 @@ func (s *Sender) Send(ctx context.Context, r kbbot.Reply) (int, error) {
 		_, err := postForm[skipResult](ctx, s.c, "answerCallbackQuery", f.b)
 		return 0, err
 	case kbbot.ReplyEdit:
-		markup, err := inlineMarkup(r.Buttons)
+		markup, err := bufs.inlineMarkup(r.Buttons)
 		if err != nil {
 			return 0, err
 		}
-		f := form{b: make([]byte, 0, 128+2*len(r.Text)+3*len(markup))}
+		f := bufs.newForm(128 + 2*len(r.Text) + 3*len(markup))
+		defer func() { bufs.form = f.b[:0] }()
 		f.addInt("chat_id", int64(r.ChatID))
 		f.add("disable_web_page_preview", "true")
 		f.addInt("message_id", int64(r.EditID))
@@ -61,7 +118,7 @@ func (s *Sender) Send(ctx context.Context, r kbbot.Reply) (int, error) {
 			return id, err
 		}
 		r.Kind = kbbot.ReplySend
-		return s.Send(ctx, r)
+		return s.send(ctx, r, &scratch{})
 	case kbbot.ReplyPhoto:
 		if r.FileID == "" {
 			return s.upload(ctx, r)
@@ -90,7 +147,7 @@ func (s *Sender) Send(ctx context.Context, r kbbot.Reply) (int, error) {
 		switch {
 		case len(r.Buttons) > 0:
 			var err error
-			if markup, err = inlineMarkup(r.Buttons); err != nil {
+			if markup, err = bufs.inlineMarkup(r.Buttons); err != nil {
 				return 0, err
 			}
 		case len(r.Keyboard) > 0:
@@ -98,7 +155,8 @@ func (s *Sender) Send(ctx context.Context, r kbbot.Reply) (int, error) {
 		case r.RemoveKeyboard:
 			markup = []byte(removeKeyboard)
 		}
-		f := form{b: make([]byte, 0, 128+2*len(r.Text)+3*len(markup))}
+		f := bufs.newForm(128 + 2*len(r.Text) + 3*len(markup))
+		defer func() { bufs.form = f.b[:0] }()
 		f.addInt("chat_id", int64(r.ChatID))
 		f.add("disable_web_page_preview", "true")
 		f.add("parse_mode", "HTML")
@@ -118,24 +176,29 @@ type sentMessage struct {
 // messageIDPrefix begins every message Telegram returns.
 const messageIDPrefix = `{"message_id":`
 
-func (m *sentMessage) quick(result []byte) bool {
+func (m *sentMessage) quick(result []byte) (int, bool) {
 	rest, ok := bytes.CutPrefix(result, []byte(messageIDPrefix))
 	if !ok {
-		return false
+		return 0, false
 	}
 	n := 0
 	for n < len(rest) && '0' <= rest[n] && rest[n] <= '9' {
 		n++
 	}
 	if n == 0 || n > 10 || n == len(rest) || (rest[n] != ',' && rest[n] != '}') {
-		return false
+		return 0, false
 	}
 	id, err := strconv.Atoi(string(rest[:n]))
 	if err != nil {
-		return false
+		return 0, false
+	}
+	// The rest of the message is not read, only checked.
+	s := scan{b: result}
+	if !s.skip() {
+		return 0, false
 	}
 	m.MessageID = id
-	return true
+	return s.i, true
 }
 
 // upload sends a document or photo with its bytes.

@@ -89,10 +89,17 @@ type wireMessage struct {
 }
 
 type wireCallbackQuery struct {
-	ID      string       `json:"id"`
-	From    *wireUser    `json:"from"`
-	Message *wireMessage `json:"message"`
-	Data    string       `json:"data"`
+	ID      string          `json:"id"`
+	From    *wireUser       `json:"from"`
+	Message *wireMessageRef `json:"message"`
+	Data    string          `json:"data"`
+}
+
+// wireMessageRef is the part of the message of a button a callback reads:
+// which message it is, not what it says.
+type wireMessageRef struct {
+	MessageID int       `json:"message_id"`
+	Chat      *wireChat `json:"chat"`
 }
 
 type wireMemberUpdate struct {
@@ -113,7 +120,13 @@ func ToEvent(u tgbotapi.Update, botUsername string) (kbbot.Event, bool) {
 		EditedMessage: fromMessage(u.EditedMessage),
 	}
 	if q := u.CallbackQuery; q != nil {
-		w.CallbackQuery = &wireCallbackQuery{ID: q.ID, From: fromUser(q.From), Message: fromMessage(q.Message), Data: q.Data}
+		w.CallbackQuery = &wireCallbackQuery{ID: q.ID, From: fromUser(q.From), Data: q.Data}
+		if m := q.Message; m != nil {
+			w.CallbackQuery.Message = &wireMessageRef{MessageID: m.MessageID}
+			if m.Chat != nil {
+				w.CallbackQuery.Message.Chat = &wireChat{ID: m.Chat.ID, Type: m.Chat.Type}
+			}
+		}
 	}
 	if m := u.MyChatMember; m != nil {
 		w.MyChatMember = &wireMemberUpdate{Chat: wireChat{ID: m.Chat.ID, Type: m.Chat.Type}, From: *fromUser(&m.From)}
