@@ -608,6 +608,11 @@ func (a *App) Close() {
 			}
 			cancel()
 		}
+		if a.Client != nil {
+			// The Bot API's keep-alive connections (the lean client's
+			// pool and net/http's).
+			a.Client.CloseIdleConnections()
+		}
 		if a.ownsRedis && a.rdb != nil {
 			_ = a.rdb.Close()
 		}
