@@ -376,7 +376,15 @@ type catalogCache struct {
 }
 
 func (cc *catalogCache) get(ctx context.Context) (*booking.Catalog, error) {
-	cc.mu.Lock()
+	if kbbot.InDryRun(ctx) {
+		// A step run ahead, in the intake's path, never waits for a load
+		// under way.
+		if !cc.mu.TryLock() {
+			return nil, kbbot.RefuseDryRun(ctx)
+		}
+	} else {
+		cc.mu.Lock()
+	}
 	defer cc.mu.Unlock()
 	if cc.c != nil && time.Since(cc.at) < cc.ttl {
 		return cc.c, nil

@@ -140,7 +140,8 @@ func (c *Client) post(ctx context.Context, method, ctype string, body []byte, ds
 		if t := c.hc.Timeout; t > 0 {
 			deadline = time.Now().Add(t)
 		}
-		status, err := c.lean.post(ctx, deadline, m.path, ctype, body, dst)
+		// Getters (getUpdates, getMe, getFile...) may be sent twice.
+		status, err := c.lean.post(ctx, deadline, m.path, ctype, body, dst, strings.HasPrefix(method, "get"))
 		if err != nil {
 			err = &url.Error{Op: "Post", URL: c.endpoint(method), Err: err}
 			return 0, c.redact(fmt.Errorf("telegram %s: %w", method, err))

@@ -139,10 +139,17 @@ var aLongTimeAgo = time.Unix(1, 0)
 // post sends body, of content type ctype, to path and reads the
 // response's body into dst. deadline bounds the call (zero: none
 // besides ctx).
-func (p *h1Pool) post(ctx context.Context, deadline time.Time, path, ctype string, body []byte, dst *bytes.Buffer) (int, error) {
+//
+// A call on a reused connection that the server closed or reset is sent
+// again on another connection only when the request never went out (its
+// write failed: a connection closed while idle), or, once, for an
+// idempotent call (idempotent: a getter) that got no byte of an answer: a
+// sendMessage the server may have read in full is never sent twice here.
+func (p *h1Pool) post(ctx context.Context, deadline time.Time, path, ctype string, body []byte, dst *bytes.Buffer, idempotent bool) (int, error) {
 	if d, ok := ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
 		deadline = d
 	}
+	resent := false
 	for {
 		if err := ctx.Err(); err != nil {
 			return 0, err
@@ -152,7 +159,7 @@ func (p *h1Pool) post(ctx context.Context, deadline time.Time, path, ctype strin
 			return 0, err
 		}
 		dst.Reset()
-		status, keep, started, err := p.do(ctx, c, deadline, path, ctype, body, dst)
+		status, keep, started, written, err := p.do(ctx, c, deadline, path, ctype, body, dst)
 		if err == nil {
 			if keep {
 				p.put(c)
@@ -170,6 +177,12 @@ func (p *h1Pool) post(ctx context.Context, deadline time.Time, path, ctype strin
 		}
 		if !reused || started || !connGone(err) {
 			return 0, err
+		}
+		if written {
+			if !idempotent || resent {
+				return 0, err
+			}
+			resent = true
 		}
 		p.retries.Add(1)
 	}
@@ -265,10 +278,10 @@ func (p *h1Pool) closeIdle() {
 
 // do makes one call on c. keep reports whether c may be used again,
 // started whether any of the response arrived.
-func (p *h1Pool) do(ctx context.Context, c *h1Conn, deadline time.Time, path, ctype string, body []byte, dst *bytes.Buffer) (status int, keep, started bool, err error) {
+func (p *h1Pool) do(ctx context.Context, c *h1Conn, deadline time.Time, path, ctype string, body []byte, dst *bytes.Buffer) (status int, keep, started, written bool, err error) {
 	if !deadline.Equal(c.timeout) {
 		if err := c.nc.SetDeadline(deadline); err != nil {
-			return 0, false, false, err
+			return 0, false, false, false, err
 		}
 		c.timeout = deadline
 	}
@@ -294,9 +307,10 @@ func (p *h1Pool) do(ctx context.Context, c *h1Conn, deadline time.Time, path, ct
 	w = append(w, body...)
 	c.wbuf = w
 	if _, err := c.nc.Write(w); err != nil {
-		return 0, false, false, err
+		return 0, false, false, false, err
 	}
-	return readResponse(c.br, dst)
+	status, keep, started, err = readResponse(c.br, dst)
+	return status, keep, started, true, err
 }
 
 // readResponse reads a response to a POST into dst, skipping 1xx ones.
@@ -317,7 +331,8 @@ func readResponse(br *bufio.Reader, dst *bytes.Buffer) (status int, keep, starte
 		if err != nil || status < 100 {
 			return 0, false, true, fmt.Errorf("malformed HTTP status line %q", trimLine(line))
 		}
-		keep = line[7] == '1'
+		minor := line[7] // line is bufio's: the header lines overwrite it
+		keep = minor == '1'
 		length, chunked := int64(-1), false
 		for {
 			h, err := br.ReadSlice('\n')
@@ -353,7 +368,7 @@ func readResponse(br *bufio.Reader, dst *bytes.Buffer) (status int, keep, starte
 					v = bytes.TrimSpace(v)
 					if asciiEqualFold(v, "close") {
 						keep = false
-					} else if asciiEqualFold(v, "keep-alive") && line[7] == '0' {
+					} else if asciiEqualFold(v, "keep-alive") && minor == '0' {
 						keep = true
 					}
 				}
@@ -366,7 +381,9 @@ func readResponse(br *bufio.Reader, dst *bytes.Buffer) (status int, keep, starte
 		case status == http.StatusNoContent || status == http.StatusNotModified:
 			return status, keep, true, nil
 		case chunked:
-			return status, keep, true, readChunked(br, dst)
+			// With a Content-Length beside it, the connection is not
+			// trusted again (RFC 9112 6.3).
+			return status, keep && length < 0, true, readChunked(br, dst)
 		case length >= 0:
 			if length > maxResponse {
 				return 0, false, true, fmt.Errorf("response of %d bytes", length)
@@ -380,7 +397,10 @@ func readResponse(br *bufio.Reader, dst *bytes.Buffer) (status int, keep, starte
 			return status, keep, true, nil
 		default:
 			// The body ends with the connection.
-			_, err := dst.ReadFrom(io.LimitReader(br, maxResponse))
+			n, err := dst.ReadFrom(io.LimitReader(br, maxResponse+1))
+			if err == nil && n > maxResponse {
+				err = fmt.Errorf("response of over %d bytes", maxResponse)
+			}
 			return status, false, true, err
 		}
 	}

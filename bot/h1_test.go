@@ -340,3 +340,50 @@ func TestLeanClientNotWithProxy(t *testing.T) {
 		t.Error("a client of another http.Client does not go through net/http")
 	}
 }
+
+// TestLeanClientNeverResendsAMessageTheServerRead: the server reads a
+// whole sendMessage on a reused connection and drops the connection
+// without answering (it may have sent the message): the call fails (the
+// outbox retries it later, as with net/http) instead of being sent again
+// at once; a getter in the same case is sent once more and succeeds.
+func TestLeanClientNeverResendsAMessageTheServerRead(t *testing.T) {
+	var calls, sends atomic.Int64
+	s := newH1Server(t, false, func(w http.ResponseWriter, r *http.Request) {
+		n := calls.Add(1)
+		if strings.HasSuffix(r.URL.Path, "/sendMessage") {
+			sends.Add(1)
+		}
+		if n == 2 || n == 4 {
+			// Read in full, then dropped unanswered.
+			_, _ = io.ReadAll(r.Body)
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				_ = conn.Close()
+			}
+			return
+		}
+		okHandler(w, r)
+	})
+	c := leanClient(t, s, 5*time.Second)
+	ctx := context.Background()
+	if _, err := c.Call(ctx, "getMe", nil); err != nil { // call 1: opens the connection
+		t.Fatal(err)
+	}
+	// Call 2 (reused connection): read, then dropped.
+	if _, err := postForm[struct{ Body string }](ctx, c, "sendMessage", []byte("chat_id=1&text=hai")); err == nil {
+		t.Error("a sendMessage dropped unanswered after the server read it succeeded")
+	}
+	if n := sends.Load(); n != 1 {
+		t.Errorf("the server got the sendMessage %d times, want once", n)
+	}
+	if _, err := c.Call(ctx, "getMe", nil); err != nil { // call 3: a new connection
+		t.Fatal(err)
+	}
+	// Call 4 (reused): dropped; the getter goes again (call 5) and succeeds.
+	if _, err := c.Call(ctx, "getMe", nil); err != nil {
+		t.Errorf("a getter dropped unanswered was not sent again: %v", err)
+	}
+	if n := calls.Load(); n != 5 {
+		t.Errorf("the server got %d calls, want 5", n)
+	}
+}

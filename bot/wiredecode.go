@@ -20,6 +20,8 @@ import (
 type scan struct {
 	b []byte
 	i int
+	// depth is how deeply skip is nested now.
+	depth int
 }
 
 // ws skips white space.
@@ -141,8 +143,17 @@ func (s *scan) array(elem func() bool) bool {
 	}
 }
 
+// maxSkipDepth bounds how deeply skip nests, as encoding/json bounds its
+// own: deeper input falls back to encoding/json, which refuses it.
+const maxSkipDepth = 10000
+
 // skip consumes any valid JSON value.
 func (s *scan) skip() bool {
+	if s.depth >= maxSkipDepth {
+		return false
+	}
+	s.depth++
+	defer func() { s.depth-- }()
 	switch s.peek() {
 	case '{':
 		s.i++

@@ -95,3 +95,14 @@ func FuzzQuickUpdates(f *testing.F) {
 		}
 	})
 }
+
+// TestQuickDecodeDeepNestingFallsBack: a value nested deeper than
+// encoding/json allows is refused (by the fallback), not a stack overflow.
+func TestQuickDecodeDeepNestingFallsBack(t *testing.T) {
+	deep := strings.Repeat("[", 200000) + strings.Repeat("]", 200000)
+	raw := []byte(`{"ok":true,"result":[{"update_id":1,"message":{"message_id":1,"chat":{"id":5,"type":"private"},"x":` + deep + `}}]}`)
+	s := &scan{b: raw}
+	if s.skip() {
+		t.Fatal("skip took a value nested 200,000 deep")
+	}
+}

@@ -210,6 +210,9 @@ func (in *Intake) Accept(ctx context.Context, evs []kbbot.Event) error {
 		// them again), and their residents are told to try again shortly,
 		// at most once every few minutes each.
 		for _, ev := range keep {
+			if slices.ContainsFunc(claimed, func(c kbbot.Claimed) bool { return c.Committed && c.Chat == ev.ChatID }) {
+				continue // its step is committed and its reply on the way
+			}
 			in.d.apologize(ctx, ev, err)
 		}
 		return fmt.Errorf("accept %d updates: %w", len(keep), err)

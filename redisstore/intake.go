@@ -358,6 +358,11 @@ func (s *IntakeStore) PushClaim(ctx context.Context, evs []kbbot.Event, specs []
 				claimed = append(claimed, c)
 				continue
 			}
+			// Not committed: what the send limiter's lease beside it
+			// took is still this process's to use.
+			if b.ask.want > 0 || b.ask.lease {
+				s.chats.send.granted(b.chat, b.ask, b.ex.lease, b.ex.pause, nil)
+			}
 		}
 		if !held {
 			if b.token != "" && (err != nil || pushBegun(runs[i]) != nil) {
@@ -399,7 +404,15 @@ func (s *IntakeStore) PushClaim(ctx context.Context, evs []kbbot.Event, specs []
 			if err := loadScripts(ctx, s.rdb, intakePushScript, intakeSpecScript); err != nil {
 				return res, claimed, err
 			}
-			res, _, err = s.PushClaim(ctx, evs, nil, now, until, 0, 0)
+			// Not the updates whose steps were committed: pushed again
+			// they would count twice towards their resident's flood limit.
+			rest := evs[:0:0]
+			for _, ev := range evs {
+				if !slices.ContainsFunc(claimed, func(c kbbot.Claimed) bool { return c.Committed && c.Chat == ev.ChatID }) {
+					rest = append(rest, ev)
+				}
+			}
+			res, _, err = s.PushClaim(ctx, rest, nil, now, until, 0, 0)
 			return res, claimed, err
 		}
 		return res, claimed, wrap("accept updates", err)

@@ -30,7 +30,7 @@ if redis.call('LLEN', KEYS[1]) == 0 and not redis.call('GET', KEYS[3])
     and redis.call('LLEN', KEYS[6]) == 0 and redis.call('EXISTS', KEYS[9]) == 0
     and (not counted or intake_flood_ok(KEYS[2], now))
     and sum(KEYS[4]) == ARGV[10] and sum(KEYS[7]) == ARGV[11]
-    and not handled_has(handled_load(KEYS[5], KEYS[8]), tonumber(ARGV[13]), '') then
+    and not handled_has(handled_load(KEYS[5], KEYS[8]), tonumber(ARGV[13]), ARGV[14]) then
   if counted then
     -- Counted as intake_push.lua counts a queued update.
     local v = redis.call('HMGET', KEYS[2], 'fw', 'fn')
