@@ -70,13 +70,7 @@ func (b *scratch) inlineMarkup(rows [][]kbbot.Button) ([]byte, error) {
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	n := 24
-	for _, row := range rows {
-		for _, b := range row {
-			n += 40 + len(b.Label) + len(b.Data) + len(b.URL)
-		}
-	}
-	if cap(b.markup) < n {
+	if n := markupSize(rows); cap(b.markup) < n {
 		b.markup = make([]byte, 0, n)
 	}
 	m, err := appendInlineKeyboard(b.markup[:0], rows)
@@ -250,13 +244,18 @@ func inlineMarkup(rows [][]kbbot.Button) ([]byte, error) {
 	if len(rows) == 0 {
 		return nil, nil
 	}
+	return appendInlineKeyboard(make([]byte, 0, markupSize(rows)), rows)
+}
+
+// markupSize is about the length of rows' inline keyboard JSON.
+func markupSize(rows [][]kbbot.Button) int {
 	n := 24
 	for _, row := range rows {
 		for _, b := range row {
 			n += 40 + len(b.Label) + len(b.Data) + len(b.URL)
 		}
 	}
-	return appendInlineKeyboard(make([]byte, 0, n), rows)
+	return n
 }
 
 // truncate cuts s to n runes, the last one an ellipsis.
