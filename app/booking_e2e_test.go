@@ -463,6 +463,26 @@ func TestE2ERemindersStopAndErase(t *testing.T) {
 	}
 }
 
+// TestE2EBookWhileRemindersStopped: a resident who stopped reminders
+// books; no reminder is planned with the booking, and /mulai plans them.
+func TestE2EBookWhileRemindersStopped(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	p := e.start()
+	importDemo(t, e, p)
+	u := e.srv.User(8411, "Wati")
+	consent(t, u)
+	must(t)(u.Send("/berhenti"))
+	bookIUDAtBendan(t, u)
+	if k := pendingKinds(t, p, 8411); len(k) != 0 {
+		t.Fatalf("a booking planned reminders for a resident who stopped them: %v", k)
+	}
+	must(t)(u.Send("/mulai"))
+	if k := pendingKinds(t, p, 8411); !k[reminders.KindH1] || !k[reminders.KindH0] {
+		t.Fatalf("/mulai must plan the booking's reminders: %v", k)
+	}
+}
+
 // TestE2EMethodCourse: a resident tells the bot she got suntik 3 bulan;
 // twelve weeks later the reminder comes, in daytime, with a way to stop it.
 func TestE2EMethodCourse(t *testing.T) {

@@ -11,6 +11,8 @@ import (
 	"github.com/kbbot/kbbot/broadcast/send"
 	"github.com/kbbot/kbbot/conversations"
 	"github.com/kbbot/kbbot/metrics"
+	"github.com/kbbot/kbbot/redisstore"
+	"github.com/kbbot/kbbot/reminders"
 )
 
 // Metrics: the App counts what operators watch (package metrics) through
@@ -77,6 +79,27 @@ func (s countingBookings) Book(ctx context.Context, r booking.Request) (booking.
 		s.m.Bookings.WithLabelValues(methodLabel(r.Method)).Inc()
 	}
 	return b, err
+}
+
+// The booking flow stores a booking and its reminders in one step.
+var (
+	_ conversations.PlannedBooker = (*redisstore.BookingStore)(nil)
+	_ conversations.PlannedBooker = countingBookings{}
+)
+
+// BookPlanned books with the store's BookPlanned where it has one, and
+// counts as Book does.
+func (s countingBookings) BookPlanned(ctx context.Context, r booking.Request, plan func(booking.Booking) []reminders.Item) (booking.Booking, bool, error) {
+	pb, ok := s.Store.(conversations.PlannedBooker)
+	if !ok {
+		b, err := s.Book(ctx, r)
+		return b, false, err
+	}
+	b, planned, err := pb.BookPlanned(ctx, r, plan)
+	if err == nil {
+		s.m.Bookings.WithLabelValues(methodLabel(r.Method)).Inc()
+	}
+	return b, planned, err
 }
 
 // countingReports counts check-ins by the method given; a second

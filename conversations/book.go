@@ -941,9 +941,19 @@ func (f bookFlow) book(st *step, s *bookState, c *booking.Catalog, _ []string) {
 	}
 	var b booking.Booking
 	var err error
-	if s.Offer {
+	planned := false // the reminders were stored with the booking
+	pb, canPlan := st.e.svc.Bookings.(PlannedBooker)
+	switch {
+	case s.Offer:
 		b, err = st.e.svc.Bookings.AcceptOffer(st.ctx, req)
-	} else {
+	case canPlan && st.e.svc.Reminders != nil:
+		b, planned, err = pb.BookPlanned(st.ctx, req, func(b booking.Booking) []reminders.Item {
+			if req.Resident != 0 {
+				return st.bookingReminders(sl, b)
+			}
+			return st.cadreBookingReminders(sl, b)
+		})
+	default:
 		b, err = st.e.svc.Bookings.Book(st.ctx, req)
 	}
 	var already *booking.AlreadyBookedError
@@ -981,9 +991,11 @@ func (f bookFlow) book(st *step, s *bookState, c *booking.Catalog, _ []string) {
 	st.s.resetFlow()
 	st.toast(st.t("book_done_toast"))
 	f.confirmation(st, c, b)
-	if req.Resident != 0 {
+	switch {
+	case planned:
+	case req.Resident != 0:
 		st.planBooking(sl, b)
-	} else {
+	default:
 		// Reminders of a resident without a phone go to the cadre.
 		st.planCadreBooking(sl, b)
 	}
@@ -1088,10 +1100,18 @@ func (st *step) planBooking(sl booking.Slot, b booking.Booking) {
 	if st.e.svc.Reminders == nil || st.r.RemindersOff {
 		return
 	}
-	items := st.keepWanted(reminders.PlanBooking(b.Resident, b.Code, sl.Session.Start, sl.Session.End, sl.Facility.Location, st.now))
-	if _, err := st.e.svc.Reminders.Schedule(st.ctx, items...); err != nil {
+	if _, err := st.e.svc.Reminders.Schedule(st.ctx, st.bookingReminders(sl, b)...); err != nil {
 		st.mustRetry("schedule booking reminders", err)
 	}
+}
+
+// bookingReminders are the reminders of the resident's booking b at sl
+// that she wants (none when she stopped them all).
+func (st *step) bookingReminders(sl booking.Slot, b booking.Booking) []reminders.Item {
+	if st.r.RemindersOff {
+		return nil
+	}
+	return st.keepWanted(reminders.PlanBooking(b.Resident, b.Code, sl.Session.Start, sl.Session.End, sl.Facility.Location, st.now))
 }
 
 // keepWanted leaves out the kinds the resident stopped.

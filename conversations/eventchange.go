@@ -317,8 +317,17 @@ func (st *step) planCadreBooking(sl booking.Slot, b booking.Booking) {
 	if st.e.svc.Reminders == nil || st.r.RemindersOff || b.BookedBy != st.ev.ChatID {
 		return
 	}
-	items := st.keepWanted(reminders.PlanCadreBooking(b.BookedBy, b.Code, sl.Session.Start, sl.Facility.Location, st.now))
-	if _, err := st.e.svc.Reminders.Schedule(st.ctx, items...); err != nil {
+	if _, err := st.e.svc.Reminders.Schedule(st.ctx, st.cadreBookingReminders(sl, b)...); err != nil {
 		st.mustRetry("schedule a cadre's booking reminders", err)
 	}
+}
+
+// cadreBookingReminders are the reminders the cadre of this step wants of
+// b, a booking they made at sl for a resident without a phone (none when
+// another cadre made it or they stopped them all).
+func (st *step) cadreBookingReminders(sl booking.Slot, b booking.Booking) []reminders.Item {
+	if st.r.RemindersOff || b.BookedBy != st.ev.ChatID {
+		return nil
+	}
+	return st.keepWanted(reminders.PlanCadreBooking(b.BookedBy, b.Code, sl.Session.Start, sl.Facility.Location, st.now))
 }

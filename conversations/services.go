@@ -11,6 +11,18 @@ import (
 	"github.com/kbbot/kbbot/reminders"
 )
 
+// PlannedBooker is a booking store that can store a new booking's
+// reminders in the same step as the booking (redisstore.BookingStore:
+// one script call instead of two). When Services.Bookings implements it
+// and Services.Reminders is set, the booking flow books with it.
+type PlannedBooker interface {
+	// BookPlanned books as booking.Store.Book does and, when this call
+	// takes the place, stores plan(b), the booking's reminders, with it
+	// and reports planned. planned false (a repeated request, a store
+	// that could not) leaves scheduling them to the caller.
+	BookPlanned(ctx context.Context, r booking.Request, plan func(booking.Booking) []reminders.Item) (b booking.Booking, planned bool, err error)
+}
+
 // Services are the stores the flows reach. Any may be nil in tests of flows
 // that do not need it; the flows then say the feature is not available.
 type Services struct {

@@ -16,6 +16,7 @@ import (
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/booking"
 	"github.com/kbbot/kbbot/redisconn"
+	"github.com/kbbot/kbbot/reminders"
 )
 
 //go:embed lua/book_lib.lua
@@ -48,7 +49,11 @@ var (
 	//go:embed lua/book_many.lua
 	bookManyLua string
 
-	bookManyFunc     = newLuaFunc("kbbook", "book_many", bookLib+"\n"+bookManyLua)
+	// The booking function's library holds rem_schedule's code too, in a
+	// block of its own (its K and bind are the reminder shard's), so that
+	// a booking stores its reminders in the same call (BookPlanned).
+	bookManyFunc = newLuaFunc("kbbook", "book_many", "local REM = {}\ndo\n"+remLib+"\n"+remScheduleLua+
+		"\nREM.bind, REM.schedule_shard, REM.flush_counts = bind, schedule_shard, flush_counts\nend\n"+bookLib+"\n"+bookManyLua)
 	bookCancelScript = bookingScript(bookCancelLua)
 	bookChangeScript = bookingScript(bookChangeLua)
 	bookJoinScript   = bookingScript(bookJoinLua)
@@ -136,7 +141,26 @@ func (s *BookingStore) Book(ctx context.Context, r booking.Request) (booking.Boo
 	if err := r.Validate(true); err != nil {
 		return booking.Booking{}, err
 	}
-	return s.book(ctx, r, "book")
+	b, _, err := s.book(ctx, r, "book", nil)
+	return b, err
+}
+
+// BookPlanned books as Book does and, when this call takes the place,
+// stores the booking's reminders, plan(b), in the same step: one script
+// call for the booking and its reminders, on one server. planned reports
+// that they were stored (or plan gave none); it is false when the
+// request repeats an earlier one (b is that booking), on a cluster (a
+// booking's event and its reminders' shard are in different hash slots)
+// and when storing them failed: the caller then schedules plan(b) itself
+// (ReminderStore.Schedule, which is idempotent). plan sees the booking
+// as it will be made, without its queue number; it is called once per
+// booking code tried, on a cluster too. Items that fail
+// reminders.Item.Validate fail the call before anything is written.
+func (s *BookingStore) BookPlanned(ctx context.Context, r booking.Request, plan func(booking.Booking) []reminders.Item) (b booking.Booking, planned bool, err error) {
+	if err := r.Validate(true); err != nil {
+		return booking.Booking{}, false, err
+	}
+	return s.book(ctx, r, "book", plan)
 }
 
 // AcceptOffer turns the offer held for r.Resident into a booking (see
@@ -148,7 +172,8 @@ func (s *BookingStore) AcceptOffer(ctx context.Context, r booking.Request) (book
 	if r.Resident == 0 {
 		return booking.Booking{}, fmt.Errorf("redisstore: accept offer: no resident: %w", booking.ErrInvalid)
 	}
-	return s.book(ctx, r, "offer")
+	b, _, err := s.book(ctx, r, "offer", nil)
+	return b, err
 }
 
 // codeAttempts bounds the retries with a new code when a code is taken.
@@ -170,9 +195,13 @@ type bookJob struct {
 	// else book_many takes it.
 	reserved bool
 	rec      record
-	raw      []byte        // rec as JSON
-	done     chan []string // the request's reply, or {"error", message}
-	err      error         // set before done gets {"error", ...} for a failed call
+	raw      []byte // rec as JSON
+	// plan is the booking's reminders, by chat, stored with it when the
+	// call may span hash slots (else left to the caller).
+	plan    []*planGroup
+	version string        // the reminders' version (Schedule's)
+	done    chan []string // the request's reply, or {"error", message}
+	err     error         // set before done gets {"error", ...} for a failed call
 }
 
 // fail completes j with err.
@@ -181,11 +210,14 @@ func (j *bookJob) fail(err error) {
 	j.done <- []string{"error", err.Error()}
 }
 
-func (s *BookingStore) book(ctx context.Context, r booking.Request, mode string) (booking.Booking, error) {
+// book takes a place (mode "book") or the place offered (mode "offer")
+// and, with plan, stores the booking's reminders with it where it can
+// (planned; see BookPlanned).
+func (s *BookingStore) book(ctx context.Context, r booking.Request, mode string, plan func(booking.Booking) []reminders.Item) (b booking.Booking, planned bool, err error) {
 	// The batcher sends with its own context, which no dry run marks;
 	// and a code drawn for a dry run would change the codes drawn after.
 	if err := kbbot.RefuseDryRun(ctx); err != nil {
-		return booking.Booking{}, err
+		return booking.Booking{}, false, err
 	}
 	now := s.clock.Now()
 	res, ref := residentOf(r)
@@ -195,52 +227,72 @@ func (s *BookingStore) book(ctx context.Context, r booking.Request, mode string)
 	}
 	raw, err := json.Marshal(rec)
 	if err != nil {
-		return booking.Booking{}, fmt.Errorf("redisstore: encode booking: %w", err)
+		return booking.Booking{}, false, fmt.Errorf("redisstore: encode booking: %w", err)
 	}
 	if _, err := s.checkLegacy(ctx); err != nil {
-		return booking.Booking{}, err
+		return booking.Booking{}, false, err
 	}
+	version := newToken()[:6] // the reminders' version, as Schedule's
 	for range codeAttempts {
 		var code string
 		spans := s.spans.Load()
 		if spans {
 			code = s.codes.fresh() // book_many takes it
 		} else if code, err = s.codes.take(ctx, s, r.EventID); err != nil {
-			return booking.Booking{}, err
+			return booking.Booking{}, false, err
 		}
 		j := &bookJob{ctx: ctx, r: r, mode: mode, res: res, idem: "i|" + chatArg(r.Requester()) + "|" + r.IdempotencyKey,
-			code: code, reserved: !spans, rec: rec, raw: raw, done: make(chan []string, 1)}
+			code: code, reserved: !spans, rec: rec, raw: raw, version: version, done: make(chan []string, 1)}
+		// Only a call that may span hash slots stores the reminders with
+		// the booking (their items are checked either way); the place of
+		// an offer is known only in the script.
+		withPlan := plan != nil && spans && mode == "book"
+		if plan != nil && mode == "book" {
+			items := plan(booking.Booking{Code: code, EventID: r.EventID, FacilityID: r.FacilityID, SessionID: r.SessionID,
+				Method: r.Method, Resident: r.Resident, ResidentRef: ref, BookedBy: r.BookedBy, Name: r.Name, Phone: r.Phone,
+				ConsentAt: r.ConsentAt, Screening: r.Screening, CreatedAt: now, UpdatedAt: now, Status: booking.Active})
+			for _, it := range items {
+				if err := it.Validate(); err != nil {
+					return booking.Booking{}, false, fmt.Errorf("redisstore: book: reminders: %w", err)
+				}
+			}
+			if withPlan && len(items) > 0 {
+				j.plan = planGroups(&planJob{items: items})
+			}
+		}
 		s.books.submit(j)
 		var out []string
 		select {
 		case out = <-j.done:
 		case <-ctx.Done():
 			// The request may still be sent; its retry finds it.
-			return booking.Booking{}, fmt.Errorf("redisstore: book: %w", ctx.Err())
+			return booking.Booking{}, false, fmt.Errorf("redisstore: book: %w", ctx.Err())
 		}
 		out = append(out, "", "", "", "") // error replies have one element
 		switch out[0] {
 		case "ok":
-			return bookingOf(r.EventID, code, rec, out[1])
+			b, err := bookingOf(r.EventID, code, rec, out[1])
+			return b, withPlan && out[2] == "1" && err == nil, err
 		case "repeat":
-			return decodeBooking(r.EventID, out[1], out[2], out[3])
+			b, err := decodeBooking(r.EventID, out[1], out[2], out[3])
+			return b, false, err
 		case "already":
 			b, err := decodeBooking(r.EventID, out[1], out[2], out[3])
 			if err != nil {
-				return booking.Booking{}, err
+				return booking.Booking{}, false, err
 			}
-			return booking.Booking{}, fmt.Errorf("redisstore: book: %w", &booking.AlreadyBookedError{Existing: b})
+			return booking.Booking{}, false, fmt.Errorf("redisstore: book: %w", &booking.AlreadyBookedError{Existing: b})
 		case "code_taken", "again":
 			continue
 		case "error":
 			if j.err != nil {
-				return booking.Booking{}, j.err
+				return booking.Booking{}, false, j.err
 			}
-			return booking.Booking{}, fmt.Errorf("redisstore: book: %s", out[1])
+			return booking.Booking{}, false, fmt.Errorf("redisstore: book: %s", out[1])
 		}
-		return booking.Booking{}, statusErr("book", out[0], r)
+		return booking.Booking{}, false, statusErr("book", out[0], r)
 	}
-	return booking.Booking{}, fmt.Errorf("redisstore: book: no free booking code after %d attempts", codeAttempts)
+	return booking.Booking{}, false, fmt.Errorf("redisstore: book: no free booking code after %d attempts", codeAttempts)
 }
 
 // bookCall is one book_many call of a batch: groups of requests, each of
@@ -249,6 +301,40 @@ type bookCall struct {
 	jobs []*bookJob
 	keys []string
 	args []any
+	// shards are the reminder shards the call's bookings plan reminders
+	// in, in order, and at the index in args of each group's first key
+	// (set once the event keys are in: the shards' keys follow them).
+	shards []int
+	at     map[int][]int
+}
+
+// addPlan appends to c's arguments the reminders of j, in groups by
+// chat: the index of the shard's first key is set by keysDone.
+func (c *bookCall) addPlan(j *bookJob) {
+	c.args = append(c.args, len(j.plan))
+	for _, g := range j.plan {
+		sh := RemShard(g.chat)
+		if c.at == nil {
+			c.at = map[int][]int{}
+		}
+		if _, ok := c.at[sh]; !ok {
+			c.shards = append(c.shards, sh)
+		}
+		c.at[sh] = append(c.at[sh], len(c.args))
+		first, lines := planLines(g.items, j.version)
+		c.args = append(c.args, 0, chatArg(g.chat), len(g.items), first, lines)
+	}
+}
+
+// keysDone appends the keys of the reminder shards after the events' and
+// sets the index of each group's first key.
+func (c *bookCall) keysDone(keys Keys) {
+	for _, sh := range c.shards {
+		for _, i := range c.at[sh] {
+			c.args[i] = len(c.keys) + 1
+		}
+		c.keys = append(c.keys, keys.RemKeys(sh)...)
+	}
 }
 
 // flushBooks queues on p a batch of booking requests, the requests of
@@ -338,8 +424,10 @@ func (s *BookingStore) flushBooks(p redis.Pipeliner, jobs []*bookJob) (context.C
 				c.args = append(c.args, j.mode, j.idem, j.res, chatArg(j.r.Resident), chatArg(j.r.BookedBy),
 					j.r.FacilityID, j.r.SessionID, string(j.r.Method), j.code, j.raw)
 				if !spans {
+					c.args = append(c.args, 0) // no reminders (book sends none)
 					continue
 				}
+				c.addPlan(j)
 				c.keys = append(c.keys, s.keys.BookingCodes(j.code))
 				if mode == "2" {
 					c.keys = append(c.keys, s.keys.LegacyBookingCode(j.code))
@@ -372,6 +460,7 @@ func (s *BookingStore) flushBooks(p redis.Pipeliner, jobs []*bookJob) (context.C
 	}
 	cmds := make([]*redis.Cmd, len(calls))
 	for i, c := range calls {
+		c.keysDone(s.keys)
 		cmds[i] = s.bookMany.queue(ctx, p, c.keys, c.args...)
 	}
 	return ctx, func() { s.finishBooks(ctx, spans, calls, cmds, index) }

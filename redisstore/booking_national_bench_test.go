@@ -139,10 +139,13 @@ func BenchmarkBookNational(b *testing.B) {
 				ConsentAt: testStart, IdempotencyKey: "flow:" + strconv.FormatInt(i, 36),
 			}
 			c := int(i) % clients
-			bk, err := books[c].Book(ctx, r)
-			if err == nil {
-				st := time.Date(2030, 1, 10, hour, 0, 0, 0, jkt)
-				_, err = rems[c].Schedule(ctx, reminders.PlanBooking(chat, bk.Code, st, st.Add(time.Hour), jkt, testStart)...)
+			st := time.Date(2030, 1, 10, hour, 0, 0, 0, jkt)
+			plan := func(bk booking.Booking) []reminders.Item {
+				return reminders.PlanBooking(chat, bk.Code, st, st.Add(time.Hour), jkt, testStart)
+			}
+			bk, planned, err := books[c].BookPlanned(ctx, r, plan)
+			if err == nil && !planned {
+				_, err = rems[c].Schedule(ctx, plan(bk)...)
 			}
 			tally.add(err)
 		}

@@ -13,7 +13,8 @@
 -- request of the group in order: the bucket of its code (Keys.BookingCodes),
 -- its legacy code key when ARGV[3] is "2", the resident index bucket
 -- (Keys.ResidentEvents) of the resident chat unless it is "0", and that of
--- the cadre unless "0".
+-- the cadre unless "0"; after every group's, the three keys of each
+-- reminder shard the call's bookings plan reminders in (one server only).
 -- ARGV[1] now (Unix ms)   ARGV[2] offer TTL (ms), for places freed
 -- ARGV[3] "0": the caller reserved each code across events (codePool, on a
 --         cluster) and writes the resident index; "1": the code is taken
@@ -25,7 +26,8 @@
 --         legacy key
 -- then per group: +0 how many requests (n)  +1 the event id  +2 the index
 -- in KEYS of the first of its event keys
--- then 10 arguments per request of the group:
+-- then 11 arguments per request of the group, and 5 per group of its
+-- reminders:
 --   +0 mode: "book", or "offer" to take the place held for the resident
 --   +1 idempotency field "i|<requester chat>|<key>"
 --   +2 resident ("c<chat>" or "r<ref>")
@@ -34,9 +36,18 @@
 --   +5 facility   +6 session   +7 method (all three ignored for "offer")
 --   +8 code for a new booking
 --   +9 record: the booking's immutable fields (JSON)
+--   +10 p: how many groups of reminders the booking has (always "0" when
+--       ARGV[3] is "0"), stored only when this request books the place
+--       now ("ok"), in the same call: then p times
+--       +0 the index in KEYS of the first of the three keys (rem_lib.lua)
+--          of the chat's reminder shard
+--       +1..+4 the group's chat, item count, earliest due and lines, as a
+--          group of rem_schedule.lua's ARGV
 -- returns one reply per request, in order:
---   {"ok", place} booked now with the request's code (place is the place
---   string; the caller has the record);
+--   {"ok", place, planned} booked now with the request's code (place is
+--   the place string; the caller has the record); planned is "1" when
+--   its reminders were stored (or it had none), "0" when storing them
+--   failed (the caller schedules them: Schedule is idempotent);
 --   {"repeat", code, record, place} the idempotency key was used before
 --   (that booking); {"already", code, record, place} the resident has an
 --   active booking for the event (that one);
@@ -203,10 +214,22 @@ local function book_one(now, ttl, keys, ev, a, i, kc)
   return { 'ok', place }
 end
 
+-- plan stores the p groups of a booking's reminders that start at
+-- args[j], as rem_schedule does, adding the changes of the counts to acc.
+local function plan(keys, args, j, p, acc)
+  local scratch = {}
+  for _ = 1, p do
+    REM.bind(keys, tonumber(args[j]) - 1)
+    REM.schedule_shard(false, args, j + 1, 1, scratch, acc)
+    j = j + 5
+  end
+end
+
 local function book_many(keys, args)
   local now, ttl = tonumber(args[1]), tonumber(args[2])
   local extra, per = args[3] ~= '0', 1
   if args[3] == '2' then per = 2 end
+  local acc, shard = { w = 0, f = 0, d = 0 }, nil -- the reminders' counts
   local out, i = {}, 4
   while i <= #args do
     local n, ev, k1 = tonumber(args[i]), args[i + 1], tonumber(args[i + 2])
@@ -227,13 +250,29 @@ local function book_many(keys, args)
         if type(reply) == 'table' then reply = reply.err end
         reply = { 'error', tostring(reply) }
       end
+      local p = tonumber(args[i + 10])
+      if ok and reply[1] == 'ok' then
+        local planned = true
+        if p > 0 then
+          -- What a failed plan stored is counted too (acc).
+          shard = shard or tonumber(args[i + 11])
+          planned = pcall(plan, keys, args, i + 11, p, acc)
+        end
+        if planned then reply[3] = '1' else reply[3] = '0' end
+      end
       out[#out + 1] = reply
       if FREED then
         match(now, ttl)
         FREED = false
       end
-      i = i + 10
+      i = i + 11 + 5 * p
     end
+  end
+  if shard then
+    -- As rem_schedule: the counts are summed over the shards, so the
+    -- changes of every shard of the call go to one shard's.
+    REM.bind(keys, shard - 1)
+    REM.flush_counts(acc)
   end
   return out
 end
