@@ -253,6 +253,9 @@ func (s *BookingStore) book(ctx context.Context, r booking.Request, mode string,
 				ConsentAt: r.ConsentAt, Screening: r.Screening, CreatedAt: now, UpdatedAt: now, Status: booking.Active})
 			for _, it := range items {
 				if err := it.Validate(); err != nil {
+					if j.reserved {
+						s.codes.giveBack(r.EventID, code) // never sent
+					}
 					return booking.Booking{}, false, fmt.Errorf("redisstore: book: reminders: %w", err)
 				}
 			}
