@@ -66,34 +66,36 @@ func nationalYAML(provinces, sites, total int) string {
 }
 
 // BenchmarkBookNational books b.N residents, each with the reminders the
-// conversation plans (H-1, H-0, follow-up), as one national day would:
+// booking flow plans (H-1, H-0, follow-up), as one national day would:
 // 34 provincial events of 30 puskesmas each, four sessions and four methods
 // with quotas, many residents and cadres booking at once (64 goroutines
-// over four clients, as replicas would). Each booking is Book and then
-// Schedule, as conversations does. It reports bookings/s, attempts/s and
-// the Redis memory per booking with its reminders (MEMORY USAGE over every
-// key the run added), and the Redis server's CPU time per booking, whose
-// inverse is what one Redis can book per second when the clients are
-// elsewhere; it checks at the end that no quota or session was
-// overbooked and that every booking has its reminders.
+// over four clients, as replicas would). Each booking is a BookPlanned,
+// as the booking flow does: on one server the booking and its reminders
+// are one script call; when they were not stored with it (a cluster), a
+// Schedule follows. It reports bookings/s, attempts/s and the Redis
+// memory per booking with its reminders (MEMORY USAGE over every key the
+// run added), and the Redis server's CPU time per booking, whose inverse
+// is what one Redis can book per second when the clients are elsewhere;
+// it checks at the end that no quota or session was overbooked and that
+// every booking has its reminders.
 //
-// Issue 10's figure, on one Redis (a fresh one: the run adds ~1 GB):
+// Issue 10's figure, on one Redis (a fresh one: the run adds ~700 MB):
 //
 //	redis-server --port 6390 --save '' --appendonly no &
 //	REDIS_URL=redis://127.0.0.1:6390/0 go test -run '^$' -bench BenchmarkBookNational -benchtime 1000000x -timeout 30m ./redisstore/
 //
 // Figures on the 2-core development VM (Redis 7.0; the clients share the
-// cores with Redis and with other work, so the CPU figures move by ±15%
-// from run to run: compare interleaved runs with benchstat). At 1,000,000
-// (946,560 booked, 0 overbooked), with a load average of 10:
-// 708.9 B/booking, 67.4 redis-µs/booking, 6,263 bookings/s wall. At
-// 200,000, six interleaved runs each: 833.4 -> 749.5 B/booking and
-// 68.9 -> 65.9 redis-µs/booking (-4.4%, p=0.041) from a resident's own
-// booking writing no idempotency field and one count HINCRBY per
-// schedule call. Nearly all of Redis's time is in the FCALLs (commandstats:
-// 65 of 67 µs per booking), about half of it in the eleven or so commands
-// a booking with its reminders runs (3 HMGET, 3 HSETNX, 4 HSET, 1 ZADD),
-// the rest the Lua around them.
+// cores with Redis, and the machine's speed varies by about 1.5x from run
+// to run for the same binary: compare interleaved runs with benchstat).
+// At 1,000,000 (946,560 booked, 0 overbooked), 708.9 B/booking, three
+// runs: 41.8 s, 22,669 bookings/s, 40.8 redis-µs/booking; 45.6 s,
+// 20,758/s, 43.3 µs; 58.9 s, 16,083/s, 57.4 µs. Before the
+// booking and its reminders were one call (Book, then Schedule): 64.2 s,
+// 14,750 bookings/s, 60.5 redis-µs/booking. Eleven interleaved pairs at
+// 200,000: 16.4k -> 19.2k bookings/s median (+17%, p=0.016). Nearly all
+// of Redis's time is in the FCALLs: the eleven commands a booking with
+// its reminders runs (3 HMGET, 3 HSETNX, 4 HSET, 1 ZADD; see DESIGN.md)
+// and the Lua around them.
 func BenchmarkBookNational(b *testing.B) {
 	ctx := context.Background()
 	const provinces, sites = 34, 30
