@@ -225,3 +225,25 @@ func testPlannedOn(t *testing.T, ctx context.Context, rdb redis.UniversalClient,
 		t.Fatalf("the caller's Schedule = %d, %v; want 3", n, err)
 	}
 }
+
+// TestBookPlannedWithDamagedCountStillBooks: a damaged reminder count
+// (not a number) does not fail the bookings made in the call: the
+// booking and its reminders stand, only the count is not updated.
+func TestBookPlannedWithDamagedCountStillBooks(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, "")
+	if !redisconn.SpansSlots(e.rdb) {
+		t.Skip("on a cluster the reminders are scheduled apart from the booking")
+	}
+	rs := redisstore.NewReminderStore(e.rdb, e.keys)
+	const chat = kbbot.ChatID(5701)
+	if err := e.rdb.HSet(ctx, e.keys.RemCount(redisstore.RemShard(chat)), "w", "damaged").Err(); err != nil {
+		t.Fatal(err)
+	}
+	b := bookPlanned(t, e, rs, req(chat, "k", "pkm-a", "0800", booking.IUD), planFor(t, chat))
+	if refs := pendingRefs(t, rs, chat); len(refs) != 3 || refs[0] != b.Code {
+		t.Errorf("the resident's reminders are %v, want the 3 of %s", refs, b.Code)
+	}
+	checkInvariants(t, e, testEvent)
+}

@@ -270,9 +270,10 @@ local function book_many(keys, args)
   end
   if shard then
     -- As rem_schedule: the counts are summed over the shards, so the
-    -- changes of every shard of the call go to one shard's.
+    -- changes of every shard of the call go to one shard's. The bookings
+    -- are made: a damaged count must not fail their replies.
     REM.bind(keys, shard - 1)
-    REM.flush_counts(acc)
+    pcall(REM.flush_counts, acc)
   end
   return out
 end
