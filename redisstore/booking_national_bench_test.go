@@ -79,23 +79,27 @@ func nationalYAML(provinces, sites, total int) string {
 // it checks at the end that no quota or session was overbooked and that
 // every booking has its reminders.
 //
-// Issue 10's figure, on one Redis (a fresh one: the run adds ~700 MB):
+// Issue 10's figure, on one Redis (a fresh one: the run adds ~700 MB),
+// pinned to one core and the benchmark to the other, so that the two do
+// not take each other's caches (the figures vary less):
 //
-//	redis-server --port 6390 --save '' --appendonly no &
-//	REDIS_URL=redis://127.0.0.1:6390/0 go test -run '^$' -bench BenchmarkBookNational -benchtime 1000000x -timeout 30m ./redisstore/
+//	taskset -c 1 redis-server --port 6390 --save '' --appendonly no --daemonize yes
+//	go test -c -o /tmp/redisstore.test ./redisstore/
+//	REDIS_URL=redis://127.0.0.1:6390/0 taskset -c 0 /tmp/redisstore.test -test.run '^$' \
+//		-test.bench BenchmarkBookNational -test.benchtime 1000000x -test.timeout 30m
 //
-// Figures on the 2-core development VM (Redis 7.0; the clients share the
-// cores with Redis, and the machine's speed varies by about 1.5x from run
-// to run for the same binary: compare interleaved runs with benchstat).
-// At 1,000,000 (946,560 booked, 0 overbooked), 708.9 B/booking, three
-// runs: 41.8 s, 22,669 bookings/s, 40.8 redis-µs/booking; 45.6 s,
-// 20,758/s, 43.3 µs; 58.9 s, 16,083/s, 57.4 µs. Before the
-// booking and its reminders were one call (Book, then Schedule): 64.2 s,
-// 14,750 bookings/s, 60.5 redis-µs/booking. Eleven interleaved pairs at
-// 200,000: 16.4k -> 19.2k bookings/s median (+17%, p=0.016). Nearly all
-// of Redis's time is in the FCALLs: the eleven commands a booking with
-// its reminders runs (3 HMGET, 3 HSETNX, 4 HSET, 1 ZADD; see DESIGN.md)
-// and the Lua around them.
+// Figures on the 2-core development VM (Redis 7.0.15; the machine's speed
+// varies by up to 1.5x from run to run for the same binary: compare
+// interleaved runs with benchstat). At 1,000,000 (946,560 booked, 0
+// overbooked), 708.9 B/booking, pinned: 41.7 s (22,709 bookings/s,
+// 41.9 redis-µs/booking), 47.5 s (19,940/s, 44.0 µs), 54.0 s (17,524/s,
+// 52.1 µs). Before the booking and its reminders were one call (Book,
+// then Schedule), unpinned: 64.2 s, 14,750/s, 60.5 µs. Six interleaved
+// pinned pairs at 200,000: 20.4k -> 24.0k bookings/s (+17%, p=0.002),
+// 45.1 -> 39.2 redis-µs/booking (-13%, p=0.002). Nearly all of Redis's
+// time is in the FCALLs: the eleven commands a booking with its
+// reminders runs (3 HMGET, 3 HSETNX, 4 HSET, 1 ZADD; see DESIGN.md) and
+// the Lua around them.
 func BenchmarkBookNational(b *testing.B) {
 	ctx := context.Background()
 	const provinces, sites = 34, 30
