@@ -77,6 +77,28 @@ func TestBookWithoutFunctions(t *testing.T) {
 	checkInvariants(t, e, testEvent)
 }
 
+// TestBookPlannedWithoutFunctions: on a server without Functions (the
+// miniredis of `kbbot chat`), a booking and its reminders are still
+// stored in one script call, and the sweeper's store reads them.
+func TestBookPlannedWithoutFunctions(t *testing.T) {
+	t.Parallel()
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	t.Cleanup(func() { _ = rdb.Close() })
+	keys := redisstore.NewKeys("kb:")
+	e := newEnvOn(t, rdb, keys, "")
+	rems := redisstore.NewReminderStore(rdb, keys)
+	const chat = kbbot.ChatID(8)
+	b := bookPlanned(t, e, rems, req(chat, "k", "pkm-a", "0800", booking.IUD), planFor(t, chat))
+	if refs := pendingRefs(t, rems, chat); len(refs) != 3 || refs[0] != b.Code {
+		t.Fatalf("reminders %v, want the 3 of %s", refs, b.Code)
+	}
+	if due, _, _, err := rems.RemCounts(context.Background()); err != nil || due != 3 {
+		t.Errorf("RemCounts due = %d, %v; want 3", due, err)
+	}
+	checkInvariants(t, e, testEvent)
+}
+
 // TestFunctionsLoadedAgain: when the server loses the hot paths'
 // function libraries (a restart without persistence, a new node),
 // booking and scheduling load them again and go on.
