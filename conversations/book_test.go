@@ -12,12 +12,20 @@ import (
 	"github.com/kbbot/kbbot/internal/fakes"
 	"github.com/kbbot/kbbot/internal/redistest"
 	"github.com/kbbot/kbbot/redisstore"
+	"github.com/kbbot/kbbot/reminders"
 	"github.com/kbbot/kbbot/resident"
 )
 
 // newBookWorld is a roleWorld with the booking store on the test Redis
 // and one resident who consented.
 func newBookWorld(t *testing.T) *roleWorld {
+	t.Helper()
+	return newBookWorldWith(t, nil, nil)
+}
+
+// newBookWorldWith is newBookWorld with the booking store wrapped by wrap
+// (when not nil) and the reminder store rems.
+func newBookWorldWith(t *testing.T, wrap func(booking.Store) booking.Store, rems conversations.ReminderStore) *roleWorld {
 	t.Helper()
 	w := newRoleWorld(t)
 	rdb := redistest.Client(t)
@@ -26,18 +34,25 @@ func newBookWorld(t *testing.T) *roleWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bookings := redisstore.NewBookingStore(rdb, keys, fakes.NewClock(w.now), redisstore.BookingOptions{})
+	var bookings booking.Store = redisstore.NewBookingStore(rdb, keys, fakes.NewClock(w.now), redisstore.BookingOptions{})
 	if _, err := bookings.Import(context.Background(), cat); err != nil {
 		t.Fatal(err)
 	}
-	w.e = conversations.NewEngine(library(t), func() string { w.nonces++; return fmt.Sprintf("n%d", w.nonces) }, conversations.Services{
+	if wrap != nil {
+		bookings = wrap(bookings)
+	}
+	svc := conversations.Services{
 		Catalog:  func(context.Context) (*booking.Catalog, error) { return cat, nil },
 		Bookings: bookings,
 		Staff:    w.store,
 		Log:      quiet,
-	})
+	}
+	if rems != nil {
+		svc.Reminders = rems
+	}
+	w.e = conversations.NewEngine(library(t), func() string { w.nonces++; return fmt.Sprintf("n%d", w.nonces) }, svc)
 	r := resident.New("id")
-	r.Consent, r.NoticeVersion = conversations.ConsentGiven, conversations.NoticeVersion
+	r.Consent, r.NoticeVersion, r.ConsentAt = conversations.ConsentGiven, conversations.NoticeVersion, w.now
 	w.records[rResident] = r
 	return w
 }
@@ -150,5 +165,92 @@ func TestBookingSessionsShowTheMethodsPlaces(t *testing.T) {
 	}
 	if sessions == 0 {
 		t.Fatalf("no session offered: %v", labels(r))
+	}
+}
+
+// plannedBookings is a booking store that says, as the Redis store does on
+// one server, whether it stored the booking's reminders with it, and keeps
+// what the flow's plan gave.
+type plannedBookings struct {
+	booking.Store
+	store   bool // report the reminders stored
+	planned []reminders.Item
+}
+
+func (p *plannedBookings) BookPlanned(ctx context.Context, r booking.Request, plan func(booking.Booking) []reminders.Item) (booking.Booking, bool, error) {
+	b, err := p.Book(ctx, r)
+	if err == nil && p.store {
+		p.planned = plan(b)
+	}
+	return b, err == nil && p.store, err
+}
+
+// bookThroughFlow walks the booking flow as a resident: nearest site,
+// the first method and session offered, her name and phone, the
+// pregnancy checklist with "no" answers, and the confirmation.
+func bookThroughFlow(t *testing.T, w *roleWorld, chat kbbot.ChatID) []kbbot.Reply {
+	t.Helper()
+	w.tap(chat, w.send(chat, "/daftar"), w.ui("btn_book_near"))
+	r := w.step(kbbot.Event{Kind: kbbot.EventLocation, ChatID: chat, UserID: int64(chat), Lat: -6.8886, Lon: 109.6596})
+	tapPrefix := func(prefix string) {
+		t.Helper()
+		for _, l := range labels(r) {
+			if strings.HasPrefix(l, prefix) {
+				r = w.tap(chat, r, l)
+				return
+			}
+		}
+		t.Fatalf("no button starting %q in %s", prefix, dump(r))
+	}
+	tapPrefix("Puskesmas Bendan")
+	tapPrefix("Pil")
+	tapPrefix("08.00")
+	r = w.send(chat, "Sari Wulandari")
+	r = w.step(kbbot.Event{Kind: kbbot.EventContact, ChatID: chat, UserID: int64(chat), Phone: "+6281234567890", OwnPhone: true})
+	for range 8 {
+		switch ls := strings.Join(labels(r), "|"); {
+		case strings.Contains(ls, w.ui("btn_book_go")):
+			return w.tap(chat, r, w.ui("btn_book_go"))
+		case strings.Contains(ls, "Belum pernah"):
+			r = w.tap(chat, r, "Belum pernah")
+		case strings.Contains(ls, "Tidak"):
+			r = w.tap(chat, r, "Tidak")
+		default:
+			t.Fatalf("the booking flow stopped at %s", dump(r))
+		}
+	}
+	t.Fatalf("no confirmation after the checklist: %s", dump(r))
+	return nil
+}
+
+// TestBookingSchedulesRemindersOnce: the booking flow schedules the
+// booking's reminders itself exactly when the store did not store them
+// with the booking, and gives the store only the kinds the resident wants.
+func TestBookingSchedulesRemindersOnce(t *testing.T) {
+	t.Parallel()
+	for _, stored := range []bool{true, false} {
+		t.Run(fmt.Sprintf("stored=%v", stored), func(t *testing.T) {
+			t.Parallel()
+			rems := fakes.NewReminders()
+			pb := &plannedBookings{store: stored}
+			w := newBookWorldWith(t, func(s booking.Store) booking.Store { pb.Store = s; return pb }, rems)
+			w.records[rResident].OffKinds = []string{reminders.KindFollowup}
+			r := bookThroughFlow(t, w, rResident)
+			if !strings.Contains(texts(r), "KB-") {
+				t.Fatalf("no booking code in the confirmation: %s", dump(r))
+			}
+			if stored {
+				if rems.Calls() != 0 {
+					t.Errorf("the flow scheduled reminders the store had stored (%d calls)", rems.Calls())
+				}
+				if len(pb.planned) != 2 || pb.planned[0].Kind != reminders.KindH1 || pb.planned[1].Kind != reminders.KindH0 {
+					t.Errorf("the store was given %+v, want H-1 and H-0 (she stopped the follow-up)", pb.planned)
+				}
+				return
+			}
+			if got := rems.Pending(rResident); rems.Calls() != 1 || len(got) != 2 {
+				t.Errorf("after a booking the store did not plan: %d calls, %d reminders; want 1 call, H-1 and H-0", rems.Calls(), len(got))
+			}
+		})
 	}
 }
