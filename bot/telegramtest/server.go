@@ -72,6 +72,15 @@ func WithLimits(l Limits) Option {
 	}
 }
 
+// WithFirstUpdateID makes n the id of the first update (1 by default).
+// A bot that keeps what it handled across restarts (per-chat update id
+// watermarks in a Redis that outlives the server) needs ids that keep
+// growing across servers, as Telegram's do: `kbbot chat` on a persistent
+// Redis starts at the current Unix time in milliseconds.
+func WithFirstUpdateID(n int) Option {
+	return func(s *Server) { s.nextUpdateID = max(n, 1) }
+}
+
 // WithWaitTimeout sets the initial wait timeout of user actions; see
 // [Server.SetWaitTimeout].
 func WithWaitTimeout(d time.Duration) Option {

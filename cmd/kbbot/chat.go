@@ -56,7 +56,15 @@ func chat(ctx context.Context, cfg app.Config, eventsFile string, stdin io.Reade
 		rdb = redis.NewClient(&redis.Options{Addr: mr.Addr()})
 		defer rdb.Close()
 	}
-	srv := telegramtest.New()
+	var opts []telegramtest.Option
+	if cfg.RedisURL != "" {
+		// The chats' handled-update watermarks outlive this process in
+		// that Redis (a day): update ids must go on growing across runs, as
+		// Telegram's do, or a restarted chat's first messages would count
+		// as handled already and go unanswered.
+		opts = append(opts, telegramtest.WithFirstUpdateID(int(time.Now().UnixMilli())))
+	}
+	srv := telegramtest.New(opts...)
 	defer srv.Close()
 	cfg.APIURL, cfg.Token = srv.APIURL(), srv.Token()
 	cfg.PollTimeout = 5 * time.Second

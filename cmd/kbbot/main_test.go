@@ -44,6 +44,24 @@ func TestChatAsANewUser(t *testing.T) {
 	}
 }
 
+// TestChatRestartedOnTheSameRedis: `kbbot chat` on a Redis that outlives
+// it, run twice; the second run's first message is answered (the chat's
+// handled-update watermark from the first run does not swallow it).
+func TestChatRestartedOnTheSameRedis(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	rdb := redistest.Client(t)
+	vars := map[string]string{"REDIS_URL": redistest.URL(), "KBBOT_REDIS_PREFIX": redistest.Prefix(t, rdb)}
+	for i, script := range []string{"/start\n1\n/bantuan\n/tentang\n/keluar\n", "/bantuan\n/keluar\n"} {
+		var out, errOut bytes.Buffer
+		if code := run([]string{"chat"}, strings.NewReader(script), &out, &errOut, env(vars)); code != 0 {
+			t.Fatalf("run %d: exit %d, stderr: %s", i+1, code, errOut.String())
+		}
+		if !strings.Contains(out.String(), "/hapusdata") {
+			t.Fatalf("run %d: /bantuan got no answer:\n%s", i+1, out.String())
+		}
+	}
+}
+
 // TestServeNamesMissingConfiguration: invalid configuration fails at start
 // with a message naming the variable.
 func TestServeNamesMissingConfiguration(t *testing.T) {
