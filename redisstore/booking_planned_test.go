@@ -18,17 +18,9 @@ import (
 
 // planFor returns the plan a booking flow gives BookPlanned: the H-1, H-0
 // and follow-up reminders of chat for the booking, at pkm-a's 08:00
-// session of testEvent.
-func planFor(t *testing.T, chat kbbot.ChatID) func(booking.Booking) []reminders.Item {
-	t.Helper()
-	jkt, err := booking.LoadZone("Asia/Jakarta")
-	if err != nil {
-		t.Fatal(err)
-	}
-	start := time.Date(2030, 1, 10, 8, 0, 0, 0, jkt)
-	return func(b booking.Booking) []reminders.Item {
-		return reminders.PlanBooking(chat, b.Code, start, start.Add(2*time.Hour), jkt, testStart)
-	}
+// session of testEvent (planItems).
+func planFor(chat kbbot.ChatID) func(booking.Booking) []reminders.Item {
+	return func(b booking.Booking) []reminders.Item { return planItems(chat, b.Code) }
 }
 
 // bookPlanned books r with plan as the booking flow does: BookPlanned,
@@ -76,7 +68,7 @@ func TestBookPlannedStoresRemindersWithBooking(t *testing.T) {
 	e := newEnv(t, "")
 	rs := redisstore.NewReminderStore(e.rdb, e.keys)
 	const chat = kbbot.ChatID(5101)
-	plan := planFor(t, chat)
+	plan := planFor(chat)
 	r := req(chat, "k1", "pkm-a", "0800", booking.IUD)
 
 	b := bookPlanned(t, e, rs, r, plan)
@@ -120,11 +112,11 @@ func TestBookPlannedRefusedStoresNoReminders(t *testing.T) {
 	// pmb-b's one session has 3 places.
 	for i := range 3 {
 		chat := kbbot.ChatID(5200 + i)
-		plan := planFor(t, chat)
+		plan := planFor(chat)
 		bookPlanned(t, e, rs, req(chat, "k", "pmb-b", "0900", booking.IUD), plan)
 	}
 	const late = kbbot.ChatID(5299)
-	plan := planFor(t, late)
+	plan := planFor(late)
 	_, planned, err := e.store.BookPlanned(ctx, req(late, "k", "pmb-b", "0900", booking.IUD), plan)
 	if !errors.Is(err, booking.ErrFull) || planned {
 		t.Fatalf("BookPlanned on a full session = planned %v, %v; want ErrFull", planned, err)
@@ -134,7 +126,7 @@ func TestBookPlannedRefusedStoresNoReminders(t *testing.T) {
 	}
 
 	const twice = kbbot.ChatID(5200)
-	plan = planFor(t, twice)
+	plan = planFor(twice)
 	var already *booking.AlreadyBookedError
 	if _, _, err := e.store.BookPlanned(ctx, req(twice, "k2", "pkm-a", "0800", booking.IUD), plan); !errors.As(err, &already) {
 		t.Fatalf("a second booking for the event = %v, want AlreadyBookedError", err)
@@ -190,7 +182,7 @@ func TestBookPlannedKeepsBookingWhenRemindersFail(t *testing.T) {
 	if err := e.rdb.HSet(ctx, e.keys.RemChats(redisstore.RemShard(chat)), int64(chat), "damaged").Err(); err != nil {
 		t.Fatal(err)
 	}
-	plan := planFor(t, chat)
+	plan := planFor(chat)
 	b, planned, err := e.store.BookPlanned(ctx, req(chat, "k", "pkm-a", "0800", booking.IUD), plan)
 	if err != nil || planned {
 		t.Fatalf("BookPlanned = %v, planned %v; want the booking, not planned", err, planned)
@@ -216,7 +208,7 @@ func testPlannedOn(t *testing.T, ctx context.Context, rdb redis.UniversalClient,
 	e := newEnvOn(t, rdb, keys, "")
 	rs := redisstore.NewReminderStore(rdb, keys)
 	const chat = kbbot.ChatID(5601)
-	plan := planFor(t, chat)
+	plan := planFor(chat)
 	b, planned, err := e.store.BookPlanned(ctx, req(chat, "k", "pkm-a", "0800", booking.IUD), plan)
 	if err != nil || planned {
 		t.Fatalf("BookPlanned on a cluster = %v, planned %v; want the booking alone", err, planned)
@@ -241,7 +233,7 @@ func TestBookPlannedWithDamagedCountStillBooks(t *testing.T) {
 	if err := e.rdb.HSet(ctx, e.keys.RemCount(redisstore.RemShard(chat)), "w", "damaged").Err(); err != nil {
 		t.Fatal(err)
 	}
-	b := bookPlanned(t, e, rs, req(chat, "k", "pkm-a", "0800", booking.IUD), planFor(t, chat))
+	b := bookPlanned(t, e, rs, req(chat, "k", "pkm-a", "0800", booking.IUD), planFor(chat))
 	if refs := pendingRefs(t, rs, chat); len(refs) != 3 || refs[0] != b.Code {
 		t.Errorf("the resident's reminders are %v, want the 3 of %s", refs, b.Code)
 	}

@@ -59,17 +59,23 @@ func bookAndPlan(t *testing.T, e *env, rems *redisstore.ReminderStore, chat kbbo
 	return b
 }
 
+// miniEnv is an env and a reminder store on a miniredis of its own: a
+// server without Redis Functions, as `kbbot chat` embeds.
+func miniEnv(t *testing.T) (*env, *redisstore.ReminderStore) {
+	t.Helper()
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	t.Cleanup(func() { _ = rdb.Close() })
+	keys := redisstore.NewKeys("kb:")
+	return newEnvOn(t, rdb, keys, ""), redisstore.NewReminderStore(rdb, keys)
+}
+
 // TestBookWithoutFunctions: on a server without Redis Functions (the
 // miniredis `kbbot chat` embeds), booking and scheduling reminders work
 // as scripts, retries included.
 func TestBookWithoutFunctions(t *testing.T) {
 	t.Parallel()
-	mr := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	t.Cleanup(func() { _ = rdb.Close() })
-	keys := redisstore.NewKeys("kb:")
-	e := newEnvOn(t, rdb, keys, "")
-	rems := redisstore.NewReminderStore(rdb, keys)
+	e, rems := miniEnv(t)
 	b := bookAndPlan(t, e, rems, 5)
 	if got, err := e.store.Get(context.Background(), b.Code); err != nil || got.Resident != 5 || got.Queue != 1 {
 		t.Fatalf("get: %+v %v", got, err)
@@ -82,14 +88,9 @@ func TestBookWithoutFunctions(t *testing.T) {
 // stored in one script call, and the sweeper's store reads them.
 func TestBookPlannedWithoutFunctions(t *testing.T) {
 	t.Parallel()
-	mr := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	t.Cleanup(func() { _ = rdb.Close() })
-	keys := redisstore.NewKeys("kb:")
-	e := newEnvOn(t, rdb, keys, "")
-	rems := redisstore.NewReminderStore(rdb, keys)
+	e, rems := miniEnv(t)
 	const chat = kbbot.ChatID(8)
-	b := bookPlanned(t, e, rems, req(chat, "k", "pkm-a", "0800", booking.IUD), planFor(t, chat))
+	b := bookPlanned(t, e, rems, req(chat, "k", "pkm-a", "0800", booking.IUD), planFor(chat))
 	if refs := pendingRefs(t, rems, chat); len(refs) != 3 || refs[0] != b.Code {
 		t.Fatalf("reminders %v, want the 3 of %s", refs, b.Code)
 	}
