@@ -95,7 +95,7 @@ func checkInvariants(t testing.TB, e *env, ev string) (active int) {
 	t.Helper()
 	ctx := context.Background()
 	limits := e.rdb.HGetAll(ctx, e.keys.EventLimits(ev)).Val()
-	used := e.rdb.HGetAll(ctx, e.keys.EventUsed(ev)).Val()
+	used := usedOf(t, e, ev)
 	places := e.rdb.HGetAll(ctx, e.keys.EventPlaces(ev)).Val()
 	offers, activeIdx := residentState(ctx, e, ev)
 	want := map[string]int{}
@@ -156,6 +156,23 @@ func checkInvariants(t testing.TB, e *env, ev string) (active int) {
 		}
 	}
 	return active
+}
+
+// usedOf returns the places taken of an event, by limit ("q|..." and
+// "s|..."): the "u|..." counters of its limit hash.
+func usedOf(t testing.TB, e *env, ev string) map[string]string {
+	t.Helper()
+	all, err := e.rdb.HGetAll(context.Background(), e.keys.EventLimits(ev)).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := map[string]string{}
+	for f, v := range all {
+		if k, ok := strings.CutPrefix(f, "u|"); ok {
+			used[k] = v
+		}
+	}
+	return used
 }
 
 // residentState returns the offers and active bookings of an event's

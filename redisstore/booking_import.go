@@ -187,12 +187,15 @@ func (s *BookingStore) importEvent(ctx context.Context, mode string, e *booking.
 	return "", booking.Change{}, fmt.Errorf("redisstore: import event %s: changed by another import meanwhile, %d times: %w", e.ID, importRetries, kbbot.ErrBusy)
 }
 
-// limitArgs returns an event's EventLimits hash as sorted field, value
-// pairs. A cancelled site's cut-off is 0: it takes no booking, and the
+// limitArgs returns an event's limits (EventLimits) as sorted field,
+// value pairs, with HashtableMarker when the limits and the counters the
+// bookings will add could pass hashtableFields. A cancelled site's cut-off is 0: it takes no booking, and the
 // waitlist offers nothing there.
 func limitArgs(e *booking.Event) []any {
 	m := map[string]string{}
+	counters := 0 // the most "u|..." and "t|..." fields the hash will get
 	for _, site := range e.Sites {
+		counters += len(site.Methods()) + len(site.Sessions) + len(site.Methods())*len(site.Sessions)
 		f := site.Facility
 		m["c|"+f] = strconv.FormatInt(site.Closes.UnixMilli(), 10)
 		if site.Cancelled {
@@ -212,7 +215,7 @@ func limitArgs(e *booking.Event) []any {
 		m["o|"+f] = strings.Join(order, ",")
 	}
 	fields := make([]string, 0, len(m))
-	if len(m) > hashtableFields {
+	if len(m)+counters > hashtableFields {
 		m[HashtableMarker] = "0"
 	}
 	for k := range m {

@@ -152,7 +152,7 @@ func TestPurgePersonal(t *testing.T) {
 
 	now := boundary.Add(time.Millisecond)
 	rekapBefore, tallyBefore := rekapOf(t, e, now), tallyOf(t, e)
-	usedBefore := e.rdb.HGetAll(ctx, e.keys.EventUsed(testEvent)).Val()
+	usedBefore := usedOf(t, e, testEvent)
 	if s := rekapBefore.Sum(); s.Booked == 0 || s.Attended != 2 || s.NoShow == 0 || s.Waitlist != 2 || s.WalkIns != 1 ||
 		s.PostPartum != 2 || s.Consent != 2 || s.JKNPBI != 2 || s.Pregnant != 1 {
 		t.Fatalf("the scenario should fill every figure: %+v", s)
@@ -167,7 +167,7 @@ func TestPurgePersonal(t *testing.T) {
 	if got := tallyOf(t, e); got != tallyBefore {
 		t.Errorf("tally changed by the purge:\n got %s\nwant %s", got, tallyBefore)
 	}
-	if used := e.rdb.HGetAll(ctx, e.keys.EventUsed(testEvent)).Val(); !reflect.DeepEqual(used, usedBefore) {
+	if used := usedOf(t, e, testEvent); !reflect.DeepEqual(used, usedBefore) {
 		t.Errorf("places taken changed: %v, was %v", used, usedBefore)
 	}
 

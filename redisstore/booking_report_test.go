@@ -32,7 +32,7 @@ func TestCheckIn(t *testing.T) {
 	ctx := context.Background()
 	b := book(t, e, 1, "pkm-a", "0800", booking.IUD)
 	other := book(t, e, 2, "pkm-a", "0800", booking.IUD)
-	usedBefore := e.rdb.HGetAll(ctx, e.keys.EventUsed(testEvent)).Val()
+	usedBefore := usedOf(t, e, testEvent)
 
 	ci := booking.CheckIn{Code: b.Code, By: 900, At: checkInAt, Method: booking.Implan, Category: booking.Switching,
 		Register: booking.Register{From: booking.IUD, Removed: booking.IUD, Complication: true, Consent: true, JKN: booking.JKNPBI}}
@@ -68,7 +68,7 @@ func TestCheckIn(t *testing.T) {
 	}
 
 	// The place stays taken: it was used. Cancel and change leave it alone.
-	if used := e.rdb.HGetAll(ctx, e.keys.EventUsed(testEvent)).Val(); fmt.Sprint(used) != fmt.Sprint(usedBefore) {
+	if used := usedOf(t, e, testEvent); fmt.Sprint(used) != fmt.Sprint(usedBefore) {
 		t.Fatalf("check-in changed the places taken: %v, was %v", used, usedBefore)
 	}
 	if c, err := e.store.Cancel(ctx, b.Code, 1); err != nil || c.Status != booking.Attended {
@@ -238,7 +238,7 @@ func tallyLines(t booking.Tally) []string {
 func checkServedInvariants(t *testing.T, e *env) {
 	t.Helper()
 	ctx := context.Background()
-	used := e.rdb.HGetAll(ctx, e.keys.EventUsed(testEvent)).Val()
+	used := usedOf(t, e, testEvent)
 	tally, err := e.store.EventTally(ctx, testEvent)
 	if err != nil {
 		t.Fatal(err)

@@ -191,29 +191,37 @@ func (k Keys) EventDef(id string) string { return k.event(id, "def") }
 // EventLimits holds an event's limits: "q|<facility>|<method>" -> quota,
 // "s|<facility>|<session>" -> capacity, "c|<facility>" -> cut-off (Unix ms),
 // "m|<facility>" -> offered methods ("iud,implan"), "o|<facility>" ->
-// session ids by start ("0800,1000"); and, in an event of more than
-// hashtableFields limits, HashtableMarker -> "0". HASH; no TTL; replaced by
-// import.
+// session ids by start ("0800,1000"); in an event of more than
+// hashtableFields limits, HashtableMarker -> "0"; and the event's counters
+// beside its limits: "u|q|..." and "u|s|..." -> the places taken (active
+// bookings and places held for offers) on that "q|..." or "s|..." limit,
+// and "t|<facility>|<session>|<method>" -> the last queue number given in
+// that queue (the booking function reads a booking's limits and counters
+// in one HMGET and sets the counters in one HSET; the other scripts
+// HINCRBY them). HASH; no TTL: it lives as the event's data does (a purge
+// keeps it: the counts are anonymous). An import replaces the limits and
+// keeps the counters.
 func (k Keys) EventLimits(id string) string { return k.event(id, "limit") }
 
-// HashtableMarker is a field of EventLimits and EventUsed (value "0") in an
-// event of more than hashtableFields limits. Its name is longer than
+// HashtableMarker is a field of EventLimits (value "0") in an event of
+// more than hashtableFields limits and counters. Its name is longer than
 // hash-max-listpack-value (64 by default), so Redis keeps both hashes in
 // its hashtable encoding: in a listpack, which Redis keeps up to
-// hash-max-listpack-entries fields (512 by default), every booking's five
-// reads and two writes of them would scan hundreds of fields. Readers that
-// go over every field read it as a limit and a count of 0.
+// hash-max-listpack-entries fields (512 by default), every booking's six
+// reads and three writes of it would scan hundreds of fields. Readers that
+// go over every field read it as a limit of 0.
 const HashtableMarker = "x|hashtable:reads-of-a-large-event-stay-constant-time-whatever-its-size"
 
-// hashtableFields is the size of EventLimits above which an event's
-// limits and counts carry HashtableMarker.
+// hashtableFields is the size of EventLimits (limits and the counters
+// its bookings can add) above which it carries HashtableMarker.
 const hashtableFields = 64
 
-// EventUsed counts the places taken (active bookings and places held for
-// offers) per "q|..." and "s|..." field of EventLimits (the booking
-// function reads a booking's two counters and sets both in one HSET; the
-// other scripts HINCRBY them); and HashtableMarker -> "0" where
-// EventLimits has it (written with it by import). HASH; no TTL.
+// EventUsed is where versions before counters layout "2" counted the
+// places taken, a HASH; BookingStore.MigrateCounters moves it into
+// EventLimits and leaves the STRING "moved" here (also written by the
+// import of a new event), on which a process of such a version fails
+// (WRONGTYPE) before it writes instead of booking against counts of 0.
+// Nothing reads it now. No TTL; goes with the event's keys.
 func (k Keys) EventUsed(id string) string { return k.event(id, "used") }
 
 // EventResidents holds each resident's state for the event, a resident
@@ -231,12 +239,9 @@ func (k Keys) EventUsed(id string) string { return k.event(id, "used") }
 // "x|erased" -> the counter naming the anonymous fields of bookings
 // erased by EraseBooking, the anonymous check-in counts "n|..." (see CheckIn)
 // and walk-in counts "n|wi|<facility>|<session>|<method>" listed in
-// "n|walkins" (lua/book_walkin.lua),
-// and "t|<facility>|<session>|<method>" -> the last queue number given in
-// that queue (a counter: the booking function reads it with the
-// resident's fields and writes it one higher with them, the change and
-// walk-in scripts HINCRBY it; it lives as the event's bookings do and
-// goes with the purge). After
+// "n|walkins" (lua/book_walkin.lua). (Versions before counters layout
+// "2" kept the queue counters "t|..." here; MigrateCounters moves them to
+// EventLimits.) After
 // PurgePersonal only the counts remain, with "x|purged" -> when (Unix ms)
 // and "w|frozen" -> the waitlist's counts "fac|method|offered|n ..."
 // (lua/book_purge.lua). HASH; no TTL.
@@ -335,6 +340,10 @@ func (k Keys) LegacyBookingCodeMatch() string { return globEscape(k.prefix+"code
 // LegacyBookingCode key to BookingCodes: from then on a new code is
 // checked against BookingCodes only. STRING; no TTL.
 func (k Keys) CodesLayout() string { return k.prefix + "codes-layout" }
+
+// CountersLayout is "2" once BookingStore.MigrateCounters has moved every
+// event's counters into its EventLimits (see there). STRING; no TTL.
+func (k Keys) CountersLayout() string { return k.prefix + "counters-layout" }
 
 // ResidentEventsBuckets is how many buckets the resident index has.
 const ResidentEventsBuckets = 1 << 15

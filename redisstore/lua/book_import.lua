@@ -19,8 +19,10 @@
 -- ARGV[5 .. 4+ncx] the cancelled facilities
 -- ARGV[5+ncx] nchg, how many changes follow
 -- ARGV[6+ncx .. 5+ncx+nchg] the changes, as the log keeps them
--- ARGV[6+ncx+nchg ..] the new limit hash as field, value pairs; a field
---         "x|hashtable:..." (Keys.HashtableMarker) is written to used too
+-- ARGV[6+ncx+nchg ..] the new limits as field, value pairs: they replace
+--         the limits of the hash, and its counters ("u|...", "t|...", see
+--         book_lib.lua) stay. An event an earlier version kept with a used
+--         hash has it moved first (counters_move).
 -- returns {"created"}, {"updated"}, {"unchanged"} (definition and limits
 --   already as given: nothing written, so importing twice changes
 --   nothing), {"retry"}, or {"below", field, taken, new limit ("" =
@@ -38,8 +40,24 @@ for i = first, #ARGV, 2 do
   new[ARGV[i]] = ARGV[i + 1]
   n = n + 1
 end
+-- The hash as stored: its limits (old) and its places taken (used).
+local all = redis.call('HGETALL', K.limit)
+local old, nold, used = {}, 0, {}
+for i = 1, #all, 2 do
+  local f, pre = all[i], string.sub(all[i], 1, 2)
+  if pre == 'u|' then
+    used[#used + 1] = string.sub(f, 3)
+    used[#used + 1] = all[i + 1]
+  elseif pre ~= 't|' then
+    old[f] = all[i + 1]
+    nold = nold + 1
+  end
+end
+if redis.call('TYPE', K.used)['ok'] == 'hash' then
+  -- Not moved yet (MigrateCounters moves every event at start): as stored.
+  used = redis.call('HGETALL', K.used)
+end
 local below = {}
-local used = redis.call('HGETALL', K.used)
 for i = 1, #used, 2 do
   local f, taken = used[i], tonumber(used[i + 1])
   local fac = split(f, '|')[2]
@@ -56,10 +74,9 @@ end
 local existed = stored ~= false
 local same = existed and stored == ARGV[2]
 if same then
-  local old = redis.call('HGETALL', K.limit)
-  same = #old == 2 * n
-  for i = 1, #old, 2 do
-    if new[old[i]] ~= old[i + 1] then same = false end
+  same = nold == n
+  for f, v in pairs(old) do
+    if new[f] ~= v then same = false end
   end
 end
 if same then return { 'unchanged' } end
@@ -67,11 +84,14 @@ if plan then
   if existed then return { 'updated' } end
   return { 'created' }
 end
-redis.call('DEL', K.limit)
+counters_move()
+for f in pairs(old) do
+  if not new[f] then redis.call('HDEL', K.limit, f) end
+end
 for i = first, #ARGV, 2 do
   redis.call('HSET', K.limit, ARGV[i], ARGV[i + 1])
-  if string.sub(ARGV[i], 1, 12) == 'x|hashtable:' then redis.call('HSET', K.used, ARGV[i], '0') end
 end
+if not existed then redis.call('SET', K.used, 'moved') end
 redis.call('SET', K.def, ARGV[2])
 for i = 6 + ncx, 5 + ncx + nchg do
   local seq = redis.call('HINCRBY', KEYS[11], 'seq', 1)

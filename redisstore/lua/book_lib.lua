@@ -4,10 +4,21 @@
 -- KEYS: the keys of one event, all with the hash tag {ev:<id>}, in this
 -- order (Keys.EventKeys builds the list):
 --   1 def    STRING event as imported (JSON)
---   2 limit  HASH   q|<fac>|<method> -> quota (only methods offered);
---                   s|<fac>|<session> -> capacity; c|<fac> -> cut-off (ms);
---                   m|<fac> -> "iud,implan"; o|<fac> -> "0800,1000" (by start)
---   3 used   HASH   q|..., s|... -> places taken (active bookings + held offers)
+--   2 limit  HASH   the limits, as imported: q|<fac>|<method> -> quota
+--                   (only methods offered); s|<fac>|<session> -> capacity;
+--                   c|<fac> -> cut-off (ms); m|<fac> -> "iud,implan";
+--                   o|<fac> -> "0800,1000" (by start); and the counters
+--                   beside them, which an import keeps: u|q|..., u|s|...
+--                   -> places taken on q|..., s|... (active bookings + held
+--                   offers); t|<fac>|<session>|<method> -> the last queue
+--                   number given there (queue_take). One read checks a
+--                   place, one write takes it (book_many.lua).
+--   3 used   STRING "moved" (BookingStore.MigrateCounters): where an
+--                   earlier version kept the places taken and that no
+--                   script reads now. A string so that a process of that
+--                   version, which should have been stopped, fails on it
+--                   (WRONGTYPE) before it writes, instead of booking
+--                   against counts of 0.
 --   4 res    HASH   per resident <r>: <r>|a -> active booking code;
 --                   <r>|h -> "code code ..." (all bookings; left out while
 --                   it would be just <r>|a, see history); <r>|w -> waitlist
@@ -20,9 +31,7 @@
 --                   keeps the key, see book_many.lua);
 --                   x|handout -> "<id>|r1,r2" the last offers ExpireOffers
 --                   returned, for its retries; n|... -> check-in counts
---                   (book_checkin.lua); t|<fac>|<session>|<method> -> the
---                   last queue number given there (queue_take); once the
---                   event's personal data is
+--                   (book_checkin.lua); once the event's personal data is
 --                   purged (book_purge.lua): x|purged -> when (ms) and
 --                   w|frozen -> the waitlist counts "fac|method|offered|n ..."
 --                   that replace the waitlist
@@ -41,8 +50,8 @@
 -- A resident <r> is "c<chat>" (Telegram) or "r<ref>" (booked by a cadre).
 -- Times come in ARGV as Unix milliseconds; the server clock is never read.
 -- Every script does its reads and checks before its first write.
--- Invariant kept by every script: used[f] = active bookings + held offers
--- on f, and used[f] <= limit[f].
+-- Invariant kept by every script: limit[u|f] = active bookings + held
+-- offers on f, and limit[u|f] <= limit[f].
 -- K names the keys of the call being run; bind sets it. A script
 -- (bookingScript) binds KEYS first thing; the booking function (the
 -- library of book_many.lua, loaded once with FUNCTION LOAD) binds the
@@ -81,19 +90,51 @@ local function sfield(fac, s) return 's|' .. fac .. '|' .. s end
 
 -- free returns limit - used of a field, or nil when the limit is unknown.
 local function free(field)
-  local lim = redis.call('HGET', K.limit, field)
-  if not lim then return nil end
-  return tonumber(lim) - tonumber(redis.call('HGET', K.used, field) or '0')
+  local x = redis.call('HMGET', K.limit, field, 'u|' .. field)
+  if not x[1] then return nil end
+  return tonumber(x[1]) - tonumber(x[2] or '0')
 end
 
+-- counters_move moves into limit what an earlier version kept beside it:
+-- the places taken (used, then a hash: "q|..." -> "u|q|...") and the
+-- queue counters (res "t|..."); used then becomes the string "moved"
+-- (see KEYS). Idempotent; an event without limits is left as it is.
+-- Returns how many fields it moved.
+local function counters_move()
+  if redis.call('TYPE', K.used)['ok'] == 'string' or redis.call('EXISTS', K.limit) == 0 then return 0 end
+  local n = 0
+  local u = redis.call('HGETALL', K.used)
+  for i = 1, #u, 2 do
+    if string.sub(u[i], 1, 2) ~= 'x|' then
+      redis.call('HSET', K.limit, 'u|' .. u[i], u[i + 1])
+      n = n + 1
+    end
+  end
+  local cur = '0'
+  repeat
+    local x = redis.call('HSCAN', K.res, cur, 'MATCH', 't|*', 'COUNT', 1000)
+    cur = x[1]
+    for i = 1, #x[2], 2 do
+      redis.call('HSET', K.limit, x[2][i], x[2][i + 1])
+      redis.call('HDEL', K.res, x[2][i])
+      n = n + 1
+    end
+  until cur == '0'
+  redis.call('DEL', K.used)
+  redis.call('SET', K.used, 'moved')
+  return n
+end
+
+-- take counts a place taken on the method's quota and the session.
 local function take(fac, s, m)
-  redis.call('HINCRBY', K.used, qfield(fac, m), 1)
-  redis.call('HINCRBY', K.used, sfield(fac, s), 1)
+  redis.call('HINCRBY', K.limit, 'u|' .. qfield(fac, m), 1)
+  redis.call('HINCRBY', K.limit, 'u|' .. sfield(fac, s), 1)
 end
 
+-- give counts a place given back, for the waitlist (FREED).
 local function give(fac, s, m)
-  redis.call('HINCRBY', K.used, qfield(fac, m), -1)
-  redis.call('HINCRBY', K.used, sfield(fac, s), -1)
+  redis.call('HINCRBY', K.limit, 'u|' .. qfield(fac, m), -1)
+  redis.call('HINCRBY', K.limit, 'u|' .. sfield(fac, s), -1)
   FREED = true
 end
 
@@ -112,10 +153,10 @@ local function place_str(p)
 end
 
 -- queue_take gives the next number of the queue of method m in session s
--- at facility fac (res "t|<fac>|<s>|<m>"). A number is given once: a
+-- at facility fac (limit "t|<fac>|<s>|<m>"). A number is given once: a
 -- cancellation leaves a gap, nobody is renumbered.
 local function queue_take(fac, s, m)
-  return tostring(redis.call('HINCRBY', K.res, 't|' .. fac .. '|' .. s .. '|' .. m, 1))
+  return tostring(redis.call('HINCRBY', K.limit, 't|' .. fac .. '|' .. s .. '|' .. m, 1))
 end
 
 -- history returns resident r's booking codes ("code code ...", or nil):
@@ -132,12 +173,12 @@ local function with_code(h, code)
   return code
 end
 
--- place_room checks a place (sess may be '': any session) in two reads:
+-- place_room checks a place (sess may be '': any session) in one read:
 -- it returns an error status, or nil and the free places of the method's
 -- quota and of the session (nil for any session).
 local function place_room(fac, sess, m, now)
   local qf, sf = qfield(fac, m), sfield(fac, sess)
-  local lim = redis.call('HMGET', K.limit, 'c|' .. fac, qf, sf)
+  local lim = redis.call('HMGET', K.limit, 'c|' .. fac, qf, sf, 'u|' .. qf, 'u|' .. sf)
   if not lim[1] then
     if redis.call('EXISTS', K.limit) == 0 then return 'unknown_event' end
     return 'unknown_site'
@@ -145,10 +186,9 @@ local function place_room(fac, sess, m, now)
   if not lim[2] then return 'unknown_method' end
   if sess ~= '' and not lim[3] then return 'unknown_session' end
   if now >= tonumber(lim[1]) then return 'closed' end
-  local used = redis.call('HMGET', K.used, qf, sf)
   local sfree
-  if sess ~= '' then sfree = tonumber(lim[3]) - tonumber(used[2] or '0') end
-  return nil, tonumber(lim[2]) - tonumber(used[1] or '0'), sfree
+  if sess ~= '' then sfree = tonumber(lim[3]) - tonumber(lim[5] or '0') end
+  return nil, tonumber(lim[2]) - tonumber(lim[4] or '0'), sfree
 end
 
 local function parse_offer(raw)

@@ -60,10 +60,10 @@
 -- requests share now); after each request that gave a place back the
 -- waitlist is offered the free places, as a call of its own would.
 -- A new booking gets the next queue number of its method and session,
--- kept as the place's last field ("t|..." of res, read with the
--- resident's state and written with it). The counters of used are read
--- before and set after (one HSET), which is exact because the script
--- runs alone. Idempotent: a retried request finds its idempotency field,
+-- kept as the place's last field. The limits, the places taken ("u|...")
+-- and the queue counter ("t|...") sit in one hash (limit): they are read
+-- in one HMGET and set after in one HSET, which is exact because the
+-- script runs alone. Idempotent: a retried request finds its idempotency field,
 -- or, for a resident's own request (booked by no cadre), which writes no
 -- such field, its key in the record of a booking in the resident's
 -- history (the record keeps the key): "repeat".
@@ -103,14 +103,12 @@ local function book_one(now, ttl, keys, ev, a, i, kc)
   -- (own_repeat). Fields written before are still read (st[1]).
   local own = by == '0' and chat ~= '0'
   local ra = r .. '|a'
-  local tf -- the queue counter's field, read here when the place is known
-  if not offer then tf = 't|' .. fac .. '|' .. sess .. '|' .. m end
   local cadre_h, st
   if by ~= '0' then
     cadre_h = 'b' .. by .. '|h'
-    st = redis.call('HMGET', K.res, idf, ra, r .. '|o', r .. '|w', r .. '|h', tf or '', cadre_h)
+    st = redis.call('HMGET', K.res, idf, ra, r .. '|o', r .. '|w', r .. '|h', cadre_h)
   else
-    st = redis.call('HMGET', K.res, idf, ra, r .. '|o', r .. '|w', r .. '|h', tf or '')
+    st = redis.call('HMGET', K.res, idf, ra, r .. '|o', r .. '|w', r .. '|h')
   end
   if st[1] then return booking_reply('repeat', st[1]) end
   if own and (st[2] or st[5]) then
@@ -126,7 +124,9 @@ local function book_one(now, ttl, keys, ev, a, i, kc)
     fac, sess, m = o.fac, o.sess, o.m
   end
   local qf, sf = 'q|' .. fac .. '|' .. m, 's|' .. fac .. '|' .. sess
-  local lim = redis.call('HMGET', K.limit, 'c|' .. fac, qf, sf)
+  -- The limits, the places taken and the queue counter, in one read.
+  local tf = 't|' .. fac .. '|' .. sess .. '|' .. m
+  local lim = redis.call('HMGET', K.limit, 'c|' .. fac, qf, sf, 'u|' .. qf, 'u|' .. sf, tf)
   if not lim[1] then
     if redis.call('EXISTS', K.limit) == 0 then return { 'unknown_event' } end
     return { 'unknown_site' }
@@ -134,8 +134,7 @@ local function book_one(now, ttl, keys, ev, a, i, kc)
   if not lim[2] then return { 'unknown_method' } end
   if not lim[3] then return { 'unknown_session' } end
   if not_before(a[1], lim[1]) then return { 'closed' } end
-  local used = redis.call('HMGET', K.used, qf, sf)
-  local qused, sused = tonumber(used[1] or '0'), tonumber(used[2] or '0')
+  local qused, sused = tonumber(lim[4] or '0'), tonumber(lim[5] or '0')
   local qfree, sfree = tonumber(lim[2]) - qused, tonumber(lim[3]) - sused
   local consume = held and o.fac == fac and o.sess == sess and o.m == m
   if not consume then
@@ -161,37 +160,34 @@ local function book_one(now, ttl, keys, ev, a, i, kc)
   elseif redis.call('HSETNX', K.rec, code, rec) == 0 then
     return { 'code_taken' }
   end
+  -- The next queue number: a number is given once (queue_take).
+  local qn = string.format('%d', tonumber(lim[6] or '0') + 1)
   if consume then
     -- The held place becomes the booking; the counts already include it.
     redis.call('ZREM', K.due, r)
     redis.call('SREM', K.fresh, r)
+    redis.call('HSET', K.limit, tf, qn)
   else
     -- Integers as strings: Redis would write Lua numbers with %.17g, slower.
-    redis.call('HSET', K.used, qf, string.format('%d', qused + 1), sf, string.format('%d', sused + 1))
+    redis.call('HSET', K.limit, 'u|' .. qf, string.format('%d', qused + 1), 'u|' .. sf, string.format('%d', sused + 1),
+      tf, qn)
     if held then offer_release(r, false) end
   end
   if o then redis.call('HDEL', K.res, r .. '|o') end
   if st[4] then wait_remove(r) end
-
-  local qn
-  if tf then qn = string.format('%d', tonumber(st[6] or '0') + 1) else qn = queue_take(fac, sess, m) end
   -- As place_str writes it.
   local place = 'active|' .. fac .. '|' .. sess .. '|' .. m .. '|' .. r .. '|' .. chat .. '|' .. by .. '|' .. a[1] .. '|' .. qn
   -- Active code here means no active booking before, so a missing history
   -- means no booking before: the history is left out until it differs.
-  if own and tf and not st[5] then
-    redis.call('HSET', K.res, ra, code, tf, qn) -- the common case
-  elseif tf and not st[5] and not cadre_h then
-    redis.call('HSET', K.res, idf, code, ra, code, tf, qn)
+  if own and not st[5] then
+    redis.call('HSET', K.res, ra, code) -- the common case
+  elseif not st[5] and not cadre_h then
+    redis.call('HSET', K.res, idf, code, ra, code)
   else
     local w = { ra, code }
     if not own then
       w[3] = idf
       w[4] = code
-    end
-    if tf then
-      w[#w + 1] = tf
-      w[#w + 1] = qn
     end
     if st[5] then
       w[#w + 1] = r .. '|h'
@@ -199,7 +195,7 @@ local function book_one(now, ttl, keys, ev, a, i, kc)
     end
     if cadre_h then
       w[#w + 1] = cadre_h
-      w[#w + 1] = with_code(st[7], code)
+      w[#w + 1] = with_code(st[6], code)
     end
     redis.call('HSET', K.res, unpack(w))
   end

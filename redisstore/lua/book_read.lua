@@ -16,8 +16,9 @@ if ARGV[1] == 'site' then
   local methods, order = redis.call('HGET', K.limit, 'm|' .. fac) or '', redis.call('HGET', K.limit, 'o|' .. fac) or ''
   local out = { closes, methods, order }
   local function add(field)
-    out[#out + 1] = redis.call('HGET', K.limit, field) or '0'
-    out[#out + 1] = redis.call('HGET', K.used, field) or '0'
+    local x = redis.call('HMGET', K.limit, field, 'u|' .. field)
+    out[#out + 1] = x[1] or '0'
+    out[#out + 1] = x[2] or '0'
   end
   if methods ~= '' then for _, m in ipairs(split(methods, ',')) do add(qfield(fac, m)) end end
   if order ~= '' then for _, s in ipairs(split(order, ',')) do add(sfield(fac, s)) end end

@@ -1,0 +1,139 @@
+package redisstore_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/kbbot/kbbot/booking"
+)
+
+// oldCounters puts an event's counters back where a version before
+// counters layout "2" kept them: the places taken in a hash of their own
+// (EventUsed, "q|..." and "s|..."), the queue counters among the
+// residents' fields; and forgets that the migration ran.
+func oldCounters(t *testing.T, e *env, ev string) {
+	t.Helper()
+	ctx := context.Background()
+	all := e.rdb.HGetAll(ctx, e.keys.EventLimits(ev)).Val()
+	for _, k := range []string{e.keys.EventUsed(ev), e.keys.CountersLayout()} {
+		if err := e.rdb.Del(ctx, k).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for f, v := range all {
+		switch {
+		case strings.HasPrefix(f, "u|"):
+			e.rdb.HSet(ctx, e.keys.EventUsed(ev), strings.TrimPrefix(f, "u|"), v)
+		case strings.HasPrefix(f, "t|"):
+			e.rdb.HSet(ctx, e.keys.EventResidents(ev), f, v)
+		default:
+			continue
+		}
+		e.rdb.HDel(ctx, e.keys.EventLimits(ev), f)
+	}
+}
+
+// TestMigrateCounters: bookings made before the counters moved beside the
+// limits keep their places taken and their queue numbers. After the move
+// a full quota stays full, the next booking in a queue gets the next
+// number (not 1 again), the old used hash is a string an old process
+// fails on, and a second run reads only the layout mark.
+func TestMigrateCounters(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, "")
+	// pmb-b: one session of 3, iud 3.
+	first := book(t, e, 1, "pmb-b", "0900", booking.IUD)
+	book(t, e, 2, "pmb-b", "0900", booking.IUD)
+	book(t, e, 3, "pkm-a", "0800", booking.Implan)
+	oldCounters(t, e, testEvent)
+	if n := len(usedOf(t, e, testEvent)); n != 0 {
+		t.Fatalf("the old layout still has %d counters in the limits", n)
+	}
+
+	m, err := e.store.MigrateCounters(ctx)
+	if err != nil || m.Done || m.Events != 1 || m.Fields != 6 {
+		// q and s of pmb-b and of pkm-a, and two queues.
+		t.Fatalf("migrate: %+v %v, want 6 fields of 1 event", m, err)
+	}
+	if typ := e.rdb.Type(ctx, e.keys.EventUsed(testEvent)).Val(); typ != "string" {
+		t.Errorf("the old used key is a %s, want the string an old process fails on", typ)
+	}
+	if err := e.rdb.HMGet(ctx, e.keys.EventUsed(testEvent), "q|pmb-b|iud").Err(); err == nil || !strings.Contains(err.Error(), "WRONGTYPE") {
+		t.Errorf("an old process's read of the places taken: %v, want WRONGTYPE", err)
+	}
+	for f := range e.rdb.HGetAll(ctx, e.keys.EventResidents(testEvent)).Val() {
+		if strings.HasPrefix(f, "t|") {
+			t.Errorf("queue counter %s left among the residents", f)
+		}
+	}
+	if n := checkInvariants(t, e, testEvent); n != 3 {
+		t.Fatalf("%d active bookings, want 3", n)
+	}
+
+	third := book(t, e, 4, "pmb-b", "0900", booking.IUD)
+	if third.Queue != 3 {
+		t.Errorf("the third booking of the queue got number %d, want 3", third.Queue)
+	}
+	if _, err := e.store.Book(ctx, req(5, "k", "pmb-b", "0900", booking.IUD)); err == nil {
+		t.Fatal("a fourth booking of a quota of 3 was taken after the migration")
+	}
+	if _, err := e.store.Cancel(ctx, first.Code, 1); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := e.store.Book(ctx, req(5, "k", "pmb-b", "0900", booking.IUD)); err != nil || b.Queue != 4 {
+		t.Errorf("booking the freed place: %+v %v, want queue number 4", b, err)
+	}
+	if n := checkInvariants(t, e, testEvent); n != 4 {
+		t.Errorf("%d active bookings, want 4", n)
+	}
+	if m, err := e.store.MigrateCounters(ctx); err != nil || !m.Done {
+		t.Errorf("second migration: %+v %v", m, err)
+	}
+}
+
+// TestImportMovesOldCounters: an import of an event still in the old
+// layout (a `kbbot import` before the first start of this version) moves
+// its counters first, so its limits are checked against the places taken
+// and the next booking counts on.
+func TestImportMovesOldCounters(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, "")
+	for chat := range 3 {
+		book(t, e, chat+1, "pmb-b", "0900", booking.IUD)
+	}
+	oldCounters(t, e, testEvent)
+
+	lower := strings.Replace(testYAML, "quota: {iud: 3}", "quota: {iud: 2}", 1)
+	cat, err := booking.Parse(strings.NewReader(lower), "lower.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.Import(ctx, cat); err == nil {
+		t.Fatal("a quota of 2 was imported below 3 places taken in the old layout")
+	}
+	if n := len(usedOf(t, e, testEvent)); n != 0 {
+		t.Errorf("a refused import moved %d counters", n)
+	}
+
+	more := strings.Replace(testYAML, "quota: {iud: 3}", "quota: {iud: 4}", 1)
+	more = strings.Replace(more, "capacity: 3}", "capacity: 4}", 1)
+	if cat, err = booking.Parse(strings.NewReader(more), "more.yaml"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.Import(ctx, cat); err != nil {
+		t.Fatal(err)
+	}
+	if used := usedOf(t, e, testEvent); used["q|pmb-b|iud"] != "3" {
+		t.Errorf("places taken after the import: %v, want q|pmb-b|iud 3", used)
+	}
+	if b, err := e.store.Book(ctx, req(4, "k", "pmb-b", "0900", booking.IUD)); err != nil || b.Queue != 4 {
+		t.Errorf("the fourth place: %+v %v, want queue number 4", b, err)
+	}
+	if _, err := e.store.Book(ctx, req(5, "k", "pmb-b", "0900", booking.IUD)); err == nil {
+		t.Error("a fifth booking of a quota of 4 was taken")
+	}
+	checkInvariants(t, e, testEvent)
+}
