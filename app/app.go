@@ -232,11 +232,11 @@ func New(ctx context.Context, cfg Config, opt Options) (*App, error) {
 	} else if !m.Done {
 		a.log.Info("booking codes moved to their buckets", "codes", m.Moved)
 	}
-	if m, err := a.Bookings.MigrateCounters(ctx); err != nil {
+	if m, err := a.Bookings.MigrateEvents(ctx); err != nil {
 		a.Close()
-		return nil, fmt.Errorf("app: migrate booking counters: %w", err)
+		return nil, fmt.Errorf("app: migrate events: %w", err)
 	} else if !m.Done {
-		a.log.Info("booking counters moved beside the limits", "events", m.Events, "fields", m.Fields)
+		a.log.Info("events moved to the current layout", "events", m.Events, "fields", m.Fields)
 	}
 	a.Sender = a.wrapSender(countingSender{next: bot.NewSender(a.Client), m: a.metrics}, keys)
 	// Each commit takes its chat's send tokens for the replies it queues.

@@ -543,15 +543,15 @@ func (s *BookingStore) Get(ctx context.Context, code string) (booking.Booking, e
 	if err != nil {
 		return booking.Booking{}, err
 	}
-	pipe := s.rdb.Pipeline()
-	rec := pipe.HGet(ctx, s.keys.EventRecords(ev), c)
-	place := pipe.HGet(ctx, s.keys.EventPlaces(ev), c)
-	if _, err := pipe.Exec(ctx); errors.Is(err, redis.Nil) {
-		return booking.Booking{}, fmt.Errorf("redisstore: booking %s: %w", c, booking.ErrNotFound)
-	} else if err != nil {
+	raw, err := s.rdb.HGet(ctx, s.keys.EventRecords(ev), c).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
 		return booking.Booking{}, wrap("get booking", err)
 	}
-	return decodeBooking(ev, c, rec.Val(), place.Val())
+	place, rec, ok := rowOf(raw)
+	if !ok {
+		return booking.Booking{}, fmt.Errorf("redisstore: booking %s: %w", c, booking.ErrNotFound)
+	}
+	return decodeBooking(ev, c, rec, place)
 }
 
 // Cancel gives a booking's place back (see booking.Store).

@@ -3,7 +3,6 @@ package redisstore
 import (
 	"context"
 	_ "embed"
-	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -31,7 +30,7 @@ var (
 // affected counts the active bookings a change concerns: at a cancelled
 // site, or in a moved session.
 func (s *BookingStore) affected(ctx context.Context, ch booking.Change) (int, error) {
-	places, err := s.rdb.HGetAll(ctx, s.keys.EventPlaces(ch.EventID)).Result()
+	rows, err := s.rdb.HGetAll(ctx, s.keys.EventRecords(ch.EventID)).Result()
 	if err != nil {
 		return 0, wrap("count bookings of a change", err)
 	}
@@ -44,7 +43,8 @@ func (s *BookingStore) affected(ctx context.Context, ch booking.Change) (int, er
 		moved[m.Facility+"|"+m.Session] = true
 	}
 	n := 0
-	for code, raw := range places {
+	for code, row := range rows {
+		raw, _, _ := rowOf(row)
 		f := strings.Split(raw, "|")
 		if strings.HasPrefix(code, "e|") || len(f) < 3 || f[0] != string(booking.Active) {
 			continue
@@ -146,21 +146,17 @@ func (s *BookingStore) ApplyChange(ctx context.Context, pc booking.PendingChange
 	n, _ := strconv.Atoi(out[1])
 	codes, rest := out[2:min(len(out), 2+n)], out[min(len(out), 2+n):]
 	if len(codes) > 0 {
-		pipe := s.rdb.Pipeline()
-		recs := make([]*redis.StringCmd, len(codes))
-		places := make([]*redis.StringCmd, len(codes))
-		for i, c := range codes {
-			recs[i] = pipe.HGet(ctx, s.keys.EventRecords(pc.EventID), c)
-			places[i] = pipe.HGet(ctx, s.keys.EventPlaces(pc.EventID), c)
-		}
-		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		rows, err := s.rdb.HMGet(ctx, s.keys.EventRecords(pc.EventID), codes...).Result()
+		if err != nil {
 			return eff, wrap("read cancelled bookings", err)
 		}
 		for i, c := range codes {
-			if recs[i].Err() != nil || places[i].Err() != nil {
+			row, _ := rows[i].(string)
+			place, rec, ok := rowOf(row)
+			if !ok {
 				continue
 			}
-			b, err := decodeBooking(pc.EventID, c, recs[i].Val(), places[i].Val())
+			b, err := decodeBooking(pc.EventID, c, rec, place)
 			if err != nil {
 				return eff, err
 			}

@@ -11,9 +11,17 @@ import (
 	"github.com/kbbot/kbbot/booking"
 )
 
-// record is the immutable part of a booking, stored as JSON in
-// EventRecords. The mutable part (status, place, owner) is the place
-// string of EventPlaces.
+// rowOf splits a booking's row in EventRecords into its place string and
+// its record; ok is false when the row has no place (a broken row: the
+// booking is then not found, as the scripts see it).
+func rowOf(raw string) (place, rec string, ok bool) {
+	place, rec, ok = strings.Cut(raw, "\n")
+	return place, rec, ok && place != ""
+}
+
+// record is the immutable part of a booking, stored as JSON after its
+// place string in its row of EventRecords (rowOf). The mutable part
+// (status, place, owner) is the place string.
 type record struct {
 	Ref       string            `json:"ref,omitempty"`
 	Name      string            `json:"name"`

@@ -178,15 +178,15 @@ func (s *BookingStore) CheckInOf(ctx context.Context, code string) (b booking.Bo
 	if err != nil {
 		return b, ci, false, err
 	}
-	pipe := s.rdb.Pipeline()
-	rec := pipe.HGet(ctx, s.keys.EventRecords(ev), c)
-	place := pipe.HGet(ctx, s.keys.EventPlaces(ev), c)
-	if _, err := pipe.Exec(ctx); errors.Is(err, redis.Nil) {
-		return b, ci, false, fmt.Errorf("redisstore: booking %s: %w", c, booking.ErrNotFound)
-	} else if err != nil {
+	raw, err := s.rdb.HGet(ctx, s.keys.EventRecords(ev), c).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
 		return b, ci, false, wrap("get check-in", err)
 	}
-	b, r, err := decodeWithCheckIn(ev, c, rec.Val(), place.Val())
+	place, rec, found := rowOf(raw)
+	if !found {
+		return b, ci, false, fmt.Errorf("redisstore: booking %s: %w", c, booking.ErrNotFound)
+	}
+	b, r, err := decodeWithCheckIn(ev, c, rec, place)
 	if err != nil || r == nil {
 		return b, ci, false, err
 	}

@@ -216,8 +216,8 @@ const HashtableMarker = "x|hashtable:reads-of-a-large-event-stay-constant-time-w
 // its bookings can add) above which it carries HashtableMarker.
 const hashtableFields = 64
 
-// EventUsed is where versions before counters layout "2" counted the
-// places taken, a HASH; BookingStore.MigrateCounters moves it into
+// EventUsed is where versions before events layout "2" counted the
+// places taken, a HASH; BookingStore.MigrateEvents moves it into
 // EventLimits and leaves the STRING "moved" here (also written by the
 // import of a new event), on which a process of such a version fails
 // (WRONGTYPE) before it writes instead of booking against counts of 0.
@@ -239,31 +239,37 @@ func (k Keys) EventUsed(id string) string { return k.event(id, "used") }
 // "x|erased" -> the counter naming the anonymous fields of bookings
 // erased by EraseBooking, the anonymous check-in counts "n|..." (see CheckIn)
 // and walk-in counts "n|wi|<facility>|<session>|<method>" listed in
-// "n|walkins" (lua/book_walkin.lua). (Versions before counters layout
-// "2" kept the queue counters "t|..." here; MigrateCounters moves them to
+// "n|walkins" (lua/book_walkin.lua). (Versions before events layout
+// "2" kept the queue counters "t|..." here; MigrateEvents moves them to
 // EventLimits.) After
 // PurgePersonal only the counts remain, with "x|purged" -> when (Unix ms)
 // and "w|frozen" -> the waitlist's counts "fac|method|offered|n ..."
 // (lua/book_purge.lua). HASH; no TTL.
 func (k Keys) EventResidents(id string) string { return k.event(id, "res") }
 
-// EventRecords maps a booking code to the booking's immutable fields,
+// EventRecords maps a booking code to the booking's row: its place, a
+// newline ("\n"), then its record (see rowOf). The place is its mutable
+// state, "status|facility|session|method|resident|chat|booked_by|updated_ms|queue"
+// (status active, cancelled, attended or not_served; queue, the number in
+// the queue of the method in the session, is absent in bookings made
+// before queue numbers); once erased, resident is empty and chat and
+// booked_by are 0. The record is the booking's immutable fields (JSON),
 // with what the service day adds: "walkin" (registered at the table),
 // "checkin" and "reg" (the check-in's line of the R/I/KB register) and
 // "noserve" (not served: staff member, time, reason); once its personal
 // data is erased, only consent, created, erased, the check-in (without
-// "reg"), the walk-in flag and the not-served mark remain. A booking erased by EraseBooking is kept under an
-// anonymous field "e|<n>" instead of its code, here and in EventPlaces.
-// HASH of JSON; no TTL.
+// "reg"), the walk-in flag and the not-served mark remain. A booking
+// erased by EraseBooking is kept under an anonymous field "e|<n>" instead
+// of its code. One field a booking, so that booking is one write; the day
+// list of a site reads it (BookingStore.DayList); nothing is copied. HASH;
+// no TTL.
 func (k Keys) EventRecords(id string) string { return k.event(id, "rec") }
 
-// EventPlaces maps a booking code to its mutable state,
-// "status|facility|session|method|resident|chat|booked_by|updated_ms|queue"
-// (status active, cancelled, attended or not_served; queue, the number in
-// the queue of the method in the session, is absent in bookings made
-// before queue numbers); once erased, resident is empty and chat and
-// booked_by are 0. The day list of a site reads it (BookingStore.DayList)
-// with EventRecords; nothing is copied. HASH; no TTL.
+// EventPlaces is where versions before events layout "2" kept the places
+// (a HASH code -> place); BookingStore.MigrateEvents moves them into the
+// rows of EventRecords and leaves the STRING "moved" here (also written by
+// the import of a new event), on which a process of such a version fails
+// (WRONGTYPE). Nothing reads it now. No TTL; goes with the event's keys.
 func (k Keys) EventPlaces(id string) string { return k.event(id, "place") }
 
 // EventWaitlist is the event's waitlist: residents scored by join order
@@ -341,9 +347,10 @@ func (k Keys) LegacyBookingCodeMatch() string { return globEscape(k.prefix+"code
 // checked against BookingCodes only. STRING; no TTL.
 func (k Keys) CodesLayout() string { return k.prefix + "codes-layout" }
 
-// CountersLayout is "2" once BookingStore.MigrateCounters has moved every
-// event's counters into its EventLimits (see there). STRING; no TTL.
-func (k Keys) CountersLayout() string { return k.prefix + "counters-layout" }
+// EventsLayout is "2" once BookingStore.MigrateEvents has moved every
+// event's counters into its EventLimits and its places into the rows of
+// its EventRecords (see there). STRING; no TTL.
+func (k Keys) EventsLayout() string { return k.prefix + "events-layout" }
 
 // ResidentEventsBuckets is how many buckets the resident index has.
 const ResidentEventsBuckets = 1 << 15

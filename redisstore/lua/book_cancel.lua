@@ -13,7 +13,7 @@ if by == '0' or (by ~= p.chat and by ~= p.by) then return { 'not_yours' } end
 expire_due(now)
 if p.status == 'active' then
   p.status, p.updated = 'cancelled', ARGV[1]
-  redis.call('HSET', K.place, code, place_str(p))
+  place_set(code, p)
   if redis.call('HGET', K.res, p.res .. '|a') == code then
     -- The history was left out while it was just this code: keep it.
     redis.call('HSETNX', K.res, p.res .. '|h', code)

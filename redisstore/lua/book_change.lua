@@ -30,5 +30,5 @@ take(fac, sess, m)
 give(p.fac, p.sess, p.m)
 -- Another place is another queue: the booking gets its next number.
 p.fac, p.sess, p.m, p.updated, p.qn = fac, sess, m, ARGV[1], queue_take(fac, sess, m)
-redis.call('HSET', K.place, code, place_str(p))
+place_set(code, p)
 return done(now, ttl, booking_reply('ok', code))

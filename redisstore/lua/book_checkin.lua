@@ -13,8 +13,8 @@
 --   retried call, or a second check-in, finds this); "cancelled" the
 --   booking was cancelled (nothing changed);
 -- or {"not_found"} / {"bad_record"}.
--- Writes: place[code] status "attended" (the place stays taken: it was
--- used); rec[code] gains "checkin": {by, at, method, category} and, when
+-- Writes (one row): the place's status "attended" (the place stays
+-- taken: it was used); the record gains "checkin": {by, at, method, category} and, when
 -- ARGV[6] is given, "reg": ARGV[6] (deleted with the record by /hapusdata;
 -- "reg" also by the retention purge and /hapuspeserta, book_lib.lua
 -- strip, which keep "checkin"); res
@@ -29,18 +29,18 @@ local p = place_get(code)
 if not p then return { 'not_found' } end
 if p.status == 'attended' then return booking_reply('already', code) end
 if p.status ~= 'active' then return booking_reply('cancelled', code) end
-local rec = redis.call('HGET', K.rec, code)
+local rec = p.rec
 if not rec or string.sub(rec, -1) ~= '}' then return { 'bad_record' } end
 local parts = { 'n', p.fac, p.sess, p.m, given, cat }
 if marks ~= '' then parts[#parts + 1] = marks end
 local field = table.concat(parts, '|')
 
 p.status, p.updated = 'attended', at
-redis.call('HSET', K.place, code, place_str(p))
 local ci = cjson.encode({ by = by, at = at, method = given, category = cat })
 local extra = ',"checkin":' .. ci
 if reg ~= '' then extra = extra .. ',"reg":' .. reg end
-redis.call('HSET', K.rec, code, string.sub(rec, 1, -2) .. extra .. '}')
+p.rec = string.sub(rec, 1, -2) .. extra .. '}'
+place_set(code, p)
 if redis.call('HINCRBY', K.res, field, 1) == 1 then
   local index = redis.call('HGET', K.res, 'n|index')
   redis.call('HSET', K.res, 'n|index', with_code(index, field))

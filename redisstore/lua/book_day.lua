@@ -10,14 +10,15 @@
 if redis.call('EXISTS', K.limit) == 0 then return { 'unknown_event' } end
 local fac = ARGV[1]
 local out = { 'ok' }
-local places = redis.call('HGETALL', K.place)
-for i = 1, #places, 2 do
-  local code, raw = places[i], places[i + 1]
-  if string.sub(code, 1, 2) ~= 'e|' then
+local rows = redis.call('HGETALL', K.rec)
+for i = 1, #rows, 2 do
+  local code = rows[i]
+  local raw, rec = row_split(rows[i + 1])
+  if raw and string.sub(code, 1, 2) ~= 'e|' then
     local f = split(raw, '|')
     if f[2] == fac then
       out[#out + 1] = code
-      out[#out + 1] = redis.call('HGET', K.rec, code) or ''
+      out[#out + 1] = rec or ''
       out[#out + 1] = raw
     end
   end

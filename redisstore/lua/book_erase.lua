@@ -21,8 +21,8 @@ offer_release(r, false)
 -- forget_idem deletes the idempotency field of booking c: its requester
 -- (the cadre, else the resident) and the key in its record.
 local function forget_idem(c, p)
-  local rec = redis.call('HGET', K.rec, c)
-  if not rec or not p then return end
+  local rec = p and p.rec
+  if not rec then return end
   local ok, x = pcall(cjson.decode, rec)
   if not (ok and type(x) == 'table' and type(x.key) == 'string') then return end
   local requester = p.by
@@ -35,7 +35,6 @@ for _, c in ipairs(split(history(r) or '', ' ')) do
   if c ~= '' then
     forget_idem(c, place_get(c))
     redis.call('HDEL', K.rec, c)
-    redis.call('HDEL', K.place, c)
     deleted[#deleted + 1] = c
   end
 end
@@ -44,7 +43,7 @@ for _, c in ipairs(split(redis.call('HGET', K.res, 'b' .. chat .. '|h') or '', '
   if p then
     forget_idem(c, p)
     p.by = '0'
-    redis.call('HSET', K.place, c, place_str(p))
+    place_set(c, p)
   end
 end
 -- The last hand-out of offers may name the resident; it only serves

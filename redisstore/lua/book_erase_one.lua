@@ -4,7 +4,7 @@
 -- place freed and offered to the line, as book_cancel does) and stripped
 -- of its personal data (book_lib.lua strip), taken out of the booking
 -- cadre's list, and the resident's fields go. Then each of those bookings
--- leaves its code: its record and place move to an anonymous field
+-- leaves its code: its row (place and record) moves to an anonymous field
 -- "e|<n>" (n from the counter "x|erased" of the residents hash), so the
 -- counts stay and no field names the code any more.
 -- KEYS: the event keys, in the order of book_lib.lua
@@ -34,7 +34,7 @@ for _, c in ipairs(codes) do
   if q and q.res == r then
     if q.status == 'active' then
       q.status, q.updated = 'cancelled', ARGV[1]
-      redis.call('HSET', K.place, c, place_str(q))
+      place_set(c, q)
       give(q.fac, q.sess, q.m)
     end
     if q.by ~= '0' then
@@ -52,13 +52,11 @@ for _, c in ipairs(erased) do
   local anon
   repeat
     anon = 'e|' .. redis.call('HINCRBY', K.res, 'x|erased', 1)
-  until redis.call('HEXISTS', K.place, anon) == 0 and redis.call('HEXISTS', K.rec, anon) == 0
-  for _, h in ipairs({ K.rec, K.place }) do
-    local v = redis.call('HGET', h, c)
-    if v then
-      redis.call('HSET', h, anon, v)
-      redis.call('HDEL', h, c)
-    end
+  until redis.call('HEXISTS', K.rec, anon) == 0
+  local v = redis.call('HGET', K.rec, c)
+  if v then
+    redis.call('HSET', K.rec, anon, v)
+    redis.call('HDEL', K.rec, c)
   end
   reply[#reply + 1] = c
 end

@@ -21,8 +21,8 @@
 -- ARGV[6+ncx .. 5+ncx+nchg] the changes, as the log keeps them
 -- ARGV[6+ncx+nchg ..] the new limits as field, value pairs: they replace
 --         the limits of the hash, and its counters ("u|...", "t|...", see
---         book_lib.lua) stay. An event an earlier version kept with a used
---         hash has it moved first (counters_move).
+--         book_lib.lua) stay. An event an earlier version kept in its
+--         layout is moved first (layout_move).
 -- returns {"created"}, {"updated"}, {"unchanged"} (definition and limits
 --   already as given: nothing written, so importing twice changes
 --   nothing), {"retry"}, or {"below", field, taken, new limit ("" =
@@ -84,14 +84,17 @@ if plan then
   if existed then return { 'updated' } end
   return { 'created' }
 end
-counters_move()
+layout_move()
 for f in pairs(old) do
   if not new[f] then redis.call('HDEL', K.limit, f) end
 end
 for i = first, #ARGV, 2 do
   redis.call('HSET', K.limit, ARGV[i], ARGV[i + 1])
 end
-if not existed then redis.call('SET', K.used, 'moved') end
+if not existed then
+  redis.call('SET', K.used, 'moved')
+  redis.call('SET', K.place, 'moved')
+end
 redis.call('SET', K.def, ARGV[2])
 for i = 6 + ncx, 5 + ncx + nchg do
   local seq = redis.call('HINCRBY', KEYS[11], 'seq', 1)

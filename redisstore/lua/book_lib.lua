@@ -13,7 +13,7 @@
 --                   offers); t|<fac>|<session>|<method> -> the last queue
 --                   number given there (queue_take). One read checks a
 --                   place, one write takes it (book_many.lua).
---   3 used   STRING "moved" (BookingStore.MigrateCounters): where an
+--   3 used   STRING "moved" (BookingStore.MigrateEvents): where an
 --                   earlier version kept the places taken and that no
 --                   script reads now. A string so that a process of that
 --                   version, which should have been stopped, fails on it
@@ -35,14 +35,21 @@
 --                   purged (book_purge.lua): x|purged -> when (ms) and
 --                   w|frozen -> the waitlist counts "fac|method|offered|n ..."
 --                   that replace the waitlist
---   5 rec    HASH   code -> immutable booking fields (JSON), and what the
---                   service day adds: checkin, reg, noserve; once erased only
---                   consent, created, erased (ms), checkin, walkin, noserve
---   6 place  HASH   code -> "status|fac|session|method|resident|chat|by|updated_ms|queue";
+--   5 rec    HASH   code -> the booking, its "row": its place, a newline,
+--                   its record (row_get, row_set). The place is
+--                   "status|fac|session|method|resident|chat|by|updated_ms|queue":
 --                   status active, cancelled, attended or not_served;
 --                   queue is the number in the queue of the method in the
 --                   session (absent in bookings made before queue numbers);
---                   once erased resident is "", chat and by "0"
+--                   once erased resident is "", chat and by "0". The
+--                   record is the booking's immutable fields (JSON), and
+--                   what the service day adds: checkin, reg, noserve; once
+--                   erased only consent, created, erased (ms), checkin,
+--                   walkin, noserve. One field a booking: a booking is one
+--                   write, its reads one read.
+--   6 place  STRING "moved" (BookingStore.MigrateEvents): where an earlier
+--                   version kept the places, a hash then; read by no
+--                   script now, a string for the reason given for used
 --   7 wait   ZSET   resident -> join sequence (first in line = lowest)
 --   8 due    ZSET   resident -> deadline (ms) of the offer held for them
 --   9 fresh  SET    residents whose offer no ExpireOffers call has returned yet
@@ -144,13 +151,60 @@ local function parse_place(raw)
   return { status = f[1], fac = f[2], sess = f[3], m = f[4], res = f[5], chat = f[6], by = f[7], updated = f[8], qn = f[9] }
 end
 
-local function place_get(code) return parse_place(redis.call('HGET', K.place, code)) end
+-- row_split splits a stored row into its place and record (either nil
+-- when missing).
+local function row_split(raw)
+  if not raw then return nil, nil end
+  local i = string.find(raw, '\n', 1, true)
+  if not i then return nil, raw end
+  return string.sub(raw, 1, i - 1), string.sub(raw, i + 1)
+end
+
+-- row_get returns booking code's place string and record (nil, nil for
+-- an unknown code).
+local function row_get(code) return row_split(redis.call('HGET', K.rec, code)) end
+
+-- row_set writes booking code's place string and record.
+local function row_set(code, place, rec) redis.call('HSET', K.rec, code, place .. '\n' .. rec) end
+
+-- place_get returns booking code's place, parsed, with its record as
+-- p.rec (place_set writes it back), or nil.
+local function place_get(code)
+  local raw, rec = row_get(code)
+  local p = parse_place(raw)
+  if p then p.rec = rec end
+  return p
+end
 
 local function place_str(p)
   local s = table.concat({ p.status, p.fac, p.sess, p.m, p.res, p.chat, p.by, p.updated }, '|')
   if p.qn then s = s .. '|' .. p.qn end
   return s
 end
+
+-- place_set writes place p of booking code, with its record p.rec.
+local function place_set(code, p) row_set(code, place_str(p), p.rec or '') end
+
+-- rows_move moves the places an earlier version kept in their own hash
+-- (place, then a hash) into the rows of rec (see KEYS); place then becomes
+-- the string "moved". Idempotent. Returns how many it moved.
+local function rows_move()
+  if redis.call('TYPE', K.place)['ok'] ~= 'hash' then
+    if redis.call('EXISTS', K.place) == 0 and redis.call('EXISTS', K.limit) == 1 then redis.call('SET', K.place, 'moved') end
+    return 0
+  end
+  local all = redis.call('HGETALL', K.place)
+  for i = 1, #all, 2 do
+    row_set(all[i], all[i + 1], redis.call('HGET', K.rec, all[i]) or '')
+  end
+  redis.call('DEL', K.place)
+  redis.call('SET', K.place, 'moved')
+  return #all / 2
+end
+
+-- layout_move moves an event kept by an earlier version into this
+-- layout (counters_move, rows_move) and returns how many fields it moved.
+local function layout_move() return counters_move() + rows_move() end
 
 -- queue_take gives the next number of the queue of method m in session s
 -- at facility fac (limit "t|<fac>|<s>|<m>"). A number is given once: a
@@ -287,7 +341,8 @@ end
 
 -- booking_reply returns a booking as {status, code, record, place}.
 local function booking_reply(status, code)
-  return { status, code, redis.call('HGET', K.rec, code) or '', redis.call('HGET', K.place, code) or '' }
+  local place, rec = row_get(code)
+  return { status, code, rec or '', place or '' }
 end
 
 -- without_code removes a code from a history value (nil when empty).
@@ -314,7 +369,7 @@ end
 local function strip(code, now)
   local p = place_get(code)
   if not p then return nil end
-  local raw = redis.call('HGET', K.rec, code)
+  local raw, rec = p.rec, p.rec
   local ok, x = false, nil
   if raw then ok, x = pcall(cjson.decode, raw) end
   if ok and type(x) == 'table' and not x.erased then
@@ -323,15 +378,16 @@ local function strip(code, now)
       if requester == '0' then requester = p.chat end
       redis.call('HDEL', K.res, 'i|' .. requester .. '|' .. x.key)
     end
-    redis.call('HSET', K.rec, code, cjson.encode({ consent = x.consent, created = x.created, erased = now, checkin = x.checkin,
-      walkin = x.walkin, noserve = x.noserve }))
+    rec = cjson.encode({ consent = x.consent, created = x.created, erased = now, checkin = x.checkin,
+      walkin = x.walkin, noserve = x.noserve })
   elseif raw and not ok then
     -- An unreadable record cannot be kept: it may hold anything.
-    redis.call('HSET', K.rec, code, cjson.encode({ erased = now }))
+    rec = cjson.encode({ erased = now })
   end
-  if p.res ~= '' or p.chat ~= '0' or p.by ~= '0' then
-    local q = { status = p.status, fac = p.fac, sess = p.sess, m = p.m, res = '', chat = '0', by = '0', updated = p.updated, qn = p.qn }
-    redis.call('HSET', K.place, code, place_str(q))
+  if rec ~= raw or p.res ~= '' or p.chat ~= '0' or p.by ~= '0' then
+    local q = { status = p.status, fac = p.fac, sess = p.sess, m = p.m, res = '', chat = '0', by = '0', updated = p.updated, qn = p.qn,
+      rec = rec }
+    place_set(code, q)
   end
   return p
 end

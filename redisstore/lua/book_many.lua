@@ -80,13 +80,10 @@ end
 local function own_repeat(h, idf)
   local key = string.match(idf, '^i|[^|]*|(.*)$')
   for _, c in ipairs(split(h, ' ')) do
-    local raw = redis.call('HGET', K.rec, c)
-    if raw then
-      local ok, x = pcall(cjson.decode, raw)
-      if ok and type(x) == 'table' and x.key == key then
-        local p = place_get(c)
-        if p and p.by == '0' then return c end
-      end
+    local p = place_get(c)
+    if p and p.rec then
+      local ok, x = pcall(cjson.decode, p.rec)
+      if ok and type(x) == 'table' and x.key == key and p.by == '0' then return c end
     end
   end
   return nil
@@ -144,6 +141,12 @@ local function book_one(now, ttl, keys, ev, a, i, kc)
     if qfree <= 0 then return { 'full_method' } end
     if sfree <= 0 then return { 'full_session' } end
   end
+  -- The next queue number: a number is given once (queue_take).
+  local qn = string.format('%d', tonumber(lim[6] or '0') + 1)
+  -- As place_str writes it.
+  local place = 'active|' .. fac .. '|' .. sess .. '|' .. m .. '|' .. r .. '|' .. chat .. '|' .. by .. '|' .. a[1] .. '|' .. qn
+  -- The booking's row: its place and its record (row_set).
+  local row = place .. '\n' .. rec
   -- Every check passed; the first write takes (or guards) the code.
   if kc then
     local bucket = keys[kc]
@@ -153,15 +156,13 @@ local function book_one(now, ttl, keys, ev, a, i, kc)
     end
     kc = kc + 1
     if redis.call('HSETNX', bucket, code, ev) == 0 then return { 'code_taken' } end
-    if redis.call('HSETNX', K.rec, code, rec) == 0 then
+    if redis.call('HSETNX', K.rec, code, row) == 0 then
       redis.call('HDEL', bucket, code)
       return { 'code_taken' }
     end
-  elseif redis.call('HSETNX', K.rec, code, rec) == 0 then
+  elseif redis.call('HSETNX', K.rec, code, row) == 0 then
     return { 'code_taken' }
   end
-  -- The next queue number: a number is given once (queue_take).
-  local qn = string.format('%d', tonumber(lim[6] or '0') + 1)
   if consume then
     -- The held place becomes the booking; the counts already include it.
     redis.call('ZREM', K.due, r)
@@ -175,8 +176,6 @@ local function book_one(now, ttl, keys, ev, a, i, kc)
   end
   if o then redis.call('HDEL', K.res, r .. '|o') end
   if st[4] then wait_remove(r) end
-  -- As place_str writes it.
-  local place = 'active|' .. fac .. '|' .. sess .. '|' .. m .. '|' .. r .. '|' .. chat .. '|' .. by .. '|' .. a[1] .. '|' .. qn
   -- Active code here means no active booking before, so a missing history
   -- means no booking before: the history is left out until it differs.
   if own and not st[5] then
@@ -199,7 +198,6 @@ local function book_one(now, ttl, keys, ev, a, i, kc)
     end
     redis.call('HSET', K.res, unpack(w))
   end
-  redis.call('HSET', K.place, code, place)
   if kc then
     if chat ~= '0' then
       redis.call('HSET', keys[kc], chat .. '|' .. ev, '')

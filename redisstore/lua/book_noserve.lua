@@ -24,7 +24,7 @@ local op, code, by, at, reason, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5
 local p = place_get(code)
 if not p then return { 'not_found' } end
 if p.status == 'cancelled' then return { 'cancelled' } end
-local raw = redis.call('HGET', K.rec, code)
+local raw = p.rec
 local ok, x = false, nil
 if raw then ok, x = pcall(cjson.decode, raw) end
 if not ok or type(x) ~= 'table' then return { 'bad_record' } end
@@ -34,7 +34,6 @@ if op == 'mark' then
   x.noserve = { by = by, at = at, reason = reason }
   if p.status == 'active' then
     p.status, p.updated = 'not_served', at
-    redis.call('HSET', K.place, code, place_str(p))
     if redis.call('HGET', K.res, p.res .. '|a') == code then
       -- The history was left out while it was just this code: keep it.
       redis.call('HSETNX', K.res, p.res .. '|h', code)
@@ -42,7 +41,8 @@ if op == 'mark' then
     end
     give(p.fac, p.sess, p.m)
   end
-  redis.call('HSET', K.rec, code, cjson.encode(x))
+  p.rec = cjson.encode(x)
+  place_set(code, p)
   return done(tonumber(at), ttl, booking_reply('ok', code))
 end
 
@@ -58,8 +58,8 @@ if qfree <= 0 then return { 'full_method' } end
 if sfree <= 0 then return { 'full_session' } end
 take(p.fac, p.sess, p.m)
 p.status, p.updated = 'active', at
-redis.call('HSET', K.place, code, place_str(p))
 if p.res ~= '' then redis.call('HSET', K.res, p.res .. '|a', code) end
 x.noserve = nil
-redis.call('HSET', K.rec, code, cjson.encode(x))
+p.rec = cjson.encode(x)
+place_set(code, p)
 return booking_reply('ok', code)

@@ -25,7 +25,7 @@ if redis.call('EXISTS', K.limit) == 0 then return { 'unknown_event' } end
 if redis.call('HEXISTS', K.res, 'x|purged') == 1 then return { 'already', 0 } end
 
 local n = 0
-local places = redis.call('HKEYS', K.place)
+local places = redis.call('HKEYS', K.rec)
 for _, code in ipairs(places) do
   if strip(code, now) then n = n + 1 end
 end

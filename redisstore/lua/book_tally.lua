@@ -38,19 +38,21 @@ local function counter()
 end
 
 local booked, waiting, served, walkins, noserve = counter(), counter(), counter(), counter(), counter()
-local places = redis.call('HGETALL', K.place)
-for i = 2, #places, 2 do
-  local p = parse_place(places[i])
-  booked.add(table.concat({ p.status, p.fac, p.sess, p.m }, '|'), 1)
-  if p.status == 'not_served' then
-    local reason = 'tidak_datang'
-    local raw = redis.call('HGET', K.rec, places[i - 1])
-    local ok, x = false, nil
-    if raw then ok, x = pcall(cjson.decode, raw) end
-    if ok and type(x) == 'table' and type(x.noserve) == 'table' and type(x.noserve.reason) == 'string' then
-      reason = x.noserve.reason
+local rows = redis.call('HGETALL', K.rec)
+for i = 2, #rows, 2 do
+  local raw, rec = row_split(rows[i])
+  local p = parse_place(raw)
+  if p then
+    booked.add(table.concat({ p.status, p.fac, p.sess, p.m }, '|'), 1)
+    if p.status == 'not_served' then
+      local reason = 'tidak_datang'
+      local ok, x = false, nil
+      if rec then ok, x = pcall(cjson.decode, rec) end
+      if ok and type(x) == 'table' and type(x.noserve) == 'table' and type(x.noserve.reason) == 'string' then
+        reason = x.noserve.reason
+      end
+      noserve.add(table.concat({ p.fac, p.sess, p.m, reason }, '|'), 1)
     end
-    noserve.add(table.concat({ p.fac, p.sess, p.m, reason }, '|'), 1)
   end
 end
 for _, r in ipairs(redis.call('ZRANGE', K.wait, 0, -1)) do

@@ -38,25 +38,25 @@ if mode == 'drop' then
   return { 'ok' }
 end
 local codes = {}
-local places = redis.call('HGETALL', K.place)
-for i = 1, #places, 2 do
-  local code, raw = places[i], places[i + 1]
-  if string.sub(code, 1, 2) ~= 'e|' then
+local rows = redis.call('HGETALL', K.rec)
+for i = 1, #rows, 2 do
+  local code = rows[i]
+  local raw, rec = row_split(rows[i + 1])
+  if raw and string.sub(code, 1, 2) ~= 'e|' then
     local p = parse_place(raw)
     if p.fac == fac then
-      local rec = redis.call('HGET', K.rec, code)
       local ok, x = false, nil
       if rec then ok, x = pcall(cjson.decode, rec) end
       if p.status == 'active' and ok and type(x) == 'table' then
         p.status, p.updated = 'cancelled', ARGV[1]
-        redis.call('HSET', K.place, code, place_str(p))
         if redis.call('HGET', K.res, p.res .. '|a') == code then
           redis.call('HSETNX', K.res, p.res .. '|h', code)
           redis.call('HDEL', K.res, p.res .. '|a')
         end
         give(p.fac, p.sess, p.m)
         x.void = tonumber(n)
-        redis.call('HSET', K.rec, code, cjson.encode(x))
+        p.rec = cjson.encode(x)
+        place_set(code, p)
       end
       if ok and type(x) == 'table' and tostring(x.void) == n then
         codes[#codes + 1] = code

@@ -38,12 +38,15 @@ local err, qfree, sfree = place_room(fac, sess, m, 0)
 if err then return done(now, ttl, { err }) end
 if qfree <= 0 then return done(now, ttl, { 'full_method' }) end
 if sfree <= 0 then return done(now, ttl, { 'full_session' }) end
-if redis.call('HSETNX', K.rec, code, ARGV[9]) == 0 then return done(now, ttl, { 'code_taken' }) end
-take(fac, sess, m)
+-- The next queue number, taken once the code is (a number is given once).
+local tf = 't|' .. fac .. '|' .. sess .. '|' .. m
+local qn = string.format('%d', tonumber(redis.call('HGET', K.limit, tf) or '0') + 1)
 local place = place_str({ status = 'active', fac = fac, sess = sess, m = m, res = r, chat = '0', by = by, updated = ARGV[1],
-  qn = queue_take(fac, sess, m) })
+  qn = qn })
+if redis.call('HSETNX', K.rec, code, place .. '\n' .. ARGV[9]) == 0 then return done(now, ttl, { 'code_taken' }) end
+redis.call('HSET', K.limit, tf, qn)
+take(fac, sess, m)
 redis.call('HSET', K.res, idf, code, r .. '|a', code, cadre_h, with_code(st[2], code))
-redis.call('HSET', K.place, code, place)
 local wf = table.concat({ 'n|wi', fac, sess, m }, '|')
 if redis.call('HINCRBY', K.res, wf, 1) == 1 then
   redis.call('HSET', K.res, 'n|walkins', with_code(redis.call('HGET', K.res, 'n|walkins'), wf))

@@ -8,15 +8,17 @@ import (
 	"github.com/kbbot/kbbot/booking"
 )
 
-// oldCounters puts an event's counters back where a version before
-// counters layout "2" kept them: the places taken in a hash of their own
-// (EventUsed, "q|..." and "s|..."), the queue counters among the
-// residents' fields; and forgets that the migration ran.
-func oldCounters(t *testing.T, e *env, ev string) {
+// oldLayout puts an event back in the layout of a version before events
+// layout "2": the places taken in a hash of their own (EventUsed, "q|..."
+// and "s|..."), the queue counters among the residents' fields, each
+// booking's place in a hash of its own (EventPlaces) and only its record
+// in EventRecords; and forgets that the migration ran.
+func oldLayout(t *testing.T, e *env, ev string) {
 	t.Helper()
 	ctx := context.Background()
 	all := e.rdb.HGetAll(ctx, e.keys.EventLimits(ev)).Val()
-	for _, k := range []string{e.keys.EventUsed(ev), e.keys.CountersLayout()} {
+	rows := e.rdb.HGetAll(ctx, e.keys.EventRecords(ev)).Val()
+	for _, k := range []string{e.keys.EventUsed(ev), e.keys.EventPlaces(ev), e.keys.EventsLayout()} {
 		if err := e.rdb.Del(ctx, k).Err(); err != nil {
 			t.Fatal(err)
 		}
@@ -32,14 +34,24 @@ func oldCounters(t *testing.T, e *env, ev string) {
 		}
 		e.rdb.HDel(ctx, e.keys.EventLimits(ev), f)
 	}
+	for code, row := range rows {
+		place, rec, ok := strings.Cut(row, "\n")
+		if !ok {
+			t.Fatalf("row of %s: %q", code, row)
+		}
+		e.rdb.HSet(ctx, e.keys.EventPlaces(ev), code, place)
+		e.rdb.HSet(ctx, e.keys.EventRecords(ev), code, rec)
+	}
 }
 
-// TestMigrateCounters: bookings made before the counters moved beside the
-// limits keep their places taken and their queue numbers. After the move
-// a full quota stays full, the next booking in a queue gets the next
-// number (not 1 again), the old used hash is a string an old process
-// fails on, and a second run reads only the layout mark.
-func TestMigrateCounters(t *testing.T) {
+// TestMigrateEvents: bookings made before the counters moved beside the
+// limits and the places into the records keep their places taken, their
+// queue numbers and their places. After the move a full quota stays full,
+// the next booking in a queue gets the next number (not 1 again), the
+// bookings read, cancel and count as before, the old used and place
+// hashes are strings an old process fails on, and a second run reads
+// only the layout mark.
+func TestMigrateEvents(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, "")
@@ -47,18 +59,23 @@ func TestMigrateCounters(t *testing.T) {
 	first := book(t, e, 1, "pmb-b", "0900", booking.IUD)
 	book(t, e, 2, "pmb-b", "0900", booking.IUD)
 	book(t, e, 3, "pkm-a", "0800", booking.Implan)
-	oldCounters(t, e, testEvent)
+	oldLayout(t, e, testEvent)
 	if n := len(usedOf(t, e, testEvent)); n != 0 {
 		t.Fatalf("the old layout still has %d counters in the limits", n)
 	}
 
-	m, err := e.store.MigrateCounters(ctx)
-	if err != nil || m.Done || m.Events != 1 || m.Fields != 6 {
-		// q and s of pmb-b and of pkm-a, and two queues.
-		t.Fatalf("migrate: %+v %v, want 6 fields of 1 event", m, err)
+	m, err := e.store.MigrateEvents(ctx)
+	if err != nil || m.Done || m.Events != 1 || m.Fields != 9 {
+		// q and s of pmb-b and of pkm-a, two queues and three places.
+		t.Fatalf("migrate: %+v %v, want 9 fields of 1 event", m, err)
 	}
-	if typ := e.rdb.Type(ctx, e.keys.EventUsed(testEvent)).Val(); typ != "string" {
-		t.Errorf("the old used key is a %s, want the string an old process fails on", typ)
+	for _, k := range []string{e.keys.EventUsed(testEvent), e.keys.EventPlaces(testEvent)} {
+		if typ := e.rdb.Type(ctx, k).Val(); typ != "string" {
+			t.Errorf("the old key %s is a %s, want the string an old process fails on", k, typ)
+		}
+	}
+	if got, err := e.store.Get(ctx, first.Code); err != nil || got.Status != booking.Active || got.Queue != 1 || got.Name != "Warga 1" {
+		t.Errorf("a booking made before the move: %+v %v", got, err)
 	}
 	if err := e.rdb.HMGet(ctx, e.keys.EventUsed(testEvent), "q|pmb-b|iud").Err(); err == nil || !strings.Contains(err.Error(), "WRONGTYPE") {
 		t.Errorf("an old process's read of the places taken: %v, want WRONGTYPE", err)
@@ -88,23 +105,23 @@ func TestMigrateCounters(t *testing.T) {
 	if n := checkInvariants(t, e, testEvent); n != 4 {
 		t.Errorf("%d active bookings, want 4", n)
 	}
-	if m, err := e.store.MigrateCounters(ctx); err != nil || !m.Done {
+	if m, err := e.store.MigrateEvents(ctx); err != nil || !m.Done {
 		t.Errorf("second migration: %+v %v", m, err)
 	}
 }
 
-// TestImportMovesOldCounters: an import of an event still in the old
-// layout (a `kbbot import` before the first start of this version) moves
-// its counters first, so its limits are checked against the places taken
-// and the next booking counts on.
-func TestImportMovesOldCounters(t *testing.T) {
+// TestImportMovesOldLayout: an import of an event still in the old layout
+// (a `kbbot import` before the first start of this version) moves it
+// first, so its limits are checked against the places taken and the next
+// booking counts on.
+func TestImportMovesOldLayout(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, "")
 	for chat := range 3 {
 		book(t, e, chat+1, "pmb-b", "0900", booking.IUD)
 	}
-	oldCounters(t, e, testEvent)
+	oldLayout(t, e, testEvent)
 
 	lower := strings.Replace(testYAML, "quota: {iud: 3}", "quota: {iud: 2}", 1)
 	cat, err := booking.Parse(strings.NewReader(lower), "lower.yaml")
