@@ -134,7 +134,7 @@ func bookingOf(eventID, code string, r record, place string) (booking.Booking, e
 	return b, nil
 }
 
-// decodeOffer parses an offer ("<res>|o" of EventResidents).
+// decodeOffer parses an offer (part o of a resident's state in EventResidents).
 func decodeOffer(eventID, raw string) (booking.Offer, error) {
 	f := strings.Split(raw, "|")
 	if len(f) != 6 {
@@ -146,7 +146,7 @@ func decodeOffer(eventID, raw string) (booking.Offer, error) {
 	}, nil
 }
 
-// decodeWait parses a waitlist request ("<res>|w" of EventResidents).
+// decodeWait parses a waitlist request (part w of a resident's state in EventResidents).
 func decodeWait(eventID, raw string, pos int64) (booking.Waiting, error) {
 	f := strings.Split(raw, "|")
 	if len(f) != 5 {

@@ -14,7 +14,7 @@ import (
 
 // The service day of the booking store: the day list of a site, walk-ins
 // and not-served marks. All of it lives in the event's own keys (hash tag
-// {ev:<id>}), with the bookings: the queue counters in EventResidents
+// {ev:<id>}), with the bookings: the queue counters in EventLimits
 // ("t|<facility>|<session>|<method>"), the queue number as the place
 // string's last field, the walk-in flag and the not-served mark in the
 // booking's record. Nothing is copied: the day list reads the bookings.

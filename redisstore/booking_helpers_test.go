@@ -200,11 +200,16 @@ func usedOf(t testing.TB, e *env, ev string) map[string]string {
 func residentState(ctx context.Context, e *env, ev string) (offers, active map[string]string) {
 	offers, active = map[string]string{}, map[string]string{}
 	for f, v := range e.rdb.HGetAll(ctx, e.keys.EventResidents(ev)).Val() {
-		switch {
-		case strings.HasSuffix(f, "|o"):
-			offers[strings.TrimSuffix(f, "|o")] = v
-		case strings.HasSuffix(f, "|a"):
-			active[strings.TrimSuffix(f, "|a")] = v
+		if f == "" || (f[0] != 'c' && f[0] != 'r') || strings.Contains(f, "|") {
+			continue // not a resident's state (see Keys.EventResidents)
+		}
+		// a, h, w, o separated by the unit separator.
+		parts := strings.Split(v, "\x1f")
+		if parts[0] != "" {
+			active[f] = parts[0]
+		}
+		if len(parts) > 3 && parts[3] != "" {
+			offers[f] = parts[3]
 		}
 	}
 	return offers, active

@@ -13,10 +13,12 @@ import (
 // "t|..." queue numbers), so that the booking function checks a place in
 // one read and takes it in one write; and a booking's place and record
 // are one field, its row (EventRecords), so that a booking is stored in
-// one write. Earlier versions kept the places taken in a hash of their own
-// (EventUsed), the queue numbers among the residents' fields
-// (EventResidents) and the places in a hash of their own (EventPlaces);
-// MigrateEvents moves them.
+// one write; and a resident's state is one field (EventResidents), so that
+// a booking reads and writes the resident in one lookup. Earlier versions
+// kept the places taken in a hash of their own (EventUsed), the queue
+// numbers among the residents' fields, the places in a hash of their own
+// (EventPlaces) and a resident's state in four fields; MigrateEvents moves
+// them.
 
 var (
 	//go:embed lua/book_layout.lua
@@ -31,7 +33,8 @@ const eventsLayout = "2"
 type EventMigration struct {
 	// Events is how many events had something to move.
 	Events int
-	// Fields is how many counters and places were moved.
+	// Fields is how many counters, places and residents' fields were
+	// moved.
 	Fields int
 	// Done is true when the layout was current already (nothing read).
 	Done bool

@@ -2,9 +2,12 @@ package redisstore_test
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/booking"
 )
 
@@ -12,7 +15,9 @@ import (
 // layout "2": the places taken in a hash of their own (EventUsed, "q|..."
 // and "s|..."), the queue counters among the residents' fields, each
 // booking's place in a hash of its own (EventPlaces) and only its record
-// in EventRecords; and forgets that the migration ran.
+// in EventRecords, each resident's state in four fields ("<r>|a" active,
+// "|h" history, "|w" waitlist, "|o" offer); and forgets that the
+// migration ran.
 func oldLayout(t *testing.T, e *env, ev string) {
 	t.Helper()
 	ctx := context.Background()
@@ -42,61 +47,86 @@ func oldLayout(t *testing.T, e *env, ev string) {
 		e.rdb.HSet(ctx, e.keys.EventPlaces(ev), code, place)
 		e.rdb.HSet(ctx, e.keys.EventRecords(ev), code, rec)
 	}
+	for f, v := range e.rdb.HGetAll(ctx, e.keys.EventResidents(ev)).Val() {
+		if f == "" || (f[0] != 'c' && f[0] != 'r') || strings.Contains(f, "|") {
+			continue
+		}
+		for i, part := range strings.Split(v, "\x1f") {
+			if part != "" {
+				e.rdb.HSet(ctx, e.keys.EventResidents(ev), f+"|"+"ahwo"[i:i+1], part)
+			}
+		}
+		e.rdb.HDel(ctx, e.keys.EventResidents(ev), f)
+	}
 }
 
-// TestMigrateEvents: bookings made before the counters moved beside the
-// limits and the places into the records keep their places taken, their
-// queue numbers and their places. After the move a full quota stays full,
-// the next booking in a queue gets the next number (not 1 again), the
-// bookings read, cancel and count as before, the old used and place
-// hashes are strings an old process fails on, and a second run reads
-// only the layout mark.
+// TestMigrateEvents: an event kept in the old layout (counters in their
+// own hash and among the residents' fields, places in their own hash,
+// each resident's state in four fields) keeps, once moved, its places
+// taken, queue numbers, places, active bookings and waitlist. After the
+// move a full quota stays full, a booked resident cannot book twice, the
+// next booking in a queue gets the next number (not 1 again), a freed
+// place goes to the one waiting, the old used and place hashes are
+// strings an old process fails on, and a second run reads only the
+// layout mark.
 func TestMigrateEvents(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, "")
-	// pmb-b: one session of 3, iud 3.
+	// pmb-b: one session of 3, iud 3: full after three bookings.
 	first := book(t, e, 1, "pmb-b", "0900", booking.IUD)
 	book(t, e, 2, "pmb-b", "0900", booking.IUD)
+	book(t, e, 4, "pmb-b", "0900", booking.IUD)
 	book(t, e, 3, "pkm-a", "0800", booking.Implan)
+	if w, err := e.store.JoinWaitlist(ctx, booking.WaitRequest{EventID: testEvent, FacilityID: "pmb-b", Method: booking.IUD, Resident: 9}); err != nil || w.Position != 1 {
+		t.Fatalf("join: %+v %v", w, err)
+	}
 	oldLayout(t, e, testEvent)
 	if n := len(usedOf(t, e, testEvent)); n != 0 {
 		t.Fatalf("the old layout still has %d counters in the limits", n)
 	}
 
 	m, err := e.store.MigrateEvents(ctx)
-	if err != nil || m.Done || m.Events != 1 || m.Fields != 9 {
-		// q and s of pmb-b and of pkm-a, two queues and three places.
-		t.Fatalf("migrate: %+v %v, want 9 fields of 1 event", m, err)
+	// The q and s counters of pmb-b and of pkm-a, two queues, four places,
+	// four active codes and one waitlist request.
+	if err != nil || m.Done || m.Events != 1 || m.Fields != 15 {
+		t.Fatalf("migrate: %+v %v, want 15 fields of 1 event", m, err)
 	}
 	for _, k := range []string{e.keys.EventUsed(testEvent), e.keys.EventPlaces(testEvent)} {
 		if typ := e.rdb.Type(ctx, k).Val(); typ != "string" {
 			t.Errorf("the old key %s is a %s, want the string an old process fails on", k, typ)
 		}
 	}
-	if got, err := e.store.Get(ctx, first.Code); err != nil || got.Status != booking.Active || got.Queue != 1 || got.Name != "Warga 1" {
-		t.Errorf("a booking made before the move: %+v %v", got, err)
-	}
 	if err := e.rdb.HMGet(ctx, e.keys.EventUsed(testEvent), "q|pmb-b|iud").Err(); err == nil || !strings.Contains(err.Error(), "WRONGTYPE") {
 		t.Errorf("an old process's read of the places taken: %v, want WRONGTYPE", err)
 	}
 	for f := range e.rdb.HGetAll(ctx, e.keys.EventResidents(testEvent)).Val() {
-		if strings.HasPrefix(f, "t|") {
-			t.Errorf("queue counter %s left among the residents", f)
+		if strings.Contains(f, "|") && (f[0] == 'c' || f[0] == 'r' || strings.HasPrefix(f, "t|")) {
+			t.Errorf("field %s of the old layout left among the residents", f)
 		}
 	}
-	if n := checkInvariants(t, e, testEvent); n != 3 {
-		t.Fatalf("%d active bookings, want 3", n)
+	if got, err := e.store.Get(ctx, first.Code); err != nil || got.Status != booking.Active || got.Queue != 1 || got.Name != "Warga 1" {
+		t.Errorf("a booking made before the move: %+v %v", got, err)
 	}
-
-	third := book(t, e, 4, "pmb-b", "0900", booking.IUD)
-	if third.Queue != 3 {
-		t.Errorf("the third booking of the queue got number %d, want 3", third.Queue)
+	if n := checkInvariants(t, e, testEvent); n != 4 {
+		t.Fatalf("%d active bookings, want 4", n)
+	}
+	var already *booking.AlreadyBookedError
+	if _, err := e.store.Book(ctx, req(2, "again", "pkm-a", "0800", booking.IUD)); !errors.As(err, &already) {
+		t.Errorf("a resident booked before the move booked again: %v", err)
 	}
 	if _, err := e.store.Book(ctx, req(5, "k", "pmb-b", "0900", booking.IUD)); err == nil {
-		t.Fatal("a fourth booking of a quota of 3 was taken after the migration")
+		t.Fatal("a fourth booking of a quota of 3 was taken after the move")
 	}
+
+	// The freed place goes to the one waiting since before the move.
 	if _, err := e.store.Cancel(ctx, first.Code, 1); err != nil {
+		t.Fatal(err)
+	}
+	if offers, _ := residentState(ctx, e, testEvent); !strings.HasPrefix(offers["c9"], "offered|pmb-b|0900|iud") {
+		t.Fatalf("offers after the cancel: %v, want one for the resident waiting", offers)
+	}
+	if err := e.store.LeaveWaitlist(ctx, testEvent, 9); err != nil {
 		t.Fatal(err)
 	}
 	if b, err := e.store.Book(ctx, req(5, "k", "pmb-b", "0900", booking.IUD)); err != nil || b.Queue != 4 {
@@ -104,6 +134,11 @@ func TestMigrateEvents(t *testing.T) {
 	}
 	if n := checkInvariants(t, e, testEvent); n != 4 {
 		t.Errorf("%d active bookings, want 4", n)
+	}
+	chats, err := e.store.BookedChats(ctx, testEvent)
+	slices.Sort(chats)
+	if err != nil || !slices.Equal(chats, []kbbot.ChatID{2, 3, 4, 5}) {
+		t.Errorf("booked chats %v %v, want 2 3 4 5", chats, err)
 	}
 	if m, err := e.store.MigrateEvents(ctx); err != nil || !m.Done {
 		t.Errorf("second migration: %+v %v", m, err)

@@ -141,7 +141,8 @@ func (s *BookingStore) purgeEvent(ctx context.Context, id string, now time.Time)
 }
 
 // fieldChats returns the chats named by fields of an EventResidents hash:
-// residents "c<chat>|..." and cadres "b<chat>|h", each once.
+// residents "c<chat>" (their state; "c<chat>|..." in an earlier layout)
+// and cadres "b<chat>|h", each once.
 func fieldChats(fields []string) []kbbot.ChatID {
 	seen := map[kbbot.ChatID]bool{}
 	var out []kbbot.ChatID
@@ -150,7 +151,7 @@ func fieldChats(fields []string) []kbbot.ChatID {
 			continue
 		}
 		head, _, ok := strings.Cut(f[1:], "|")
-		if !ok {
+		if !ok && f[0] != 'c' {
 			continue
 		}
 		n, err := strconv.ParseInt(head, 10, 64)

@@ -225,12 +225,16 @@ const hashtableFields = 64
 func (k Keys) EventUsed(id string) string { return k.event(id, "used") }
 
 // EventResidents holds each resident's state for the event, a resident
-// being "c<chat>" (Telegram) or "r<ref>" (booked by a cadre): "<res>|a" ->
-// code of the active booking; "<res>|h" -> codes of all their bookings
-// ("code code ..."); "<res>|w" -> waitlist request
-// "facility|method|session|chat|joined_ms" (session empty: any);
-// "<res>|o" -> offer "state|facility|session|method|chat|deadline_ms"
-// (state offered or expired). Also "b<chat>|h" -> codes a cadre booked,
+// being "c<chat>" (Telegram) or "r<ref>" (booked by a cadre), in one field
+// named by the resident: four parts separated by "\x1f" (trailing empty
+// parts left out; the field is deleted when all are empty): the code of
+// the active booking; the codes of all their bookings ("code code ...",
+// left out while it would be just the active code); the waitlist request
+// "facility|method|session|chat|joined_ms" (session empty: any); the
+// offer "state|facility|session|method|chat|deadline_ms" (state offered
+// or expired). One field, so that a booking reads and writes a resident
+// in one lookup of this, the event's largest hash (lua/book_lib.lua
+// state_get). Also "b<chat>|h" -> codes a cadre booked,
 // "i|<requester chat>|<idempotency key>" -> the code that request
 // booked (only for bookings a cadre or staff made, and those made before
 // this field was left out of a resident's own booking, whose record keeps
@@ -240,8 +244,8 @@ func (k Keys) EventUsed(id string) string { return k.event(id, "used") }
 // erased by EraseBooking, the anonymous check-in counts "n|..." (see CheckIn)
 // and walk-in counts "n|wi|<facility>|<session>|<method>" listed in
 // "n|walkins" (lua/book_walkin.lua). (Versions before events layout
-// "2" kept the queue counters "t|..." here; MigrateEvents moves them to
-// EventLimits.) After
+// "2" kept the queue counters "t|..." here and each resident's state in
+// four fields "<res>|a", "|h", "|w", "|o"; MigrateEvents moves them.) After
 // PurgePersonal only the counts remain, with "x|purged" -> when (Unix ms)
 // and "w|frozen" -> the waitlist's counts "fac|method|offered|n ..."
 // (lua/book_purge.lua). HASH; no TTL.
@@ -348,8 +352,9 @@ func (k Keys) LegacyBookingCodeMatch() string { return globEscape(k.prefix+"code
 func (k Keys) CodesLayout() string { return k.prefix + "codes-layout" }
 
 // EventsLayout is "2" once BookingStore.MigrateEvents has moved every
-// event's counters into its EventLimits and its places into the rows of
-// its EventRecords (see there). STRING; no TTL.
+// event's counters into its EventLimits, its places into the rows of its
+// EventRecords and each resident's state into one field of its
+// EventResidents (see there). STRING; no TTL.
 func (k Keys) EventsLayout() string { return k.prefix + "events-layout" }
 
 // ResidentEventsBuckets is how many buckets the resident index has.

@@ -14,11 +14,7 @@ expire_due(now)
 if p.status == 'active' then
   p.status, p.updated = 'cancelled', ARGV[1]
   place_set(code, p)
-  if redis.call('HGET', K.res, p.res .. '|a') == code then
-    -- The history was left out while it was just this code: keep it.
-    redis.call('HSETNX', K.res, p.res .. '|h', code)
-    redis.call('HDEL', K.res, p.res .. '|a')
-  end
+  unbook(p.res, code)
   give(p.fac, p.sess, p.m)
 end
 return done(now, ttl, booking_reply('ok', code))

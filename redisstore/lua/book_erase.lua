@@ -10,7 +10,7 @@ local now, chat, ttl = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
 local r = 'c' .. chat
 expire_due(now)
 
-local code = redis.call('HGET', K.res, r .. '|a')
+local code = res_get(r, 'a')
 if code then
   local p = place_get(code)
   if p and p.status == 'active' then give(p.fac, p.sess, p.m) end
@@ -48,5 +48,5 @@ for _, c in ipairs(split(redis.call('HGET', K.res, 'b' .. chat .. '|h') or '', '
 end
 -- The last hand-out of offers may name the resident; it only serves
 -- retries of ExpireOffers, so it goes.
-redis.call('HDEL', K.res, r .. '|a', r .. '|h', r .. '|o', r .. '|w', 'b' .. chat .. '|h', 'x|handout')
+redis.call('HDEL', K.res, r, 'b' .. chat .. '|h', 'x|handout')
 return done(now, ttl, deleted)

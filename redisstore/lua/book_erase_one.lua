@@ -46,7 +46,7 @@ for _, c in ipairs(codes) do
     erased[#erased + 1] = c
   end
 end
-redis.call('HDEL', K.res, r .. '|a', r .. '|h', r .. '|w', r .. '|o')
+redis.call('HDEL', K.res, r)
 local reply = booking_reply('ok', code)
 for _, c in ipairs(erased) do
   local anon

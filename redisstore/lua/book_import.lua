@@ -92,8 +92,8 @@ for i = first, #ARGV, 2 do
   redis.call('HSET', K.limit, ARGV[i], ARGV[i + 1])
 end
 if not existed then
-  redis.call('SET', K.used, 'moved')
-  redis.call('SET', K.place, 'moved')
+  redis.call('SET', K.used, LAYOUT)
+  redis.call('SET', K.place, LAYOUT)
 end
 redis.call('SET', K.def, ARGV[2])
 for i = 6 + ncx, 5 + ncx + nchg do

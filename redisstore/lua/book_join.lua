@@ -14,7 +14,7 @@
 local now, r, chat, ttl = tonumber(ARGV[1]), ARGV[2], ARGV[3], tonumber(ARGV[7])
 local fac, m, sess = ARGV[4], ARGV[5], ARGV[6]
 expire_due(now)
-local cur = redis.call('HGET', K.res, r .. '|a')
+local cur = res_get(r, 'a')
 if cur then return done(now, ttl, booking_reply('already', cur)) end
 local err = place_room(fac, sess, m, now)
 if err then return done(now, ttl, { err }) end
@@ -22,14 +22,14 @@ if err then return done(now, ttl, { err }) end
 local o = offer_get(r)
 if not (o and o.state == 'offered') then
   local joined = ARGV[1]
-  local old = redis.call('HGET', K.res, r .. '|w')
-  if old then
-    joined = split(old, '|')[5]
+  local st = state_get(r)
+  if st.w then
+    joined = split(st.w, '|')[5]
   else
     redis.call('ZADD', K.wait, redis.call('INCR', K.seq), r)
   end
-  redis.call('HDEL', K.res, r .. '|o')
-  redis.call('HSET', K.res, r .. '|w', table.concat({ fac, m, sess, chat, joined }, '|'))
+  st.o, st.w = nil, table.concat({ fac, m, sess, chat, joined }, '|')
+  state_put(r, st)
   match(now, ttl)
   o = offer_get(r)
 end
@@ -38,4 +38,4 @@ if o and o.state == 'offered' then
   redis.call('SREM', K.fresh, r)
   return done(now, ttl, { 'offered', o.raw })
 end
-return done(now, ttl, { 'waiting', position(r, fac), split(redis.call('HGET', K.res, r .. '|w'), '|')[5] })
+return done(now, ttl, { 'waiting', position(r, fac), split(res_get(r, 'w'), '|')[5] })

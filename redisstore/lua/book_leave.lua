@@ -6,9 +6,9 @@
 -- retried call changes nothing more).
 local now, r, ttl = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
 expire_due(now)
-local st = redis.call('HMGET', K.res, r .. '|w', r .. '|o')
+local st = state_get(r)
 wait_remove(r)
 offer_release(r, false)
 local was = 0
-if st[1] or st[2] then was = 1 end
+if st.w or st.o then was = 1 end
 return done(now, ttl, was)

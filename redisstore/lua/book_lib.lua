@@ -13,19 +13,25 @@
 --                   offers); t|<fac>|<session>|<method> -> the last queue
 --                   number given there (queue_take). One read checks a
 --                   place, one write takes it (book_many.lua).
---   3 used   STRING "moved" (BookingStore.MigrateEvents): where an
---                   earlier version kept the places taken and that no
---                   script reads now. A string so that a process of that
+--   3 used   STRING LAYOUT (BookingStore.MigrateEvents, layout_move):
+--                   where an earlier version kept the places taken and
+--                   that no script reads now. A string so that a process of that
 --                   version, which should have been stopped, fails on it
 --                   (WRONGTYPE) before it writes, instead of booking
 --                   against counts of 0.
---   4 res    HASH   per resident <r>: <r>|a -> active booking code;
---                   <r>|h -> "code code ..." (all bookings; left out while
---                   it would be just <r>|a, see history); <r>|w -> waitlist
---                   request "fac|method|session|chat|joined_ms" (session "" =
---                   any); <r>|o -> offer "state|fac|session|method|chat|
---                   deadline_ms" (state offered = place held, expired =
---                   deadline passed); b<chat>|h -> codes a cadre booked;
+--   4 res    HASH   per resident <r>: <r> -> the resident's state, one
+--                   field (state_get, state_put): four parts separated by
+--                   "\31" (unit separator), trailing empty parts left out,
+--                   the field deleted when all are empty:
+--                   a, the active booking code;
+--                   h, "code code ..." (all bookings; left out while it
+--                   would be just a, see history);
+--                   w, the waitlist request
+--                   "fac|method|session|chat|joined_ms" (session "" = any);
+--                   o, the offer "state|fac|session|method|chat|deadline_ms"
+--                   (state offered = place held, expired = deadline
+--                   passed);
+--                   b<chat>|h -> codes a cadre booked;
 --                   i|<requester chat>|<key> -> code (idempotency; not
 --                   written for a resident's own booking, whose record
 --                   keeps the key, see book_many.lua);
@@ -47,7 +53,7 @@
 --                   erased only consent, created, erased (ms), checkin,
 --                   walkin, noserve. One field a booking: a booking is one
 --                   write, its reads one read.
---   6 place  STRING "moved" (BookingStore.MigrateEvents): where an earlier
+--   6 place  STRING LAYOUT (BookingStore.MigrateEvents): where an earlier
 --                   version kept the places, a hash then; read by no
 --                   script now, a string for the reason given for used
 --   7 wait   ZSET   resident -> join sequence (first in line = lowest)
@@ -100,36 +106,6 @@ local function free(field)
   local x = redis.call('HMGET', K.limit, field, 'u|' .. field)
   if not x[1] then return nil end
   return tonumber(x[1]) - tonumber(x[2] or '0')
-end
-
--- counters_move moves into limit what an earlier version kept beside it:
--- the places taken (used, then a hash: "q|..." -> "u|q|...") and the
--- queue counters (res "t|..."); used then becomes the string "moved"
--- (see KEYS). Idempotent; an event without limits is left as it is.
--- Returns how many fields it moved.
-local function counters_move()
-  if redis.call('TYPE', K.used)['ok'] == 'string' or redis.call('EXISTS', K.limit) == 0 then return 0 end
-  local n = 0
-  local u = redis.call('HGETALL', K.used)
-  for i = 1, #u, 2 do
-    if string.sub(u[i], 1, 2) ~= 'x|' then
-      redis.call('HSET', K.limit, 'u|' .. u[i], u[i + 1])
-      n = n + 1
-    end
-  end
-  local cur = '0'
-  repeat
-    local x = redis.call('HSCAN', K.res, cur, 'MATCH', 't|*', 'COUNT', 1000)
-    cur = x[1]
-    for i = 1, #x[2], 2 do
-      redis.call('HSET', K.limit, x[2][i], x[2][i + 1])
-      redis.call('HDEL', K.res, x[2][i])
-      n = n + 1
-    end
-  until cur == '0'
-  redis.call('DEL', K.used)
-  redis.call('SET', K.used, 'moved')
-  return n
 end
 
 -- take counts a place taken on the method's quota and the session.
@@ -185,27 +161,6 @@ end
 -- place_set writes place p of booking code, with its record p.rec.
 local function place_set(code, p) row_set(code, place_str(p), p.rec or '') end
 
--- rows_move moves the places an earlier version kept in their own hash
--- (place, then a hash) into the rows of rec (see KEYS); place then becomes
--- the string "moved". Idempotent. Returns how many it moved.
-local function rows_move()
-  if redis.call('TYPE', K.place)['ok'] ~= 'hash' then
-    if redis.call('EXISTS', K.place) == 0 and redis.call('EXISTS', K.limit) == 1 then redis.call('SET', K.place, 'moved') end
-    return 0
-  end
-  local all = redis.call('HGETALL', K.place)
-  for i = 1, #all, 2 do
-    row_set(all[i], all[i + 1], redis.call('HGET', K.rec, all[i]) or '')
-  end
-  redis.call('DEL', K.place)
-  redis.call('SET', K.place, 'moved')
-  return #all / 2
-end
-
--- layout_move moves an event kept by an earlier version into this
--- layout (counters_move, rows_move) and returns how many fields it moved.
-local function layout_move() return counters_move() + rows_move() end
-
 -- queue_take gives the next number of the queue of method m in session s
 -- at facility fac (limit "t|<fac>|<s>|<m>"). A number is given once: a
 -- cancellation leaves a gap, nobody is renumbered.
@@ -213,12 +168,148 @@ local function queue_take(fac, s, m)
   return tostring(redis.call('HINCRBY', K.limit, 't|' .. fac .. '|' .. s .. '|' .. m, 1))
 end
 
+-- A resident's state (see res in KEYS): a table with the parts a, h, w
+-- and o (nil when empty). One field, so that a booking reads and writes a
+-- resident in one lookup of the event's largest hash.
+local SEP = '\31'
+local PARTS = { 'a', 'h', 'w', 'o' }
+
+-- state_parse reads a stored state (nil: none).
+local function state_parse(raw)
+  local s = {}
+  if not raw then return s end
+  local i = 1
+  for _, k in ipairs(PARTS) do
+    if i > #raw + 1 then break end
+    local j = string.find(raw, SEP, i, true) or (#raw + 1)
+    if j > i then s[k] = string.sub(raw, i, j - 1) end
+    i = j + 1
+  end
+  return s
+end
+
+-- state_str writes a state as state_parse reads it ('' when empty).
+local function state_str(s)
+  local out = { s.a or '', s.h or '', s.w or '', s.o or '' }
+  local n = 4
+  while n > 0 and out[n] == '' do
+    out[n] = nil
+    n = n - 1
+  end
+  return table.concat(out, SEP)
+end
+
+-- state_get returns resident r's state.
+local function state_get(r) return state_parse(redis.call('HGET', K.res, r)) end
+
+-- state_put stores resident r's state s (deletes the field when empty).
+local function state_put(r, s)
+  local v = state_str(s)
+  if v == '' then redis.call('HDEL', K.res, r) else redis.call('HSET', K.res, r, v) end
+end
+
+-- res_get returns part k of resident r's state (nil when empty).
+local function res_get(r, k) return state_get(r)[k] end
+
+-- res_set sets part k of resident r's state to v (nil empties it).
+local function res_set(r, k, v)
+  local s = state_get(r)
+  if s[k] == v then return end
+  s[k] = v
+  state_put(r, s)
+end
+
 -- history returns resident r's booking codes ("code code ...", or nil):
--- <r>|h, which a resident whose only booking is the active one does not
--- have (it would repeat <r>|a; book_cancel writes it before <r>|a goes).
+-- part h, which a resident whose only booking is the active one does not
+-- have (it would repeat a; book_cancel writes it before a goes).
 local function history(r)
-  local h = redis.call('HMGET', K.res, r .. '|h', r .. '|a')
-  return h[1] or h[2]
+  local s = state_get(r)
+  return s.h or s.a
+end
+
+-- unbook empties resident r's active code when it is code, keeping code
+-- in the history (which was left out while it was just this code).
+local function unbook(r, code)
+  local s = state_get(r)
+  if s.a ~= code then return end
+  s.h = s.h or code
+  s.a = nil
+  state_put(r, s)
+end
+
+-- LAYOUT is what an event's used and place keys hold once layout_move
+-- moved it (or an import made it in this layout): strings, on which a
+-- process of an earlier version fails (WRONGTYPE) before it writes.
+local LAYOUT = 'moved: events layout 2'
+
+-- layout_move moves an event an earlier version kept into this layout:
+-- the places taken (used, a hash then: "q|..." -> limit "u|q|...") and
+-- the queue counters (res "t|...") into limit; the places (place, a hash
+-- then) into the rows of rec; each resident's four fields (<r>|a, <r>|h,
+-- <r>|w, <r>|o) into one (<r>, see res). Then used and place hold LAYOUT.
+-- Idempotent (an event in this layout is left as it is, nothing
+-- scanned); an event without limits too. Returns how many fields it
+-- moved.
+local function layout_move()
+  local function done_here(k) return redis.call('TYPE', k)['ok'] == 'string' and redis.call('GET', k) == LAYOUT end
+  if done_here(K.used) and done_here(K.place) then return 0 end
+  if redis.call('EXISTS', K.limit) == 0 then return 0 end
+  local n = 0
+  if redis.call('TYPE', K.used)['ok'] == 'hash' then
+    local u = redis.call('HGETALL', K.used)
+    for i = 1, #u, 2 do
+      if string.sub(u[i], 1, 2) ~= 'x|' then
+        redis.call('HSET', K.limit, 'u|' .. u[i], u[i + 1])
+        n = n + 1
+      end
+    end
+  end
+  if redis.call('TYPE', K.place)['ok'] == 'hash' then
+    local all = redis.call('HGETALL', K.place)
+    for i = 1, #all, 2 do
+      row_set(all[i], all[i + 1], redis.call('HGET', K.rec, all[i]) or '')
+      n = n + 1
+    end
+  end
+  -- One pass over res: queue counters and residents' fields, collected
+  -- first (a scan may return a field twice), then moved.
+  local counters, states, cur = {}, {}, '0'
+  repeat
+    local x = redis.call('HSCAN', K.res, cur, 'COUNT', 1000)
+    cur = x[1]
+    for i = 1, #x[2], 2 do
+      local f, v = x[2][i], x[2][i + 1]
+      if string.sub(f, 1, 2) == 't|' then
+        counters[f] = v
+      else
+        local r, k = string.match(f, '^([cr][^|]*)|([ahwo])$')
+        if r then
+          states[r] = states[r] or {}
+          states[r][k] = v
+        end
+      end
+    end
+  until cur == '0'
+  for f, v in pairs(counters) do
+    redis.call('HSET', K.limit, f, v)
+    redis.call('HDEL', K.res, f)
+    n = n + 1
+  end
+  for r, old in pairs(states) do
+    local st = state_get(r)
+    for _, k in ipairs(PARTS) do
+      if old[k] then
+        st[k] = st[k] or old[k]
+        n = n + 1
+      end
+    end
+    state_put(r, st)
+    redis.call('HDEL', K.res, r .. '|a', r .. '|h', r .. '|w', r .. '|o')
+  end
+  redis.call('DEL', K.used, K.place)
+  redis.call('SET', K.used, LAYOUT)
+  redis.call('SET', K.place, LAYOUT)
+  return n
 end
 
 -- with_code appends a code to a history value (nil when empty).
@@ -251,7 +342,7 @@ local function parse_offer(raw)
   return { state = f[1], fac = f[2], sess = f[3], m = f[4], chat = f[5], deadline = f[6], raw = raw }
 end
 
-local function offer_get(r) return parse_offer(redis.call('HGET', K.res, r .. '|o')) end
+local function offer_get(r) return parse_offer(res_get(r, 'o')) end
 
 -- offer_release gives back the place held for resident r; with mark, an
 -- "expired" marker stays so that a late accept is told so.
@@ -264,9 +355,9 @@ local function offer_release(r, mark)
     redis.call('SREM', K.fresh, r)
   end
   if mark then
-    redis.call('HSET', K.res, r .. '|o', table.concat({ 'expired', o.fac, o.sess, o.m, o.chat, o.deadline }, '|'))
+    res_set(r, 'o', table.concat({ 'expired', o.fac, o.sess, o.m, o.chat, o.deadline }, '|'))
   else
-    redis.call('HDEL', K.res, r .. '|o')
+    res_set(r, 'o', nil)
   end
 end
 
@@ -279,14 +370,14 @@ local function expire_due(now, nowstr)
 end
 
 local function wait_remove(r)
-  if redis.call('ZREM', K.wait, r) == 1 then redis.call('HDEL', K.res, r .. '|w') end
+  if redis.call('ZREM', K.wait, r) == 1 then res_set(r, 'w', nil) end
 end
 
 -- position returns r's place in line among those waiting at facility fac.
 local function position(r, fac)
   local pos = 0
   for _, x in ipairs(redis.call('ZRANGE', K.wait, 0, -1)) do
-    local w = redis.call('HGET', K.res, x .. '|w')
+    local w = res_get(x, 'w')
     if w and split(w, '|')[1] == fac then pos = pos + 1 end
     if x == r then return pos end
   end
@@ -298,11 +389,11 @@ end
 -- for, if the method has room at the site and booking is still open.
 local function match(now, ttl)
   for _, r in ipairs(redis.call('ZRANGE', K.wait, 0, -1)) do
-    local st = redis.call('HMGET', K.res, r .. '|w', r .. '|a')
-    if not st[1] or st[2] then
+    local st = state_get(r)
+    if not st.w or st.a then
       wait_remove(r) -- booked meanwhile
     else
-      local w = split(st[1], '|')
+      local w = split(st.w, '|')
       local fac, m, want, chat = w[1], w[2], w[3], w[4]
       local closes = tonumber(redis.call('HGET', K.limit, 'c|' .. fac) or '0')
       local qfree = free(qfield(fac, m))
@@ -323,10 +414,12 @@ local function match(now, ttl)
         if pick then
           local deadline = math.min(now + ttl, closes)
           take(fac, pick, m)
-          redis.call('HSET', K.res, r .. '|o', table.concat({ 'offered', fac, pick, m, chat, ms(deadline) }, '|'))
+          -- The offer replaces the waitlist request (wait_remove).
+          st.o, st.w = table.concat({ 'offered', fac, pick, m, chat, ms(deadline) }, '|'), nil
+          state_put(r, st)
           redis.call('ZADD', K.due, ms(deadline), r)
           redis.call('SADD', K.fresh, r)
-          wait_remove(r)
+          redis.call('ZREM', K.wait, r)
         end
       end
     end

@@ -99,21 +99,21 @@ local function book_one(now, ttl, keys, ev, a, i, kc)
   -- key is in the booking's record, found through the resident's history
   -- (own_repeat). Fields written before are still read (st[1]).
   local own = by == '0' and chat ~= '0'
-  local ra = r .. '|a'
   local cadre_h, st
   if by ~= '0' then
     cadre_h = 'b' .. by .. '|h'
-    st = redis.call('HMGET', K.res, idf, ra, r .. '|o', r .. '|w', r .. '|h', cadre_h)
+    st = redis.call('HMGET', K.res, idf, r, cadre_h)
   else
-    st = redis.call('HMGET', K.res, idf, ra, r .. '|o', r .. '|w', r .. '|h')
+    st = redis.call('HMGET', K.res, idf, r)
   end
   if st[1] then return booking_reply('repeat', st[1]) end
-  if own and (st[2] or st[5]) then
-    local c = own_repeat(st[5] or st[2], idf)
+  local s = state_parse(st[2]) -- the resident's state: a, h, w, o
+  if own and (s.a or s.h) then
+    local c = own_repeat(s.h or s.a, idf)
     if c then return booking_reply('repeat', c) end
   end
-  if st[2] then return booking_reply('already', st[2]) end
-  local o = parse_offer(st[3])
+  if s.a then return booking_reply('already', s.a) end
+  local o = parse_offer(s.o)
   local held = o ~= nil and o.state == 'offered'
   if offer then
     if not o then return { 'no_offer' } end
@@ -174,29 +174,21 @@ local function book_one(now, ttl, keys, ev, a, i, kc)
       tf, qn)
     if held then offer_release(r, false) end
   end
-  if o then redis.call('HDEL', K.res, r .. '|o') end
-  if st[4] then wait_remove(r) end
-  -- Active code here means no active booking before, so a missing history
-  -- means no booking before: the history is left out until it differs.
-  if own and not st[5] then
-    redis.call('HSET', K.res, ra, code) -- the common case
-  elseif not st[5] and not cadre_h then
-    redis.call('HSET', K.res, idf, code, ra, code)
+  -- The booking replaces the resident's offer and waitlist request (as
+  -- wait_remove would).
+  if s.w then redis.call('ZREM', K.wait, r) end
+  -- No active code here means no active booking before, so a missing
+  -- history means no booking before: the history is left out until it
+  -- differs.
+  s.a, s.o, s.w = code, nil, nil
+  if s.h then s.h = with_code(s.h, code) end
+  local v = state_str(s)
+  if own then
+    redis.call('HSET', K.res, r, v) -- the common case
+  elseif not cadre_h then
+    redis.call('HSET', K.res, idf, code, r, v)
   else
-    local w = { ra, code }
-    if not own then
-      w[3] = idf
-      w[4] = code
-    end
-    if st[5] then
-      w[#w + 1] = r .. '|h'
-      w[#w + 1] = with_code(st[5], code)
-    end
-    if cadre_h then
-      w[#w + 1] = cadre_h
-      w[#w + 1] = with_code(st[6], code)
-    end
-    redis.call('HSET', K.res, unpack(w))
+    redis.call('HSET', K.res, idf, code, r, v, cadre_h, with_code(st[3], code))
   end
   if kc then
     if chat ~= '0' then

@@ -34,11 +34,7 @@ if op == 'mark' then
   x.noserve = { by = by, at = at, reason = reason }
   if p.status == 'active' then
     p.status, p.updated = 'not_served', at
-    if redis.call('HGET', K.res, p.res .. '|a') == code then
-      -- The history was left out while it was just this code: keep it.
-      redis.call('HSETNX', K.res, p.res .. '|h', code)
-      redis.call('HDEL', K.res, p.res .. '|a')
-    end
+    unbook(p.res, code)
     give(p.fac, p.sess, p.m)
   end
   p.rec = cjson.encode(x)
@@ -49,7 +45,7 @@ end
 -- undo
 if p.status ~= 'not_served' then return booking_reply('same', code) end
 if p.res ~= '' then
-  local a = redis.call('HGET', K.res, p.res .. '|a')
+  local a = res_get(p.res, 'a')
   if a and a ~= code then return { 'rebooked' } end
 end
 local err, qfree, sfree = place_room(p.fac, p.sess, p.m, 0)
@@ -58,7 +54,7 @@ if qfree <= 0 then return { 'full_method' } end
 if sfree <= 0 then return { 'full_session' } end
 take(p.fac, p.sess, p.m)
 p.status, p.updated = 'active', at
-if p.res ~= '' then redis.call('HSET', K.res, p.res .. '|a', code) end
+if p.res ~= '' then res_set(p.res, 'a', code) end
 x.noserve = nil
 p.rec = cjson.encode(x)
 place_set(code, p)

@@ -40,7 +40,7 @@ local function count(key)
   counts[key] = counts[key] + 1
 end
 for _, r in ipairs(redis.call('ZRANGE', K.wait, 0, -1)) do
-  local w = redis.call('HGET', K.res, r .. '|w')
+  local w = res_get(r, 'w')
   if w then
     local f = split(w, '|')
     count(f[1] .. '|' .. f[2] .. '|0')

@@ -27,8 +27,8 @@ end
 
 local chat = ARGV[2]
 local r = 'c' .. chat
-local st = redis.call('HMGET', K.res, r .. '|h', 'b' .. chat .. '|h', r .. '|w', r .. '|o', r .. '|a')
-st[1] = st[1] or st[5] -- see history
+local s = state_get(r)
+local st = { s.h or s.a, redis.call('HGET', K.res, 'b' .. chat .. '|h'), s.w, s.o } -- see history
 local out, seen = {}, {}
 for i = 1, 2 do
   for _, c in ipairs(split(st[i] or '', ' ')) do

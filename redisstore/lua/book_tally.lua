@@ -56,7 +56,7 @@ for i = 2, #rows, 2 do
   end
 end
 for _, r in ipairs(redis.call('ZRANGE', K.wait, 0, -1)) do
-  local w = redis.call('HGET', K.res, r .. '|w')
+  local w = res_get(r, 'w')
   if w then
     local f = split(w, '|')
     waiting.add(f[1] .. '|' .. f[2] .. '|0', 1)

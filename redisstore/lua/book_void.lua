@@ -18,13 +18,11 @@ local ttl = tonumber(ARGV[5])
 local waiting = {}
 local res = redis.call('HGETALL', K.res)
 for i = 1, #res, 2 do
-  local field, v = res[i], res[i + 1]
-  local r, kind = string.match(field, '^(c%d+)|([wo])$')
+  local r = string.match(res[i], '^(c%d+)$')
   if r then
-    local f = split(v, '|')
-    if (kind == 'w' and f[1] == fac) or (kind == 'o' and f[2] == fac) then
-      waiting[#waiting + 1] = { r = r, kind = kind }
-    end
+    local st = state_parse(res[i + 1])
+    if st.w and split(st.w, '|')[1] == fac then waiting[#waiting + 1] = { r = r, kind = 'w' } end
+    if st.o and split(st.o, '|')[2] == fac then waiting[#waiting + 1] = { r = r, kind = 'o' } end
   end
 end
 if mode == 'drop' then
@@ -49,10 +47,7 @@ for i = 1, #rows, 2 do
       if rec then ok, x = pcall(cjson.decode, rec) end
       if p.status == 'active' and ok and type(x) == 'table' then
         p.status, p.updated = 'cancelled', ARGV[1]
-        if redis.call('HGET', K.res, p.res .. '|a') == code then
-          redis.call('HSETNX', K.res, p.res .. '|h', code)
-          redis.call('HDEL', K.res, p.res .. '|a')
-        end
+        unbook(p.res, code)
         give(p.fac, p.sess, p.m)
         x.void = tonumber(n)
         p.rec = cjson.encode(x)

@@ -46,7 +46,7 @@ local place = place_str({ status = 'active', fac = fac, sess = sess, m = m, res 
 if redis.call('HSETNX', K.rec, code, place .. '\n' .. ARGV[9]) == 0 then return done(now, ttl, { 'code_taken' }) end
 redis.call('HSET', K.limit, tf, qn)
 take(fac, sess, m)
-redis.call('HSET', K.res, idf, code, r .. '|a', code, cadre_h, with_code(st[2], code))
+redis.call('HSET', K.res, idf, code, r, state_str({ a = code }), cadre_h, with_code(st[2], code))
 local wf = table.concat({ 'n|wi', fac, sess, m }, '|')
 if redis.call('HINCRBY', K.res, wf, 1) == 1 then
   redis.call('HSET', K.res, 'n|walkins', with_code(redis.call('HGET', K.res, 'n|walkins'), wf))
