@@ -83,7 +83,9 @@ func TestQuietResidentStepTakesTwoTrips(t *testing.T) {
 		trips -= trips0
 	}
 	steps(rig.intake, 7001)
-	if trips != 2 {
+	// On a cluster a trip's commands go to the masters of their slots, one
+	// trip each (scripts/test.sh --cluster): the count holds on one server.
+	if trips != 2 && !redistest.IsCluster() {
 		t.Errorf("a quiet resident's step took %d round trips, want 2:\n%s", trips, count.Table(1))
 	}
 	steps(cold.intake, 7002)

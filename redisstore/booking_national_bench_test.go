@@ -79,7 +79,7 @@ func nationalYAML(provinces, sites, total int) string {
 // it checks at the end that no quota or session was overbooked and that
 // every booking has its reminders.
 //
-// Issue 10's figure, on one Redis (a fresh one: the run adds ~700 MB),
+// Issue 10's figure, on one Redis (a fresh one: the run adds ~610 MB),
 // pinned to one core and the benchmark to the other, so that the two do
 // not take each other's caches (the figures vary less):
 //
@@ -89,17 +89,16 @@ func nationalYAML(provinces, sites, total int) string {
 //		-test.bench BenchmarkBookNational -test.benchtime 1000000x -test.timeout 30m
 //
 // Figures on the 2-core development VM (Redis 7.0.15; the machine's speed
-// varies by up to 1.5x from run to run for the same binary: compare
+// varies by up to 1.7x from run to run for the same binary: compare
 // interleaved runs with benchstat). At 1,000,000 (946,560 booked, 0
-// overbooked), 708.9 B/booking, pinned: 41.7 s (22,709 bookings/s,
-// 41.9 redis-µs/booking), 47.5 s (19,940/s, 44.0 µs), 54.0 s (17,524/s,
-// 52.1 µs). Before the booking and its reminders were one call (Book,
-// then Schedule), unpinned: 64.2 s, 14,750/s, 60.5 µs. Six interleaved
-// pinned pairs at 200,000: 20.4k -> 24.0k bookings/s (+17%, p=0.002),
-// 45.1 -> 39.2 redis-µs/booking (-13%, p=0.002). Nearly all of Redis's
-// time is in the FCALLs: the eleven commands a booking with its
-// reminders runs (3 HMGET, 3 HSETNX, 4 HSET, 1 ZADD; see DESIGN.md) and
-// the Lua around them.
+// overbooked), 643.9 B/booking, pinned: 39.4 s (24,002 bookings/s,
+// 36.1 redis-µs/booking), 41.0 s (23,072/s, 37.6 µs), 42.5 s (22,252/s,
+// 38.6 µs), 40.4 s (23,453/s, 38.6 µs); unpinned 39.6 s (23,933/s,
+// 38.1 µs) and 47.5 s (19,929/s, 45.6 µs). Before the events layout 2
+// (b67abf6), pinned: 41.7 to 54.0 s (17,524 to 22,709/s, 41.9 to
+// 52.1 µs), 708.9 B/booking. Nearly all of Redis's time is in the FCALLs:
+// the nine commands a booking with its reminders runs (see DESIGN.md,
+// "Booking throughput") and the Lua around them.
 func BenchmarkBookNational(b *testing.B) {
 	ctx := context.Background()
 	const provinces, sites = 34, 30
