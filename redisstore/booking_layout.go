@@ -43,8 +43,8 @@ type EventMigration struct {
 // MigrateEvents moves every imported event (Events) an earlier version
 // kept into this layout, one event per script call (atomic for that
 // event), then sets EventsLayout; once done, later calls read only
-// EventsLayout. An event's old used and place hashes become the string
-// "moved", on which a process of an earlier version fails before it
+// EventsLayout. An event's old used and place hashes become a string
+// ("moved: events layout 2"), on which a process of an earlier version fails before it
 // writes. Idempotent: a migration cut off anywhere is finished by the
 // next. An event imported after the move is in this layout from the
 // start, and an import moves an event still in the old one first.

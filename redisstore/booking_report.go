@@ -23,7 +23,7 @@ import (
 // "n|<facility>|<session>|<method booked>|<method given>|<category>|<marks>"
 // -> count, listed in its field "n|index" (marks: registerMarks; check-ins
 // recorded before the full register have no marks part). The place of a
-// booking checked in stays taken (counted in EventUsed): it was used.
+// booking checked in stays taken (counted in EventLimits): it was used.
 // /hapusdata deletes the record with the booking; the retention purge and
 // /hapuspeserta drop its "reg" object (the switch's method before, the
 // removal, complication, consent and JKN of a person) and keep

@@ -205,8 +205,8 @@ func (k Keys) EventLimits(id string) string { return k.event(id, "limit") }
 
 // HashtableMarker is a field of EventLimits (value "0") in an event of
 // more than hashtableFields limits and counters. Its name is longer than
-// hash-max-listpack-value (64 by default), so Redis keeps both hashes in
-// its hashtable encoding: in a listpack, which Redis keeps up to
+// hash-max-listpack-value (64 by default), so Redis keeps the hash in its
+// hashtable encoding: in a listpack, which Redis keeps up to
 // hash-max-listpack-entries fields (512 by default), every booking's six
 // reads and three writes of it would scan hundreds of fields. Readers that
 // go over every field read it as a limit of 0.
@@ -218,7 +218,7 @@ const hashtableFields = 64
 
 // EventUsed is where versions before events layout "2" counted the
 // places taken, a HASH; BookingStore.MigrateEvents moves it into
-// EventLimits and leaves the STRING "moved" here (also written by the
+// EventLimits and leaves a STRING here ("moved: events layout 2") (also written by the
 // import of a new event), on which a process of such a version fails
 // (WRONGTYPE) before it writes instead of booking against counts of 0.
 // Nothing reads it now. No TTL; goes with the event's keys.
@@ -271,7 +271,7 @@ func (k Keys) EventRecords(id string) string { return k.event(id, "rec") }
 
 // EventPlaces is where versions before events layout "2" kept the places
 // (a HASH code -> place); BookingStore.MigrateEvents moves them into the
-// rows of EventRecords and leaves the STRING "moved" here (also written by
+// rows of EventRecords and leaves a STRING here ("moved: events layout 2") (also written by
 // the import of a new event), on which a process of such a version fails
 // (WRONGTYPE). Nothing reads it now. No TTL; goes with the event's keys.
 func (k Keys) EventPlaces(id string) string { return k.event(id, "place") }

@@ -21,9 +21,9 @@
 -- "n|<fac>|<session>|<booked>|<given>|<category>[|<marks>]" counts
 -- check-ins and "n|index" lists those fields, space-separated (the counts
 -- name nobody and outlive an erasure).
--- The place stays counted in used: with check-ins, used[f] = active
--- bookings + check-ins (these counts, erased clients included) + held
--- offers on f.
+-- The place stays counted in its counters: with check-ins, limit[u|f] =
+-- active bookings + check-ins (these counts, erased clients included) +
+-- held offers on f.
 local code, by, at, given, cat, reg, marks = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local p = place_get(code)
 if not p then return { 'not_found' } end

@@ -54,7 +54,7 @@ for i = 1, #all, 2 do
   end
 end
 if redis.call('TYPE', K.used)['ok'] == 'hash' then
-  -- Not moved yet (MigrateCounters moves every event at start): as stored.
+  -- Not moved yet (MigrateEvents moves every event at start): as stored.
   used = redis.call('HGETALL', K.used)
 end
 local below = {}

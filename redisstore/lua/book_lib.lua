@@ -64,7 +64,7 @@
 -- Times come in ARGV as Unix milliseconds; the server clock is never read.
 -- Every script does its reads and checks before its first write.
 -- Invariant kept by every script: limit[u|f] = active bookings + held
--- offers on f, and limit[u|f] <= limit[f].
+-- offers + check-ins (book_checkin.lua) on f, and limit[u|f] <= limit[f].
 -- K names the keys of the call being run; bind sets it. A script
 -- (bookingScript) binds KEYS first thing; the booking function (the
 -- library of book_many.lua, loaded once with FUNCTION LOAD) binds the
@@ -455,7 +455,8 @@ end
 -- "erased" (now);
 -- the place keeps status, facility, session, method and time, but names
 -- no resident, chat or cadre ("", "0", "0"); the idempotency field of the
--- request that booked goes. Places taken stay taken (used is unchanged).
+-- request that booked goes. Places taken stay taken (the counters are
+-- unchanged).
 -- Idempotent: a stripped booking is left as it is. Returns the place as
 -- it was, or nil for an unknown code. Numbers in the record are Unix ms,
 -- well within the 14 digits cjson keeps.

@@ -5,10 +5,10 @@
 -- ARGV[4] when (Unix ms)     ARGV[5] reason (mark: hamil, periksa,
 --         berubah, tidak_datang)   ARGV[6] offer TTL (ms)
 -- mark: an active booking becomes "not_served"; its record gains
---   "noserve": {by, at, reason}; its place is given back (used goes down),
+--   "noserve": {by, at, reason}; its place is given back (its counters go down),
 --   so that a walk-in can take it (after the cut-off the waitlist is not
---   offered it); the resident no longer has an active booking (<r>|a goes,
---   the history keeps the code). Marking a marked booking again replaces
+--   offered it); the resident no longer has an active booking (unbook: the
+--   history keeps the code). Marking a marked booking again replaces
 --   the mark (the place stays given back).
 -- undo: a not_served booking becomes active again, if its place is still
 --   free (the cut-off does not apply) and the resident has no other active

@@ -6,7 +6,7 @@
 -- returns {"purged", number of bookings stripped}; {"already", 0} when the
 -- event was purged before (nothing changed: a retried call finds this);
 -- {"unknown_event"}.
--- What stays: the definition, limits and places taken (used, unchanged);
+-- What stays: the definition, limits and counters (unchanged);
 -- each booking's code, status, facility, session, method, times and
 -- check-in (book_lib.lua strip); the check-in counts (res n|...); the
 -- waitlist as counts per facility, method and offered, in res "w|frozen"

@@ -32,6 +32,9 @@ local cadre_h = 'b' .. by .. '|h'
 expire_due(now)
 local st = redis.call('HMGET', K.res, idf, cadre_h)
 if st[1] then return done(now, ttl, booking_reply('repeat', st[1])) end
+-- A new client's state will be just the code; one the cadre registered
+-- before keeps the rest of hers.
+local s = state_get(r)
 -- The time 0 is before any cut-off: place_room checks the place and its
 -- room only.
 local err, qfree, sfree = place_room(fac, sess, m, 0)
@@ -46,7 +49,8 @@ local place = place_str({ status = 'active', fac = fac, sess = sess, m = m, res 
 if redis.call('HSETNX', K.rec, code, place .. '\n' .. ARGV[9]) == 0 then return done(now, ttl, { 'code_taken' }) end
 redis.call('HSET', K.limit, tf, qn)
 take(fac, sess, m)
-redis.call('HSET', K.res, idf, code, r, state_str({ a = code }), cadre_h, with_code(st[2], code))
+s.a = code
+redis.call('HSET', K.res, idf, code, r, state_str(s), cadre_h, with_code(st[2], code))
 local wf = table.concat({ 'n|wi', fac, sess, m }, '|')
 if redis.call('HINCRBY', K.res, wf, 1) == 1 then
   redis.call('HSET', K.res, 'n|walkins', with_code(redis.call('HGET', K.res, 'n|walkins'), wf))
