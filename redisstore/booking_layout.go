@@ -73,10 +73,29 @@ func (s *BookingStore) MigrateEvents(ctx context.Context) (EventMigration, error
 		if n > 0 {
 			out.Events++
 			out.Fields += n
+			if err := s.markHashtable(ctx, id); err != nil {
+				return out, err
+			}
 		}
 	}
 	if err := s.rdb.Set(ctx, s.keys.EventsLayout(), eventsLayout, 0).Err(); err != nil {
 		return out, wrap("set events layout", err)
 	}
 	return out, nil
+}
+
+// markHashtable gives a moved event's limits HashtableMarker when the
+// counters moved in took them past hashtableFields: an earlier version
+// marked only events of many limits, and the counters it kept elsewhere
+// now sit beside them (an import would mark it too: limitArgs).
+func (s *BookingStore) markHashtable(ctx context.Context, eventID string) error {
+	key := s.keys.EventLimits(eventID)
+	n, err := s.rdb.HLen(ctx, key).Result()
+	if err != nil {
+		return wrap("migrate event "+eventID+": count limits", err)
+	}
+	if n <= hashtableFields {
+		return nil
+	}
+	return wrap("migrate event "+eventID+": mark limits", s.rdb.HSetNX(ctx, key, HashtableMarker, "0").Err())
 }

@@ -3,12 +3,14 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/kbbot/kbbot"
 	"github.com/kbbot/kbbot/booking"
+	"github.com/kbbot/kbbot/redisstore"
 )
 
 // oldLayout puts an event back in the layout of a version before events
@@ -188,4 +190,67 @@ func TestImportMovesOldLayout(t *testing.T) {
 		t.Error("a fifth booking of a quota of 4 was taken")
 	}
 	checkInvariants(t, e, testEvent)
+}
+
+// midSizeYAML is an event of five sites with two sessions and two methods
+// each: 35 limits, which an earlier version kept in the compact encoding,
+// and up to 40 counters beside them.
+func midSizeYAML() string {
+	var y strings.Builder
+	y.WriteString("facilities:\n")
+	for s := range 5 {
+		fmt.Fprintf(&y, "  - {id: pkm-%d, name: Puskesmas %d, type: puskesmas, address: \"Jl. Contoh\", kecamatan: K, kabupaten: Kota Pekalongan, provinsi: Jawa Tengah, lat: -6.8886, lon: 109.6596, timezone: Asia/Jakarta}\n", s, s)
+	}
+	y.WriteString("events:\n  - id: kbs-mid\n    name: Mid\n    date: 2030-01-10\n    sites:\n")
+	for s := range 5 {
+		fmt.Fprintf(&y, "      - facility: pkm-%d\n        sessions:\n", s)
+		y.WriteString("          - {start: \"08:00\", end: \"10:00\", capacity: 5}\n          - {start: \"10:00\", end: \"12:00\", capacity: 5}\n")
+		y.WriteString("        quota: {iud: 5, implan: 5}\n")
+	}
+	return y.String()
+}
+
+// TestMigrateEventsMarksMidSizeEvent: an event whose limits an earlier
+// version kept compact (35 fields, no HashtableMarker) gets the marker once
+// its counters are moved in past 64 fields, so a booking's reads of its
+// limits stay constant-time; importing it again then changes nothing.
+func TestMigrateEventsMarksMidSizeEvent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, midSizeYAML())
+	const ev = "kbs-mid"
+	chat := 0
+	for s := range 5 {
+		for _, sess := range []string{"0800", "1000"} {
+			for _, m := range []booking.Method{booking.IUD, booking.Implan} {
+				chat++
+				if _, err := e.store.Book(ctx, booking.Request{EventID: ev, FacilityID: fmt.Sprintf("pkm-%d", s), SessionID: sess,
+					Method: m, Resident: kbbot.ChatID(chat), Name: "Warga", ConsentAt: testStart, IdempotencyKey: "k"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	oldLayout(t, e, ev)
+	// The limits as the earlier version wrote them: no marker, compact.
+	limits := e.rdb.HGetAll(ctx, e.keys.EventLimits(ev)).Val()
+	delete(limits, redisstore.HashtableMarker)
+	e.rdb.Del(ctx, e.keys.EventLimits(ev))
+	e.rdb.HSet(ctx, e.keys.EventLimits(ev), limits)
+	if enc := e.rdb.ObjectEncoding(ctx, e.keys.EventLimits(ev)).Val(); len(limits) != 35 || enc != "listpack" {
+		t.Fatalf("the old limits: %d fields, %s", len(limits), enc)
+	}
+
+	if _, err := e.store.MigrateEvents(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if enc := e.rdb.ObjectEncoding(ctx, e.keys.EventLimits(ev)).Val(); enc != "hashtable" {
+		t.Errorf("the moved limits (%d fields) are a %s, want a hashtable", e.rdb.HLen(ctx, e.keys.EventLimits(ev)).Val(), enc)
+	}
+	if n := checkInvariants(t, e, ev); n != 20 {
+		t.Errorf("%d active bookings, want 20", n)
+	}
+	if rep, err := importYAML(t, e, midSizeYAML(), false); err != nil || len(rep.Unchanged) != 1 {
+		t.Errorf("import again: %+v %v, want unchanged", rep, err)
+	}
 }
