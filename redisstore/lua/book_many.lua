@@ -63,10 +63,12 @@
 -- kept as the place's last field. The limits, the places taken ("u|...")
 -- and the queue counter ("t|...") sit in one hash (limit): they are read
 -- in one HMGET and set after in one HSET, which is exact because the
--- script runs alone. Idempotent: a retried request finds its idempotency field,
--- or, for a resident's own request (booked by no cadre), which writes no
--- such field, its key in the record of a booking in the resident's
--- history (the record keeps the key): "repeat".
+-- script runs alone. A booking is one field of rec (its row: place and
+-- record), the resident's state one field of res. Idempotent: a retried
+-- request finds its idempotency field, or, for a resident's own request
+-- (booked by no cadre), which writes no such field, its key in the record
+-- of a booking in the resident's history (the record keeps the key):
+-- "repeat".
 -- not_before reports whether Unix ms string a is before b, both decimal
 -- without leading zeros: compared as strings, without reading numbers.
 local function not_before(a, b)
