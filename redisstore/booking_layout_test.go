@@ -20,7 +20,7 @@ import (
 // in EventRecords, each resident's state in four fields ("<r>|a" active,
 // "|h" history, "|w" waitlist, "|o" offer); and forgets that the
 // migration ran.
-func oldLayout(t *testing.T, e *env, ev string) {
+func oldLayout(t testing.TB, e *env, ev string) {
 	t.Helper()
 	ctx := context.Background()
 	all := e.rdb.HGetAll(ctx, e.keys.EventLimits(ev)).Val()
@@ -30,24 +30,34 @@ func oldLayout(t *testing.T, e *env, ev string) {
 			t.Fatal(err)
 		}
 	}
+	pipe := e.rdb.Pipeline()
+	flush := func(force bool) {
+		if pipe.Len() >= 1000 || (force && pipe.Len() > 0) {
+			if _, err := pipe.Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	for f, v := range all {
 		switch {
 		case strings.HasPrefix(f, "u|"):
-			e.rdb.HSet(ctx, e.keys.EventUsed(ev), strings.TrimPrefix(f, "u|"), v)
+			pipe.HSet(ctx, e.keys.EventUsed(ev), strings.TrimPrefix(f, "u|"), v)
 		case strings.HasPrefix(f, "t|"):
-			e.rdb.HSet(ctx, e.keys.EventResidents(ev), f, v)
+			pipe.HSet(ctx, e.keys.EventResidents(ev), f, v)
 		default:
 			continue
 		}
-		e.rdb.HDel(ctx, e.keys.EventLimits(ev), f)
+		pipe.HDel(ctx, e.keys.EventLimits(ev), f)
+		flush(false)
 	}
 	for code, row := range rows {
 		place, rec, ok := strings.Cut(row, "\n")
 		if !ok {
 			t.Fatalf("row of %s: %q", code, row)
 		}
-		e.rdb.HSet(ctx, e.keys.EventPlaces(ev), code, place)
-		e.rdb.HSet(ctx, e.keys.EventRecords(ev), code, rec)
+		pipe.HSet(ctx, e.keys.EventPlaces(ev), code, place)
+		pipe.HSet(ctx, e.keys.EventRecords(ev), code, rec)
+		flush(false)
 	}
 	for f, v := range e.rdb.HGetAll(ctx, e.keys.EventResidents(ev)).Val() {
 		if f == "" || (f[0] != 'c' && f[0] != 'r') || strings.Contains(f, "|") {
@@ -55,11 +65,13 @@ func oldLayout(t *testing.T, e *env, ev string) {
 		}
 		for i, part := range strings.Split(v, "\x1f") {
 			if part != "" {
-				e.rdb.HSet(ctx, e.keys.EventResidents(ev), f+"|"+"ahwo"[i:i+1], part)
+				pipe.HSet(ctx, e.keys.EventResidents(ev), f+"|"+"ahwo"[i:i+1], part)
 			}
 		}
-		e.rdb.HDel(ctx, e.keys.EventResidents(ev), f)
+		pipe.HDel(ctx, e.keys.EventResidents(ev), f)
+		flush(false)
 	}
+	flush(true)
 }
 
 // TestMigrateEvents: an event kept in the old layout (counters in their
