@@ -204,42 +204,25 @@ func TestImportMovesOldLayout(t *testing.T) {
 	checkInvariants(t, e, testEvent)
 }
 
-// midSizeYAML is an event of five sites with two sessions and two methods
-// each: 35 limits, which an earlier version kept in the compact encoding,
-// and up to 40 counters beside them.
-func midSizeYAML() string {
-	var y strings.Builder
-	y.WriteString("facilities:\n")
-	for s := range 5 {
-		fmt.Fprintf(&y, "  - {id: pkm-%d, name: Puskesmas %d, type: puskesmas, address: \"Jl. Contoh\", kecamatan: K, kabupaten: Kota Pekalongan, provinsi: Jawa Tengah, lat: -6.8886, lon: 109.6596, timezone: Asia/Jakarta}\n", s, s)
-	}
-	y.WriteString("events:\n  - id: kbs-mid\n    name: Mid\n    date: 2030-01-10\n    sites:\n")
-	for s := range 5 {
-		fmt.Fprintf(&y, "      - facility: pkm-%d\n        sessions:\n", s)
-		y.WriteString("          - {start: \"08:00\", end: \"10:00\", capacity: 5}\n          - {start: \"10:00\", end: \"12:00\", capacity: 5}\n")
-		y.WriteString("        quota: {iud: 5, implan: 5}\n")
-	}
-	return y.String()
-}
-
 // TestMigrateEventsMarksMidSizeEvent: an event whose limits an earlier
-// version kept compact (35 fields, no HashtableMarker) gets the marker once
-// its counters are moved in past 64 fields, so a booking's reads of its
-// limits stay constant-time; importing it again then changes nothing.
+// version kept compact (five puskesmas of nationalYAML: 55 fields, no
+// HashtableMarker) gets the marker once its counters are moved in past 64
+// fields, so a booking's reads of its limits stay constant-time; importing
+// it again then changes nothing.
 func TestMigrateEventsMarksMidSizeEvent(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	e := newEnv(t, midSizeYAML())
-	const ev = "kbs-mid"
+	yaml := nationalYAML(1, 5, 400) // 19 places a session and a method
+	e := newEnv(t, yaml)
+	const ev = "sejuta-0"
+	methods := []booking.Method{booking.IUD, booking.Implan, booking.Suntik3, booking.Pil}
 	chat := 0
 	for s := range 5 {
-		for _, sess := range []string{"0800", "1000"} {
-			for _, m := range []booking.Method{booking.IUD, booking.Implan} {
-				chat++
-				if _, err := e.store.Book(ctx, booking.Request{EventID: ev, FacilityID: fmt.Sprintf("pkm-%d", s), SessionID: sess,
-					Method: m, Resident: kbbot.ChatID(chat), Name: "Warga", ConsentAt: testStart, IdempotencyKey: "k"}); err != nil {
-					t.Fatal(err)
-				}
+		for _, m := range methods {
+			chat++
+			if _, err := e.store.Book(ctx, booking.Request{EventID: ev, FacilityID: fmt.Sprintf("pkm-0-%d", s), SessionID: "0800",
+				Method: m, Resident: kbbot.ChatID(chat), Name: "Warga", ConsentAt: testStart, IdempotencyKey: "k"}); err != nil {
+				t.Fatal(err)
 			}
 		}
 	}
@@ -249,7 +232,7 @@ func TestMigrateEventsMarksMidSizeEvent(t *testing.T) {
 	delete(limits, redisstore.HashtableMarker)
 	e.rdb.Del(ctx, e.keys.EventLimits(ev))
 	e.rdb.HSet(ctx, e.keys.EventLimits(ev), limits)
-	if enc := e.rdb.ObjectEncoding(ctx, e.keys.EventLimits(ev)).Val(); len(limits) != 35 || enc != "listpack" {
+	if enc := e.rdb.ObjectEncoding(ctx, e.keys.EventLimits(ev)).Val(); len(limits) != 55 || enc != "listpack" {
 		t.Fatalf("the old limits: %d fields, %s", len(limits), enc)
 	}
 
@@ -262,7 +245,7 @@ func TestMigrateEventsMarksMidSizeEvent(t *testing.T) {
 	if n := checkInvariants(t, e, ev); n != 20 {
 		t.Errorf("%d active bookings, want 20", n)
 	}
-	if rep, err := importYAML(t, e, midSizeYAML(), false); err != nil || len(rep.Unchanged) != 1 {
+	if rep, err := importYAML(t, e, yaml, false); err != nil || len(rep.Unchanged) != 1 {
 		t.Errorf("import again: %+v %v, want unchanged", rep, err)
 	}
 }
